@@ -1,0 +1,142 @@
+import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createEngine, defaultConfig } from "./engine/index.js";
+import { Store } from "./engine/store/index.js";
+import { VERSION } from "./engine/version.js";
+
+const USAGE = `VoiceDock ${VERSION}
+
+Usage:
+  voicedock serve [--data-dir DIR] [--host 127.0.0.1] [--port 8787]
+  voicedock keys create [--name NAME] [--data-dir DIR]
+  voicedock keys list [--data-dir DIR]
+  voicedock keys revoke <id-or-prefix> [--data-dir DIR]
+
+Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_API_KEY,
+             VOICEDOCK_RATE_LIMIT (requests/min per key, default 100), VOICEDOCK_LOG_LEVEL (default info)`;
+
+class UsageError extends Error {}
+
+/** The package root, whether running from source (main/cli.ts) or bundled (out/main/cli.js). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got '${value}')`);
+  return n;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args, strict: true, allowPositionals: false,
+    options: { "data-dir": { type: "string" }, host: { type: "string" }, port: { type: "string" } },
+  });
+  const env = process.env;
+  const base = defaultConfig();
+  const host = values.host ?? env.VOICEDOCK_HOST ?? base.host;
+  const port = intOption("--port", values.port ?? env.VOICEDOCK_PORT, 0, 65535) ?? base.port;
+  const consoleDir = join(packageRoot(), "out", "renderer");
+  if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
+    process.stderr.write(`warning: listening on ${host} makes the API reachable from other machines; anyone with an API key can place calls. Prefer 127.0.0.1 unless you need remote access.\n`);
+  }
+  const engine = await createEngine({
+    dataDir: resolve(values["data-dir"] ?? env.VOICEDOCK_DATA_DIR ?? base.dataDir),
+    host, port,
+    apiKey: env.VOICEDOCK_API_KEY || undefined,
+    rateLimitPerMinute: intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
+    consoleDir: existsSync(join(consoleDir, "index.html")) ? consoleDir : undefined,
+    logLevel: env.VOICEDOCK_LOG_LEVEL ?? "info",
+  });
+  try {
+    await engine.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "EADDRINUSE") throw new Error(`Port ${port} on ${host} is already in use: stop the other program or pass --port`);
+    if (e.code === "EACCES") throw new Error(`Not allowed to listen on ${host}:${port}: choose a port above 1024`);
+    throw err;
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) { process.stderr.write("forced exit\n"); process.exit(1); }
+    stopping = true;
+    process.stderr.write(`${signal}: finishing requests and closing the database…\n`);
+    engine.stop().then(() => process.exit(0), (err) => { process.stderr.write(`shutdown failed: ${(err as Error).message}\n`); process.exit(1); });
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+
+  const lines = [`VoiceDock ${VERSION} is ready`, `  console: ${engine.url}/`, `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`, `  data:    ${engine.config.dataDir}`];
+  if (engine.generatedApiKey) {
+    lines.push(`  API key (shown once, also saved to ${join(engine.config.dataDir, "api-key.txt")}):`, `    ${engine.generatedApiKey}`);
+  }
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+function keys(args: string[]): void {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest, strict: true, allowPositionals: true,
+    options: { "data-dir": { type: "string" }, name: { type: "string" } },
+  });
+  const store = new Store({ dataDir: resolve(values["data-dir"] ?? process.env.VOICEDOCK_DATA_DIR ?? defaultConfig().dataDir) });
+  try {
+    switch (sub) {
+      case "create": {
+        if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+        const { key, row } = store.keys.create(values.name ?? "cli");
+        process.stdout.write(`Created API key ${row.id} (${row.name}). It is shown only now:\n${key}\n`);
+        return;
+      }
+      case "list": {
+        const rows = store.keys.list();
+        if (!rows.length) { process.stdout.write("No API keys yet: start the server once or run 'voicedock keys create'.\n"); return; }
+        for (const k of rows) {
+          process.stdout.write(`${k.id}  ${k.prefix}…  ${k.name.padEnd(20)}  created ${k.created_at}  ${k.revoked_at ? `revoked ${k.revoked_at}` : `last used ${k.last_used_at ?? "never"}`}\n`);
+        }
+        return;
+      }
+      case "revoke": {
+        if (positionals.length !== 1) throw new UsageError("keys revoke needs exactly one key id or prefix");
+        if (!store.keys.revoke(positionals[0])) throw new UsageError(`no active API key with id or prefix '${positionals[0]}' ('voicedock keys list' shows them)`);
+        process.stdout.write(`Revoked ${positionals[0]}.\n`);
+        return;
+      }
+      default:
+        throw new UsageError(sub ? `unknown keys command '${sub}'` : "keys needs a command: create, list or revoke");
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "serve") await serve(rest);
+    else if (command === "keys") keys(rest);
+    else if (command === "--version" || command === "-v") process.stdout.write(`${VERSION}\n`);
+    else if (command === "--help" || command === "-h" || command === "help") process.stdout.write(USAGE + "\n");
+    else throw new UsageError(command ? `unknown command '${command}'` : "a command is needed");
+    return 0;
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (err instanceof UsageError || e.code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`voicedock: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`voicedock: ${e.message}\n`);
+    return 1;
+  }
+}
+
+// Run when executed directly (bin/voicedock.js imports this module and calls main itself).
+if (process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1])) {
+  main(process.argv.slice(2)).then((code) => { if (code !== 0) process.exit(code); });
+}

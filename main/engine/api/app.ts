@@ -1,0 +1,103 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import websocket from "@fastify/websocket";
+import fastifyStatic from "@fastify/static";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import { existsSync } from "node:fs";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { ApiContext } from "./context.js";
+import { registerErrorHandling, formatSchemaErrors } from "./plugins/errors.js";
+import { registerAuth } from "./plugins/auth.js";
+import { registerRateLimit } from "./plugins/rate-limit.js";
+import { ErrorBody } from "./schemas/common.js";
+import { healthRoutes } from "./routes/health.js";
+import { organizationRoutes } from "./routes/organizations.js";
+import { assistantRoutes } from "./routes/assistants.js";
+import { callRoutes } from "./routes/calls.js";
+import { eventRoutes } from "./routes/events.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { numberRoutes } from "./routes/numbers.js";
+import { sipTrunkRoutes } from "./routes/sip-trunks.js";
+import { byokRoutes } from "./routes/byok.js";
+import { voiceRoutes } from "./routes/voices.js";
+import { usageRoutes } from "./routes/usage.js";
+import { templateRoutes } from "./routes/templates.js";
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+function makeAjv(coerce: boolean): Ajv {
+  // Query strings and paths arrive as text and are coerced; JSON bodies are not, so `"limit": "5"` is an error.
+  const ajv = new Ajv({ coerceTypes: coerce ? "array" : false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+/** Builds the HTTP app. Routes are registered explicitly (autoloading does not survive bundling). */
+export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOptions["logger"] } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { strict: false } },
+    schemaErrorFormatter: (errors, dataVar) => formatSchemaErrors(errors as never, dataVar),
+    // Route ids are percent-encoded by the SDK; decoded ids are validated by pattern.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ajvBody = makeAjv(false);
+  const ajvOther = makeAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? ajvBody : ajvOther).compile(schema));
+
+  registerErrorHandling(app);
+  app.addSchema(ErrorBody);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "VoiceDock Desktop — v1 API",
+        version: ctx.version,
+        description:
+          "The VoiceDock / HMS Sovereign v1 HTTP API, served on this machine. Clients of the cloud product work " +
+          "unchanged with this base URL. Local additions (marked so in their descriptions) are additive.",
+      },
+      servers: [{ url: "/" }],
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "API key" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/api/docs" });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  registerAuth(app, ctx.store.keys);
+  await registerRateLimit(app, ctx.rateLimit);
+
+  app.get("/api/openapi.json", { schema: { hide: true }, config: { public: true, rateLimit: false } }, async () => app.swagger());
+
+  await app.register(async (v1) => {
+    healthRoutes(v1, ctx);
+    organizationRoutes(v1, ctx);
+    assistantRoutes(v1, ctx);
+    callRoutes(v1, ctx);
+    eventRoutes(v1, ctx);
+    webhookRoutes(v1, ctx);
+    numberRoutes(v1, ctx);
+    sipTrunkRoutes(v1, ctx);
+    byokRoutes(v1, ctx);
+    voiceRoutes(v1, ctx);
+    usageRoutes(v1, ctx);
+    templateRoutes(v1, ctx);
+  }, { prefix: "/api/v1" });
+
+  if (ctx.consoleDir && existsSync(ctx.consoleDir)) {
+    await app.register(fastifyStatic, { root: ctx.consoleDir, prefix: "/", index: ["index.html"], wildcard: false });
+  } else {
+    app.get("/", { schema: { hide: true }, config: { public: true } }, async (_req, reply) =>
+      reply.type("text/html").send("<h1>VoiceDock</h1><p>The console is not built: run <code>npm run build:app</code>. The API is at <a href=\"/api/docs\">/api/docs</a>.</p>"));
+  }
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

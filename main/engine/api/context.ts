@@ -1,0 +1,17 @@
+import type { Store } from "../store/index.js";
+import type { EventBus } from "../events/bus.js";
+import type { CallManager } from "../calls/call-manager.js";
+import type { WebhookService } from "../webhooks/service.js";
+import type { RateLimitOptions } from "./plugins/rate-limit.js";
+
+/** What route handlers may use. Routes never reach into another module's internals. */
+export interface ApiContext {
+  store: Store;
+  bus: EventBus;
+  calls: CallManager;
+  webhooks: WebhookService;
+  version: string;
+  rateLimit: RateLimitOptions;
+  /** Directory of the built console (index.html); absent in API-only test setups. */
+  consoleDir?: string;
+}

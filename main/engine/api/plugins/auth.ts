@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { ApiKeyRepo, ApiKeyRow } from "../../store/api-keys.js";
+import { ApiError } from "../errors.js";
+
+declare module "fastify" {
+  interface FastifyRequest { apiKey?: ApiKeyRow }
+  interface FastifyContextConfig { public?: boolean }
+}
+
+/**
+ * Bearer auth on every /api/v1 route except those marked `config: { public: true }` (health).
+ * Browsers cannot set headers on a WebSocket, so /api/v1/events also takes `?api_key=`.
+ */
+export function registerAuth(app: FastifyInstance, keys: ApiKeyRepo): void {
+  app.addHook("onRequest", async (request: FastifyRequest) => {
+    if (request.routeOptions.config?.public) return;
+    if (!request.url.startsWith("/api/v1")) return;
+    const header = request.headers.authorization;
+    let key: string | undefined;
+    if (header) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!m) throw new ApiError(401, "Unauthorized", "Authorization header must be 'Bearer <API key>'", "unauthorized");
+      key = m[1];
+    } else if (request.url.startsWith("/api/v1/events")) {
+      key = (request.query as Record<string, string | undefined>)?.api_key;
+    }
+    if (!key) throw new ApiError(401, "Unauthorized", "Invalid or missing API key: send 'Authorization: Bearer <API key>'", "unauthorized");
+    const check = keys.check(key);
+    if (!check.ok) {
+      throw check.reason === "revoked"
+        ? new ApiError(401, "Unauthorized", "API key has been revoked: create a new one with 'voicedock keys create'", "api_key_revoked")
+        : new ApiError(401, "Unauthorized", "Invalid API key", "unauthorized");
+    }
+    request.apiKey = check.key;
+  });
+}

@@ -1,0 +1,64 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { ApiError } from "../errors.js";
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+  406: "Not Acceptable", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type",
+  422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+};
+
+/** Fastify's own client errors, reworded so a person knows what to change. */
+function messageFor(err: FastifyError): string {
+  switch (err.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return `Request body is not valid JSON: ${err.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'$/, "check quotes, commas and brackets")}`;
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return "Request body is larger than the 1 MB limit";
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "Unsupported Content-Type: send JSON with 'Content-Type: application/json'";
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return "Content-Length does not match the body";
+    default:
+      return err.message;
+  }
+}
+
+/** One error handler: every failure leaves as flat `{ error, message }`; 5xx internals never reach the client. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError & Partial<ApiError>, request, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.statusCode).send({ error: err.error, message: err.message, ...(err.code ? { code: err.code } : {}) });
+    }
+    if (err.validation) {
+      return reply.status(400).send({ error: "Bad Request", message: err.message, code: "invalid_request" });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err }, "request failed");
+      return reply.status(status).send({ error: STATUS_TEXT[status] ?? "Internal Server Error", message: "Something went wrong inside VoiceDock; the details are in its log" });
+    }
+    return reply.status(status).send({
+      error: STATUS_TEXT[status] ?? "Error",
+      message: messageFor(err),
+      ...(status === 429 ? { code: "rate_limit_exceeded" } : {}),
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: "Not Found", message: `No endpoint ${request.method} ${request.url.split("?")[0]}` });
+  });
+}
+
+interface AjvError { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }
+
+/** Validation messages that name the field: `body/destination must match format "e164"` etc. */
+export function formatSchemaErrors(errors: AjvError[], dataVar: string): Error {
+  const e = errors.find((x) => x.keyword !== "anyOf" && x.keyword !== "if") ?? errors[0];
+  const field = `${dataVar}${e.instancePath.replace(/\//g, ".").replace(/^\./, ".")}`.replace(/^(\w+)\./, "$1.");
+  let message = `${field} ${e.message ?? "is invalid"}`;
+  if (e.keyword === "required") message = `${dataVar}${e.instancePath.replace(/\//g, ".")}.${String(e.params.missingProperty)} is required`;
+  if (e.keyword === "enum") message += `: ${(e.params.allowedValues as unknown[]).map(String).join(", ")}`;
+  if (e.keyword === "additionalProperties") message = `${field} has an unknown field '${String(e.params.additionalProperty)}'`;
+  return new Error(message);
+}

@@ -1,0 +1,64 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../context.js";
+import { errorResponses, Success, UuidParams } from "../schemas/common.js";
+import { Assistant, AssistantCreate, AssistantUpdate, REALTIME_LLM_PROVIDERS } from "../schemas/assistants.js";
+import { badRequest, notFound } from "../errors.js";
+
+/** The cross-field rules that a JSON Schema cannot say clearly (api-v1 §2.1). */
+export function checkAssistantConfig(a: Record<string, unknown>, where = "body"): void {
+  const llm = a.llm_config as { provider?: string } | undefined;
+  if (!llm?.provider) return;
+  const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(llm.provider);
+  if (realtime && (a.stt_config || a.tts_config)) {
+    throw badRequest(`${where}.stt_config and ${where}.tts_config must be omitted when llm_config.provider is '${llm.provider}' (the model hears and speaks itself)`);
+  }
+  if (!realtime && a.stt_config === null) throw badRequest(`${where}.stt_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
+  if (!realtime && a.tts_config === null) throw badRequest(`${where}.tts_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
+}
+
+/** Requests may use `agent_id`-era names; responses keep the current ones. */
+function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "/agents"): void {
+  const deprecated = base === "/agents";
+  const tags = [deprecated ? "assistants (deprecated /agents alias)" : "assistants"];
+  const one = { 200: Type.Object({ assistant: Assistant }), ...errorResponses };
+
+  app.get(base, { schema: { tags, deprecated, summary: "List assistants", response: { 200: Type.Object({ assistants: Type.Array(Assistant) }), ...errorResponses } } },
+    async () => ({ assistants: ctx.store.assistants.list() }));
+
+  app.post(base, { schema: { tags, deprecated, summary: "Create an assistant (only `name` is required)", body: AssistantCreate, response: { 201: Type.Object({ assistant: Assistant }), ...errorResponses } } },
+    async (req, reply) => {
+      const body = req.body as Record<string, unknown> & { name: string };
+      checkAssistantConfig(body);
+      return reply.status(201).send({ assistant: ctx.store.assistants.create(body) });
+    });
+
+  app.get(`${base}/:id`, { schema: { tags, deprecated, summary: "Get an assistant", params: UuidParams, response: one } }, async (req) => {
+    const { id } = req.params as { id: string };
+    const assistant = ctx.store.assistants.get(id);
+    if (!assistant) throw notFound("Assistant", id);
+    return { assistant };
+  });
+
+  app.patch(`${base}/:id`, { schema: { tags, deprecated, summary: "Update an assistant: each field sent replaces the stored one whole", params: UuidParams, body: AssistantUpdate, response: one } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const current = ctx.store.assistants.get(id);
+      if (!current) throw notFound("Assistant", id);
+      const patch = req.body as Record<string, unknown>;
+      checkAssistantConfig({ ...current, ...patch });
+      return { assistant: ctx.store.assistants.update(id, patch)! };
+    });
+
+  app.delete(`${base}/:id`, { schema: { tags, deprecated, summary: "Delete an assistant (numbers pointing at it are unassigned)", params: UuidParams, response: { 200: Success, ...errorResponses } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      if (!ctx.store.assistants.delete(id)) throw notFound("Assistant", id);
+      return { success: true as const };
+    });
+}
+
+export function assistantRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  register(app, ctx, "/assistants");
+  register(app, ctx, "/agents");
+}

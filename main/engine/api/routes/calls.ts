@@ -1,0 +1,92 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../context.js";
+import { errorResponses, IdParams } from "../schemas/common.js";
+import { Call, CallList, CallListQuery, ControlBody, ControlResponse, OutboundBody, OutboundResponse } from "../schemas/calls.js";
+import { badRequest, notFound } from "../errors.js";
+import { controlRateLimit } from "../plugins/rate-limit.js";
+import type { ControlCommand } from "../../calls/control.js";
+import { resolveOutbound } from "../../calls/outbound.js";
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Accepts an ISO date or date-time; a bare end date means the end of that day (UTC). */
+function parseDateParam(name: string, value: string | undefined, endOfDay: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  if (!ISO_DATE.test(value) && !ISO_DATE_TIME.test(value)) {
+    throw badRequest(`querystring.${name} must be an ISO 8601 date or date-time, e.g. 2026-05-01 or 2026-05-01T09:30:00Z`);
+  }
+  const date = new Date(ISO_DATE.test(value) ? `${value}T${endOfDay ? "23:59:59.999" : "00:00:00.000"}Z` : value);
+  if (Number.isNaN(date.getTime()) || (ISO_DATE.test(value) && date.toISOString().slice(0, 10) !== value)) {
+    throw badRequest(`querystring.${name} is not a real date: '${value}'`);
+  }
+  return date.toISOString();
+}
+
+function toCommand(body: Record<string, unknown>): ControlCommand {
+  const need = (field: string, kind: "string" | "boolean") => {
+    if (typeof body[field] !== kind) throw badRequest(`body.${field} is required for type '${String(body.type)}' (${kind})`, "missing_field");
+  };
+  switch (body.type) {
+    case "inject-context": need("content", "string"); need("trigger_response", "boolean");
+      return { type: "inject-context", content: body.content as string, trigger_response: body.trigger_response as boolean };
+    case "say": need("content", "string"); need("end_after", "boolean");
+      return { type: "say", content: body.content as string, end_after: body.end_after as boolean };
+    case "end-call":
+      return { type: "end-call", ...(typeof body.message === "string" ? { message: body.message } : {}) };
+    case "transfer": need("destination", "string");
+      return { type: "transfer", destination: body.destination as string, ...(typeof body.message === "string" ? { message: body.message } : {}) };
+    default: throw badRequest(`body.type must be one of: inject-context, say, end-call, transfer`);
+  }
+}
+
+export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const tags = ["calls"];
+
+  app.get("/calls", { schema: { tags, summary: "List calls, newest first (transcripts included)", querystring: CallListQuery, response: { 200: CallList, ...errorResponses } } },
+    async (req) => {
+      const q = req.query as { limit?: number; offset?: number; status?: string; start_date?: string; end_date?: string };
+      const start = parseDateParam("start_date", q.start_date, false);
+      const end = parseDateParam("end_date", q.end_date, true);
+      if (start && end && start > end) throw badRequest("querystring.start_date must not be after end_date");
+      const limit = q.limit ?? 100;
+      const offset = q.offset ?? 0;
+      const { calls, total } = ctx.store.calls.list({ status: q.status, start_date: start, end_date: end, limit, offset });
+      return { calls, pagination: { total, limit, offset } };
+    });
+
+  app.get("/calls/:id", { schema: { tags, summary: "Get one call (bare Call object)", params: IdParams, response: { 200: Call, ...errorResponses } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const call = ctx.store.calls.get(id);
+      if (!call) throw notFound("Call", id);
+      return call;
+    });
+
+  app.get("/calls/:id/events", { schema: { tags, summary: "Local addition: the call's lifecycle log", params: IdParams,
+    response: { 200: Type.Object({ events: Type.Array(Type.Object({ type: Type.String(), data: Type.Object({}, { additionalProperties: true }), at: Type.String() })) }), ...errorResponses } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      if (!ctx.store.calls.get(id)) throw notFound("Call", id);
+      return { events: ctx.store.calls.events(id) };
+    });
+
+  app.post("/calls/outbound", { schema: { tags, summary: "Place an outbound call: reference (assistant_id), transient (assistant) or hybrid (assistant_id + assistant_override) mode", body: OutboundBody, response: { 200: OutboundResponse, ...errorResponses } } },
+    async (req) => {
+      const plan = resolveOutbound(ctx.store, req.body as Record<string, unknown>);
+      const call = ctx.calls.create(plan.call);
+      ctx.calls.dial(call, plan.assistant);
+      return { success: true as const, call_id: call.id, room_name: call.room_name ?? call.id, status: "dialing" as const };
+    });
+
+  app.post("/calls/:id/control", {
+    config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
+    schema: { tags, summary: "Control a call that is in-progress (10 commands per minute per call)", params: IdParams, body: ControlBody, response: { 200: ControlResponse, ...errorResponses, 409: errorResponses[400] } },
+  }, async (req) => {
+    const { id } = req.params as { id: string };
+    const command = toCommand(req.body as Record<string, unknown>);
+    await ctx.calls.control(id, command);
+    return { success: true as const, message: "Command sent successfully" };
+  });
+}

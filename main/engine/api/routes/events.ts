@@ -1,0 +1,23 @@
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../context.js";
+
+/**
+ * WebSocket stream of engine events (`call.created`, `call.updated`, `call.ended`, `call.message`, …),
+ * one JSON object per message. Authenticated like every route (header, or `?api_key=` for browsers).
+ */
+export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get("/events", {
+    websocket: true,
+    config: { rateLimit: false },
+    schema: { tags: ["events"], summary: "Live engine events over WebSocket (local addition)", description: "Connect with `Authorization: Bearer <key>` or `?api_key=<key>`. Each message is one JSON event with a `type` and an ISO `at`." },
+  }, (socket) => {
+    socket.send(JSON.stringify({ type: "hello", at: new Date().toISOString() }));
+    const unsubscribe = ctx.bus.subscribe((event) => {
+      // A slow consumer must not grow our memory without bound: drop it past 4 MB of backlog.
+      if (socket.bufferedAmount > 4 * 1024 * 1024) { socket.close(1013, "too slow"); return; }
+      socket.send(JSON.stringify(event));
+    });
+    socket.on("close", unsubscribe);
+    socket.on("error", unsubscribe);
+  });
+}

@@ -1,0 +1,26 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../context.js";
+
+const Health = Type.Object({
+  status: Type.String({ description: "`ok` or `degraded`" }),
+  timestamp: Type.String(),
+  version: Type.String(),
+  checks: Type.Object({ database: Type.Object({ status: Type.String(), latency_ms: Type.Number(), message: Type.Optional(Type.String()) }) }),
+});
+
+export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get("/health", {
+    config: { public: true, rateLimit: false },
+    schema: { tags: ["system"], summary: "Health check (no authentication)", security: [], response: { 200: Health, 503: Health } },
+  }, async (_req, reply) => {
+    const timestamp = new Date().toISOString();
+    try {
+      const latency = ctx.store.ping();
+      return { status: "ok", timestamp, version: ctx.version, checks: { database: { status: "ok", latency_ms: Math.round(latency * 100) / 100 } } };
+    } catch (err) {
+      return reply.status(503).send({ status: "degraded", timestamp, version: ctx.version,
+        checks: { database: { status: "error", latency_ms: 0, message: (err as Error).message } } });
+    }
+  });
+}

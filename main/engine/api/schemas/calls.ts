@@ -1,0 +1,81 @@
+import { Type } from "@sinclair/typebox";
+import { IsoDateTime, LimitQuery, Nullable, OffsetQuery, Pagination, StringEnum } from "./common.js";
+import { AssistantInline } from "./assistants.js";
+import { CALL_STATUSES } from "../../store/calls.js";
+
+const Message = Type.Object({ role: Type.String(), content: Type.String(), at: Type.Optional(Type.String()) });
+
+export const Call = Type.Object({
+  id: Type.String(),
+  status: StringEnum(CALL_STATUSES),
+  direction: StringEnum(["inbound", "outbound", "web"] as const),
+  caller_phone: Nullable(Type.String()),
+  assistant_phone: Nullable(Type.String()),
+  agent_phone: Nullable(Type.String({ description: "same as assistant_phone (older docs' name)" })),
+  agent_id: Nullable(Type.String()),
+  number_id: Nullable(Type.String()),
+  agent_name: Nullable(Type.String()),
+  assistant_name: Nullable(Type.String()),
+  business_name: Nullable(Type.String()),
+  phone_number: Nullable(Type.String()),
+  end_reason: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  started_at: Nullable(Type.String()),
+  ended_at: Nullable(Type.String()),
+  duration_seconds: Nullable(Type.Integer()),
+  summary: Nullable(Type.String()),
+  analysis_result: Nullable(Type.Object({}, { additionalProperties: true })),
+  messages: Type.Array(Message),
+  room_name: Nullable(Type.String()),
+  recording_url: Nullable(Type.String()),
+  destination: Nullable(Type.String({ description: "Local addition: the dialled destination of outbound calls" })),
+  metadata: Nullable(Type.Object({}, { additionalProperties: true })),
+  metrics: Nullable(Type.Object({}, { additionalProperties: true, description: "Local addition: per-turn latency metrics" })),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+}, { $id: "Call", additionalProperties: true });
+
+export const CallListQuery = Type.Object({
+  limit: Type.Optional(LimitQuery),
+  offset: Type.Optional(OffsetQuery),
+  status: Type.Optional(StringEnum(CALL_STATUSES, "only calls with this status")),
+  start_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: "ISO 8601 date or date-time: calls created at or after it" })),
+  end_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: "ISO 8601 date or date-time: calls created at or before it (a bare date includes that whole day)" })),
+}, { additionalProperties: false });
+
+export const CallList = Type.Object({ calls: Type.Array(Call), pagination: Pagination });
+
+/** E.164 or a SIP URI. */
+export const DESTINATION_PATTERN = "^(\\+[1-9][0-9]{6,14}|sips?:[^\\s@]+@[^\\s@]+)$";
+
+export const OutboundBody = Type.Object({
+  destination: Type.String({ pattern: DESTINATION_PATTERN, description: "E.164 number (+31612345678) or SIP URI (sip:alice@example.com)" }),
+  number_id: Type.Optional(Type.String({ format: "uuid" })),
+  assistant_id: Type.Optional(Type.String({ format: "uuid" })),
+  assistant: Type.Optional(AssistantInline),
+  assistant_override: Type.Optional(AssistantInline),
+  first_message: Type.Optional(Type.String({ maxLength: 5000 })),
+  agent_id: Type.Optional(Type.String({ format: "uuid", description: "deprecated alias of assistant_id" })),
+  agent: Type.Optional(AssistantInline),
+  agent_config: Type.Optional(AssistantInline),
+  metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
+}, { additionalProperties: true });
+
+export const OutboundResponse = Type.Object({
+  success: Type.Literal(true),
+  call_id: Type.String(),
+  room_name: Type.String(),
+  status: Type.Literal("dialing"),
+});
+
+export const CONTROL_TYPES = ["inject-context", "say", "end-call", "transfer"] as const;
+export const ControlBody = Type.Object({
+  type: StringEnum(CONTROL_TYPES, "command type"),
+  content: Type.Optional(Type.String({ minLength: 1, maxLength: 10000 })),
+  trigger_response: Type.Optional(Type.Boolean()),
+  end_after: Type.Optional(Type.Boolean()),
+  message: Type.Optional(Type.String({ maxLength: 5000 })),
+  destination: Type.Optional(Type.String({ pattern: DESTINATION_PATTERN })),
+}, { additionalProperties: true });
+
+export const ControlResponse = Type.Object({ success: Type.Literal(true), message: Type.String() });

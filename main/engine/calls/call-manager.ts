@@ -1,0 +1,122 @@
+import type { Store } from "../store/index.js";
+import type { CallMessage, CallPatch, CallRecord, CallStatus, NewCall } from "../store/calls.js";
+import type { EventBus } from "../events/bus.js";
+import type { WebhookService } from "../webhooks/service.js";
+import { canTransition, isFinal } from "./call-state.js";
+import type { ControlCommand, Dialer, LiveCallHandle } from "./control.js";
+import { ApiError } from "../api/errors.js";
+import { nowIso } from "../util/ids.js";
+
+export class CallTransitionError extends Error {}
+
+/** Without telephony nothing can carry a call: fail it with a reason a person can act on, never pretend. */
+export const noTelephonyDialer = (store: Store): Dialer => ({
+  async dial() {
+    const trunks = store.db.prepare("SELECT COUNT(*) FROM sip_trunks WHERE is_active = 1").pluck().get() as number;
+    throw new Error(trunks === 0
+      ? "No SIP trunk is configured: add one with POST /api/v1/sip-trunks, then place the call again"
+      : "This VoiceDock build cannot place phone calls yet (telephony is not installed): the call was not dialled");
+  },
+});
+
+/**
+ * Owns the call row. Every status change goes through `transition`, which commits the row, its event
+ * and its webhook outbox rows in one transaction, then tells subscribers — so nothing is announced that
+ * is not on disk.
+ */
+export class CallManager {
+  private readonly live = new Map<string, LiveCallHandle>();
+  private dialer: Dialer;
+
+  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly webhooks: WebhookService) {
+    this.dialer = noTelephonyDialer(store);
+  }
+
+  setDialer(dialer: Dialer): void { this.dialer = dialer; }
+
+  get(id: string): CallRecord | undefined { return this.store.calls.get(id); }
+
+  create(call: NewCall): CallRecord {
+    const created = this.store.tx(() => {
+      const c = this.store.calls.create(call);
+      this.store.calls.addEvent(c.id, "created", { status: c.status, direction: c.direction });
+      return c;
+    });
+    this.bus.publish({ type: "call.created", call: created });
+    return created;
+  }
+
+  /** Moves a call to `next`, rejecting illegal moves; fills started/ended/duration from the move itself. */
+  transition(id: string, next: CallStatus, patch: CallPatch = {}): CallRecord {
+    const updated = this.store.tx(() => {
+      const current = this.store.calls.get(id);
+      if (!current) throw new CallTransitionError(`call ${id} does not exist`);
+      if (!canTransition(current.status, next)) throw new CallTransitionError(`call ${id} cannot go from ${current.status} to ${next}`);
+      const now = nowIso();
+      const full: CallPatch = { ...patch, status: next };
+      if (next === "in-progress" && !current.started_at) full.started_at = now;
+      if (isFinal(next)) {
+        full.ended_at = patch.ended_at ?? now;
+        const started = full.started_at ?? current.started_at;
+        full.duration_seconds = started ? Math.max(0, Math.round((Date.parse(full.ended_at) - Date.parse(started)) / 1000)) : 0;
+      }
+      const call = this.store.calls.update(id, full)!;
+      this.store.calls.addEvent(id, "status", { from: current.status, to: next, ...(patch.end_reason ? { end_reason: patch.end_reason } : {}), ...(patch.error ? { error: patch.error } : {}) });
+      this.webhooks.enqueueStatusUpdate(call);
+      return call;
+    });
+    if (isFinal(next)) this.live.delete(id);
+    this.bus.publish({ type: isFinal(next) ? "call.ended" : "call.updated", call: updated });
+    return updated;
+  }
+
+  /** Summary/analysis arrive after the end; the report goes out once they are stored. */
+  finishReport(id: string, patch: Pick<CallPatch, "summary" | "analysis_result" | "recording_url" | "metrics"> = {}): CallRecord {
+    const call = this.store.tx(() => {
+      const c = this.store.calls.update(id, patch)!;
+      this.webhooks.enqueueEndOfCallReport(c);
+      return c;
+    });
+    this.bus.publish({ type: "call.updated", call });
+    return call;
+  }
+
+  addMessage(callId: string, role: CallMessage["role"], content: string): CallMessage {
+    const message: CallMessage = { role, content, at: nowIso() };
+    this.store.calls.addMessage(callId, message);
+    this.bus.publish({ type: "call.message", call_id: callId, message });
+    return message;
+  }
+
+  attach(callId: string, handle: LiveCallHandle): void { this.live.set(callId, handle); }
+
+  /** Places an outbound call created as `connecting`; a dial failure ends it as `failed` with the reason. */
+  dial(call: CallRecord, assistant: Record<string, unknown>): void {
+    const request = { callId: call.id, destination: call.destination ?? "", callerId: call.assistant_phone, numberId: call.number_id, assistant };
+    // Deferred so the API answers `dialing` first; the outcome arrives as events and webhooks.
+    setImmediate(() => {
+      this.dialer.dial(request).catch((err: Error) => {
+        const current = this.store.calls.get(call.id);
+        if (current && !isFinal(current.status)) this.transition(call.id, "failed", { end_reason: "sip_error", error: err.message });
+      });
+    });
+  }
+
+  async control(id: string, command: ControlCommand): Promise<void> {
+    const call = this.store.calls.get(id);
+    if (!call) throw new ApiError(404, "Not Found", `Call '${id}' does not exist`, "not_found");
+    if (call.status !== "in-progress") {
+      throw new ApiError(400, "Bad Request", `Call '${id}' is ${call.status}: control commands need a call that is in-progress`, "call_not_active");
+    }
+    const handle = this.live.get(id);
+    if (!handle) throw new ApiError(409, "Conflict", `Call '${id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
+    this.store.calls.addEvent(id, "control", { type: command.type });
+    await handle.control(command);
+  }
+
+  /** At start: calls a crash left open are failed (with their webhooks), so no row stays "live" forever. */
+  recoverInterrupted(): void {
+    const open = this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'ringing', 'in-progress')").pluck().all() as string[];
+    for (const id of open) this.transition(id, "failed", { end_reason: "engine_restart", error: "VoiceDock stopped while this call was active" });
+  }
+}

@@ -1,0 +1,88 @@
+import type { Store } from "../store/index.js";
+import type { NewCall } from "../store/calls.js";
+import { ApiError, badRequest, notFound } from "../api/errors.js";
+import { checkAssistantConfig } from "../api/routes/assistants.js";
+import { REALTIME_LLM_PROVIDERS } from "../api/schemas/assistants.js";
+import { SECRET_MASK } from "../store/assistants.js";
+import { newCallId } from "../util/ids.js";
+
+export interface OutboundPlan { call: NewCall; assistant: Record<string, unknown> }
+
+/** Picks one of two spellings (current and deprecated); both at once is ambiguous. */
+function pick(body: Record<string, unknown>, current: string, deprecated: string): unknown {
+  if (body[current] !== undefined && body[deprecated] !== undefined) {
+    throw badRequest(`body.${current} and its deprecated alias body.${deprecated} were both sent: send only ${current}`);
+  }
+  return body[current] ?? body[deprecated];
+}
+
+/**
+ * Resolves an outbound request into the call row and the assistant configuration for this call
+ * (api-v1 §5.3): reference, transient or hybrid mode, with the deprecated aliases.
+ * The resolved assistant keeps secrets only sealed (`webhook_secret_enc`).
+ */
+export function resolveOutbound(store: Store, body: Record<string, unknown>): OutboundPlan {
+  const assistantId = pick(body, "assistant_id", "agent_id") as string | undefined;
+  const transient = pick(body, "assistant", "agent") as Record<string, unknown> | undefined;
+  const override = pick(body, "assistant_override", "agent_config") as Record<string, unknown> | undefined;
+
+  if (assistantId && transient) throw badRequest("Send either body.assistant_id (saved assistant) or body.assistant (transient), not both");
+  if (transient && override) throw badRequest("body.assistant_override applies to a saved assistant: send it with body.assistant_id, not with body.assistant");
+  if (!assistantId && !transient) throw badRequest("body.assistant_id or body.assistant is required (which assistant should talk?)", "missing_field");
+
+  let assistant: Record<string, unknown>;
+  let sealedSecret: string | null = null;
+  if (assistantId) {
+    const saved = store.assistants.get(assistantId);
+    if (!saved) throw notFound("Assistant", assistantId);
+    if (!saved.is_active) throw new ApiError(400, "Bad Request", `Assistant '${saved.name}' is not active: set is_active to true first`, "assistant_inactive");
+    const secret = store.assistants.webhookSecret(assistantId);
+    sealedSecret = secret ? store.box.seal(secret) : null;
+    // Hybrid mode: each top-level key of the override replaces that whole block (webhooks.md §6).
+    assistant = { ...saved, ...(override ?? {}) };
+    if (override) checkAssistantConfig(assistant, "body.assistant_override");
+  } else {
+    if (!transient!.llm_config) throw badRequest("body.assistant.llm_config is required for a transient assistant", "missing_field");
+    const provider = (transient!.llm_config as { provider: string }).provider;
+    const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(provider);
+    if (!realtime && (!transient!.stt_config || !transient!.tts_config)) {
+      throw badRequest(`body.assistant.stt_config and body.assistant.tts_config are required when llm_config.provider is '${provider}'`, "missing_field");
+    }
+    checkAssistantConfig(transient!, "body.assistant");
+    assistant = { name: "Transient assistant", ...transient };
+  }
+  if (typeof body.first_message === "string") assistant.first_message = body.first_message;
+  if (typeof assistant.webhook_secret === "string" && assistant.webhook_secret !== SECRET_MASK) sealedSecret = store.box.seal(assistant.webhook_secret);
+  const metadata = (assistant.metadata ?? body.metadata ?? null) as Record<string, unknown> | null;
+  delete assistant.webhook_secret;
+  assistant = { ...assistant, metadata, webhook_secret_enc: sealedSecret };
+
+  const numberId = body.number_id as string | undefined;
+  const number = numberId
+    ? store.db.prepare("SELECT id, phone_number, name, is_active FROM numbers WHERE id = ?").get(numberId) as { id: string; phone_number: string; name: string | null; is_active: number } | undefined
+    : store.db.prepare("SELECT id, phone_number, name, is_active FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as { id: string; phone_number: string; name: string | null; is_active: number } | undefined;
+  if (numberId && !number) throw notFound("Number", numberId);
+  if (number && !number.is_active) throw badRequest(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
+
+  const id = newCallId("outbound");
+  return {
+    assistant,
+    call: {
+      id,
+      status: "connecting",
+      direction: "outbound",
+      // caller_phone is always the customer's side (the webhook's `customer.number`), whichever way the call goes.
+      caller_phone: (body.destination as string).startsWith("+") ? (body.destination as string) : null,
+      assistant_phone: number?.phone_number ?? null,
+      number_id: number?.id ?? null,
+      phone_number: number?.phone_number ?? null,
+      agent_id: assistantId ?? null,
+      agent_name: (assistant.name as string) ?? null,
+      business_name: (assistant.business_name as string) ?? null,
+      destination: body.destination as string,
+      room_name: id.replace(/^call-/, ""),
+      assistant_config: assistant,
+      metadata,
+    },
+  };
+}

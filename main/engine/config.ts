@@ -1,0 +1,38 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export interface EngineConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** When set, this key is accepted (scripts and tests start with a known key). */
+  apiKey?: string;
+  /** Requests per minute per API key; control commands per minute per call. */
+  rateLimitPerMinute: number;
+  controlRateLimitPerMinute: number;
+  /** Directory of the built console; served at `/`. */
+  consoleDir?: string;
+  /** Log level for the engine's JSON log on stderr ("silent" to turn off). */
+  logLevel: string;
+}
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = "127.0.0.1";
+
+export function defaultDataDir(): string {
+  if (process.platform === "win32") return join(process.env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "VoiceDock");
+  if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "VoiceDock");
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "voicedock");
+}
+
+export function defaultConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    dataDir: defaultDataDir(),
+    host: DEFAULT_HOST,
+    port: DEFAULT_PORT,
+    rateLimitPerMinute: 100,
+    controlRateLimitPerMinute: 10,
+    logLevel: "info",
+    ...overrides,
+  };
+}

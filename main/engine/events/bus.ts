@@ -1,0 +1,35 @@
+import { EventEmitter } from "node:events";
+import type { CallMessage, CallRecord } from "../store/calls.js";
+
+/**
+ * Every event the engine publishes, as one discriminated union. The events WebSocket, the console and
+ * (later) notifications all consume this one stream. Add new kinds here, never ad-hoc emitters.
+ */
+export type EngineEvent =
+  | { type: "call.created"; call: CallRecord }
+  | { type: "call.updated"; call: CallRecord }
+  | { type: "call.ended"; call: CallRecord }
+  | { type: "call.message"; call_id: string; message: CallMessage }
+  | { type: "webhook.delivery"; delivery_id: string; call_id: string | null; event: string; status: string; attempts: number; status_code: number | null; error: string | null };
+
+export type EngineEventType = EngineEvent["type"];
+type Stamped = EngineEvent & { at: string };
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // One listener per open WebSocket: many consoles/tools may subscribe.
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(event: EngineEvent): void {
+    this.emitter.emit("event", { ...event, at: new Date().toISOString() } satisfies Stamped);
+  }
+
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (event: Stamped) => void): () => void {
+    this.emitter.on("event", listener);
+    return () => this.emitter.off("event", listener);
+  }
+}

@@ -1,0 +1,82 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { Store } from "./store/index.js";
+import { EventBus } from "./events/bus.js";
+import { CallManager } from "./calls/call-manager.js";
+import { WebhookService } from "./webhooks/service.js";
+import { buildApp } from "./api/app.js";
+import { defaultConfig, type EngineConfig } from "./config.js";
+import { VERSION } from "./version.js";
+
+export type { EngineConfig } from "./config.js";
+export { defaultConfig } from "./config.js";
+
+export interface Engine {
+  readonly config: EngineConfig;
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly calls: CallManager;
+  readonly webhooks: WebhookService;
+  readonly app: FastifyInstance;
+  /** Set after start(): the base URL, e.g. http://127.0.0.1:8787 */
+  url: string;
+  /** A key created on this start (first run without VOICEDOCK_API_KEY); show it once. */
+  generatedApiKey: string | null;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Log lines never carry credentials: Authorization headers and `api_key` query values are masked. */
+const redactUrl = (url: string) => url.replace(/([?&]api_key=)[^&]*/g, "$1[redacted]");
+
+/** Builds the engine; nothing listens or writes until start(). */
+export async function createEngine(partial: Partial<EngineConfig> = {}): Promise<Engine> {
+  const config = defaultConfig(partial);
+  const store = new Store({ dataDir: config.dataDir });
+  const bus = new EventBus();
+  const webhooks = new WebhookService({ store, bus });
+  const calls = new CallManager(store, bus, webhooks);
+  const app = await buildApp(
+    { store, bus, calls, webhooks, version: VERSION, consoleDir: config.consoleDir,
+      rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },
+    {
+      logger: config.logLevel === "silent" ? false : {
+        level: config.logLevel,
+        redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
+        serializers: {
+          req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+        },
+      },
+    },
+  );
+
+  const engine: Engine = {
+    config, store, bus, calls, webhooks, app,
+    url: "",
+    generatedApiKey: null,
+    async start() {
+      store.organization.get();
+      if (config.apiKey) store.keys.ensure("VOICEDOCK_API_KEY", config.apiKey);
+      else if (store.keys.count() === 0) {
+        const { key } = store.keys.create("first start");
+        engine.generatedApiKey = key;
+        writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
+      }
+      calls.recoverInterrupted();
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      const port = typeof address === "object" && address ? address.port : config.port;
+      const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+      engine.url = `http://${host}:${port}`;
+      webhooks.start();
+    },
+    async stop() {
+      // Stop taking requests and let in-flight ones finish, then the background work, then the DB.
+      await app.close();
+      await webhooks.stop();
+      store.close();
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,111 @@
+import type { Db } from "./db.js";
+import type { SecretBox } from "./secret-box.js";
+import { nowIso, uuid } from "../util/ids.js";
+
+/** Shown instead of a stored webhook secret; writing it back leaves the secret unchanged. */
+export const SECRET_MASK = "********";
+
+export type AssistantInput = Record<string, unknown> & { name?: string };
+export interface AssistantRecord extends Record<string, unknown> {
+  id: string;
+  name: string;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+interface Row { id: string; name: string; is_active: number; config: string; webhook_secret_enc: string | null; created_at: string; updated_at: string }
+
+/** Defaults for a new assistant: local engines first, so a fresh install works offline (docs/decisions.md). */
+export const ASSISTANT_DEFAULTS = {
+  business_name: null,
+  notification_email: null,
+  notification_emails: null,
+  recording_consent: null,
+  first_message: null,
+  max_duration_seconds: null,
+  autonomous_silence_handling: false,
+  silence_timeout_seconds: 8,
+  voicemail_detection: false,
+  voicemail_message: null,
+  gdpr_mode: false,
+  recording_enabled: false,
+  webhook_url: null,
+  webhook_events: null,
+  analysis_plan: null,
+  stt_config: { provider: "whisper", model: "base.en", language: "en" },
+  llm_config: { provider: "openai", model: "gpt-4o-mini", temperature: 0.7, messages: [] },
+  tts_config: { provider: "local", voice_id: "flite-slt" },
+  speech_config: null,
+} as const;
+
+const COLUMN_FIELDS = new Set(["id", "name", "is_active", "webhook_secret", "created_at", "updated_at"]);
+
+export class AssistantRepo {
+  constructor(private readonly db: Db, private readonly box: SecretBox) {}
+
+  private toRecord(row: Row): AssistantRecord {
+    return {
+      id: row.id,
+      name: row.name,
+      ...ASSISTANT_DEFAULTS,
+      ...JSON.parse(row.config),
+      is_active: row.is_active === 1,
+      webhook_secret: row.webhook_secret_enc ? SECRET_MASK : null,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    };
+  }
+
+  private splitConfig(input: AssistantInput): Record<string, unknown> {
+    const config: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) if (!COLUMN_FIELDS.has(k) && v !== undefined) config[k] = v;
+    return config;
+  }
+
+  create(input: AssistantInput & { name: string }): AssistantRecord {
+    const now = nowIso();
+    const id = uuid();
+    const secret = typeof input.webhook_secret === "string" && input.webhook_secret !== SECRET_MASK ? this.box.seal(input.webhook_secret) : null;
+    this.db.prepare("INSERT INTO assistants (id, name, is_active, config, webhook_secret_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(id, input.name, input.is_active === false ? 0 : 1, JSON.stringify(this.splitConfig(input)), secret, now, now);
+    return this.get(id)!;
+  }
+
+  get(id: string): AssistantRecord | undefined {
+    const row = this.db.prepare<[string], Row>("SELECT * FROM assistants WHERE id = ?").get(id);
+    return row ? this.toRecord(row) : undefined;
+  }
+
+  list(): AssistantRecord[] {
+    return this.db.prepare<[], Row>("SELECT * FROM assistants ORDER BY created_at, id").all().map((r) => this.toRecord(r));
+  }
+
+  /** PATCH: each top-level field present replaces the stored one whole (the spec's shallow-merge rule). */
+  update(id: string, patch: AssistantInput): AssistantRecord | undefined {
+    const row = this.db.prepare<[string], Row>("SELECT * FROM assistants WHERE id = ?").get(id);
+    if (!row) return undefined;
+    const config = { ...JSON.parse(row.config), ...this.splitConfig(patch) };
+    for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
+    let secret = row.webhook_secret_enc;
+    if (patch.webhook_secret === null) secret = null;
+    else if (typeof patch.webhook_secret === "string" && patch.webhook_secret !== SECRET_MASK) secret = this.box.seal(patch.webhook_secret);
+    this.db.prepare("UPDATE assistants SET name = ?, is_active = ?, config = ?, webhook_secret_enc = ?, updated_at = ? WHERE id = ?")
+      .run(patch.name ?? row.name, patch.is_active === undefined ? row.is_active : patch.is_active ? 1 : 0, JSON.stringify(config), secret, nowIso(), id);
+    return this.get(id);
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare("DELETE FROM assistants WHERE id = ?").run(id).changes > 0;
+  }
+
+  /** The clear-text webhook secret, for signing only; never leaves the engine. */
+  webhookSecret(id: string): string | null {
+    const enc = this.db.prepare("SELECT webhook_secret_enc FROM assistants WHERE id = ?").pluck().get(id) as string | null | undefined;
+    return enc ? this.box.open(enc) : null;
+  }
+
+  countActive(): number {
+    return this.db.prepare("SELECT COUNT(*) FROM assistants WHERE is_active = 1").pluck().get() as number;
+  }
+}

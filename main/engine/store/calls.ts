@@ -1,0 +1,188 @@
+import type { Db } from "./db.js";
+import { nowIso } from "../util/ids.js";
+
+export const CALL_STATUSES = ["connecting", "ringing", "in-progress", "ended", "failed"] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+export type CallDirection = "inbound" | "outbound" | "web";
+
+export interface CallMessage { role: "user" | "assistant" | "system"; content: string; at: string }
+
+export interface CallRecord {
+  id: string;
+  status: CallStatus;
+  direction: CallDirection;
+  caller_phone: string | null;
+  assistant_phone: string | null;
+  agent_phone: string | null;
+  agent_id: string | null;
+  number_id: string | null;
+  agent_name: string | null;
+  assistant_name: string | null;
+  business_name: string | null;
+  phone_number: string | null;
+  end_reason: string | null;
+  error: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  summary: string | null;
+  analysis_result: Record<string, unknown> | null;
+  messages: CallMessage[];
+  room_name: string | null;
+  recording_url: string | null;
+  destination: string | null;
+  metadata: Record<string, unknown> | null;
+  metrics: Record<string, unknown> | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewCall {
+  id: string;
+  status: CallStatus;
+  direction: CallDirection;
+  caller_phone?: string | null;
+  assistant_phone?: string | null;
+  agent_id?: string | null;
+  number_id?: string | null;
+  agent_name?: string | null;
+  business_name?: string | null;
+  phone_number?: string | null;
+  room_name?: string | null;
+  destination?: string | null;
+  assistant_config?: Record<string, unknown> | null;
+  metadata?: Record<string, unknown> | null;
+  created_at?: string;
+}
+
+export type CallPatch = Partial<Pick<CallRecord,
+  "status" | "end_reason" | "error" | "started_at" | "ended_at" | "duration_seconds" | "summary" |
+  "analysis_result" | "recording_url" | "metrics" | "caller_phone" | "assistant_phone">>;
+
+export interface CallFilter { status?: string; start_date?: string; end_date?: string; limit: number; offset: number }
+
+type Row = Record<string, unknown> & { id: string };
+const JSON_COLUMNS = new Set(["analysis_result", "metrics", "metadata", "assistant_config"]);
+const PATCHABLE = new Set(["status", "end_reason", "error", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
+
+export class CallRepo {
+  constructor(private readonly db: Db) {}
+
+  private toRecord(row: Row, messages: CallMessage[]): CallRecord {
+    const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : null);
+    return {
+      id: row.id,
+      status: row.status as CallStatus,
+      direction: row.direction as CallDirection,
+      caller_phone: (row.caller_phone as string) ?? null,
+      assistant_phone: (row.assistant_phone as string) ?? null,
+      agent_phone: (row.assistant_phone as string) ?? null,
+      agent_id: (row.agent_id as string) ?? null,
+      number_id: (row.number_id as string) ?? null,
+      agent_name: (row.agent_name as string) ?? null,
+      assistant_name: (row.agent_name as string) ?? null,
+      business_name: (row.business_name as string) ?? null,
+      phone_number: (row.phone_number as string) ?? null,
+      end_reason: (row.end_reason as string) ?? null,
+      error: (row.error as string) ?? null,
+      started_at: (row.started_at as string) ?? null,
+      ended_at: (row.ended_at as string) ?? null,
+      duration_seconds: (row.duration_seconds as number) ?? null,
+      summary: (row.summary as string) ?? null,
+      analysis_result: parse(row.analysis_result),
+      messages,
+      room_name: (row.room_name as string) ?? null,
+      recording_url: (row.recording_url as string) ?? null,
+      destination: (row.destination as string) ?? null,
+      metadata: parse(row.metadata),
+      metrics: parse(row.metrics),
+      created_at: row.created_at as string,
+      updated_at: row.updated_at as string,
+    };
+  }
+
+  create(call: NewCall): CallRecord {
+    const now = call.created_at ?? nowIso();
+    this.db.prepare(`INSERT INTO calls (id, status, direction, caller_phone, assistant_phone, agent_id, number_id, agent_name,
+      business_name, phone_number, room_name, destination, assistant_config, metadata, created_at, updated_at)
+      VALUES (@id, @status, @direction, @caller_phone, @assistant_phone, @agent_id, @number_id, @agent_name,
+      @business_name, @phone_number, @room_name, @destination, @assistant_config, @metadata, @created_at, @updated_at)`).run({
+      caller_phone: null, assistant_phone: null, agent_id: null, number_id: null, agent_name: null, business_name: null,
+      phone_number: null, room_name: null, destination: null,
+      ...call,
+      assistant_config: call.assistant_config ? JSON.stringify(call.assistant_config) : null,
+      metadata: call.metadata ? JSON.stringify(call.metadata) : null,
+      created_at: now, updated_at: now,
+    });
+    return this.get(call.id)!;
+  }
+
+  get(id: string): CallRecord | undefined {
+    const row = this.db.prepare<[string], Row>("SELECT * FROM calls WHERE id = ?").get(id);
+    return row ? this.toRecord(row, this.messagesOf([id]).get(id) ?? []) : undefined;
+  }
+
+  /** The resolved assistant configuration stored with the call. */
+  assistantConfig(id: string): Record<string, unknown> | null {
+    const v = this.db.prepare("SELECT assistant_config FROM calls WHERE id = ?").pluck().get(id) as string | null | undefined;
+    return v ? JSON.parse(v) : null;
+  }
+
+  update(id: string, patch: CallPatch): CallRecord | undefined {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = { id, updated_at: nowIso() };
+    for (const [k, v] of Object.entries(patch)) {
+      if (!PATCHABLE.has(k) || v === undefined) continue;
+      sets.push(`${k} = @${k}`);
+      values[k] = JSON_COLUMNS.has(k) && v !== null ? JSON.stringify(v) : v;
+    }
+    if (sets.length) this.db.prepare(`UPDATE calls SET ${sets.join(", ")}, updated_at = @updated_at WHERE id = @id`).run(values);
+    return this.get(id);
+  }
+
+  addMessage(callId: string, message: CallMessage): void {
+    this.db.prepare("INSERT INTO call_messages (call_id, role, content, at) VALUES (?, ?, ?, ?)").run(callId, message.role, message.content, message.at);
+  }
+
+  addEvent(callId: string, type: string, data: Record<string, unknown> = {}): void {
+    this.db.prepare("INSERT INTO call_events (call_id, type, data, at) VALUES (?, ?, ?, ?)").run(callId, type, JSON.stringify(data), nowIso());
+  }
+
+  events(callId: string): { type: string; data: Record<string, unknown>; at: string }[] {
+    return (this.db.prepare("SELECT type, data, at FROM call_events WHERE call_id = ? ORDER BY id").all(callId) as { type: string; data: string; at: string }[])
+      .map((e) => ({ ...e, data: JSON.parse(e.data) }));
+  }
+
+  private messagesOf(ids: string[]): Map<string, CallMessage[]> {
+    const out = new Map<string, CallMessage[]>();
+    if (!ids.length) return out;
+    const rows = this.db.prepare(`SELECT call_id, role, content, at FROM call_messages WHERE call_id IN (${ids.map(() => "?").join(",")}) ORDER BY id`)
+      .all(...ids) as (CallMessage & { call_id: string })[];
+    for (const { call_id, ...m } of rows) {
+      const list = out.get(call_id) ?? [];
+      list.push(m);
+      out.set(call_id, list);
+    }
+    return out;
+  }
+
+  /** Newest first. Filters use the (status, created_at) and (created_at) indexes. */
+  list(filter: CallFilter): { calls: CallRecord[]; total: number } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (filter.status) { where.push("status = @status"); params.status = filter.status; }
+    if (filter.start_date) { where.push("created_at >= @start"); params.start = filter.start_date; }
+    if (filter.end_date) { where.push("created_at <= @end"); params.end = filter.end_date; }
+    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const total = this.db.prepare(`SELECT COUNT(*) FROM calls ${clause}`).pluck().get(params) as number;
+    const rows = this.db.prepare<Record<string, unknown>, Row>(`SELECT * FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: filter.limit, offset: filter.offset });
+    const messages = this.messagesOf(rows.map((r) => r.id));
+    return { calls: rows.map((r) => this.toRecord(r, messages.get(r.id) ?? [])), total };
+  }
+
+  countByStatus(statuses: CallStatus[]): number {
+    return this.db.prepare(`SELECT COUNT(*) FROM calls WHERE status IN (${statuses.map(() => "?").join(",")})`).pluck().get(...statuses) as number;
+  }
+
+}

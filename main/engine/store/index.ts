@@ -1,0 +1,50 @@
+import { openDb, type Db } from "./db.js";
+import { SecretBox } from "./secret-box.js";
+import { ApiKeyRepo } from "./api-keys.js";
+import { AssistantRepo } from "./assistants.js";
+import { CallRepo } from "./calls.js";
+import { OrganizationRepo, SettingsRepo } from "./organization.js";
+
+export interface StoreOptions { dataDir: string; fileName?: string; secretBox?: SecretBox }
+
+/** Every table group of the engine behind one object; repositories share one connection. */
+export class Store {
+  readonly db: Db;
+  readonly box: SecretBox;
+  readonly keys: ApiKeyRepo;
+  readonly organization: OrganizationRepo;
+  readonly settings: SettingsRepo;
+  readonly assistants: AssistantRepo;
+  readonly calls: CallRepo;
+
+  constructor(opts: StoreOptions) {
+    this.db = openDb(opts);
+    this.box = opts.secretBox ?? SecretBox.fromDataDir(opts.dataDir);
+    this.keys = new ApiKeyRepo(this.db);
+    this.organization = new OrganizationRepo(this.db);
+    this.settings = new SettingsRepo(this.db);
+    this.assistants = new AssistantRepo(this.db, this.box);
+    this.calls = new CallRepo(this.db);
+  }
+
+  /** Runs fn in one transaction: what it writes is committed together or not at all. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Cheap liveness probe for /health. */
+  ping(): number {
+    const t = performance.now();
+    this.db.prepare("SELECT 1").get();
+    return performance.now() - t;
+  }
+
+  close(): void {
+    if (this.db.open) {
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+      this.db.close();
+    }
+  }
+}
+
+export type { Db } from "./db.js";

@@ -1,0 +1,6 @@
+import m001 from "./001-initial.js";
+
+/** Numbered migrations, applied in order inside one transaction each; never edit a released one. */
+export const migrations: readonly { version: number; name: string; sql: string }[] = [
+  { version: 1, name: "initial", sql: m001 },
+];
