@@ -1,0 +1,189 @@
+import { EventEmitter } from "node:events";
+import { UserAgent, type Invitation, type LogLevel } from "sip.js";
+import type { IncomingResponseMessage } from "sip.js/lib/core";
+import { UdpSipEndpoint, type IncomingSip, type Remote } from "./udp-endpoint.js";
+import { TrunkTransport } from "./trunk-transport.js";
+import { TrunkRegistration, type RegistrationState } from "./registration.js";
+import { parseVia } from "./message-info.js";
+import type { SipTimers } from "./retransmitter.js";
+
+export interface TrunkConfig {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  transport: "udp" | "tcp" | "tls";
+  username: string | null;
+  password: string | null;
+  register: boolean;
+  outboundProxy: string | null;
+}
+
+export interface SipStackOptions {
+  host: string;
+  udpPort: number;
+  /** Address to advertise in Via/Contact when it differs from the bind address. */
+  advertisedHost?: string;
+  timers?: SipTimers;
+  registerExpiresSeconds?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  userAgentString?: string;
+}
+
+interface Leg { trunk: TrunkConfig; ua: UserAgent; transport: TrunkTransport; registration: TrunkRegistration | null }
+
+export interface SipStackEvents {
+  registration: [trunkId: string, state: RegistrationState];
+  invite: [trunkId: string, invitation: Invitation];
+  malformed: [Remote, string];
+}
+
+/** How long a Call-ID keeps pointing at its user agent after the last message (dialogs, late retransmissions). */
+const CALL_ID_TTL_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * One SIP endpoint for all trunks: a shared UDP socket, a sip.js UserAgent per trunk over our own
+ * transport, and the routing of each incoming message to the user agent it belongs to (by Call-ID, then by
+ * the trunk the packet came from).
+ */
+export class SipStack extends EventEmitter<SipStackEvents> {
+  private readonly udp: UdpSipEndpoint;
+  private readonly legs = new Map<string, Leg>();
+  private readonly callIds = new Map<string, { trunkId: string; seen: number }>();
+  private local: Remote = { host: "127.0.0.1", port: 0 };
+  private sweeper: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: SipStackOptions) {
+    super();
+    this.udp = new UdpSipEndpoint({ host: opts.host, port: opts.udpPort, timers: opts.timers });
+    this.udp.on("message", (m) => this.route(m));
+    this.udp.on("malformed", (remote, text) => this.emit("malformed", remote, text));
+  }
+
+  async start(): Promise<Remote> {
+    this.local = await this.udp.start();
+    this.sweeper = setInterval(() => {
+      const cutoff = Date.now() - CALL_ID_TTL_MS;
+      for (const [id, v] of this.callIds) if (v.seen < cutoff) this.callIds.delete(id);
+    }, 60_000);
+    this.sweeper.unref();
+    return this.local;
+  }
+
+  get address(): Remote { return this.local; }
+  get udpStats() { return this.udp.stats; }
+
+  async addTrunk(trunk: TrunkConfig): Promise<void> {
+    await this.removeTrunk(trunk.id);
+    const server = parseHostPort(trunk.outboundProxy) ?? { host: trunk.host, port: trunk.port };
+    const sender = {
+      send: (text: string, to: Remote) => {
+        const callId = /^(?:Call-ID|i)\s*:\s*(\S+)/im.exec(text)?.[1];
+        if (callId) this.callIds.set(callId, { trunkId: trunk.id, seen: Date.now() });
+        this.udp.send(text, to);
+      },
+    };
+    const advertised = this.opts.advertisedHost ?? this.local.host;
+    const transport = new TrunkTransport(sender, server, { host: advertised, port: this.local.port }, "UDP");
+    const user = trunk.username ?? "voicedock";
+    const ua = new UserAgent({
+      uri: UserAgent.makeURI(`sip:${user}@${trunk.host}${trunk.port !== 5060 ? `:${trunk.port}` : ""}`),
+      authorizationUsername: trunk.username ?? undefined,
+      authorizationPassword: trunk.password ?? undefined,
+      viaHost: advertised,
+      contactName: user,
+      contactParams: { transport: "udp" },
+      forceRport: true,
+      hackViaTcp: false,
+      logLevel: (process.env.VOICEDOCK_SIP_LOG ?? "error") as LogLevel,
+      logBuiltinEnabled: Boolean(process.env.VOICEDOCK_SIP_LOG),
+      userAgentString: this.opts.userAgentString ?? "VoiceDock",
+      transportConstructor: class { constructor() { return transport; } } as never,
+      delegate: { onInvite: (invitation) => this.emit("invite", trunk.id, invitation) },
+    });
+    // sip.js builds the Contact from viaHost alone; the port is ours to add.
+    ua.contact.uri.port = this.local.port;
+    const leg: Leg = { trunk, ua, transport, registration: null };
+    this.legs.set(trunk.id, leg);
+    await ua.start();
+    if (trunk.register && trunk.username) {
+      leg.registration = new TrunkRegistration(ua, {
+        trunkName: trunk.name,
+        expiresSeconds: this.opts.registerExpiresSeconds ?? 300,
+        retryBaseMs: this.opts.retryBaseMs ?? 2000,
+        retryMaxMs: this.opts.retryMaxMs ?? 300_000,
+        onChange: (state) => this.emit("registration", trunk.id, state),
+        onReceived: (response) => this.fixContact(leg, response),
+      });
+      leg.registration.start();
+    }
+  }
+
+  /**
+   * NAT: when the registrar saw our REGISTER come from another address than our Contact says, use that
+   * address in Via/Contact so calls reach us through the NAT binding (RFC 3581 received/rport).
+   */
+  private fixContact(leg: Leg, response: IncomingResponseMessage): boolean {
+    const via = parseVia(response.getHeader("via") ?? "");
+    if (!via) return false;
+    const host = via.received ?? via.host;
+    const port = via.rport ?? via.port ?? this.local.port;
+    const sentBy = leg.transport.sentBy;
+    if (host === sentBy.host && port === sentBy.port) return false;
+    (leg.ua as unknown as { options: { viaHost: string } }).options.viaHost = host;
+    sentBy.host = host;
+    sentBy.port = port;
+    leg.ua.contact.uri.host = host;
+    leg.ua.contact.uri.port = port;
+    return true;
+  }
+
+  registrationOf(trunkId: string): RegistrationState | null {
+    const leg = this.legs.get(trunkId);
+    if (!leg) return null;
+    return leg.registration?.current ?? { status: "unregistered", reason: leg.trunk.username ? "Registration is turned off for this trunk" : "No credentials: this trunk is used without registration", expires_at: null };
+  }
+
+  userAgent(trunkId: string): UserAgent | undefined { return this.legs.get(trunkId)?.ua; }
+
+  /** Re-register every trunk, e.g. after the machine's network changed. */
+  refreshRegistrations(): void {
+    for (const leg of this.legs.values()) leg.registration?.refresh();
+  }
+
+  async removeTrunk(id: string): Promise<void> {
+    const leg = this.legs.get(id);
+    if (!leg) return;
+    this.legs.delete(id);
+    await leg.registration?.stop();
+    await Promise.race([leg.ua.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+
+  private route(m: IncomingSip): void {
+    const known = this.callIds.get(m.info.callId);
+    let leg = known ? this.legs.get(known.trunkId) : undefined;
+    if (!leg) {
+      for (const l of this.legs.values()) {
+        const server = parseHostPort(l.trunk.outboundProxy) ?? { host: l.trunk.host, port: l.trunk.port };
+        if (server.host === m.remote.host && server.port === m.remote.port) { leg = l; break; }
+      }
+    }
+    if (!leg) leg = this.legs.values().next().value;
+    if (!leg) return;
+    this.callIds.set(m.info.callId, { trunkId: leg.trunk.id, seen: Date.now() });
+    leg.transport.deliver(m.text, m.info.kind === "response");
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const id of [...this.legs.keys()]) await this.removeTrunk(id);
+    await this.udp.close();
+  }
+}
+
+function parseHostPort(value: string | null | undefined): Remote | null {
+  if (!value) return null;
+  const m = /^(?:sips?:)?(\[[^\]]+\]|[^:;]+)(?::(\d+))?/.exec(value.trim());
+  return m ? { host: m[1].replace(/^\[|\]$/g, ""), port: m[2] ? Number(m[2]) : 5060 } : null;
+}

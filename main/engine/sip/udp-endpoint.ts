@@ -1,0 +1,98 @@
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { EventEmitter } from "node:events";
+import { parseMessageInfo, type SipMessageInfo } from "./message-info.js";
+import { Retransmitter, type SipTimers } from "./retransmitter.js";
+
+export interface Remote { host: string; port: number }
+export interface IncomingSip { text: string; info: SipMessageInfo; remote: Remote; protocol: "UDP" | "TCP" | "TLS" }
+
+/** A datagram is at most 64 KB; SIP over UDP should stay under the path MTU, but we accept what arrives. */
+const MAX_DATAGRAM = 65_507;
+
+/**
+ * The engine's one UDP SIP socket, shared by every trunk. It retransmits for sip.js (RFC 3261 timers),
+ * stamps `received`/`rport` on incoming requests' top Via (§18.2.1, RFC 3581) so answers go back where the
+ * request came from, and drops anything that is not SIP without disturbing anyone else.
+ */
+export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malformed: [Remote, string] }> {
+  private socket: Socket | null = null;
+  private readonly retransmitter: Retransmitter;
+  readonly stats = { received: 0, sent: 0, malformed: 0 };
+
+  constructor(private readonly opts: { host: string; port: number; timers?: SipTimers }) {
+    super();
+    this.retransmitter = new Retransmitter(opts.timers);
+  }
+
+  async start(): Promise<Remote> {
+    const socket = createSocket({ type: this.opts.host.includes(":") ? "udp6" : "udp4", reuseAddr: false });
+    this.socket = socket;
+    socket.on("message", (buf, rinfo) => this.receive(buf, rinfo));
+    socket.on("error", () => { /* ICMP errors etc. on an unconnected socket: nothing to do per message */ });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(this.opts.port, this.opts.host, () => { socket.off("error", reject); resolve(); });
+    });
+    return this.address();
+  }
+
+  address(): Remote {
+    const a = this.socket!.address();
+    return { host: a.address, port: a.port };
+  }
+
+  private receive(buf: Buffer, rinfo: RemoteInfo): void {
+    this.stats.received++;
+    const remote = { host: rinfo.address, port: rinfo.port };
+    // Keep-alives (RFC 5626 CRLF) are answered with nothing over UDP; they only refresh NAT bindings.
+    if (buf.length <= 4 && /^[\r\n]*$/.test(buf.toString("latin1"))) return;
+    if (buf.length > MAX_DATAGRAM) return;
+    let text = buf.toString("utf8");
+    const info = parseMessageInfo(text);
+    if (!info || !info.via || !info.callId || !info.cseq) {
+      this.stats.malformed++;
+      this.emit("malformed", remote, text);
+      return;
+    }
+    if (info.kind === "request") text = stampVia(text, remote, info);
+    this.retransmitter.onReceive(info);
+    this.emit("message", { text, info, remote, protocol: "UDP" });
+  }
+
+  send(text: string, to: Remote): void {
+    const socket = this.socket;
+    if (!socket) return;
+    const buf = Buffer.from(text, "utf8");
+    const write = () => { this.stats.sent++; socket.send(buf, to.port, to.host); };
+    write();
+    const info = parseMessageInfo(text);
+    if (info) this.retransmitter.onSend(info, write);
+  }
+
+  async close(): Promise<void> {
+    this.retransmitter.close();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}
+
+/** Adds `received` (when the source differs from sent-by) and fills an empty `rport` on the top Via. */
+export function stampVia(text: string, remote: Remote, info: SipMessageInfo): string {
+  const via = info.via!;
+  const needReceived = via.host !== remote.host;
+  if (!needReceived && !via.hasRport) return text;
+  return text.replace(/^(Via|v)(\s*:\s*)([^\r\n,]*)/im, (_all, name: string, sep: string, value: string) => {
+    let v = value;
+    if (via.hasRport) v = v.replace(/;\s*rport(?!=)/i, `;rport=${remote.port}`);
+    if (needReceived && !/;\s*received=/i.test(v)) v += `;received=${remote.host}`;
+    return `${name}${sep}${v}`;
+  });
+}
+
+/** Where a response goes (RFC 3261 §18.2.2 + RFC 3581): received/rport of the top Via, else sent-by. */
+export function responseTarget(info: SipMessageInfo): Remote | null {
+  const via = info.via;
+  if (!via) return null;
+  return { host: via.received ?? via.host, port: via.rport ?? via.port ?? 5060 };
+}

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freeUdpPort } from "./ports.js";
+
+export const SHARED = join(import.meta.dirname, "..", "..", "..", "shared");
+export const hasKamailio = existsSync("/usr/sbin/kamailio") || existsSync("/usr/bin/kamailio");
+
+export interface Kamailio { port: number; proc: ChildProcess; log(): string; stop(): Promise<void> }
+
+/** Starts kamailio as a registrar/proxy on 127.0.0.1 with the shared config (users alice/secret, bob/bobpass). */
+export async function startKamailio(): Promise<Kamailio> {
+  const dir = mkdtempSync(join(tmpdir(), "kamailio-"));
+  const port = await freeUdpPort();
+  const cfg = readFileSync(join(SHARED, "peers", "kamailio.cfg"), "utf8").replaceAll("LISTEN_PORT", String(port));
+  writeFileSync(join(dir, "k.cfg"), cfg);
+  const bin = existsSync("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio";
+  const proc = spawn(bin, ["-f", join(dir, "k.cfg"), "-DD", "-E", "-Y", dir, "-P", join(dir, "k.pid"), "-m", "64", "-M", "8"], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  proc.stdout!.on("data", (d) => { log += d; });
+  proc.stderr!.on("data", (d) => { log += d; });
+  await waitForOptions(port, () => log);
+  return {
+    port, proc, log: () => log,
+    async stop() {
+      if (proc.exitCode === null) {
+        proc.kill("SIGTERM");
+        await new Promise((r) => proc.once("exit", r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Kamailio answers OPTIONS to itself with "200 Keepalive" once it is up. */
+async function waitForOptions(port: number, log: () => string): Promise<void> {
+  const sock = createSocket("udp4");
+  await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+  const local = sock.address().port;
+  try {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const got = new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), 200);
+        sock.once("message", () => { clearTimeout(t); resolve(true); });
+      });
+      const branch = `z9hG4bK${Math.random().toString(36).slice(2)}`;
+      sock.send(`OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${local};branch=${branch};rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:127.0.0.1:${port}>\r\nCall-ID: ${branch}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`, port, "127.0.0.1");
+      if (await got) return;
+    }
+    throw new Error(`kamailio did not come up on ${port}:\n${log()}`);
+  } finally {
+    sock.close();
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { SecretBox } from "../../main/engine/store/secret-box.js";
+import { openDb } from "../../main/engine/store/db.js";
+import { Store } from "../../main/engine/store/index.js";
+
+describe("SecretBox", () => {
+  it("round-trips, uses a fresh IV each time, and rejects tampering and the wrong key", () => {
+    const box = new SecretBox(randomBytes(32));
+    const a = box.seal("hunter2");
+    const b = box.seal("hunter2");
+    expect(a).not.toBe(b);
+    expect(box.open(a)).toBe("hunter2");
+    const parts = a.split(":");
+    const tampered = [...parts.slice(0, 3), Buffer.from("x" + Buffer.from(parts[3], "base64").toString()).toString("base64")].join(":");
+    expect(() => box.open(tampered)).toThrow();
+    expect(() => new SecretBox(randomBytes(32)).open(a)).toThrow();
+  });
+
+  it("keeps its key in a 0600 file in the data dir and reuses it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vd-box-"));
+    try {
+      const sealed = SecretBox.fromDataDir(dir).seal("x");
+      expect(statSync(join(dir, "secret.key")).mode & 0o777).toBe(0o600);
+      expect(SecretBox.fromDataDir(dir).open(sealed)).toBe("x");
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
+
+describe("database", () => {
+  it("opens in WAL mode with foreign keys, and migrations are applied once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vd-db-"));
+    try {
+      const db = openDb({ dataDir: dir });
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+      const versions = db.prepare("SELECT version FROM schema_migrations").pluck().all();
+      db.close();
+      const again = openDb({ dataDir: dir });
+      expect(again.prepare("SELECT version FROM schema_migrations").pluck().all()).toEqual(versions);
+      again.close();
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it("the call list uses its indexes for status + date filters", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vd-plan-"));
+    const store = new Store({ dataDir: dir });
+    try {
+      const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT * FROM calls WHERE status = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 100")
+        .all("ended", "2026-01-01", "2026-02-01") as { detail: string }[];
+      const text = plan.map((p) => p.detail).join("\n");
+      expect(text).toMatch(/USING INDEX calls_status_created/);
+      expect(text).not.toMatch(/TEMP B-TREE/);
+    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+  });
+});
+
+describe("API keys", () => {
+  it("are stored as hashes; revoked keys are told apart from unknown ones", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vd-keys-"));
+    const store = new Store({ dataDir: dir });
+    try {
+      const { key, row } = store.keys.create("test");
+      expect(key).toMatch(/^vd_live_[0-9A-Za-z]{32}$/);
+      const stored = store.db.prepare("SELECT hash FROM api_keys WHERE id = ?").pluck().get(row.id) as string;
+      expect(stored).toMatch(/^[0-9a-f]{64}$/);
+      expect(stored).not.toContain(key);
+      expect(store.keys.check(key)).toMatchObject({ ok: true });
+      expect(store.keys.check("vd_live_x")).toEqual({ ok: false, reason: "invalid" });
+      expect(store.keys.revoke(row.prefix)).toBe(true);
+      expect(store.keys.check(key)).toEqual({ ok: false, reason: "revoked" });
+    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+  });
+});
