@@ -1,3 +1,4 @@
+import type { WebhookRetryOptions } from "./webhooks/service.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +13,8 @@ export interface EngineConfig {
   controlRateLimitPerMinute: number;
   /** Directory of the built console; served at `/`. */
   consoleDir?: string;
+  /** Webhook retry timing (tests shorten it). */
+  webhookRetry?: Partial<WebhookRetryOptions>;
   /** Log level for the engine's JSON log on stderr ("silent" to turn off). */
   logLevel: string;
 }

@@ -35,7 +35,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const config = defaultConfig(partial);
   const store = new Store({ dataDir: config.dataDir });
   const bus = new EventBus();
-  const webhooks = new WebhookService({ store, bus });
+  const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const calls = new CallManager(store, bus, webhooks);
   const app = await buildApp(
     { store, bus, calls, webhooks, version: VERSION, consoleDir: config.consoleDir,

@@ -35,7 +35,9 @@ beforeAll(async () => {
 afterAll(async () => { await t.stop(); });
 
 const outbound = (body: unknown, status: number, message: RegExp, name: string): Case => ({ name: `outbound: ${name}`, method: "POST", path: "/api/v1/calls/outbound", json: body, status, message });
-const control = (body: unknown, status: number, message: RegExp, name: string, id = "call-inbound-ended1"): Case => ({ name: `control: ${name}`, method: "POST", path: `/api/v1/calls/${id}/control`, json: body, status, message });
+// Each control case gets its own call id: control commands are limited to 10 per minute per call.
+let controlSeq = 0;
+const control = (body: unknown, status: number, message: RegExp, name: string, id = `call-inbound-v${++controlSeq}`): Case => ({ name: `control: ${name}`, method: "POST", path: `/api/v1/calls/${id}/control`, json: body, status, message });
 const list = (query: string, message: RegExp): Case => ({ name: `GET /calls?${query}`, path: `/api/v1/calls?${query}`, status: 400, message });
 
 function cases(): Case[] {
@@ -146,7 +148,7 @@ function cases(): Case[] {
     control({ type: "transfer" }, 400, /destination is required for type 'transfer'/, "transfer without destination"),
     control({ type: "transfer", destination: "12345" }, 400, /destination must match pattern/, "transfer to a non E.164"),
     control({ type: "end-call", message: 5 }, 400, /message must be string/, "end-call with numeric message"),
-    control({ type: "end-call" }, 400, /is ended: control commands need a call that is in-progress/, "call not in progress"),
+    control({ type: "end-call" }, 400, /is ended: control commands need a call that is in-progress/, "call not in progress", "call-inbound-ended1"),
     control({ type: "end-call" }, 404, /Call 'call-inbound-ghost' does not exist/, "unknown call", "call-inbound-ghost"),
     control({ type: "end-call" }, 400, /params.id/, "traversal in control id", "..%2F..%2Fx"),
     // Other resources

@@ -50,6 +50,8 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? ajvBody : ajvOther).compile(schema));
 
   registerErrorHandling(app);
+  // A JSON API: plain text is not a body we understand (415), rather than a string that fails validation.
+  app.removeContentTypeParser("text/plain");
   app.addSchema(ErrorBody);
 
   await app.register(swagger, {

@@ -12,6 +12,8 @@ export interface ApiContext {
   webhooks: WebhookService;
   version: string;
   rateLimit: RateLimitOptions;
+  /** Telephony re-reads a trunk after the API changed it (absent when telephony is not running). */
+  trunksChanged?: (trunkId: string) => void;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }

@@ -4,6 +4,10 @@ import { ApiKeyRepo } from "./api-keys.js";
 import { AssistantRepo } from "./assistants.js";
 import { CallRepo } from "./calls.js";
 import { OrganizationRepo, SettingsRepo } from "./organization.js";
+import { NumberRepo } from "./numbers.js";
+import { SipTrunkRepo } from "./sip-trunks.js";
+import { ByokRepo } from "./byok.js";
+import { TemplateRepo } from "./templates.js";
 
 export interface StoreOptions { dataDir: string; fileName?: string; secretBox?: SecretBox }
 
@@ -16,6 +20,11 @@ export class Store {
   readonly settings: SettingsRepo;
   readonly assistants: AssistantRepo;
   readonly calls: CallRepo;
+  readonly numbers: NumberRepo;
+  readonly sipTrunks: SipTrunkRepo;
+  readonly byok: ByokRepo;
+  readonly analysisTemplates: TemplateRepo;
+  readonly toolTemplates: TemplateRepo;
 
   constructor(opts: StoreOptions) {
     this.db = openDb(opts);
@@ -25,6 +34,11 @@ export class Store {
     this.settings = new SettingsRepo(this.db);
     this.assistants = new AssistantRepo(this.db, this.box);
     this.calls = new CallRepo(this.db);
+    this.numbers = new NumberRepo(this.db);
+    this.sipTrunks = new SipTrunkRepo(this.db, this.box);
+    this.byok = new ByokRepo(this.db, this.box);
+    this.analysisTemplates = new TemplateRepo(this.db, "analysis_templates");
+    this.toolTemplates = new TemplateRepo(this.db, "tool_templates");
   }
 
   /** Runs fn in one transaction: what it writes is committed together or not at all. */

@@ -12,7 +12,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Accepts an ISO date or date-time; a bare end date means the end of that day (UTC). */
-function parseDateParam(name: string, value: string | undefined, endOfDay: boolean): string | undefined {
+export function parseDateParam(name: string, value: string | undefined, endOfDay: boolean): string | undefined {
   if (value === undefined) return undefined;
   if (!ISO_DATE.test(value) && !ISO_DATE_TIME.test(value)) {
     throw badRequest(`querystring.${name} must be an ISO 8601 date or date-time, e.g. 2026-05-01 or 2026-05-01T09:30:00Z`);

@@ -1,0 +1,49 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../context.js";
+import { errorResponses, Nullable, StringEnum } from "../schemas/common.js";
+import { notFound } from "../errors.js";
+import { BYOK_PROVIDERS, type ByokProvider } from "../../store/byok.js";
+import { PROVIDERS } from "../catalogue.js";
+
+const Keys = Type.Object({ byok_keys: Type.Record(Type.String(), Nullable(Type.String())) },
+  { description: "`<provider>_secret_id` per provider; non-null means a key is configured. Keys are never returned." });
+const Provider = StringEnum(BYOK_PROVIDERS, "provider id");
+
+export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const tags = ["byok"];
+  app.get("/byok", { schema: { tags, summary: "Which provider keys are configured", response: { 200: Keys, ...errorResponses } } },
+    async () => ({ byok_keys: ctx.store.byok.summary() }));
+
+  app.post("/byok", { schema: { tags, summary: "Add or replace a provider key (encrypted at rest, write-only)",
+    body: Type.Object({ provider: Provider, api_key: Type.String({ minLength: 1, maxLength: 500, pattern: "^\\S+$", description: "no whitespace" }) }),
+    response: { 200: Type.Object({ success: Type.Literal(true), byok_keys: Keys.properties.byok_keys }), ...errorResponses } } },
+  async (req) => {
+    const { provider, api_key } = req.body as { provider: ByokProvider; api_key: string };
+    ctx.store.byok.set(provider, api_key);
+    return { success: true as const, byok_keys: ctx.store.byok.summary() };
+  });
+
+  app.delete("/byok", { schema: { tags, summary: "Remove a provider key", body: Type.Object({ provider: Provider }),
+    response: { 200: Type.Object({ success: Type.Literal(true), byok_keys: Keys.properties.byok_keys }), ...errorResponses } } },
+  async (req) => {
+    const { provider } = req.body as { provider: string };
+    if (!ctx.store.byok.delete(provider)) throw notFound("BYOK key for provider", provider);
+    return { success: true as const, byok_keys: ctx.store.byok.summary() };
+  });
+
+  app.get("/byok/config", { schema: { tags, summary: "Provider and model catalogue (cloud and local engines)",
+    response: { 200: Type.Object({ providers: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), category: Type.String(), docsUrl: Type.String(),
+      local: Type.Boolean(), requires_key: Type.Boolean(), configured: Type.Boolean(), models: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), default: Type.Optional(Type.Boolean()) })) })) }), ...errorResponses } } },
+  async () => ({ providers: PROVIDERS.map((p) => ({ ...p, configured: !p.requires_key || ctx.store.byok.has(p.id) })) }));
+
+  app.post("/byok/config", { schema: { tags, summary: "Store provider settings (merged); a key must be stored first",
+    body: Type.Object({ provider: Provider, config: Type.Object({}, { additionalProperties: true }) }),
+    response: { 200: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())), ...errorResponses } } },
+  async (req) => {
+    const { provider, config } = req.body as { provider: string; config: Record<string, unknown> };
+    if (!ctx.store.byok.has(provider)) throw notFound("BYOK key for provider", provider);
+    ctx.store.byok.mergeConfig(provider, config);
+    return ctx.store.byok.configs();
+  });
+}

@@ -1,0 +1,84 @@
+import type { Db } from "./db.js";
+import { nowIso, uuid } from "../util/ids.js";
+
+export interface NumberInput {
+  phone_number?: string;
+  name?: string | null;
+  assistant_id?: string | null;
+  transfer_trunk_id?: string | null;
+  sip_trunk_id?: string | null;
+  workflow_id?: string | null;
+  is_active?: boolean;
+}
+
+const SELECT = `SELECT n.*, a.name AS agent_name, json_extract(a.config, '$.business_name') AS business_name,
+  t.name AS transfer_trunk_name, s.name AS sip_trunk_name
+  FROM numbers n LEFT JOIN assistants a ON a.id = n.assistant_id
+  LEFT JOIN sip_trunks t ON t.id = n.transfer_trunk_id LEFT JOIN sip_trunks s ON s.id = n.sip_trunk_id`;
+
+type Row = Record<string, unknown> & { id: string; is_active: number };
+
+/** Phone numbers: both id spellings (`assistant_id`, `agent_id`) in responses, as gaps.md B10 suggests. */
+export class NumberRepo {
+  constructor(private readonly db: Db) {}
+
+  private view(r: Row) {
+    return {
+      id: r.id,
+      phone_number: r.phone_number as string,
+      name: (r.name as string | null) ?? null,
+      assistant_id: (r.assistant_id as string | null) ?? null,
+      agent_id: (r.assistant_id as string | null) ?? null,
+      agent_name: (r.agent_name as string | null) ?? null,
+      business_name: (r.business_name as string | null) ?? null,
+      transfer_trunk_id: (r.transfer_trunk_id as string | null) ?? null,
+      transfer_trunk_name: (r.transfer_trunk_name as string | null) ?? null,
+      sip_trunk_id: (r.sip_trunk_id as string | null) ?? null,
+      sip_trunk_name: (r.sip_trunk_name as string | null) ?? null,
+      workflow_id: (r.workflow_id as string | null) ?? null,
+      workflow_name: null,
+      source: r.source as string,
+      is_active: r.is_active === 1,
+      created_at: r.created_at as string,
+      updated_at: r.updated_at as string,
+    };
+  }
+
+  list() { return (this.db.prepare(`${SELECT} ORDER BY n.created_at, n.id`).all() as Row[]).map((r) => this.view(r)); }
+
+  get(id: string) {
+    const r = this.db.prepare(`${SELECT} WHERE n.id = ?`).get(id) as Row | undefined;
+    return r ? this.view(r) : undefined;
+  }
+
+  byPhoneNumber(phone: string) {
+    const r = this.db.prepare(`${SELECT} WHERE n.phone_number = ?`).get(phone) as Row | undefined;
+    return r ? this.view(r) : undefined;
+  }
+
+  create(input: NumberInput & { phone_number: string }) {
+    const id = uuid();
+    const now = nowIso();
+    this.db.prepare(`INSERT INTO numbers (id, phone_number, name, assistant_id, transfer_trunk_id, sip_trunk_id, workflow_id, is_active, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, input.phone_number, input.name ?? null, input.assistant_id ?? null, input.transfer_trunk_id ?? null,
+      input.sip_trunk_id ?? null, input.workflow_id ?? null, input.is_active === false ? 0 : 1, now, now);
+    return this.get(id)!;
+  }
+
+  update(id: string, patch: NumberInput) {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const key of ["phone_number", "name", "assistant_id", "transfer_trunk_id", "sip_trunk_id", "workflow_id"] as const) {
+      if (patch[key] !== undefined) { sets.push(`${key} = ?`); values.push(patch[key]); }
+    }
+    if (patch.is_active !== undefined) { sets.push("is_active = ?"); values.push(patch.is_active ? 1 : 0); }
+    sets.push("updated_at = ?");
+    values.push(nowIso(), id);
+    this.db.prepare(`UPDATE numbers SET ${sets.join(", ")} WHERE id = ?`).run(...values);
+    return this.get(id);
+  }
+
+  delete(id: string): boolean { return this.db.prepare("DELETE FROM numbers WHERE id = ?").run(id).changes > 0; }
+}
+
+export type PhoneNumberView = ReturnType<NumberRepo["view"]>;
