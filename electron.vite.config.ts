@@ -1,0 +1,41 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "electron-vite";
+import vue from "@vitejs/plugin-vue";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+// Three builds: the Electron main process (with the headless CLI and the engine host that runs in a
+// utilityProcess), the preload script, and the Vue console. Dependencies stay external (node_modules).
+export default defineConfig({
+  main: {
+    build: {
+      externalizeDeps: true,
+      outDir: "out/main",
+      rollupOptions: {
+        input: {
+          index: resolve(root, "main/index.ts"),
+          cli: resolve(root, "main/cli.ts"),
+          "engine-host": resolve(root, "main/engine-host.ts"),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      externalizeDeps: true,
+      outDir: "out/preload",
+      // Sandboxed preloads must be CommonJS.
+      rollupOptions: { input: { index: resolve(root, "preload/index.ts") }, output: { format: "cjs", entryFileNames: "[name].cjs" } },
+    },
+  },
+  renderer: {
+    root: resolve(root, "renderer"),
+    base: "./",
+    plugins: [vue()],
+    build: {
+      outDir: resolve(root, "out/renderer"),
+      rollupOptions: { input: { index: resolve(root, "renderer/index.html") } },
+    },
+  },
+});

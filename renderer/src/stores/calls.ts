@@ -1,0 +1,62 @@
+import { defineStore } from "pinia";
+import { computed, reactive, ref } from "vue";
+import { api } from "../api/client";
+import type { Call, CallList, CallStatus, EngineEvent } from "../api/types";
+
+export interface CallFilters { status: CallStatus | ""; startDate: string; endDate: string; limit: number; offset: number }
+
+/** The calls list with the API's filters, kept live from engine events. */
+export const useCallsStore = defineStore("calls", () => {
+  const calls = ref<Call[]>([]);
+  const total = ref(0);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  const filters = reactive<CallFilters>({ status: "", startDate: "", endDate: "", limit: 50, offset: 0 });
+
+  const query = computed(() => {
+    const q = new URLSearchParams({ limit: String(filters.limit), offset: String(filters.offset) });
+    if (filters.status) q.set("status", filters.status);
+    // Date inputs are local calendar days; the API takes ISO dates and includes the whole end day.
+    if (filters.startDate) q.set("start_date", filters.startDate);
+    if (filters.endDate) q.set("end_date", filters.endDate);
+    return q.toString();
+  });
+
+  async function load(): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    try {
+      const res = await api<CallList>(`/calls?${query.value}`);
+      calls.value = res.calls;
+      total.value = res.pagination.total;
+    } catch (e) {
+      error.value = (e as Error).message;
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  function matches(call: Call): boolean {
+    if (filters.status && call.status !== filters.status) return false;
+    const day = call.created_at.slice(0, 10);
+    if (filters.startDate && day < filters.startDate) return false;
+    if (filters.endDate && day > filters.endDate) return false;
+    return true;
+  }
+
+  function apply(event: EngineEvent): void {
+    if (!("call" in event)) return;
+    const call = (event as { call: Call }).call;
+    const i = calls.value.findIndex((c) => c.id === call.id);
+    if (i >= 0) {
+      if (matches(call)) calls.value[i] = call;
+      else { calls.value.splice(i, 1); total.value--; }
+    } else if (matches(call) && filters.offset === 0) {
+      calls.value.unshift(call);
+      total.value++;
+      if (calls.value.length > filters.limit) calls.value.pop();
+    }
+  }
+
+  return { calls, total, loading, error, filters, load, apply };
+});
