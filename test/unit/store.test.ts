@@ -75,3 +75,31 @@ describe("API keys", () => {
     } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
   });
 });
+
+describe("call counts", () => {
+  it("pagination totals from the per-day counts equal a plain COUNT for any filter, through inserts, status changes and deletes", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vd-counts-"));
+    const store = new Store({ dataDir: dir });
+    try {
+      const base = Date.parse("2026-01-01T00:00:00Z");
+      const statuses = ["connecting", "in-progress", "ended", "failed"] as const;
+      let seed = 42;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      for (let i = 0; i < 2000; i++) {
+        store.calls.create({ id: `call-inbound-c${i}`, status: statuses[i % 4], direction: "inbound", created_at: new Date(base + Math.floor(rand() * 60 * 86_400_000)).toISOString() });
+      }
+      for (let i = 0; i < 300; i++) store.calls.update(`call-inbound-c${i * 5}`, { status: "ended" });
+      store.db.prepare("DELETE FROM calls WHERE id LIKE 'call-inbound-c1%'").run();
+      for (let i = 0; i < 200; i++) {
+        const a = base + Math.floor(rand() * 62 * 86_400_000) - 86_400_000;
+        const b = a + Math.floor(rand() * 30 * 86_400_000);
+        const status = rand() < 0.5 ? undefined : statuses[Math.floor(rand() * 4)];
+        const start = rand() < 0.2 ? undefined : new Date(a).toISOString();
+        const end = rand() < 0.2 ? undefined : new Date(b).toISOString();
+        const where = [status ? "status = @status" : null, start ? "created_at >= @start" : null, end ? "created_at <= @end" : null].filter(Boolean);
+        const expected = store.db.prepare(`SELECT COUNT(*) FROM calls ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck().get({ status, start, end });
+        expect(store.calls.list({ status, start_date: start, end_date: end, limit: 1, offset: 0 }).total, JSON.stringify({ status, start, end })).toBe(expected);
+      }
+    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+  });
+});

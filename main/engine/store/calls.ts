@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import type { Db } from "./db.js";
 import { nowIso } from "../util/ids.js";
 
@@ -65,8 +66,36 @@ type Row = Record<string, unknown> & { id: string };
 const JSON_COLUMNS = new Set(["analysis_result", "metrics", "metadata", "assistant_config"]);
 const PATCHABLE = new Set(["status", "end_reason", "error", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
 
+/** Every Call column but the resolved assistant (large, internal): list pages never read it. */
+const COLUMNS = ["id", "status", "direction", "caller_phone", "assistant_phone", "agent_id", "number_id", "agent_name", "business_name",
+  "phone_number", "end_reason", "error", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url",
+  "room_name", "destination", "metadata", "metrics", "created_at", "updated_at"] as const;
+const SELECT = `SELECT ${COLUMNS.join(", ")} FROM calls`;
+
 export class CallRepo {
-  constructor(private readonly db: Db) {}
+  /** Prepared once per filter shape: preparing costs about as much as running the page query. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly messagesByIds: Database.Statement<[string]>;
+
+  constructor(private readonly db: Db) {
+    this.messagesByIds = db.prepare("SELECT call_id, role, content, at FROM call_messages WHERE call_id IN (SELECT value FROM json_each(?)) ORDER BY id");
+  }
+
+  private cached(sql: string, raw = false): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      if (raw) st.raw(true);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  private fromRaw(values: unknown[]): Row {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < COLUMNS.length; i++) row[COLUMNS[i]] = values[i];
+    return row as Row;
+  }
 
   private toRecord(row: Row, messages: CallMessage[]): CallRecord {
     const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : null);
@@ -118,7 +147,7 @@ export class CallRepo {
   }
 
   get(id: string): CallRecord | undefined {
-    const row = this.db.prepare<[string], Row>("SELECT * FROM calls WHERE id = ?").get(id);
+    const row = this.cached(`${SELECT} WHERE id = ?`).get(id) as Row | undefined;
     return row ? this.toRecord(row, this.messagesOf([id]).get(id) ?? []) : undefined;
   }
 
@@ -156,8 +185,7 @@ export class CallRepo {
   private messagesOf(ids: string[]): Map<string, CallMessage[]> {
     const out = new Map<string, CallMessage[]>();
     if (!ids.length) return out;
-    const rows = this.db.prepare(`SELECT call_id, role, content, at FROM call_messages WHERE call_id IN (${ids.map(() => "?").join(",")}) ORDER BY id`)
-      .all(...ids) as (CallMessage & { call_id: string })[];
+    const rows = this.messagesByIds.all(JSON.stringify(ids)) as (CallMessage & { call_id: string })[];
     for (const { call_id, ...m } of rows) {
       const list = out.get(call_id) ?? [];
       list.push(m);
@@ -174,11 +202,33 @@ export class CallRepo {
     if (filter.start_date) { where.push("created_at >= @start"); params.start = filter.start_date; }
     if (filter.end_date) { where.push("created_at <= @end"); params.end = filter.end_date; }
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = this.db.prepare(`SELECT COUNT(*) FROM calls ${clause}`).pluck().get(params) as number;
-    const rows = this.db.prepare<Record<string, unknown>, Row>(`SELECT * FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: filter.limit, offset: filter.offset });
+    const total = this.count(filter.status, filter.start_date, filter.end_date);
+    const rows = (this.cached(`${SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`, true)
+      .all({ ...params, limit: filter.limit, offset: filter.offset }) as unknown[][]).map((v) => this.fromRaw(v));
     const messages = this.messagesOf(rows.map((r) => r.id));
     return { calls: rows.map((r) => this.toRecord(r, messages.get(r.id) ?? [])), total };
+  }
+
+  /** Exact count over the index: cheap for at most a day or two of calls. */
+  private countRange(status: string | undefined, start: string | undefined, end: string | undefined): number {
+    const where = [status ? "status = @status" : null, start ? "created_at >= @start" : null, end ? "created_at <= @end" : null].filter(Boolean);
+    return this.cached(`SELECT COUNT(*) FROM calls ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck().get({ status, start, end }) as number;
+  }
+
+  /**
+   * pagination.total: whole days come from the per-day counts (migration 002), the partial first and last
+   * days are counted exactly, so the answer is exact and the cost no longer grows with the range.
+   */
+  private count(status: string | undefined, start: string | undefined, end: string | undefined): number {
+    const startDay = start?.slice(0, 10);
+    const endDay = end?.slice(0, 10);
+    if (startDay && endDay && startDay >= endDay) return startDay > endDay ? 0 : this.countRange(status, start, end);
+    const where = [status ? "status = @status" : null, startDay ? "day > @startDay" : null, endDay ? "day < @endDay" : null].filter(Boolean);
+    let total = this.cached(`SELECT COALESCE(SUM(n), 0) FROM call_counts ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck()
+      .get({ status, startDay, endDay }) as number;
+    if (startDay) total += this.countRange(status, start, `${startDay}T23:59:59.999Z`);
+    if (endDay) total += this.countRange(status, `${endDay}T00:00:00.000Z`, end);
+    return total;
   }
 
   countByStatus(statuses: CallStatus[]): number {

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
 /** A string enum as one JSON-Schema `enum` (clearer validation errors than a union of literals). */
 export const StringEnum = <T extends readonly string[]>(values: T, description?: string) =>
@@ -10,7 +10,15 @@ export const ErrorBody = Type.Object(
   { $id: "ErrorBody", description: "Every error: short `error`, a `message` that says what to do, optional machine `code`." },
 );
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T | null` as a JSON-Schema type array (`type: ["string", "null"]`) rather than `anyOf`: the response
+ * serializer (fast-json-stringify) handles type arrays directly but must run a validator per value for
+ * `anyOf` — measured at about a third of GET /calls' time. Schemas without a plain `type` use anyOf.
+ */
+export const Nullable = <T extends TSchema>(schema: T) =>
+  typeof schema.type === "string"
+    ? Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, "null"] })
+    : Type.Union([schema, Type.Null()]);
 
 export const Uuid = Type.String({ format: "uuid", description: "UUID" });
 export const IsoDateTime = Type.String({ format: "date-time", description: "ISO 8601 date-time, UTC (`Z`)" });
