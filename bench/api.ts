@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "bench-api-"));
   copyFileSync(source, join(dataDir, "voicedock.db"));
   const key = "vd_bench_key_0123456789abcdef";
-  const engine = await createEngine({ dataDir, host: "127.0.0.1", port: 0, apiKey: key, logLevel: "silent", rateLimitPerMinute: 100_000_000 });
+  const engine = await createEngine({ dataDir, host: "127.0.0.1", port: 0, sipPort: null, apiKey: key, logLevel: "silent", rateLimitPerMinute: 100_000_000 });
   await engine.start();
   const port = Number(new URL(engine.url).port);
   const iso = (ms: number) => new Date(ms).toISOString();

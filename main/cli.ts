@@ -9,12 +9,12 @@ import { VERSION } from "./engine/version.js";
 const USAGE = `VoiceDock ${VERSION}
 
 Usage:
-  voicedock serve [--data-dir DIR] [--host 127.0.0.1] [--port 8787]
+  voicedock serve [--data-dir DIR] [--host 127.0.0.1] [--port 8787] [--sip-port 5060]
   voicedock keys create [--name NAME] [--data-dir DIR]
   voicedock keys list [--data-dir DIR]
   voicedock keys revoke <id-or-prefix> [--data-dir DIR]
 
-Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_API_KEY,
+Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_SIP_PORT, VOICEDOCK_API_KEY,
              VOICEDOCK_RATE_LIMIT (requests/min per key, default 100), VOICEDOCK_LOG_LEVEL (default info)`;
 
 class UsageError extends Error {}
@@ -36,19 +36,20 @@ function intOption(name: string, value: string | undefined, min: number, max: nu
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, strict: true, allowPositionals: false,
-    options: { "data-dir": { type: "string" }, host: { type: "string" }, port: { type: "string" } },
+    options: { "data-dir": { type: "string" }, host: { type: "string" }, port: { type: "string" }, "sip-port": { type: "string" } },
   });
   const env = process.env;
   const base = defaultConfig();
   const host = values.host ?? env.VOICEDOCK_HOST ?? base.host;
   const port = intOption("--port", values.port ?? env.VOICEDOCK_PORT, 0, 65535) ?? base.port;
+  const sipPort = intOption("--sip-port", values["sip-port"] ?? env.VOICEDOCK_SIP_PORT, 0, 65535) ?? 5060;
   const consoleDir = join(packageRoot(), "out", "renderer");
   if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
     process.stderr.write(`warning: listening on ${host} makes the API reachable from other machines; anyone with an API key can place calls. Prefer 127.0.0.1 unless you need remote access.\n`);
   }
   const engine = await createEngine({
     dataDir: resolve(values["data-dir"] ?? env.VOICEDOCK_DATA_DIR ?? base.dataDir),
-    host, port,
+    host, port, sipPort,
     apiKey: env.VOICEDOCK_API_KEY || undefined,
     rateLimitPerMinute: intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
     consoleDir: existsSync(join(consoleDir, "index.html")) ? consoleDir : undefined,
@@ -72,7 +73,9 @@ async function serve(args: string[]): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 
-  const lines = [`VoiceDock ${VERSION} is ready`, `  console: ${engine.url}/`, `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`, `  data:    ${engine.config.dataDir}`];
+  const sip = engine.telephony?.sipAddress;
+  const lines = [`VoiceDock ${VERSION} is ready`, `  console: ${engine.url}/`, `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`,
+    `  SIP:     udp ${sip ? `${sip.host}:${sip.port}` : "off"}`, `  data:    ${engine.config.dataDir}`];
   if (engine.generatedApiKey) {
     lines.push(`  API key (shown once, also saved to ${join(engine.config.dataDir, "api-key.txt")}):`, `    ${engine.generatedApiKey}`);
   }

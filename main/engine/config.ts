@@ -8,6 +8,10 @@ export interface EngineConfig {
   port: number;
   /** When set, this key is accepted (scripts and tests start with a known key). */
   apiKey?: string;
+  /** UDP port for SIP (all trunks share it); 0 picks a free port; null turns telephony off. */
+  sipPort: number | null;
+  /** Registration retry backoff (tests shorten it). */
+  sipRetryBaseMs?: number;
   /** Requests per minute per API key; control commands per minute per call. */
   rateLimitPerMinute: number;
   controlRateLimitPerMinute: number;
@@ -33,6 +37,7 @@ export function defaultConfig(overrides: Partial<EngineConfig> = {}): EngineConf
     dataDir: defaultDataDir(),
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
+    sipPort: 5060,
     rateLimitPerMinute: 100,
     controlRateLimitPerMinute: 10,
     logLevel: "info",

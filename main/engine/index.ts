@@ -8,6 +8,7 @@ import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
 import { defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
+import { Telephony } from "./telephony/telephony.js";
 
 export type { EngineConfig } from "./config.js";
 export { defaultConfig } from "./config.js";
@@ -19,6 +20,8 @@ export interface Engine {
   readonly calls: CallManager;
   readonly webhooks: WebhookService;
   readonly app: FastifyInstance;
+  /** Null when telephony is turned off (sipPort null). */
+  readonly telephony: Telephony | null;
   /** Set after start(): the base URL, e.g. http://127.0.0.1:8787 */
   url: string;
   /** A key created on this start (first run without VOICEDOCK_API_KEY); show it once. */
@@ -37,8 +40,11 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const bus = new EventBus();
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const calls = new CallManager(store, bus, webhooks);
+  const telephony = config.sipPort === null ? null
+    : new Telephony(store, bus, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs });
   const app = await buildApp(
     { store, bus, calls, webhooks, version: VERSION, consoleDir: config.consoleDir,
+      trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },
     {
       logger: config.logLevel === "silent" ? false : {
@@ -52,7 +58,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   );
 
   const engine: Engine = {
-    config, store, bus, calls, webhooks, app,
+    config, store, bus, calls, webhooks, app, telephony,
     url: "",
     generatedApiKey: null,
     async start() {
@@ -64,6 +70,16 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
         writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
       }
       calls.recoverInterrupted();
+      if (telephony) {
+        try {
+          await telephony.start();
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          throw new Error(e.code === "EADDRINUSE"
+            ? `SIP port ${config.sipPort} is already in use (another softphone or PBX?): pass --sip-port with a free port`
+            : `Could not start SIP on port ${config.sipPort}: ${e.message}`);
+        }
+      }
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
@@ -74,6 +90,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     async stop() {
       // Stop taking requests and let in-flight ones finish, then the background work, then the DB.
       await app.close();
+      await telephony?.stop();
       await webhooks.stop();
       store.close();
     },

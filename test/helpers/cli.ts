@@ -15,7 +15,8 @@ export interface ServeProcess {
 
 /** Runs `voicedock serve` as a real child process and waits for its "ready" line. */
 export async function spawnServe(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [BIN, "serve", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  // SIP on a free port: parallel tests must not fight over 5060.
+  const proc = spawn(process.execPath, [BIN, "serve", ...args], { cwd: ROOT, env: { ...process.env, VOICEDOCK_SIP_PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d) => { out += d; });
   proc.stderr!.on("data", (d) => { out += d; });

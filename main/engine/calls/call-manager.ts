@@ -15,7 +15,7 @@ export const noTelephonyDialer = (store: Store): Dialer => ({
     const trunks = store.db.prepare("SELECT COUNT(*) FROM sip_trunks WHERE is_active = 1").pluck().get() as number;
     throw new Error(trunks === 0
       ? "No SIP trunk is configured: add one with POST /api/v1/sip-trunks, then place the call again"
-      : "This VoiceDock build cannot place phone calls yet (telephony is not installed): the call was not dialled");
+      : "This VoiceDock build cannot place outbound phone calls yet (no media engine): the call was not dialled");
   },
 });
 

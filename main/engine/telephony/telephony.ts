@@ -1,0 +1,61 @@
+import type { Store } from "../store/index.js";
+import type { EventBus } from "../events/bus.js";
+import { SipStack } from "../sip/stack.js";
+import type { RegistrationState } from "../sip/registration.js";
+import type { Remote } from "../sip/udp-endpoint.js";
+
+export interface TelephonyOptions {
+  host: string;
+  sipPort: number;
+  /** Faster retries for tests; defaults are production values. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/**
+ * Connects the SIP stack to the rest of the engine: trunks come from the store (and follow API changes),
+ * registration states go to the API and the event stream.
+ */
+export class Telephony {
+  readonly stack: SipStack;
+  private address: Remote | null = null;
+
+  constructor(private readonly store: Store, private readonly bus: EventBus, opts: TelephonyOptions) {
+    this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
+    this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
+    this.stack.on("invite", (_trunkId, invitation) => {
+      // Media (RTP) is not part of this build yet: refuse clearly instead of ringing forever.
+      void invitation.reject({ statusCode: 480, reasonPhrase: "Temporarily Unavailable" }).catch(() => undefined);
+    });
+  }
+
+  async start(): Promise<Remote> {
+    this.address = await this.stack.start();
+    this.store.sipTrunks.setRegistrationSource((id) => this.stack.registrationOf(id) ?? { status: "unregistered", reason: "This trunk is not active", expires_at: null });
+    for (const id of this.store.sipTrunks.activeIds()) await this.sync(id);
+    return this.address;
+  }
+
+  get sipAddress(): Remote | null { return this.address; }
+
+  /** Re-reads one trunk after the API created, changed or deleted it. */
+  async sync(trunkId: string): Promise<void> {
+    const trunk = this.store.sipTrunks.secretConfig(trunkId);
+    if (!trunk || !trunk.is_active) {
+      await this.stack.removeTrunk(trunkId);
+      return;
+    }
+    await this.stack.addTrunk({
+      id: trunk.id, name: trunk.name, host: trunk.host, port: trunk.port, transport: trunk.transport,
+      username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy,
+    });
+  }
+
+  private published(trunkId: string, state: RegistrationState): void {
+    this.bus.publish({ type: "trunk.registration", trunk_id: trunkId, registration: state });
+  }
+
+  async stop(): Promise<void> {
+    await this.stack.stop();
+  }
+}
