@@ -215,19 +215,34 @@ export class CallRepo {
     return this.cached(`SELECT COUNT(*) FROM calls ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck().get({ status, start, end }) as number;
   }
 
+  /** Sum of the per-day or per-hour buckets strictly between two keys (either may be open). */
+  private sumBuckets(table: "call_counts_daily" | "call_counts_hourly", key: "day" | "hour", status: string | undefined, after: string | undefined, before: string | undefined): number {
+    const where = [status ? "status = @status" : null, after ? `${key} > @after` : null, before ? `${key} < @before` : null].filter(Boolean);
+    return this.cached(`SELECT COALESCE(SUM(n), 0) FROM ${table} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck().get({ status, after, before }) as number;
+  }
+
+  /** Within one UTC day: whole hours from the hourly buckets, the partial first and last hours counted exactly. */
+  private countWithinDay(status: string | undefined, start: string, end: string): number {
+    const h1 = start.slice(0, 13);
+    const h2 = end.slice(0, 13);
+    if (h1 === h2) return this.countRange(status, start, end);
+    return this.sumBuckets("call_counts_hourly", "hour", status, h1, h2)
+      + this.countRange(status, start, `${h1}:59:59.999Z`) + this.countRange(status, `${h2}:00:00.000Z`, end);
+  }
+
   /**
-   * pagination.total: whole days come from the per-day counts (migration 002), the partial first and last
-   * days are counted exactly, so the answer is exact and the cost no longer grows with the range.
+   * pagination.total, exact, at a cost that does not grow with the range: whole days from the per-day
+   * counts, whole hours of the first and last day from the per-hour counts (migration 002), and only the
+   * partial first and last hours counted row by row.
    */
   private count(status: string | undefined, start: string | undefined, end: string | undefined): number {
-    const startDay = start?.slice(0, 10);
-    const endDay = end?.slice(0, 10);
-    if (startDay && endDay && startDay >= endDay) return startDay > endDay ? 0 : this.countRange(status, start, end);
-    const where = [status ? "status = @status" : null, startDay ? "day > @startDay" : null, endDay ? "day < @endDay" : null].filter(Boolean);
-    let total = this.cached(`SELECT COALESCE(SUM(n), 0) FROM call_counts ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck()
-      .get({ status, startDay, endDay }) as number;
-    if (startDay) total += this.countRange(status, start, `${startDay}T23:59:59.999Z`);
-    if (endDay) total += this.countRange(status, `${endDay}T00:00:00.000Z`, end);
+    if (start && end && start > end) return 0;
+    const d1 = start?.slice(0, 10);
+    const d2 = end?.slice(0, 10);
+    if (d1 && d2 && d1 === d2) return this.countWithinDay(status, start!, end!);
+    let total = this.sumBuckets("call_counts_daily", "day", status, d1, d2);
+    if (d1) total += this.countWithinDay(status, start!, `${d1}T23:59:59.999Z`);
+    if (d2) total += this.countWithinDay(status, `${d2}T00:00:00.000Z`, end!);
     return total;
   }
 

@@ -33,7 +33,7 @@ export const Call = Type.Object({
   metrics: Nullable(Type.Object({}, { additionalProperties: true, description: "Local addition: per-turn latency metrics" })),
   created_at: IsoDateTime,
   updated_at: IsoDateTime,
-}, { $id: "Call", additionalProperties: true });
+}, { $id: "Call", additionalProperties: false });
 
 export const CallListQuery = Type.Object({
   limit: Type.Optional(LimitQuery),
