@@ -41,7 +41,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const calls = new CallManager(store, bus, webhooks);
   const telephony = config.sipPort === null ? null
-    : new Telephony(store, bus, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs });
+    : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs });
   const app = await buildApp(
     { store, bus, calls, webhooks, version: VERSION, consoleDir: config.consoleDir,
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,

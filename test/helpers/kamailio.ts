@@ -25,9 +25,12 @@ export async function startKamailio(): Promise<Kamailio> {
   return {
     port, proc, log: () => log,
     async stop() {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const gone = new Promise((r) => proc.once("exit", r));
         proc.kill("SIGTERM");
-        await new Promise((r) => proc.once("exit", r));
+        const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
+        await gone;
+        clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
     },

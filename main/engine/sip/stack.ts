@@ -6,6 +6,8 @@ import { TrunkTransport } from "./trunk-transport.js";
 import { TrunkRegistration, type RegistrationState } from "./registration.js";
 import { parseVia } from "./message-info.js";
 import type { SipTimers } from "./retransmitter.js";
+import { RtpSessionDescriptionHandler } from "./rtp-sdh.js";
+import type { RtpPortRange } from "../media/rtp-session.js";
 
 export interface TrunkConfig {
   id: string;
@@ -29,13 +31,14 @@ export interface SipStackOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   userAgentString?: string;
+  rtpPorts?: RtpPortRange;
 }
 
 interface Leg { trunk: TrunkConfig; ua: UserAgent; transport: TrunkTransport; registration: TrunkRegistration | null }
 
 export interface SipStackEvents {
   registration: [trunkId: string, state: RegistrationState];
-  invite: [trunkId: string, invitation: Invitation];
+  invite: [trunk: TrunkConfig, invitation: Invitation];
   malformed: [Remote, string];
 }
 
@@ -100,7 +103,10 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       logBuiltinEnabled: Boolean(process.env.VOICEDOCK_SIP_LOG),
       userAgentString: this.opts.userAgentString ?? "VoiceDock",
       transportConstructor: class { constructor() { return transport; } } as never,
-      delegate: { onInvite: (invitation) => this.emit("invite", trunk.id, invitation) },
+      delegate: { onInvite: (invitation) => this.emit("invite", trunk, invitation) },
+      sessionDescriptionHandlerFactory: () => new RtpSessionDescriptionHandler({
+        host: this.opts.host, advertisedAddress: transport.sentBy.host, ports: this.opts.rtpPorts ?? { min: 10000, max: 20000 },
+      }),
     });
     // sip.js builds the Contact from viaHost alone; the port is ours to add.
     ua.contact.uri.port = this.local.port;

@@ -3,6 +3,9 @@ import type { EventBus } from "../events/bus.js";
 import { SipStack } from "../sip/stack.js";
 import type { RegistrationState } from "../sip/registration.js";
 import type { Remote } from "../sip/udp-endpoint.js";
+import type { CallManager } from "../calls/call-manager.js";
+import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
+import { handleInvite } from "./inbound.js";
 
 export interface TelephonyOptions {
   host: string;
@@ -20,12 +23,15 @@ export class Telephony {
   readonly stack: SipStack;
   private address: Remote | null = null;
 
-  constructor(private readonly store: Store, private readonly bus: EventBus, opts: TelephonyOptions) {
+  /** Called when a call is answered, with its media; the voice pipeline (and tests) attach here. */
+  onAnswered: ((callId: string, media: RtpSessionDescriptionHandler) => void) | null = null;
+
+  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, opts: TelephonyOptions) {
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
-    this.stack.on("invite", (_trunkId, invitation) => {
-      // Media (RTP) is not part of this build yet: refuse clearly instead of ringing forever.
-      void invitation.reject({ statusCode: 480, reasonPhrase: "Temporarily Unavailable" }).catch(() => undefined);
+    this.stack.on("invite", (trunk, invitation) => {
+      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media) => this.onAnswered?.(id, media) }, trunk, invitation)
+        .catch(() => invitation.reject({ statusCode: 500 }).catch(() => undefined));
     });
   }
 

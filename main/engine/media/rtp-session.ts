@@ -1,0 +1,129 @@
+import { createSocket, type Socket } from "node:dgram";
+import { EventEmitter } from "node:events";
+import { randomInt } from "node:crypto";
+import { parseRtp, writeRtpHeader } from "./rtp/packet.js";
+import type { Codec } from "./codecs/g711.js";
+import { mediaClock, type MediaClock } from "./clock.js";
+import type { AudioFrame } from "./frame.js";
+
+export interface RtpPortRange { min: number; max: number }
+export interface Endpoint { address: string; port: number }
+
+const SAMPLES = 160; // 20 ms at 8 kHz
+const MAX_QUEUE_SAMPLES = 8000 * 120; // two minutes of queued speech at most
+
+/**
+ * One call's audio over RTP: a UDP socket, symmetric RTP (answers go where the peer's packets come
+ * from, which gets through NAT), a playout queue sent on the shared 20 ms clock, and decoded frames out.
+ * Buffers are allocated once per session, never per frame.
+ */
+export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint] }> {
+  private socket: Socket | null = null;
+  private remote: Endpoint | null = null;
+  private latched = false;
+  private codec: Codec | null = null;
+  private pt = 0;
+  private readonly ssrc = randomInt(1, 0xffffffff);
+  private seq = randomInt(0, 0xffff);
+  private ts = randomInt(0, 0xffffffff);
+  private readonly packet = Buffer.alloc(12 + SAMPLES);
+  private readonly pcmOut = new Int16Array(SAMPLES);
+  private readonly pcmIn = new Int16Array(SAMPLES * 4);
+  private queue = new Int16Array(8000 * 10);
+  private queueStart = 0;
+  private queueEnd = 0;
+  private removeTick: (() => void) | null = null;
+  private sending = true;
+  readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0 };
+
+  constructor(private readonly clock: MediaClock = mediaClock) { super(); }
+
+  /** Binds an even port in the range (RTP convention; RTCP would be port + 1). */
+  async open(host: string, range: RtpPortRange): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = range.min + 2 * randomInt(0, Math.max(1, Math.floor((range.max - range.min) / 2)));
+      const socket = createSocket(host.includes(":") ? "udp6" : "udp4");
+      const ok = await new Promise<boolean>((resolve) => {
+        socket.once("error", () => resolve(false));
+        socket.bind(port, host, () => resolve(true));
+      });
+      if (!ok) { socket.close(); continue; }
+      socket.on("error", () => undefined);
+      socket.on("message", (buf, rinfo) => this.receive(buf, rinfo.address, rinfo.port));
+      this.socket = socket;
+      return port;
+    }
+    throw new Error(`no free RTP port between ${range.min} and ${range.max}`);
+  }
+
+  /** Where to send and what to send with (from the SDP exchange). */
+  configure(remote: Endpoint, codec: Codec, pt: number): void {
+    if (!this.latched) this.remote = remote;
+    this.codec = codec;
+    this.pt = pt;
+    this.removeTick ??= this.clock.add(() => this.sendFrame());
+  }
+
+  setSending(on: boolean): void { this.sending = on; }
+
+  /** Queues 8 kHz PCM for playout. */
+  play(pcm: Int16Array): void {
+    const queued = this.queueEnd - this.queueStart;
+    if (queued + pcm.length > MAX_QUEUE_SAMPLES) return;
+    if (this.queueEnd + pcm.length > this.queue.length) {
+      const bigger = new Int16Array(Math.max(this.queue.length, (queued + pcm.length) * 2));
+      bigger.set(this.queue.subarray(this.queueStart, this.queueEnd));
+      this.queue = bigger;
+      this.queueEnd = queued;
+      this.queueStart = 0;
+    }
+    this.queue.set(pcm, this.queueEnd);
+    this.queueEnd += pcm.length;
+  }
+
+  /** Drops everything queued at once (barge-in). */
+  flush(): void { this.queueStart = this.queueEnd = 0; }
+
+  get queuedMs(): number { return (this.queueEnd - this.queueStart) / 8; }
+
+  private sendFrame(): void {
+    if (!this.socket || !this.remote || !this.codec) return;
+    const available = this.queueEnd - this.queueStart;
+    const n = Math.min(SAMPLES, available);
+    this.pcmOut.set(this.queue.subarray(this.queueStart, this.queueStart + n));
+    if (n < SAMPLES) this.pcmOut.fill(0, n);
+    this.queueStart += n;
+    if (this.queueStart === this.queueEnd) this.queueStart = this.queueEnd = 0;
+    this.ts = (this.ts + SAMPLES) >>> 0;
+    this.seq = (this.seq + 1) & 0xffff;
+    if (!this.sending) return;
+    writeRtpHeader(this.packet, { marker: this.stats.sent === 0, payloadType: this.pt, sequence: this.seq, timestamp: this.ts, ssrc: this.ssrc });
+    this.codec.encode(this.pcmOut, this.packet.subarray(12));
+    this.socket.send(this.packet, this.remote.port, this.remote.address);
+    this.stats.sent++;
+  }
+
+  private receive(buf: Buffer, address: string, port: number): void {
+    const p = parseRtp(buf);
+    if (!p) { this.stats.malformed++; return; }
+    if (!this.codec || p.payloadType !== this.pt) { this.stats.ignored++; return; }
+    // Symmetric RTP: send back to where the peer's audio really comes from (NAT rewrites it).
+    if (!this.latched || !this.remote || this.remote.address !== address || this.remote.port !== port) {
+      if (!this.latched) {
+        this.latched = true;
+        this.remote = { address, port };
+        this.emit("latched", this.remote);
+      }
+    }
+    this.stats.received++;
+    const n = this.codec.decode(p.payload, this.pcmIn);
+    this.emit("frame", { data: this.pcmIn.subarray(0, n), sampleRateHz: 8000, channels: 1, samples: n, timestampMs: p.timestamp / 8 });
+  }
+
+  close(): void {
+    this.removeTick?.();
+    this.removeTick = null;
+    this.socket?.close();
+    this.socket = null;
+  }
+}

@@ -1,0 +1,32 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SHARED } from "./kamailio.js";
+import { freeUdpPort } from "./ports.js";
+
+export const hasBaresip = existsSync("/usr/bin/baresip");
+
+export interface Baresip { proc: ChildProcess; dir: string; recordDir: string; output(): string; exited: Promise<number | null>; recordings(kind: "dec" | "enc"): string[] }
+
+/** Runs a scripted baresip: plays `wav` into the call, records what it hears, quits after `seconds`. */
+export async function runBaresip(o: { account: string; wav: string; dial?: string; seconds: number }): Promise<Baresip> {
+  const dir = mkdtempSync(join(tmpdir(), "baresip-"));
+  const recordDir = join(dir, "rec");
+  mkdirSync(recordDir);
+  const port = await freeUdpPort();
+  const config = readFileSync(join(SHARED, "peers", "baresip-config.template"), "utf8")
+    .replaceAll("@SIP_PORT@", String(port)).replaceAll("@WAV@", o.wav).replaceAll("@RECORD_DIR@", recordDir);
+  writeFileSync(join(dir, "config"), config);
+  writeFileSync(join(dir, "accounts"), o.account + "\n");
+  const args = ["-f", dir, ...(o.dial ? ["-e", `/dial ${o.dial}`] : []), "-t", String(o.seconds)];
+  const proc = spawn("baresip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => { out += d; });
+  proc.stderr!.on("data", (d) => { out += d; });
+  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+  return {
+    proc, dir, recordDir, output: () => out, exited,
+    recordings: (kind) => readdirSync(recordDir).filter((f) => f.endsWith(`-${kind}.wav`)).map((f) => join(recordDir, f)),
+  };
+}

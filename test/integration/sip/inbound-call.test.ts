@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../helpers/audio.js";
+
+describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number through kamailio (skipped only where kamailio/baresip are not installed)", () => {
+  let k: Kamailio;
+  let t: TestEngine;
+  const work = mkdtempSync(join(tmpdir(), "inbound-"));
+  const callerWav = join(work, "caller.wav");
+  const ourWav = join(work, "ours.wav");
+  beforeAll(async () => {
+    toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), callerWav, 0.5, 1.5);
+    toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0008.wav"), ourWav, 0, 0);
+    k = await startKamailio();
+    t = await startTestEngine({ sipRetryBaseMs: 300 });
+  });
+  afterAll(async () => { await t?.stop(); await k?.stop(); });
+
+  it("answers, carries audio both ways, and ends the call row when the caller hangs up", async () => {
+    const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Front desk" } })).json()) as any).assistant;
+    const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "Kamailio", host: "127.0.0.1", port: k.port, username: "alice", password: "secret" } })).json()) as any).trunk;
+    const number = ((await (await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550001111", assistant_id: assistant.id, sip_trunk_id: trunk.id } })).json()) as any).number;
+    for (let i = 0; i < 200 && t.store.sipTrunks.get(trunk.id)!.registration.status !== "registered"; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(t.store.sipTrunks.get(trunk.id)!.registration.status).toBe("registered");
+
+    const heard: Int16Array[] = [];
+    const ours = readWav(ourWav).samples;
+    let answeredCall = "";
+    t.engine.telephony!.onAnswered = (callId, media) => {
+      answeredCall = callId;
+      media.rtp.on("frame", (f) => heard.push(f.data.slice()));
+      media.rtp.play(ours);
+    };
+
+    const phone = await runBaresip({ account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`, wav: callerWav, dial: `sip:alice@127.0.0.1:${k.port}`, seconds: 15 });
+    const deadline = Date.now() + 20_000;
+    let call: any;
+    while (Date.now() < deadline) {
+      call = answeredCall ? t.store.calls.get(answeredCall) : null;
+      if (call?.status === "ended" || call?.status === "failed") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    phone.proc.kill("SIGTERM");
+    await phone.exited;
+    expect(phone.output()).toMatch(/Call established/);
+    expect(call, phone.output()).toBeTruthy();
+    expect(call).toMatchObject({ status: "ended", end_reason: "user_hangup", direction: "inbound", assistant_phone: "+15550001111", number_id: number.id, agent_id: assistant.id });
+    expect(call.duration_seconds).toBeGreaterThanOrEqual(2);
+
+    // What baresip played reached us (G.711 both ways).
+    const received = new Int16Array(heard.reduce((n, f) => n + f.length, 0));
+    let o = 0;
+    for (const f of heard) { received.set(f, o); o += f.length; }
+    const source = readWav(callerWav).samples;
+    const inbound = maxCrossCorrelation(source, received, 4000);
+    expect(inbound.value).toBeGreaterThan(0.9);
+
+    // What we played reached baresip's recording.
+    const [recording] = phone.recordings("dec");
+    expect(recording, `no recording in ${phone.recordDir}`).toBeTruthy();
+    const outbound = maxCrossCorrelation(ours, readWav(recording).samples, 4000);
+    expect(outbound.value).toBeGreaterThan(0.9);
+  });
+});
