@@ -6,6 +6,7 @@ import type { Remote } from "../sip/udp-endpoint.js";
 import type { CallManager } from "../calls/call-manager.js";
 import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
 import { handleInvite } from "./inbound.js";
+import { OutboundDialer } from "./outbound.js";
 
 export interface TelephonyOptions {
   host: string;
@@ -13,6 +14,8 @@ export interface TelephonyOptions {
   /** Faster retries for tests; defaults are production values. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Outbound calls not answered in this time end as failed ("no answer after N s"). */
+  noAnswerSeconds?: number;
 }
 
 /**
@@ -26,7 +29,10 @@ export class Telephony {
   /** Called when a call is answered, with its media; the voice pipeline (and tests) attach here. */
   onAnswered: ((callId: string, media: RtpSessionDescriptionHandler) => void) | null = null;
 
+  private readonly noAnswerSeconds: number;
+
   constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, opts: TelephonyOptions) {
+    this.noAnswerSeconds = opts.noAnswerSeconds ?? 60;
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
@@ -37,6 +43,9 @@ export class Telephony {
 
   async start(): Promise<Remote> {
     this.address = await this.stack.start();
+    this.calls.setDialer(new OutboundDialer(this.store, this.calls, this.stack, {
+      noAnswerSeconds: this.noAnswerSeconds, onAnswered: (id, media) => this.onAnswered?.(id, media),
+    }));
     this.store.sipTrunks.setRegistrationSource((id) => this.stack.registrationOf(id) ?? { status: "unregistered", reason: "This trunk is not active", expires_at: null });
     for (const id of this.store.sipTrunks.activeIds()) await this.sync(id);
     return this.address;

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freeUdpPort } from "./ports.js";
+
+export const hasSipp = existsSync("/usr/bin/sipp");
+
+export interface Sipp { port: number; proc: ChildProcess; exited: Promise<number | null>; output(): string }
+
+/** A sipp UAS on 127.0.0.1: the built-in `uas` scenario (answers, echoes RTP) or a custom one. */
+export async function startSippUas(o: { scenarioXml?: string; rtpEcho?: boolean } = {}): Promise<Sipp> {
+  const port = await freeUdpPort();
+  const mediaPort = await freeUdpPort(false);
+  const args = ["-i", "127.0.0.1", "-p", String(port), "-mp", String(mediaPort), "-m", "1", "-nostdin", "-timeout", "30s"];
+  if (o.scenarioXml) {
+    const dir = mkdtempSync(join(tmpdir(), "sipp-"));
+    writeFileSync(join(dir, "scenario.xml"), o.scenarioXml);
+    args.unshift("-sf", join(dir, "scenario.xml"));
+  } else args.unshift("-sn", "uas");
+  if (o.rtpEcho) args.push("-rtp_echo");
+  const proc = spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => { out += d; });
+  proc.stderr!.on("data", (d) => { out += d; });
+  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
+  await new Promise((r) => setTimeout(r, 300)); // sipp binds at once; give it a moment to be listening
+  return { port, proc, exited, output: () => out };
+}
+
+/** A UAS that answers every INVITE with one final error response. */
+export function rejectScenario(code: number, phrase: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="reject ${code}">
+  <recv request="INVITE" />
+  <send><![CDATA[
+SIP/2.0 ${code} ${phrase}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK" />
+</scenario>
+`;
+}
