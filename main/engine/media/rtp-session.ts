@@ -56,6 +56,8 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     throw new Error(`no free RTP port between ${range.min} and ${range.max}`);
   }
 
+  get localPort(): number { return this.socket?.address().port ?? 0; }
+
   /** Where to send and what to send with (from the SDP exchange). */
   configure(remote: Endpoint, codec: Codec, pt: number): void {
     if (!this.latched) this.remote = remote;

@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
-import { parseMessageInfo, type SipMessageInfo } from "./message-info.js";
+import { firstHeader, headerBlock, parseMessageInfo, parseVia, type SipMessageInfo } from "./message-info.js";
 import { Retransmitter, type SipTimers } from "./retransmitter.js";
 
 export interface Remote { host: string; port: number }
@@ -49,14 +49,34 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     if (buf.length > MAX_DATAGRAM) return;
     let text = buf.toString("utf8");
     const info = parseMessageInfo(text);
-    if (!info || !info.via || !info.callId || !info.cseq) {
+    const problem = !info ? "unreadable start line" : malformedReason(text, info);
+    if (problem) {
       this.stats.malformed++;
       this.emit("malformed", remote, text);
+      // A request we can answer gets 400 with the reason (RFC 3261 §8.2, §16.3); anything else is dropped.
+      if (info?.kind === "request" && info.via && info.method !== "ACK") this.reject400(text, info, remote, problem);
       return;
     }
+    if (!info) return;
     if (info.kind === "request") text = stampVia(text, remote, info);
     this.retransmitter.onReceive(info);
     this.emit("message", { text, info, remote, protocol: "UDP" });
+  }
+
+  private reject400(text: string, info: SipMessageInfo, remote: Remote, reason: string): void {
+    const block = headerBlock(stampVia(text, remote, info));
+    const copy = (name: string, value: string | null) => (value ? [`${name}: ${value}`] : []);
+    const response = [
+      `SIP/2.0 400 ${reason.replace(/[\r\n]/g, " ").slice(0, 100)}`,
+      ...copy("Via", firstHeader(block, "via")),
+      ...copy("From", firstHeader(block, "from")),
+      ...copy("To", firstHeader(block, "to")),
+      ...copy("Call-ID", firstHeader(block, "call-id")),
+      ...copy("CSeq", firstHeader(block, "cseq")),
+      "Content-Length: 0", "", "",
+    ].join("\r\n");
+    const target = responseTarget({ ...info, via: parseVia(firstHeader(block, "via") ?? "") });
+    if (target) this.send(response, target);
   }
 
   send(text: string, to: Remote): void {
@@ -95,4 +115,23 @@ export function responseTarget(info: SipMessageInfo): Remote | null {
   const via = info.via;
   if (!via) return null;
   return { host: via.received ?? via.host, port: via.rport ?? via.port ?? 5060 };
+}
+
+/** Why a message that parsed as SIP is still unusable, or null when it is fine. */
+export function malformedReason(text: string, info: SipMessageInfo): string | null {
+  if (!info.via) return "Missing or unreadable Via";
+  if (!info.callId) return "Missing Call-ID";
+  if (!info.cseq || !info.method) return "Missing or unreadable CSeq";
+  const block = headerBlock(text);
+  if (!firstHeader(block, "from")) return "Missing From";
+  if (!firstHeader(block, "to")) return "Missing To";
+  if (info.kind === "request") {
+    const cseqMethod = /^\d+\s+([A-Za-z]+)/.exec(firstHeader(block, "cseq") ?? "")?.[1]?.toUpperCase();
+    if (cseqMethod !== info.method) return "CSeq method does not match the request";
+    if (!/^(sips?|tel):/i.test(info.requestUri)) return "Unsupported Request-URI scheme";
+    if (info.cseq > 2 ** 31) return "CSeq number out of range";
+  }
+  const length = firstHeader(block, "content-length");
+  if (length !== null && (!/^\d+$/.test(length) || Number(length) > Buffer.byteLength(text) )) return "Bad Content-Length";
+  return null;
 }
