@@ -90,6 +90,12 @@ export class CallManager {
 
   attach(callId: string, handle: LiveCallHandle): void { this.live.set(callId, handle); }
 
+  /** A digit the caller pressed: kept in the call's log and streamed. */
+  dtmf(callId: string, digit: string, via: "rfc4733" | "sip-info"): void {
+    this.store.calls.addEvent(callId, "dtmf", { digit, via });
+    this.bus.publish({ type: "call.dtmf", call_id: callId, digit, via });
+  }
+
   /** Places an outbound call created as `connecting`; a dial failure ends it as `failed` with the reason. */
   dial(call: CallRecord, assistant: Record<string, unknown>): void {
     const request = { callId: call.id, destination: call.destination ?? "", callerId: call.assistant_phone, numberId: call.number_id, assistant };

@@ -10,6 +10,7 @@ export type EngineEvent =
   | { type: "call.updated"; call: CallRecord }
   | { type: "call.ended"; call: CallRecord }
   | { type: "call.message"; call_id: string; message: CallMessage }
+  | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   | { type: "trunk.registration"; trunk_id: string; registration: { status: string; reason: string | null; expires_at: string | null } }
   | { type: "webhook.delivery"; delivery_id: string; call_id: string | null; event: string; status: string; attempts: number; status_code: number | null; error: string | null };
 

@@ -5,6 +5,7 @@ import { parseRtp, writeRtpHeader } from "./rtp/packet.js";
 import type { Codec } from "./codecs/g711.js";
 import { mediaClock, type MediaClock } from "./clock.js";
 import type { AudioFrame } from "./frame.js";
+import { DtmfReceiver, dtmfPayloads } from "./dtmf.js";
 
 export interface RtpPortRange { min: number; max: number }
 export interface Endpoint { address: string; port: number }
@@ -17,7 +18,7 @@ const MAX_QUEUE_SAMPLES = 8000 * 120; // two minutes of queued speech at most
  * from, which gets through NAT), a playout queue sent on the shared 20 ms clock, and decoded frames out.
  * Buffers are allocated once per session, never per frame.
  */
-export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint] }> {
+export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint]; dtmf: [string] }> {
   private socket: Socket | null = null;
   private remote: Endpoint | null = null;
   private latched = false;
@@ -33,6 +34,12 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   private queueStart = 0;
   private queueEnd = 0;
   private removeTick: (() => void) | null = null;
+  private tePt: number | null = null;
+  private readonly dtmfIn = new DtmfReceiver();
+  /** Telephone-event packets waiting to go out, one per tick, instead of audio (RFC 4733 §2.5). */
+  private readonly dtmfOut: { payload: Uint8Array; first: boolean; last: boolean }[] = [];
+  private dtmfTimestamp = 0;
+  private readonly dtmfPacket = Buffer.alloc(16);
   private sending = true;
   readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0 };
 
@@ -59,10 +66,11 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   get localPort(): number { return this.socket?.address().port ?? 0; }
 
   /** Where to send and what to send with (from the SDP exchange). */
-  configure(remote: Endpoint, codec: Codec, pt: number): void {
+  configure(remote: Endpoint, codec: Codec, pt: number, telephoneEventPt: number | null = null): void {
     if (!this.latched) this.remote = remote;
     this.codec = codec;
     this.pt = pt;
+    this.tePt = telephoneEventPt;
     this.removeTick ??= this.clock.add(() => this.sendFrame());
   }
 
@@ -83,6 +91,18 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.queueEnd += pcm.length;
   }
 
+  /** Sends digits as RFC 4733 events (false when the peer did not offer telephone-event). */
+  sendDtmf(digits: string): boolean {
+    if (this.tePt === null) return false;
+    for (const d of digits) {
+      const packets = dtmfPayloads(d);
+      packets.forEach((payload, i) => this.dtmfOut.push({ payload, first: i === 0, last: i === packets.length - 1 }));
+      // 40 ms of silence between digits, as the events of one digit share a timestamp.
+      for (let i = 0; i < 2; i++) this.dtmfOut.push({ payload: new Uint8Array(0), first: false, last: false });
+    }
+    return true;
+  }
+
   /** Drops everything queued at once (barge-in). */
   flush(): void { this.queueStart = this.queueEnd = 0; }
 
@@ -99,6 +119,16 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.ts = (this.ts + SAMPLES) >>> 0;
     this.seq = (this.seq + 1) & 0xffff;
     if (!this.sending) return;
+    const event = this.dtmfOut.shift();
+    if (event && this.tePt !== null) {
+      if (event.first) this.dtmfTimestamp = this.ts;
+      if (event.payload.length === 0) return; // gap between digits
+      writeRtpHeader(this.dtmfPacket, { marker: event.first, payloadType: this.tePt, sequence: this.seq, timestamp: this.dtmfTimestamp, ssrc: this.ssrc });
+      this.dtmfPacket.set(event.payload, 12);
+      this.socket.send(this.dtmfPacket, this.remote.port, this.remote.address);
+      this.stats.sent++;
+      return;
+    }
     writeRtpHeader(this.packet, { marker: this.stats.sent === 0, payloadType: this.pt, sequence: this.seq, timestamp: this.ts, ssrc: this.ssrc });
     this.codec.encode(this.pcmOut, this.packet.subarray(12));
     this.socket.send(this.packet, this.remote.port, this.remote.address);
@@ -108,6 +138,14 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   private receive(buf: Buffer, address: string, port: number): void {
     const p = parseRtp(buf);
     if (!p) { this.stats.malformed++; return; }
+    // telephone-event on the negotiated type, or on any other dynamic type with a 4-byte event payload:
+    // some peers (sipp's play_dtmf among them) send events on a type they never offered.
+    const isEvent = p.payloadType === this.tePt || (p.payloadType >= 96 && p.payloadType !== this.pt && p.payload.length === 4);
+    if (this.codec && isEvent) {
+      const digit = this.dtmfIn.push(p.payload, p.timestamp);
+      if (digit) this.emit("dtmf", digit);
+      return;
+    }
     if (!this.codec || p.payloadType !== this.pt) { this.stats.ignored++; return; }
     // Symmetric RTP: send back to where the peer's audio really comes from (NAT rewrites it).
     if (!this.latched || !this.remote || this.remote.address !== address || this.remote.port !== port) {

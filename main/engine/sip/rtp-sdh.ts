@@ -56,10 +56,10 @@ export class RtpSessionDescriptionHandler implements SessionDescriptionHandler {
     this.remoteOffered = this.version === 0;
     const remoteHold = parsed.audio.direction === "sendonly" || parsed.audio.direction === "inactive" || parsed.audio.address === "0.0.0.0";
     this.rtp.setSending(!remoteHold);
-    this.rtp.configure({ address: parsed.audio.address, port: parsed.audio.port }, chosen.codec, chosen.pt);
+    this.rtp.configure({ address: parsed.audio.address, port: parsed.audio.port }, chosen.codec, chosen.pt, chosen.telephoneEventPt);
   }
 
-  sendDtmf(): boolean { return false; }
+  sendDtmf(tones: string): boolean { return this.rtp.sendDtmf(tones); }
 
   close(): void { this.rtp.close(); }
 }

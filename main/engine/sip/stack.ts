@@ -178,7 +178,8 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     if (!leg) leg = this.legs.values().next().value;
     if (!leg) return;
     this.callIds.set(m.info.callId, { trunkId: leg.trunk.id, seen: Date.now() });
-    leg.transport.deliver(m.text, m.info.kind === "response");
+    const text = m.info.kind === "request" ? addressToUs(m.text, m.info.requestUri, leg.ua.contact.uri.user ?? "") : m.text;
+    leg.transport.deliver(text, m.info.kind === "response");
   }
 
   async stop(): Promise<void> {
@@ -186,6 +187,22 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     for (const id of [...this.legs.keys()]) await this.removeTrunk(id);
     await this.udp.close();
   }
+}
+
+export const ORIGINAL_URI_HEADER = "X-VoiceDock-Request-URI";
+
+/**
+ * Trunks put the dialled number (DID) in the Request-URI user, but sip.js answers 404 to any request
+ * whose Request-URI user is not its own. So the request reaches sip.js addressed to our contact user,
+ * and the original Request-URI travels along in a header the call router reads.
+ */
+function addressToUs(text: string, requestUri: string, ourUser: string): string {
+  const m = /^(sips?):([^@;>\s]+)@/i.exec(requestUri);
+  if (!m || m[2] === ourUser || !ourUser) return text;
+  const lineEnd = text.indexOf("\r\n");
+  if (lineEnd < 0) return text;
+  const start = text.slice(0, lineEnd).replace(requestUri, requestUri.replace(`${m[1]}:${m[2]}@`, `${m[1]}:${ourUser}@`));
+  return `${start}\r\n${ORIGINAL_URI_HEADER}: ${requestUri}${text.slice(lineEnd)}`;
 }
 
 function parseHostPort(value: string | null | undefined): Remote | null {

@@ -1,13 +1,13 @@
-import { SessionState, type Invitation } from "sip.js";
+import { SessionState, type Invitation, type Session } from "sip.js";
 import type { Store } from "../store/index.js";
 import type { CallManager } from "../calls/call-manager.js";
 import type { ControlCommand } from "../calls/control.js";
 import { newCallId } from "../util/ids.js";
 import { RtpSessionDescriptionHandler, SdpError } from "../sip/rtp-sdh.js";
 import { toE164 } from "./numbers.js";
-import type { TrunkConfig } from "../sip/stack.js";
+import { ORIGINAL_URI_HEADER, type TrunkConfig } from "../sip/stack.js";
 
-export interface InboundDeps { store: Store; calls: CallManager; onAnswered?: (callId: string, sdh: RtpSessionDescriptionHandler) => void }
+export interface InboundDeps { store: Store; calls: CallManager; onAnswered?: (callId: string, sdh: RtpSessionDescriptionHandler, session: Session) => void }
 
 /**
  * Routes an INVITE to a number (Request-URI user, else To user, else the trunk's only number), answers it
@@ -16,7 +16,8 @@ export interface InboundDeps { store: Store; calls: CallManager; onAnswered?: (c
 export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invitation: Invitation): Promise<void> {
   const { store, calls } = deps;
   const request = invitation.request;
-  const candidates = [request.ruri?.user, request.to.uri.user].map(toE164).filter((n): n is string => Boolean(n));
+  const original = /^sips?:([^@;>\s]+)@/i.exec(request.getHeader(ORIGINAL_URI_HEADER) ?? "")?.[1];
+  const candidates = [original ?? request.ruri?.user, request.to.uri.user].map(toE164).filter((n): n is string => Boolean(n));
   let number = candidates.map((n) => store.numbers.byPhoneNumber(n)).find(Boolean);
   if (!number && candidates.length === 0) {
     const onTrunk = store.numbers.list().filter((n) => n.sip_trunk_id === trunk.id && n.is_active);
@@ -59,7 +60,7 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
           else throw new Error(`'${command.type}' needs the voice pipeline, which this build does not have yet`);
         },
       });
-      deps.onAnswered?.(callId, sdh);
+      deps.onAnswered?.(callId, sdh, invitation);
     } else if (state === SessionState.Terminated) {
       finish("ended", { end_reason: endedBy === "assistant" ? "assistant_hangup" : "user_hangup" });
     }

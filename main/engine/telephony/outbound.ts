@@ -1,4 +1,4 @@
-import { Inviter, SessionState, UserAgent } from "sip.js";
+import { Inviter, SessionState, UserAgent, type Session } from "sip.js";
 import type { Store } from "../store/index.js";
 import type { CallManager } from "../calls/call-manager.js";
 import type { ControlCommand, Dialer, DialRequest } from "../calls/control.js";
@@ -17,7 +17,7 @@ export function describeFailure(code: number, phrase: string, noAnswerSeconds: n
   return `the call failed (${code} ${phrase})`;
 }
 
-export interface OutboundDialerOptions { noAnswerSeconds: number; onAnswered?: (callId: string, media: RtpSessionDescriptionHandler) => void }
+export interface OutboundDialerOptions { noAnswerSeconds: number; onAnswered?: (callId: string, media: RtpSessionDescriptionHandler, session: Session) => void }
 
 /**
  * Places calls for POST /calls/outbound through the number's trunk (or the first active one), with the
@@ -62,7 +62,7 @@ export class OutboundDialer implements Dialer {
             else throw new Error(`'${command.type}' needs the voice pipeline, which this build does not have yet`);
           },
         });
-        this.opts.onAnswered?.(req.callId, inviter.sessionDescriptionHandler as RtpSessionDescriptionHandler);
+        this.opts.onAnswered?.(req.callId, inviter.sessionDescriptionHandler as RtpSessionDescriptionHandler, inviter);
       } else if (state === SessionState.Terminated) {
         clearTimeout(noAnswer);
         // sip.js reports Terminated before it hands the final response to onReject: read the reason after it.

@@ -7,6 +7,8 @@ import type { CallManager } from "../calls/call-manager.js";
 import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
 import { handleInvite } from "./inbound.js";
 import { OutboundDialer } from "./outbound.js";
+import { parseDtmfInfo } from "../media/dtmf.js";
+import type { Session } from "sip.js";
 
 export interface TelephonyOptions {
   host: string;
@@ -36,7 +38,7 @@ export class Telephony {
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
-      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media) => this.onAnswered?.(id, media) }, trunk, invitation)
+      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session) }, trunk, invitation)
         .catch(() => invitation.reject({ statusCode: 500 }).catch(() => undefined));
     });
   }
@@ -44,7 +46,7 @@ export class Telephony {
   async start(): Promise<Remote> {
     this.address = await this.stack.start();
     this.calls.setDialer(new OutboundDialer(this.store, this.calls, this.stack, {
-      noAnswerSeconds: this.noAnswerSeconds, onAnswered: (id, media) => this.onAnswered?.(id, media),
+      noAnswerSeconds: this.noAnswerSeconds, onAnswered: (id, media, session) => this.answered(id, media, session),
     }));
     this.store.sipTrunks.setRegistrationSource((id) => this.stack.registrationOf(id) ?? { status: "unregistered", reason: "This trunk is not active", expires_at: null });
     for (const id of this.store.sipTrunks.activeIds()) await this.sync(id);
@@ -64,6 +66,20 @@ export class Telephony {
       id: trunk.id, name: trunk.name, host: trunk.host, port: trunk.port, transport: trunk.transport,
       username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy,
     });
+  }
+
+  /** Every answered call: DTMF from RTP (RFC 4733) and SIP INFO lands in the call's log and the event stream. */
+  private answered(callId: string, media: RtpSessionDescriptionHandler, session: Session): void {
+    media.rtp.on("dtmf", (digit) => this.calls.dtmf(callId, digit, "rfc4733"));
+    session.delegate = {
+      ...session.delegate,
+      onInfo: (info) => {
+        const digit = parseDtmfInfo(info.request.getHeader("content-type") ?? "", info.request.body ?? "");
+        if (digit) this.calls.dtmf(callId, digit, "sip-info");
+        void info.accept().catch(() => undefined);
+      },
+    };
+    this.onAnswered?.(callId, media);
   }
 
   private published(trunkId: string, state: RegistrationState): void {
