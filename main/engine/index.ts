@@ -41,10 +41,12 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const calls = new CallManager(store, bus, webhooks);
   const telephony = config.sipPort === null ? null
-    : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs });
+    : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
+        recordingsDir: join(config.dataDir, "recordings") });
   const app = await buildApp(
     { store, bus, calls, webhooks, version: VERSION, consoleDir: config.consoleDir,
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
+      recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },
     {
       logger: config.logLevel === "silent" ? false : {
@@ -85,6 +87,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       const port = typeof address === "object" && address ? address.port : config.port;
       const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
       engine.url = `http://${host}:${port}`;
+      if (telephony) telephony.publicBaseUrl = engine.url;
       webhooks.start();
     },
     async stop() {

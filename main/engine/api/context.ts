@@ -14,6 +14,8 @@ export interface ApiContext {
   rateLimit: RateLimitOptions;
   /** Telephony re-reads a trunk after the API changed it (absent when telephony is not running). */
   trunksChanged?: (trunkId: string) => void;
+  /** Where a call's recording would be on disk. */
+  recordingPath?: (callId: string) => string;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }

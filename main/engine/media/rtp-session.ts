@@ -6,6 +6,7 @@ import type { Codec } from "./codecs/g711.js";
 import { mediaClock, type MediaClock } from "./clock.js";
 import type { AudioFrame } from "./frame.js";
 import { DtmfReceiver, dtmfPayloads } from "./dtmf.js";
+import { WavWriter } from "./wav-writer.js";
 
 export interface RtpPortRange { min: number; max: number }
 export interface Endpoint { address: string; port: number }
@@ -40,6 +41,11 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   private readonly dtmfOut: { payload: Uint8Array; first: boolean; last: boolean }[] = [];
   private dtmfTimestamp = 0;
   private readonly dtmfPacket = Buffer.alloc(16);
+  /** Call recording: stereo, caller left, agent right, one frame of each per tick so they stay aligned. */
+  private recorder: WavWriter | null = null;
+  private readonly recordFrame = new Int16Array(SAMPLES * 2);
+  private readonly heard = new Int16Array(SAMPLES * 8);
+  private heardLength = 0;
   private sending = true;
   readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0 };
 
@@ -91,6 +97,23 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.queueEnd += pcm.length;
   }
 
+  startRecording(path: string): void { this.recorder ??= new WavWriter(path, 8000, 2); }
+
+  stopRecording(): void { this.recorder?.close(); this.recorder = null; }
+
+  private record(): void {
+    const rec = this.recorder;
+    if (!rec) return;
+    const n = Math.min(SAMPLES, this.heardLength);
+    for (let i = 0; i < SAMPLES; i++) {
+      this.recordFrame[2 * i] = i < n ? this.heard[i] : 0;
+      this.recordFrame[2 * i + 1] = this.pcmOut[i];
+    }
+    this.heard.copyWithin(0, n, this.heardLength);
+    this.heardLength -= n;
+    rec.write(this.recordFrame);
+  }
+
   /** Sends digits as RFC 4733 events (false when the peer did not offer telephone-event). */
   sendDtmf(digits: string): boolean {
     if (this.tePt === null) return false;
@@ -118,6 +141,7 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     if (this.queueStart === this.queueEnd) this.queueStart = this.queueEnd = 0;
     this.ts = (this.ts + SAMPLES) >>> 0;
     this.seq = (this.seq + 1) & 0xffff;
+    this.record();
     if (!this.sending) return;
     const event = this.dtmfOut.shift();
     if (event && this.tePt !== null) {
@@ -157,10 +181,17 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     }
     this.stats.received++;
     const n = this.codec.decode(p.payload, this.pcmIn);
+    if (this.recorder) {
+      // Keep at most a few frames of the caller for the recorder; a burst beyond that is dropped, not grown.
+      const room = Math.min(n, this.heard.length - this.heardLength);
+      this.heard.set(this.pcmIn.subarray(0, room), this.heardLength);
+      this.heardLength += room;
+    }
     this.emit("frame", { data: this.pcmIn.subarray(0, n), sampleRateHz: 8000, channels: 1, samples: n, timestampMs: p.timestamp / 8 });
   }
 
   close(): void {
+    this.stopRecording();
     this.removeTick?.();
     this.removeTick = null;
     this.socket?.close();

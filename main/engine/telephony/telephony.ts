@@ -9,6 +9,8 @@ import { handleInvite } from "./inbound.js";
 import { OutboundDialer } from "./outbound.js";
 import { parseDtmfInfo } from "../media/dtmf.js";
 import type { Session } from "sip.js";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 
 export interface TelephonyOptions {
   host: string;
@@ -18,6 +20,8 @@ export interface TelephonyOptions {
   retryMaxMs?: number;
   /** Outbound calls not answered in this time end as failed ("no answer after N s"). */
   noAnswerSeconds?: number;
+  /** Where call recordings go (stereo WAV, caller left, agent right). */
+  recordingsDir: string;
 }
 
 /**
@@ -32,9 +36,13 @@ export class Telephony {
   onAnswered: ((callId: string, media: RtpSessionDescriptionHandler) => void) | null = null;
 
   private readonly noAnswerSeconds: number;
+  private readonly recordingsDir: string;
+  /** The API's base URL, for recording_url; set once the HTTP server listens. */
+  publicBaseUrl = "";
 
   constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, opts: TelephonyOptions) {
     this.noAnswerSeconds = opts.noAnswerSeconds ?? 60;
+    this.recordingsDir = opts.recordingsDir;
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
@@ -71,6 +79,12 @@ export class Telephony {
   /** Every answered call: DTMF from RTP (RFC 4733) and SIP INFO lands in the call's log and the event stream. */
   private answered(callId: string, media: RtpSessionDescriptionHandler, session: Session): void {
     media.rtp.on("dtmf", (digit) => this.calls.dtmf(callId, digit, "rfc4733"));
+    const assistant = this.store.calls.assistantConfig(callId);
+    if (assistant?.recording_enabled === true || this.store.settings.get("recording_enabled", false)) {
+      mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
+      media.rtp.startRecording(join(this.recordingsDir, `${callId}.wav`));
+      this.store.calls.update(callId, { recording_url: `${this.publicBaseUrl}/api/v1/calls/${encodeURIComponent(callId)}/recording` });
+    }
     session.delegate = {
       ...session.delegate,
       onInfo: (info) => {
@@ -85,6 +99,8 @@ export class Telephony {
   private published(trunkId: string, state: RegistrationState): void {
     this.bus.publish({ type: "trunk.registration", trunk_id: trunkId, registration: state });
   }
+
+  recordingPath(callId: string): string { return join(this.recordingsDir, `${callId}.wav`); }
 
   async stop(): Promise<void> {
     await this.stack.stop();

@@ -22,7 +22,7 @@ describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number 
   afterAll(async () => { await t?.stop(); await k?.stop(); });
 
   it("answers, carries audio both ways, and ends the call row when the caller hangs up", async () => {
-    const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Front desk" } })).json()) as any).assistant;
+    const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Front desk", recording_enabled: true } })).json()) as any).assistant;
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "Kamailio", host: "127.0.0.1", port: k.port, username: "alice", password: "secret" } })).json()) as any).trunk;
     const number = ((await (await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550001111", assistant_id: assistant.id, sip_trunk_id: trunk.id } })).json()) as any).number;
     for (let i = 0; i < 200 && t.store.sipTrunks.get(trunk.id)!.registration.status !== "registered"; i++) await new Promise((r) => setTimeout(r, 50));
@@ -65,5 +65,21 @@ describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number 
     expect(recording, `no recording in ${phone.recordDir}`).toBeTruthy();
     const outbound = maxCrossCorrelation(ours, readWav(recording).samples, 4000);
     expect(outbound.value).toBeGreaterThan(0.9);
+
+    // The call was recorded: stereo WAV behind the API's auth, caller left, agent right.
+    expect(call.recording_url).toBe(`${t.url}/api/v1/calls/${call.id}/recording`);
+    expect((await fetch(call.recording_url)).status).toBe(401);
+    const res = await t.api(`/api/v1/calls/${call.id}/recording`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("audio/wav");
+    const wav = Buffer.from(await res.arrayBuffer());
+    expect(wav.readUInt16LE(22)).toBe(2);
+    expect(wav.readUInt32LE(24)).toBe(8000);
+    const stereo = new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length - (wav.length % 2)));
+    const left = new Int16Array(stereo.length / 2);
+    const right = new Int16Array(stereo.length / 2);
+    for (let i = 0; i < left.length; i++) { left[i] = stereo[2 * i]; right[i] = stereo[2 * i + 1]; }
+    expect(maxCrossCorrelation(source, left, 4000).value).toBeGreaterThan(0.9);
+    expect(maxCrossCorrelation(ours, right, 4000).value).toBeGreaterThan(0.9);
   });
 });

@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { createReadStream, existsSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
@@ -71,6 +72,17 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!ctx.store.calls.get(id)) throw notFound("Call", id);
       return { events: ctx.store.calls.events(id) };
     });
+
+  app.get("/calls/:id/recording", { schema: { tags, summary: "The call's recording: stereo WAV, caller left, agent right (local addition)", params: IdParams,
+    response: { 200: Type.Any({ description: "audio/wav" }), ...errorResponses } } },
+  async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const call = ctx.store.calls.get(id);
+    if (!call) throw notFound("Call", id);
+    const path = ctx.recordingPath?.(id);
+    if (!call.recording_url || !path || !existsSync(path)) throw notFound("Recording of call", id);
+    return reply.type("audio/wav").header("content-disposition", `attachment; filename="${id}.wav"`).send(createReadStream(path));
+  });
 
   app.post("/calls/outbound", { schema: { tags, summary: "Place an outbound call: reference (assistant_id), transient (assistant) or hybrid (assistant_id + assistant_override) mode", body: OutboundBody, response: { 200: OutboundResponse, ...errorResponses } } },
     async (req) => {
