@@ -3,16 +3,8 @@ import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasKamailio, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
 import { hasSipp, startSippUas } from "../../helpers/sipp.js";
 import { LossyRelay } from "../../helpers/lossy-relay.js";
+import { waitFor } from "../../helpers/wait.js";
 
-async function waitFor<T>(fn: () => T | undefined | null | false, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!hasKamailio || !hasSipp)("20 % signalling loss (skipped only where kamailio or sip-tester is not installed)", () => {
   let k: Kamailio;

@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp, rejectScenario, startSippUas, type Sipp } from "../../helpers/sipp.js";
+import { waitFor } from "../../helpers/wait.js";
 
-async function waitFor<T>(fn: () => T | undefined | null | false, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only where sip-tester is not installed)", () => {
   let t: TestEngine;

@@ -2,16 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SipStack } from "../../../main/engine/sip/stack.js";
 import type { RegistrationState } from "../../../main/engine/sip/registration.js";
 import { hasKamailio, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { waitFor as until } from "../../helpers/wait.js";
 
-async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!hasKamailio)("REGISTER to kamailio over UDP (skipped only where the kamailio package is not installed)", () => {
   let k: Kamailio;

@@ -5,16 +5,8 @@ import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp, startSippUas } from "../../helpers/sipp.js";
 import { TORTURE } from "../../fixtures/torture.js";
 import type { RtpSessionDescriptionHandler } from "../../../main/engine/sip/rtp-sdh.js";
+import { waitFor } from "../../helpers/wait.js";
 
-async function waitFor<T>(fn: () => T | undefined | null | false, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!hasSipp)("malformed SIP and RTP during a live call (skipped only where sip-tester is not installed)", () => {
   let t: TestEngine;

@@ -1,0 +1,10 @@
+/** Polls `fn` until it returns something truthy, and returns it; throws after `ms`. */
+export async function waitFor<T>(fn: () => T | undefined | null | false, ms = 15_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
