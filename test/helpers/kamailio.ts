@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,13 +8,25 @@ import { freeUdpPort } from "./ports.js";
 export const SHARED = join(import.meta.dirname, "..", "..", "..", "shared");
 export const hasKamailio = existsSync("/usr/sbin/kamailio") || existsSync("/usr/bin/kamailio");
 
-export interface Kamailio { port: number; proc: ChildProcess; log(): string; stop(): Promise<void> }
+export interface Kamailio { port: number; tlsPort: number | null; caPem: string | null; proc: ChildProcess; log(): string; stop(): Promise<void> }
 
 /** Starts kamailio as a registrar/proxy on 127.0.0.1 with the shared config (users alice/secret, bob/bobpass). */
-export async function startKamailio(): Promise<Kamailio> {
+export async function startKamailio(opts: { tls?: boolean } = {}): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), "kamailio-"));
   const port = await freeUdpPort();
-  const cfg = readFileSync(join(SHARED, "peers", "kamailio.cfg"), "utf8").replaceAll("LISTEN_PORT", String(port));
+  let cfg = readFileSync(join(SHARED, "peers", "kamailio.cfg"), "utf8").replaceAll("LISTEN_PORT", String(port));
+  let tlsPort: number | null = null;
+  let caPem: string | null = null;
+  if (opts.tls) {
+    // As shared/peers/README.md describes: a self-signed certificate, the tls module and a TLS listener.
+    tlsPort = await freeUdpPort();
+    const ssl = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { encoding: "utf8" });
+    if (ssl.status !== 0) throw new Error(`openssl failed: ${ssl.stderr}`);
+    caPem = readFileSync(join(dir, "cert.pem"), "utf8");
+    writeFileSync(join(dir, "tls.cfg"), readFileSync(join(SHARED, "peers", "kamailio-tls.cfg.template"), "utf8").replaceAll("@DIR@", dir));
+    cfg = cfg.replace(/^(listen=tcp:[^\n]*)$/m, `$1\nlisten=tls:127.0.0.1:${tlsPort}\nenable_tls=yes`)
+      .replace('loadmodule "tm.so"', `loadmodule "tls.so"\nmodparam("tls", "config", "${join(dir, "tls.cfg")}")\nloadmodule "tm.so"`);
+  }
   writeFileSync(join(dir, "k.cfg"), cfg);
   const bin = existsSync("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio";
   const proc = spawn(bin, ["-f", join(dir, "k.cfg"), "-DD", "-E", "-Y", dir, "-P", join(dir, "k.pid"), "-m", "64", "-M", "8"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -23,7 +35,7 @@ export async function startKamailio(): Promise<Kamailio> {
   proc.stderr!.on("data", (d) => { log += d; });
   await waitForOptions(port, () => log);
   return {
-    port, proc, log: () => log,
+    port, tlsPort, caPem, proc, log: () => log,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         const gone = new Promise((r) => proc.once("exit", r));

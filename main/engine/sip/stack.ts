@@ -7,6 +7,7 @@ import { TrunkRegistration, type RegistrationState } from "./registration.js";
 import { parseVia } from "./message-info.js";
 import type { SipTimers } from "./retransmitter.js";
 import { RtpSessionDescriptionHandler } from "./rtp-sdh.js";
+import { StreamConnection } from "./stream-connection.js";
 import type { RtpPortRange } from "../media/rtp-session.js";
 
 export interface TrunkConfig {
@@ -19,6 +20,8 @@ export interface TrunkConfig {
   password: string | null;
   register: boolean;
   outboundProxy: string | null;
+  /** PEM CA bundle to verify a TLS server with (system CAs otherwise). */
+  tlsCa?: string | null;
 }
 
 export interface SipStackOptions {
@@ -34,7 +37,7 @@ export interface SipStackOptions {
   rtpPorts?: RtpPortRange;
 }
 
-interface Leg { trunk: TrunkConfig; ua: UserAgent; transport: TrunkTransport; registration: TrunkRegistration | null }
+interface Leg { trunk: TrunkConfig; ua: UserAgent; transport: TrunkTransport; registration: TrunkRegistration | null; stream: StreamConnection | null }
 
 export interface SipStackEvents {
   registration: [trunkId: string, state: RegistrationState];
@@ -80,15 +83,28 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   async addTrunk(trunk: TrunkConfig): Promise<void> {
     await this.removeTrunk(trunk.id);
     const server = parseHostPort(trunk.outboundProxy) ?? { host: trunk.host, port: trunk.port };
-    const sender = {
-      send: (text: string, to: Remote) => {
-        const callId = /^(?:Call-ID|i)\s*:\s*(\S+)/im.exec(text)?.[1];
-        if (callId) this.callIds.set(callId, { trunkId: trunk.id, seen: Date.now() });
-        this.udp.send(text, to);
-      },
+    const remember = (text: string) => {
+      const callId = /^(?:Call-ID|i)\s*:\s*(\S+)/im.exec(text)?.[1];
+      if (callId) this.callIds.set(callId, { trunkId: trunk.id, seen: Date.now() });
     };
     const advertised = this.opts.advertisedHost ?? this.local.host;
-    const transport = new TrunkTransport(sender, server, { host: advertised, port: this.local.port }, "UDP");
+    let stream: StreamConnection | null = null;
+    let transport: TrunkTransport;
+    if (trunk.transport === "udp") {
+      transport = new TrunkTransport({ send: (text, to) => { remember(text); this.udp.send(text, to); } }, server, { host: advertised, port: this.local.port }, "UDP");
+    } else {
+      const protocol = trunk.transport === "tls" ? "TLS" : "TCP";
+      const conn = new StreamConnection(server, protocol, { ca: trunk.tlsCa ?? undefined, servername: /^[\d.]+$|:/.test(server.host) ? undefined : server.host });
+      stream = conn;
+      // Connected lazily and again after a drop; the registration's retries drive reconnection.
+      const send = (text: string) => {
+        remember(text);
+        if (conn.connected) { conn.send(text); return; }
+        conn.connect().then(() => conn.send(text), () => undefined);
+      };
+      transport = new TrunkTransport({ send }, server, { host: advertised, port: this.local.port }, protocol);
+      conn.on("message", (m) => this.route(m, trunk.id));
+    }
     const user = trunk.username ?? "voicedock";
     const ua = new UserAgent({
       uri: UserAgent.makeURI(`sip:${user}@${trunk.host}${trunk.port !== 5060 ? `:${trunk.port}` : ""}`),
@@ -96,7 +112,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       authorizationPassword: trunk.password ?? undefined,
       viaHost: advertised,
       contactName: user,
-      contactParams: { transport: "udp" },
+      contactParams: { transport: trunk.transport },
       forceRport: true,
       hackViaTcp: false,
       logLevel: (process.env.VOICEDOCK_SIP_LOG ?? "error") as LogLevel,
@@ -110,7 +126,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     });
     // sip.js builds the Contact from viaHost alone; the port is ours to add.
     ua.contact.uri.port = this.local.port;
-    const leg: Leg = { trunk, ua, transport, registration: null };
+    const leg: Leg = { trunk, ua, transport, registration: null, stream };
     this.legs.set(trunk.id, leg);
     await ua.start();
     if (trunk.register && trunk.username) {
@@ -163,11 +179,12 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     if (!leg) return;
     this.legs.delete(id);
     await leg.registration?.stop();
+    leg.stream?.close();
     await Promise.race([leg.ua.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
-  private route(m: IncomingSip): void {
-    const known = this.callIds.get(m.info.callId);
+  private route(m: IncomingSip, viaTrunk?: string): void {
+    const known = viaTrunk ? { trunkId: viaTrunk } : this.callIds.get(m.info.callId);
     let leg = known ? this.legs.get(known.trunkId) : undefined;
     if (!leg) {
       for (const l of this.legs.values()) {

@@ -72,7 +72,7 @@ export class Telephony {
     }
     await this.stack.addTrunk({
       id: trunk.id, name: trunk.name, host: trunk.host, port: trunk.port, transport: trunk.transport,
-      username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy,
+      username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy, tlsCa: trunk.tls_ca,
     });
   }
 

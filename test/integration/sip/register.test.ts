@@ -37,3 +37,26 @@ describe.skipIf(!hasKamailio)("REGISTER to kamailio over UDP (skipped only where
     expect(stack.udpStats.sent - sentBefore).toBeLessThan(20);
   });
 });
+
+describe.skipIf(!hasKamailio)("REGISTER to kamailio over TCP and TLS (skipped only where the kamailio package is not installed)", () => {
+  let k: Kamailio;
+  let stack: SipStack;
+  const states = new Map<string, RegistrationState[]>();
+  beforeAll(async () => {
+    k = await startKamailio({ tls: true });
+    stack = new SipStack({ host: "127.0.0.1", udpPort: 0, retryBaseMs: 300, retryMaxMs: 1200, registerExpiresSeconds: 60 });
+    stack.on("registration", (id, s) => states.set(id, [...(states.get(id) ?? []), s]));
+    await stack.start();
+  });
+  afterAll(async () => { await stack?.stop(); await k?.stop(); });
+
+  it("registers over TCP", async () => {
+    await stack.addTrunk({ id: "tcp", name: "TCP", host: "127.0.0.1", port: k.port, transport: "tcp", username: "alice", password: "secret", register: true, outboundProxy: null });
+    await until(() => states.get("tcp")?.find((s) => s.status === "registered"));
+  });
+
+  it("registers over TLS, verifying the server against the trunk's CA", async () => {
+    await stack.addTrunk({ id: "tls", name: "TLS", host: "127.0.0.1", port: k.tlsPort!, transport: "tls", username: "bob", password: "bobpass", register: true, outboundProxy: null, tlsCa: k.caPem });
+    await until(() => states.get("tls")?.find((s) => s.status === "registered"));
+  });
+});
