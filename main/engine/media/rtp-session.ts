@@ -44,7 +44,8 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   /** Call recording: stereo, caller left, agent right, one frame of each per tick so they stay aligned. */
   private recorder: WavWriter | null = null;
   private readonly recordFrame = new Int16Array(SAMPLES * 2);
-  private readonly heard = new Int16Array(SAMPLES * 8);
+  /** Caller audio waiting for the recorder: up to 1 s, so a burst after a network or loop stall is kept. */
+  private readonly heard = new Int16Array(SAMPLES * 50);
   private heardLength = 0;
   private sending = true;
   readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0 };
@@ -182,7 +183,7 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.stats.received++;
     const n = this.codec.decode(p.payload, this.pcmIn);
     if (this.recorder) {
-      // Keep at most a few frames of the caller for the recorder; a burst beyond that is dropped, not grown.
+      // Fixed room for the recorder; a burst beyond a second is dropped rather than grown.
       const room = Math.min(n, this.heard.length - this.heardLength);
       this.heard.set(this.pcmIn.subarray(0, room), this.heardLength);
       this.heardLength += room;
