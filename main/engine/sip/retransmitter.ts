@@ -14,7 +14,7 @@ interface Pending {
 }
 
 /**
- * Retransmission over UDP, which sip.js leaves out (its Timer A, E and G are FIXMEs):
+ * Retransmission over UDP, which sip.js leaves out (its Timer A, E and G are open items in its source):
  * - Timer A: INVITE requests, T1 doubling, until any response (Timer B: 64·T1 gives up);
  * - Timer E: non-INVITE requests, T1 doubling capped at T2, until a final response (Timer F: 64·T1);
  * - Timer G: final responses to INVITE (including 2xx, §13.3.1.4), T1 doubling capped at T2, until the ACK
