@@ -2,41 +2,10 @@ import type Database from "better-sqlite3";
 import type { Db } from "./db.js";
 import { nowIso } from "../util/ids.js";
 
-export const CALL_STATUSES = ["connecting", "ringing", "in-progress", "ended", "failed"] as const;
-export type CallStatus = (typeof CALL_STATUSES)[number];
-export type CallDirection = "inbound" | "outbound" | "web";
+import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../../../shared-types/calls.js";
 
-export interface CallMessage { role: "user" | "assistant" | "system"; content: string; at: string }
-
-export interface CallRecord {
-  id: string;
-  status: CallStatus;
-  direction: CallDirection;
-  caller_phone: string | null;
-  assistant_phone: string | null;
-  agent_phone: string | null;
-  agent_id: string | null;
-  number_id: string | null;
-  agent_name: string | null;
-  assistant_name: string | null;
-  business_name: string | null;
-  phone_number: string | null;
-  end_reason: string | null;
-  error: string | null;
-  started_at: string | null;
-  ended_at: string | null;
-  duration_seconds: number | null;
-  summary: string | null;
-  analysis_result: Record<string, unknown> | null;
-  messages: CallMessage[];
-  room_name: string | null;
-  recording_url: string | null;
-  destination: string | null;
-  metadata: Record<string, unknown> | null;
-  metrics: Record<string, unknown> | null;
-  created_at: string;
-  updated_at: string;
-}
+export { CALL_STATUSES };
+export type { CallDirection, CallMessage, CallRecord, CallStatus };
 
 export interface NewCall {
   id: string;
