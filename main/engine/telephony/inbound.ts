@@ -6,6 +6,7 @@ import { newCallId } from "../util/ids.js";
 import { RtpSessionDescriptionHandler, SdpError } from "../sip/rtp-sdh.js";
 import { toE164 } from "./numbers.js";
 import { ORIGINAL_URI_HEADER, type TrunkConfig } from "../sip/stack.js";
+import { ApiError } from "../api/errors.js";
 
 export interface InboundDeps { store: Store; calls: CallManager; onAnswered?: (callId: string, sdh: RtpSessionDescriptionHandler, session: Session) => void }
 
@@ -57,7 +58,7 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
       calls.attach(callId, {
         control: async (command: ControlCommand) => {
           if (command.type === "end-call") { endedBy = "assistant"; await invitation.bye(); }
-          else throw new Error(`'${command.type}' needs the voice pipeline, which this build does not have yet`);
+          else throw new ApiError(501, "Not Implemented", `'${command.type}' needs the voice pipeline, which this build does not have yet`, "not_available");
         },
       });
       deps.onAnswered?.(callId, sdh, invitation);

@@ -35,6 +35,10 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
     await trunkTo(sipp);
     const id = await place();
     await waitFor(() => t.store.calls.get(id)!.status === "in-progress");
+    // Speaking needs the voice pipeline (issue #5): refused clearly, and the call goes on.
+    const say = await t.api(`/api/v1/calls/${id}/control`, { method: "POST", json: { type: "say", content: "Hello", end_after: false } });
+    expect(say.status).toBe(501);
+    expect(((await say.json()) as any).message).toMatch(/needs the voice pipeline/);
     const res = await t.api(`/api/v1/calls/${id}/control`, { method: "POST", json: { type: "end-call" } });
     expect(res.status).toBe(200);
     const call = await waitFor(() => { const c = t.store.calls.get(id)!; return c.status === "ended" && c; });
