@@ -1,21 +1,49 @@
 import type { CallRecord } from "../store/calls.js";
 import { webhookStatus } from "../calls/call-state.js";
 
+/** The four documented events (webhooks.md §1). */
 export type WebhookEvent = "assistant-request" | "tool-calls" | "status-update" | "end-of-call-report";
 
+/** `message.phone_number`: our number on the call; all null on web calls. */
 export interface PhoneNumberInfo { id: string | null; number: string | null; name: string | null }
+
+/** The resolved assistant as stored with a call (see CallRepo.assistantConfig). */
+export type ResolvedAssistant = Record<string, unknown>;
 
 const CALL_TYPES = { inbound: "inbound_phone_call", outbound: "outbound_phone_call", web: "web_call" } as const;
 
-/** The resolved assistant as receivers see it: every field but secrets. */
-export function publicAssistant(assistant: Record<string, unknown> | null): Record<string, unknown> {
-  if (!assistant) return {};
-  const { webhook_secret_enc: _sealed, webhook_secret: _secret, ...rest } = assistant;
-  return rest;
+/** Keys that hold a credential when their value is a string, at any depth (e.g. a tool's `server.secret`). */
+const SECRET_KEYS = new Set(["secret", "webhook_secret", "api_key", "apikey", "password", "auth_token", "access_token", "token_secret"]);
+const isSecretKey = (key: string) => {
+  const k = key.toLowerCase();
+  return SECRET_KEYS.has(k) || k.endsWith("_secret") || k.endsWith("_enc") || k.endsWith("_api_key") || k.endsWith("_password");
+};
+
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (!value || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (isSecretKey(k) && (typeof v === "string" || v === null)) continue;
+    out[k] = withoutSecrets(v);
+  }
+  return out;
 }
 
-/** The envelope every event shares (webhooks.md §5). */
-export function envelope(type: WebhookEvent, call: CallRecord, number: PhoneNumberInfo, assistant: Record<string, unknown> | null) {
+/**
+ * The resolved assistant as receivers see it (webhooks.md §5): every field, custom `metadata` echoed
+ * untouched, but no secret — not the sealed webhook secret, not a tool's `server.secret`, no key.
+ */
+export function publicAssistant(assistant: ResolvedAssistant | null): Record<string, unknown> {
+  if (!assistant) return {};
+  const { webhook_secret_enc: _sealed, webhook_secret: _secret, metadata, ...rest } = assistant;
+  const out = withoutSecrets(rest) as Record<string, unknown>;
+  if (metadata !== undefined) out.metadata = metadata;
+  return out;
+}
+
+/** The envelope every event shares (webhooks.md §5). `timestamp` is fixed at enqueue time: retries resend it unchanged. */
+export function envelope(type: WebhookEvent, call: CallRecord, number: PhoneNumberInfo, assistant: ResolvedAssistant | null) {
   return {
     type,
     timestamp: new Date().toISOString(),
@@ -26,7 +54,11 @@ export function envelope(type: WebhookEvent, call: CallRecord, number: PhoneNumb
   };
 }
 
-export function statusUpdate(call: CallRecord, number: PhoneNumberInfo, assistant: Record<string, unknown> | null) {
+/**
+ * `status-update` (webhooks.md §8): `error` when the call ended with an error, `end_reason` once it has
+ * ended (SDK-next).
+ */
+export function statusUpdate(call: CallRecord, number: PhoneNumberInfo, assistant: ResolvedAssistant | null) {
   const ended = call.status === "ended" || call.status === "failed";
   return {
     message: {
@@ -37,11 +69,12 @@ export function statusUpdate(call: CallRecord, number: PhoneNumberInfo, assistan
   };
 }
 
-export function endOfCallReport(call: CallRecord, number: PhoneNumberInfo, assistant: Record<string, unknown> | null) {
+/** `end-of-call-report` (webhooks.md §9): optional fields are left out when there is nothing to report. */
+export function endOfCallReport(call: CallRecord, number: PhoneNumberInfo, assistant: ResolvedAssistant | null) {
   return {
     message: {
       ...envelope("end-of-call-report", call, number, assistant),
-      duration_seconds: call.duration_seconds ?? 0,
+      duration_seconds: Math.max(0, Math.round(call.duration_seconds ?? 0)),
       summary: call.summary ?? "",
       ...(call.analysis_result ? { analysis: call.analysis_result } : {}),
       messages: call.messages.map(({ role, content }) => ({ role, content })),

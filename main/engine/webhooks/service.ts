@@ -1,8 +1,9 @@
+import type Database from "better-sqlite3";
 import type { Store } from "../store/index.js";
 import type { CallRecord } from "../store/calls.js";
 import type { EventBus } from "../events/bus.js";
 import { nowIso, uuid } from "../util/ids.js";
-import { endOfCallReport, statusUpdate, type PhoneNumberInfo, type WebhookEvent } from "./payloads.js";
+import { endOfCallReport, statusUpdate, type PhoneNumberInfo, type ResolvedAssistant, type WebhookEvent } from "./payloads.js";
 import { signPayload } from "./sign.js";
 
 export interface WebhookRetryOptions {
@@ -11,20 +12,35 @@ export interface WebhookRetryOptions {
   maxDelayMs: number;
   /** After this many attempts a delivery is marked failed (it stays visible and can be redelivered). */
   maxAttempts: number;
-  /** Per-request timeout. */
+  /** Per-request timeout (connect + response headers). */
   timeoutMs: number;
 }
 
 export const DEFAULT_RETRY: WebhookRetryOptions = { baseDelayMs: 1000, maxDelayMs: 5 * 60_000, maxAttempts: 12, timeoutMs: 10_000 };
 
-export interface DeliveryRow {
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface WebhookServiceOptions {
+  store: Store;
+  bus: EventBus;
+  /** Tests may inject a fetch; the default is Node's. */
+  fetchImpl?: typeof fetch;
+  retry?: Partial<WebhookRetryOptions>;
+  /** Safety-net poll for due rows; enqueues and finished attempts wake the loop at once anyway. */
+  pollIntervalMs?: number;
+  /** How long stop() waits for attempts in flight before aborting them (they are retried on the next start). */
+  stopGraceMs?: number;
+}
+
+interface DeliveryRow {
   id: string;
   call_id: string | null;
   event: string;
   url: string;
   body: string;
   secret_enc: string | null;
-  status: "pending" | "delivered" | "failed";
+  status: DeliveryStatus;
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;
@@ -33,16 +49,31 @@ export interface DeliveryRow {
   delivered_at: string | null;
 }
 
+/** A delivery as the API shows it: never the sealed secret; the body only as a parsed `payload` in detail. */
 export type DeliveryView = Omit<DeliveryRow, "body" | "secret_enc">;
+export interface DeliveryAttempt { attempt: number; status_code: number | null; error: string | null; duration_ms: number; at: string }
+export type DeliveryDetail = DeliveryView & { payload: unknown; attempt_log: DeliveryAttempt[] };
+
+interface AttemptResult { statusCode: number | null; error: string | null; durationMs: number; final: boolean }
 
 const MAX_IN_FLIGHT = 4;
 const VIEW_COLUMNS = "id, call_id, event, url, status, attempts, next_attempt_at, last_error, last_status_code, created_at, delivered_at";
+const USER_AGENT = "HMS-Sovereign/1.0";
 
 /**
- * Webhooks through a persistent outbox: rows are written in the same transaction as the call change they
- * report, then a background dispatcher posts them, signed, with retries and backoff. Each delivery keeps
- * one id (`X-Webhook-Delivery`) across retries and restarts, so receivers can drop duplicates. Nothing here
- * ever blocks a request or a call: enqueueing is one INSERT, delivery runs on timers.
+ * Webhooks through a persistent outbox (webhooks.md; retries are our addition, docs/decisions.md).
+ *
+ * - Enqueueing is one INSERT inside the caller's transaction: a status change and the webhook that reports
+ *   it are committed together or not at all. The body is serialized once and stored; those exact bytes
+ *   are signed and sent on every attempt.
+ * - A dispatcher on unref'd timers posts due rows, at most 4 at a time, and never more than one per call:
+ *   a call's events leave in the order they were written (status in-progress → ended → report).
+ * - Each delivery keeps one id (`X-Webhook-Delivery`) across retries, redeliveries and restarts, so
+ *   receivers can drop duplicates. Delivery is at-least-once: a crash after the receiver answered but
+ *   before the result was written sends the same delivery id again.
+ * - "In flight" exists only in memory: a row stays `pending` until an attempt's result is written, so
+ *   whatever a stop or crash interrupts is simply due again on the next start.
+ * - Nothing here blocks a request or a call; no body or secret is ever logged.
  */
 export class WebhookService {
   private readonly store: Store;
@@ -50,30 +81,57 @@ export class WebhookService {
   private readonly fetchImpl: typeof fetch;
   private readonly retry: WebhookRetryOptions;
   private readonly pollIntervalMs: number;
+  private readonly stopGraceMs: number;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlightCalls = new Set<string>();
+  private abort = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private pokeScheduled = false;
+  private readonly sql: {
+    insert: Database.Statement;
+    number: Database.Statement;
+    due: Database.Statement;
+    nextDue: Database.Statement;
+    attempt: Database.Statement;
+    result: Database.Statement;
+  };
 
-  constructor(deps: { store: Store; bus: EventBus; fetchImpl?: typeof fetch; retry?: Partial<WebhookRetryOptions>; pollIntervalMs?: number }) {
-    this.store = deps.store;
-    this.bus = deps.bus;
-    this.fetchImpl = deps.fetchImpl ?? fetch;
-    this.retry = { ...DEFAULT_RETRY, ...deps.retry };
-    this.pollIntervalMs = deps.pollIntervalMs ?? 1000;
+  constructor(opts: WebhookServiceOptions) {
+    this.store = opts.store;
+    this.bus = opts.bus;
+    this.fetchImpl = opts.fetchImpl ?? fetch;
+    this.retry = { ...DEFAULT_RETRY, ...stripUndefined(opts.retry ?? {}) };
+    this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
+    this.stopGraceMs = opts.stopGraceMs ?? 5000;
+    const db = this.store.db;
+    this.sql = {
+      insert: db.prepare(`INSERT INTO webhook_outbox (id, call_id, event, url, body, secret_enc, status, attempts, next_attempt_at, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`),
+      number: db.prepare("SELECT id, phone_number, name FROM numbers WHERE id = ?"),
+      // Only the oldest pending delivery of each call is eligible, so a call's events go out in order.
+      due: db.prepare(`SELECT * FROM webhook_outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+        AND NOT EXISTS (SELECT 1 FROM webhook_outbox e WHERE e.call_id = o.call_id AND e.status = 'pending' AND e.rowid < o.rowid)
+        ORDER BY o.next_attempt_at, o.rowid LIMIT ?`),
+      nextDue: db.prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at > ?").pluck(),
+      attempt: db.prepare("INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?)"),
+      result: db.prepare(`UPDATE webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
+        delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?`),
+    };
   }
 
   // ── enqueueing (synchronous, inside the caller's transaction) ───────────────────────────────
 
+  /** Writes one delivery (due now) and returns its id. `body` is the exact string that will be signed and sent. */
   enqueue(row: { callId: string | null; event: WebhookEvent; url: string; body: string; secretEnc: string | null }): string {
     const id = uuid();
     const now = nowIso();
-    this.store.db.prepare(`INSERT INTO webhook_outbox (id, call_id, event, url, body, secret_enc, status, attempts, next_attempt_at, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`).run(id, row.callId, row.event, row.url, row.body, row.secretEnc, now, now);
+    this.sql.insert.run(id, row.callId, row.event, row.url, row.body, row.secretEnc, now, now);
     this.poke();
     return id;
   }
 
+  /** `status-update` for in-progress, ended and failed (sent as `ended-with-error`); other statuses send nothing. */
   enqueueStatusUpdate(call: CallRecord): void {
     if (call.status !== "in-progress" && call.status !== "ended" && call.status !== "failed") return;
     this.enqueueForCall(call, "status-update", statusUpdate);
@@ -84,132 +142,169 @@ export class WebhookService {
   }
 
   /**
-   * `webhook_events` null means every call event (nothing was chosen, so nothing is held back);
-   * an empty list means none.
+   * Sends when the call's resolved assistant has a `webhook_url` and subscribes to the event.
+   * `webhook_events` null means every call event (nothing was chosen, so nothing is held back;
+   * `assistant-request` is the exception and needs to be listed, as documented); `[]` means none.
    */
   private enqueueForCall(call: CallRecord, event: WebhookEvent,
-    build: (call: CallRecord, number: PhoneNumberInfo, assistant: Record<string, unknown> | null) => unknown): void {
+    build: (call: CallRecord, number: PhoneNumberInfo, assistant: ResolvedAssistant | null) => unknown): void {
     const assistant = this.store.calls.assistantConfig(call.id);
-    const url = assistant?.webhook_url as string | null | undefined;
-    if (!url) return;
-    const events = assistant?.webhook_events as string[] | null | undefined;
-    if (Array.isArray(events) && !events.includes(event)) return;
-    const body = JSON.stringify(build(call, this.numberInfo(call.number_id), assistant));
-    this.enqueue({ callId: call.id, event, url, body, secretEnc: (assistant?.webhook_secret_enc as string | null) ?? null });
+    const url = assistant?.webhook_url;
+    if (typeof url !== "string" || !url) return;
+    if (!subscribed(assistant!.webhook_events, event)) return;
+    const body = JSON.stringify(build(call, this.numberInfo(call), assistant));
+    const secretEnc = typeof assistant!.webhook_secret_enc === "string" && assistant!.webhook_secret_enc ? assistant!.webhook_secret_enc : null;
+    this.enqueue({ callId: call.id, event, url, body, secretEnc });
   }
 
-  private numberInfo(numberId: string | null): PhoneNumberInfo {
-    if (!numberId) return { id: null, number: null, name: null };
-    const row = this.store.db.prepare("SELECT id, phone_number, name FROM numbers WHERE id = ?").get(numberId) as { id: string; phone_number: string; name: string | null } | undefined;
-    return row ? { id: row.id, number: row.phone_number, name: row.name } : { id: numberId, number: null, name: null };
+  private numberInfo(call: CallRecord): PhoneNumberInfo {
+    if (call.direction === "web") return { id: null, number: null, name: null };
+    const row = call.number_id
+      ? this.sql.number.get(call.number_id) as { id: string; phone_number: string; name: string | null } | undefined
+      : undefined;
+    if (row) return { id: row.id, number: row.phone_number, name: row.name };
+    // The number was deleted since, or the call went out without one: what the call row still knows.
+    return { id: call.number_id, number: call.assistant_phone ?? call.phone_number, name: null };
   }
 
   // ── dispatching ─────────────────────────────────────────────────────────────────────────────
 
+  /** Starts the dispatcher; rows left pending by an earlier run (or a crash) are due at once. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
     this.schedule(0);
   }
 
-  /** Stops claiming work and waits (at most ~5 s) for deliveries in flight; unsent rows stay for the next start. */
+  /**
+   * Stops claiming work and waits (at most stopGraceMs) for attempts in flight; what is still running then
+   * is aborted without recording a result, so it stays pending and goes out again on the next start.
+   */
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await Promise.race([Promise.allSettled([...this.inFlight.values()]), new Promise((r) => setTimeout(r, 5000).unref())]);
+    if (this.inFlight.size && !(await settledWithin([...this.inFlight.values()], this.stopGraceMs))) {
+      this.abort.abort();
+      await settledWithin([...this.inFlight.values()], 1000);
+    }
   }
 
+  /** Wakes the loop after the current synchronous work (the caller's transaction) has committed. */
   private poke(): void {
     if (!this.running || this.pokeScheduled) return;
     this.pokeScheduled = true;
-    // After the current transaction commits: the row must be visible before we look for it.
     setImmediate(() => { this.pokeScheduled = false; this.tick(); });
   }
 
   private schedule(delayMs: number): void {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = null; this.tick(); }, delayMs);
+    this.timer = setTimeout(() => { this.timer = null; this.tick(); }, Math.max(0, delayMs));
     this.timer.unref();
   }
 
   private tick(): void {
     if (!this.running || !this.store.db.open) return;
-    const free = MAX_IN_FLIGHT - this.inFlight.size;
-    if (free > 0) {
-      // Only the oldest pending delivery of each call is eligible, so a call's events arrive in order.
-      const due = this.store.db.prepare(`SELECT * FROM webhook_outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-          AND NOT EXISTS (SELECT 1 FROM webhook_outbox e WHERE e.call_id = o.call_id AND e.status = 'pending' AND e.rowid < o.rowid)
-          ORDER BY o.next_attempt_at, o.rowid LIMIT ?`).all(nowIso(), free + this.inFlight.size) as DeliveryRow[];
-      for (const row of due) {
-        if (this.inFlight.size >= MAX_IN_FLIGHT) break;
-        if (this.inFlight.has(row.id)) continue;
-        const p = this.attempt(row).finally(() => { this.inFlight.delete(row.id); this.poke(); });
-        this.inFlight.set(row.id, p);
+    try {
+      const now = nowIso();
+      const free = MAX_IN_FLIGHT - this.inFlight.size;
+      if (free > 0) {
+        // Rows already in flight are still pending and due: ask for enough to see past them.
+        const due = this.sql.due.all(now, free + this.inFlight.size) as DeliveryRow[];
+        for (const row of due) {
+          if (this.inFlight.size >= MAX_IN_FLIGHT) break;
+          if (this.inFlight.has(row.id) || (row.call_id && this.inFlightCalls.has(row.call_id))) continue;
+          this.launch(row);
+        }
       }
+      // Sleep until the next retry falls due, or the poll interval, whichever comes first.
+      const next = this.sql.nextDue.get(now) as string | null;
+      this.schedule(next ? Math.min(this.pollIntervalMs, Date.parse(next) - Date.now()) : this.pollIntervalMs);
+    } catch {
+      // A locked or closing database: try again on the next poll rather than crash the engine.
+      this.schedule(this.pollIntervalMs);
     }
-    this.schedule(this.pollIntervalMs);
+  }
+
+  private launch(row: DeliveryRow): void {
+    if (row.call_id) this.inFlightCalls.add(row.call_id);
+    const p = this.attempt(row)
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight.delete(row.id);
+        if (row.call_id) this.inFlightCalls.delete(row.call_id);
+        this.poke();
+      });
+    this.inFlight.set(row.id, p);
   }
 
   private async attempt(row: DeliveryRow): Promise<void> {
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
       "content-type": "application/json",
-      "user-agent": "HMS-Sovereign/1.0",
-      "user-assistant": "HMS-Sovereign/1.0",
+      "user-agent": USER_AGENT,
+      // Printed like this in every edition of the docs; sent beside User-Agent (gaps.md 11).
+      "user-assistant": USER_AGENT,
       "x-webhook-event": row.event,
       "x-webhook-timestamp": String(timestamp),
       "x-webhook-delivery": row.id,
     };
     if (row.secret_enc) {
+      let secret: string;
       try {
-        headers["x-webhook-signature"] = signPayload(this.store.box.open(row.secret_enc), timestamp, row.body);
+        secret = this.store.box.open(row.secret_enc);
       } catch {
-        this.finish(row, { ok: false, statusCode: null, error: "The webhook secret could not be decrypted (was secret.key replaced?)", durationMs: 0, final: true });
+        this.finish(row, { statusCode: null, error: "The webhook secret could not be decrypted (was secret.key in the data dir replaced?): set the assistant's webhook_secret again", durationMs: 0, final: true });
         return;
       }
+      // Re-signed per attempt: the timestamp is part of what is signed.
+      headers["x-webhook-signature"] = signPayload(secret, timestamp, row.body);
     }
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      const res = await this.fetchImpl(row.url, { method: "POST", headers, body: row.body, redirect: "manual", signal: AbortSignal.timeout(this.retry.timeoutMs) });
+      const signal = AbortSignal.any([AbortSignal.timeout(this.retry.timeoutMs), this.abort.signal]);
+      const res = await this.fetchImpl(row.url, { method: "POST", headers, body: row.body, redirect: "manual", signal });
       statusCode = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) error = `receiver answered ${res.status}`;
+      // The response body is ignored (webhooks.md §8, §9): do not wait for it.
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status < 200 || res.status >= 300) error = `receiver answered HTTP ${res.status}`;
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      error = e.name === "TimeoutError" ? `no answer within ${this.retry.timeoutMs} ms` : (e.cause?.code ?? e.message);
+      if (this.abort.signal.aborted) return; // stopping: no result, the row stays pending for the next start
+      error = describeFetchError(err, this.retry.timeoutMs);
     }
-    this.finish(row, { ok: error === null, statusCode, error, durationMs: Math.round(performance.now() - started), final: false });
+    this.finish(row, { statusCode, error, durationMs: Math.round(performance.now() - started), final: false });
   }
 
-  private finish(row: DeliveryRow, r: { ok: boolean; statusCode: number | null; error: string | null; durationMs: number; final: boolean }): void {
+  private finish(row: DeliveryRow, r: AttemptResult): void {
     if (!this.store.db.open) return;
     const attempts = row.attempts + 1;
     const now = nowIso();
-    let status: DeliveryRow["status"] = "pending";
+    let status: DeliveryStatus = "pending";
     let next = now;
-    if (r.ok) status = "delivered";
+    if (r.error === null) status = "delivered";
     else if (r.final || attempts >= this.retry.maxAttempts) status = "failed";
-    else {
-      const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempts - 1)) * (0.8 + Math.random() * 0.4);
-      next = new Date(Date.now() + delay).toISOString();
-    }
+    else next = new Date(Date.now() + this.backoffMs(attempts)).toISOString();
     this.store.tx(() => {
-      this.store.db.prepare("INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?)")
-        .run(row.id, attempts, r.statusCode, r.error, r.durationMs, now);
-      this.store.db.prepare(`UPDATE webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
-        delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?`)
-        .run(status, attempts, next, r.error, r.statusCode, status, now, row.id);
+      this.sql.attempt.run(row.id, attempts, r.statusCode, r.error, r.durationMs, now);
+      this.sql.result.run(status, attempts, next, r.error, r.statusCode, status, now, row.id);
     });
     this.bus.publish({ type: "webhook.delivery", delivery_id: row.id, call_id: row.call_id, event: row.event, status, attempts, status_code: r.statusCode, error: r.error });
   }
 
-  // ── reading (for the API) ───────────────────────────────────────────────────────────────────
+  /** Delay before the retry that follows attempt number `attempts` (1-based): base·2^(n−1), capped, ±20 %. */
+  private backoffMs(attempts: number): number {
+    const { baseDelayMs, maxDelayMs } = this.retry;
+    return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempts - 1, 30)) * (0.8 + Math.random() * 0.4);
+  }
 
-  listDeliveries(f: { callId?: string; status?: string; limit: number; offset: number }): { deliveries: DeliveryView[]; total: number } {
+  // ── reading and redelivery (for the API) ────────────────────────────────────────────────────
+
+  /** Newest first. */
+  listDeliveries(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): { deliveries: DeliveryView[]; total: number } {
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.callId) { where.push("call_id = ?"); params.push(f.callId); }
@@ -221,18 +316,55 @@ export class WebhookService {
     return { deliveries, total };
   }
 
-  getDelivery(id: string): (DeliveryView & { payload: unknown; attempt_log: unknown[] }) | undefined {
+  /** One delivery with the payload it sends (no secret is ever in it) and every attempt so far. */
+  getDelivery(id: string): DeliveryDetail | undefined {
     const row = this.store.db.prepare(`SELECT ${VIEW_COLUMNS}, body FROM webhook_outbox WHERE id = ?`).get(id) as (DeliveryView & { body: string }) | undefined;
     if (!row) return undefined;
     const { body, ...view } = row;
-    const attempt_log = this.store.db.prepare("SELECT attempt, status_code, error, duration_ms, at FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt").all(id);
-    return { ...view, payload: JSON.parse(body), attempt_log };
+    const attempt_log = this.store.db.prepare("SELECT attempt, status_code, error, duration_ms, at FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt, id")
+      .all(id) as DeliveryAttempt[];
+    let payload: unknown;
+    try { payload = JSON.parse(body); } catch { payload = null; }
+    return { ...view, payload, attempt_log };
   }
 
-  /** Sends a delivery again (now), whatever its state; it keeps its id. */
+  /**
+   * Makes a delivery due now again, whatever its state, keeping its id (receivers may de-duplicate it).
+   * Its attempt count carries on: a delivery that had used up its retries gets one more attempt, and goes
+   * back to `failed` if that fails too. Returns false when there is no such delivery.
+   */
   redeliver(id: string): boolean {
     const changed = this.store.db.prepare("UPDATE webhook_outbox SET status = 'pending', next_attempt_at = ? WHERE id = ?").run(nowIso(), id).changes > 0;
     if (changed) this.poke();
     return changed;
   }
+}
+
+function subscribed(events: unknown, event: WebhookEvent): boolean {
+  if (events === null || events === undefined) return event !== "assistant-request";
+  return Array.isArray(events) && events.includes(event);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** True when every promise settled within `ms`. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((r) => { timer = setTimeout(() => r(false), ms); });
+  try {
+    return await Promise.race([Promise.allSettled(promises).then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What went wrong, for a person reading the delivery log: the OS error (e.g. ECONNREFUSED) when there is one. */
+function describeFetchError(err: unknown, timeoutMs: number): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
+  const cause = e?.cause;
+  if (cause?.code) return `could not reach the receiver: ${cause.message && cause.message.includes(cause.code) ? cause.message : `${cause.code} ${cause.message ?? ""}`.trim()}`;
+  return `could not reach the receiver: ${cause?.message ?? e?.message ?? String(err)}`;
 }

@@ -1,54 +1,85 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
-import { errorResponses, LimitQuery, Nullable, OffsetQuery, Pagination, StringEnum, UuidParams } from "../schemas/common.js";
+import { errorResponses, IsoDateTime, LimitQuery, Nullable, OffsetQuery, Pagination, StringEnum, UuidParams } from "../schemas/common.js";
 import { notFound } from "../errors.js";
+import { DELIVERY_STATUSES, type DeliveryStatus } from "../../webhooks/service.js";
 
-const Delivery = Type.Object({
-  id: Type.String({ description: "delivery id, also sent as X-Webhook-Delivery" }),
+const deliveryFields = {
+  id: Type.String({ format: "uuid", description: "delivery id, sent as X-Webhook-Delivery on every attempt: receivers de-duplicate on it" }),
   call_id: Nullable(Type.String()),
-  event: Type.String(),
+  event: Type.String({ description: "status-update, end-of-call-report, …; also sent as X-Webhook-Event" }),
   url: Type.String(),
-  status: StringEnum(["pending", "delivered", "failed"] as const),
-  attempts: Type.Integer(),
-  next_attempt_at: Type.String(),
+  status: StringEnum(DELIVERY_STATUSES, "pending (due or waiting for a retry), delivered (a 2xx answer), failed (retries used up)"),
+  attempts: Type.Integer({ minimum: 0, description: "attempts made so far" }),
+  last_status_code: Nullable(Type.Integer({ description: "HTTP status of the last attempt; null when no answer came" })),
   last_error: Nullable(Type.String()),
-  last_status_code: Nullable(Type.Integer()),
-  created_at: Type.String(),
+  next_attempt_at: Type.String({ description: "when a pending delivery is due (ISO 8601)" }),
+  created_at: IsoDateTime,
   delivered_at: Nullable(Type.String()),
-});
-const DeliveryDetail = Type.Intersect([Delivery, Type.Object({
-  payload: Type.Unknown({ description: "the JSON body sent" }),
-  attempt_log: Type.Array(Type.Object({ attempt: Type.Integer(), status_code: Nullable(Type.Integer()), error: Nullable(Type.String()), duration_ms: Type.Integer(), at: Type.String() })),
-})]);
+};
+const Delivery = Type.Object(deliveryFields);
 
-const LOCAL = "Local addition: webhook deliveries from the persistent outbox, with their attempts.";
+const Attempt = Type.Object({
+  attempt: Type.Integer({ minimum: 1 }),
+  status_code: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  duration_ms: Type.Integer({ minimum: 0 }),
+  at: IsoDateTime,
+});
+
+const DeliveryDetail = Type.Object({
+  ...deliveryFields,
+  payload: Type.Unknown({ description: "the JSON body as sent (it never holds a secret)" }),
+  attempt_log: Type.Array(Attempt, { description: "every attempt, oldest first" }),
+});
+
+const LOCAL = "Local addition (not in the cloud API): webhooks go through a persistent outbox with retries; "
+  + "these endpoints show each delivery and its attempts.";
 
 export function webhookRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const tags = ["webhooks"];
-  app.get("/webhook-deliveries", { schema: { tags, summary: "List webhook deliveries, newest first", description: LOCAL,
-    querystring: Type.Object({ call_id: Type.Optional(Type.String({ maxLength: 128 })), status: Type.Optional(StringEnum(["pending", "delivered", "failed"] as const)), limit: Type.Optional(LimitQuery), offset: Type.Optional(OffsetQuery) }, { additionalProperties: false }),
-    response: { 200: Type.Object({ deliveries: Type.Array(Delivery), pagination: Pagination }), ...errorResponses } } },
-  async (req) => {
-    const q = req.query as { call_id?: string; status?: string; limit?: number; offset?: number };
+
+  app.get("/webhook-deliveries", {
+    schema: {
+      tags, summary: "List webhook deliveries, newest first", description: LOCAL,
+      querystring: Type.Object({
+        call_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "only this call's deliveries" })),
+        status: Type.Optional(StringEnum(DELIVERY_STATUSES, "only deliveries in this state")),
+        limit: Type.Optional(LimitQuery),
+        offset: Type.Optional(OffsetQuery),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ deliveries: Type.Array(Delivery), pagination: Pagination }), ...errorResponses },
+    },
+  }, async (req) => {
+    const q = req.query as { call_id?: string; status?: DeliveryStatus; limit?: number; offset?: number };
     const limit = q.limit ?? 100;
     const offset = q.offset ?? 0;
     const { deliveries, total } = ctx.webhooks.listDeliveries({ callId: q.call_id, status: q.status, limit, offset });
     return { deliveries, pagination: { total, limit, offset } };
   });
 
-  app.get("/webhook-deliveries/:id", { schema: { tags, summary: "One delivery with its payload and attempts", description: LOCAL, params: UuidParams,
-    response: { 200: Type.Object({ delivery: DeliveryDetail }), ...errorResponses } } },
-  async (req) => {
+  app.get("/webhook-deliveries/:id", {
+    schema: {
+      tags, summary: "One webhook delivery with its payload and attempts", description: LOCAL, params: UuidParams,
+      response: { 200: Type.Object({ delivery: DeliveryDetail }), ...errorResponses },
+    },
+  }, async (req) => {
     const { id } = req.params as { id: string };
     const delivery = ctx.webhooks.getDelivery(id);
     if (!delivery) throw notFound("Webhook delivery", id);
     return { delivery };
   });
 
-  app.post("/webhook-deliveries/:id/redeliver", { schema: { tags, summary: "Send a delivery again now (same delivery id)", description: LOCAL, params: UuidParams,
-    response: { 200: Type.Object({ delivery: DeliveryDetail }), ...errorResponses } } },
-  async (req) => {
+  app.post("/webhook-deliveries/:id/redeliver", {
+    schema: {
+      tags, summary: "Send a webhook delivery again now",
+      description: `${LOCAL} The delivery keeps its id (so a receiver that already has it can drop it) and becomes due at once, `
+        + "whatever its state. A delivery that had used up its retries gets one more attempt.",
+      params: UuidParams,
+      response: { 200: Type.Object({ delivery: DeliveryDetail }), ...errorResponses },
+    },
+  }, async (req) => {
     const { id } = req.params as { id: string };
     if (!ctx.webhooks.redeliver(id)) throw notFound("Webhook delivery", id);
     return { delivery: ctx.webhooks.getDelivery(id)! };
