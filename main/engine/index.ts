@@ -9,6 +9,8 @@ import { buildApp } from "./api/app.js";
 import { defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
+import { VoiceCalls, providerContext } from "./calls/voice-call.js";
+import { PostCall } from "./calls/post-call.js";
 
 export type { EngineConfig } from "./config.js";
 export { defaultConfig } from "./config.js";
@@ -22,6 +24,7 @@ export interface Engine {
   readonly app: FastifyInstance;
   /** Null when telephony is turned off (sipPort null). */
   readonly telephony: Telephony | null;
+  readonly voice: VoiceCalls;
   /** Set after start(): the base URL, e.g. http://127.0.0.1:8787 */
   url: string;
   /** A key created on this start (first run without VOICEDOCK_API_KEY); show it once. */
@@ -43,6 +46,16 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const telephony = config.sipPort === null ? null
     : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
         recordingsDir: join(config.dataDir, "recordings") });
+  const modelsDir = join(config.dataDir, "models");
+  const voice = new VoiceCalls(store, bus, calls, webhooks, { modelsDir });
+  const postCall = new PostCall(store, bus, calls, {
+    ctx: providerContext(store, modelsDir),
+    takeMetrics: (id) => { const m = voice.lastMetrics.get(id); voice.lastMetrics.delete(id); return m; },
+  });
+  if (telephony) {
+    // Assistants without an llm_config run no AI: the call stays open for a person to take over.
+    telephony.onAnswered = (callId, leg) => { if (store.calls.assistantConfig(callId)?.llm_config) voice.start(callId, leg); };
+  }
   const app = await buildApp(
     { store, bus, calls, webhooks, version: VERSION, consoleDir: config.consoleDir,
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
@@ -60,7 +73,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   );
 
   const engine: Engine = {
-    config, store, bus, calls, webhooks, app, telephony,
+    config, store, bus, calls, webhooks, app, telephony, voice,
     url: "",
     generatedApiKey: null,
     async start() {
@@ -94,6 +107,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       // Stop taking requests and let in-flight ones finish, then the background work, then the DB.
       await app.close();
       await telephony?.stop();
+      await postCall.idle();
       await webhooks.stop();
       store.close();
     },

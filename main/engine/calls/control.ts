@@ -22,3 +22,14 @@ export interface DialRequest {
   numberId: string | null;
   assistant: Record<string, unknown>;
 }
+
+/** One answered call as telephony hands it over: its audio and what can be done to the SIP leg. */
+export interface CallLeg {
+  audio: import("../media/call-audio.js").CallAudio;
+  /** Sends BYE (the call row is already final when this is called). */
+  hangup(): Promise<void>;
+  /** Hands the caller to another number; false (with the call still up) when that failed. */
+  transfer(destination: string): Promise<boolean>;
+  /** RFC 4733 digits; false when the peer offered no telephone-event. */
+  sendDtmf(digits: string): boolean;
+}

@@ -48,6 +48,10 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   private readonly heard = new Int16Array(SAMPLES * 50);
   private heardLength = 0;
   private sending = true;
+  /** Playout held (barge-in onset): the queue is kept, silence goes out until resume() or flush(). */
+  private paused = false;
+  /** Queued samples sent so far (monotonic): lets the voice pipeline know how much of a reply was heard. */
+  private played = 0;
   readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0 };
 
   constructor(private readonly clock: MediaClock = mediaClock) { super(); }
@@ -128,14 +132,25 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   }
 
   /** Drops everything queued at once (barge-in). */
-  flush(): void { this.queueStart = this.queueEnd = 0; }
+  flush(): void { this.queueStart = this.queueEnd = 0; this.paused = false; }
+
+  /** Holds playout from the next tick on, keeping what is queued (a caller may only be coughing). */
+  pause(): void { this.paused = true; }
+
+  resume(): void { this.paused = false; }
+
+  get isPaused(): boolean { return this.paused; }
+
+  /** Samples of queued audio that have gone out since the session began. */
+  get playedSamples(): number { return this.played; }
 
   get queuedMs(): number { return (this.queueEnd - this.queueStart) / 8; }
 
   private sendFrame(): void {
     if (!this.socket || !this.remote || !this.codec) return;
-    const available = this.queueEnd - this.queueStart;
+    const available = this.paused ? 0 : this.queueEnd - this.queueStart;
     const n = Math.min(SAMPLES, available);
+    this.played += n;
     this.pcmOut.set(this.queue.subarray(this.queueStart, this.queueStart + n));
     if (n < SAMPLES) this.pcmOut.fill(0, n);
     this.queueStart += n;

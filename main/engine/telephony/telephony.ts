@@ -8,7 +8,9 @@ import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
 import { handleInvite } from "./inbound.js";
 import { OutboundDialer } from "./outbound.js";
 import { parseDtmfInfo } from "../media/dtmf.js";
-import type { Session } from "sip.js";
+import { SessionState, type Session } from "sip.js";
+import type { CallLeg } from "../calls/control.js";
+import { rtpCallAudio } from "../media/call-audio.js";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -32,8 +34,8 @@ export class Telephony {
   readonly stack: SipStack;
   private address: Remote | null = null;
 
-  /** Called when a call is answered, with its media; the voice pipeline (and tests) attach here. */
-  onAnswered: ((callId: string, media: RtpSessionDescriptionHandler) => void) | null = null;
+  /** Called when a call is answered, with its leg; the voice pipeline (and tests) attach here. */
+  onAnswered: ((callId: string, leg: CallLeg, media: RtpSessionDescriptionHandler) => void) | null = null;
 
   private readonly noAnswerSeconds: number;
   private readonly recordingsDir: string;
@@ -93,7 +95,17 @@ export class Telephony {
         void info.accept().catch(() => undefined);
       },
     };
-    this.onAnswered?.(callId, media);
+    const leg: CallLeg = {
+      audio: rtpCallAudio(media.rtp),
+      hangup: async () => { if (session.state === SessionState.Established) await session.bye(); },
+      transfer: async (destination) => {
+        // Blind transfer with bridged fallback lives in Telephony.transfer (REFER, RFC 3515).
+        const transfer = (this as { transfer?: (id: string, to: string) => Promise<{ ok: boolean }> }).transfer;
+        return transfer ? (await transfer.call(this, callId, destination)).ok : false;
+      },
+      sendDtmf: (digits) => media.rtp.sendDtmf(digits),
+    };
+    this.onAnswered?.(callId, leg, media);
   }
 
   private published(trunkId: string, state: RegistrationState): void {

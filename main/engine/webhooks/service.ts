@@ -157,7 +157,8 @@ export class WebhookService {
     this.enqueue({ callId: call.id, event, url, body, secretEnc });
   }
 
-  private numberInfo(call: CallRecord): PhoneNumberInfo {
+  /** `message.phone_number` for a call: the number row, or what the call row still knows. */
+  numberInfo(call: CallRecord): PhoneNumberInfo {
     if (call.direction === "web") return { id: null, number: null, name: null };
     const row = call.number_id
       ? this.sql.number.get(call.number_id) as { id: string; phone_number: string; name: string | null } | undefined

@@ -31,7 +31,7 @@ describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number 
     const heard: Int16Array[] = [];
     const ours = readWav(ourWav).samples;
     let answeredCall = "";
-    t.engine.telephony!.onAnswered = (callId, media) => {
+    t.engine.telephony!.onAnswered = (callId, _leg, media) => {
       answeredCall = callId;
       media.rtp.on("frame", (f) => heard.push(f.data.slice()));
       media.rtp.play(ours);

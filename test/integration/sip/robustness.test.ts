@@ -18,7 +18,7 @@ describe.skipIf(!hasSipp)("malformed SIP and RTP during a live call (skipped onl
     await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp", host: "127.0.0.1", port: sipp.port } });
     const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "A" } })).json()) as any).assistant.id;
     let media: RtpSessionDescriptionHandler | null = null;
-    t.engine.telephony!.onAnswered = (_id, m) => { media = m; };
+    t.engine.telephony!.onAnswered = (_id, _leg, m) => { media = m; };
     await waitFor(() => t.engine.telephony!.stack.userAgent(t.store.sipTrunks.list()[0].id));
     const callId = ((await (await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant_id: assistant } })).json()) as any).call_id;
     await waitFor(() => t.store.calls.get(callId)!.status === "in-progress" && media);

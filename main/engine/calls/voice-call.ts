@@ -1,0 +1,168 @@
+import type { Store } from "../store/index.js";
+import type { EventBus } from "../events/bus.js";
+import type { WebhookService } from "../webhooks/service.js";
+import type { CallManager } from "./call-manager.js";
+import type { CallLeg, ControlCommand } from "./control.js";
+import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../providers/index.js";
+import "../providers/register.js";
+import { FliteTts } from "../providers/tts/flite.js";
+import { VoicePipeline, type EndReason, type PipelineHost, type TurnMetrics } from "../voice/pipeline.js";
+import { voiceAssistant } from "../voice/assistant-config.js";
+import type { ToolSpec } from "../voice/tools.js";
+import { envelope } from "../webhooks/payloads.js";
+import { requestWebhook, toolResult } from "../webhooks/request.js";
+import { isFinal } from "./call-state.js";
+import { ApiError } from "../api/errors.js";
+import { resample } from "../media/resample.js";
+
+export interface VoiceCallOptions {
+  modelsDir: string;
+  /** Deadline for a synchronous tool webhook (webhooks.md §7: 10 s). */
+  toolTimeoutMs?: number;
+}
+
+/** Local-first defaults when an assistant names an LLM but no speech providers (docs/decisions.md). */
+const DEFAULT_STT = { provider: "pocketsphinx", language: "en" };
+const DEFAULT_TTS = { provider: "local", voice_id: "flite-slt" };
+
+const MISCONFIGURED_LINE = "I'm sorry, this line is not set up correctly yet. Please try again later. Goodbye.";
+
+/** Keys for providers, straight from the sealed BYOK table; nothing else of the store is exposed. */
+export const providerContext = (store: Store, modelsDir: string): ProviderContext => ({
+  keys: { apiKey: (p) => store.byok.apiKey(p), config: (p) => store.byok.configs()[p] ?? {} },
+  modelsDir,
+});
+
+/**
+ * Runs the assistant on every answered call: builds the providers from the call's resolved assistant,
+ * starts a VoicePipeline on the leg's audio, and turns what the pipeline decides into call-row changes,
+ * SIP actions and webhooks. Also the live-call handle for the control API.
+ */
+export class VoiceCalls {
+  private readonly active = new Map<string, { pipeline: VoicePipeline; leg: CallLeg; metrics: TurnMetrics[] }>();
+
+  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager,
+    private readonly webhooks: WebhookService, private readonly opts: VoiceCallOptions) {
+    bus.subscribe((e) => { if (e.type === "call.ended") this.ended(e.call.id); });
+  }
+
+  start(callId: string, leg: CallLeg): void {
+    const call = this.calls.get(callId);
+    const config = this.store.calls.assistantConfig(callId);
+    if (!call || !config) return;
+    const ctx = providerContext(this.store, this.opts.modelsDir);
+    const fallbackTts = new FliteTts("flite-kal");
+    let providers;
+    try {
+      providers = {
+        stt: createStt((config.stt_config ?? DEFAULT_STT) as Record<string, unknown>, ctx),
+        llm: createLlm(config.llm_config as Record<string, unknown>, ctx),
+        tts: createTts((config.tts_config ?? DEFAULT_TTS) as Record<string, unknown>, ctx),
+      };
+    } catch (err) {
+      // A call that cannot run (no key, unknown provider): tell the caller, then fail with the reason.
+      const message = err instanceof ProviderError ? err.message : (err as Error).message;
+      void this.misconfigured(callId, leg, fallbackTts, message);
+      return;
+    }
+    const metrics: TurnMetrics[] = [];
+    const pipeline = new VoicePipeline({
+      audio: leg.audio, ...providers, fallbackTts, assistant: voiceAssistant(config, call.direction), host: this.host(callId, leg, metrics),
+    });
+    this.active.set(callId, { pipeline, leg, metrics });
+    this.calls.attach(callId, { control: (command) => this.control(callId, command) });
+    pipeline.start();
+  }
+
+  private async misconfigured(callId: string, leg: CallLeg, voice: FliteTts, error: string): Promise<void> {
+    this.store.calls.addEvent(callId, "problem", { message: error });
+    try {
+      let end = leg.audio.playedSamples;
+      for await (const pcm of voice.synthesize({ text: MISCONFIGURED_LINE, signal: AbortSignal.timeout(5000) })) {
+        const out = await resample(pcm, voice.sampleRateHz, 8000);
+        leg.audio.play(out);
+        end += out.length;
+      }
+      await Promise.race([leg.audio.whenPlayed(end), new Promise((r) => setTimeout(r, 10_000))]);
+    } catch { /* the error below is what matters */ }
+    this.endLeg(callId, leg, "failed", { end_reason: "pipeline_error", error });
+  }
+
+  private host(callId: string, leg: CallLeg, metrics: TurnMetrics[]): PipelineHost {
+    return {
+      message: (role, content) => { this.calls.addMessage(callId, role, content); },
+      hangup: (reason: EndReason) => this.endLeg(callId, leg, "ended", { end_reason: reason }),
+      fail: (error) => this.endLeg(callId, leg, "failed", { end_reason: "pipeline_error", error }),
+      transfer: async (destination) => {
+        const ok = await leg.transfer(destination).catch(() => false);
+        this.store.calls.addEvent(callId, "transfer", { destination, ok });
+        return ok;
+      },
+      toolCall: (call, tool) => this.toolCall(callId, call, tool),
+      sendDtmf: (digits) => leg.sendDtmf(digits),
+      turnMetrics: (m) => { metrics.push(m); this.store.calls.addEvent(callId, "turn", { ...m }); },
+      problem: (message) => { this.store.calls.addEvent(callId, "problem", { message }); },
+      interruption: (heard) => { this.store.calls.addEvent(callId, "interruption", { heard }); },
+    };
+  }
+
+  /** Commits the end first (so the reason is ours, not "user_hangup" from the BYO), then hangs up. */
+  private endLeg(callId: string, leg: CallLeg, status: "ended" | "failed", patch: { end_reason: string; error?: string }): void {
+    const current = this.calls.get(callId);
+    if (current && !isFinal(current.status)) this.calls.transition(callId, status, patch);
+    void leg.hangup().catch(() => undefined);
+  }
+
+  private async toolCall(callId: string, call: { id: string; name: string; arguments: Record<string, unknown> }, tool: Extract<ToolSpec, { kind: "webhook" }>): Promise<string> {
+    const record = this.calls.get(callId)!;
+    const assistant = this.store.calls.assistantConfig(callId) ?? {};
+    const url = tool.url ?? (typeof assistant.webhook_url === "string" ? assistant.webhook_url : null);
+    if (!url) throw new Error(`tool '${call.name}' has no url and the assistant has no webhook_url`);
+    const secretEnc = typeof assistant.webhook_secret_enc === "string" ? assistant.webhook_secret_enc : null;
+    const secret = tool.secret ?? (secretEnc ? this.store.box.open(secretEnc) : null);
+    const body = { message: { ...envelope("tool-calls", record, this.webhooks.numberInfo(record), assistant),
+      tool_call_list: [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] } };
+    this.store.calls.addEvent(callId, "tool_call", { name: call.name, async: tool.async });
+    if (tool.async) {
+      // Fire and forget (webhooks.md §7): the model continues with the tool's own message.
+      void requestWebhook({ url, event: "tool-calls", body, secret, timeoutMs: this.opts.toolTimeoutMs ?? 10_000 }).catch((err: Error) => {
+        this.store.calls.addEvent(callId, "problem", { message: `Async tool '${call.name}': ${err.message}` });
+      });
+      return JSON.stringify({ status: "started", message: tool.message ?? "The task was started." });
+    }
+    const answer = await requestWebhook({ url, event: "tool-calls", body, secret, timeoutMs: this.opts.toolTimeoutMs ?? 10_000 });
+    return toolResult(answer, call.id);
+  }
+
+  private async control(callId: string, command: ControlCommand): Promise<void> {
+    const live = this.active.get(callId);
+    if (!live) throw new ApiError(409, "Conflict", `Call '${callId}' has no running assistant`, "call_not_live");
+    const p = live.pipeline;
+    // Acknowledged once accepted; what follows (speech, hang-up) shows in the transcript and events.
+    switch (command.type) {
+      case "inject-context": p.injectContext(command.content, command.trigger_response); break;
+      case "say": void p.sayCommand(command.content, command.end_after); break;
+      case "end-call": void p.endCall(command.message ?? null, "assistant_hangup"); break;
+      case "transfer": void p.transfer(command.destination, command.message ?? null).then((ok) => {
+        if (!ok) this.store.calls.addEvent(callId, "problem", { message: `Transfer to ${command.destination} failed; the call continues` });
+      }); break;
+    }
+  }
+
+  /** Turn metrics of a call still running or just ended (for the report). */
+  metricsOf(callId: string): TurnMetrics[] { return this.active.get(callId)?.metrics ?? []; }
+
+  private ended(callId: string): void {
+    const live = this.active.get(callId);
+    if (!live) return;
+    live.pipeline.close();
+    live.leg.audio.close();
+    this.active.delete(callId);
+    this.lastMetrics.set(callId, live.metrics);
+  }
+
+  /** Metrics of ended calls until the post-call report has taken them. */
+  readonly lastMetrics = new Map<string, TurnMetrics[]>();
+
+  get size(): number { return this.active.size; }
+}

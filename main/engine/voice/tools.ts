@@ -1,0 +1,52 @@
+import type { LlmTool } from "../providers/llm/types.js";
+
+/** A tool as the pipeline runs it: built-ins act on the call, `webhook` ones go to the customer. */
+export type ToolSpec =
+  | { kind: "end_call"; llm: LlmTool }
+  | { kind: "transfer_call"; llm: LlmTool; destinations: { number: string; description?: string; message?: string }[] }
+  | { kind: "webhook"; llm: LlmTool; url: string | null; secret: string | null; async: boolean; message: string | null };
+
+const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : {});
+const EMPTY_PARAMS = { type: "object", properties: {} };
+
+/**
+ * Reads every documented tool shape (features.md §8): flat `{name, description, url, async, parameters}`,
+ * nested OpenAI `{type:"function", function:{…}, server:{url, secret}}`, and the built-ins
+ * `end_call`/`endCall` and `transfer_call`/`transferCall` with `destinations`.
+ */
+export function normaliseTools(raw: unknown[]): ToolSpec[] {
+  const out: ToolSpec[] = [];
+  for (const item of raw) {
+    const t = obj(item);
+    const type = typeof t.type === "string" ? t.type : "";
+    if (type === "end_call" || type === "endCall") {
+      out.push({ kind: "end_call", llm: { name: "end_call", description: "End the phone call. Use it when the conversation is finished or the caller asks to hang up; say goodbye first.", parameters: EMPTY_PARAMS } });
+      continue;
+    }
+    if (type === "transfer_call" || type === "transferCall") {
+      const destinations = (Array.isArray(t.destinations) ? t.destinations : []).map(obj)
+        .map((d) => ({ number: String(d.number ?? d.phone_number ?? d.destination ?? d.sip_uri ?? ""), description: typeof d.description === "string" ? d.description : undefined, message: typeof d.message === "string" ? d.message : undefined }))
+        .filter((d) => d.number);
+      const list = destinations.map((d) => `${d.number}${d.description ? ` (${d.description})` : ""}`).join("; ");
+      out.push({ kind: "transfer_call", destinations, llm: {
+        name: "transfer_call",
+        description: `Transfer the caller to a person or another line.${list ? ` Destinations: ${list}.` : ""}`,
+        parameters: { type: "object", properties: { destination: { type: "string", ...(destinations.length ? { enum: destinations.map((d) => d.number) } : {}), description: "Number to transfer to" } }, required: ["destination"] },
+      } });
+      continue;
+    }
+    const fn = type === "function" && t.function ? obj(t.function) : t;
+    const name = typeof fn.name === "string" ? fn.name : "";
+    if (!name) continue;
+    const server = obj(t.server);
+    out.push({
+      kind: "webhook",
+      llm: { name, description: typeof fn.description === "string" ? fn.description : "", parameters: Object.keys(obj(fn.parameters)).length ? obj(fn.parameters) : EMPTY_PARAMS },
+      url: (typeof t.url === "string" && t.url) || (typeof server.url === "string" && server.url) || null,
+      secret: typeof server.secret === "string" ? server.secret : null,
+      async: t.async === true,
+      message: (typeof t.message === "string" && t.message) || (typeof t.async_response === "string" && t.async_response) || null,
+    });
+  }
+  return out;
+}
