@@ -19,6 +19,8 @@ export interface EngineConfig {
   consoleDir?: string;
   /** Webhook retry timing (tests shorten it). */
   webhookRetry?: Partial<WebhookRetryOptions>;
+  /** Deadline of a synchronous `tool-calls` webhook (webhooks.md §7: 10 s); tests shorten it. */
+  toolWebhookTimeoutMs?: number;
   /** Log level for the engine's JSON log on stderr ("silent" to turn off). */
   logLevel: string;
 }

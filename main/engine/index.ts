@@ -47,7 +47,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
         recordingsDir: join(config.dataDir, "recordings") });
   const modelsDir = join(config.dataDir, "models");
-  const voice = new VoiceCalls(store, bus, calls, webhooks, { modelsDir });
+  const voice = new VoiceCalls(store, bus, calls, webhooks, { modelsDir, toolTimeoutMs: config.toolWebhookTimeoutMs });
   const postCall = new PostCall(store, bus, calls, {
     ctx: providerContext(store, modelsDir),
     takeMetrics: (id) => { const m = voice.lastMetrics.get(id); voice.lastMetrics.delete(id); return m; },

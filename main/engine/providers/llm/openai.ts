@@ -96,7 +96,8 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Lang
   const key = ctx.keys.apiKey(keyProvider);
   // Local servers usually take any key; a cloud endpoint without one would only answer 401 mid-call.
   if (!key && !isLoopbackUrl(baseUrl)) throw missingKey(keyProvider);
-  const timeout = typeof saved.first_token_timeout_ms === "number" ? saved.first_token_timeout_ms : undefined;
+  // Local addition: how long a live caller waits for the first token (llm_config, else the saved provider config).
+  const timeout = [config.first_token_timeout_ms, saved.first_token_timeout_ms].find((v): v is number => typeof v === "number" && v > 0);
   return new OpenAiCompatibleLlm(provider, String(config.model ?? ""), baseUrl, key ?? "local", timeout);
 }
 
