@@ -181,7 +181,7 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
     ];
     const c = await call({ llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url, first_token_timeout_ms: 1500, tools } });
     await c.control({ type: "inject-context", content: "ORDER: look up order A-17.", trigger_response: true });
-    await waitFor(() => c.row().messages.some((m) => m.content === "Your order has shipped and arrives Friday."), 15_000);
+    await waitFor(() => c.row().messages.some((m) => m.content.endsWith("Your order has shipped and arrives Friday.")), 15_000);
     expect(toolRequests.at(-1)!.verified).toBe(true);
     expect(toolRequests.at(-1)!.body.message).toMatchObject({ type: "tool-calls", call: { id: c.id }, tool_call_list: [{ type: "function", function: { name: "lookup_order", arguments: { order: "A-17" } } }] });
     expect(llm.requests.some((r) => r.messages.some((m) => m.role === "tool" && /shipped/.test(String(m.content))))).toBe(true);
@@ -189,7 +189,7 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
     toolDelayMs = 3000; // longer than the 1.5 s deadline set for this engine
     await c.control({ type: "inject-context", content: "ORDER: again please.", trigger_response: true });
     await waitFor(() => c.row().messages.some((m) => m.content.includes(FALLBACK.tool)), 15_000);
-    await waitFor(() => c.row().messages.some((m) => m.content === "I could not check your order."), 15_000);
+    await waitFor(() => c.row().messages.some((m) => m.content.endsWith("I could not check your order.")), 15_000);
     toolDelayMs = 0;
 
     await c.control({ type: "inject-context", content: "TRANSFER to billing.", trigger_response: true });
