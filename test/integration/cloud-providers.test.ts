@@ -8,12 +8,15 @@
  * `{error: {message, type, code}}`, raw PCM bodies streamed in chunks for speech, ElevenLabs'
  * `{detail: {status, message}}`. The doubles do not recognise or synthesise speech: they compare the
  * audio that arrived with the real recording byte for byte, and stream a real recording back as "speech".
+ *
+ * The last block is not a double: local Whisper runs the real whisper.cpp binding (@fugood/whisper.node)
+ * on whisper.cpp's weightless tiny.en fixture, which exercises loading and cancellation but cannot recognise.
  */
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +30,7 @@ import "../../main/engine/providers/stt/deepgram.js";
 import "../../main/engine/providers/stt/openai.js";
 import "../../main/engine/providers/tts/openai.js";
 import "../../main/engine/providers/tts/elevenlabs.js";
+import { WhisperStt } from "../../main/engine/providers/stt/whisper.js";
 
 const AUDIO = "/work/shared/audio";
 const JFK = readWav(join(AUDIO, "en-jfk.wav"));
@@ -589,4 +593,82 @@ describe.concurrent("default time bounds", () => {
     expect(e.message).toBe("ElevenLabs sent no audio within 10 s");
     expect(performance.now() - t0).toBeGreaterThanOrEqual(9_900);
   }, 25_000);
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Local Whisper: the real whisper.cpp binding, with whisper.cpp's own weightless tiny.en test fixture.
+
+describe("Whisper (whisper.cpp on this machine)", () => {
+  const FIXTURE = "/work/shared/models/for-tests-ggml-tiny.en.bin";
+  /** A directory holding a real ggml-tiny.en.bin, for machines that have one. */
+  const REAL_MODELS = process.env.VOICEDOCK_WHISPER_MODELS_DIR ?? "";
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "voicedock-whisper-"));
+    copyFileSync(FIXTURE, join(dir, "ggml-tiny.en.bin"));
+    copyFileSync(join(AUDIO, "en-jfk.wav"), join(dir, "ggml-not-a-model.bin"));
+    return () => rmSync(dir, { recursive: true, force: true });
+  });
+  const models = (modelsDir: string): ProviderContext => ({ keys: { apiKey: () => null, config: () => ({}) }, modelsDir });
+
+  it("a model that is not downloaded → the documented message", () => {
+    const e = (() => { try { createStt({ provider: "whisper", model: "base.en", language: "en" }, models(dir)); } catch (err) { return err; } })();
+    expect(e).toBeInstanceOf(ProviderError);
+    expect((e as ProviderError).kind).toBe("config");
+    expect((e as ProviderError).message).toBe("Whisper model 'base.en' is not downloaded: download it with POST /api/v1/models/whisper-base.en/download");
+  });
+
+  it("a model name that would leave the models directory is refused", () => {
+    expect(() => createStt({ provider: "whisper", model: "../../etc/passwd", language: "en" }, models(dir))).toThrow(/not a valid model name/);
+  });
+
+  it("a file too small to hold weights is refused instead of transcribing everything as silence", () => {
+    const e = (() => { try { createStt({ provider: "whisper", model: "tiny.en", language: "en" }, models(dir)); } catch (err) { return err; } })() as ProviderError;
+    expect(e.kind).toBe("config");
+    expect(e.message).toMatch(/^Whisper model 'tiny\.en' is incomplete \(0\.6 MB.*download it again with POST \/api\/v1\/models\/whisper-tiny\.en\/download$/);
+  });
+
+  it("the native binding loads whisper.cpp's tiny.en header and vocabulary off the event loop", async () => {
+    const stt = new WhisperStt({ modelsDir: dir, model: "tiny.en", minModelBytes: 0, threads: 1 });
+    expect(stt).toMatchObject({ provider: "whisper", local: true, sampleRateHz: 16000 });
+    let ticks = 0;
+    const ticker = setInterval(() => { ticks++; }, 5);
+    await stt.ready();
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(0);
+    stt.close();
+  });
+
+  it("a file that is not a whisper.cpp model fails cleanly with what to do", async () => {
+    const stt = new WhisperStt({ modelsDir: dir, model: "not-a-model", minModelBytes: 0 });
+    const e = await providerError(() => stt.ready());
+    expect(e.kind).toBe("config");
+    expect(e.message).toMatch(/^Whisper model 'not-a-model' could not be loaded .*download it again/);
+    stt.close();
+  });
+
+  it("cancelling a running recognition rejects at once, though whisper.cpp finishes its step in the background", async () => {
+    // With zero weights the encoder still does all its arithmetic (~16 s of CPU for one window).
+    const stt = new WhisperStt({ modelsDir: dir, model: "tiny.en", minModelBytes: 0, threads: 1 });
+    await stt.ready();
+    const ac = new AbortController();
+    const pending = providerError(() => stt.transcribe({ audio: JFK.samples.subarray(0, 16000), sampleRateHz: 16000, language: "en", signal: ac.signal }));
+    await sleep(300);
+    const t0 = performance.now();
+    ac.abort();
+    const e = await pending;
+    expect(e.kind).toBe("aborted");
+    expect(performance.now() - t0).toBeLessThan(100);
+    stt.close();
+  });
+
+  it.skipIf(!existsSync(join(REAL_MODELS, "ggml-tiny.en.bin")))(
+    "recognises the JFK recording (skipped unless VOICEDOCK_WHISPER_MODELS_DIR holds a real ggml-tiny.en.bin: these machines cannot download Whisper weights)",
+    async () => {
+      const stt = createStt({ provider: "whisper", model: "tiny.en", language: "en" }, models(REAL_MODELS));
+      const r = await stt.transcribe({ audio: JFK.samples, sampleRateHz: 16000, language: "en", signal: new AbortController().signal });
+      expect(r.text.toLowerCase()).toContain("ask not what your country can do for you");
+      stt.close?.();
+    },
+  );
 });

@@ -6,3 +6,4 @@ import "./stt/deepgram.js";
 import "./stt/openai.js";
 import "./tts/openai.js";
 import "./tts/elevenlabs.js";
+import "./stt/whisper.js";
