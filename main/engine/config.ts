@@ -1,4 +1,5 @@
 import type { WebhookRetryOptions } from "./webhooks/service.js";
+import type { ModelSpec } from "./models/catalogue.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -23,6 +24,10 @@ export interface EngineConfig {
   toolWebhookTimeoutMs?: number;
   /** Log level for the engine's JSON log on stderr ("silent" to turn off). */
   logLevel: string;
+  /** Mirror for model downloads (`<url>/<file name>`), e.g. an office server; default: each model's official URL. */
+  modelsBaseUrl?: string;
+  /** Replaces the built-in model catalogue (tests, custom builds). */
+  modelsCatalogue?: readonly ModelSpec[];
 }
 
 export const DEFAULT_PORT = 8787;
@@ -43,6 +48,7 @@ export function defaultConfig(overrides: Partial<EngineConfig> = {}): EngineConf
     rateLimitPerMinute: 100,
     controlRateLimitPerMinute: 10,
     logLevel: "info",
+    modelsBaseUrl: process.env.VOICEDOCK_MODELS_BASE_URL || undefined,
     ...overrides,
   };
 }

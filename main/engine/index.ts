@@ -11,6 +11,8 @@ import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
 import { VoiceCalls, providerContext } from "./calls/voice-call.js";
 import { PostCall } from "./calls/post-call.js";
+import { ModelManager } from "./models/manager.js";
+import { sileroModelPath } from "./voice/vad.js";
 
 export type { EngineConfig } from "./config.js";
 export { defaultConfig } from "./config.js";
@@ -25,6 +27,7 @@ export interface Engine {
   /** Null when telephony is turned off (sipPort null). */
   readonly telephony: Telephony | null;
   readonly voice: VoiceCalls;
+  readonly models: ModelManager;
   /** Set after start(): the base URL, e.g. http://127.0.0.1:8787 */
   url: string;
   /** A key created on this start (first run without VOICEDOCK_API_KEY); show it once. */
@@ -47,6 +50,8 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
         recordingsDir: join(config.dataDir, "recordings") });
   const modelsDir = join(config.dataDir, "models");
+  const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,
+    builtinPath: (file) => (file === "silero_vad.onnx" ? sileroModelPath() : null) });
   const voice = new VoiceCalls(store, bus, calls, webhooks, { modelsDir, toolTimeoutMs: config.toolWebhookTimeoutMs });
   const postCall = new PostCall(store, bus, calls, {
     ctx: providerContext(store, modelsDir),
@@ -57,7 +62,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     telephony.onAnswered = (callId, leg) => { if (store.calls.assistantConfig(callId)?.llm_config) voice.start(callId, leg); };
   }
   const app = await buildApp(
-    { store, bus, calls, webhooks, version: VERSION, consoleDir: config.consoleDir,
+    { store, bus, calls, webhooks, models, version: VERSION, consoleDir: config.consoleDir,
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },
@@ -73,7 +78,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   );
 
   const engine: Engine = {
-    config, store, bus, calls, webhooks, app, telephony, voice,
+    config, store, bus, calls, webhooks, app, telephony, voice, models,
     url: "",
     generatedApiKey: null,
     async start() {
@@ -106,6 +111,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     async stop() {
       // Stop taking requests and let in-flight ones finish, then the background work, then the DB.
       await app.close();
+      await models.stop();
       await telephony?.stop();
       await postCall.idle();
       await webhooks.stop();

@@ -24,6 +24,7 @@ import { byokRoutes } from "./routes/byok.js";
 import { voiceRoutes } from "./routes/voices.js";
 import { usageRoutes } from "./routes/usage.js";
 import { templateRoutes } from "./routes/templates.js";
+import { modelRoutes } from "./routes/models.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -90,6 +91,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
     voiceRoutes(v1, ctx);
     usageRoutes(v1, ctx);
     templateRoutes(v1, ctx);
+    modelRoutes(v1, ctx);
   }, { prefix: "/api/v1" });
 
   if (ctx.consoleDir && existsSync(ctx.consoleDir)) {

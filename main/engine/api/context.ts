@@ -2,6 +2,7 @@ import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
 import type { CallManager } from "../calls/call-manager.js";
 import type { WebhookService } from "../webhooks/service.js";
+import type { ModelManager } from "../models/manager.js";
 import type { RateLimitOptions } from "./plugins/rate-limit.js";
 
 /** What route handlers may use. Routes never reach into another module's internals. */
@@ -10,6 +11,7 @@ export interface ApiContext {
   bus: EventBus;
   calls: CallManager;
   webhooks: WebhookService;
+  models: ModelManager;
   version: string;
   rateLimit: RateLimitOptions;
   /** Telephony re-reads a trunk after the API changed it (absent when telephony is not running). */

@@ -12,7 +12,8 @@ export type EngineEvent =
   | { type: "call.message"; call_id: string; message: CallMessage }
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   | { type: "trunk.registration"; trunk_id: string; registration: { status: string; reason: string | null; expires_at: string | null } }
-  | { type: "webhook.delivery"; delivery_id: string; call_id: string | null; event: string; status: string; attempts: number; status_code: number | null; error: string | null };
+  | { type: "webhook.delivery"; delivery_id: string; call_id: string | null; event: string; status: string; attempts: number; status_code: number | null; error: string | null }
+  | { type: "model.download"; model_id: string; state: "downloading" | "verifying" | "installed" | "failed" | "cancelled"; received_bytes: number; total_bytes: number | null; error: string | null };
 
 export type EngineEventType = EngineEvent["type"];
 type Stamped = EngineEvent & { at: string };
