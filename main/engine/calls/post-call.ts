@@ -40,7 +40,9 @@ export class PostCall {
     await new Promise((r) => setTimeout(r, 50));
     const call = this.calls.get(ended.id) ?? ended;
     const assistant = this.store.calls.assistantConfig(call.id) ?? {};
-    const turns = this.opts.takeMetrics(call.id) ?? [];
+    // Only calls the assistant carried get a generated report; others are reported by whoever ran them.
+    const turns = this.opts.takeMetrics(call.id);
+    if (!turns) return;
     const conversation = call.messages.filter((m) => m.role !== "system");
     let llm: LanguageModel | null = null;
     try { if (conversation.length) llm = createLlm(assistant.llm_config as Record<string, unknown>, this.opts.ctx); } catch (err) {
