@@ -87,6 +87,9 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
 
   setSending(on: boolean): void { this.sending = on; }
 
+  /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
+  retarget(remote: Endpoint): void { this.remote = remote; this.latched = false; }
+
   /** Queues 8 kHz PCM for playout. */
   play(pcm: Int16Array): void {
     const queued = this.queueEnd - this.queueStart;

@@ -1,5 +1,6 @@
+import { EventEmitter } from "node:events";
 import type { BodyAndContentType, SessionDescriptionHandler } from "sip.js";
-import { RtpSession, type RtpPortRange } from "../media/rtp-session.js";
+import { RtpSession, type Endpoint, type RtpPortRange } from "../media/rtp-session.js";
 import { buildSdp, negotiate, OFFER_CODECS, parseSdp, TE_DEFAULT_PT, type Direction, type Negotiated } from "../media/sdp.js";
 
 /** An SDP problem that should become a SIP answer (488 when no codec is common). */
@@ -7,21 +8,40 @@ export class SdpError extends Error {
   constructor(message: string, readonly statusCode: number) { super(message); }
 }
 
+/** RFC 3264 §6.1: the answer mirrors the offer's direction, narrowed by what we ourselves want. */
+export function answerDirection(offered: Direction, ours: Direction): Direction {
+  const theySend = offered === "sendrecv" || offered === "sendonly";
+  const theyReceive = offered === "sendrecv" || offered === "recvonly";
+  const weSend = theyReceive && (ours === "sendrecv" || ours === "sendonly");
+  const weReceive = theySend && (ours === "sendrecv" || ours === "recvonly");
+  return weSend && weReceive ? "sendrecv" : weSend ? "sendonly" : weReceive ? "recvonly" : "inactive";
+}
+
 /**
  * sip.js's SessionDescriptionHandler over plain RTP: where a browser would use WebRTC, we offer/answer
- * G.711 + telephone-event and run an RtpSession. One per call leg.
+ * G.711 + telephone-event and run an RtpSession. One per call leg. Emits `hold` when the peer puts the
+ * call on hold or takes it off (re-INVITE with sendonly/inactive/c=0.0.0.0, then sendrecv).
  */
-export class RtpSessionDescriptionHandler implements SessionDescriptionHandler {
+export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: boolean] }> implements SessionDescriptionHandler {
   readonly rtp = new RtpSession();
   private port = 0;
   private opened: Promise<number> | null = null;
   private negotiated: Negotiated | null = null;
   private version = 0;
   private readonly sessionId = Math.floor(Date.now() / 1000);
+  /**
+   * sip.js calls setDescription for offers and answers alike; which one it was follows from whether our
+   * last description was an offer still waiting for its answer.
+   */
+  private localOfferPending = false;
   private remoteOffered = false;
+  private remoteDirection: Direction = "sendrecv";
+  private remoteEndpoint: Endpoint | null = null;
+  private held = false;
+  /** What we want for ourselves; answers are narrowed to what the offer allows. */
   direction: Direction = "sendrecv";
 
-  constructor(private readonly opts: { host: string; advertisedAddress: string; ports: RtpPortRange }) {}
+  constructor(private readonly opts: { host: string; advertisedAddress: string; ports: RtpPortRange }) { super(); }
 
   private open(): Promise<number> {
     this.opened ??= this.rtp.open(this.opts.host, this.opts.ports).then((p) => (this.port = p));
@@ -30,6 +50,9 @@ export class RtpSessionDescriptionHandler implements SessionDescriptionHandler {
 
   get codec(): Negotiated | null { return this.negotiated; }
 
+  /** True while the peer holds the call (we send nothing then). */
+  get onHold(): boolean { return this.held; }
+
   async getDescription(): Promise<BodyAndContentType> {
     await this.open();
     const answer = this.remoteOffered && this.negotiated;
@@ -37,8 +60,9 @@ export class RtpSessionDescriptionHandler implements SessionDescriptionHandler {
       address: this.opts.advertisedAddress, port: this.port, sessionId: this.sessionId, version: this.version++,
       codecs: answer ? [{ pt: this.negotiated!.pt, name: this.negotiated!.codec.name }] : OFFER_CODECS,
       telephoneEventPt: answer ? this.negotiated!.telephoneEventPt : TE_DEFAULT_PT,
-      direction: this.direction,
+      direction: answer ? answerDirection(this.remoteDirection, this.direction) : this.direction,
     });
+    this.localOfferPending = !answer;
     this.remoteOffered = false;
     return { body, contentType: "application/sdp" };
   }
@@ -53,10 +77,23 @@ export class RtpSessionDescriptionHandler implements SessionDescriptionHandler {
     if (!chosen) throw new SdpError(`no common codec (offered: ${parsed.audio.formats.map((f) => f.name).join(", ") || "none"}; we support PCMU, PCMA)`, 488);
     // When we sent the offer, the answer's payload type is the one to send with.
     this.negotiated = chosen;
-    this.remoteOffered = this.version === 0;
-    const remoteHold = parsed.audio.direction === "sendonly" || parsed.audio.direction === "inactive" || parsed.audio.address === "0.0.0.0";
-    this.rtp.setSending(!remoteHold);
-    this.rtp.configure({ address: parsed.audio.address, port: parsed.audio.port }, chosen.codec, chosen.pt, chosen.telephoneEventPt);
+    this.remoteOffered = !this.localOfferPending;
+    this.localOfferPending = false;
+    const { address, port, direction } = parsed.audio;
+    // c=0.0.0.0 is the RFC 2543 way of saying "hold": it is no address to send to.
+    const nullAddress = address === "0.0.0.0" || address === "::" || port === 0;
+    this.remoteDirection = nullAddress && direction === "sendrecv" ? "sendonly" : direction;
+    const held = nullAddress || direction === "sendonly" || direction === "inactive";
+    this.rtp.setSending(!held);
+    const target = nullAddress ? (this.remoteEndpoint ?? { address, port }) : { address, port };
+    // A re-INVITE that moves the media must win over symmetric-RTP latching to the old source.
+    if (this.remoteEndpoint && (this.remoteEndpoint.address !== target.address || this.remoteEndpoint.port !== target.port)) this.rtp.retarget(target);
+    this.remoteEndpoint = target;
+    this.rtp.configure(target, chosen.codec, chosen.pt, chosen.telephoneEventPt);
+    if (held !== this.held) {
+      this.held = held;
+      this.emit("hold", held);
+    }
   }
 
   sendDtmf(tones: string): boolean { return this.rtp.sendDtmf(tones); }

@@ -1,4 +1,4 @@
-import { Inviter, SessionState, UserAgent, type Session } from "sip.js";
+import { Inviter, SessionState, UserAgent, type Session, type URI } from "sip.js";
 import type { Store } from "../store/index.js";
 import type { CallManager } from "../calls/call-manager.js";
 import type { ControlCommand, Dialer, DialRequest } from "../calls/control.js";
@@ -18,6 +18,16 @@ export function describeFailure(code: number, phrase: string, noAnswerSeconds: n
   return `the call failed (${code} ${phrase})`;
 }
 
+/** `host[:port]` of a trunk as it appears in our URIs (5060 left out, as carriers write it). */
+export function trunkHostPort(trunk: { host: string; port: number }): string {
+  return `${trunk.host}${trunk.port !== 5060 ? `:${trunk.port}` : ""}`;
+}
+
+/** A destination as a Request-URI on the trunk: a phone number becomes `sip:<number>@<trunk>`, a SIP URI stays. */
+export function dialTarget(trunk: { host: string; port: number }, destination: string): URI | undefined {
+  return UserAgent.makeURI(/^sips?:/i.test(destination) ? destination : `sip:${destination}@${trunkHostPort(trunk)}`);
+}
+
 export interface OutboundDialerOptions { noAnswerSeconds: number; onAnswered?: (callId: string, media: RtpSessionDescriptionHandler, session: Session) => void }
 
 /**
@@ -35,8 +45,8 @@ export class OutboundDialer implements Dialer {
     const trunk = this.store.sipTrunks.get(trunkId)!;
     const ua = this.stack.userAgent(trunkId);
     if (!ua) throw new Error(`SIP trunk '${trunk.name}' is not active`);
-    const hostPort = `${trunk.host}${trunk.port !== 5060 ? `:${trunk.port}` : ""}`;
-    const target = UserAgent.makeURI(req.destination.startsWith("sip") ? req.destination : `sip:${req.destination}@${hostPort}`);
+    const hostPort = trunkHostPort(trunk);
+    const target = dialTarget(trunk, req.destination);
     if (!target) throw new Error(`'${req.destination}' is not a dialable address`);
     const fromUser = req.callerId ?? trunk.username ?? "voicedock";
     const inviter = new Inviter(ua, target, { earlyMedia: true, params: { fromUri: `sip:${fromUser}@${hostPort}` } });

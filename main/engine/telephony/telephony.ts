@@ -6,7 +6,9 @@ import type { Remote } from "../sip/udp-endpoint.js";
 import type { CallManager } from "../calls/call-manager.js";
 import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
 import { handleInvite } from "./inbound.js";
-import { OutboundDialer } from "./outbound.js";
+import { dialTarget, OutboundDialer, trunkHostPort } from "./outbound.js";
+import { dialBridgeLeg, referTransfer, relayAudio, type TransferOutcome } from "./transfer.js";
+import { toE164 } from "./numbers.js";
 import { parseDtmfInfo } from "../media/dtmf.js";
 import { SessionState, type Session } from "sip.js";
 import type { CallLeg } from "../calls/control.js";
@@ -24,7 +26,14 @@ export interface TelephonyOptions {
   noAnswerSeconds?: number;
   /** Where call recordings go (stereo WAV, caller left, agent right). */
   recordingsDir: string;
+  /** A REFER with no NOTIFY within this time counts as refused, and the bridged transfer is tried. */
+  transferReportSeconds?: number;
 }
+
+export type { TransferOutcome } from "./transfer.js";
+
+/** An answered call this engine carries: what a transfer needs to act on it. */
+interface LiveCall { session: Session; media: RtpSessionDescriptionHandler; transferring: boolean }
 
 /**
  * Connects the SIP stack to the rest of the engine: trunks come from the store (and follow API changes),
@@ -39,12 +48,15 @@ export class Telephony {
 
   private readonly noAnswerSeconds: number;
   private readonly recordingsDir: string;
+  private readonly transferReportMs: number;
+  private readonly live = new Map<string, LiveCall>();
   /** The API's base URL, for recording_url; set once the HTTP server listens. */
   publicBaseUrl = "";
 
   constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, opts: TelephonyOptions) {
     this.noAnswerSeconds = opts.noAnswerSeconds ?? 60;
     this.recordingsDir = opts.recordingsDir;
+    this.transferReportMs = (opts.transferReportSeconds ?? 10) * 1000;
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
@@ -80,7 +92,10 @@ export class Telephony {
 
   /** Every answered call: DTMF from RTP (RFC 4733) and SIP INFO lands in the call's log and the event stream. */
   private answered(callId: string, media: RtpSessionDescriptionHandler, session: Session): void {
+    this.live.set(callId, { session, media, transferring: false });
+    session.stateChange.addListener((state) => { if (state === SessionState.Terminated) this.live.delete(callId); });
     media.rtp.on("dtmf", (digit) => this.calls.dtmf(callId, digit, "rfc4733"));
+    media.on("hold", (held) => this.store.calls.addEvent(callId, held ? "hold" : "unhold"));
     const assistant = this.store.calls.assistantConfig(callId);
     if (assistant?.recording_enabled === true || this.store.settings.get("recording_enabled", false)) {
       mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
@@ -98,14 +113,94 @@ export class Telephony {
     const leg: CallLeg = {
       audio: rtpCallAudio(media.rtp),
       hangup: async () => { if (session.state === SessionState.Established) await session.bye(); },
-      transfer: async (destination) => {
-        // Blind transfer with bridged fallback lives in Telephony.transfer (REFER, RFC 3515).
-        const transfer = (this as { transfer?: (id: string, to: string) => Promise<{ ok: boolean }> }).transfer;
-        return transfer ? (await transfer.call(this, callId, destination)).ok : false;
-      },
+      transfer: async (destination) => (await this.transfer(callId, destination)).ok,
       sendDtmf: (digits) => media.rtp.sendDtmf(digits),
     };
     this.onAnswered?.(callId, leg, media);
+  }
+
+  /**
+   * Hands the caller to `destination` (E.164, or a full SIP URI) through the number's transfer trunk, else
+   * the trunk the call came on: first by REFER
+   * (RFC 3515), following the far end's NOTIFY reports; when it refuses, fails or stays silent, by calling
+   * the destination ourselves and relaying audio between the two calls. On success the call row ends as
+   * `transferred`; on failure the call stays up and the reason says why.
+   */
+  async transfer(callId: string, destination: string): Promise<TransferOutcome> {
+    const live = this.live.get(callId);
+    // A bridged call keeps its SIP leg, but its row has ended: it is no longer the assistant's to hand on.
+    if (!live || live.session.state !== SessionState.Established || this.calls.get(callId)?.status !== "in-progress") {
+      return { method: "refer", ok: false, reason: `Call '${callId}' is not connected on this engine: only an answered call can be transferred` };
+    }
+    if (live.transferring) return { method: "refer", ok: false, reason: "A transfer of this call is already under way" };
+    const callTrunkId = this.store.sipTrunks.activeIds().find((id) => this.stack.userAgent(id) === live.session.userAgent);
+    if (!callTrunkId) return { method: "refer", ok: false, reason: "The SIP trunk this call came on is no longer active, so the call cannot be transferred" };
+    // The number's transfer trunk (features §3: the office PBX) when it has a live one, else the call's own.
+    const call = this.store.calls.get(callId);
+    const transferTrunkId = call?.number_id ? this.store.numbers.get(call.number_id)?.transfer_trunk_id : null;
+    const trunkId = transferTrunkId && this.stack.userAgent(transferTrunkId) ? transferTrunkId : callTrunkId;
+    const trunk = this.store.sipTrunks.get(trunkId)!;
+    const ua = this.stack.userAgent(trunkId)!;
+    const number = /^sips?:/i.test(destination.trim()) ? destination.trim() : toE164(destination);
+    const target = number ? dialTarget(trunk, number) : undefined;
+    if (!target) return { method: "refer", ok: false, reason: `'${destination}' is neither a phone number in E.164 form (like +31201234567) nor a SIP URI` };
+
+    live.transferring = true;
+    try {
+      const refer = await referTransfer(live.session, target, { firstReportMs: this.transferReportMs, answerMs: this.noAnswerSeconds * 1000 });
+      this.store.calls.addEvent(callId, "transfer_attempt", { method: "refer", destination: target.toString(), ok: refer.ok, ...(refer.ok ? {} : { reason: refer.reason }) });
+      if (refer.ok) {
+        this.endAsTransferred(callId);
+        // The transferee usually hangs up on its own after the 200 report; we do not wait for it to.
+        if (live.session.state === SessionState.Established) await live.session.bye().catch(() => undefined);
+        return { method: "refer", ok: true };
+      }
+      if (refer.callerGone) return { method: "refer", ok: false, reason: `Transfer to ${destination} failed: ${refer.reason}` };
+
+      const fromUser = call?.assistant_phone ?? trunk.username ?? "voicedock";
+      const leg = await dialBridgeLeg(ua, target, `sip:${fromUser}@${trunkHostPort(trunk)}`, this.noAnswerSeconds, live.session);
+      this.store.calls.addEvent(callId, "transfer_attempt", { method: "bridge", destination: target.toString(), ok: leg.ok, ...(leg.ok ? {} : { reason: leg.reason }) });
+      if (!leg.ok) {
+        const stillUp = leg.callerGone ? "" : " The caller is still on the line.";
+        return { method: "bridge", ok: false, reason: `Transfer to ${destination} failed: ${refer.reason}, and calling it directly failed too (${leg.reason}).${stillUp}` };
+      }
+      this.bridge(callId, live, leg.session, leg.media);
+      return { method: "bridge", ok: true };
+    } finally {
+      live.transferring = false;
+    }
+  }
+
+  /**
+   * The caller now talks to the target through us. The call row ends here (see docs/decisions.md): the
+   * assistant's part is over, and the bridge lives on until either side hangs up.
+   */
+  private bridge(callId: string, caller: LiveCall, target: Session, targetMedia: RtpSessionDescriptionHandler): void {
+    // Ending the row first stops the assistant, so nothing it still had queued follows the relayed audio.
+    this.endAsTransferred(callId);
+    caller.media.rtp.flush();
+    // The recording was consented to for the assistant's call, not for the person-to-person one after it.
+    caller.media.rtp.stopRecording();
+    const undo = relayAudio(caller.media.rtp, targetMedia.rtp);
+    const started = Date.now();
+    let over = false;
+    const end = (by: "caller" | "target") => {
+      if (over) return;
+      over = true;
+      undo();
+      this.store.calls.addEvent(callId, "bridge_ended", { by, seconds: Math.round((Date.now() - started) / 1000) });
+      const other = by === "caller" ? target : caller.session;
+      if (other.state === SessionState.Established) void other.bye().catch(() => undefined);
+    };
+    caller.session.stateChange.addListener((s) => { if (s === SessionState.Terminated) end("caller"); });
+    target.stateChange.addListener((s) => { if (s === SessionState.Terminated) end("target"); });
+    if (caller.session.state === SessionState.Terminated) end("caller");
+    else if (target.state === SessionState.Terminated) end("target");
+  }
+
+  private endAsTransferred(callId: string): void {
+    const call = this.calls.get(callId);
+    if (call && call.status === "in-progress") this.calls.transition(callId, "ended", { end_reason: "transferred" });
   }
 
   private published(trunkId: string, state: RegistrationState): void {
