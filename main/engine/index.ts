@@ -11,6 +11,7 @@ import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
 import { VoiceCalls, providerContext } from "./calls/voice-call.js";
 import { PostCall } from "./calls/post-call.js";
+import { requestAssistant } from "./calls/assistant-request.js";
 import { ModelManager } from "./models/manager.js";
 import { sileroModelPath } from "./voice/vad.js";
 
@@ -59,7 +60,19 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   });
   if (telephony) {
     // Assistants without an llm_config run no AI: the call stays open for a person to take over.
-    telephony.onAnswered = (callId, leg) => { if (store.calls.assistantConfig(callId)?.llm_config) voice.start(callId, leg); };
+    telephony.onAnswered = (callId, leg) => { if (voice.wants(callId)) voice.start(callId, leg); };
+    telephony.beforeAnswer = async (callId) => {
+      const call = calls.get(callId);
+      const saved = store.calls.assistantConfig(callId);
+      if (!call || !saved) return;
+      const d = await requestAssistant(store, webhooks, call, saved);
+      if (d.problem) store.calls.addEvent(callId, "problem", { message: d.problem });
+      if (d.assistant !== saved) {
+        const chosen = d.assistantId ? store.assistants.get(d.assistantId) : undefined;
+        store.calls.setAssistantConfig(callId, d.assistant, chosen ? { id: chosen.id, name: chosen.name } : undefined);
+      }
+      if (d.reject !== undefined) voice.rejectOnAnswer(callId, d.reject);
+    };
   }
   const app = await buildApp(
     { store, bus, calls, webhooks, models, version: VERSION, consoleDir: config.consoleDir,

@@ -13,7 +13,7 @@ export interface HeardFrame { at: number; rms: number; pcm: Int16Array }
  */
 export async function rtpPair(): Promise<{
   leg: CallLeg; hangups: number; transfers: string[]; transferResult: { ok: boolean };
-  caller: { play(pcm: Int16Array): number; heard: HeardFrame[]; heardSince(at: number): HeardFrame[] };
+  caller: { play(pcm: Int16Array): number; heard: HeardFrame[]; heardSince(at: number): HeardFrame[]; digits: string[] };
   close(): void;
 }> {
   const ours = new RtpSession();
@@ -28,6 +28,8 @@ export async function rtpPair(): Promise<{
     for (let i = 0; i < f.data.length; i++) e += f.data[i] * f.data[i];
     heard.push({ at: performance.now(), rms: Math.sqrt(e / f.data.length), pcm: f.data.slice() });
   });
+  const digits: string[] = [];
+  theirs.on("dtmf", (d) => digits.push(d));
   const state = {
     hangups: 0, transfers: [] as string[], transferResult: { ok: true },
     leg: null as unknown as CallLeg,
@@ -36,6 +38,7 @@ export async function rtpPair(): Promise<{
       play(pcm: Int16Array) { theirs.play(pcm); return performance.now(); },
       heard,
       heardSince: (at: number) => heard.filter((h) => h.at >= at),
+      digits,
     },
     close() { ours.close(); theirs.close(); },
   };

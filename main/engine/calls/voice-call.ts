@@ -46,7 +46,23 @@ export class VoiceCalls {
     bus.subscribe((e) => { if (e.type === "call.ended") this.ended(e.call.id); });
   }
 
+  private readonly rejections = new Map<string, string>();
+
+  /** The `assistant-request` webhook refused the call: on answer, say its text and hang up. */
+  rejectOnAnswer(callId: string, text: string): void { this.rejections.set(callId, text); }
+
+  /** Whether an answered call needs this class: an assistant with a model, or a refusal to speak. */
+  wants(callId: string): boolean {
+    return this.rejections.has(callId) || Boolean(this.store.calls.assistantConfig(callId)?.llm_config);
+  }
+
   start(callId: string, leg: CallLeg): void {
+    const rejection = this.rejections.get(callId);
+    if (rejection !== undefined) {
+      this.rejections.delete(callId);
+      void this.speakAndEnd(callId, leg, new FliteTts("flite-slt"), rejection, "ended", { end_reason: "rejected" });
+      return;
+    }
     const call = this.calls.get(callId);
     const config = this.store.calls.assistantConfig(callId);
     if (!call || !config) return;
@@ -62,7 +78,8 @@ export class VoiceCalls {
     } catch (err) {
       // A call that cannot run (no key, unknown provider): tell the caller, then fail with the reason.
       const message = err instanceof ProviderError ? err.message : (err as Error).message;
-      void this.misconfigured(callId, leg, fallbackTts, message);
+      this.store.calls.addEvent(callId, "problem", { message });
+      void this.speakAndEnd(callId, leg, fallbackTts, MISCONFIGURED_LINE, "failed", { end_reason: "pipeline_error", error: message });
       return;
     }
     const metrics: TurnMetrics[] = [];
@@ -74,18 +91,19 @@ export class VoiceCalls {
     pipeline.start();
   }
 
-  private async misconfigured(callId: string, leg: CallLeg, voice: FliteTts, error: string): Promise<void> {
-    this.store.calls.addEvent(callId, "problem", { message: error });
+  /** Says one line with a built-in voice, then ends the call (refusals and calls that cannot run). */
+  private async speakAndEnd(callId: string, leg: CallLeg, voice: FliteTts, text: string, status: "ended" | "failed", patch: { end_reason: string; error?: string }): Promise<void> {
     try {
       let end = leg.audio.playedSamples;
-      for await (const pcm of voice.synthesize({ text: MISCONFIGURED_LINE, signal: AbortSignal.timeout(5000) })) {
+      for await (const pcm of voice.synthesize({ text, signal: AbortSignal.timeout(5000) })) {
         const out = await resample(pcm, voice.sampleRateHz, 8000);
         leg.audio.play(out);
         end += out.length;
       }
-      await Promise.race([leg.audio.whenPlayed(end), new Promise((r) => setTimeout(r, 10_000))]);
-    } catch { /* the error below is what matters */ }
-    this.endLeg(callId, leg, "failed", { end_reason: "pipeline_error", error });
+      this.calls.addMessage(callId, "assistant", text);
+      await Promise.race([leg.audio.whenPlayed(end), new Promise((r) => setTimeout(r, 20_000))]);
+    } catch { /* ending the call is what matters */ }
+    this.endLeg(callId, leg, status, patch);
   }
 
   private host(callId: string, leg: CallLeg, metrics: TurnMetrics[]): PipelineHost {

@@ -126,6 +126,12 @@ export class CallRepo {
     return v ? JSON.parse(v) : null;
   }
 
+  /** Replaces the resolved assistant (the `assistant-request` webhook chose another one or changed it). */
+  setAssistantConfig(id: string, config: Record<string, unknown>, agent?: { id: string; name: string }): void {
+    this.db.prepare("UPDATE calls SET assistant_config = ?, agent_id = COALESCE(?, agent_id), agent_name = COALESCE(?, agent_name), updated_at = ? WHERE id = ?")
+      .run(JSON.stringify(config), agent?.id ?? null, agent?.name ?? null, nowIso(), id);
+  }
+
   update(id: string, patch: CallPatch): CallRecord | undefined {
     const sets: string[] = [];
     const values: Record<string, unknown> = { id, updated_at: nowIso() };

@@ -8,7 +8,13 @@ import { toE164 } from "./numbers.js";
 import { ORIGINAL_URI_HEADER, type TrunkConfig } from "../sip/stack.js";
 import { ApiError } from "../api/errors.js";
 
-export interface InboundDeps { store: Store; calls: CallManager; onAnswered?: (callId: string, sdh: RtpSessionDescriptionHandler, session: Session) => void }
+export interface InboundDeps {
+  store: Store;
+  calls: CallManager;
+  onAnswered?: (callId: string, sdh: RtpSessionDescriptionHandler, session: Session) => void;
+  /** Runs while the caller hears ringing, before we answer (the `assistant-request` webhook). */
+  beforeAnswer?: (callId: string) => Promise<void>;
+}
 
 /**
  * Routes an INVITE to a number (Request-URI user, else To user, else the trunk's only number), answers it
@@ -68,6 +74,11 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
   });
 
   try {
+    if (deps.beforeAnswer) {
+      await invitation.progress().catch(() => undefined);
+      await deps.beforeAnswer(callId).catch(() => undefined);
+      if (invitation.state !== SessionState.Initial && invitation.state !== SessionState.Establishing) return; // the caller gave up
+    }
     await invitation.accept();
   } catch (err) {
     const sdpError = err instanceof SdpError ? err : null;

@@ -43,6 +43,9 @@ export class Telephony {
   readonly stack: SipStack;
   private address: Remote | null = null;
 
+  /** Inbound calls wait for this before they are answered (the assistant-request webhook). */
+  beforeAnswer: ((callId: string) => Promise<void>) | null = null;
+
   /** Called when a call is answered, with its leg; the voice pipeline (and tests) attach here. */
   onAnswered: ((callId: string, leg: CallLeg, media: RtpSessionDescriptionHandler) => void) | null = null;
 
@@ -60,7 +63,7 @@ export class Telephony {
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
-      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session) }, trunk, invitation)
+      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session), beforeAnswer: this.beforeAnswer ?? undefined }, trunk, invitation)
         .catch(() => invitation.reject({ statusCode: 500 }).catch(() => undefined));
     });
   }

@@ -401,6 +401,10 @@ export class VoicePipeline {
           let result: string;
           if (!tool) result = JSON.stringify({ error: `Unknown tool '${call.function.name}'` });
           else if (tool.kind === "end_call") { hangup = true; result = "The call will end after your goodbye."; }
+          else if (tool.kind === "dtmf") {
+            const digits = typeof args.digits === "string" ? args.digits.replace(/[^0-9*#A-Da-d]/g, "").toUpperCase() : "";
+            result = digits && this.o.host.sendDtmf(digits) ? `Pressed ${digits}.` : "The keys could not be sent on this line.";
+          }
           else if (tool.kind === "transfer_call") {
             transferTo = typeof args.destination === "string" && args.destination ? args.destination : tool.destinations[0]?.number ?? null;
             const message = tool.destinations.find((d) => d.number === transferTo)?.message;

@@ -3,6 +3,7 @@ import type { LlmTool } from "../providers/llm/types.js";
 /** A tool as the pipeline runs it: built-ins act on the call, `webhook` ones go to the customer. */
 export type ToolSpec =
   | { kind: "end_call"; llm: LlmTool }
+  | { kind: "dtmf"; llm: LlmTool }
   | { kind: "transfer_call"; llm: LlmTool; destinations: { number: string; description?: string; message?: string }[] }
   | { kind: "webhook"; llm: LlmTool; url: string | null; secret: string | null; async: boolean; message: string | null };
 
@@ -12,7 +13,7 @@ const EMPTY_PARAMS = { type: "object", properties: {} };
 /**
  * Reads every documented tool shape (features.md §8): flat `{name, description, url, async, parameters}`,
  * nested OpenAI `{type:"function", function:{…}, server:{url, secret}}`, and the built-ins
- * `end_call`/`endCall` and `transfer_call`/`transferCall` with `destinations`.
+ * `end_call`/`endCall` and `transfer_call`/`transferCall` with `destinations`, and our `dtmf` (send_dtmf).
  */
 export function normaliseTools(raw: unknown[]): ToolSpec[] {
   const out: ToolSpec[] = [];
@@ -21,6 +22,12 @@ export function normaliseTools(raw: unknown[]): ToolSpec[] {
     const type = typeof t.type === "string" ? t.type : "";
     if (type === "end_call" || type === "endCall") {
       out.push({ kind: "end_call", llm: { name: "end_call", description: "End the phone call. Use it when the conversation is finished or the caller asks to hang up; say goodbye first.", parameters: EMPTY_PARAMS } });
+      continue;
+    }
+    if (type === "dtmf" || type === "send_dtmf" || type === "sendDtmf") {
+      // Local addition: press keys on the line (IVR menus of the called party on outbound calls).
+      out.push({ kind: "dtmf", llm: { name: "send_dtmf", description: "Press telephone keys on the call, e.g. to pick an option in a phone menu.",
+        parameters: { type: "object", properties: { digits: { type: "string", pattern: "^[0-9*#A-Da-d]{1,32}$", description: "Keys to press, e.g. \"1\" or \"1234#\"" } }, required: ["digits"] } } });
       continue;
     }
     if (type === "transfer_call" || type === "transferCall") {

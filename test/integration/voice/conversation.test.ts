@@ -171,11 +171,13 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
       if (req.messages.at(-1)?.role === "tool") return { text: /shipped/.test(lastTool) ? "Your order has shipped and arrives Friday." : "I could not check your order." };
       if (/ORDER/.test(lastSystem)) return { toolCalls: [{ name: "lookup_order", arguments: { order: "A-17" } }] };
       if (/TRANSFER/.test(lastSystem)) return { text: "Let me connect you.", toolCalls: [{ name: "transfer_call", arguments: { destination: "+15557654321" } }] };
+      if (/KEYS/.test(lastSystem)) return { toolCalls: [{ name: "send_dtmf", arguments: { digits: "12#" } }] };
       if (/HANGUP/.test(lastSystem)) return { text: "Thanks for calling, goodbye!", toolCalls: [{ name: "end_call", arguments: {} }] };
       return { text: "Okay." };
     };
     const tools = [
       { type: "end_call" },
+      { type: "dtmf" },
       { type: "transfer_call", destinations: [{ number: "+15557654321", description: "billing" }] },
       { name: "lookup_order", description: "Look up an order", url: hook, parameters: { type: "object", properties: { order: { type: "string" } } } },
     ];
@@ -195,6 +197,11 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
     await c.control({ type: "inject-context", content: "TRANSFER to billing.", trigger_response: true });
     await waitFor(() => c.pair.transfers.length === 1, 15_000);
     expect(c.pair.transfers).toEqual(["+15557654321"]);
+
+    await c.control({ type: "inject-context", content: "KEYS: press 12#.", trigger_response: true });
+    await waitFor(() => c.pair.caller.digits.length === 3, 10_000);
+    expect(c.pair.caller.digits).toEqual(["1", "2", "#"]); // RFC 4733 events on the wire
+    expect(llm.requests.some((r) => r.messages.some((m) => m.role === "tool" && m.content === "Pressed 12#."))).toBe(true);
 
     await c.control({ type: "inject-context", content: "HANGUP now.", trigger_response: true });
     await waitFor(() => c.row().status === "ended", 15_000);
@@ -229,6 +236,15 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
     expect(problems).toMatch(/failing \(503\)/);
     c.pair.close();
   }, 90_000);
+
+  it.skipIf(!existsSync("/usr/bin/espeak-ng"))("espeak-ng voices (a separate program; skipped only where espeak-ng is not installed) speak on the call", async () => {
+    const c = await call({ tts_config: { provider: "local", voice_id: "espeak-en-us" } });
+    await c.control({ type: "say", content: "This sentence is spoken by espeak.", end_after: false });
+    await waitFor(() => c.row().messages.some((m) => m.content === "This sentence is spoken by espeak."), 10_000);
+    expect(loud(c.pair.caller.heard)).toBeGreaterThan(30);
+    await t.engine.calls.transition(c.id, "ended", { end_reason: "user_hangup" });
+    c.pair.close();
+  }, 30_000);
 
   it("with local engines nothing left 127.0.0.0/8", () => {
     expect(destinations.length).toBeGreaterThan(10);

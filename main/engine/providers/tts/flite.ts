@@ -1,6 +1,5 @@
 import { Worker } from "node:worker_threads";
 import { createRequire } from "node:module";
-import { registerTts } from "../index.js";
 import { ProviderError } from "../errors.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
 
@@ -121,9 +120,3 @@ export class FliteTts implements TextToSpeech {
     yield pcm;
   }
 }
-
-registerTts("local", (config) => {
-  const voiceId = String(config.voice_id ?? "");
-  if (FLITE_VOICES[voiceId]) return new FliteTts(voiceId);
-  throw new ProviderError("local", "config", `Local voice '${voiceId}' is not available in this build: pick one from GET /api/v1/voices (Flite voices flite-kal, flite-slt, flite-rms work without a download)`);
-});
