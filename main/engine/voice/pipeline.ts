@@ -1,4 +1,5 @@
-import type { SpeechToText } from "../providers/stt/types.js";
+import { isStreaming, type SpeechToText, type SttStream } from "../providers/stt/types.js";
+import { Upsampler2x } from "../media/upsample.js";
 import type { ChatMessage, LanguageModel, ToolCall } from "../providers/llm/types.js";
 import type { TextToSpeech } from "../providers/tts/types.js";
 import { ProviderError } from "../providers/errors.js";
@@ -60,6 +61,8 @@ const MAX_UTTERANCE_SAMPLES = RATE * 60;
 /** Shorter than this is a click or a cough, never a turn. */
 const MIN_UTTERANCE_MS = 120;
 const MAX_TOOL_ROUNDS = 4;
+/** How long a streaming recognizer may take past the end of speech before we take what it has. */
+const STREAM_FINISH_MS = 2000;
 const MAX_CONSECUTIVE_FAULTS = 3;
 const CONTINUES = /\b(and|but|so|or|because|um+|uh+|er+|like|then)[\s,]*$|,\s*$/i;
 
@@ -138,8 +141,22 @@ export class VoicePipeline {
   private silenceAttempts = 0;
   private readonly timers: NodeJS.Timeout[] = [];
 
+  /** A recognizer listening to the whole call, when the provider can (see SttStream). */
+  private sttStream: SttStream | null = null;
+  private readonly upsampler = new Upsampler2x();
+  private speechStartAt = 0;
+
   constructor(private readonly o: PipelineOptions) {
     this.history = [...o.assistant.systemMessages];
+    if (isStreaming(o.stt) && o.stt.sampleRateHz === 16000) {
+      try {
+        this.sttStream = o.stt.stream({ language: o.assistant.language, onError: (err) => {
+          // Fall back to one recognition per utterance for the rest of the call.
+          this.o.host.problem(err.message);
+          this.sttStream = null;
+        } });
+      } catch (err) { o.host.problem((err as Error).message); }
+    }
     this.vad = new SileroVad((p) => this.onVad(p));
     this.unsubscribe = o.audio.onFrame((pcm) => this.onFrame(pcm));
   }
@@ -158,8 +175,10 @@ export class VoicePipeline {
 
   private onFrame(pcm: Int16Array): void {
     if (this.closed) return;
-    if (this.inSpeech) this.appendUtterance(pcm);
-    else this.appendPreroll(pcm);
+    if (this.inSpeech) {
+      this.appendUtterance(pcm);
+      this.sttStream?.write(this.upsampler.process(pcm));
+    } else this.appendPreroll(pcm);
     this.vad.push(pcm);
   }
 
@@ -208,11 +227,16 @@ export class VoicePipeline {
 
   private speechStarted(): void {
     this.inSpeech = true;
+    // The VAD reports a window after it was heard; the pre-roll covers the rest.
+    this.speechStartAt = performance.now() - PREROLL_SAMPLES / 8;
     this.speechMs = 0;
     this.silenceAttempts = 0;
     if (this.continueTimer) { clearTimeout(this.continueTimer); this.continueTimer = null; }
     this.utteranceLength = 0;
     this.appendUtterance(this.preroll.subarray(0, this.prerollLength));
+    // The recognizer hears only our speech segments (with their pre-roll): its adaptation is not
+    // skewed by long silences, and it decodes while the caller is still talking.
+    if (this.sttStream) for (let i = 0; i < this.prerollLength; i += 160) this.sttStream.write(this.upsampler.process(this.preroll.subarray(i, Math.min(i + 160, this.prerollLength))));
     this.prerollLength = 0;
     // Barge-in: hold our audio within this VAD window; whether it is a real interruption is decided below.
     if (this.agentAudible && this.pausedAt === null) {
@@ -246,16 +270,21 @@ export class VoicePipeline {
       if (this.falseInterruptionTimer) clearTimeout(this.falseInterruptionTimer);
       this.falseInterruptionTimer = setTimeout(() => { this.falseInterruptionTimer = null; if (this.pausedAt !== null) this.resumePlayout(); }, tt.falseInterruptionMs);
     }
-    void this.transcribe(audio, speechEndAt, performance.now());
+    void this.transcribe(audio, this.speechStartAt, speechEndAt, performance.now());
   }
 
-  private async transcribe(audio: Int16Array, speechEndAt: number, decidedAt: number): Promise<void> {
+  private async recognize(audio: Int16Array, speechStartAt: number, speechEndAt: number): Promise<string> {
+    if (this.sttStream) return (await this.sttStream.finish(speechStartAt, speechEndAt, STREAM_FINISH_MS)).text;
+    const pcm = await resample(audio, RATE, this.o.stt.sampleRateHz);
+    const r = await this.o.stt.transcribe({ audio: pcm, sampleRateHz: this.o.stt.sampleRateHz, language: this.o.assistant.language, keyterms: this.o.assistant.keyterms, signal: AbortSignal.timeout(30_000) });
+    return r.text;
+  }
+
+  private async transcribe(audio: Int16Array, speechStartAt: number, speechEndAt: number, decidedAt: number): Promise<void> {
     const seq = ++this.turnSeq;
     let text = "";
     try {
-      const pcm = await resample(audio, RATE, this.o.stt.sampleRateHz);
-      const r = await this.o.stt.transcribe({ audio: pcm, sampleRateHz: this.o.stt.sampleRateHz, language: this.o.assistant.language, keyterms: this.o.assistant.keyterms, signal: AbortSignal.timeout(30_000) });
-      text = r.text.trim();
+      text = (await this.recognize(audio, speechStartAt, speechEndAt)).trim();
     } catch (err) {
       if (this.closed) return;
       this.o.host.problem(describe(err));
@@ -572,6 +601,7 @@ export class VoicePipeline {
     this.closed = true;
     this.unsubscribe();
     this.vad.close();
+    this.sttStream?.close();
     this.current?.abort.abort();
     for (const t of this.timers) clearTimeout(t);
     if (this.continueTimer) clearTimeout(this.continueTimer);

@@ -1,12 +1,13 @@
-import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from "node:fs";
+import { createInterface } from "node:readline";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { registerStt } from "../index.js";
 import { ProviderError } from "../errors.js";
-import type { SpeechToText, SttRequest, SttResult } from "./types.js";
+import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
 
 const BINARY = process.env.VOICEDOCK_POCKETSPHINX ?? "pocketsphinx_continuous";
 
@@ -18,7 +19,7 @@ const tempDir = (): string => (dir ??= mkdtempSync(join(tmpdir(), "voicedock-stt
  * utterance: offline, English only, weak on free speech but dependable on clear speech. The process keeps
  * decoding off our event loop; raw 16 kHz PCM goes in as a file, one line per segment comes out.
  */
-export class PocketSphinxStt implements SpeechToText {
+export class PocketSphinxStt implements StreamingSpeechToText {
   readonly provider = "pocketsphinx";
   readonly local = true;
   readonly sampleRateHz = 16000 as const;
@@ -31,6 +32,11 @@ export class PocketSphinxStt implements SpeechToText {
     const audio = withHighBand(req.audio, req.sampleRateHz);
     await writeFile(file, Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength), { mode: 0o600 });
     try { return await this.run(file, req); } finally { await rm(file, { force: true }); }
+  }
+
+  /** One recognizer for the whole call, fed in real time: see PocketSphinxStream. */
+  stream(opts: { language: string; onError: (err: Error) => void }): SttStream {
+    return new PocketSphinxStream(opts.onError);
   }
 
   private run(file: string, req: SttRequest): Promise<SttResult> {
@@ -84,6 +90,92 @@ function highBandNoise(): Int16Array {
   }
   noise = out;
   return out;
+}
+
+/**
+ * PocketSphinx kept running for a whole call: the caller's speech segments (16 kHz, high band filled) go
+ * into a named pipe as they are spoken, and at the end of a turn a burst of silence makes its own voice
+ * detector close the segment and print its text. It decodes while the caller talks, so the text is there
+ * a few hundred ms after the turn ends (the batch path pays ~0.5 s of model load plus the whole decode).
+ * `stdbuf -oL` makes its stdout line-buffered; -vad_postspeech 30 closes a segment after 0.3 s of silence.
+ */
+/** Enough trailing silence for PocketSphinx's detector to end a segment (-vad_postspeech 30 = 0.3 s). */
+const SILENCE = new Int16Array(16000 * 0.6);
+
+class PocketSphinxStream implements SttStream {
+  private readonly child: ChildProcess;
+  private readonly fifo: string;
+  private readonly out: WriteStream;
+  private readonly lines: { text: string; at: number }[] = [];
+  private waiter: (() => void) | null = null;
+  private closed = false;
+  private noiseAt = 0;
+
+  constructor(private readonly onError: (err: Error) => void) {
+    this.fifo = join(tempDir(), `${randomUUID()}.pcm`);
+    const made = spawnSync("mkfifo", ["-m", "600", this.fifo]);
+    if (made.status !== 0) throw new ProviderError("pocketsphinx", "unavailable", "Could not create a pipe for PocketSphinx (mkfifo failed)");
+    this.child = spawn("stdbuf", ["-oL", BINARY, "-infile", this.fifo, "-samprate", "16000", "-vad_postspeech", "30", "-logfn", "/dev/null"], { stdio: ["ignore", "pipe", "ignore"] });
+    this.child.on("error", (err) => this.fail(err));
+    this.child.on("exit", (code) => { if (!this.closed) this.fail(new Error(`PocketSphinx stopped (exit code ${code})`)); });
+    createInterface({ input: this.child.stdout! }).on("line", (line) => {
+      const text = line.trim();
+      if (!text) return;
+      this.lines.push({ text, at: performance.now() });
+      if (this.lines.length > 200) this.lines.shift();
+      this.waiter?.();
+    });
+    // Opening a FIFO for writing waits for the reader; that happens on libuv's pool, not on our loop.
+    this.out = createWriteStream(this.fifo);
+    this.out.on("error", (err) => this.fail(err));
+  }
+
+  private fail(err: Error): void {
+    if (this.closed) return;
+    this.close();
+    this.onError(new ProviderError("pocketsphinx", "unavailable", `PocketSphinx stopped listening: ${err.message}`));
+  }
+
+  write(pcm: Int16Array): void {
+    if (this.closed) return;
+    // More than a few seconds queued means the recognizer is stuck: drop audio rather than grow memory.
+    if (this.out.writableLength > 160_000) return;
+    const noise = highBandNoise();
+    const buf = Buffer.allocUnsafe(pcm.length * 2);
+    for (let i = 0; i < pcm.length; i++) {
+      const v = pcm[i] + noise[this.noiseAt];
+      this.noiseAt = (this.noiseAt + 1) % noise.length;
+      buf.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, 2 * i);
+    }
+    this.out.write(buf);
+  }
+
+  finish(speechStartAt: number, speechEndAt: number, timeoutMs: number): Promise<SttResult> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiter = null;
+        const taken = this.lines.filter((l) => l.at > speechStartAt);
+        this.lines.length = 0;
+        resolve({ text: taken.map((l) => l.text).join(" ") });
+      };
+      const check = () => { if (this.lines.some((l) => l.at > speechEndAt)) done(); };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiter = check;
+      // Our turn ended: close PocketSphinx's segment at once with silence, faster than real time.
+      this.write(SILENCE);
+      check();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.waiter?.();
+    this.out.destroy();
+    this.child.kill("SIGKILL");
+    rmSync(this.fifo, { force: true });
+  }
 }
 
 function withHighBand(audio: Int16Array, rate: number): Int16Array {

@@ -28,3 +28,25 @@ export interface SpeechToText {
   transcribe(request: SttRequest): Promise<SttResult>;
   close?(): void;
 }
+
+/**
+ * A recognizer that listens to the whole call as it happens (caller audio written in real time), so
+ * most decoding is done by the time the caller stops talking.
+ */
+export interface SttStream {
+  /** Caller audio at the provider's rate, as it arrives. Must not block or allocate per call much. */
+  write(pcm: Int16Array): void;
+  /**
+   * Text of the speech between `speechStartAt` and `speechEndAt` (performance.now() times), once the
+   * recognizer has passed its end; whatever it has after `timeoutMs` otherwise.
+   */
+  finish(speechStartAt: number, speechEndAt: number, timeoutMs: number): Promise<SttResult>;
+  close(): void;
+}
+
+/** Providers that can listen continuously implement this beside `transcribe`. */
+export interface StreamingSpeechToText extends SpeechToText {
+  stream(opts: { language: string; onError: (err: Error) => void }): SttStream;
+}
+
+export const isStreaming = (stt: SpeechToText): stt is StreamingSpeechToText => typeof (stt as StreamingSpeechToText).stream === "function";
