@@ -14,7 +14,7 @@ import { readWav, toTelephoneWav } from "../test/helpers/audio.js";
 import { SHARED } from "../test/helpers/kamailio.js";
 import { option, percentile, table } from "./lib-stats.js";
 
-const STAGES = ["endpointing_ms", "stt_ms", "llm_first_token_ms", "tts_first_audio_ms", "voice_to_voice_ms", "overhead_ms"] as const;
+const STAGES = ["endpointing_ms", "preempt_ms", "stt_ms", "llm_first_token_ms", "tts_first_audio_ms", "voice_to_voice_ms", "overhead_ms"] as const;
 type Turn = Record<(typeof STAGES)[number], number>;
 
 export async function run(args: string[]): Promise<void> {

@@ -14,14 +14,19 @@ export type EndReason = "assistant_hangup" | "max_duration" | "silence_timeout";
 
 export interface TurnMetrics {
   turn: number;
-  /** Caller stopped talking → we decided the turn was over. */
+  /** Caller stopped talking → the turn was final (the endpointing delay, plus VAD latency). */
   endpointing_ms: number;
+  /** Caller stopped talking → recognition and the model were started (preemptively, before the turn was final). */
+  preempt_ms: number;
   stt_ms: number;
   llm_first_token_ms: number | null;
   tts_first_audio_ms: number | null;
   /** Caller stopped talking → first RTP packet of the reply. */
   voice_to_voice_ms: number | null;
-  /** voice_to_voice minus the four stages above: what the engine itself adds. */
+  /**
+   * What the engine itself adds: voice_to_voice minus the longer of the two paths that run side by side —
+   * the endpointing wait, and preempt + STT + LLM first token + TTS first audio.
+   */
   overhead_ms: number | null;
   interrupted: boolean;
 }
@@ -61,6 +66,13 @@ const MAX_UTTERANCE_SAMPLES = RATE * 60;
 /** Shorter than this is a click or a cough, never a turn. */
 const MIN_UTTERANCE_MS = 120;
 const MAX_TOOL_ROUNDS = 4;
+/**
+ * Preemptive generation starts this long before the endpointing delay ends (never before 200 ms of
+ * silence): enough for the recognizer's last words and the model's first token to overlap the wait,
+ * without a speculative request at every short pause of a long turn.
+ */
+const PREEMPT_MS = 200;
+const PREEMPT_LEAD_MS = 200;
 /** How long a streaming recognizer may take past the end of speech before we take what it has. */
 const STREAM_FINISH_MS = 2000;
 const MAX_CONSECUTIVE_FAULTS = 3;
@@ -82,6 +94,11 @@ class Reply {
   /** Set once every segment is queued (the LLM and TTS are done). */
   generated = false;
   finished = false;
+  /** Preemptive replies: prepared from the caller's words before the turn is final; silent until `notBefore`. */
+  notBefore = 0;
+  userMessage: ChatMessage | null = null;
+  /** The turn became final (the caller stayed quiet through the endpointing delay): the reply may speak and act. */
+  committed = true;
   constructor(readonly source: "llm" | "scripted") {}
   get text(): string { return this.segments.map((s) => s.text).join(" "); }
   /** The words that had been played at sample `at`: whole segments plus the played share of the current one. */
@@ -222,7 +239,9 @@ export class VoicePipeline {
     if (this.pausedAt !== null && !this.interrupting && this.silenceMs >= 2 * windowMs && this.speechMs < tt.interruptionMinMs) {
       this.resumePlayout();
     }
-    if (this.silenceMs >= tt.endpointingMinMs) this.speechEnded();
+    // Preemptive generation: recognize and ask the model after a short pause; the reply stays silent until
+    // the endpointing delay has passed, and is dropped if the caller goes on (docs/decisions.md).
+    if (this.silenceMs >= Math.max(Math.min(PREEMPT_MS, tt.endpointingMinMs), tt.endpointingMinMs - PREEMPT_LEAD_MS)) this.speechEnded();
   }
 
   private speechStarted(): void {
@@ -244,7 +263,7 @@ export class VoicePipeline {
       this.pausedAt = this.o.audio.playedSamples;
     }
     // A reply still being prepared (no audio yet) is dropped: the caller is still talking.
-    if (this.current && this.current.source === "llm" && !this.agentAudible && !this.current.generated) this.cancelReply();
+    if (this.current && this.current.source === "llm" && !this.current.committed) this.cancelReply();
   }
 
   private interruptionConfirmedByDuration(): void {
@@ -362,6 +381,19 @@ export class VoicePipeline {
     r.abort.abort();
     r.finished = true;
     this.current = null;
+    if (!r.committed && r.userMessage) {
+      // The caller went on: their words so far join the rest of the turn, and the model never saw them.
+      const i = this.history.indexOf(r.userMessage);
+      if (i >= 0) this.history.splice(i, 1);
+      this.pendingUserText = [r.userMessage.content, this.pendingUserText].filter(Boolean).join(" ");
+    }
+  }
+
+  /** Waits until a preemptive reply's turn is final; false when it was dropped meanwhile. */
+  private async committed(reply: Reply): Promise<boolean> {
+    const wait = reply.notBefore - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return !reply.abort.signal.aborted && !this.closed;
   }
 
   // ── replies ────────────────────────────────────────────────────────────────────────────────
@@ -382,13 +414,23 @@ export class VoicePipeline {
     this.current = reply;
     this.pendingUserText = "";
     if (userText) {
-      this.history.push({ role: "user", content: userText });
-      this.o.host.message("user", userText);
+      reply.userMessage = { role: "user", content: userText };
+      this.history.push(reply.userMessage);
+      if (t) {
+        reply.notBefore = t.speechEndAt + this.o.assistant.turnTaking.endpointingMinMs;
+        reply.committed = false;
+        void this.committed(reply).then((ok) => {
+          if (!ok) return;
+          reply.committed = true;
+          this.o.host.message("user", userText);
+        });
+      } else this.o.host.message("user", userText);
     }
     const interrupted = this.lastInterrupted;
     this.lastInterrupted = false;
     const metrics: TurnMetrics = {
-      turn: this.turnSeq, endpointing_ms: t ? round(t.decidedAt - t.speechEndAt) : 0, stt_ms: t ? round(t.sttDoneAt - t.decidedAt) : 0,
+      turn: this.turnSeq, endpointing_ms: t ? round(Math.max(t.decidedAt, reply.notBefore) - t.speechEndAt) : 0,
+      preempt_ms: t ? round(t.decidedAt - t.speechEndAt) : 0, stt_ms: t ? round(t.sttDoneAt - t.decidedAt) : 0,
       llm_first_token_ms: null, tts_first_audio_ms: null, voice_to_voice_ms: null, overhead_ms: null, interrupted,
     };
     let firstSample: number | null = null;
@@ -399,7 +441,8 @@ export class VoicePipeline {
       // The packet that carries the reply's first sample: playout has passed sample + 1.
       void this.o.audio.whenPlayed(sample + 1).then((at) => {
         metrics.voice_to_voice_ms = round(at - t.speechEndAt);
-        metrics.overhead_ms = round(metrics.voice_to_voice_ms - metrics.endpointing_ms - metrics.stt_ms - (metrics.llm_first_token_ms ?? 0) - metrics.tts_first_audio_ms!);
+        const pipeline = metrics.preempt_ms + metrics.stt_ms + (metrics.llm_first_token_ms ?? 0) + metrics.tts_first_audio_ms!;
+        metrics.overhead_ms = round(metrics.voice_to_voice_ms - Math.max(metrics.endpointing_ms, pipeline));
         this.o.host.turnMetrics(metrics);
       });
     };
@@ -423,6 +466,8 @@ export class VoicePipeline {
         const rest = chunker.flush();
         if (rest) this.queueSentence(reply, rest, onFirstAudio);
         if (!calls.length) break;
+        // Tools act on the world: never for a turn that may still be dropped.
+        if (!(await this.committed(reply))) return;
         this.history.push({ role: "assistant", content: text || null, tool_calls: calls });
         for (const call of calls) {
           const tool = this.o.assistant.tools.find((x) => x.llm.name === call.function.name);
@@ -477,6 +522,7 @@ export class VoicePipeline {
         for await (const chunk of tts.synthesize({ text: spoken, signal: reply.abort.signal })) {
           if (reply.abort.signal.aborted || this.closed) return;
           const pcm = await resample(chunk, tts.sampleRateHz, RATE);
+          if (reply.notBefore > performance.now() && !(await this.committed(reply))) return;
           if (reply.abort.signal.aborted || this.closed) return;
           if (this.enqueued === start) onFirstAudio?.(start, performance.now() - started);
           this.o.audio.play(pcm);
