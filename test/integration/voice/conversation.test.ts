@@ -113,6 +113,37 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
     (globalThis as any).bargeInMs = stoppedAfterMs;
   }, 60_000);
 
+  it("a short pause (past the preemption point, short of endpointing) does not split the turn: one user message with both halves, one reply", async () => {
+    script = () => ({ text: "Got it.", firstTokenMs: 50 });
+    const c = await call({});
+    const speech = readWav(speechWav).samples;
+    const before = llm.requests.length;
+    // Speech, a 360 ms pause (past the 200 ms preemption point, short of the 400 ms endpointing), speech.
+    let last = speech.length - 1;
+    while (last > 0 && Math.abs(speech[last]) < 500) last--;
+    const first = speech.findIndex((v) => Math.abs(v) >= 500);
+    const head = speech.subarray(0, last + 1);
+    const tail = speech.subarray(first);
+    const twice = new Int16Array(head.length + 2880 + tail.length + 4000);
+    twice.set(head, 0);
+    twice.set(tail, head.length + 2880);
+    c.pair.caller.play(twice);
+    await waitFor(() => c.row().messages.some((m) => m.content === "Got it."), 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const users = c.row().messages.filter((m) => m.role === "user");
+    expect(users).toHaveLength(1);
+    const asked = llm.requests.slice(before).map((r) => r.messages.filter((m) => m.role === "user").map((m) => m.content).join(" | "));
+    // Whether a preemptive request went out during the pause depends on how fast the first half was
+    // recognized; either way the model answered one user message holding both halves, and any earlier
+    // request held only the beginning of it (and its reply was never played or stored).
+    expect(asked.at(-1)).toBe(users[0].content);
+    for (const early of asked.slice(0, -1)) expect(users[0].content.startsWith(early)).toBe(true);
+    expect(users[0].content.match(/comparative/g)?.length, users[0].content).toBe(2);
+    expect(c.row().messages.filter((m) => m.role === "assistant").map((m) => m.content)).toEqual(["Got it."]);
+    await t.engine.calls.transition(c.id, "ended", { end_reason: "user_hangup" });
+    c.pair.close();
+  }, 60_000);
+
   it("control commands drive the live pipeline: say, inject-context (silent, then answering), transfer, end-call with a goodbye", async () => {
     script = (req) => ({ text: /4471/.test(JSON.stringify(req.messages)) ? "Your code four four seven one is noted." : "Okay." });
     const c = await call({});
