@@ -1,6 +1,7 @@
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError, httpError, missingKey } from "../errors.js";
 import type { SpeechToText, SttRequest, SttResult } from "./types.js";
+import { str, bool, redact, causeMessage, bodyStart } from "../util.js";
 
 const DEFAULT_BASE_URL = "https://api.deepgram.com/v1";
 /** A caller is waiting on this utterance; past this the pipeline says its fallback line instead. */
@@ -106,14 +107,8 @@ function errorDetail(body: string): string {
     const msg = j.err_msg ?? j.reason ?? j.err_code;
     if (typeof msg === "string") return msg;
   } catch { /* not JSON: a proxy's page, keep its start */ }
-  return body.replace(/\s+/g, " ").trim().slice(0, 200);
+  return bodyStart(body);
 }
-
-const redact = (text: string, key: string): string => (key ? text.split(key).join("***") : text);
-const causeMessage = (err: unknown): string => ((err as { cause?: Error })?.cause?.message ?? (err as Error)?.message ?? String(err));
-
-const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
-const bool = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : undefined);
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): SpeechToText {
   const apiKey = ctx.keys.apiKey("deepgram");

@@ -2,6 +2,7 @@ import { registerTts, type ProviderContext } from "../index.js";
 import { ProviderError, missingKey } from "../errors.js";
 import { FIRST_BYTE_TIMEOUT_MS, streamPcm } from "./openai.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
+import { str, num, bodyStart } from "../util.js";
 
 const DEFAULT_BASE_URL = "https://api.elevenlabs.io/v1";
 const OUTPUT_RATES = [8000, 16000, 22050, 24000] as const;
@@ -90,11 +91,8 @@ function elevenLabsErrorDetail(body: string): string {
     if (typeof d?.message === "string") return d.message;
     if (typeof d?.status === "string") return d.status;
   } catch { /* not JSON: a proxy's page, keep its start */ }
-  return body.replace(/\s+/g, " ").trim().slice(0, 200);
+  return bodyStart(body);
 }
-
-const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): TextToSpeech {
   // `11labs` is an accepted spelling of the same provider, so it shares the one saved key.

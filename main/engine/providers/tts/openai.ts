@@ -1,6 +1,8 @@
 import { registerTts, type ProviderContext } from "../index.js";
 import { ProviderError, httpError, missingKey, providerName } from "../errors.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
+import { str, redact, causeMessage, bodyStart } from "../util.js";
+import { openAiErrorDetail } from "../stt/openai.js";
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 /** Silence on a live call is worse than the fallback line: give up when no audio has come by then. */
@@ -88,18 +90,6 @@ export async function* streamPcm(r: PcmStreamRequest): AsyncGenerator<Int16Array
   }
 }
 
-export const redact = (text: string, key: string): string => (key ? text.split(key).join("***") : text);
-const causeMessage = (err: unknown): string => ((err as { cause?: Error })?.cause?.message ?? (err as Error)?.message ?? String(err));
-
-/** OpenAI errors are `{error: {message, type, param, code}}`. */
-function openAiErrorDetail(body: string): string {
-  try {
-    const msg = (JSON.parse(body) as { error?: { message?: unknown } })?.error?.message;
-    if (typeof msg === "string") return msg;
-  } catch { /* not JSON: a proxy's page, keep its start */ }
-  return body.replace(/\s+/g, " ").trim().slice(0, 200);
-}
-
 export interface OpenAiTtsOptions {
   apiKey: string;
   baseUrl?: string;
@@ -146,8 +136,6 @@ export class OpenAiTts implements TextToSpeech {
     });
   }
 }
-
-const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): TextToSpeech {
   const apiKey = ctx.keys.apiKey("openai");
