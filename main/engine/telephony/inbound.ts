@@ -64,7 +64,7 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
       calls.attach(callId, {
         control: async (command: ControlCommand) => {
           if (command.type === "end-call") { endedBy = "assistant"; await invitation.bye(); }
-          else throw new ApiError(501, "Not Implemented", `'${command.type}' needs the voice pipeline, which this build does not have yet`, "not_available");
+          else throw new ApiError(501, "Not Implemented", `'${command.type}' needs the assistant, and this call runs none (its assistant has no llm_config)`, "not_available");
         },
       });
       deps.onAnswered?.(callId, sdh, invitation);

@@ -70,7 +70,7 @@ export class OutboundDialer implements Dialer {
         this.calls.attach(req.callId, {
           control: async (command: ControlCommand) => {
             if (command.type === "end-call") { hungUpByUs = true; await inviter.bye(); }
-            else throw new ApiError(501, "Not Implemented", `'${command.type}' needs the voice pipeline, which this build does not have yet`, "not_available");
+            else throw new ApiError(501, "Not Implemented", `'${command.type}' needs the assistant, and this call runs none (its assistant has no llm_config)`, "not_available");
           },
         });
         this.opts.onAnswered?.(req.callId, inviter.sessionDescriptionHandler as RtpSessionDescriptionHandler, inviter);
