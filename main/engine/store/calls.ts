@@ -41,6 +41,22 @@ const COLUMNS = ["id", "status", "direction", "caller_phone", "assistant_phone",
   "room_name", "destination", "metadata", "metrics", "created_at", "updated_at"] as const;
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM calls`;
 
+/**
+ * One Call object as JSON, built by SQLite in the order and shape of the API's Call schema (the aliases
+ * agent_phone/assistant_name included). List pages are the API's hottest read: building them in C and
+ * splicing the strings costs a fraction of materialising rows and serialising them in JavaScript
+ * (bench/README.md). test/unit/call-json.test.ts holds it equal to the object path field by field.
+ */
+const CALL_JSON = `json_object(
+  'id', id, 'status', status, 'direction', direction, 'caller_phone', caller_phone, 'assistant_phone', assistant_phone,
+  'agent_phone', assistant_phone, 'agent_id', agent_id, 'number_id', number_id, 'agent_name', agent_name,
+  'assistant_name', agent_name, 'business_name', business_name, 'phone_number', phone_number, 'end_reason', end_reason,
+  'error', error, 'started_at', started_at, 'ended_at', ended_at, 'duration_seconds', duration_seconds, 'summary', summary,
+  'analysis_result', json(analysis_result),
+  'messages', (SELECT json_group_array(json_object('role', role, 'content', content, 'at', at) ORDER BY m.id) FROM call_messages m WHERE m.call_id = calls.id),
+  'room_name', room_name, 'recording_url', recording_url, 'destination', destination, 'metadata', json(metadata),
+  'metrics', json(metrics), 'created_at', created_at, 'updated_at', updated_at)`;
+
 export class CallRepo {
   /** Prepared once per filter shape: preparing costs about as much as running the page query. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -171,17 +187,29 @@ export class CallRepo {
 
   /** Newest first. Filters use the (status, created_at) and (created_at) indexes. */
   list(filter: CallFilter): { calls: CallRecord[]; total: number } {
+    const { clause, params } = this.where(filter);
+    const rows = (this.cached(`${SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`, true)
+      .all(params) as unknown[][]).map((v) => this.fromRaw(v));
+    const messages = this.messagesOf(rows.map((r) => r.id));
+    return { calls: rows.map((r) => this.toRecord(r, messages.get(r.id) ?? [])), total: this.count(filter.status, filter.start_date, filter.end_date) };
+  }
+
+  /** The same page as list(), as the API's `{ calls, pagination }` JSON body, ready to send. */
+  listJson(filter: CallFilter): string {
+    const { clause, params } = this.where(filter);
+    const calls = this.cached(`SELECT ${CALL_JSON} FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+      .pluck().all(params) as string[];
+    const total = this.count(filter.status, filter.start_date, filter.end_date);
+    return `{"calls":[${calls.join(",")}],"pagination":{"total":${total},"limit":${filter.limit},"offset":${filter.offset}}}`;
+  }
+
+  private where(filter: CallFilter): { clause: string; params: Record<string, unknown> } {
     const where: string[] = [];
-    const params: Record<string, unknown> = {};
+    const params: Record<string, unknown> = { limit: filter.limit, offset: filter.offset };
     if (filter.status) { where.push("status = @status"); params.status = filter.status; }
     if (filter.start_date) { where.push("created_at >= @start"); params.start = filter.start_date; }
     if (filter.end_date) { where.push("created_at <= @end"); params.end = filter.end_date; }
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = this.count(filter.status, filter.start_date, filter.end_date);
-    const rows = (this.cached(`${SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`, true)
-      .all({ ...params, limit: filter.limit, offset: filter.offset }) as unknown[][]).map((v) => this.fromRaw(v));
-    const messages = this.messagesOf(rows.map((r) => r.id));
-    return { calls: rows.map((r) => this.toRecord(r, messages.get(r.id) ?? [])), total };
+    return { clause: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
   }
 
   /** Exact count over the index: cheap for at most a day or two of calls. */

@@ -6,6 +6,7 @@ import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../helpers/audio.js";
+import { waitFor } from "../../helpers/wait.js";
 
 describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number through kamailio (skipped only where kamailio/baresip are not installed)", () => {
   let k: Kamailio;
@@ -81,5 +82,31 @@ describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number 
     for (let i = 0; i < left.length; i++) { left[i] = stereo[2 * i]; right[i] = stereo[2 * i + 1]; }
     expect(maxCrossCorrelation(source, left, 4000).value).toBeGreaterThan(0.9);
     expect(maxCrossCorrelation(ours, right, 4000).value).toBeGreaterThan(0.9);
+  });
+
+  it("when we hang up (end-call through the control API), the softphone's call ends too", async () => {
+    // The trunk and number of the test above; this time our side ends the call.
+    let answeredCall = "";
+    t.engine.telephony!.onAnswered = (callId) => { answeredCall = callId; };
+    // baresip would stay on the line for 30 s: the call can only end early from our side.
+    const phone = await runBaresip({ account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`, wav: callerWav, dial: `sip:alice@127.0.0.1:${k.port}`, seconds: 30 });
+    try {
+      await waitFor(() => answeredCall && t.store.calls.get(answeredCall)!.status === "in-progress", 15_000).catch(() => { throw new Error(`not answered: ${JSON.stringify(t.store.calls.list({ limit: 1, offset: 0 }).calls[0])}\n${phone.output()}`); });
+      await new Promise((r) => setTimeout(r, 1500));
+      const res = await t.api(`/api/v1/calls/${answeredCall}/control`, { method: "POST", json: { type: "end-call" } });
+      expect(res.status).toBe(200);
+      const call = await waitFor(() => { const c = t.store.calls.get(answeredCall)!; return c.status === "ended" && c; }, 5_000);
+      expect(call).toMatchObject({ end_reason: "assistant_hangup", direction: "inbound" });
+      // baresip got our BYE: it reports the call terminated while it still has 25 s to run.
+      await waitFor(() => /terminated/i.test(phone.output()), 5_000).catch(() => { throw new Error(`baresip did not report the call ended:\n${phone.output()}`); });
+      expect(phone.proc.exitCode, "baresip is still running: the call ended because of our BYE, not its timer").toBeNull();
+      // A control command on the ended call fails cleanly (400, as api-v1 §5.4 says for a call not active).
+      const again = await t.api(`/api/v1/calls/${answeredCall}/control`, { method: "POST", json: { type: "end-call" } });
+      expect(again.status).toBe(400);
+      expect(((await again.json()) as any).message).toMatch(/in-progress/);
+    } finally {
+      phone.proc.kill("SIGTERM");
+      await phone.exited;
+    }
   });
 });

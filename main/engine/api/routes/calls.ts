@@ -46,15 +46,15 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const tags = ["calls"];
 
   app.get("/calls", { schema: { tags, summary: "List calls, newest first (transcripts included)", querystring: CallListQuery, response: { 200: CallList, ...errorResponses } } },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query as { limit?: number; offset?: number; status?: string; start_date?: string; end_date?: string };
       const start = parseDateParam("start_date", q.start_date, false);
       const end = parseDateParam("end_date", q.end_date, true);
       if (start && end && start > end) throw badRequest("querystring.start_date must not be after end_date");
       const limit = q.limit ?? 100;
       const offset = q.offset ?? 0;
-      const { calls, total } = ctx.store.calls.list({ status: q.status, start_date: start, end_date: end, limit, offset });
-      return { calls, pagination: { total, limit, offset } };
+      // Already JSON in the Call schema's shape (built by SQLite): a JSON string is sent as it is.
+      return reply.type("application/json; charset=utf-8").send(ctx.store.calls.listJson({ status: q.status, start_date: start, end_date: end, limit, offset }));
     });
 
   app.get("/calls/:id", { schema: { tags, summary: "Get one call (bare Call object)", params: IdParams, response: { 200: Call, ...errorResponses } } },

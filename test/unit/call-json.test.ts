@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Store } from "../../main/engine/store/index.js";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import { CallList } from "../../main/engine/api/schemas/calls.js";
+
+// GET /calls sends the page SQLite builds as JSON (CallRepo.listJson); it must say exactly what the
+// object path (CallRepo.list, the one every other reader uses) says, for every kind of value a call holds.
+describe("the call list as JSON from SQLite", () => {
+  let dir: string;
+  let store: Store;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "vd-calljson-"));
+    store = new Store({ dataDir: dir });
+    const base = Date.parse("2026-11-20T10:00:00.000Z");
+    for (let i = 0; i < 30; i++) {
+      const id = `call-${String(i).padStart(2, "0")}`;
+      store.calls.create({ id, status: "queued", direction: i % 3 === 0 ? "outbound" : "inbound", caller_phone: i % 4 ? `+3161234${String(i).padStart(4, "0")}` : null,
+        agent_name: i % 5 ? `Desk "${i}" \\ ünï ✓ 🚀` : null, destination: i % 3 === 0 ? "sip:alice@example.com" : null,
+        metadata: i % 2 ? { crm: { id: i, tags: ["a", "b"], ratio: 0.25, nothing: null }, note: "line1\nline2\t\"q\"" } : null,
+        created_at: new Date(base + i * 60_000).toISOString() });
+      if (i % 2 === 0) {
+        store.calls.addMessage(id, { role: "assistant", content: "Hello, how can I help?", at: new Date(base + i * 60_000 + 1000).toISOString() });
+        store.calls.addMessage(id, { role: "user", content: `Control \u0001 and emoji 😀 and quote " and backslash \\ #${i}`, at: new Date(base + i * 60_000 + 2000).toISOString() });
+      }
+      store.calls.update(id, {
+        status: i % 7 === 0 ? "failed" : "ended", end_reason: i % 7 === 0 ? "sip_error" : "user_hangup", error: i % 7 === 0 ? "busy" : null,
+        started_at: new Date(base + i * 60_000).toISOString(), ended_at: new Date(base + i * 60_000 + 30_000).toISOString(), duration_seconds: 30 + i,
+        summary: i % 2 ? null : "Caller asked about opening hours.", analysis_result: i % 3 ? null : { booked: i % 2 === 0, score: 4.5, items: [1, 2, 3] },
+        metrics: i % 4 ? null : { turns: [{ voice_to_voice_ms: 643.4, stt_ms: 95 }], interruptions: 1 },
+      });
+    }
+  });
+  afterAll(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
+
+  const filters = [
+    { limit: 100, offset: 0 },
+    { limit: 7, offset: 3 },
+    { limit: 100, offset: 0, status: "failed" },
+    { limit: 100, offset: 0, start_date: "2026-11-20T10:05:00.000Z", end_date: "2026-11-20T10:20:00.000Z" },
+    { limit: 5, offset: 100 },
+  ];
+
+  const matchesSchema = addFormats.default(new Ajv({ strict: false })).compile(CallList);
+
+  it.each(filters)("equals the object path byte for byte: %o", (filter) => {
+    const { calls, total } = store.calls.list(filter);
+    const body = store.calls.listJson(filter);
+    expect(body).toBe(JSON.stringify({ calls, pagination: { total, limit: filter.limit, offset: filter.offset } }));
+    expect(matchesSchema(JSON.parse(body)), JSON.stringify(matchesSchema.errors)).toBe(true);
+  });
+
+  it("carries every message of a call in the order they were said", () => {
+    const page = JSON.parse(store.calls.listJson({ limit: 100, offset: 0 }));
+    const one = page.calls.find((c: { id: string }) => c.id === "call-04");
+    expect(one.messages.map((m: { role: string }) => m.role)).toEqual(["assistant", "user"]);
+    expect(page.calls.find((c: { id: string }) => c.id === "call-05").messages).toEqual([]);
+  });
+});
