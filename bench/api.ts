@@ -14,7 +14,7 @@ const DAY = 86_400_000;
 /** Seeds `rows` finished calls over the last 365 days, oldest first; 10 % carry a two-line transcript. Cached per size. */
 function seed(rows: number, now: number): string {
   const cacheDir = join(here, ".data");
-  const cached = join(cacheDir, `calls-v2-${rows}.db`);
+  const cached = join(cacheDir, `calls-v3-${rows}.db`);
   if (existsSync(cached)) return cached;
   mkdirSync(cacheDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), "bench-seed-"));

@@ -60,3 +60,19 @@ describe("the call list as JSON from SQLite", () => {
     expect(page.calls.find((c: { id: string }) => c.id === "call-05").messages).toEqual([]);
   });
 });
+
+describe("migration 003 on a database that already has calls", () => {
+  it("fills in the JSON of every existing call, transcript included", async () => {
+    const Database = (await import("better-sqlite3")).default;
+    const { migrations } = await import("../../main/engine/store/migrations/index.js");
+    const db = new Database(":memory:");
+    for (const m of migrations.filter((x) => x.version < 3)) db.exec(m.sql);
+    db.prepare("INSERT INTO calls (id, status, direction, agent_name, metadata, created_at, updated_at) VALUES ('old-1', 'ended', 'inbound', 'Desk', '{\"a\":[1,2]}', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z')").run();
+    db.prepare("INSERT INTO call_messages (call_id, role, content, at) VALUES ('old-1', 'user', 'Hi \"there\"', '2026-01-01T00:00:00.500Z')").run();
+    db.exec(migrations.find((x) => x.version === 3)!.sql);
+    const call = JSON.parse(db.prepare("SELECT api_json FROM calls WHERE id = 'old-1'").pluck().get() as string);
+    expect(call).toMatchObject({ id: "old-1", status: "ended", agent_name: "Desk", assistant_name: "Desk", metadata: { a: [1, 2] }, analysis_result: null,
+      messages: [{ role: "user", content: "Hi \"there\"", at: "2026-01-01T00:00:00.500Z" }] });
+    db.close();
+  });
+});

@@ -41,22 +41,6 @@ const COLUMNS = ["id", "status", "direction", "caller_phone", "assistant_phone",
   "room_name", "destination", "metadata", "metrics", "created_at", "updated_at"] as const;
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM calls`;
 
-/**
- * One Call object as JSON, built by SQLite in the order and shape of the API's Call schema (the aliases
- * agent_phone/assistant_name included). List pages are the API's hottest read: building them in C and
- * splicing the strings costs a fraction of materialising rows and serialising them in JavaScript
- * (bench/README.md). test/unit/call-json.test.ts holds it equal to the object path field by field.
- */
-const CALL_JSON = `json_object(
-  'id', id, 'status', status, 'direction', direction, 'caller_phone', caller_phone, 'assistant_phone', assistant_phone,
-  'agent_phone', assistant_phone, 'agent_id', agent_id, 'number_id', number_id, 'agent_name', agent_name,
-  'assistant_name', agent_name, 'business_name', business_name, 'phone_number', phone_number, 'end_reason', end_reason,
-  'error', error, 'started_at', started_at, 'ended_at', ended_at, 'duration_seconds', duration_seconds, 'summary', summary,
-  'analysis_result', json(analysis_result),
-  'messages', (SELECT json_group_array(json_object('role', role, 'content', content, 'at', at) ORDER BY m.id) FROM call_messages m WHERE m.call_id = calls.id),
-  'room_name', room_name, 'recording_url', recording_url, 'destination', destination, 'metadata', json(metadata),
-  'metrics', json(metrics), 'created_at', created_at, 'updated_at', updated_at)`;
-
 export class CallRepo {
   /** Prepared once per filter shape: preparing costs about as much as running the page query. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -194,10 +178,13 @@ export class CallRepo {
     return { calls: rows.map((r) => this.toRecord(r, messages.get(r.id) ?? [])), total: this.count(filter.status, filter.start_date, filter.end_date) };
   }
 
-  /** The same page as list(), as the API's `{ calls, pagination }` JSON body, ready to send. */
+  /**
+   * The same page as list(), as the API's `{ calls, pagination }` JSON body, ready to send: each call's
+   * JSON is kept current by triggers (migration 003), so the page is spliced from stored strings.
+   */
   listJson(filter: CallFilter): string {
     const { clause, params } = this.where(filter);
-    const calls = this.cached(`SELECT ${CALL_JSON} FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    const calls = this.cached(`SELECT api_json FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
       .pluck().all(params) as string[];
     const total = this.count(filter.status, filter.start_date, filter.end_date);
     return `{"calls":[${calls.join(",")}],"pagination":{"total":${total},"limit":${filter.limit},"offset":${filter.offset}}}`;
@@ -212,41 +199,44 @@ export class CallRepo {
     return { clause: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
   }
 
-  /** Exact count over the index: cheap for at most a day or two of calls. */
-  private countRange(status: string | undefined, start: string | undefined, end: string | undefined): number {
-    const where = [status ? "status = @status" : null, start ? "created_at >= @start" : null, end ? "created_at <= @end" : null].filter(Boolean);
-    return this.cached(`SELECT COUNT(*) FROM calls ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck().get({ status, start, end }) as number;
-  }
-
-  /** Sum of the per-day or per-hour buckets strictly between two keys (either may be open). */
-  private sumBuckets(table: "call_counts_daily" | "call_counts_hourly", key: "day" | "hour", status: string | undefined, after: string | undefined, before: string | undefined): number {
-    const where = [status ? "status = @status" : null, after ? `${key} > @after` : null, before ? `${key} < @before` : null].filter(Boolean);
-    return this.cached(`SELECT COALESCE(SUM(n), 0) FROM ${table} ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck().get({ status, after, before }) as number;
-  }
-
-  /** Within one UTC day: whole hours from the hourly buckets, the partial first and last hours counted exactly. */
-  private countWithinDay(status: string | undefined, start: string, end: string): number {
-    const h1 = start.slice(0, 13);
-    const h2 = end.slice(0, 13);
-    if (h1 === h2) return this.countRange(status, start, end);
-    return this.sumBuckets("call_counts_hourly", "hour", status, h1, h2)
-      + this.countRange(status, start, `${h1}:59:59.999Z`) + this.countRange(status, `${h2}:00:00.000Z`, end);
-  }
-
   /**
    * pagination.total, exact, at a cost that does not grow with the range: whole days from the per-day
    * counts, whole hours of the first and last day from the per-hour counts (migration 002), and only the
-   * partial first and last hours counted row by row.
+   * partial first and last hours counted row by row. The parts run as one statement (up to seven
+   * subqueries): one trip into SQLite instead of seven.
    */
   private count(status: string | undefined, start: string | undefined, end: string | undefined): number {
     if (start && end && start > end) return 0;
+    const parts: string[] = [];
+    const params: Record<string, string> = {};
+    if (status) params.status = status;
+    const bound = (v: string) => { const name = `p${Object.keys(params).length}`; params[name] = v; return `@${name}`; };
+    const statusIs = status ? ["status = @status"] : [];
+    const where = (conds: string[]) => (conds.length ? `WHERE ${conds.join(" AND ")}` : "");
+    // Exact count over the index: cheap for at most an hour of calls.
+    const range = (from?: string, to?: string) => parts.push(`(SELECT COUNT(*) FROM calls ${where([...statusIs,
+      ...(from ? [`created_at >= ${bound(from)}`] : []), ...(to ? [`created_at <= ${bound(to)}`] : [])])})`);
+    // Sum of the per-day or per-hour buckets strictly between two keys (either may be open).
+    const buckets = (table: string, key: string, after?: string, before?: string) => parts.push(`(SELECT COALESCE(SUM(n), 0) FROM ${table} ${where([...statusIs,
+      ...(after ? [`${key} > ${bound(after)}`] : []), ...(before ? [`${key} < ${bound(before)}`] : [])])})`);
+    // Within one UTC day: whole hours from the hourly buckets, the partial first and last hours exactly.
+    const withinDay = (from: string, to: string) => {
+      const h1 = from.slice(0, 13);
+      const h2 = to.slice(0, 13);
+      if (h1 === h2) { range(from, to); return; }
+      buckets("call_counts_hourly", "hour", h1, h2);
+      range(from, `${h1}:59:59.999Z`);
+      range(`${h2}:00:00.000Z`, to);
+    };
     const d1 = start?.slice(0, 10);
     const d2 = end?.slice(0, 10);
-    if (d1 && d2 && d1 === d2) return this.countWithinDay(status, start!, end!);
-    let total = this.sumBuckets("call_counts_daily", "day", status, d1, d2);
-    if (d1) total += this.countWithinDay(status, start!, `${d1}T23:59:59.999Z`);
-    if (d2) total += this.countWithinDay(status, `${d2}T00:00:00.000Z`, end!);
-    return total;
+    if (d1 && d2 && d1 === d2) withinDay(start!, end!);
+    else {
+      buckets("call_counts_daily", "day", d1, d2);
+      if (d1) withinDay(start!, `${d1}T23:59:59.999Z`);
+      if (d2) withinDay(`${d2}T00:00:00.000Z`, end!);
+    }
+    return this.cached(`SELECT ${parts.join(" + ")}`).pluck().get(params) as number;
   }
 
   countByStatus(statuses: CallStatus[]): number {
