@@ -18,7 +18,7 @@ describe("the call list as JSON from SQLite", () => {
     const base = Date.parse("2026-11-20T10:00:00.000Z");
     for (let i = 0; i < 30; i++) {
       const id = `call-${String(i).padStart(2, "0")}`;
-      store.calls.create({ id, status: "queued", direction: i % 3 === 0 ? "outbound" : "inbound", caller_phone: i % 4 ? `+3161234${String(i).padStart(4, "0")}` : null,
+      store.calls.create({ id, status: "connecting", direction: i % 3 === 0 ? "outbound" : "inbound", caller_phone: i % 4 ? `+3161234${String(i).padStart(4, "0")}` : null,
         agent_name: i % 5 ? `Desk "${i}" \\ ünï ✓ 🚀` : null, destination: i % 3 === 0 ? "sip:alice@example.com" : null,
         metadata: i % 2 ? { crm: { id: i, tags: ["a", "b"], ratio: 0.25, nothing: null }, note: "line1\nline2\t\"q\"" } : null,
         created_at: new Date(base + i * 60_000).toISOString() });
