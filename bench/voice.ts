@@ -18,8 +18,8 @@ const STAGES = ["endpointing_ms", "preempt_ms", "stt_ms", "llm_first_token_ms", 
 type Turn = Record<(typeof STAGES)[number], number>;
 
 export async function run(args: string[]): Promise<void> {
-  const turns = option(args, "--turns", 20);
-  const concurrent = option(args, "--concurrent", 4);
+  const turns = option(args, "turns", 20);
+  const concurrent = option(args, "concurrent", 4);
   const dir = mkdtempSync(join(tmpdir(), "bench-voice-"));
   const speechWav = join(dir, "speech.wav");
   toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), speechWav, 0, 0);

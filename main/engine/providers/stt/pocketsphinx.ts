@@ -15,9 +15,10 @@ let dir: string | null = null;
 const tempDir = (): string => (dir ??= mkdtempSync(join(tmpdir(), "voicedock-stt-")));
 
 /**
- * CMU PocketSphinx (Debian's `pocketsphinx` + `pocketsphinx-en-us`), run as a separate process per
- * utterance: offline, English only, weak on free speech but dependable on clear speech. The process keeps
- * decoding off our event loop; raw 16 kHz PCM goes in as a file, one line per segment comes out.
+ * CMU PocketSphinx (Debian's `pocketsphinx` + `pocketsphinx-en-us`) as a separate process: offline,
+ * English only, weak on free speech but dependable on clear speech, and decoding off our event loop.
+ * Batch: one process per utterance, raw 16 kHz PCM in a file. Streaming: one process per call, fed
+ * through a named pipe (PocketSphinxStream). One line per segment comes out.
  */
 export class PocketSphinxStt implements StreamingSpeechToText {
   readonly provider = "pocketsphinx";
@@ -97,10 +98,13 @@ function highBandNoise(): Int16Array {
  * into a named pipe as they are spoken, and at the end of a turn a burst of silence makes its own voice
  * detector close the segment and print its text. It decodes while the caller talks, so the text is there
  * a few hundred ms after the turn ends (the batch path pays ~0.5 s of model load plus the whole decode).
- * `stdbuf -oL` makes its stdout line-buffered; -vad_postspeech 30 closes a segment after 0.3 s of silence.
+ * `stdbuf -oL` makes its stdout line-buffered; -vad_postspeech 15 closes a segment after 0.15 s of
+ * silence, so by the time the pipeline decides (preemptively, after 0.2 s) the text is usually out
+ * already (bench/README.md: STT wait 217 → 0.2 ms p50 with 4 calls). A caller's pause inside a turn may
+ * then close a segment early; the turn's text is every segment since it began.
  */
-/** Enough trailing silence for PocketSphinx's detector to end a segment (-vad_postspeech 30 = 0.3 s). */
-const SILENCE = new Int16Array(16000 * 0.6);
+/** Enough trailing silence for PocketSphinx's detector to end a segment (-vad_postspeech 15 = 0.15 s). */
+const SILENCE = new Int16Array(16000 * 0.35);
 
 class PocketSphinxStream implements SttStream {
   private readonly child: ChildProcess;
@@ -115,7 +119,7 @@ class PocketSphinxStream implements SttStream {
     this.fifo = join(tempDir(), `${randomUUID()}.pcm`);
     const made = spawnSync("mkfifo", ["-m", "600", this.fifo]);
     if (made.status !== 0) throw new ProviderError("pocketsphinx", "unavailable", "Could not create a pipe for PocketSphinx (mkfifo failed)");
-    this.child = spawn("stdbuf", ["-oL", BINARY, "-infile", this.fifo, "-samprate", "16000", "-vad_postspeech", "30", "-logfn", "/dev/null"], { stdio: ["ignore", "pipe", "ignore"] });
+    this.child = spawn("stdbuf", ["-oL", BINARY, "-infile", this.fifo, "-samprate", "16000", "-vad_postspeech", "15", "-logfn", "/dev/null"], { stdio: ["ignore", "pipe", "ignore"] });
     this.child.on("error", (err) => this.fail(err));
     this.child.on("exit", (code) => { if (!this.closed) this.fail(new Error(`PocketSphinx stopped (exit code ${code})`)); });
     createInterface({ input: this.child.stdout! }).on("line", (line) => {
