@@ -213,6 +213,25 @@ describe("calls", () => {
     expect(missing.body.message).toMatch(/content/);
   });
 
+  it("each control command fails cleanly on a call that is not in-progress (ringing or ended), and changes nothing", async () => {
+    const ringing = t.engine.calls.create({ id: "call-inbound-ringing1", status: "connecting", direction: "inbound" });
+    const commands = [
+      { type: "inject-context", content: "The caller is a VIP.", trigger_response: true },
+      { type: "say", content: "One moment please.", end_after: true },
+      { type: "transfer", destination: "+31201234567", message: "Transferring you now." },
+      { type: "end-call", message: "Goodbye!" },
+    ];
+    for (const id of [ringing.id, "call-inbound-seed1"]) {
+      const before = t.store.calls.get(id)!;
+      for (const c of commands) {
+        const r = await json(await t.api(`/api/v1/calls/${id}/control`, { method: "POST", json: c }));
+        expect(r.status, `${c.type} on ${before.status}`).toBe(400);
+        expect(r.body).toMatchObject({ error: "Bad Request", message: `Call '${id}' is ${before.status}: control commands need a call that is in-progress` });
+      }
+      expect(t.store.calls.get(id)).toEqual(before);
+    }
+  });
+
   it("control commands reach the live call's handler, and are limited to 10 per minute per call", async () => {
     const call = t.engine.calls.create({ id: "call-inbound-live1", status: "connecting", direction: "inbound" });
     t.engine.calls.transition(call.id, "in-progress");
