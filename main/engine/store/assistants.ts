@@ -33,7 +33,7 @@ export const ASSISTANT_DEFAULTS = {
   webhook_url: null,
   webhook_events: null,
   analysis_plan: null,
-  stt_config: { provider: "whisper", model: "base.en", language: "en" },
+  stt_config: { provider: "pocketsphinx", language: "en" },
   llm_config: { provider: "openai", model: "gpt-4o-mini", temperature: 0.7, messages: [] },
   tts_config: { provider: "local", voice_id: "flite-slt" },
   speech_config: null,
