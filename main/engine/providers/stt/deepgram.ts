@@ -1,6 +1,7 @@
+import WebSocket from "ws";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError, httpError, missingKey } from "../errors.js";
-import type { SpeechToText, SttRequest, SttResult } from "./types.js";
+import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
 import { str, bool, redact, causeMessage, bodyStart } from "../util.js";
 
 const DEFAULT_BASE_URL = "https://api.deepgram.com/v1";
@@ -19,14 +20,17 @@ export interface DeepgramOptions {
   fillerWords?: boolean;
   sampleRateHz?: 8000 | 16000;
   timeoutMs?: number;
+  /** Idle streams send KeepAlive this often (Deepgram closes a stream after 10 s without data). */
+  keepAliveMs?: number;
 }
 
 /**
- * Deepgram pre-recorded transcription, one request per finished utterance. The pipeline already cuts
- * utterances with its own VAD and turn detection, so the streaming socket would add a connection to keep
- * alive per call for little gain; batch keeps failures per utterance and simple to retry.
+ * Deepgram speech to text. On a call it streams (live `/listen` WebSocket, DeepgramStream): Deepgram
+ * decodes while the caller talks, and at the end of a turn a Finalize flushes the rest, so the text
+ * comes back in a round trip instead of an upload plus a whole decode. `transcribe` is the pre-recorded
+ * endpoint, one request per utterance: the fallback when a stream fails mid-call.
  */
-export class DeepgramStt implements SpeechToText {
+export class DeepgramStt implements StreamingSpeechToText {
   readonly provider = "deepgram";
   readonly local = false;
   readonly sampleRateHz: 8000 | 16000;
@@ -40,21 +44,35 @@ export class DeepgramStt implements SpeechToText {
     this.sampleRateHz = opts.sampleRateHz ?? 16000;
   }
 
-  private url(req: SttRequest): string {
+  private query(language: string | undefined, sampleRateHz: number, keyterms: string[] | undefined): URLSearchParams {
     const q = new URLSearchParams();
     q.set("model", this.opts.model || "nova-3");
-    const language = req.language || this.opts.language;
-    if (language) q.set("language", language);
+    const lang = language || this.opts.language;
+    if (lang) q.set("language", lang);
     // Raw PCM has no header to read the format from: Deepgram needs both to decode it.
     q.set("encoding", "linear16");
-    q.set("sample_rate", String(req.sampleRateHz));
+    q.set("sample_rate", String(sampleRateHz));
     q.set("channels", "1");
     // The LLM reads the transcript: punctuation and formatted numbers help it more than they cost.
     q.set("smart_format", String(this.opts.smartFormat ?? true));
     if (this.opts.numerals !== undefined) q.set("numerals", String(this.opts.numerals));
     if (this.opts.fillerWords !== undefined) q.set("filler_words", String(this.opts.fillerWords));
-    for (const term of req.keyterms ?? this.opts.keyterms ?? []) if (term.trim()) q.append("keyterm", term.trim());
-    return `${this.baseUrl}/listen?${q}`;
+    for (const term of keyterms ?? this.opts.keyterms ?? []) if (term.trim()) q.append("keyterm", term.trim());
+    return q;
+  }
+
+  private url(req: SttRequest): string {
+    return `${this.baseUrl}/listen?${this.query(req.language, req.sampleRateHz, req.keyterms)}`;
+  }
+
+  stream(opts: { language: string; onError: (err: Error) => void }): SttStream {
+    const q = this.query(opts.language, this.sampleRateHz, undefined);
+    // Our own VAD and turn-taking decide when a turn ends: Deepgram's endpointing and interim results
+    // would only add messages; Finalize says when we want the text.
+    q.set("interim_results", "false");
+    q.set("endpointing", "false");
+    const url = `${this.baseUrl.replace(/^http/, "ws")}/listen?${q}`;
+    return new DeepgramStream(url, this.opts.apiKey, opts.onError, this.opts.keepAliveMs ?? 5000);
   }
 
   async transcribe(req: SttRequest): Promise<SttResult> {
@@ -88,6 +106,113 @@ export class DeepgramStt implements SpeechToText {
   }
 }
 
+/** Audio queued while the socket opens, at most (16 kHz: ~10 s); beyond it the recognizer is not keeping up. */
+const MAX_PENDING_BYTES = 320_000;
+
+/**
+ * One live Deepgram stream for a whole call. Final results arrive as Deepgram segments the audio; they
+ * collect until the turn ends, when Finalize makes Deepgram flush what it holds (its reply carries
+ * `from_finalize: true`). Between turns nothing is sent, so KeepAlive keeps the socket open.
+ */
+class DeepgramStream implements SttStream {
+  private readonly ws: WebSocket;
+  private readonly pending: (Buffer | string)[] = [];
+  private pendingBytes = 0;
+  private readonly finals: { text: string; confidence?: number }[] = [];
+  private wroteSinceFinalize = false;
+  private flushed: (() => void) | null = null;
+  private lastSentAt = performance.now();
+  private readonly keepAlive: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(url: string, private readonly apiKey: string, private readonly onError: (err: Error) => void, keepAliveMs: number) {
+    this.ws = new WebSocket(url, { headers: { Authorization: `Token ${apiKey}` }, handshakeTimeout: 10_000 });
+    this.ws.on("open", () => { for (const m of this.pending.splice(0)) this.ws.send(m); this.pendingBytes = 0; });
+    this.ws.on("message", (data, isBinary) => { if (!isBinary) this.onMessage(data.toString()); });
+    // A refused upgrade (bad key, bad parameter) comes back as an HTTP answer with Deepgram's error body.
+    this.ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => { if (body.length < 4096) body += d; });
+      res.on("end", () => this.fail(httpError("deepgram", res.statusCode ?? 0, this.redact(errorDetail(body)))));
+      res.on("error", () => this.fail(httpError("deepgram", res.statusCode ?? 0)));
+    });
+    this.ws.on("error", (err) => this.fail(new ProviderError("deepgram", "unavailable", `Deepgram could not be reached: ${this.redact(causeMessage(err))}`)));
+    // Deepgram ends a stream it cannot serve with a close code and reason (1008 bad audio, 1011 timeout).
+    this.ws.on("close", (code, reason) => this.fail(new ProviderError("deepgram", "unavailable",
+      `Deepgram closed the stream (${code}${reason.length ? `: ${this.redact(reason.toString())}` : ""})`)));
+    this.keepAlive = setInterval(() => {
+      if (this.ws.readyState === WebSocket.OPEN && performance.now() - this.lastSentAt >= keepAliveMs) this.send(JSON.stringify({ type: "KeepAlive" }));
+    }, Math.min(keepAliveMs, 1000));
+    this.keepAlive.unref();
+  }
+
+  private redact(text: string): string { return redact(text, this.apiKey); }
+
+  private send(message: Buffer | string): void {
+    this.lastSentAt = performance.now();
+    if (this.ws.readyState === WebSocket.OPEN) { this.ws.send(message); return; }
+    if (this.ws.readyState !== WebSocket.CONNECTING) return;
+    if (this.pendingBytes + message.length > MAX_PENDING_BYTES) return;
+    this.pending.push(message);
+    this.pendingBytes += message.length;
+  }
+
+  private onMessage(text: string): void {
+    let msg: { type?: unknown; is_final?: unknown; from_finalize?: unknown; channel?: { alternatives?: { transcript?: unknown; confidence?: unknown }[] } };
+    try { msg = JSON.parse(text); } catch { return; }
+    if (msg.type !== "Results") return;
+    const alt = msg.channel?.alternatives?.[0];
+    if (msg.is_final === true && typeof alt?.transcript === "string" && alt.transcript.trim()) {
+      this.finals.push({ text: alt.transcript.trim(), ...(typeof alt.confidence === "number" ? { confidence: alt.confidence } : {}) });
+    }
+    if (msg.from_finalize === true) this.flushed?.();
+  }
+
+  private fail(err: ProviderError): void {
+    if (this.closed) return;
+    this.close();
+    this.onError(err);
+  }
+
+  write(pcm: Int16Array): void {
+    if (this.closed) return;
+    this.wroteSinceFinalize = true;
+    // A copy: the pipeline reuses its buffers, and ws may send later.
+    this.send(Buffer.from(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength)));
+  }
+
+  finish(_speechStartAt: number, _speechEndAt: number, timeoutMs: number): Promise<SttResult> {
+    return new Promise((resolve) => {
+      const take = () => {
+        clearTimeout(timer);
+        this.flushed = null;
+        const parts = this.finals.splice(0);
+        const scored = parts.filter((p) => p.confidence !== undefined);
+        resolve({ text: parts.map((p) => p.text).join(" "),
+          ...(scored.length ? { confidence: scored.reduce((sum, p) => sum + p.confidence!, 0) / scored.length } : {}) });
+      };
+      const timer = setTimeout(take, timeoutMs);
+      // Nothing said since the last flush: what is collected is all there is.
+      if (!this.wroteSinceFinalize || this.closed) { take(); return; }
+      this.wroteSinceFinalize = false;
+      this.flushed = take;
+      this.send(JSON.stringify({ type: "Finalize" }));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepAlive);
+    this.flushed?.();
+    if (this.ws.readyState === WebSocket.OPEN) {
+      // CloseStream lets Deepgram send its last results and metadata, then close the socket itself.
+      this.ws.send(JSON.stringify({ type: "CloseStream" }));
+      setTimeout(() => this.ws.terminate(), 2000).unref();
+    } else this.ws.terminate();
+  }
+}
+
 /** `results.channels[0].alternatives[0]` of a pre-recorded response; anything else is not Deepgram. */
 function parseListenResponse(body: string): SttResult {
   let json: unknown;
@@ -110,7 +235,7 @@ function errorDetail(body: string): string {
   return bodyStart(body);
 }
 
-function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): SpeechToText {
+function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): DeepgramStt {
   const apiKey = ctx.keys.apiKey("deepgram");
   if (!apiKey) throw missingKey("deepgram");
   const saved = ctx.keys.config("deepgram");
