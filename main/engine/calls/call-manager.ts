@@ -70,6 +70,14 @@ export class CallManager {
     return updated;
   }
 
+  /** Adds figures to the call's `metrics` (its media report at hang-up) and keeps what is there. */
+  mergeMetrics(id: string, metrics: Record<string, unknown>): void {
+    this.store.tx(() => {
+      const c = this.store.calls.get(id);
+      if (c) this.store.calls.update(id, { metrics: { ...(c.metrics ?? {}), ...metrics } });
+    });
+  }
+
   /** Summary/analysis arrive after the end; the report goes out once they are stored. */
   finishReport(id: string, patch: Pick<CallPatch, "summary" | "analysis_result" | "recording_url" | "metrics"> = {}): CallRecord {
     const call = this.store.tx(() => {

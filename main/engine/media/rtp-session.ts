@@ -7,8 +7,13 @@ import { mediaClock, type MediaClock } from "./clock.js";
 import type { AudioFrame } from "./frame.js";
 import { DtmfReceiver, dtmfPayloads } from "./dtmf.js";
 import { WavWriter } from "./wav-writer.js";
+import { ReorderBuffer } from "./jitter-buffer.js";
 
 export interface RtpPortRange { min: number; max: number }
+export interface MediaReport {
+  packets_sent: number; packets_received: number; packets_lost: number; packets_late: number; packets_duplicate: number;
+  packets_reordered: number; packets_malformed: number; jitter_ms: number;
+}
 export interface Endpoint { address: string; port: number }
 
 const SAMPLES = 160; // 20 ms at 8 kHz
@@ -53,6 +58,15 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   /** Queued samples sent so far (monotonic): lets the voice pipeline know how much of a reply was heard. */
   private played = 0;
   readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0 };
+  /** Incoming audio in sequence order, duplicates and late packets dropped, losses concealed. */
+  readonly incoming = new ReorderBuffer({
+    packet: (payload, timestamp) => this.deliver(this.codec!.decode(payload, this.pcmIn), timestamp, 0),
+    lost: (timestamp) => this.concealFrame(timestamp),
+  });
+  /** Length of the last frame heard and how many in a row were concealed (for the fade). */
+  private lastFrameSamples = SAMPLES;
+  private concealedInRow = 0;
+  private readonly pcmLast = new Int16Array(SAMPLES * 4);
 
   constructor(private readonly clock: MediaClock = mediaClock) { super(); }
 
@@ -82,7 +96,7 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.codec = codec;
     this.pt = pt;
     this.tePt = telephoneEventPt;
-    this.removeTick ??= this.clock.add(() => this.sendFrame());
+    this.removeTick ??= this.clock.add(() => { this.sendFrame(); this.incoming.tick(performance.now()); });
   }
 
   setSending(on: boolean): void { this.sending = on; }
@@ -199,14 +213,43 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
       }
     }
     this.stats.received++;
-    const n = this.codec.decode(p.payload, this.pcmIn);
+    this.incoming.push(p.sequence, p.timestamp, p.payload, performance.now());
+  }
+
+  /**
+   * A lost packet's place: the last frame again, at half the level each time, then silence from the
+   * fourth on (60 ms of fade-out, in the spirit of G.711 Appendix I, without its pitch search). The
+   * listener keeps an unbroken 20 ms stream, so its VAD and timing do not jump.
+   */
+  private concealFrame(timestamp: number): void {
+    const n = this.lastFrameSamples;
+    this.concealedInRow++;
+    const gain = this.concealedInRow <= 3 ? 0.5 ** this.concealedInRow : 0;
+    for (let i = 0; i < n; i++) this.pcmIn[i] = Math.round(this.pcmLast[i] * gain);
+    this.deliver(n, timestamp, this.concealedInRow);
+  }
+
+  private deliver(n: number, timestamp: number, concealed: number): void {
+    if (concealed === 0) {
+      this.concealedInRow = 0;
+      this.lastFrameSamples = n;
+      this.pcmLast.set(this.pcmIn.subarray(0, n));
+    }
     if (this.recorder) {
       // Fixed room for the recorder; a burst beyond a second is dropped rather than grown.
       const room = Math.min(n, this.heard.length - this.heardLength);
       this.heard.set(this.pcmIn.subarray(0, room), this.heardLength);
       this.heardLength += room;
     }
-    this.emit("frame", { data: this.pcmIn.subarray(0, n), sampleRateHz: 8000, channels: 1, samples: n, timestampMs: p.timestamp / 8 });
+    this.emit("frame", { data: this.pcmIn.subarray(0, n), sampleRateHz: 8000, channels: 1, samples: n, timestampMs: timestamp / 8 });
+  }
+
+  /** What the call's audio went through, stored on the call as `metrics.media` (local addition). */
+  mediaReport(): MediaReport {
+    const r = this.incoming.stats;
+    return { packets_sent: this.stats.sent, packets_received: r.received, packets_lost: r.lost, packets_late: r.late,
+      packets_duplicate: r.duplicates, packets_reordered: r.reordered, packets_malformed: this.stats.malformed,
+      jitter_ms: Math.round(r.jitterMs * 100) / 100 };
   }
 
   close(): void {

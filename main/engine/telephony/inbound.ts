@@ -52,6 +52,7 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
   });
 
   let endedBy: "assistant" | "caller" = "caller";
+  let media: RtpSessionDescriptionHandler | null = null;
   const finish = (status: "ended" | "failed", patch: { end_reason: string; error?: string }) => {
     const current = calls.get(callId);
     if (current && current.status !== "ended" && current.status !== "failed") calls.transition(callId, status, patch);
@@ -61,6 +62,7 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
     if (state === SessionState.Established) {
       calls.transition(callId, "in-progress");
       const sdh = invitation.sessionDescriptionHandler as RtpSessionDescriptionHandler;
+      media = sdh;
       calls.attach(callId, {
         control: async (command: ControlCommand) => {
           if (command.type === "end-call") { endedBy = "assistant"; await invitation.bye(); }
@@ -69,6 +71,7 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
       });
       deps.onAnswered?.(callId, sdh, invitation);
     } else if (state === SessionState.Terminated) {
+      if (media) calls.mergeMetrics(callId, { media: media.rtp.mediaReport() });
       finish("ended", { end_reason: endedBy === "assistant" ? "assistant_hangup" : "user_hangup" });
     }
   });

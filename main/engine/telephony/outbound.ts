@@ -52,6 +52,7 @@ export class OutboundDialer implements Dialer {
     const inviter = new Inviter(ua, target, { earlyMedia: true, params: { fromUri: `sip:${fromUser}@${hostPort}` } });
 
     let hungUpByUs = false;
+    let media: RtpSessionDescriptionHandler | null = null;
     let failure: string | null = null;
     const noAnswer = setTimeout(() => {
       if (inviter.state === SessionState.Establishing || inviter.state === SessionState.Initial) {
@@ -73,9 +74,11 @@ export class OutboundDialer implements Dialer {
             else throw new ApiError(501, "Not Implemented", `'${command.type}' needs the assistant, and this call runs none (its assistant has no llm_config)`, "not_available");
           },
         });
-        this.opts.onAnswered?.(req.callId, inviter.sessionDescriptionHandler as RtpSessionDescriptionHandler, inviter);
+        media = inviter.sessionDescriptionHandler as RtpSessionDescriptionHandler;
+        this.opts.onAnswered?.(req.callId, media, inviter);
       } else if (state === SessionState.Terminated) {
         clearTimeout(noAnswer);
+        if (media) this.calls.mergeMetrics(req.callId, { media: media.rtp.mediaReport() });
         // sip.js reports Terminated before it hands the final response to onReject: read the reason after it.
         setImmediate(() => {
           const now = this.calls.get(req.callId);

@@ -52,6 +52,9 @@ describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number 
     expect(call, phone.output()).toBeTruthy();
     expect(call).toMatchObject({ status: "ended", end_reason: "user_hangup", direction: "inbound", assistant_phone: "+15550001111", number_id: number.id, agent_id: assistant.id });
     expect(call.duration_seconds).toBeGreaterThanOrEqual(2);
+    // What the audio went through, stored with the call: a clean loopback call loses nothing.
+    expect(call.metrics.media.packets_received).toBeGreaterThan(100);
+    expect(call.metrics.media).toMatchObject({ packets_lost: 0, packets_late: 0, packets_malformed: 0 });
 
     // What baresip played reached us (G.711 both ways).
     const received = new Int16Array(heard.reduce((n, f) => n + f.length, 0));
