@@ -8,12 +8,19 @@ import type { AudioFrame } from "./frame.js";
 import { DtmfReceiver, dtmfPayloads } from "./dtmf.js";
 import { WavWriter } from "./wav-writer.js";
 import { ReorderBuffer } from "./jitter-buffer.js";
+import { buildReport, parseRtcp, roundTripMs, type ReportBlock } from "./rtcp.js";
 
 export interface RtpPortRange { min: number; max: number }
 export interface MediaReport {
   packets_sent: number; packets_received: number; packets_lost: number; packets_late: number; packets_duplicate: number;
   packets_reordered: number; packets_malformed: number; jitter_ms: number;
+  rtcp_sent: number; rtcp_received: number;
+  /** How our audio reached the peer, from its last RTCP report about it (null: it sent none). */
+  peer_reported: { fraction_lost: number; packets_lost: number; jitter_ms: number; rtt_ms: number | null } | null;
 }
+
+/** RTCP report interval (RFC 3550 suggests 5 s for a two-party session), randomized ±50 % per report. */
+export const RTCP_INTERVAL_MS = 5000;
 export interface Endpoint { address: string; port: number }
 
 const SAMPLES = 160; // 20 ms at 8 kHz
@@ -57,7 +64,17 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   private paused = false;
   /** Queued samples sent so far (monotonic): lets the voice pipeline know how much of a reply was heard. */
   private played = 0;
-  readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0 };
+  readonly stats = { sent: 0, received: 0, malformed: 0, ignored: 0, octetsSent: 0, rtcpSent: 0, rtcpReceived: 0 };
+  /** RTCP on port + 1: our reports every interval, the peer's kept for the call's media report. */
+  private rtcpSocket: Socket | null = null;
+  rtcpIntervalMs = RTCP_INTERVAL_MS;
+  private rtcpTimer: NodeJS.Timeout | null = null;
+  private readonly cname = `voicedock@${randomInt(1, 0xffffffff).toString(16)}`;
+  /** The peer's stream as RTCP reports it: its SSRC, sequence range (extended), and our last report's counts. */
+  private readonly peer = { ssrc: -1, baseSeq: -1, maxSeq: 0, cycles: 0, expectedPrior: 0, receivedPrior: 0, lastSrMiddle: 0, lastSrAt: 0 };
+  private peerReport: MediaReport["peer_reported"] = null;
+  /** Where the peer's RTCP comes from (symmetric RTCP, as for RTP behind NAT); until then RTP port + 1. */
+  private rtcpRemote: Endpoint | null = null;
   /** Incoming audio in sequence order, duplicates and late packets dropped, losses concealed. */
   readonly incoming = new ReorderBuffer({
     packet: (payload, timestamp) => this.deliver(this.codec!.decode(payload, this.pcmIn), timestamp, 0),
@@ -70,7 +87,7 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
 
   constructor(private readonly clock: MediaClock = mediaClock) { super(); }
 
-  /** Binds an even port in the range (RTP convention; RTCP would be port + 1). */
+  /** Binds an even port in the range for RTP and the one above it for RTCP (RFC 3550 §11). */
   async open(host: string, range: RtpPortRange): Promise<number> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const port = range.min + 2 * randomInt(0, Math.max(1, Math.floor((range.max - range.min) / 2)));
@@ -80,9 +97,18 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
         socket.bind(port, host, () => resolve(true));
       });
       if (!ok) { socket.close(); continue; }
+      const rtcp = createSocket(host.includes(":") ? "udp6" : "udp4");
+      const rtcpOk = await new Promise<boolean>((resolve) => {
+        rtcp.once("error", () => resolve(false));
+        rtcp.bind(port + 1, host, () => resolve(true));
+      });
+      if (!rtcpOk) { socket.close(); rtcp.close(); continue; }
       socket.on("error", () => undefined);
       socket.on("message", (buf, rinfo) => this.receive(buf, rinfo.address, rinfo.port));
+      rtcp.on("error", () => undefined);
+      rtcp.on("message", (buf, rinfo) => { if (this.receiveRtcp(buf)) this.rtcpRemote = { address: rinfo.address, port: rinfo.port }; });
       this.socket = socket;
+      this.rtcpSocket = rtcp;
       return port;
     }
     throw new Error(`no free RTP port between ${range.min} and ${range.max}`);
@@ -97,6 +123,7 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.pt = pt;
     this.tePt = telephoneEventPt;
     this.removeTick ??= this.clock.add(() => { this.sendFrame(); this.incoming.tick(performance.now()); });
+    if (!this.rtcpTimer) this.scheduleRtcp();
   }
 
   setSending(on: boolean): void { this.sending = on; }
@@ -184,17 +211,24 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
       this.dtmfPacket.set(event.payload, 12);
       this.socket.send(this.dtmfPacket, this.remote.port, this.remote.address);
       this.stats.sent++;
+      this.stats.octetsSent += event.payload.length;
       return;
     }
     writeRtpHeader(this.packet, { marker: this.stats.sent === 0, payloadType: this.pt, sequence: this.seq, timestamp: this.ts, ssrc: this.ssrc });
     this.codec.encode(this.pcmOut, this.packet.subarray(12));
     this.socket.send(this.packet, this.remote.port, this.remote.address);
     this.stats.sent++;
+    this.stats.octetsSent += SAMPLES;
   }
 
   private receive(buf: Buffer, address: string, port: number): void {
     const p = parseRtp(buf);
-    if (!p) { this.stats.malformed++; return; }
+    if (!p) {
+      // RTCP on the RTP port (RFC 5761 muxing), from peers that do that.
+      if (buf.length >= 8 && buf[1] >= 200 && buf[1] <= 204) this.receiveRtcp(buf);
+      else this.stats.malformed++;
+      return;
+    }
     // telephone-event on the negotiated type, or on any other dynamic type with a 4-byte event payload:
     // some peers (sipp's play_dtmf among them) send events on a type they never offered.
     const isEvent = p.payloadType === this.tePt || (p.payloadType >= 96 && p.payloadType !== this.pt && p.payload.length === 4);
@@ -213,7 +247,66 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
       }
     }
     this.stats.received++;
+    this.trackPeerSequence(p.ssrc, p.sequence);
     this.incoming.push(p.sequence, p.timestamp, p.payload, performance.now());
+  }
+
+  /** Extended highest sequence number of the peer's stream (RFC 3550 A.1, without probation). */
+  private trackPeerSequence(ssrc: number, seq: number): void {
+    const peer = this.peer;
+    if (peer.ssrc !== ssrc) Object.assign(peer, { ssrc, baseSeq: seq, maxSeq: seq, cycles: 0, expectedPrior: 0, receivedPrior: 0 });
+    const ahead = (seq - peer.maxSeq) & 0xffff;
+    if (ahead > 0 && ahead < 0x8000) {
+      if (seq < peer.maxSeq) peer.cycles += 0x10000;
+      peer.maxSeq = seq;
+    }
+  }
+
+  private scheduleRtcp(): void {
+    const delay = this.rtcpIntervalMs * (0.5 + Math.random());
+    this.rtcpTimer = setTimeout(() => { this.sendRtcp(); this.scheduleRtcp(); }, delay);
+    this.rtcpTimer.unref();
+  }
+
+  /** Our SR (RR while we send nothing), with a block on the peer's stream once it has sent some. */
+  private sendRtcp(): void {
+    if (!this.rtcpSocket || !this.remote) return;
+    const peer = this.peer;
+    let block: ReportBlock | null = null;
+    if (peer.ssrc >= 0) {
+      const expected = peer.cycles + peer.maxSeq - peer.baseSeq + 1;
+      const received = this.incoming.stats.received;
+      const expectedInterval = expected - peer.expectedPrior;
+      const lostInterval = expectedInterval - (received - peer.receivedPrior);
+      peer.expectedPrior = expected;
+      peer.receivedPrior = received;
+      block = { ssrc: peer.ssrc, fractionLost: expectedInterval > 0 && lostInterval > 0 ? lostInterval / expectedInterval : 0,
+        cumulativeLost: expected - received, extendedHighestSeq: (peer.cycles + peer.maxSeq) >>> 0, jitter: this.incoming.stats.jitterMs * 8,
+        lastSr: peer.lastSrMiddle, delaySinceLastSr: peer.lastSrMiddle ? Math.round(((performance.now() - peer.lastSrAt) / 1000) * 65536) : 0 };
+    }
+    const report = buildReport({ ssrc: this.ssrc, cname: this.cname, unixMs: Date.now(), rtpTimestamp: this.ts, packetCount: this.stats.sent,
+      octetCount: this.stats.octetsSent, sending: this.sending && this.stats.sent > 0, block });
+    const to = this.rtcpRemote ?? { address: this.remote.address, port: this.remote.port + 1 };
+    this.rtcpSocket.send(report, to.port, to.address);
+    this.stats.rtcpSent++;
+  }
+
+  /** True when it was RTCP. */
+  private receiveRtcp(buf: Buffer): boolean {
+    const reports = parseRtcp(buf);
+    if (!reports) { this.stats.malformed++; return false; }
+    this.stats.rtcpReceived++;
+    const now = Date.now();
+    for (const r of reports) {
+      if (r.type === "SR" && r.ntpMiddle !== undefined) { this.peer.lastSrMiddle = r.ntpMiddle; this.peer.lastSrAt = performance.now(); }
+      const ours = r.blocks.find((b) => b.ssrc === this.ssrc);
+      if (ours) {
+        const rtt = roundTripMs(ours, now);
+        this.peerReport = { fraction_lost: Math.round(ours.fractionLost * 1000) / 1000, packets_lost: ours.cumulativeLost,
+          jitter_ms: Math.round((ours.jitter / 8) * 100) / 100, rtt_ms: rtt === null ? null : Math.round(rtt * 10) / 10 };
+      }
+    }
+    return true;
   }
 
   /**
@@ -249,14 +342,19 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     const r = this.incoming.stats;
     return { packets_sent: this.stats.sent, packets_received: r.received, packets_lost: r.lost, packets_late: r.late,
       packets_duplicate: r.duplicates, packets_reordered: r.reordered, packets_malformed: this.stats.malformed,
-      jitter_ms: Math.round(r.jitterMs * 100) / 100 };
+      jitter_ms: Math.round(r.jitterMs * 100) / 100, rtcp_sent: this.stats.rtcpSent, rtcp_received: this.stats.rtcpReceived,
+      peer_reported: this.peerReport };
   }
 
   close(): void {
     this.stopRecording();
     this.removeTick?.();
     this.removeTick = null;
+    if (this.rtcpTimer) clearTimeout(this.rtcpTimer);
+    this.rtcpTimer = null;
     this.socket?.close();
     this.socket = null;
+    this.rtcpSocket?.close();
+    this.rtcpSocket = null;
   }
 }
