@@ -10,11 +10,16 @@ const USAGE = `VoiceDock ${VERSION}
 
 Usage:
   voicedock serve [--data-dir DIR] [--host 127.0.0.1] [--port 8787] [--sip-port 5060]
+                  [--sips-port 5061|off] [--sips-cert FILE --sips-key FILE]
   voicedock keys create [--name NAME] [--data-dir DIR]
   voicedock keys list [--data-dir DIR]
   voicedock keys revoke <id-or-prefix> [--data-dir DIR]
 
-Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_SIP_PORT, VOICEDOCK_API_KEY,
+SIP listens on UDP and TCP at --sip-port and on TLS at --sips-port (default: SIP port + 1), presenting
+--sips-cert/--sips-key, or a self-signed certificate kept in the data dir.
+
+Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_SIP_PORT, VOICEDOCK_SIPS_PORT,
+             VOICEDOCK_SIPS_CERT, VOICEDOCK_SIPS_KEY, VOICEDOCK_API_KEY,
              VOICEDOCK_RATE_LIMIT (requests/min per key, default 100), VOICEDOCK_LOG_LEVEL (default info)`;
 
 class UsageError extends Error {}
@@ -36,20 +41,28 @@ function intOption(name: string, value: string | undefined, min: number, max: nu
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, strict: true, allowPositionals: false,
-    options: { "data-dir": { type: "string" }, host: { type: "string" }, port: { type: "string" }, "sip-port": { type: "string" } },
+    options: { "data-dir": { type: "string" }, host: { type: "string" }, port: { type: "string" }, "sip-port": { type: "string" },
+      "sips-port": { type: "string" }, "sips-cert": { type: "string" }, "sips-key": { type: "string" } },
   });
   const env = process.env;
   const base = defaultConfig();
   const host = values.host ?? env.VOICEDOCK_HOST ?? base.host;
   const port = intOption("--port", values.port ?? env.VOICEDOCK_PORT, 0, 65535) ?? base.port;
   const sipPort = intOption("--sip-port", values["sip-port"] ?? env.VOICEDOCK_SIP_PORT, 0, 65535) ?? 5060;
+  const sipsText = values["sips-port"] ?? env.VOICEDOCK_SIPS_PORT;
+  const sipsPort = sipsText === "off" ? null : intOption("--sips-port", sipsText, 0, 65535);
+  const sipsCertFile = values["sips-cert"] ?? (env.VOICEDOCK_SIPS_CERT || undefined);
+  const sipsKeyFile = values["sips-key"] ?? (env.VOICEDOCK_SIPS_KEY || undefined);
+  if (Boolean(sipsCertFile) !== Boolean(sipsKeyFile)) throw new UsageError("--sips-cert and --sips-key go together: the certificate and its private key");
+  for (const file of [sipsCertFile, sipsKeyFile]) if (file && !existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  if (sipsPort !== undefined && sipsPort !== null && sipsPort !== 0 && sipsPort === sipPort) throw new UsageError("--sips-port must differ from --sip-port (TCP listens there)");
   const consoleDir = join(packageRoot(), "out", "renderer");
   if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
     process.stderr.write(`warning: listening on ${host} makes the API reachable from other machines; anyone with an API key can place calls. Prefer 127.0.0.1 unless you need remote access.\n`);
   }
   const engine = await createEngine({
     dataDir: resolve(values["data-dir"] ?? env.VOICEDOCK_DATA_DIR ?? base.dataDir),
-    host, port, sipPort,
+    host, port, sipPort, sipsPort, sipsCertFile, sipsKeyFile,
     apiKey: env.VOICEDOCK_API_KEY || undefined,
     rateLimitPerMinute: intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
     consoleDir: existsSync(join(consoleDir, "index.html")) ? consoleDir : undefined,
@@ -75,7 +88,7 @@ async function serve(args: string[]): Promise<void> {
 
   const sip = engine.telephony?.sipAddress;
   const lines = [`VoiceDock ${VERSION} is ready`, `  console: ${engine.url}/`, `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`,
-    `  SIP:     udp ${sip ? `${sip.host}:${sip.port}` : "off"}`, `  data:    ${engine.config.dataDir}`];
+    `  SIP:     ${sip ? `udp+tcp ${sip.host}:${sip.port}` : "off"}${engine.telephony?.sipsAddress ? `, tls ${engine.telephony.sipsAddress.host}:${engine.telephony.sipsAddress.port} (certificate sha256 ${engine.telephony.tlsFingerprint})` : ""}`, `  data:    ${engine.config.dataDir}`];
   if (engine.generatedApiKey) {
     lines.push(`  API key (shown once, also saved to ${join(engine.config.dataDir, "api-key.txt")}):`, `    ${engine.generatedApiKey}`);
   }

@@ -11,6 +11,11 @@ export interface EngineConfig {
   apiKey?: string;
   /** UDP port for SIP (all trunks share it); 0 picks a free port; null turns telephony off. */
   sipPort: number | null;
+  /** TLS port for SIP; default: the SIP port + 1 (5061), or a free one when the SIP port is 0; null: no TLS listener. */
+  sipsPort?: number | null;
+  /** The TLS listener's certificate and key (PEM files); default: a self-signed pair kept in the data dir. */
+  sipsCertFile?: string;
+  sipsKeyFile?: string;
   /** Registration retry backoff (tests shorten it). */
   sipRetryBaseMs?: number;
   /** Requests per minute per API key; control commands per minute per call. */

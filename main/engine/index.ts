@@ -9,6 +9,7 @@ import { buildApp } from "./api/app.js";
 import { defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
+import { SipListenError } from "./sip/stack.js";
 import { VoiceCalls, providerContext } from "./calls/voice-call.js";
 import { PostCall } from "./calls/post-call.js";
 import { requestAssistant } from "./calls/assistant-request.js";
@@ -49,6 +50,8 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const calls = new CallManager(store, bus, webhooks);
   const telephony = config.sipPort === null ? null
     : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
+        sipsPort: config.sipsPort === undefined ? (config.sipPort === 0 || config.sipPort === 65535 ? 0 : config.sipPort + 1) : config.sipsPort,
+        tlsDir: config.dataDir, sipsCertFile: config.sipsCertFile, sipsKeyFile: config.sipsKeyFile,
         recordingsDir: join(config.dataDir, "recordings") });
   const modelsDir = join(config.dataDir, "models");
   const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,
@@ -107,10 +110,11 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
         try {
           await telephony.start();
         } catch (err) {
-          const e = err as NodeJS.ErrnoException;
-          throw new Error(e.code === "EADDRINUSE"
-            ? `SIP port ${config.sipPort} is already in use (another softphone or PBX?): pass --sip-port with a free port`
-            : `Could not start SIP on port ${config.sipPort}: ${e.message}`);
+          if (!(err instanceof SipListenError)) throw err;
+          const flag = err.transport === "TLS" ? "--sips-port" : "--sip-port";
+          throw new Error(err.code === "EADDRINUSE"
+            ? `SIP ${err.transport} port ${err.port} is already in use (another softphone or PBX?): pass ${flag} with a free port`
+            : `Could not start SIP: ${err.message}`);
         }
       }
       await app.listen({ host: config.host, port: config.port });

@@ -8,6 +8,7 @@ import { parseVia } from "./message-info.js";
 import type { SipTimers } from "./retransmitter.js";
 import { RtpSessionDescriptionHandler } from "./rtp-sdh.js";
 import { StreamConnection } from "./stream-connection.js";
+import { StreamListener } from "./stream-listener.js";
 import type { RtpPortRange } from "../media/rtp-session.js";
 
 export interface TrunkConfig {
@@ -26,7 +27,11 @@ export interface TrunkConfig {
 
 export interface SipStackOptions {
   host: string;
+  /** UDP and TCP share this port (0: a free one for both). */
   udpPort: number;
+  /** Also accept SIP over TCP on the UDP port (default true). */
+  tcp?: boolean;
+
   /** Address to advertise in Via/Contact when it differs from the bind address. */
   advertisedHost?: string;
   timers?: SipTimers;
@@ -45,6 +50,13 @@ export interface SipStackEvents {
   malformed: [Remote, string];
 }
 
+/** A listener that could not bind, naming the transport and port (the CLI turns it into advice). */
+export class SipListenError extends Error {
+  constructor(readonly transport: "UDP" | "TCP" | "TLS", readonly port: number, readonly code: string | undefined, cause: Error) {
+    super(`${transport} port ${port}: ${cause.message}`);
+  }
+}
+
 /** How long a Call-ID keeps pointing at its user agent after the last message (dialogs, late retransmissions). */
 const CALL_ID_TTL_MS = 6 * 60 * 60 * 1000;
 
@@ -55,6 +67,11 @@ const CALL_ID_TTL_MS = 6 * 60 * 60 * 1000;
  */
 export class SipStack extends EventEmitter<SipStackEvents> {
   private readonly udp: UdpSipEndpoint;
+  private readonly tcp: StreamListener | null;
+  private tls: StreamListener | null = null;
+  private tlsLocal: Remote | null = null;
+  /** Calls that came in over a TCP/TLS connection: what we send for them goes back over it (RFC 3261 §18.2.2). */
+  private readonly streams = new Map<string, StreamConnection>();
   private readonly legs = new Map<string, Leg>();
   private readonly callIds = new Map<string, { trunkId: string; seen: number }>();
   private local: Remote = { host: "127.0.0.1", port: 0 };
@@ -65,19 +82,57 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     this.udp = new UdpSipEndpoint({ host: opts.host, port: opts.udpPort, timers: opts.timers });
     this.udp.on("message", (m) => this.route(m));
     this.udp.on("malformed", (remote, text) => this.emit("malformed", remote, text));
+    this.tcp = opts.tcp === false ? null : new StreamListener("TCP");
+    if (this.tcp) this.wire(this.tcp);
   }
 
-  async start(): Promise<Remote> {
-    this.local = await this.udp.start();
+  private wire(listener: StreamListener): void {
+    listener.on("message", (m, conn) => this.route(m, undefined, conn));
+    listener.on("malformed", (remote, text) => this.emit("malformed", remote, text));
+  }
+
+  /** UDP and TCP on one port; with port 0 the pair is retried until both get the same free port. */
+  private async bindUdpAndTcp(): Promise<Remote> {
+    const wanted = this.opts.udpPort;
+    for (let attempt = 0; ; attempt++) {
+      let local: Remote;
+      try { local = await this.udp.start(wanted); } catch (err) { throw new SipListenError("UDP", wanted, (err as NodeJS.ErrnoException).code, err as Error); }
+      if (!this.tcp) return local;
+      try {
+        await this.tcp.listen(this.opts.host, local.port);
+        return local;
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        await this.udp.close();
+        if (wanted !== 0 || e.code !== "EADDRINUSE" || attempt >= 20) throw new SipListenError("TCP", local.port, e.code, e);
+      }
+    }
+  }
+
+  /** Binds UDP + TCP, and TLS when given its port (0: a free one) and the certificate it presents. */
+  async start(tls: { port: number; cert: string; key: string } | null = null): Promise<Remote> {
+    this.local = await this.bindUdpAndTcp();
+    if (tls) {
+      this.tls = new StreamListener("TLS", tls);
+      this.wire(this.tls);
+      try { this.tlsLocal = await this.tls.listen(this.opts.host, tls.port); } catch (err) {
+        await this.tcp?.close();
+        await this.udp.close();
+        throw new SipListenError("TLS", tls.port, (err as NodeJS.ErrnoException).code, err as Error);
+      }
+    }
     this.sweeper = setInterval(() => {
       const cutoff = Date.now() - CALL_ID_TTL_MS;
-      for (const [id, v] of this.callIds) if (v.seen < cutoff) this.callIds.delete(id);
+      for (const [id, v] of this.callIds) if (v.seen < cutoff) { this.callIds.delete(id); this.streams.delete(id); }
+      for (const [id, conn] of this.streams) if (!conn.connected) this.streams.delete(id);
     }, 60_000);
     this.sweeper.unref();
     return this.local;
   }
 
+  /** UDP (and TCP, same port). */
   get address(): Remote { return this.local; }
+  get tlsAddress(): Remote | null { return this.tlsLocal; }
   get udpStats() { return this.udp.stats; }
 
   async addTrunk(trunk: TrunkConfig): Promise<void> {
@@ -91,7 +146,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     let stream: StreamConnection | null = null;
     let transport: TrunkTransport;
     if (trunk.transport === "udp") {
-      transport = new TrunkTransport({ send: (text, to) => { remember(text); this.udp.send(text, to); } }, server, { host: advertised, port: this.local.port }, "UDP");
+      transport = new TrunkTransport({ send: (text, to) => { remember(text); if (!this.sendOnStream(text)) this.udp.send(text, to); } }, server, { host: advertised, port: this.local.port }, "UDP");
     } else {
       const protocol = trunk.transport === "tls" ? "TLS" : "TCP";
       const conn = new StreamConnection(server, protocol, { ca: trunk.tlsCa ?? undefined, servername: /^[\d.]+$|:/.test(server.host) ? undefined : server.host });
@@ -99,6 +154,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       // Connected lazily and again after a drop; the registration's retries drive reconnection.
       const send = (text: string) => {
         remember(text);
+        if (this.sendOnStream(text)) return;
         if (conn.connected) { conn.send(text); return; }
         conn.connect().then(() => conn.send(text), () => undefined);
       };
@@ -183,17 +239,32 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     await Promise.race([leg.ua.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
-  private route(m: IncomingSip, viaTrunk?: string): void {
+  /**
+   * Sends a message of a call that came in over a TCP/TLS connection back over it, with our Via naming
+   * that transport; false when the call has no open connection (then it goes the trunk's way).
+   */
+  private sendOnStream(text: string): boolean {
+    const callId = /^(?:Call-ID|i)\s*:\s*(\S+)/im.exec(text)?.[1];
+    const conn = callId ? this.streams.get(callId) : undefined;
+    if (!conn?.connected) return false;
+    const isRequest = !text.startsWith("SIP/2.0 ");
+    const local = conn.local;
+    conn.send(isRequest && local
+      ? text.replace(/^(Via|v)(\s*:\s*)SIP\/2\.0\/[A-Z]+\s+(\[[^\]]+\]|[^\s;:]+)(?::\d+)?/im, (_all, name: string, sep: string, host: string) => `${name}${sep}SIP/2.0/${conn.protocol} ${host}:${local.port}`)
+      : text);
+    return true;
+  }
+
+  private route(m: IncomingSip, viaTrunk?: string, conn?: StreamConnection): void {
     const known = viaTrunk ? { trunkId: viaTrunk } : this.callIds.get(m.info.callId);
     let leg = known ? this.legs.get(known.trunkId) : undefined;
-    if (!leg) {
-      for (const l of this.legs.values()) {
-        const server = parseHostPort(l.trunk.outboundProxy) ?? { host: l.trunk.host, port: l.trunk.port };
-        if (server.host === m.remote.host && server.port === m.remote.port) { leg = l; break; }
-      }
-    }
+    // Then the trunk whose server sent it (a stream's source port is ephemeral: the host decides there).
+    const servers = [...this.legs.values()].map((l) => ({ l, server: parseHostPort(l.trunk.outboundProxy) ?? { host: l.trunk.host, port: l.trunk.port } }));
+    leg ??= servers.find(({ server }) => server.host === m.remote.host && server.port === m.remote.port)?.l;
+    if (!leg && conn) leg = servers.find(({ server }) => server.host === m.remote.host)?.l;
     if (!leg) leg = this.legs.values().next().value;
     if (!leg) return;
+    if (conn) this.streams.set(m.info.callId, conn);
     this.callIds.set(m.info.callId, { trunkId: leg.trunk.id, seen: Date.now() });
     const text = m.info.kind === "request" ? addressToUs(m.text, m.info.requestUri, leg.ua.contact.uri.user ?? "") : m.text;
     leg.transport.deliver(text, m.info.kind === "response");
@@ -202,6 +273,8 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     for (const id of [...this.legs.keys()]) await this.removeTrunk(id);
+    await this.tcp?.close();
+    await this.tls?.close();
     await this.udp.close();
   }
 }

@@ -2,22 +2,38 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { EventEmitter } from "node:events";
 import { parseMessageInfo } from "./message-info.js";
-import type { IncomingSip, Remote } from "./udp-endpoint.js";
+import { badRequest, malformedReason, stampVia, type IncomingSip, type Remote } from "./udp-endpoint.js";
 
 /** Largest SIP message we accept on a stream; beyond it the connection is closed (garbage or attack). */
 const MAX_MESSAGE = 64 * 1024;
 
+export interface StreamConnectionEvents {
+  message: [IncomingSip];
+  malformed: [Remote, string];
+  closed: [Error | undefined];
+}
+
 /**
- * One TCP or TLS connection to a trunk's server, framing SIP messages by Content-Length (RFC 3261 §18.3).
- * Reliable transports need no retransmission. A dropped connection is reported, not hidden: the
- * registration's backoff reconnects.
+ * One TCP or TLS connection carrying SIP, framed by Content-Length (RFC 3261 §18.3): either ours to a
+ * trunk's server (`connect()`), or a peer's to our listener (`accepted()`). Reliable transports need no
+ * retransmission. A dropped outgoing connection is reported, not hidden: the registration's backoff
+ * reconnects; an accepted one is the peer's to re-open.
  */
-export class StreamConnection extends EventEmitter<{ message: [IncomingSip]; closed: [Error | undefined] }> {
+export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
   private socket: Socket | null = null;
   private buffer: Buffer = Buffer.alloc(0);
+  private readonly remote: Remote;
 
-  constructor(private readonly server: Remote, private readonly protocol: "TCP" | "TLS", private readonly tls: { ca?: string; servername?: string } = {}) {
+  constructor(server: Remote, readonly protocol: "TCP" | "TLS", private readonly tls: { ca?: string; servername?: string } = {}) {
     super();
+    this.remote = server;
+  }
+
+  /** A connection a peer opened to our listener. */
+  static accepted(socket: Socket, protocol: "TCP" | "TLS"): StreamConnection {
+    const conn = new StreamConnection({ host: (socket.remoteAddress ?? "").replace(/^::ffff:/, ""), port: socket.remotePort ?? 0 }, protocol);
+    conn.adopt(socket);
+    return conn;
   }
 
   get local(): Remote | null {
@@ -25,17 +41,23 @@ export class StreamConnection extends EventEmitter<{ message: [IncomingSip]; clo
     return s?.localAddress && s.localPort ? { host: s.localAddress, port: s.localPort } : null;
   }
 
+  get peer(): Remote { return this.remote; }
+
   get connected(): boolean { return Boolean(this.socket && !this.socket.destroyed); }
 
   async connect(): Promise<void> {
     if (this.connected) return;
     const socket = this.protocol === "TLS"
-      ? tlsConnect({ host: this.server.host, port: this.server.port, ca: this.tls.ca, servername: this.tls.servername, rejectUnauthorized: Boolean(this.tls.ca) || undefined })
-      : netConnect({ host: this.server.host, port: this.server.port });
+      ? tlsConnect({ host: this.remote.host, port: this.remote.port, ca: this.tls.ca, servername: this.tls.servername, rejectUnauthorized: Boolean(this.tls.ca) || undefined })
+      : netConnect({ host: this.remote.host, port: this.remote.port });
     await new Promise<void>((resolve, reject) => {
       socket.once(this.protocol === "TLS" ? "secureConnect" : "connect", () => resolve());
       socket.once("error", reject);
     });
+    this.adopt(socket);
+  }
+
+  private adopt(socket: Socket): void {
     socket.setKeepAlive(true, 30_000);
     socket.on("error", () => undefined);
     socket.on("data", (d) => this.receive(d));
@@ -49,21 +71,34 @@ export class StreamConnection extends EventEmitter<{ message: [IncomingSip]; clo
   private receive(data: Buffer): void {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
     for (;;) {
-      // Keep-alive CRLFs between messages (RFC 5626 §3.5.1).
+      // Keep-alive CRLFs between messages (RFC 5626 §3.5.1); a double CRLF ping gets its single CRLF pong.
       let start = 0;
       while (start < this.buffer.length && (this.buffer[start] === 13 || this.buffer[start] === 10)) start++;
+      if (start >= 4) this.socket?.write("\r\n");
       if (start) this.buffer = this.buffer.subarray(start);
       const end = this.buffer.indexOf("\r\n\r\n");
       if (end < 0) { if (this.buffer.length > MAX_MESSAGE) this.socket?.destroy(); return; }
       const head = this.buffer.subarray(0, end).toString("utf8");
-      const length = Number(/^(?:Content-Length|l)\s*:\s*(\d+)/im.exec(head)?.[1] ?? 0);
-      if (end + 4 + length > MAX_MESSAGE) { this.socket?.destroy(); return; }
+      const lengthText = /^(?:Content-Length|l)\s*:\s*(\S*)/im.exec(head)?.[1] ?? "0";
+      const length = Number(lengthText);
+      // Without a usable Content-Length a stream cannot be framed again: answer if we can, then close.
+      if (!/^\d+$/.test(lengthText) || end + 4 + length > MAX_MESSAGE) { this.reject(head + "\r\n\r\n", "Bad Content-Length"); this.socket?.destroy(); return; }
       if (this.buffer.length < end + 4 + length) return;
-      const text = this.buffer.subarray(0, end + 4 + length).toString("utf8");
+      let text = this.buffer.subarray(0, end + 4 + length).toString("utf8");
       this.buffer = this.buffer.subarray(end + 4 + length);
       const info = parseMessageInfo(text);
-      if (info) this.emit("message", { text, info, remote: this.server, protocol: this.protocol });
+      const problem = !info ? "unreadable start line" : malformedReason(text, info);
+      if (problem || !info) { this.reject(text, problem ?? "unreadable start line"); continue; }
+      if (info.kind === "request") text = stampVia(text, this.remote, info);
+      this.emit("message", { text, info, remote: this.remote, protocol: this.protocol });
     }
+  }
+
+  /** A malformed message is reported; a request we can answer gets 400 on the same connection. */
+  private reject(text: string, reason: string): void {
+    this.emit("malformed", this.remote, text);
+    const info = parseMessageInfo(text);
+    if (info?.kind === "request" && info.via && info.method !== "ACK") this.socket?.write(badRequest(text, reason));
   }
 
   close(): void {

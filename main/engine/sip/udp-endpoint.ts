@@ -24,15 +24,16 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     this.retransmitter = new Retransmitter(opts.timers);
   }
 
-  async start(): Promise<Remote> {
+  /** Binds the configured port, or `port` when given (the stack pairs it with its TCP listener's). */
+  async start(port = this.opts.port): Promise<Remote> {
     const socket = createSocket({ type: this.opts.host.includes(":") ? "udp6" : "udp4", reuseAddr: false });
-    this.socket = socket;
     socket.on("message", (buf, rinfo) => this.receive(buf, rinfo));
-    socket.on("error", () => { /* ICMP errors etc. on an unconnected socket: nothing to do per message */ });
     await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(this.opts.port, this.opts.host, () => { socket.off("error", reject); resolve(); });
+      socket.once("error", (err) => { socket.close(); reject(err); });
+      socket.bind(port, this.opts.host, () => { socket.removeAllListeners("error"); resolve(); });
     });
+    socket.on("error", () => { /* ICMP errors etc. on an unconnected socket: nothing to do per message */ });
+    this.socket = socket;
     return this.address();
   }
 
@@ -64,19 +65,9 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
   }
 
   private reject400(text: string, info: SipMessageInfo, remote: Remote, reason: string): void {
-    const block = headerBlock(stampVia(text, remote, info));
-    const copy = (name: string, value: string | null) => (value ? [`${name}: ${value}`] : []);
-    const response = [
-      `SIP/2.0 400 ${reason.replace(/[\r\n]/g, " ").slice(0, 100)}`,
-      ...copy("Via", firstHeader(block, "via")),
-      ...copy("From", firstHeader(block, "from")),
-      ...copy("To", firstHeader(block, "to")),
-      ...copy("Call-ID", firstHeader(block, "call-id")),
-      ...copy("CSeq", firstHeader(block, "cseq")),
-      "Content-Length: 0", "", "",
-    ].join("\r\n");
-    const target = responseTarget({ ...info, via: parseVia(firstHeader(block, "via") ?? "") });
-    if (target) this.send(response, target);
+    const stamped = stampVia(text, remote, info);
+    const target = responseTarget({ ...info, via: parseVia(firstHeader(headerBlock(stamped), "via") ?? "") });
+    if (target) this.send(badRequest(stamped, reason), target);
   }
 
   send(text: string, to: Remote): void {
@@ -95,6 +86,21 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     this.socket = null;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
+}
+
+/** A 400 answer to a request we cannot process, the reason in its status line (RFC 3261 §8.2, §16.3). */
+export function badRequest(text: string, reason: string): string {
+  const block = headerBlock(text);
+  const copy = (name: string, value: string | null) => (value ? [`${name}: ${value}`] : []);
+  return [
+    `SIP/2.0 400 ${reason.replace(/[\r\n]/g, " ").slice(0, 100)}`,
+    ...copy("Via", firstHeader(block, "via")),
+    ...copy("From", firstHeader(block, "from")),
+    ...copy("To", firstHeader(block, "to")),
+    ...copy("Call-ID", firstHeader(block, "call-id")),
+    ...copy("CSeq", firstHeader(block, "cseq")),
+    "Content-Length: 0", "", "",
+  ].join("\r\n");
 }
 
 /** Adds `received` (when the source differs from sent-by) and fills an empty `rport` on the top Via. */

@@ -14,11 +14,19 @@ import { SessionState, type Session } from "sip.js";
 import type { CallLeg } from "../calls/control.js";
 import { rtpCallAudio } from "../media/call-audio.js";
 import { mkdirSync } from "node:fs";
+import { tlsIdentity } from "../sip/tls-identity.js";
 import { join } from "node:path";
 
 export interface TelephonyOptions {
   host: string;
+  /** UDP and TCP. */
   sipPort: number;
+  /** TLS listener port, null: no TLS listener. */
+  sipsPort: number | null;
+  /** Where the listener's certificate comes from (own files, else self-signed kept in `tlsDir`). */
+  tlsDir: string;
+  sipsCertFile?: string;
+  sipsKeyFile?: string;
   /** Faster retries for tests; defaults are production values. */
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -42,6 +50,8 @@ interface LiveCall { session: Session; media: RtpSessionDescriptionHandler; tran
 export class Telephony {
   readonly stack: SipStack;
   private address: Remote | null = null;
+  /** SHA-256 fingerprint of the TLS listener's certificate, for users who pin it at their trunk. */
+  tlsFingerprint: string | null = null;
 
   /** Inbound calls wait for this before they are answered (the assistant-request webhook). */
   beforeAnswer: ((callId: string) => Promise<void>) | null = null;
@@ -56,7 +66,7 @@ export class Telephony {
   /** The API's base URL, for recording_url; set once the HTTP server listens. */
   publicBaseUrl = "";
 
-  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, opts: TelephonyOptions) {
+  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, private readonly opts: TelephonyOptions) {
     this.noAnswerSeconds = opts.noAnswerSeconds ?? 60;
     this.recordingsDir = opts.recordingsDir;
     this.transferReportMs = (opts.transferReportSeconds ?? 10) * 1000;
@@ -69,7 +79,13 @@ export class Telephony {
   }
 
   async start(): Promise<Remote> {
-    this.address = await this.stack.start();
+    let tls = null;
+    if (this.opts.sipsPort !== null) {
+      const id = await tlsIdentity({ dir: this.opts.tlsDir, certFile: this.opts.sipsCertFile, keyFile: this.opts.sipsKeyFile });
+      this.tlsFingerprint = id.fingerprint;
+      tls = { port: this.opts.sipsPort, cert: id.cert, key: id.key };
+    }
+    this.address = await this.stack.start(tls);
     this.calls.setDialer(new OutboundDialer(this.store, this.calls, this.stack, {
       noAnswerSeconds: this.noAnswerSeconds, onAnswered: (id, media, session) => this.answered(id, media, session),
     }));
@@ -78,7 +94,9 @@ export class Telephony {
     return this.address;
   }
 
+  /** UDP and TCP. */
   get sipAddress(): Remote | null { return this.address; }
+  get sipsAddress(): Remote | null { return this.stack.tlsAddress; }
 
   /** Re-reads one trunk after the API created, changed or deleted it. */
   async sync(trunkId: string): Promise<void> {
