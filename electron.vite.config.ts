@@ -35,6 +35,8 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: resolve(root, "out/renderer"),
+      // The AudioWorklet module must be a file: the console's CSP (script-src 'self') refuses data: URLs.
+      assetsInlineLimit: (file: string) => (file.endsWith(".js") ? false : undefined),
       rollupOptions: { input: { index: resolve(root, "renderer/index.html") } },
     },
   },

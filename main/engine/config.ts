@@ -16,6 +16,8 @@ export interface EngineConfig {
   /** The TLS listener's certificate and key (PEM files); default: a self-signed pair kept in the data dir. */
   sipsCertFile?: string;
   sipsKeyFile?: string;
+  /** How long a call for a number without an active assistant rings the consoles before the caller hears 480. */
+  consoleRingSeconds?: number;
   /** Registration retry backoff (tests shorten it). */
   sipRetryBaseMs?: number;
   /** Requests per minute per API key; control commands per minute per call. */

@@ -10,6 +10,7 @@ import { defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
 import { SipListenError } from "./sip/stack.js";
+import { ConsoleRing } from "./calls/console-ring.js";
 import { VoiceCalls, providerContext } from "./calls/voice-call.js";
 import { PostCall } from "./calls/post-call.js";
 import { requestAssistant } from "./calls/assistant-request.js";
@@ -48,10 +49,11 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const bus = new EventBus();
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const calls = new CallManager(store, bus, webhooks);
+  const ring = new ConsoleRing(config.consoleRingSeconds);
   const telephony = config.sipPort === null ? null
     : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
         sipsPort: config.sipsPort === undefined ? (config.sipPort === 0 || config.sipPort === 65535 ? 0 : config.sipPort + 1) : config.sipsPort,
-        tlsDir: config.dataDir, sipsCertFile: config.sipsCertFile, sipsKeyFile: config.sipsKeyFile,
+        tlsDir: config.dataDir, ring, sipsCertFile: config.sipsCertFile, sipsKeyFile: config.sipsKeyFile,
         recordingsDir: join(config.dataDir, "recordings") });
   const modelsDir = join(config.dataDir, "models");
   const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,
@@ -79,6 +81,9 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   }
   const app = await buildApp(
     { store, bus, calls, webhooks, models, version: VERSION, consoleDir: config.consoleDir,
+      ring: telephony ? ring : undefined,
+      callAudio: telephony ? (id) => telephony.callAudio(id) : undefined,
+      assistantSpeaks: (id) => voice.speaks(id),
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },

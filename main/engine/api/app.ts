@@ -17,6 +17,7 @@ import { organizationRoutes } from "./routes/organizations.js";
 import { assistantRoutes } from "./routes/assistants.js";
 import { callRoutes } from "./routes/calls.js";
 import { eventRoutes } from "./routes/events.js";
+import { consoleCallRoutes } from "./routes/console-calls.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { sipTrunkRoutes } from "./routes/sip-trunks.js";
@@ -84,6 +85,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
     assistantRoutes(v1, ctx);
     callRoutes(v1, ctx);
     eventRoutes(v1, ctx);
+    consoleCallRoutes(v1, ctx);
     webhookRoutes(v1, ctx);
     numberRoutes(v1, ctx);
     sipTrunkRoutes(v1, ctx);

@@ -4,6 +4,8 @@ import type { CallManager } from "../calls/call-manager.js";
 import type { WebhookService } from "../webhooks/service.js";
 import type { ModelManager } from "../models/manager.js";
 import type { RateLimitOptions } from "./plugins/rate-limit.js";
+import type { ConsoleRing } from "../calls/console-ring.js";
+import type { CallAudio } from "../media/call-audio.js";
 
 /** What route handlers may use. Routes never reach into another module's internals. */
 export interface ApiContext {
@@ -18,6 +20,12 @@ export interface ApiContext {
   trunksChanged?: (trunkId: string) => void;
   /** Where a call's recording would be on disk. */
   recordingPath?: (callId: string) => string;
+  /** Calls ringing the consoles (absent without telephony). */
+  ring?: ConsoleRing;
+  /** A tap on a live call's audio, or null when this engine does not carry it. */
+  callAudio?: (callId: string) => CallAudio | null;
+  /** Whether the assistant pipeline speaks on the call (then the console may listen but not talk). */
+  assistantSpeaks?: (callId: string) => boolean;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }

@@ -51,6 +51,9 @@ export class VoiceCalls {
   /** The `assistant-request` webhook refused the call: on answer, say its text and hang up. */
   rejectOnAnswer(callId: string, text: string): void { this.rejections.set(callId, text); }
 
+  /** Whether the assistant pipeline runs on this call now. */
+  speaks(callId: string): boolean { return this.active.has(callId); }
+
   /** Whether an answered call needs this class: an assistant with a model, or a refusal to speak. */
   wants(callId: string): boolean {
     return this.rejections.has(callId) || Boolean(this.store.calls.assistantConfig(callId)?.llm_config);

@@ -7,6 +7,8 @@ import type { CallMessage, CallRecord } from "../store/calls.js";
  */
 export type EngineEvent =
   | { type: "call.created"; call: CallRecord }
+  /** An inbound call rings the consoles: a person may answer or decline it (POST /calls/{id}/answer|decline). */
+  | { type: "call.incoming"; call: CallRecord }
   | { type: "call.updated"; call: CallRecord }
   | { type: "call.ended"; call: CallRecord }
   | { type: "call.message"; call_id: string; message: CallMessage }

@@ -12,7 +12,8 @@ import { toE164 } from "./numbers.js";
 import { parseDtmfInfo } from "../media/dtmf.js";
 import { SessionState, type Session } from "sip.js";
 import type { CallLeg } from "../calls/control.js";
-import { rtpCallAudio } from "../media/call-audio.js";
+import { rtpCallAudio, type CallAudio } from "../media/call-audio.js";
+import type { ConsoleRing } from "../calls/console-ring.js";
 import { mkdirSync } from "node:fs";
 import { tlsIdentity } from "../sip/tls-identity.js";
 import { join } from "node:path";
@@ -36,6 +37,8 @@ export interface TelephonyOptions {
   recordingsDir: string;
   /** A REFER with no NOTIFY within this time counts as refused, and the bridged transfer is tried. */
   transferReportSeconds?: number;
+  /** Rings the consoles for numbers without an active assistant. */
+  ring?: ConsoleRing;
 }
 
 export type { TransferOutcome } from "./transfer.js";
@@ -73,7 +76,8 @@ export class Telephony {
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
-      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session), beforeAnswer: this.beforeAnswer ?? undefined }, trunk, invitation)
+      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session), beforeAnswer: this.beforeAnswer ?? undefined,
+        ring: opts.ring, onIncoming: (id) => { const call = this.calls.get(id); if (call) this.bus.publish({ type: "call.incoming", call }); } }, trunk, invitation)
         .catch(() => invitation.reject({ statusCode: 500 }).catch(() => undefined));
     });
   }
@@ -109,6 +113,12 @@ export class Telephony {
       id: trunk.id, name: trunk.name, host: trunk.host, port: trunk.port, transport: trunk.transport,
       username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy, tlsCa: trunk.tls_ca,
     });
+  }
+
+  /** The audio of a call this engine carries (a new tap each time: close it when done), or null. */
+  callAudio(callId: string): CallAudio | null {
+    const live = this.live.get(callId);
+    return live && live.session.state === SessionState.Established ? rtpCallAudio(live.media.rtp) : null;
   }
 
   /** Every answered call: DTMF from RTP (RFC 4733) and SIP INFO lands in the call's log and the event stream. */

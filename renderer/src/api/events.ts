@@ -15,7 +15,8 @@ export function useEventStream(onEvent: (e: EngineEvent) => void) {
     const key = apiKey();
     if (!key || closed) return;
     state.value = "connecting";
-    const url = `${apiBase().replace(/^http/, "ws")}/api/v1/events?api_key=${encodeURIComponent(key)}`;
+    // role=console: calls to numbers without an assistant ring here while this socket is open.
+    const url = `${apiBase().replace(/^http/, "ws")}/api/v1/events?role=console&api_key=${encodeURIComponent(key)}`;
     socket = new WebSocket(url);
     socket.onopen = () => { state.value = "live"; retryMs = 500; };
     socket.onmessage = (m) => { try { onEvent(JSON.parse(String(m.data))); } catch { /* ignore malformed */ } };

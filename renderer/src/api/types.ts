@@ -8,6 +8,6 @@ export interface CallList { calls: Call[]; pagination: { total: number; limit: n
 
 export type EngineEvent =
   | { type: "hello"; at: string }
-  | { type: "call.created" | "call.updated" | "call.ended"; call: Call; at: string }
+  | { type: "call.created" | "call.updated" | "call.ended" | "call.incoming"; call: Call; at: string }
   | { type: "call.message"; call_id: string; message: CallMessage; at: string }
   | { type: string; at: string };

@@ -10,7 +10,7 @@ export const router = createRouter({
   routes: [
     { path: "/", redirect: "/calls" },
     { path: "/calls", component: CallsView },
-    { path: "/calls/:id", component: CallView, props: true },
+    { path: "/calls/:id", name: "call", component: CallView, props: true },
     { path: "/key", component: KeyView },
   ],
 });

@@ -11,6 +11,8 @@ export const useCallsStore = defineStore("calls", () => {
   const total = ref(0);
   const loading = ref(false);
   const error = ref<string | null>(null);
+  /** Calls ringing the console, oldest first: a person may answer or decline them. */
+  const incoming = ref<Call[]>([]);
   const filters = reactive<CallFilters>({ status: "", startDate: "", endDate: "", limit: 50, offset: 0 });
 
   const query = computed(() => {
@@ -47,6 +49,8 @@ export const useCallsStore = defineStore("calls", () => {
   function apply(event: EngineEvent): void {
     if (!("call" in event)) return;
     const call = (event as { call: Call }).call;
+    if (event.type === "call.incoming") { if (!incoming.value.some((c) => c.id === call.id)) incoming.value.push(call); }
+    else if (call.status !== "connecting") incoming.value = incoming.value.filter((c) => c.id !== call.id);
     const i = calls.value.findIndex((c) => c.id === call.id);
     if (i >= 0) {
       if (matches(call)) calls.value[i] = call;
@@ -58,5 +62,5 @@ export const useCallsStore = defineStore("calls", () => {
     }
   }
 
-  return { calls, total, loading, error, filters, load, apply };
+  return { calls, total, loading, error, filters, incoming, load, apply };
 });

@@ -4,12 +4,16 @@ import { ApiError } from "../errors.js";
 
 declare module "fastify" {
   interface FastifyRequest { apiKey?: ApiKeyRow }
-  interface FastifyContextConfig { public?: boolean }
+  interface FastifyContextConfig {
+    public?: boolean;
+    /** A WebSocket route: browsers cannot set headers there, so `?api_key=` is accepted too. */
+    queryKey?: boolean;
+  }
 }
 
 /**
  * Bearer auth on every /api/v1 route except those marked `config: { public: true }` (health).
- * Browsers cannot set headers on a WebSocket, so /api/v1/events also takes `?api_key=`.
+ * Browsers cannot set headers on a WebSocket, so WebSocket routes (`config: { queryKey: true }`) also take `?api_key=`.
  */
 export function registerAuth(app: FastifyInstance, keys: ApiKeyRepo): void {
   app.addHook("onRequest", async (request: FastifyRequest) => {
@@ -21,7 +25,7 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyRepo): void {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!m) throw new ApiError(401, "Unauthorized", "Authorization header must be 'Bearer <API key>'", "unauthorized");
       key = m[1];
-    } else if (request.url.startsWith("/api/v1/events")) {
+    } else if (request.routeOptions.config?.queryKey) {
       key = (request.query as Record<string, string | undefined>)?.api_key;
     }
     if (!key) throw new ApiError(401, "Unauthorized", "Invalid or missing API key: send 'Authorization: Bearer <API key>'", "unauthorized");
