@@ -85,7 +85,9 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
     } else if (state === SessionState.Terminated) {
       callerGaveUp.abort();
       if (media) calls.mergeMetrics(callId, { media: media.rtp.mediaReport() });
-      finish("ended", { end_reason: unanswered ?? (endedBy === "assistant" ? "assistant_hangup" : "user_hangup") });
+      // Our side hung up: the assistant, or on a call a person took at the console, that person.
+      const ours = assistant ? "assistant_hangup" : "operator_hangup";
+      finish("ended", { end_reason: unanswered ?? (endedBy === "assistant" ? ours : "user_hangup") });
     }
   });
 

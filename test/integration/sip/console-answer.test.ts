@@ -83,7 +83,7 @@ describe.skipIf(!hasKamailio || !hasBaresip)("a number without an assistant ring
       expect(end.status).toBe(200);
       await waitFor(() => /terminated/i.test(phone.output()), 5000);
       const call = await waitFor(() => { const c = t.store.calls.get(id)!; return c.status === "ended" && c; });
-      expect(call).toMatchObject({ end_reason: "assistant_hangup", assistant_phone: "+15550001111" });
+      expect(call).toMatchObject({ end_reason: "operator_hangup", assistant_phone: "+15550001111" });
       await new Promise<void>((r) => { if (audio.readyState === WebSocket.CLOSED) r(); else audio.once("close", () => r()); });
 
       // What baresip played reached the person ...
