@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: "forks" as const };
 // Calls carry real-time audio between real peers: on two cores they run one file at a time, after
 // everything else, so a busy CPU does not turn into late RTP packets and flaky audio checks.
-const REALTIME = ["test/integration/sip/**/*.test.ts", "test/integration/voice/**/*.test.ts", "test/e2e/console-incoming.test.ts"];
+const REALTIME = ["test/integration/sip/**/*.test.ts", "test/integration/voice/**/*.test.ts", "test/e2e/console-incoming.test.ts", "test/e2e/console-steer.test.ts"];
 
 export default defineConfig({
   test: {

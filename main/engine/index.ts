@@ -84,6 +84,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       ring: telephony ? ring : undefined,
       callAudio: telephony ? (id) => telephony.callAudio(id) : undefined,
       assistantSpeaks: (id) => voice.speaks(id),
+      takeOver: (id) => voice.takeOver(id),
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },

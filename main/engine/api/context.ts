@@ -26,6 +26,8 @@ export interface ApiContext {
   callAudio?: (callId: string) => CallAudio | null;
   /** Whether the assistant pipeline speaks on the call (then the console may listen but not talk). */
   assistantSpeaks?: (callId: string) => boolean;
+  /** Stops the assistant on a live call and leaves the call to a person (409 when none runs). */
+  takeOver?: (callId: string) => void;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }

@@ -170,10 +170,38 @@ export class VoiceCalls {
     }
   }
 
+  /**
+   * A person takes the call from the assistant: the pipeline stops at once (queued speech dropped, the
+   * model's stream cancelled) and the call stays up for the person, whose only command is ending it.
+   */
+  takeOver(callId: string): void {
+    const live = this.active.get(callId);
+    if (!live) throw new ApiError(409, "Conflict", `Call '${callId}' has no running assistant to take over`, "call_not_live");
+    live.pipeline.close();
+    live.leg.audio.flush();
+    this.active.delete(callId);
+    this.takenOver.set(callId, { leg: live.leg, metrics: live.metrics });
+    this.store.calls.addEvent(callId, "taken_over", {});
+    this.calls.attach(callId, {
+      control: async (command) => {
+        if (command.type !== "end-call") throw new ApiError(501, "Not Implemented", `'${command.type}' needs the assistant, and a person has taken over this call`, "not_available");
+        this.endLeg(callId, live.leg, "ended", { end_reason: "operator_hangup" });
+      },
+    });
+  }
+
+  private readonly takenOver = new Map<string, { leg: CallLeg; metrics: TurnMetrics[] }>();
+
   /** Turn metrics of a call still running or just ended (for the report). */
   metricsOf(callId: string): TurnMetrics[] { return this.active.get(callId)?.metrics ?? []; }
 
   private ended(callId: string): void {
+    const taken = this.takenOver.get(callId);
+    if (taken) {
+      this.takenOver.delete(callId);
+      taken.leg.audio.close();
+      this.lastMetrics.set(callId, taken.metrics);
+    }
     const live = this.active.get(callId);
     if (!live) return;
     live.pipeline.close();

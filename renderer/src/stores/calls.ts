@@ -1,7 +1,7 @@
 import { defineStore } from "pinia";
 import { computed, reactive, ref } from "vue";
 import { api } from "../api/client";
-import type { Call, CallList, CallStatus, EngineEvent } from "../api/types";
+import type { Call, CallList, CallMessage, CallStatus, EngineEvent } from "../api/types";
 
 export interface CallFilters { status: CallStatus | ""; startDate: string; endDate: string; limit: number; offset: number }
 
@@ -13,6 +13,8 @@ export const useCallsStore = defineStore("calls", () => {
   const error = ref<string | null>(null);
   /** Calls ringing the console, oldest first: a person may answer or decline them. */
   const incoming = ref<Call[]>([]);
+  /** The newest transcript line of any call, as it streams in (the call page follows its own). */
+  const lastMessage = ref<{ call_id: string; message: CallMessage } | null>(null);
   const filters = reactive<CallFilters>({ status: "", startDate: "", endDate: "", limit: 50, offset: 0 });
 
   const query = computed(() => {
@@ -47,6 +49,7 @@ export const useCallsStore = defineStore("calls", () => {
   }
 
   function apply(event: EngineEvent): void {
+    if (event.type === "call.message" && "message" in event) { lastMessage.value = { call_id: event.call_id, message: event.message }; return; }
     if (!("call" in event)) return;
     const call = (event as { call: Call }).call;
     if (event.type === "call.incoming") { if (!incoming.value.some((c) => c.id === call.id)) incoming.value.push(call); }
@@ -62,5 +65,5 @@ export const useCallsStore = defineStore("calls", () => {
     }
   }
 
-  return { calls, total, loading, error, filters, incoming, load, apply };
+  return { calls, total, loading, error, filters, incoming, lastMessage, load, apply };
 });

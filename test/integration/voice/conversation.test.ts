@@ -179,6 +179,40 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
     c.pair.close();
   }, 60_000);
 
+  it("takeover: the assistant goes quiet at once and is not asked again, the call stays up for the person, who ends it", async () => {
+    script = () => ({ text: "Okay." });
+    const c = await call({ first_message: "Welcome to the takeover line. This greeting goes on for a good while, so that a person at the console can take the call over while it is still playing." });
+    await waitFor(() => loud(c.pair.caller.heard) > 25, 10_000);
+    const res = await t.api(`/api/v1/calls/${c.id}/takeover`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ success: true, call_id: c.id });
+    const at = performance.now();
+    await new Promise((r) => setTimeout(r, 800));
+    // Quiet within a frame or two of the request: nothing queued of the greeting follows.
+    const after = c.pair.caller.heardSince(at + 60);
+    expect(after.length).toBeGreaterThan(20);
+    expect(after.filter((f) => f.rms > 100)).toHaveLength(0);
+
+    // The caller speaks: nobody transcribes or answers for the assistant any more.
+    const asked = llm.requests.length;
+    c.pair.caller.play(readWav(speechWav).samples);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(llm.requests.length).toBe(asked);
+    expect(c.row().messages.some((m) => m.role === "user")).toBe(false);
+    expect(c.row().status).toBe("in-progress");
+    expect(t.store.calls.events(c.id).some((e) => e.type === "taken_over")).toBe(true);
+
+    expect((await t.api(`/api/v1/calls/${c.id}/takeover`, { method: "POST" })).status).toBe(409);
+    const say = await c.control({ type: "say", content: "Not any more.", end_after: false });
+    expect(say.status).toBe(501);
+    expect(await say.json()).toMatchObject({ message: expect.stringContaining("a person has taken over") });
+    expect((await c.control({ type: "end-call" })).status).toBe(200);
+    await waitFor(() => c.row().status === "ended", 5000);
+    expect(c.row().end_reason).toBe("operator_hangup");
+    expect(c.pair.hangups).toBe(1);
+    c.pair.close();
+  }, 60_000);
+
   it("silence handling checks on a quiet caller, then says the final line and hangs up (silence_timeout)", async () => {
     const c = await call({ autonomous_silence_handling: true, speech_config: { silence: { first_check_seconds: 1, interval_seconds: 3, max_attempts: 1, messages: ["Are you still there?"], final_message: "I will hang up now. Goodbye." } } });
     await waitFor(() => c.row().status === "ended", 20_000);

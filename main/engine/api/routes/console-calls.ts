@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
 import { conflict, notFound } from "../errors.js";
+import { controlRateLimit } from "../plugins/rate-limit.js";
 
 const RingResponse = Type.Object({ success: Type.Literal(true), call_id: Type.String(), message: Type.String() });
 
@@ -31,6 +32,20 @@ export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return { success: true as const, call_id: id, message: action === "answer" ? "Answering" : "Declined" };
     });
   }
+
+  app.post("/calls/:id/takeover", {
+    config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
+    schema: { tags, summary: "Local addition: a person takes a live call from its assistant (the assistant stops; talk over /calls/{id}/audio)", params: IdParams,
+      response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] } },
+  }, async (req) => {
+    const { id } = req.params as { id: string };
+    const call = ctx.calls.get(id);
+    if (!call) throw notFound("Call", id);
+    if (call.status !== "in-progress") throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be taken over`);
+    if (!ctx.takeOver) throw conflict(`Call '${id}' has no running assistant to take over`);
+    ctx.takeOver(id);
+    return { success: true as const, call_id: id, message: "The assistant has stopped; the call is yours" };
+  });
 
   app.get("/calls/:id/audio", {
     websocket: true,
