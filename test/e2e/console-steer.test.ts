@@ -1,21 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium } from "../helpers/browser.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { startLlmServer, type LlmServer } from "../helpers/llm-server.js";
-import { ROOT } from "../helpers/cli.js";
 import { hasSipp } from "../helpers/sipp.js";
 import { freeUdpPort } from "../helpers/ports.js";
 import { waitFor } from "../helpers/wait.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CONSOLE_DIR = join(ROOT, "out", "renderer");
-const ARTIFACTS = join(ROOT, "test-artifacts");
 const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
 
-describe.skipIf(!existsSync(CHROMIUM) || !hasSipp || !hasPocketsphinx)("a person steers, then takes over, an assistant's call in the console (skipped only where chromium, sip-tester or pocketsphinx is not installed)", () => {
+describe.skipIf(!hasChromium || !hasSipp || !hasPocketsphinx)("a person steers, then takes over, an assistant's call in the console (skipped only where chromium, sip-tester or pocketsphinx is not installed)", () => {
   let t: TestEngine;
   let llm: LlmServer;
   let browser: Browser;
@@ -32,11 +29,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasSipp || !hasPocketsphinx)("a person
     } })).json()) as any).assistant;
     expect((await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550008888", assistant_id: assistant.id, sip_trunk_id: trunk.id } })).status).toBe(201);
     await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.addInitScript((key) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem("voicedock.apiKey", key), t.apiKey);
-    mkdirSync(ARTIFACTS, { recursive: true });
+    ({ browser, page } = await consoleBrowser(t.apiKey));
   });
   afterAll(async () => { await browser?.close(); await t?.stop(); await llm?.close(); });
 

@@ -1,0 +1,22 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { ROOT } from "./cli.js";
+
+export const CHROMIUM = "/usr/bin/chromium";
+export const hasChromium = existsSync(CHROMIUM);
+export const CONSOLE_DIR = join(ROOT, "out", "renderer");
+export const ARTIFACTS = join(ROOT, "test-artifacts");
+
+/**
+ * Debian's Chromium with the console's API key already saved, for a person on a call: Chromium's fake
+ * microphone (a beeping tone) stands in for their voice, and no permission prompt appears.
+ */
+export async function consoleBrowser(apiKey: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"] });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.addInitScript((key) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem("voicedock.apiKey", key), apiKey);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return { browser, page };
+}
