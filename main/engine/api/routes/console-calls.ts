@@ -69,7 +69,8 @@ export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const stopListening = audio.onFrame((pcm) => {
       // A console that cannot keep up misses audio rather than growing our memory.
       if (socket.bufferedAmount > 64 * FRAME_BYTES) return;
-      socket.send(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+      // A copy: the session reuses its frame buffer, and a queued write must not see the next frame.
+      socket.send(Buffer.from(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
     });
     let queued = 0;
     socket.on("message", (data: Buffer, isBinary: boolean) => {
