@@ -31,7 +31,6 @@ export interface SipStackOptions {
   udpPort: number;
   /** Also accept SIP over TCP on the UDP port (default true). */
   tcp?: boolean;
-
   /** Address to advertise in Via/Contact when it differs from the bind address. */
   advertisedHost?: string;
   timers?: SipTimers;
