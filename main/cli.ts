@@ -2,7 +2,9 @@ import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isIP } from "node:net";
 import { createEngine, defaultConfig } from "./engine/index.js";
+import { DEFAULT_RTP_PORTS, DEFAULT_SIP_HOST } from "./engine/config.js";
 import { Store } from "./engine/store/index.js";
 import { VERSION } from "./engine/version.js";
 
@@ -11,15 +13,22 @@ const USAGE = `VoiceDock ${VERSION}
 Usage:
   voicedock serve [--data-dir DIR] [--host 127.0.0.1] [--port 8787] [--sip-port 5060]
                   [--sips-port 5061|off] [--sips-cert FILE --sips-key FILE]
+                  [--sip-host 0.0.0.0] [--rtp-ports 10000-20000] [--sip-public-address IP]
+                  [--dns-servers IP[,IP…]]
   voicedock keys create [--name NAME] [--data-dir DIR]
   voicedock keys list [--data-dir DIR]
   voicedock keys revoke <id-or-prefix> [--data-dir DIR]
 
-SIP listens on UDP and TCP at --sip-port and on TLS at --sips-port (default: SIP port + 1), presenting
---sips-cert/--sips-key, or a self-signed certificate kept in the data dir.
+The API listens on --host (127.0.0.1: this machine only). SIP and RTP listen on --sip-host (all
+interfaces by default, so trunks can reach them; they accept calls only from trunks): SIP on UDP and TCP
+at --sip-port and on TLS at --sips-port (default: SIP port + 1), presenting --sips-cert/--sips-key, or a
+self-signed certificate kept in the data dir; call audio on UDP --rtp-ports. Each trunk is told the
+address that routes to it; behind NAT the public one is learned from the registrar
+(--sip-public-address fixes it instead).
 
 Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_SIP_PORT, VOICEDOCK_SIPS_PORT,
-             VOICEDOCK_SIPS_CERT, VOICEDOCK_SIPS_KEY, VOICEDOCK_API_KEY,
+             VOICEDOCK_SIPS_CERT, VOICEDOCK_SIPS_KEY, VOICEDOCK_SIP_HOST, VOICEDOCK_RTP_PORTS,
+             VOICEDOCK_SIP_PUBLIC_ADDRESS, VOICEDOCK_DNS_SERVERS, VOICEDOCK_API_KEY,
              VOICEDOCK_RATE_LIMIT (requests/min per key, default 100), VOICEDOCK_LOG_LEVEL (default info)`;
 
 class UsageError extends Error {}
@@ -29,6 +38,16 @@ function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json")) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
+}
+
+/** "10000-20000": an even-sized range of UDP ports for RTP (each call takes a pair: RTP and RTCP). */
+function portRange(text: string | undefined): { min: number; max: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1024 || max > 65535 || max - min < 1) throw new UsageError(`--rtp-ports must be a range like 10000-20000, within 1024-65535 (got '${text}')`);
+  return { min, max };
 }
 
 function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -42,7 +61,8 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, strict: true, allowPositionals: false,
     options: { "data-dir": { type: "string" }, host: { type: "string" }, port: { type: "string" }, "sip-port": { type: "string" },
-      "sips-port": { type: "string" }, "sips-cert": { type: "string" }, "sips-key": { type: "string" } },
+      "sips-port": { type: "string" }, "sips-cert": { type: "string" }, "sips-key": { type: "string" },
+      "sip-host": { type: "string" }, "rtp-ports": { type: "string" }, "sip-public-address": { type: "string" }, "dns-servers": { type: "string" } },
   });
   const env = process.env;
   const base = defaultConfig();
@@ -56,13 +76,23 @@ async function serve(args: string[]): Promise<void> {
   if (Boolean(sipsCertFile) !== Boolean(sipsKeyFile)) throw new UsageError("--sips-cert and --sips-key go together: the certificate and its private key");
   for (const file of [sipsCertFile, sipsKeyFile]) if (file && !existsSync(file)) throw new UsageError(`no such file: ${file}`);
   if (sipsPort !== undefined && sipsPort !== null && sipsPort !== 0 && sipsPort === sipPort) throw new UsageError("--sips-port must differ from --sip-port (TCP listens there)");
+  const sipHost = values["sip-host"] ?? (env.VOICEDOCK_SIP_HOST || DEFAULT_SIP_HOST);
+  if (!isIP(sipHost)) throw new UsageError(`--sip-host must be an IP address of this machine, or 0.0.0.0 for all (got '${sipHost}')`);
+  const rtpPorts = portRange(values["rtp-ports"] ?? (env.VOICEDOCK_RTP_PORTS || undefined)) ?? DEFAULT_RTP_PORTS;
+  const sipPublicAddress = values["sip-public-address"] ?? (env.VOICEDOCK_SIP_PUBLIC_ADDRESS || undefined);
+  if (sipPublicAddress !== undefined && (!isIP(sipPublicAddress) || /^(0\.0\.0\.0|::)$/.test(sipPublicAddress))) {
+    throw new UsageError(`--sip-public-address must be the IP address peers reach this machine at (got '${sipPublicAddress}')`);
+  }
+  const dnsText = values["dns-servers"] ?? (env.VOICEDOCK_DNS_SERVERS || undefined);
+  const dnsServers = dnsText?.split(",").map((d) => d.trim()).filter(Boolean);
+  for (const d of dnsServers ?? []) if (!isIP(d.replace(/^\[|\](:\d+)?$|:\d+$/g, ""))) throw new UsageError(`--dns-servers takes IP addresses, optionally with :port (got '${d}')`);
   const consoleDir = join(packageRoot(), "out", "renderer");
   if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
     process.stderr.write(`warning: listening on ${host} makes the API reachable from other machines; anyone with an API key can place calls. Prefer 127.0.0.1 unless you need remote access.\n`);
   }
   const engine = await createEngine({
     dataDir: resolve(values["data-dir"] ?? env.VOICEDOCK_DATA_DIR ?? base.dataDir),
-    host, port, sipPort, sipsPort, sipsCertFile, sipsKeyFile,
+    host, port, sipPort, sipsPort, sipsCertFile, sipsKeyFile, sipHost, rtpPorts, sipPublicAddress, dnsServers,
     apiKey: env.VOICEDOCK_API_KEY || undefined,
     rateLimitPerMinute: intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
     consoleDir: existsSync(join(consoleDir, "index.html")) ? consoleDir : undefined,

@@ -9,6 +9,18 @@ export interface EngineConfig {
   port: number;
   /** When set, this key is accepted (scripts and tests start with a known key). */
   apiKey?: string;
+  /** Where SIP and RTP listen: all interfaces ("0.0.0.0", the default), or one address. Never the API's address. */
+  sipHost?: string;
+  /** UDP ports for call audio (RTP, and RTCP on the next port): a range to open in a firewall. */
+  rtpPorts?: { min: number; max: number };
+  /** A fixed public address for Via, Contact and SDP (a static IP with port forwarding); default: learned per trunk. */
+  sipPublicAddress?: string;
+  /** DNS servers for trunk names ("10.0.0.53" or "10.0.0.53:53"); default: the system's. */
+  dnsServers?: string[];
+  /** Registration interval asked of registrars (default 300 s). */
+  sipRegisterExpiresSeconds?: number;
+  /** SIP timer T1/T2 (RFC 3261; default 500/4000 ms): tests shorten them. */
+  sipTimers?: { t1Ms: number; t2Ms: number };
   /** UDP port for SIP (all trunks share it); 0 picks a free port; null turns telephony off. */
   sipPort: number | null;
   /** TLS port for SIP; default: the SIP port + 1 (5061), or a free one when the SIP port is 0; null: no TLS listener. */
@@ -39,6 +51,8 @@ export interface EngineConfig {
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_SIP_HOST = "0.0.0.0";
+export const DEFAULT_RTP_PORTS = { min: 10000, max: 20000 };
 
 export function defaultDataDir(): string {
   if (process.platform === "win32") return join(process.env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "VoiceDock");

@@ -6,7 +6,7 @@ import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
-import { defaultConfig, type EngineConfig } from "./config.js";
+import { DEFAULT_RTP_PORTS, DEFAULT_SIP_HOST, defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
 import { SipListenError } from "./sip/stack.js";
@@ -51,9 +51,11 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
   const calls = new CallManager(store, bus, webhooks);
   const ring = new ConsoleRing(config.consoleRingSeconds);
   const telephony = config.sipPort === null ? null
-    : new Telephony(store, bus, calls, { host: config.host === "0.0.0.0" ? "0.0.0.0" : config.host, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
+    : new Telephony(store, bus, calls, { host: config.sipHost ?? DEFAULT_SIP_HOST, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
         sipsPort: config.sipsPort === undefined ? (config.sipPort === 0 || config.sipPort === 65535 ? 0 : config.sipPort + 1) : config.sipsPort,
         tlsDir: config.dataDir, ring, sipsCertFile: config.sipsCertFile, sipsKeyFile: config.sipsKeyFile,
+        rtpPorts: config.rtpPorts ?? DEFAULT_RTP_PORTS, publicAddress: config.sipPublicAddress, dnsServers: config.dnsServers,
+        registerExpiresSeconds: config.sipRegisterExpiresSeconds, timers: config.sipTimers,
         recordingsDir: join(config.dataDir, "recordings") });
   const modelsDir = join(config.dataDir, "models");
   const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,

@@ -2,7 +2,8 @@ import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { EventEmitter } from "node:events";
 import { parseMessageInfo } from "./message-info.js";
-import { badRequest, malformedReason, stampVia, type IncomingSip, type Remote } from "./udp-endpoint.js";
+import { malformedReason, stampVia, type IncomingSip, type Remote } from "./udp-endpoint.js";
+import { badRequest } from "./stateless-reply.js";
 
 /** Largest SIP message we accept on a stream; beyond it the connection is closed (garbage or attack). */
 const MAX_MESSAGE = 64 * 1024;
@@ -22,7 +23,7 @@ export interface StreamConnectionEvents {
 export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
   private socket: Socket | null = null;
   private buffer: Buffer = Buffer.alloc(0);
-  private readonly remote: Remote;
+  private remote: Remote;
 
   constructor(server: Remote, readonly protocol: "TCP" | "TLS", private readonly tls: { ca?: string; servername?: string } = {}) {
     super();
@@ -42,6 +43,13 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
   }
 
   get peer(): Remote { return this.remote; }
+
+  /** Another server of the same trunk (DNS failover): the next send connects there. */
+  setPeer(remote: Remote): void {
+    if (remote.host === this.remote.host && remote.port === this.remote.port) return;
+    this.close();
+    this.remote = remote;
+  }
 
   get connected(): boolean { return Boolean(this.socket && !this.socket.destroyed); }
 

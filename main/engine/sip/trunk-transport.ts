@@ -1,15 +1,24 @@
-import { EmitterImpl, TransportState, type Transport } from "sip.js";
+import { EmitterImpl, TransportState, UserAgent, type Transport } from "sip.js";
 import type { Emitter } from "sip.js";
-import { parseMessageInfo } from "./message-info.js";
+import { firstHeader, headerBlock, parseMessageInfo, type SipMessageInfo } from "./message-info.js";
 import { responseTarget, type Remote } from "./udp-endpoint.js";
 
-/** What a transport needs from the shared socket(s): send text to an address. */
-export interface SipSender { send(text: string, to: Remote): void }
+/** What a transport needs from the shared socket(s): send text to an address (a stream may fail to connect). */
+export interface SipSender { send(text: string, to: Remote): void | Promise<void> }
+
+/** Finds the address of a URI's host (RFC 3263): an IP as it is, a name through DNS. */
+export type Locate = (host: string, port: number | null) => Promise<Remote>;
+
+/** How long an INVITE's destination is kept for its CANCEL and non-2xx ACK (Timer B is 32 s). */
+const INVITE_MEMORY_MS = 5 * 60 * 1000;
 
 /**
- * sip.js's Transport contract over our shared UDP socket, for one user agent (one trunk or one peer).
- * Requests go to the trunk's server (registrar/proxy, or the peer itself); responses follow the top
- * Via (received/rport), as RFC 3261 §18.2.2 says. The hub calls `deliver()` with messages for this UA.
+ * sip.js's Transport contract over our shared sockets, for one trunk's user agent. Requests outside a
+ * dialog go to the trunk's current server (outbound proxy, or the registrar/proxy its name resolves to);
+ * requests inside a dialog (a To tag) go where the dialog says: the top Route, else the remote target
+ * (RFC 3261 §12.2.1.1), so a BYE reaches the phone that answered, not the registrar; CANCEL and a non-2xx
+ * ACK follow their INVITE (§17.1.1.3, §9.1). Responses follow the top Via (received/rport, §18.2.2). The
+ * hub calls `deliver()` with messages for this UA.
  */
 export class TrunkTransport implements Transport {
   readonly protocol: string;
@@ -27,7 +36,11 @@ export class TrunkTransport implements Transport {
    */
   readonly sentBy: { host: string; port: number };
 
-  constructor(private readonly sender: SipSender, private server: Remote, sentBy: { host: string; port: number }, protocol: "UDP" | "TCP" | "TLS" = "UDP") {
+  /** INVITE branch → where it went, for its CANCEL and non-2xx ACK. */
+  private readonly invites = new Map<string, { to: Remote; at: number }>();
+
+  constructor(private readonly sender: SipSender, private server: Remote, sentBy: { host: string; port: number }, protocol: "UDP" | "TCP" | "TLS" = "UDP",
+    private readonly locate: Locate | null = null) {
     this.sentBy = sentBy;
     this.protocol = protocol;
     this.stateChange = this.stateEmitter;
@@ -36,6 +49,8 @@ export class TrunkTransport implements Transport {
   get state(): TransportState { return this._state; }
 
   setServer(server: Remote): void { this.server = server; }
+
+  get currentServer(): Remote { return this.server; }
 
   async connect(): Promise<void> {
     if (this._state === TransportState.Connected) return;
@@ -55,12 +70,31 @@ export class TrunkTransport implements Transport {
     if (this._state !== TransportState.Connected) throw new Error("SIP transport is not connected");
     const info = parseMessageInfo(message);
     if (info?.kind === "response") {
-      this.sender.send(message, responseTarget(info) ?? this.server);
+      await this.sender.send(message, responseTarget(info) ?? this.server);
       return;
     }
+    const to = info ? await this.destination(message, info) : this.server;
     const { host, port } = this.sentBy;
     const wire = message.replace(/^(Via:\s*SIP\/2\.0\/[A-Z]+\s+)([^\s;:]+)(?=[;\s])/im, (all, prefix: string, h: string) => (h === host ? `${prefix}${host}:${port}` : all));
-    this.sender.send(wire, this.server);
+    await this.sender.send(wire, to);
+  }
+
+  private async destination(message: string, info: SipMessageInfo): Promise<Remote> {
+    const earlier = info.method === "ACK" || info.method === "CANCEL" ? this.invites.get(info.branch) : undefined;
+    if (earlier) return earlier.to;
+    let to = this.server;
+    const block = headerBlock(message);
+    if (this.locate && /;\s*tag=/i.test(firstHeader(block, "to") ?? "")) {
+      const route = /<([^>]+)>/.exec(firstHeader(block, "route") ?? "")?.[1];
+      const uri = UserAgent.makeURI(route ?? info.requestUri);
+      if (uri) to = await this.locate(uri.host, uri.port ?? null);
+    }
+    if (info.method === "INVITE") {
+      const now = Date.now();
+      for (const [branch, v] of this.invites) if (now - v.at > INVITE_MEMORY_MS) this.invites.delete(branch);
+      this.invites.set(info.branch, { to, at: now });
+    }
+    return to;
   }
 
   dispose(): Promise<void> { return this.disconnect(); }

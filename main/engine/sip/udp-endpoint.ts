@@ -2,6 +2,8 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { EventEmitter } from "node:events";
 import { firstHeader, headerBlock, parseMessageInfo, parseVia, type SipMessageInfo } from "./message-info.js";
 import { Retransmitter, type SipTimers } from "./retransmitter.js";
+import { badRequest } from "./stateless-reply.js";
+import { isStun } from "./stun.js";
 
 export interface Remote { host: string; port: number }
 export interface IncomingSip { text: string; info: SipMessageInfo; remote: Remote; protocol: "UDP" | "TCP" | "TLS" }
@@ -14,7 +16,7 @@ const MAX_DATAGRAM = 65_507;
  * stamps `received`/`rport` on incoming requests' top Via (§18.2.1, RFC 3581) so answers go back where the
  * request came from, and drops anything that is not SIP without disturbing anyone else.
  */
-export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malformed: [Remote, string] }> {
+export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malformed: [Remote, string]; stun: [Buffer, Remote] }> {
   private socket: Socket | null = null;
   private readonly retransmitter: Retransmitter;
   readonly stats = { received: 0, sent: 0, malformed: 0 };
@@ -47,6 +49,8 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     const remote = { host: rinfo.address, port: rinfo.port };
     // Keep-alives (RFC 5626 CRLF) are answered with nothing over UDP; they only refresh NAT bindings.
     if (buf.length <= 4 && /^[\r\n]*$/.test(buf.toString("latin1"))) return;
+    // STUN answers to the binding requests we send from this socket to learn our public address.
+    if (isStun(buf)) { this.emit("stun", buf, remote); return; }
     if (buf.length > MAX_DATAGRAM) return;
     let text = buf.toString("utf8");
     const info = parseMessageInfo(text);
@@ -70,6 +74,11 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     if (target) this.send(badRequest(stamped, reason), target);
   }
 
+  /** A datagram that is not SIP (a STUN request): no retransmission, no parsing. */
+  sendRaw(buf: Buffer, to: Remote): void {
+    this.socket?.send(buf, to.port, to.host);
+  }
+
   send(text: string, to: Remote): void {
     const socket = this.socket;
     if (!socket) return;
@@ -86,21 +95,6 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     this.socket = null;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
-}
-
-/** A 400 answer to a request we cannot process, the reason in its status line (RFC 3261 §8.2, §16.3). */
-export function badRequest(text: string, reason: string): string {
-  const block = headerBlock(text);
-  const copy = (name: string, value: string | null) => (value ? [`${name}: ${value}`] : []);
-  return [
-    `SIP/2.0 400 ${reason.replace(/[\r\n]/g, " ").slice(0, 100)}`,
-    ...copy("Via", firstHeader(block, "via")),
-    ...copy("From", firstHeader(block, "from")),
-    ...copy("To", firstHeader(block, "to")),
-    ...copy("Call-ID", firstHeader(block, "call-id")),
-    ...copy("CSeq", firstHeader(block, "cseq")),
-    "Content-Length: 0", "", "",
-  ].join("\r\n");
 }
 
 /** Adds `received` (when the source differs from sent-by) and fills an empty `rport` on the top Via. */

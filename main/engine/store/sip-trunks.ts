@@ -3,7 +3,10 @@ import type { SecretBox } from "./secret-box.js";
 import { nowIso, uuid } from "../util/ids.js";
 
 export type Transport = "udp" | "tcp" | "tls";
-export interface RegistrationView { status: "registered" | "registering" | "failed" | "unregistered"; reason: string | null; expires_at: string | null }
+export interface RegistrationView {
+  status: "registered" | "registering" | "failed" | "unregistered"; reason: string | null; expires_at: string | null;
+  server: string | null; contact: string | null;
+}
 
 export interface TrunkInput {
   name?: string;
@@ -16,28 +19,38 @@ export interface TrunkInput {
   register?: boolean;
   outbound_proxy?: string | null;
   tls_ca?: string | null;
+  keepalive_seconds?: number;
+  allowed_sources?: string[];
+  stun_server?: string | null;
   is_active?: boolean;
 }
+
+/** Settings kept in the row's `extra` JSON (added after the table's first columns). */
+interface Extra {
+  register?: boolean; outbound_proxy?: string | null; tls_ca?: string | null; keepalive_seconds?: number; allowed_sources?: string[]; stun_server?: string | null;
+}
+const EXTRA_KEYS = ["register", "outbound_proxy", "tls_ca", "keepalive_seconds", "allowed_sources", "stun_server"] as const;
+export const DEFAULT_KEEPALIVE_SECONDS = 25;
 
 interface Row { id: string; name: string; provider: string | null; host: string; port: number; transport: Transport; auth_username: string | null;
   password_enc: string | null; extra: string; is_active: number; created_at: string; updated_at: string }
 
 /** The clear-text configuration telephony needs; never leaves the engine. */
 export interface TrunkSecretConfig { id: string; name: string; host: string; port: number; transport: Transport; username: string | null; password: string | null;
-  register: boolean; outbound_proxy: string | null; tls_ca: string | null; is_active: boolean }
+  register: boolean; outbound_proxy: string | null; tls_ca: string | null; keepalive_seconds: number; allowed_sources: string[]; stun_server: string | null; is_active: boolean }
 
-const NOT_RUNNING: RegistrationView = { status: "unregistered", reason: "Telephony is not running", expires_at: null };
+const NOT_RUNNING: RegistrationView = { status: "unregistered", reason: "Telephony is not running", expires_at: null, server: null, contact: null };
 
 export class SipTrunkRepo {
-  private registration: (trunkId: string) => RegistrationView | null = () => null;
+  private registration: (trunkId: string, active: boolean) => RegistrationView | null = () => null;
 
   constructor(private readonly db: Db, private readonly box: SecretBox) {}
 
   /** Telephony tells the API how each trunk's registration stands. */
-  setRegistrationSource(fn: (trunkId: string) => RegistrationView | null): void { this.registration = fn; }
+  setRegistrationSource(fn: (trunkId: string, active: boolean) => RegistrationView | null): void { this.registration = fn; }
 
   private view(r: Row) {
-    const extra = JSON.parse(r.extra) as { register?: boolean; outbound_proxy?: string | null; tls_ca?: string | null };
+    const extra = JSON.parse(r.extra) as Extra;
     const address = r.port === 5060 ? r.host : `${r.host}:${r.port}`;
     return {
       id: r.id,
@@ -54,8 +67,11 @@ export class SipTrunkRepo {
       register: extra.register ?? Boolean(r.auth_username),
       outbound_proxy: extra.outbound_proxy ?? null,
       has_tls_ca: Boolean(extra.tls_ca),
+      keepalive_seconds: extra.keepalive_seconds ?? DEFAULT_KEEPALIVE_SECONDS,
+      allowed_sources: extra.allowed_sources ?? [],
+      stun_server: extra.stun_server ?? null,
       is_active: r.is_active === 1,
-      registration: this.registration(r.id) ?? NOT_RUNNING,
+      registration: this.registration(r.id, r.is_active === 1) ?? NOT_RUNNING,
       created_at: r.created_at,
       updated_at: r.updated_at,
     };
@@ -71,7 +87,8 @@ export class SipTrunkRepo {
   create(input: TrunkInput & { name: string; host: string }) {
     const id = uuid();
     const now = nowIso();
-    const extra = { register: input.register ?? Boolean(input.username), outbound_proxy: input.outbound_proxy ?? null, tls_ca: input.tls_ca ?? null };
+    const extra: Extra = { register: input.register ?? Boolean(input.username), outbound_proxy: input.outbound_proxy ?? null, tls_ca: input.tls_ca ?? null,
+      keepalive_seconds: input.keepalive_seconds ?? DEFAULT_KEEPALIVE_SECONDS, allowed_sources: input.allowed_sources ?? [], stun_server: input.stun_server ?? null };
     this.db.prepare(`INSERT INTO sip_trunks (id, name, provider, host, port, transport, auth_username, password_enc, extra, is_active, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, input.name, input.provider ?? null, input.host, input.port ?? 5060, input.transport ?? "udp",
       input.username ?? null, input.password ? this.box.seal(input.password) : null, JSON.stringify(extra), input.is_active === false ? 0 : 1, now, now);
@@ -82,7 +99,7 @@ export class SipTrunkRepo {
     const r = this.db.prepare("SELECT * FROM sip_trunks WHERE id = ?").get(id) as Row | undefined;
     if (!r) return undefined;
     const extra = { ...JSON.parse(r.extra) };
-    for (const k of ["register", "outbound_proxy", "tls_ca"] as const) if (patch[k] !== undefined) extra[k] = patch[k];
+    for (const k of EXTRA_KEYS) if (patch[k] !== undefined) extra[k] = patch[k];
     const password = patch.password === undefined ? r.password_enc : patch.password === null ? null : this.box.seal(patch.password);
     this.db.prepare(`UPDATE sip_trunks SET name = ?, provider = ?, host = ?, port = ?, transport = ?, auth_username = ?, password_enc = ?, extra = ?, is_active = ?, updated_at = ? WHERE id = ?`)
       .run(patch.name ?? r.name, patch.provider === undefined ? r.provider : patch.provider, patch.host ?? r.host, patch.port ?? r.port, patch.transport ?? r.transport,
@@ -97,10 +114,11 @@ export class SipTrunkRepo {
   secretConfig(id: string): TrunkSecretConfig | undefined {
     const r = this.db.prepare("SELECT * FROM sip_trunks WHERE id = ?").get(id) as Row | undefined;
     if (!r) return undefined;
-    const extra = JSON.parse(r.extra) as { register?: boolean; outbound_proxy?: string | null; tls_ca?: string | null };
+    const extra = JSON.parse(r.extra) as Extra;
     return { id: r.id, name: r.name, host: r.host, port: r.port, transport: r.transport, username: r.auth_username,
       password: r.password_enc ? this.box.open(r.password_enc) : null, register: extra.register ?? Boolean(r.auth_username),
-      outbound_proxy: extra.outbound_proxy ?? null, tls_ca: extra.tls_ca ?? null, is_active: r.is_active === 1 };
+      outbound_proxy: extra.outbound_proxy ?? null, tls_ca: extra.tls_ca ?? null, keepalive_seconds: extra.keepalive_seconds ?? DEFAULT_KEEPALIVE_SECONDS,
+      allowed_sources: extra.allowed_sources ?? [], stun_server: extra.stun_server ?? null, is_active: r.is_active === 1 };
   }
 
   activeIds(): string[] { return this.db.prepare("SELECT id FROM sip_trunks WHERE is_active = 1 ORDER BY created_at").pluck().all() as string[]; }

@@ -45,6 +45,8 @@ export class OutboundDialer implements Dialer {
     const trunk = this.store.sipTrunks.get(trunkId)!;
     const ua = this.stack.userAgent(trunkId);
     if (!ua) throw new Error(`SIP trunk '${trunk.name}' is not active`);
+    // Where the trunk's server is and which address we are to it: what our Via, Contact and SDP say.
+    await this.stack.ready(trunkId);
     const hostPort = trunkHostPort(trunk);
     const target = dialTarget(trunk, req.destination);
     if (!target) throw new Error(`'${req.destination}' is not a dialable address`);

@@ -3,6 +3,8 @@ import type { EventBus } from "../events/bus.js";
 import { SipStack } from "../sip/stack.js";
 import type { RegistrationState } from "../sip/registration.js";
 import type { Remote } from "../sip/udp-endpoint.js";
+import type { SipTimers } from "../sip/retransmitter.js";
+import type { RtpPortRange } from "../media/rtp-session.js";
 import type { CallManager } from "../calls/call-manager.js";
 import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
 import { handleInvite } from "./inbound.js";
@@ -19,7 +21,13 @@ import { tlsIdentity } from "../sip/tls-identity.js";
 import { join } from "node:path";
 
 export interface TelephonyOptions {
+  /** Where SIP and RTP listen (all interfaces by default). */
   host: string;
+  rtpPorts: RtpPortRange;
+  publicAddress?: string;
+  dnsServers?: readonly string[];
+  registerExpiresSeconds?: number;
+  timers?: SipTimers;
   /** UDP and TCP. */
   sipPort: number;
   /** TLS listener port, null: no TLS listener. */
@@ -73,7 +81,8 @@ export class Telephony {
     this.noAnswerSeconds = opts.noAnswerSeconds ?? 60;
     this.recordingsDir = opts.recordingsDir;
     this.transferReportMs = (opts.transferReportSeconds ?? 10) * 1000;
-    this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs });
+    this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs,
+      rtpPorts: opts.rtpPorts, publicAddress: opts.publicAddress, dnsServers: opts.dnsServers, registerExpiresSeconds: opts.registerExpiresSeconds, timers: opts.timers });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
       void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session), beforeAnswer: this.beforeAnswer ?? undefined,
@@ -93,13 +102,16 @@ export class Telephony {
     this.calls.setDialer(new OutboundDialer(this.store, this.calls, this.stack, {
       noAnswerSeconds: this.noAnswerSeconds, onAnswered: (id, media, session) => this.answered(id, media, session),
     }));
-    this.store.sipTrunks.setRegistrationSource((id) => this.stack.registrationOf(id) ?? { status: "unregistered", reason: "This trunk is not active", expires_at: null });
+    this.store.sipTrunks.setRegistrationSource((id, active) => this.stack.registrationOf(id)
+      ?? { status: "unregistered", reason: active ? "Starting: the trunk is being set up" : "This trunk is not active", expires_at: null, server: null, contact: null });
     for (const id of this.store.sipTrunks.activeIds()) await this.sync(id);
     return this.address;
   }
 
   /** UDP and TCP. */
   get sipAddress(): Remote | null { return this.address; }
+  /** Requests answered 403 because they came from no trunk's address (scanners, toll fraud attempts). */
+  get rejectedRequests(): number { return this.stack.rejectedRequests; }
   get sipsAddress(): Remote | null { return this.stack.tlsAddress; }
 
   /** Re-reads one trunk after the API created, changed or deleted it. */
@@ -112,6 +124,7 @@ export class Telephony {
     await this.stack.addTrunk({
       id: trunk.id, name: trunk.name, host: trunk.host, port: trunk.port, transport: trunk.transport,
       username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy, tlsCa: trunk.tls_ca,
+      keepaliveSeconds: trunk.keepalive_seconds, allowedSources: trunk.allowed_sources, stunServer: trunk.stun_server,
     });
   }
 

@@ -12,13 +12,18 @@ const Registration = Type.Object({
   status: StringEnum(["registered", "registering", "failed", "unregistered"] as const),
   reason: Nullable(Type.String()),
   expires_at: Nullable(Type.String()),
+  server: Nullable(Type.String({ description: "ip:port the last REGISTER went to (after DNS SRV/A and failover)" })),
+  contact: Nullable(Type.String({ description: "the Contact the registrar holds for us (our routable or NAT-public address)" })),
 }, { description: "Local addition: live registration state" });
+
+const CIDR = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}(/([0-9]|[12][0-9]|3[0-2]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))?)$";
 
 const SipTrunk = Type.Object({
   id: Type.String(), org_id: Nullable(Type.String()), name: Type.String(), provider: Nullable(Type.String()),
   host: Type.String(), address: Type.String(), port: Type.Integer(), transport: StringEnum(["udp", "tcp", "tls"] as const),
   username: Nullable(Type.String()), auth_username: Nullable(Type.String()), has_password: Type.Boolean(),
-  register: Type.Boolean(), outbound_proxy: Nullable(Type.String()), has_tls_ca: Type.Boolean(), is_active: Type.Boolean(),
+  register: Type.Boolean(), outbound_proxy: Nullable(Type.String()), has_tls_ca: Type.Boolean(),
+  keepalive_seconds: Type.Integer(), allowed_sources: Type.Array(Type.String()), stun_server: Nullable(Type.String()), is_active: Type.Boolean(),
   registration: Registration, created_at: Type.String(), updated_at: Type.String(),
 }, { description: "Both documented generations' fields. Passwords are write-only: never returned." });
 
@@ -36,6 +41,9 @@ const fields = {
   register: Type.Optional(Type.Boolean({ description: "Local addition: REGISTER with the credentials (default: when a username is given)" })),
   outbound_proxy: Type.Optional(Nullable(Type.String({ pattern: ADDRESS, maxLength: 260, description: "Local addition: send every request through this proxy" }))),
   tls_ca: Type.Optional(Nullable(Type.String({ maxLength: 20000, description: "Local addition: PEM CA bundle for TLS" }))),
+  keepalive_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600, description: "Local addition: CRLF keep-alive every N s over UDP to hold a NAT mapping (default 25, 0 = off)" })),
+  allowed_sources: Type.Optional(Type.Array(Type.String({ pattern: CIDR, maxLength: 50 }), { maxItems: 100,
+    description: "Local addition: more addresses or networks (CIDR) this trunk's calls may come from, beside the addresses its host resolves to" })),
   is_active: Type.Optional(Type.Boolean()),
 };
 const CreateBody = Type.Object(fields, { additionalProperties: true });
@@ -71,6 +79,9 @@ function normalise(body: Record<string, unknown>, requireHost: boolean): TrunkIn
     register: body.register as boolean | undefined,
     outbound_proxy: body.outbound_proxy as string | null | undefined,
     tls_ca: body.tls_ca as string | null | undefined,
+    keepalive_seconds: body.keepalive_seconds as number | undefined,
+    allowed_sources: body.allowed_sources as string[] | undefined,
+    stun_server: body.stun_server as string | null | undefined,
     is_active: body.is_active as boolean | undefined,
   };
 }

@@ -1,0 +1,363 @@
+import { BlockList, isIP } from "node:net";
+import { UserAgent, type Invitation, type LogLevel } from "sip.js";
+import type { IncomingResponseMessage } from "sip.js/lib/core";
+import { TrunkTransport } from "./trunk-transport.js";
+import { TrunkRegistration, type RegistrationState } from "./registration.js";
+import { parseVia } from "./message-info.js";
+import { RtpSessionDescriptionHandler } from "./rtp-sdh.js";
+import { StreamConnection } from "./stream-connection.js";
+import { defaultPort, type SipResolver } from "./dns.js";
+import { localAddressToward } from "./local-address.js";
+import { stunMappedAddress } from "./stun.js";
+import type { SipListeners } from "./listeners.js";
+import type { IncomingSip, Remote } from "./udp-endpoint.js";
+import type { RtpPortRange } from "../media/rtp-session.js";
+
+export interface TrunkConfig {
+  id: string;
+  name: string;
+  /** An address or a DNS name (RFC 3263: SRV for its transport, then A/AAAA). */
+  host: string;
+  port: number;
+  transport: "udp" | "tcp" | "tls";
+  username: string | null;
+  password: string | null;
+  register: boolean;
+  outboundProxy: string | null;
+  /** PEM CA bundle to verify a TLS server with (system CAs otherwise). */
+  tlsCa?: string | null;
+  /** CRLF keep-alives over UDP that hold a NAT mapping open (0: none). */
+  keepaliveSeconds?: number;
+  /** A STUN server ("host[:port]", default port 3478) that tells us our public address before we register. */
+  stunServer?: string | null;
+  /** More sources (CIDR) this trunk's calls may come from, beside its resolved addresses. */
+  allowedSources?: readonly string[];
+}
+
+/** What every trunk agent shares: the sockets, the resolver, and the engine's settings. */
+export interface AgentEnv {
+  listeners: SipListeners;
+  resolver: SipResolver;
+  /** A fixed public address to advertise (a server with a static public IP behind port forwarding). */
+  publicAddress?: string;
+  rtpHost: string;
+  rtpPorts: RtpPortRange;
+  registerExpiresSeconds: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Timer F in seconds (64·T1), for the "no answer after N s" text. */
+  noAnswerSeconds: number;
+  /** How often the route's local address is checked (a laptop moving networks). */
+  addressCheckMs: number;
+  userAgentString: string;
+  /** Sends a message of this trunk: over the call's own connection if it came on one, else `send`. */
+  sendOnStream(text: string): boolean;
+  remember(text: string, trunkId: string): void;
+  /** A message that arrived on this trunk's own TCP/TLS connection. */
+  deliverFromStream(message: IncomingSip, trunkId: string): void;
+  onRegistration(state: RegistrationState): void;
+  onInvite(invitation: Invitation): void;
+}
+
+const NOT_SENT = { status: "unregistered" as const, reason: null, expires_at: null, server: null, contact: null };
+
+/**
+ * One trunk: its sip.js user agent over our shared sockets, where its server is (DNS, failover), which
+ * address we are to it (the route's local address, learned public address behind NAT), the keep-alives
+ * that hold a NAT mapping, its registration, and which sources may send it calls.
+ */
+export class TrunkAgent {
+  readonly ua: UserAgent;
+  readonly transport: TrunkTransport;
+  readonly registration: TrunkRegistration | null = null;
+  private readonly stream: StreamConnection | null = null;
+  private targets: Remote[] = [];
+  private targetIndex = 0;
+  private resolvedUntil = 0;
+  private sources = new BlockList();
+  private localAddress: string | null = null;
+  private lastTransportError: string | null = null;
+  private keepalive: NodeJS.Timeout | null = null;
+  private addressCheck: NodeJS.Timeout | null = null;
+  private preparing: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(readonly trunk: TrunkConfig, private readonly env: AgentEnv) {
+    const local = env.listeners.address;
+    const placeholder = { host: trunk.host, port: trunk.port };
+    const sentBy = { host: env.publicAddress ?? "127.0.0.1", port: local.port };
+    const locate = async (host: string, port: number | null): Promise<Remote> => {
+      const bare = host.replace(/^\[|\]$/g, "");
+      if (isIP(bare)) return { host: bare, port: port ?? defaultPort(trunk.transport) };
+      return (await env.resolver.resolve(bare, port, trunk.transport)).targets[0];
+    };
+    if (trunk.transport === "udp") {
+      this.transport = new TrunkTransport({
+        send: (text, to) => { env.remember(text, trunk.id); if (!env.sendOnStream(text)) env.listeners.udp.send(text, to); },
+      }, placeholder, sentBy, "UDP", locate);
+    } else {
+      const protocol = trunk.transport === "tls" ? "TLS" : "TCP";
+      const conn = new StreamConnection(placeholder, protocol, { ca: trunk.tlsCa ?? undefined, servername: isIP(trunk.host) ? undefined : trunk.host });
+      this.stream = conn;
+      // Connected lazily and again after a drop; the registration's retries drive reconnection.
+      const send = async (text: string) => {
+        env.remember(text, trunk.id);
+        if (env.sendOnStream(text)) return;
+        if (!conn.connected) {
+          try { await conn.connect(); } catch (err) {
+            this.lastTransportError = describeConnectError(trunk.name, protocol, conn.peer, err as NodeJS.ErrnoException);
+            throw new Error(this.lastTransportError);
+          }
+        }
+        conn.send(text);
+      };
+      this.transport = new TrunkTransport({ send }, placeholder, sentBy, protocol);
+      conn.on("message", (m) => env.deliverFromStream(m, trunk.id));
+    }
+    const user = trunk.username ?? "voicedock";
+    const transport = this.transport;
+    this.ua = new UserAgent({
+      uri: UserAgent.makeURI(`sip:${user}@${trunk.host}${trunk.port !== 5060 ? `:${trunk.port}` : ""}`),
+      authorizationUsername: trunk.username ?? undefined,
+      authorizationPassword: trunk.password ?? undefined,
+      viaHost: sentBy.host,
+      contactName: user,
+      contactParams: { transport: trunk.transport },
+      forceRport: true,
+      hackViaTcp: false,
+      logLevel: (process.env.VOICEDOCK_SIP_LOG ?? "error") as LogLevel,
+      logBuiltinEnabled: Boolean(process.env.VOICEDOCK_SIP_LOG),
+      userAgentString: env.userAgentString,
+      transportConstructor: class { constructor() { return transport; } } as never,
+      delegate: { onInvite: (invitation) => env.onInvite(invitation) },
+      sessionDescriptionHandlerFactory: () => new RtpSessionDescriptionHandler({
+        host: env.rtpHost, advertisedAddress: transport.sentBy.host, ports: env.rtpPorts,
+      }),
+    });
+    // sip.js builds the Contact from viaHost alone; the port is ours to add.
+    this.ua.contact.uri.port = local.port;
+    if (trunk.register && trunk.username) {
+      this.registration = new TrunkRegistration(this.ua, {
+        trunkName: trunk.name,
+        expiresSeconds: env.registerExpiresSeconds,
+        retryBaseMs: env.retryBaseMs,
+        retryMaxMs: env.retryMaxMs,
+        onChange: (state) => env.onRegistration(state),
+        prepare: () => this.ready(),
+        describeTarget: () => ({ server: hostPort(this.transport.currentServer), contact: this.ua.contact.uri.toString() }),
+        onReceived: (response) => this.learnPublicAddress(response),
+        onNoAnswer: () => this.nextTarget(),
+        transportProblem: () => this.lastTransportError,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.ua.start();
+    if (this.registration) this.registration.start();
+    // A trunk that does not register still needs its addresses: to accept its calls and to place ours.
+    else void this.ready().catch(() => undefined);
+    const seconds = this.trunk.keepaliveSeconds ?? 25;
+    if (this.trunk.transport === "udp" && seconds > 0) {
+      this.keepalive = setInterval(() => this.sendKeepalive(), seconds * 1000);
+      this.keepalive.unref();
+    }
+    this.addressCheck = setInterval(() => void this.checkNetwork(), this.env.addressCheckMs);
+    this.addressCheck.unref();
+  }
+
+  get state(): RegistrationState {
+    if (this.registration) return this.registration.current;
+    return { ...NOT_SENT, reason: this.trunk.username ? "Registration is turned off for this trunk" : "No credentials: this trunk is used without registration" };
+  }
+
+  /** True when `remote` is one of this trunk's servers, port and all (several trunks may share one host). */
+  isServer(remote: Remote): boolean {
+    const host = remote.host.replace(/^::ffff:/, "");
+    return this.targets.some((t) => t.host === host && t.port === remote.port);
+  }
+
+  /** True when a request from `address` may be this trunk's: its servers, its proxy, or its allowed sources. */
+  accepts(address: string): boolean {
+    const bare = address.replace(/^::ffff:/, "");
+    const family = isIP(bare) === 6 ? "ipv6" : "ipv4";
+    return this.sources.check(bare, family);
+  }
+
+  /**
+   * Knows where the trunk's server is and which address we are to it; DNS is asked again when its answer
+   * has expired. Throws the reason a person reads when either fails.
+   */
+  ready(): Promise<void> {
+    this.preparing ??= this.prepare().finally(() => { this.preparing = null; });
+    return this.preparing;
+  }
+
+  private async prepare(): Promise<void> {
+    if (Date.now() >= this.resolvedUntil || this.targets.length === 0) await this.resolve();
+    const server = this.targets[this.targetIndex] ?? this.targets[0];
+    this.transport.setServer(server);
+    this.stream?.setPeer(server);
+    await this.updateLocalAddress(server);
+    await this.askStun();
+  }
+
+  /**
+   * With a STUN server, the public address and port are known before the first REGISTER (RFC 5389 binding
+   * request from the SIP socket itself). A server that does not answer is no reason to stay unregistered:
+   * the registrar's `received`/`rport` still tell us.
+   */
+  private async askStun(): Promise<void> {
+    const stun = parseHostPort(this.trunk.stunServer, 3478);
+    if (!stun || this.trunk.transport !== "udp" || this.env.publicAddress) return;
+    try {
+      const server = (await this.env.resolver.resolve(stun.host, stun.port, "udp")).targets[0];
+      const mapped = await stunMappedAddress(this.env.listeners.udp, server);
+      const sentBy = this.transport.sentBy;
+      if (mapped.host === sentBy.host && mapped.port === sentBy.port) return;
+      this.registration?.contactChanged(this.ua.contact.uri.toString());
+      this.setSentBy(mapped.host, mapped.port);
+    } catch {
+      /* fall back to what the registrar reports */
+    }
+  }
+
+  private async resolve(): Promise<void> {
+    const proxy = parseHostPort(this.trunk.outboundProxy);
+    const named = (p: number) => (p === 5060 || p === defaultPort(this.trunk.transport) ? null : p);
+    const server = proxy ?? { host: this.trunk.host, port: this.trunk.port };
+    const resolved = await this.env.resolver.resolve(server.host, named(server.port), this.trunk.transport);
+    const sources = new BlockList();
+    for (const t of resolved.targets) addAddress(sources, t.host);
+    // Calls may come from the trunk's own servers even when we send through a proxy.
+    if (proxy) {
+      const own = await this.env.resolver.resolve(this.trunk.host, named(this.trunk.port), this.trunk.transport).catch(() => null);
+      for (const t of own?.targets ?? []) addAddress(sources, t.host);
+    }
+    for (const cidr of this.trunk.allowedSources ?? []) addCidr(sources, cidr);
+    this.targets = resolved.targets;
+    this.targetIndex = 0;
+    this.resolvedUntil = resolved.expiresAt;
+    this.sources = sources;
+  }
+
+  /** The route's local address (or the configured public one) in Via, Contact and SDP; NAT learning may override. */
+  private async updateLocalAddress(server: Remote): Promise<void> {
+    let local: string;
+    if (this.env.publicAddress) local = this.env.publicAddress;
+    else {
+      try {
+        local = await localAddressToward(server.host, server.port);
+      } catch (err) {
+        throw new Error(`SIP trunk '${this.trunk.name}': no route to ${server.host} from this machine (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check its network connection`);
+      }
+    }
+    if (local === this.localAddress) return;
+    const previous = this.localAddress === null ? null : this.ua.contact.uri.toString();
+    this.localAddress = local;
+    this.setSentBy(local, this.env.listeners.address.port);
+    if (previous) this.registration?.contactChanged(previous);
+  }
+
+  private setSentBy(host: string, port: number): void {
+    (this.ua as unknown as { options: { viaHost: string } }).options.viaHost = host;
+    this.transport.sentBy.host = host;
+    this.transport.sentBy.port = port;
+    this.ua.contact.uri.host = host;
+    this.ua.contact.uri.port = port;
+  }
+
+  /**
+   * NAT (RFC 3581, as Linphone and pjsip do): when the registrar saw our REGISTER come from another address
+   * than our Via says, that address is where calls can reach us through the NAT binding: register it
+   * (removing the old binding) and use it in SDP. True when the contact changed.
+   */
+  private learnPublicAddress(response: IncomingResponseMessage): boolean {
+    if (this.env.publicAddress || this.trunk.transport !== "udp") return false;
+    const via = parseVia(response.getHeader("via") ?? "");
+    if (!via) return false;
+    const host = via.received ?? via.host;
+    const port = via.rport ?? via.port ?? this.env.listeners.address.port;
+    const sentBy = this.transport.sentBy;
+    if (host === sentBy.host && port === sentBy.port) return false;
+    this.registration?.contactChanged(this.ua.contact.uri.toString());
+    this.setSentBy(host, port);
+    return true;
+  }
+
+  /** The server did not answer: the next one of the name's servers, or the text to show when none is left. */
+  private nextTarget(): true | string {
+    if (this.targetIndex + 1 < this.targets.length) {
+      this.targetIndex++;
+      return true;
+    }
+    const tried = this.targets.map(hostPort);
+    // Next round: ask DNS again and start from the most preferred server.
+    this.targetIndex = 0;
+    this.resolvedUntil = 0;
+    const each = tried.length > 1 ? " each" : "";
+    return `SIP trunk '${this.trunk.name}': no answer from ${tried.join(" or ") || this.trunk.host} after ${this.env.noAnswerSeconds} s${each}: check the address, port and transport, and that the server is up`;
+  }
+
+  private sendKeepalive(): void {
+    const server = this.transport.currentServer;
+    if (this.stopped || !isIP(server.host)) return;
+    // RFC 5626 §4.4.1-style CRLF: the registrar ignores it, the NAT on the way refreshes its mapping.
+    this.env.listeners.udp.send("\r\n\r\n", server);
+  }
+
+  /** A laptop that moved networks: the route's local address changed, so register again from the new one. */
+  private async checkNetwork(): Promise<void> {
+    if (this.stopped || this.targets.length === 0 || this.env.publicAddress) return;
+    const server = this.transport.currentServer;
+    const local = await localAddressToward(server.host, server.port).catch(() => null);
+    if (local && this.localAddress && local !== this.localAddress) {
+      await this.updateLocalAddress(server).catch(() => undefined);
+      this.registration?.refresh();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.keepalive) clearInterval(this.keepalive);
+    if (this.addressCheck) clearInterval(this.addressCheck);
+    await this.registration?.stop();
+    this.stream?.close();
+    await Promise.race([this.ua.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+}
+
+function hostPort(r: Remote): string {
+  return `${r.host.includes(":") ? `[${r.host}]` : r.host}:${r.port}`;
+}
+
+export function parseHostPort(value: string | null | undefined, defaultPortNumber = 5060): Remote | null {
+  if (!value) return null;
+  const m = /^(?:sips?:|stun:)?(\[[^\]]+\]|[^:;]+)(?::(\d+))?/.exec(value.trim());
+  return m ? { host: m[1].replace(/^\[|\]$/g, ""), port: m[2] ? Number(m[2]) : defaultPortNumber } : null;
+}
+
+function addAddress(list: BlockList, address: string): void {
+  list.addAddress(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+}
+
+function addCidr(list: BlockList, cidr: string): void {
+  const [address, bits] = cidr.split("/");
+  const family = isIP(address) === 6 ? "ipv6" : "ipv4";
+  if (!isIP(address)) return;
+  list.addSubnet(address, bits === undefined ? (family === "ipv6" ? 128 : 32) : Number(bits), family);
+}
+
+/** What a person reads when a TCP/TLS connection to the trunk could not be made. */
+export function describeConnectError(trunk: string, protocol: "TCP" | "TLS", to: Remote, err: NodeJS.ErrnoException): string {
+  const where = hostPort(to);
+  const code = err.code ?? "";
+  if (code === "ECONNREFUSED") return `SIP trunk '${trunk}': connection refused (${protocol}) by ${where}: check the port and transport`;
+  if (code === "ETIMEDOUT") return `SIP trunk '${trunk}': no answer from ${where} (${protocol} connect timed out)`;
+  if (code === "EHOSTUNREACH") return `SIP trunk '${trunk}': host ${to.host} is unreachable (${protocol})`;
+  if (code === "ENETUNREACH") return `SIP trunk '${trunk}': no route to ${to.host} from this machine`;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/i.test(code)) {
+    return `SIP trunk '${trunk}': TLS certificate of ${where} not trusted (${err.message}): add its CA as tls_ca, or check the host name`;
+  }
+  return `SIP trunk '${trunk}': could not connect to ${where} over ${protocol} (${err.message})`;
+}
