@@ -4,6 +4,7 @@ import { responseTarget, type IncomingSip, type Remote } from "./udp-endpoint.js
 import type { StreamConnection } from "./stream-connection.js";
 import type { SipListeners } from "./listeners.js";
 import type { TrunkAgent } from "./trunk-agent.js";
+import { InboundDigest } from "./inbound-auth.js";
 
 /** How long a Call-ID keeps pointing at its trunk after the last message (dialogs, late retransmissions). */
 const CALL_ID_TTL_MS = 6 * 60 * 60 * 1000;
@@ -23,6 +24,7 @@ export class SipRouter {
   /** Calls that came in over a TCP/TLS connection: what we send for them goes back over it (RFC 3261 §18.2.2). */
   private readonly streams = new Map<string, StreamConnection>();
   readonly stats = { rejected: 0, options: 0 };
+  private readonly digest = new InboundDigest();
 
   constructor(
     private readonly agents: ReadonlyMap<string, TrunkAgent>,
@@ -60,6 +62,15 @@ export class SipRouter {
         this.onRejected(m.remote, m.info.method);
         this.reply(m, conn, statelessReply(m.text, 403, "Forbidden"));
         return;
+      }
+      const creds = agent.trunk.inboundAuth;
+      if (creds && m.info.method === "INVITE") {
+        const verdict = this.digest.verify(m.text, "INVITE", creds);
+        if (verdict !== "ok") {
+          if (verdict === "wrong") { this.stats.rejected++; this.onRejected(m.remote, m.info.method); }
+          this.reply(m, conn, statelessReply(m.text, 401, "Unauthorized", [this.digest.challenge(verdict === "stale")]));
+          return;
+        }
       }
     }
     if (conn) this.streams.set(m.info.callId, conn);

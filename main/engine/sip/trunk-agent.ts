@@ -9,6 +9,7 @@ import { StreamConnection } from "./stream-connection.js";
 import { defaultPort, type SipResolver } from "./dns.js";
 import { localAddressToward } from "./local-address.js";
 import { stunMappedAddress } from "./stun.js";
+import type { InboundCredentials } from "./inbound-auth.js";
 import type { SipListeners } from "./listeners.js";
 import type { IncomingSip, Remote } from "./udp-endpoint.js";
 import type { RtpPortRange } from "../media/rtp-session.js";
@@ -32,6 +33,8 @@ export interface TrunkConfig {
   stunServer?: string | null;
   /** More sources (CIDR) this trunk's calls may come from, beside its resolved addresses. */
   allowedSources?: readonly string[];
+  /** Credentials the trunk must answer a digest challenge with on each INVITE it sends us. */
+  inboundAuth?: InboundCredentials | null;
 }
 
 /** What every trunk agent shares: the sockets, the resolver, and the engine's settings. */

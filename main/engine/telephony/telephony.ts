@@ -125,6 +125,7 @@ export class Telephony {
       id: trunk.id, name: trunk.name, host: trunk.host, port: trunk.port, transport: trunk.transport,
       username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy, tlsCa: trunk.tls_ca,
       keepaliveSeconds: trunk.keepalive_seconds, allowedSources: trunk.allowed_sources, stunServer: trunk.stun_server,
+      inboundAuth: trunk.inbound_auth,
     });
   }
 

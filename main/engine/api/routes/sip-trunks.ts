@@ -23,7 +23,8 @@ const SipTrunk = Type.Object({
   host: Type.String(), address: Type.String(), port: Type.Integer(), transport: StringEnum(["udp", "tcp", "tls"] as const),
   username: Nullable(Type.String()), auth_username: Nullable(Type.String()), has_password: Type.Boolean(),
   register: Type.Boolean(), outbound_proxy: Nullable(Type.String()), has_tls_ca: Type.Boolean(),
-  keepalive_seconds: Type.Integer(), allowed_sources: Type.Array(Type.String()), stun_server: Nullable(Type.String()), is_active: Type.Boolean(),
+  keepalive_seconds: Type.Integer(), allowed_sources: Type.Array(Type.String()), stun_server: Nullable(Type.String()),
+  inbound_auth: Nullable(Type.Object({ username: Type.String(), has_password: Type.Boolean() })), is_active: Type.Boolean(),
   registration: Registration, created_at: Type.String(), updated_at: Type.String(),
 }, { description: "Both documented generations' fields. Passwords are write-only: never returned." });
 
@@ -82,6 +83,7 @@ function normalise(body: Record<string, unknown>, requireHost: boolean): TrunkIn
     keepalive_seconds: body.keepalive_seconds as number | undefined,
     allowed_sources: body.allowed_sources as string[] | undefined,
     stun_server: body.stun_server as string | null | undefined,
+    inbound_auth: body.inbound_auth as TrunkInput["inbound_auth"],
     is_active: body.is_active as boolean | undefined,
   };
 }
