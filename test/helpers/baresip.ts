@@ -9,18 +9,33 @@ export const hasBaresip = existsSync("/usr/bin/baresip");
 
 export interface Baresip { proc: ChildProcess; dir: string; recordDir: string; output(): string; exited: Promise<number | null>; recordings(kind: "dec" | "enc"): string[] }
 
+export interface BaresipOptions {
+  account: string;
+  wav: string;
+  dial?: string;
+  seconds: number;
+  /** Run inside this network namespace (`ip netns exec`). */
+  netns?: string;
+  /** SIP listen address instead of 127.0.0.1 (one of `netns`'s addresses). */
+  address?: string;
+  /** SIP port; default a free one. */
+  port?: number;
+}
+
 /** Runs a scripted baresip: plays `wav` into the call, records what it hears, quits after `seconds`. */
-export async function runBaresip(o: { account: string; wav: string; dial?: string; seconds: number }): Promise<Baresip> {
+export async function runBaresip(o: BaresipOptions): Promise<Baresip> {
   const dir = mkdtempSync(join(tmpdir(), "baresip-"));
   const recordDir = join(dir, "rec");
   mkdirSync(recordDir);
-  const port = await freeUdpPort();
+  const port = o.port ?? await freeUdpPort();
   const config = readFileSync(join(SHARED, "peers", "baresip-config.template"), "utf8")
+    .replace("sip_listen 127.0.0.1:", `sip_listen ${o.address ?? "127.0.0.1"}:`)
     .replaceAll("@SIP_PORT@", String(port)).replaceAll("@WAV@", o.wav).replaceAll("@RECORD_DIR@", recordDir);
   writeFileSync(join(dir, "config"), config);
   writeFileSync(join(dir, "accounts"), o.account + "\n");
   const args = ["-f", dir, ...(o.dial ? ["-e", `/dial ${o.dial}`] : []), "-t", String(o.seconds)];
-  const proc = spawn("baresip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // `ip netns exec` execs baresip in place: `proc` is baresip, so SIGTERM still ends it.
+  const proc = o.netns ? spawn("ip", ["netns", "exec", o.netns, "baresip", ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn("baresip", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d) => { out += d; });
   proc.stderr!.on("data", (d) => { out += d; });

@@ -4,17 +4,36 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freeUdpPort } from "./ports.js";
+import { waitForSipServer } from "./sip-probe.js";
 
 export const SHARED = join(import.meta.dirname, "..", "..", "..", "shared");
 export const hasKamailio = existsSync("/usr/sbin/kamailio") || existsSync("/usr/bin/kamailio");
 
-export interface Kamailio { port: number; tlsPort: number | null; caPem: string | null; proc: ChildProcess; log(): string; stop(): Promise<void> }
+export interface Kamailio { address: string; port: number; tlsPort: number | null; caPem: string | null; proc: ChildProcess; log(): string; stop(): Promise<void> }
 
-/** Starts kamailio as a registrar/proxy on 127.0.0.1 with the shared config (users alice/secret, bob/bobpass). */
-export async function startKamailio(opts: { tls?: boolean } = {}): Promise<Kamailio> {
+export interface KamailioOptions {
+  tls?: boolean;
+  /** Run inside this network namespace (`ip netns exec`), e.g. a "carrier" host of a test topology. */
+  netns?: string;
+  /** Listen on this address instead of 127.0.0.1 (inside `netns` when given). */
+  address?: string;
+  /** UDP/TCP port; default a free one, or 5060 inside a namespace (a host of its own: the port is free). */
+  port?: number;
+  /**
+   * The registrar's lowest accepted expiry (kamailio's default is 60 s: it raises any shorter request to
+   * 60). Tests that need quick re-registrations (DNS failover) lower it, as a carrier may.
+   */
+  minExpiresSeconds?: number;
+}
+
+/** Starts kamailio as a registrar/proxy with the shared config (users alice/secret, bob/bobpass), on 127.0.0.1 unless told otherwise. */
+export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), "kamailio-"));
-  const port = await freeUdpPort();
-  let cfg = readFileSync(join(SHARED, "peers", "kamailio.cfg"), "utf8").replaceAll("LISTEN_PORT", String(port));
+  const address = opts.address ?? "127.0.0.1";
+  const port = opts.port ?? (opts.netns ? 5060 : await freeUdpPort());
+  let cfg = readFileSync(join(SHARED, "peers", "kamailio.cfg"), "utf8").replaceAll("LISTEN_PORT", String(port))
+    .replace(/^(listen=\w+:|alias=")127\.0\.0\.1/gm, `$1${address}`);
+  if (opts.minExpiresSeconds !== undefined) cfg = cfg.replace(/^(modparam\("usrloc"[^\n]*)$/m, `$1\nmodparam("registrar", "min_expires", ${opts.minExpiresSeconds})`);
   let tlsPort: number | null = null;
   let caPem: string | null = null;
   if (opts.tls) {
@@ -29,13 +48,23 @@ export async function startKamailio(opts: { tls?: boolean } = {}): Promise<Kamai
   }
   writeFileSync(join(dir, "k.cfg"), cfg);
   const bin = existsSync("/usr/sbin/kamailio") ? "/usr/sbin/kamailio" : "kamailio";
-  const proc = spawn(bin, ["-f", join(dir, "k.cfg"), "-DD", "-E", "-Y", dir, "-P", join(dir, "k.pid"), "-m", "64", "-M", "8"], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own runtime dir and pid file per instance (-Y, -P): several kamailios may run side by side.
+  const argv = [bin, "-f", join(dir, "k.cfg"), "-DD", "-E", "-Y", dir, "-P", join(dir, "k.pid"), "-m", "64", "-M", "8"];
+  // `ip netns exec` execs kamailio in place, so `proc` is kamailio itself and signals reach it.
+  const proc = opts.netns ? spawn("ip", ["netns", "exec", opts.netns, ...argv], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   proc.stdout!.on("data", (d) => { log += d; });
   proc.stderr!.on("data", (d) => { log += d; });
-  await waitForOptions(port, () => log);
+  try {
+    // Inside a namespace, probe from inside it: the test's namespace may have no route there (NAT).
+    if (opts.netns) await waitForSipServer({ netns: opts.netns, to: { address, port } });
+    else await waitForOptions(address, port, () => log);
+  } catch (err) {
+    proc.kill("SIGKILL");
+    throw new Error(`kamailio did not come up on ${address}:${port} (${(err as Error).message.split("\n")[0]}):\n${log}`);
+  }
   return {
-    port, tlsPort, caPem, proc, log: () => log,
+    address, port, tlsPort, caPem, proc, log: () => log,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         const gone = new Promise((r) => proc.once("exit", r));
@@ -50,9 +79,9 @@ export async function startKamailio(opts: { tls?: boolean } = {}): Promise<Kamai
 }
 
 /** Kamailio answers OPTIONS to itself with "200 Keepalive" once it is up. */
-async function waitForOptions(port: number, log: () => string): Promise<void> {
+async function waitForOptions(address: string, port: number, log: () => string): Promise<void> {
   const sock = createSocket("udp4");
-  await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => sock.bind(0, address, () => r()));
   const local = sock.address().port;
   try {
     const deadline = Date.now() + 10_000;
@@ -62,7 +91,7 @@ async function waitForOptions(port: number, log: () => string): Promise<void> {
         sock.once("message", () => { clearTimeout(t); resolve(true); });
       });
       const branch = `z9hG4bK${Math.random().toString(36).slice(2)}`;
-      sock.send(`OPTIONS sip:127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${local};branch=${branch};rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@127.0.0.1>;tag=p\r\nTo: <sip:127.0.0.1:${port}>\r\nCall-ID: ${branch}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`, port, "127.0.0.1");
+      sock.send(`OPTIONS sip:${address}:${port} SIP/2.0\r\nVia: SIP/2.0/UDP ${address}:${local};branch=${branch};rport\r\nMax-Forwards: 70\r\nFrom: <sip:probe@${address}>;tag=p\r\nTo: <sip:${address}:${port}>\r\nCall-ID: ${branch}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`, port, address);
       if (await got) return;
     }
     throw new Error(`kamailio did not come up on ${port}:\n${log()}`);

@@ -6,26 +6,38 @@ import { freeUdpPort } from "./ports.js";
 
 export const hasSipp = existsSync("/usr/bin/sipp");
 
-export interface Sipp { port: number; proc: ChildProcess; exited: Promise<number | null>; output(): string }
+export interface Sipp { address: string; port: number; proc: ChildProcess; exited: Promise<number | null>; output(): string }
 
-/** A sipp UAS on 127.0.0.1: the built-in `uas` scenario (answers, echoes RTP) or a custom one. */
-export async function startSippUas(o: { scenarioXml?: string; rtpEcho?: boolean } = {}): Promise<Sipp> {
-  const port = await freeUdpPort();
+export interface SippUasOptions {
+  scenarioXml?: string;
+  rtpEcho?: boolean;
+  /** Run inside this network namespace (`ip netns exec`). */
+  netns?: string;
+  /** Address for SIP and media instead of 127.0.0.1 (one of `netns`'s addresses). */
+  address?: string;
+  /** SIP port; default a free one. */
+  port?: number;
+}
+
+/** A sipp UAS (127.0.0.1 unless told otherwise): the built-in `uas` scenario (answers, echoes RTP) or a custom one. */
+export async function startSippUas(o: SippUasOptions = {}): Promise<Sipp> {
+  const address = o.address ?? "127.0.0.1";
+  const port = o.port ?? await freeUdpPort();
   const mediaPort = await freeUdpPort(false);
-  const args = ["-i", "127.0.0.1", "-p", String(port), "-mp", String(mediaPort), "-m", "1", "-nostdin", "-timeout", "30s"];
+  const args = ["-i", address, "-p", String(port), "-mp", String(mediaPort), "-m", "1", "-nostdin", "-timeout", "30s"];
   if (o.scenarioXml) {
     const dir = mkdtempSync(join(tmpdir(), "sipp-"));
     writeFileSync(join(dir, "scenario.xml"), o.scenarioXml);
     args.unshift("-sf", join(dir, "scenario.xml"));
   } else args.unshift("-sn", "uas");
   if (o.rtpEcho) args.push("-rtp_echo");
-  const proc = spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = o.netns ? spawn("ip", ["netns", "exec", o.netns, "sipp", ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d) => { out += d; });
   proc.stderr!.on("data", (d) => { out += d; });
   const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
   await new Promise((r) => setTimeout(r, 300)); // sipp binds at once; give it a moment to be listening
-  return { port, proc, exited, output: () => out };
+  return { address, port, proc, exited, output: () => out };
 }
 
 /** A UAS that answers every INVITE with one final error response. */
