@@ -115,3 +115,17 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
     s?.destroy();
   }
 }
+
+/** What a person reads when a TCP/TLS connection to the trunk could not be made. */
+export function describeConnectError(trunk: string, protocol: "TCP" | "TLS", to: Remote, err: NodeJS.ErrnoException): string {
+  const where = `${to.host.includes(":") ? `[${to.host}]` : to.host}:${to.port}`;
+  const code = err.code ?? "";
+  if (code === "ECONNREFUSED") return `SIP trunk '${trunk}': connection refused (${protocol}) by ${where}: check the port and transport`;
+  if (code === "ETIMEDOUT") return `SIP trunk '${trunk}': no answer from ${where} (${protocol} connect timed out)`;
+  if (code === "EHOSTUNREACH") return `SIP trunk '${trunk}': host ${to.host} is unreachable (${protocol})`;
+  if (code === "ENETUNREACH") return `SIP trunk '${trunk}': no route to ${to.host} from this machine`;
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/i.test(code)) {
+    return `SIP trunk '${trunk}': TLS certificate of ${where} not trusted (${err.message}): add its CA as tls_ca, or check the host name`;
+  }
+  return `SIP trunk '${trunk}': could not connect to ${where} over ${protocol} (${err.message})`;
+}

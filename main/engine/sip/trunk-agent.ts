@@ -1,11 +1,13 @@
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
 import { UserAgent, type Invitation, type LogLevel } from "sip.js";
 import type { IncomingResponseMessage } from "sip.js/lib/core";
 import { TrunkTransport } from "./trunk-transport.js";
 import { TrunkRegistration, type RegistrationState } from "./registration.js";
 import { parseVia } from "./message-info.js";
 import { RtpSessionDescriptionHandler } from "./rtp-sdh.js";
-import { StreamConnection } from "./stream-connection.js";
+import { describeConnectError, StreamConnection } from "./stream-connection.js";
+import { hostPort, parseHostPort } from "./host-port.js";
+import { TrunkServers } from "./trunk-servers.js";
 import { defaultPort, type SipResolver } from "./dns.js";
 import { localAddressToward } from "./local-address.js";
 import { stunMappedAddress } from "./stun.js";
@@ -74,10 +76,7 @@ export class TrunkAgent {
   readonly transport: TrunkTransport;
   readonly registration: TrunkRegistration | null = null;
   private readonly stream: StreamConnection | null = null;
-  private targets: Remote[] = [];
-  private targetIndex = 0;
-  private resolvedUntil = 0;
-  private sources = new BlockList();
+  private readonly servers: TrunkServers;
   private localAddress: string | null = null;
   private lastTransportError: string | null = null;
   private keepalive: NodeJS.Timeout | null = null;
@@ -86,6 +85,7 @@ export class TrunkAgent {
   private stopped = false;
 
   constructor(readonly trunk: TrunkConfig, private readonly env: AgentEnv) {
+    this.servers = new TrunkServers(trunk, env.resolver);
     const local = env.listeners.address;
     const placeholder = { host: trunk.host, port: trunk.port };
     const sentBy = { host: env.publicAddress ?? "127.0.0.1", port: local.port };
@@ -149,7 +149,7 @@ export class TrunkAgent {
         prepare: () => this.ready(),
         describeTarget: () => ({ server: hostPort(this.transport.currentServer), contact: this.ua.contact.uri.toString() }),
         onReceived: (response) => this.learnPublicAddress(response),
-        onNoAnswer: () => this.nextTarget(),
+        onNoAnswer: () => this.servers.next(env.noAnswerSeconds),
         transportProblem: () => this.lastTransportError,
       });
     }
@@ -175,17 +175,10 @@ export class TrunkAgent {
   }
 
   /** True when `remote` is one of this trunk's servers, port and all (several trunks may share one host). */
-  isServer(remote: Remote): boolean {
-    const host = remote.host.replace(/^::ffff:/, "");
-    return this.targets.some((t) => t.host === host && t.port === remote.port);
-  }
+  isServer(remote: Remote): boolean { return this.servers.isServer(remote); }
 
   /** True when a request from `address` may be this trunk's: its servers, its proxy, or its allowed sources. */
-  accepts(address: string): boolean {
-    const bare = address.replace(/^::ffff:/, "");
-    const family = isIP(bare) === 6 ? "ipv6" : "ipv4";
-    return this.sources.check(bare, family);
-  }
+  accepts(address: string): boolean { return this.servers.accepts(address); }
 
   /**
    * Knows where the trunk's server is and which address we are to it; DNS is asked again when its answer
@@ -197,8 +190,7 @@ export class TrunkAgent {
   }
 
   private async prepare(): Promise<void> {
-    if (Date.now() >= this.resolvedUntil || this.targets.length === 0) await this.resolve();
-    const server = this.targets[this.targetIndex] ?? this.targets[0];
+    const server = await this.servers.current();
     this.transport.setServer(server);
     this.stream?.setPeer(server);
     await this.updateLocalAddress(server);
@@ -223,25 +215,6 @@ export class TrunkAgent {
     } catch {
       /* fall back to what the registrar reports */
     }
-  }
-
-  private async resolve(): Promise<void> {
-    const proxy = parseHostPort(this.trunk.outboundProxy);
-    const named = (p: number) => (p === 5060 || p === defaultPort(this.trunk.transport) ? null : p);
-    const server = proxy ?? { host: this.trunk.host, port: this.trunk.port };
-    const resolved = await this.env.resolver.resolve(server.host, named(server.port), this.trunk.transport);
-    const sources = new BlockList();
-    for (const t of resolved.targets) addAddress(sources, t.host);
-    // Calls may come from the trunk's own servers even when we send through a proxy.
-    if (proxy) {
-      const own = await this.env.resolver.resolve(this.trunk.host, named(this.trunk.port), this.trunk.transport).catch(() => null);
-      for (const t of own?.targets ?? []) addAddress(sources, t.host);
-    }
-    for (const cidr of this.trunk.allowedSources ?? []) addCidr(sources, cidr);
-    this.targets = resolved.targets;
-    this.targetIndex = 0;
-    this.resolvedUntil = resolved.expiresAt;
-    this.sources = sources;
   }
 
   /** The route's local address (or the configured public one) in Via, Contact and SDP; NAT learning may override. */
@@ -288,20 +261,6 @@ export class TrunkAgent {
     return true;
   }
 
-  /** The server did not answer: the next one of the name's servers, or the text to show when none is left. */
-  private nextTarget(): true | string {
-    if (this.targetIndex + 1 < this.targets.length) {
-      this.targetIndex++;
-      return true;
-    }
-    const tried = this.targets.map(hostPort);
-    // Next round: ask DNS again and start from the most preferred server.
-    this.targetIndex = 0;
-    this.resolvedUntil = 0;
-    const each = tried.length > 1 ? " each" : "";
-    return `SIP trunk '${this.trunk.name}': no answer from ${tried.join(" or ") || this.trunk.host} after ${this.env.noAnswerSeconds} s${each}: check the address, port and transport, and that the server is up`;
-  }
-
   private sendKeepalive(): void {
     const server = this.transport.currentServer;
     if (this.stopped || !isIP(server.host)) return;
@@ -311,7 +270,7 @@ export class TrunkAgent {
 
   /** A laptop that moved networks: the route's local address changed, so register again from the new one. */
   private async checkNetwork(): Promise<void> {
-    if (this.stopped || this.targets.length === 0 || this.env.publicAddress) return;
+    if (this.stopped || !this.servers.known || this.env.publicAddress) return;
     const server = this.transport.currentServer;
     const local = await localAddressToward(server.host, server.port).catch(() => null);
     if (local && this.localAddress && local !== this.localAddress) {
@@ -328,39 +287,4 @@ export class TrunkAgent {
     this.stream?.close();
     await Promise.race([this.ua.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
   }
-}
-
-function hostPort(r: Remote): string {
-  return `${r.host.includes(":") ? `[${r.host}]` : r.host}:${r.port}`;
-}
-
-export function parseHostPort(value: string | null | undefined, defaultPortNumber = 5060): Remote | null {
-  if (!value) return null;
-  const m = /^(?:sips?:|stun:)?(\[[^\]]+\]|[^:;]+)(?::(\d+))?/.exec(value.trim());
-  return m ? { host: m[1].replace(/^\[|\]$/g, ""), port: m[2] ? Number(m[2]) : defaultPortNumber } : null;
-}
-
-function addAddress(list: BlockList, address: string): void {
-  list.addAddress(address, isIP(address) === 6 ? "ipv6" : "ipv4");
-}
-
-function addCidr(list: BlockList, cidr: string): void {
-  const [address, bits] = cidr.split("/");
-  const family = isIP(address) === 6 ? "ipv6" : "ipv4";
-  if (!isIP(address)) return;
-  list.addSubnet(address, bits === undefined ? (family === "ipv6" ? 128 : 32) : Number(bits), family);
-}
-
-/** What a person reads when a TCP/TLS connection to the trunk could not be made. */
-export function describeConnectError(trunk: string, protocol: "TCP" | "TLS", to: Remote, err: NodeJS.ErrnoException): string {
-  const where = hostPort(to);
-  const code = err.code ?? "";
-  if (code === "ECONNREFUSED") return `SIP trunk '${trunk}': connection refused (${protocol}) by ${where}: check the port and transport`;
-  if (code === "ETIMEDOUT") return `SIP trunk '${trunk}': no answer from ${where} (${protocol} connect timed out)`;
-  if (code === "EHOSTUNREACH") return `SIP trunk '${trunk}': host ${to.host} is unreachable (${protocol})`;
-  if (code === "ENETUNREACH") return `SIP trunk '${trunk}': no route to ${to.host} from this machine`;
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/i.test(code)) {
-    return `SIP trunk '${trunk}': TLS certificate of ${where} not trusted (${err.message}): add its CA as tls_ca, or check the host name`;
-  }
-  return `SIP trunk '${trunk}': could not connect to ${where} over ${protocol} (${err.message})`;
 }
