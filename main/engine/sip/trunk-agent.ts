@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { UserAgent, type Invitation, type LogLevel } from "sip.js";
 import type { IncomingResponseMessage } from "sip.js/lib/core";
-import { TrunkTransport } from "./trunk-transport.js";
+import { TrunkTransport, VIA_PLACEHOLDER } from "./trunk-transport.js";
 import { TrunkRegistration, type RegistrationState } from "./registration.js";
 import { parseVia } from "./message-info.js";
 import { RtpSessionDescriptionHandler } from "./rtp-sdh.js";
@@ -123,7 +123,7 @@ export class TrunkAgent {
       uri: UserAgent.makeURI(`sip:${user}@${trunk.host}${trunk.port !== 5060 ? `:${trunk.port}` : ""}`),
       authorizationUsername: trunk.username ?? undefined,
       authorizationPassword: trunk.password ?? undefined,
-      viaHost: sentBy.host,
+      viaHost: VIA_PLACEHOLDER,
       contactName: user,
       contactParams: { transport: trunk.transport },
       forceRport: true,
@@ -236,7 +236,6 @@ export class TrunkAgent {
   }
 
   private setSentBy(host: string, port: number): void {
-    (this.ua as unknown as { options: { viaHost: string } }).options.viaHost = host;
     this.transport.sentBy.host = host;
     this.transport.sentBy.port = port;
     this.ua.contact.uri.host = host;
@@ -252,9 +251,10 @@ export class TrunkAgent {
     if (this.env.publicAddress || this.trunk.transport !== "udp") return false;
     const via = parseVia(response.getHeader("via") ?? "");
     if (!via) return false;
-    const host = via.received ?? via.host;
-    const port = via.rport ?? via.port ?? this.env.listeners.address.port;
+    // Without `received` the registrar saw us where our Via said (sip.js only shows it the placeholder).
     const sentBy = this.transport.sentBy;
+    const host = via.received ?? sentBy.host;
+    const port = via.rport ?? sentBy.port;
     if (host === sentBy.host && port === sentBy.port) return false;
     this.registration?.contactChanged(this.ua.contact.uri.toString());
     this.setSentBy(host, port);

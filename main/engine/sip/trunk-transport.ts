@@ -9,6 +9,9 @@ export interface SipSender { send(text: string, to: Remote): void | Promise<void
 /** Finds the address of a URI's host (RFC 3263): an IP as it is, a name through DNS. */
 export type Locate = (host: string, port: number | null) => Promise<Remote>;
 
+/** The Via host sip.js is told to write; see `sentBy`. */
+export const VIA_PLACEHOLDER = "voicedock.invalid";
+
 /** How long an INVITE's destination is kept for its CANCEL and non-2xx ACK (Timer B is 32 s). */
 const INVITE_MEMORY_MS = 5 * 60 * 1000;
 
@@ -30,9 +33,11 @@ export class TrunkTransport implements Transport {
   onMessage: ((message: string) => void) | undefined;
 
   /**
-   * sip.js drops responses whose Via carries a port (a browser-era sanity check), yet a UDP endpoint must
-   * advertise its port. So sip.js sees `Via: … host`, the wire carries `host:port`: added on the way out,
-   * removed on the way in. `sentBy.port` may change (NAT discovery).
+   * sip.js writes one Via host, fixed when a request object is built (a Registerer builds its REGISTER
+   * once), and drops responses whose Via differs from it or carries a port (a browser-era sanity check).
+   * Our sent-by changes (route, NAT discovery) and must carry the port. So sip.js always writes and reads
+   * `VIA_PLACEHOLDER`; the wire carries `sentBy` as it is at that moment: put in on the way out, taken out
+   * of the responses on the way in.
    */
   readonly sentBy: { host: string; port: number };
 
@@ -75,7 +80,8 @@ export class TrunkTransport implements Transport {
     }
     const to = info ? await this.destination(message, info) : this.server;
     const { host, port } = this.sentBy;
-    const wire = message.replace(/^(Via:\s*SIP\/2\.0\/[A-Z]+\s+)([^\s;:]+)(?=[;\s])/im, (all, prefix: string, h: string) => (h === host ? `${prefix}${host}:${port}` : all));
+    const sentBy = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const wire = message.replace(/^(Via:\s*SIP\/2\.0\/[A-Z]+\s+)([^\s;:]+)(?=[;\s])/im, (all, prefix: string, h: string) => (h === VIA_PLACEHOLDER ? `${prefix}${sentBy}` : all));
     await this.sender.send(wire, to);
   }
 
@@ -103,8 +109,8 @@ export class TrunkTransport implements Transport {
   deliver(text: string, isResponse: boolean): void {
     if (this._state !== TransportState.Connected) return;
     if (isResponse) {
-      const { host, port } = this.sentBy;
-      text = text.replace(/^(Via:\s*SIP\/2\.0\/[A-Z]+\s+)([^\s;:]+):(\d+)/im, (all, prefix: string, h: string, p: string) => (h === host && Number(p) === port ? `${prefix}${h}` : all));
+      // The top Via of a response is ours (it was routed here by its Call-ID), whatever sent-by we wrote then.
+      text = text.replace(/^((?:Via|v)\s*:\s*SIP\/2\.0\/[A-Z]+\s+)(\[[^\]]+\]|[^\s;:]+)(?::\d+)?/im, (_all, prefix: string) => `${prefix}${VIA_PLACEHOLDER}`);
     }
     this.onMessage?.(text);
   }
