@@ -122,7 +122,13 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.codec = codec;
     this.pt = pt;
     this.tePt = telephoneEventPt;
-    this.removeTick ??= this.clock.add(() => { this.sendFrame(); this.incoming.tick(performance.now()); });
+    if (!this.removeTick) {
+      // The first packet goes now, not on the next tick: it opens our NAT router's mapping for this port
+      // before the 200 OK reaches the peer, whose packets would otherwise arrive first, find no mapping,
+      // and make the router map our port to another one than the SDP names.
+      this.sendFrame();
+      this.removeTick = this.clock.add(() => { this.sendFrame(); this.incoming.tick(performance.now()); });
+    }
     if (!this.rtcpTimer) this.scheduleRtcp();
   }
 
