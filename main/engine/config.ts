@@ -19,7 +19,7 @@ export interface EngineConfig {
   dnsServers?: string[];
   /** Registration interval asked of registrars (default 300 s). */
   sipRegisterExpiresSeconds?: number;
-  /** SIP timer T1/T2 (RFC 3261; default 500/4000 ms): tests shorten them. */
+  /** UDP retransmission intervals T1/T2 (RFC 3261; default 500/4000 ms); transaction timeouts stay sip.js's (32 s). */
   sipTimers?: { t1Ms: number; t2Ms: number };
   /** UDP port for SIP (all trunks share it); 0 picks a free port; null turns telephony off. */
   sipPort: number | null;

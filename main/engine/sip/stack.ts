@@ -1,8 +1,9 @@
 import { EventEmitter } from "node:events";
 import type { Invitation, UserAgent } from "sip.js";
+import { Timers } from "sip.js/lib/core/timers.js";
 import type { Remote } from "./udp-endpoint.js";
 import type { RegistrationState } from "./registration.js";
-import { DEFAULT_TIMERS, type SipTimers } from "./retransmitter.js";
+import type { SipTimers } from "./retransmitter.js";
 import { SipListeners } from "./listeners.js";
 import { SipRouter } from "./router.js";
 import { TrunkAgent, type TrunkConfig } from "./trunk-agent.js";
@@ -25,6 +26,7 @@ export interface SipStackOptions {
   publicAddress?: string;
   /** DNS servers for trunk names (default: the system's). */
   dnsServers?: readonly string[];
+  /** Our UDP retransmission intervals (sip.js keeps its own transaction timeouts). */
   timers?: SipTimers;
   registerExpiresSeconds?: number;
   retryBaseMs?: number;
@@ -81,7 +83,6 @@ export class SipStack extends EventEmitter<SipStackEvents> {
 
   async addTrunk(trunk: TrunkConfig): Promise<void> {
     await this.removeTrunk(trunk.id);
-    const timers = this.opts.timers ?? DEFAULT_TIMERS;
     const agent = new TrunkAgent(trunk, {
       listeners: this.sockets,
       resolver: this.resolver,
@@ -91,7 +92,8 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       registerExpiresSeconds: this.opts.registerExpiresSeconds ?? 300,
       retryBaseMs: this.opts.retryBaseMs ?? 2000,
       retryMaxMs: this.opts.retryMaxMs ?? 300_000,
-      noAnswerSeconds: Math.round((64 * timers.t1Ms) / 1000),
+      // sip.js owns the transaction timeouts (its Timer F is 64 × its own T1): that is how long "no answer" took.
+      noAnswerSeconds: Math.round(Timers.TIMER_F / 1000),
       addressCheckMs: this.opts.addressCheckMs ?? 30_000,
       userAgentString: this.opts.userAgentString ?? "VoiceDock",
       sendOnStream: (text) => this.router.sendOnStream(text),

@@ -21,6 +21,8 @@ export class TrunkServers {
   private targets: Remote[] = [];
   private index = 0;
   private resolvedUntil = 0;
+  /** Servers that did not answer in this round ("ip:port"): skipped even when DNS is asked again meanwhile. */
+  private readonly silent = new Set<string>();
   private sources = new BlockList();
 
   constructor(private readonly trunk: TrunkPlace, private readonly resolver: SipResolver) {}
@@ -28,7 +30,7 @@ export class TrunkServers {
   /** The server to send to now, asking DNS first when its answer has expired; throws the reason when it cannot. */
   async current(): Promise<Remote> {
     if (Date.now() >= this.resolvedUntil || this.targets.length === 0) await this.resolve();
-    return this.targets[this.index] ?? this.targets[0];
+    return this.targets[this.index];
   }
 
   get known(): boolean { return this.targets.length > 0; }
@@ -47,12 +49,15 @@ export class TrunkServers {
 
   /** The current server did not answer: true when another is left to try, else the text to show. */
   next(noAnswerSeconds: number): true | string {
-    if (this.index + 1 < this.targets.length) {
-      this.index++;
+    this.silent.add(hostPort(this.targets[this.index]));
+    const untried = this.targets.findIndex((t) => !this.silent.has(hostPort(t)));
+    if (untried >= 0) {
+      this.index = untried;
       return true;
     }
-    const tried = this.targets.map(hostPort);
+    const tried = [...this.silent];
     // Next round: ask DNS again and start from the most preferred server.
+    this.silent.clear();
     this.index = 0;
     this.resolvedUntil = 0;
     const each = tried.length > 1 ? " each" : "";
@@ -75,7 +80,8 @@ export class TrunkServers {
     }
     for (const cidr of this.trunk.allowedSources ?? []) addCidr(sources, cidr);
     this.targets = resolved.targets;
-    this.index = 0;
+    // The most preferred server that has not been silent in this round (a short TTL must not send us back).
+    this.index = Math.max(0, this.targets.findIndex((t) => !this.silent.has(hostPort(t))));
     this.resolvedUntil = resolved.expiresAt;
     this.sources = sources;
   }
