@@ -17,6 +17,8 @@ export interface EngineConfig {
   sipPublicAddress?: string;
   /** DNS servers for trunk names ("10.0.0.53" or "10.0.0.53:53"); default: the system's. */
   dnsServers?: string[];
+  /** How often each trunk checks whether the route's local address changed (default 30 s; tests shorten it). */
+  sipAddressCheckMs?: number;
   /** Registration interval asked of registrars (default 300 s). */
   sipRegisterExpiresSeconds?: number;
   /** UDP retransmission intervals T1/T2 (RFC 3261; default 500/4000 ms); transaction timeouts stay sip.js's (32 s). */

@@ -55,7 +55,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
         sipsPort: config.sipsPort === undefined ? (config.sipPort === 0 || config.sipPort === 65535 ? 0 : config.sipPort + 1) : config.sipsPort,
         tlsDir: config.dataDir, ring, sipsCertFile: config.sipsCertFile, sipsKeyFile: config.sipsKeyFile,
         rtpPorts: config.rtpPorts ?? DEFAULT_RTP_PORTS, publicAddress: config.sipPublicAddress, dnsServers: config.dnsServers,
-        registerExpiresSeconds: config.sipRegisterExpiresSeconds, timers: config.sipTimers,
+        registerExpiresSeconds: config.sipRegisterExpiresSeconds, timers: config.sipTimers, addressCheckMs: config.sipAddressCheckMs,
         recordingsDir: join(config.dataDir, "recordings") });
   const modelsDir = join(config.dataDir, "models");
   const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,

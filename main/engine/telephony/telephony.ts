@@ -28,6 +28,7 @@ export interface TelephonyOptions {
   dnsServers?: readonly string[];
   registerExpiresSeconds?: number;
   timers?: SipTimers;
+  addressCheckMs?: number;
   /** UDP and TCP. */
   sipPort: number;
   /** TLS listener port, null: no TLS listener. */
@@ -82,7 +83,8 @@ export class Telephony {
     this.recordingsDir = opts.recordingsDir;
     this.transferReportMs = (opts.transferReportSeconds ?? 10) * 1000;
     this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs,
-      rtpPorts: opts.rtpPorts, publicAddress: opts.publicAddress, dnsServers: opts.dnsServers, registerExpiresSeconds: opts.registerExpiresSeconds, timers: opts.timers });
+      rtpPorts: opts.rtpPorts, publicAddress: opts.publicAddress, dnsServers: opts.dnsServers, registerExpiresSeconds: opts.registerExpiresSeconds, timers: opts.timers,
+      addressCheckMs: opts.addressCheckMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, invitation) => {
       void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session), beforeAnswer: this.beforeAnswer ?? undefined,
