@@ -11,6 +11,7 @@ import type { ApiContext } from "./context.js";
 import { registerErrorHandling, formatSchemaErrors } from "./plugins/errors.js";
 import { registerAuth } from "./plugins/auth.js";
 import { registerRateLimit } from "./plugins/rate-limit.js";
+import { registerEmptyBody } from "./plugins/empty-body.js";
 import { ErrorBody } from "./schemas/common.js";
 import { healthRoutes } from "./routes/health.js";
 import { organizationRoutes } from "./routes/organizations.js";
@@ -54,6 +55,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
   registerErrorHandling(app);
   // A JSON API: plain text is not a body we understand (415), rather than a string that fails validation.
   app.removeContentTypeParser("text/plain");
+  registerEmptyBody(app);
   app.addSchema(ErrorBody);
 
   await app.register(swagger, {
