@@ -9,6 +9,8 @@ export interface EngineConfig {
   port: number;
   /** When set, this key is accepted (scripts and tests start with a known key). */
   apiKey?: string;
+  /** The 32-byte at-rest encryption key, when the desktop shell keeps it in the OS keychain; default: `<dataDir>/secret.key`. */
+  secretKey?: Uint8Array;
   /** UDP port for SIP (all trunks share it); 0 picks a free port; null turns telephony off. */
   sipPort: number | null;
   /** TLS port for SIP; default: the SIP port + 1 (5061), or a free one when the SIP port is 0; null: no TLS listener. */

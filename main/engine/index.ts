@@ -2,10 +2,13 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Store } from "./store/index.js";
+import { RevokedKeyError } from "./store/api-keys.js";
+import { SecretBox } from "./store/secret-box.js";
 import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
+import { redactUrl } from "./api/redact-url.js";
 import { defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
@@ -39,13 +42,11 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** Log lines never carry credentials: Authorization headers and `api_key` query values are masked. */
-const redactUrl = (url: string) => url.replace(/([?&]api_key=)[^&]*/g, "$1[redacted]");
 
 /** Builds the engine; nothing listens or writes until start(). */
 export async function createEngine(partial: Partial<EngineConfig> = {}): Promise<Engine> {
   const config = defaultConfig(partial);
-  const store = new Store({ dataDir: config.dataDir });
+  const store = new Store({ dataDir: config.dataDir, secretBox: config.secretKey ? new SecretBox(Buffer.from(config.secretKey)) : undefined });
   const bus = new EventBus();
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const calls = new CallManager(store, bus, webhooks);
@@ -91,6 +92,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     {
       logger: config.logLevel === "silent" ? false : {
         level: config.logLevel,
+        // Log lines never carry credentials: Authorization headers and `api_key` query values are masked.
         redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
         serializers: {
           req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
@@ -105,7 +107,15 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     generatedApiKey: null,
     async start() {
       store.organization.get();
-      if (config.apiKey) store.keys.ensure("VOICEDOCK_API_KEY", config.apiKey);
+      if (config.apiKey) {
+        try {
+          store.keys.ensure("VOICEDOCK_API_KEY", config.apiKey);
+        } catch (err) {
+          if (!(err instanceof RevokedKeyError)) throw err;
+          throw new Error(`VOICEDOCK_API_KEY is set to a revoked key (${err.key.prefix}…, revoked ${err.key.revoked_at}); a revoked key stays revoked. ` +
+            "Unset VOICEDOCK_API_KEY, or create a new key with 'voicedock keys create' and set that one");
+        }
+      }
       else if (store.keys.count() === 0) {
         const { key } = store.keys.create("first start");
         engine.generatedApiKey = key;

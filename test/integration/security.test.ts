@@ -58,6 +58,10 @@ describe("security", () => {
       const ws = new WebSocket(`${s.url.replace("http", "ws")}/api/v1/events?api_key=${KEY}`);
       await new Promise((resolve, reject) => { ws.once("message", resolve); ws.once("error", reject); });
       ws.close();
+      // Nor when the parameter's name is percent-encoded: the query parser decodes it and authenticates.
+      const encoded = new WebSocket(`${s.url.replace("http", "ws")}/api/v1/events?role=observer&api%5Fkey=${KEY}`);
+      await new Promise((resolve, reject) => { encoded.once("message", resolve); encoded.once("error", reject); });
+      encoded.close();
       await call("GET", "/api/v1/calls?status=bogus");
     } finally {
       s.proc.kill("SIGTERM");
@@ -78,6 +82,7 @@ describe("security", () => {
     }
     expect(leaks).toEqual([]);
     expect(s.output()).toMatch(/"url":"\/api\/v1\/events\?api_key=\[redacted\]"/);
+    expect(s.output()).toMatch(/"url":"\/api\/v1\/events\?role=observer&api%5Fkey=\[redacted\]"/);
     expect((statSync(join(dataDir, "secret.key")).mode & 0o777).toString(8)).toBe("600");
   });
 
@@ -110,6 +115,13 @@ describe("security", () => {
       expect(((await revoked.json()) as any).message).toMatch(/revoked/);
       again.proc.kill("SIGTERM");
       await again.exited;
+
+      // Setting the revoked key in VOICEDOCK_API_KEY does not bring it back: serve refuses to start.
+      const env = runCli(["serve", "--data-dir", dir, "--port", "0"], { VOICEDOCK_API_KEY: newKey, VOICEDOCK_SIP_PORT: "0" });
+      expect(env.status).toBe(1);
+      expect(env.stderr).toMatch(/VOICEDOCK_API_KEY is set to a revoked key \(vd_live_\w+…, revoked 20\d\d-.*\); a revoked key stays revoked/);
+      expect(env.stderr).toMatch(/voicedock keys create/);
+      expect(runCli(["keys", "list", "--data-dir", dir]).stdout).toMatch(new RegExp(`${newKey.slice(0, 12)}….*revoked 20`));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
