@@ -9,6 +9,7 @@ import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
 import { redactUrl } from "./api/redact-url.js";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
@@ -22,6 +23,7 @@ import { sileroModelPath } from "./voice/vad.js";
 
 export type { EngineConfig } from "./config.js";
 export { defaultConfig } from "./config.js";
+export { DataDirBusyError } from "./data-dir-lock.js";
 
 export interface Engine {
   readonly config: EngineConfig;
@@ -43,9 +45,22 @@ export interface Engine {
 }
 
 
-/** Builds the engine; nothing listens or writes until start(). */
+/**
+ * Builds the engine; nothing listens or writes until start(). The data directory is locked first, before the
+ * database opens: a second engine on the same directory fails here with DataDirBusyError and touches nothing.
+ */
 export async function createEngine(partial: Partial<EngineConfig> = {}): Promise<Engine> {
   const config = defaultConfig(partial);
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await assemble(config, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine> {
   const store = new Store({ dataDir: config.dataDir, secretBox: config.secretKey ? new SecretBox(Buffer.from(config.secretKey)) : undefined });
   const bus = new EventBus();
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
@@ -107,6 +122,9 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     generatedApiKey: null,
     async start() {
       store.organization.get();
+      // Rows left live by an engine that is gone (we hold the lock, so no other engine carries them); closed
+      // only once our ports are held too, so a start that fails on a busy port changes nothing.
+      const interrupted = calls.interruptedCalls();
       if (config.apiKey) {
         try {
           store.keys.ensure("VOICEDOCK_API_KEY", config.apiKey);
@@ -121,7 +139,6 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
         engine.generatedApiKey = key;
         writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
       }
-      calls.recoverInterrupted();
       if (telephony) {
         try {
           await telephony.start();
@@ -139,6 +156,8 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
       engine.url = `http://${host}:${port}`;
       if (telephony) telephony.publicBaseUrl = engine.url;
+      lock.setUrl(engine.url);
+      calls.recoverInterrupted(interrupted);
       webhooks.start();
     },
     async stop() {
@@ -149,6 +168,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       await postCall.idle();
       await webhooks.stop();
       store.close();
+      lock.release();
     },
   };
   return engine;

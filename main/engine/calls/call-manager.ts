@@ -129,8 +129,20 @@ export class CallManager {
   }
 
   /** At start: calls a crash left open are failed (with their webhooks), so no row stays "live" forever. */
-  recoverInterrupted(): void {
-    const open = this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'ringing', 'in-progress')").pluck().all() as string[];
-    for (const id of open) this.transition(id, "failed", { end_reason: "engine_restart", error: "VoiceDock stopped while this call was active" });
+  /** Calls whose rows say live: at start, before this engine carries any call, they belong to one that is gone. */
+  interruptedCalls(): string[] {
+    return this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'ringing', 'in-progress')").pluck().all() as string[];
+  }
+
+  /** Closes the rows found by interruptedCalls() (only those: calls that arrived since are ours). */
+  recoverInterrupted(ids: string[] = this.interruptedCalls()): void {
+    for (const id of ids) {
+      if (this.live.has(id)) continue;
+      try {
+        this.transition(id, "failed", { end_reason: "engine_restart", error: "VoiceDock stopped while this call was active" });
+      } catch (err) {
+        if (!(err instanceof CallTransitionError)) throw err; // already closed meanwhile
+      }
+    }
   }
 }
