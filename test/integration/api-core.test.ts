@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
+import { UdpCarrier } from "../helpers/udp-carrier.js";
+import { waitFor } from "../helpers/wait.js";
 
 // The spec's own example requests (api-v1.md), sent with only the base URL and key changed.
 const FRONT_DESK = {
@@ -124,11 +126,24 @@ describe("assistants", () => {
 
 describe("calls", () => {
   let assistantId: string;
+  // A carrier on UDP that the test answers by hand (the trunk the outbound calls leave through).
+  const carrier = new UdpCarrier();
   beforeAll(async () => {
     assistantId = (await json(await t.api("/api/v1/assistants", { method: "POST", json: FRONT_DESK }))).body.assistant.id;
+    await carrier.start();
+  });
+  afterAll(() => carrier.close());
+
+  it("POST /calls/outbound without any SIP trunk is refused at once (409) and names what to add", async () => {
+    const r = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant_id: assistantId } }));
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: "Conflict", code: "no_sip_trunk" });
+    expect(r.body.message).toMatch(/POST \/api\/v1\/sip-trunks/);
+    const trunk = await json(await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "Carrier", host: "127.0.0.1", port: carrier.port, register: false } }));
+    expect(trunk.status).toBe(201);
   });
 
-  it("POST /calls/outbound (reference mode) answers `dialing`, stores `connecting`, and without telephony ends `failed` with a reason", async () => {
+  it("POST /calls/outbound (reference mode) answers `dialing`, stores `connecting`, and a carrier's refusal ends it `failed` with a reason", async () => {
     const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events`, { headers: { authorization: `Bearer ${t.apiKey}` } });
     const events: any[] = [];
     ws.on("message", (m) => events.push(JSON.parse(String(m))));
@@ -140,6 +155,8 @@ describe("calls", () => {
     expect(body).toMatchObject({ success: true, status: "dialing" });
     expect(body.call_id).toMatch(/^call-outbound-/);
     expect(typeof body.room_name).toBe("string");
+    const invite = await waitFor(() => carrier.invites.find((i) => i.text.startsWith("INVITE sip:+31612345678@")), 10_000);
+    carrier.respond(invite, 503, "Service Unavailable");
 
     const deadline = Date.now() + 5000;
     let call: any;
@@ -149,7 +166,7 @@ describe("calls", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(call.status).toBe("failed");
-    expect(call.error).toMatch(/SIP trunk|telephony/i);
+    expect(call.error).toBe("the call failed (503 Service Unavailable)");
     expect(call).toMatchObject({ direction: "outbound", caller_phone: "+31612345678", agent_id: assistantId, agent_name: "Front desk" });
     expect(call.ended_at).not.toBeNull();
     const types = events.filter((e) => e.call?.id === body.call_id).map((e) => [e.type, e.call.status]);

@@ -17,6 +17,8 @@ describe("durability", () => {
   it("a SIGKILL during writes loses no acknowledged write and leaves an intact database", async () => {
     const first = await spawnServe(["--data-dir", dataDir, "--port", "0"], env);
     const assistant = (await (await post(first.url, "/api/v1/assistants", { name: "seed" })).json() as any).assistant.id as string;
+    // A trunk to a port where nothing answers: outbound calls are accepted and stay live until the crash.
+    expect((await post(first.url, "/api/v1/sip-trunks", { name: "Nowhere", host: "127.0.0.1", port: 9, register: false })).status).toBe(201);
 
     const acknowledged = { assistants: [] as string[], calls: [] as string[] };
     let stop = false;

@@ -70,6 +70,21 @@ export class CallManager {
     return updated;
   }
 
+  /**
+   * The far end is ringing (an outbound call's 180/183). Not a status (the REST enum has none for it): the
+   * row stays `connecting` and records `ringing_at`, an event and a `call.updated`; no webhook, as
+   * webhooks.md has no status-update for ringing. The first ring counts, repeats change nothing.
+   */
+  markRinging(id: string): void {
+    const updated = this.store.tx(() => {
+      const c = this.store.calls.get(id);
+      if (!c || c.status !== "connecting" || c.ringing_at) return null;
+      this.store.calls.addEvent(id, "ringing", {});
+      return this.store.calls.update(id, { ringing_at: nowIso() })!;
+    });
+    if (updated) this.bus.publish({ type: "call.updated", call: updated });
+  }
+
   /** Adds figures to the call's `metrics` (its media report at hang-up) and keeps what is there. */
   mergeMetrics(id: string, metrics: Record<string, unknown>): void {
     this.store.tx(() => {
@@ -128,10 +143,9 @@ export class CallManager {
     await handle.control(command);
   }
 
-  /** At start: calls a crash left open are failed (with their webhooks), so no row stays "live" forever. */
   /** Calls whose rows say live: at start, before this engine carries any call, they belong to one that is gone. */
   interruptedCalls(): string[] {
-    return this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'ringing', 'in-progress')").pluck().all() as string[];
+    return this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'in-progress')").pluck().all() as string[];
   }
 
   /** Closes the rows found by interruptedCalls() (only those: calls that arrived since are ours). */

@@ -5,6 +5,7 @@ import { checkAssistantConfig } from "../api/routes/assistants.js";
 import { REALTIME_LLM_PROVIDERS } from "../api/schemas/assistants.js";
 import { SECRET_MASK } from "../store/assistants.js";
 import { newCallId } from "../util/ids.js";
+import { checkOutboundRoute } from "./outbound-route.js";
 
 export interface OutboundPlan { call: NewCall; assistant: Record<string, unknown> }
 
@@ -58,11 +59,13 @@ export function resolveOutbound(store: Store, body: Record<string, unknown>): Ou
   assistant = { ...assistant, metadata, webhook_secret_enc: sealedSecret };
 
   const numberId = body.number_id as string | undefined;
+  type NumberRow = { id: string; phone_number: string; name: string | null; is_active: number; sip_trunk_id: string | null };
   const number = numberId
-    ? store.db.prepare("SELECT id, phone_number, name, is_active FROM numbers WHERE id = ?").get(numberId) as { id: string; phone_number: string; name: string | null; is_active: number } | undefined
-    : store.db.prepare("SELECT id, phone_number, name, is_active FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as { id: string; phone_number: string; name: string | null; is_active: number } | undefined;
+    ? store.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE id = ?").get(numberId) as NumberRow | undefined
+    : store.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as NumberRow | undefined;
   if (numberId && !number) throw notFound("Number", numberId);
   if (number && !number.is_active) throw badRequest(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
+  checkOutboundRoute(store, number ?? null);
 
   const id = newCallId("outbound");
   return {

@@ -26,18 +26,18 @@ export interface NewCall {
 }
 
 export type CallPatch = Partial<Pick<CallRecord,
-  "status" | "end_reason" | "error" | "started_at" | "ended_at" | "duration_seconds" | "summary" |
+  "status" | "end_reason" | "error" | "ringing_at" | "started_at" | "ended_at" | "duration_seconds" | "summary" |
   "analysis_result" | "recording_url" | "metrics" | "caller_phone" | "assistant_phone">>;
 
 export interface CallFilter { status?: string; start_date?: string; end_date?: string; limit: number; offset: number }
 
 type Row = Record<string, unknown> & { id: string };
 const JSON_COLUMNS = new Set(["analysis_result", "metrics", "metadata", "assistant_config"]);
-const PATCHABLE = new Set(["status", "end_reason", "error", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
+const PATCHABLE = new Set(["status", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
 
 /** Every Call column but the resolved assistant (large, internal): list pages never read it. */
 const COLUMNS = ["id", "status", "direction", "caller_phone", "assistant_phone", "agent_id", "number_id", "agent_name", "business_name",
-  "phone_number", "end_reason", "error", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url",
+  "phone_number", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url",
   "room_name", "destination", "metadata", "metrics", "created_at", "updated_at"] as const;
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM calls`;
 
@@ -83,6 +83,7 @@ export class CallRepo {
       phone_number: (row.phone_number as string) ?? null,
       end_reason: (row.end_reason as string) ?? null,
       error: (row.error as string) ?? null,
+      ringing_at: (row.ringing_at as string) ?? null,
       started_at: (row.started_at as string) ?? null,
       ended_at: (row.ended_at as string) ?? null,
       duration_seconds: (row.duration_seconds as number) ?? null,
