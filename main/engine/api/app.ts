@@ -12,6 +12,7 @@ import { registerErrorHandling, formatSchemaErrors } from "./plugins/errors.js";
 import { registerAuth } from "./plugins/auth.js";
 import { registerRateLimit } from "./plugins/rate-limit.js";
 import { registerEmptyBody } from "./plugins/empty-body.js";
+import { registerSecretMasking } from "./plugins/mask-secrets.js";
 import { ErrorBody } from "./schemas/common.js";
 import { healthRoutes } from "./routes/health.js";
 import { organizationRoutes } from "./routes/organizations.js";
@@ -56,6 +57,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
   // A JSON API: plain text is not a body we understand (415), rather than a string that fails validation.
   app.removeContentTypeParser("text/plain");
   registerEmptyBody(app);
+  registerSecretMasking(app);
   app.addSchema(ErrorBody);
 
   await app.register(swagger, {

@@ -14,6 +14,7 @@ import { requestWebhook, toolResult } from "../webhooks/request.js";
 import { isFinal } from "./call-state.js";
 import { ApiError } from "../api/errors.js";
 import { resample } from "../media/resample.js";
+import { openCredential } from "../store/credentials.js";
 
 export interface VoiceCallOptions {
   modelsDir: string;
@@ -140,7 +141,7 @@ export class VoiceCalls {
     const url = tool.url ?? (typeof assistant.webhook_url === "string" ? assistant.webhook_url : null);
     if (!url) throw new Error(`tool '${call.name}' has no url and the assistant has no webhook_url`);
     const secretEnc = typeof assistant.webhook_secret_enc === "string" ? assistant.webhook_secret_enc : null;
-    const secret = tool.secret ?? (secretEnc ? this.store.box.open(secretEnc) : null);
+    const secret = tool.secret ? openCredential(this.store.box, tool.secret) : secretEnc ? this.store.box.open(secretEnc) : null;
     const body = { message: { ...envelope("tool-calls", record, this.webhooks.numberInfo(record), assistant),
       tool_call_list: [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] } };
     this.store.calls.addEvent(callId, "tool_call", { name: call.name, async: tool.async });

@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import type { Db } from "./db.js";
 import { nowIso } from "../util/ids.js";
+import type { SecretBox } from "./secret-box.js";
+import { sealCredentials } from "./credentials.js";
 
 import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../../../shared-types/calls.js";
 
@@ -46,7 +48,8 @@ export class CallRepo {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly messagesByIds: Database.Statement<[string]>;
 
-  constructor(private readonly db: Db) {
+  /** The box seals credentials inside a call's resolved assistant (transient tools, assistant-request answers). */
+  constructor(private readonly db: Db, private readonly box?: SecretBox) {
     this.messagesByIds = db.prepare("SELECT call_id, role, content, at FROM call_messages WHERE call_id IN (SELECT value FROM json_each(?)) ORDER BY id");
   }
 
@@ -109,7 +112,7 @@ export class CallRepo {
       caller_phone: null, assistant_phone: null, agent_id: null, number_id: null, agent_name: null, business_name: null,
       phone_number: null, room_name: null, destination: null,
       ...call,
-      assistant_config: call.assistant_config ? JSON.stringify(call.assistant_config) : null,
+      assistant_config: call.assistant_config ? JSON.stringify(this.sealConfig(call.assistant_config)) : null,
       metadata: call.metadata ? JSON.stringify(call.metadata) : null,
       created_at: now, updated_at: now,
     });
@@ -121,7 +124,11 @@ export class CallRepo {
     return row ? this.toRecord(row, this.messagesOf([id]).get(id) ?? []) : undefined;
   }
 
-  /** The resolved assistant configuration stored with the call. */
+  private sealConfig(config: Record<string, unknown>): Record<string, unknown> {
+    return this.box ? sealCredentials(config, this.box) : config;
+  }
+
+  /** The resolved assistant configuration stored with the call (credentials sealed: openCredential()). */
   assistantConfig(id: string): Record<string, unknown> | null {
     const v = this.db.prepare("SELECT assistant_config FROM calls WHERE id = ?").pluck().get(id) as string | null | undefined;
     return v ? JSON.parse(v) : null;
@@ -130,7 +137,7 @@ export class CallRepo {
   /** Replaces the resolved assistant (the `assistant-request` webhook chose another one or changed it). */
   setAssistantConfig(id: string, config: Record<string, unknown>, agent?: { id: string; name: string }): void {
     this.db.prepare("UPDATE calls SET assistant_config = ?, agent_id = COALESCE(?, agent_id), agent_name = COALESCE(?, agent_name), updated_at = ? WHERE id = ?")
-      .run(JSON.stringify(config), agent?.id ?? null, agent?.name ?? null, nowIso(), id);
+      .run(JSON.stringify(this.sealConfig(config)), agent?.id ?? null, agent?.name ?? null, nowIso(), id);
   }
 
   update(id: string, patch: CallPatch): CallRecord | undefined {

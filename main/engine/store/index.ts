@@ -33,12 +33,13 @@ export class Store {
     this.organization = new OrganizationRepo(this.db);
     this.settings = new SettingsRepo(this.db);
     this.assistants = new AssistantRepo(this.db, this.box);
-    this.calls = new CallRepo(this.db);
+    this.calls = new CallRepo(this.db, this.box);
     this.numbers = new NumberRepo(this.db);
     this.sipTrunks = new SipTrunkRepo(this.db, this.box);
     this.byok = new ByokRepo(this.db, this.box);
     this.analysisTemplates = new TemplateRepo(this.db, "analysis_templates");
-    this.toolTemplates = new TemplateRepo(this.db, "tool_templates");
+    this.toolTemplates = new TemplateRepo(this.db, "tool_templates", this.box);
+    this.assistants.sealLegacy();
   }
 
   /** Runs fn in one transaction: what it writes is committed together or not at all. */
