@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createServer, type Server } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { UdpCarrier } from "../helpers/udp-carrier.js";
 import { waitFor } from "../helpers/wait.js";
@@ -96,5 +99,44 @@ describe("outbound calls: status (issue #13 §2) and refusals known at request t
     await waitFor(() => hookBodies.some((b) => b.message.call?.id === id && b.message.type === "status-update" && b.message.call.status === "ended-with-error"), 10_000);
     const hookStatuses = hookBodies.filter((b) => b.message.call?.id === id && b.message.type === "status-update").map((b) => b.message.call.status);
     expect(hookStatuses).not.toContain("ringing");
+
+    // A call that never got an answer still gets its report, after the status-update, with the reason.
+    const report = await waitFor(() => hookBodies.find((b) => b.message.call?.id === id && b.message.type === "end-of-call-report"), 10_000);
+    expect(report.message).toMatchObject({ call: { status: "ended-with-error" }, end_reason: "sip_error", error: "busy", duration_seconds: 0, summary: "", messages: [] });
+    const order = hookBodies.filter((b) => b.message.call?.id === id).map((b) => b.message.type);
+    expect(order.indexOf("end-of-call-report")).toBeGreaterThan(order.lastIndexOf("status-update"));
+    expect(order.filter((x) => x === "end-of-call-report")).toHaveLength(1);
+  });
+});
+
+describe("every call gets its end-of-call-report (issue #13 §11)", () => {
+  it("a call recovered after a crash is reported with end_reason engine_restart and the error", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "voicedock-report-"));
+    const received: any[] = [];
+    const receiver = createServer((req, res) => {
+      let raw = "";
+      req.on("data", (d) => { raw += d; });
+      req.on("end", () => { received.push(JSON.parse(raw)); res.writeHead(200).end("{}"); });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
+    try {
+      const first = await startTestEngine({ dataDir });
+      first.engine.calls.create({ id: "call-inbound-crashed1", status: "connecting", direction: "inbound", caller_phone: "+31612345678",
+        assistant_config: { name: "Desk", webhook_url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks` } });
+      first.engine.calls.transition("call-inbound-crashed1", "in-progress");
+      await first.stop({ keepData: true });
+      // The row says in-progress, as a crash leaves it; the next start closes it and reports it.
+      const second = await startTestEngine({ dataDir });
+      try {
+        const report = await waitFor(() => received.find((b) => b.message.type === "end-of-call-report" && b.message.call.id === "call-inbound-crashed1"), 10_000);
+        expect(report.message).toMatchObject({ call: { status: "ended-with-error" }, end_reason: "engine_restart", error: "VoiceDock stopped while this call was active", summary: "" });
+        expect(typeof report.message.started_at).toBe("string");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -95,12 +95,14 @@ export class CallManager {
 
   /** Summary/analysis arrive after the end; the report goes out once they are stored. */
   finishReport(id: string, patch: Pick<CallPatch, "summary" | "analysis_result" | "recording_url" | "metrics"> = {}): CallRecord {
+    const changed = Object.values(patch).some((v) => v !== undefined);
     const call = this.store.tx(() => {
-      const c = this.store.calls.update(id, patch)!;
+      const c = changed ? this.store.calls.update(id, patch)! : this.store.calls.get(id)!;
       this.webhooks.enqueueEndOfCallReport(c);
       return c;
     });
-    this.bus.publish({ type: "call.updated", call });
+    // Nothing new on the row (a call no assistant carried): the report is all there is to send.
+    if (changed) this.bus.publish({ type: "call.updated", call });
     return call;
   }
 

@@ -17,7 +17,7 @@ const SUMMARY_PROMPT = "Summarize this phone call in one to three sentences for 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
 /**
- * After every call: the summary by the assistant's own LLM, the structured analysis of `analysis_plan`
+ * After every call, whatever its outcome: the summary by the assistant's own LLM, the structured analysis of `analysis_plan`
  * validated against its schema, the metrics, then the `end-of-call-report` (webhooks.md §9). A call
  * whose LLM is unavailable still gets its report, with an empty summary and the reason in the events.
  */
@@ -40,9 +40,10 @@ export class PostCall {
     await new Promise((r) => setTimeout(r, 50));
     const call = this.calls.get(ended.id) ?? ended;
     const assistant = this.store.calls.assistantConfig(call.id) ?? {};
-    // Only calls the assistant carried get a generated report; others are reported by whoever ran them.
+    // Calls the assistant never carried (unanswered, refused, failed before answer, declined, taken by a
+    // person, recovered after a crash) still get their report: no summary, the reason in end_reason/error.
     const turns = this.opts.takeMetrics(call.id);
-    if (!turns) return;
+    if (!turns) { this.calls.finishReport(call.id, {}); return; }
     const conversation = call.messages.filter((m) => m.role !== "system");
     let llm: LanguageModel | null = null;
     try { if (conversation.length) llm = createLlm(assistant.llm_config as Record<string, unknown>, this.opts.ctx); } catch (err) {

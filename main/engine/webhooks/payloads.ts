@@ -82,6 +82,8 @@ export function endOfCallReport(call: CallRecord, number: PhoneNumberInfo, assis
       messages: call.messages.map(({ role, content }) => ({ role, content })),
       ...(call.recording_url ? { recording_url: call.recording_url } : {}),
       end_reason: call.end_reason,
+      // As on status-update: a call that ended with an error says which (local addition on the report).
+      ...(call.status === "failed" ? { error: call.error ?? "The call ended with an error" } : {}),
       started_at: call.started_at,
       ended_at: call.ended_at,
     },
