@@ -20,7 +20,9 @@ SIP listens on UDP and TCP at --sip-port and on TLS at --sips-port (default: SIP
 
 Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_SIP_PORT, VOICEDOCK_SIPS_PORT,
              VOICEDOCK_SIPS_CERT, VOICEDOCK_SIPS_KEY, VOICEDOCK_API_KEY,
-             VOICEDOCK_RATE_LIMIT (requests/min per key, default 100), VOICEDOCK_LOG_LEVEL (default info)`;
+             VOICEDOCK_RATE_LIMIT (requests/min per key, default 100),
+             VOICEDOCK_LOG_LEVEL (info: a line per call event; debug: also every request; warn; silent),
+             VOICEDOCK_LOG_FORMAT (text, or json for log collectors)`;
 
 class UsageError extends Error {}
 
@@ -67,6 +69,7 @@ async function serve(args: string[]): Promise<void> {
     rateLimitPerMinute: intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
     consoleDir: existsSync(join(consoleDir, "index.html")) ? consoleDir : undefined,
     logLevel: env.VOICEDOCK_LOG_LEVEL ?? "info",
+    logFormat: env.VOICEDOCK_LOG_FORMAT === "json" ? "json" : "text",
   });
   try {
     await engine.start();

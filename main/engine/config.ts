@@ -31,8 +31,12 @@ export interface EngineConfig {
   webhookRetry?: Partial<WebhookRetryOptions>;
   /** Deadline of a synchronous `tool-calls` webhook (webhooks.md §7: 10 s); tests shorten it. */
   toolWebhookTimeoutMs?: number;
-  /** Log level for the engine's JSON log on stderr ("silent" to turn off). */
+  /** Log level for the engine's log on stderr ("silent" to turn off): info = one line per call event, debug adds requests. */
   logLevel: string;
+  /** "text" (default): readable lines; "json": one JSON object per line, for log collectors. */
+  logFormat?: "text" | "json";
+  /** Where log lines go (default stderr); tests pass a buffer. */
+  logStream?: { write(text: string): unknown };
   /** Mirror for model downloads (`<url>/<file name>`), e.g. an office server; default: each model's official URL. */
   modelsBaseUrl?: string;
   /** Replaces the built-in model catalogue (tests, custom builds). */

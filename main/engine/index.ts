@@ -9,6 +9,8 @@ import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
 import { redactUrl } from "./api/redact-url.js";
+import { readableStream } from "./log/readable-stream.js";
+import { logCallEvents } from "./log/call-log.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
@@ -87,7 +89,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       const saved = store.calls.assistantConfig(callId);
       if (!call || !saved) return;
       const d = await requestAssistant(store, webhooks, call, saved);
-      if (d.problem) store.calls.addEvent(callId, "problem", { message: d.problem });
+      if (d.problem) calls.problem(callId, d.problem);
       if (d.assistant !== saved) {
         const chosen = d.assistantId ? store.assistants.get(d.assistantId) : undefined;
         store.calls.setAssistantConfig(callId, d.assistant, chosen ? { id: chosen.id, name: chosen.name } : undefined);
@@ -107,6 +109,8 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     {
       logger: config.logLevel === "silent" ? false : {
         level: config.logLevel,
+        // Readable lines by default; JSON (one object per line) for log collectors.
+        stream: config.logFormat === "json" ? (config.logStream ?? process.stderr) : readableStream(config.logStream ?? process.stderr),
         // Log lines never carry credentials: Authorization headers and `api_key` query values are masked.
         redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
         serializers: {
@@ -115,6 +119,8 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       },
     },
   );
+
+  if (config.logLevel !== "silent") logCallEvents(bus, app.log, (id) => store.sipTrunks.get(id)?.name);
 
   const engine: Engine = {
     config, store, bus, calls, webhooks, app, telephony, voice, models,

@@ -9,12 +9,15 @@ export interface CarrierInvite { text: string; from: RemoteInfo }
  */
 export class UdpCarrier {
   readonly invites: CarrierInvite[] = [];
+  /** When set, every REGISTER gets this answer (e.g. [403, "Forbidden"]). */
+  registerAnswer: [number, string] | null = null;
   private socket: Socket = createSocket("udp4");
 
   async start(): Promise<this> {
     this.socket.on("message", (m, from) => {
       const text = m.toString("utf8");
       if (text.startsWith("INVITE ")) this.invites.push({ text, from });
+      if (text.startsWith("REGISTER ") && this.registerAnswer) this.respond({ text, from }, ...this.registerAnswer);
     });
     await new Promise<void>((r) => this.socket.bind(0, "127.0.0.1", () => r()));
     return this;

@@ -113,8 +113,8 @@ describe("security", () => {
       for (const [name, secret] of Object.entries({ ...SECRETS, apiKey: KEY })) if (bytes.includes(secret)) leaks.push(`${name} in ${file}`);
     }
     expect(leaks).toEqual([]);
-    expect(s.output()).toMatch(/"url":"\/api\/v1\/events\?api_key=\[redacted\]"/);
-    expect(s.output()).toMatch(/"url":"\/api\/v1\/events\?role=observer&api%5Fkey=\[redacted\]"/);
+    expect(s.output()).toMatch(/DEBUG GET \/api\/v1\/events\?api_key=\[redacted\] \(WebSocket\)/);
+    expect(s.output()).toMatch(/DEBUG GET \/api\/v1\/events\?role=observer&api%5Fkey=\[redacted\] \(WebSocket\)/);
     expect((statSync(join(dataDir, "secret.key")).mode & 0o777).toString(8)).toBe("600");
   });
 

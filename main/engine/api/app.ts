@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
@@ -13,6 +13,7 @@ import { registerAuth } from "./plugins/auth.js";
 import { registerRateLimit } from "./plugins/rate-limit.js";
 import { registerEmptyBody } from "./plugins/empty-body.js";
 import { registerSecretMasking } from "./plugins/mask-secrets.js";
+import { registerRequestLog } from "./plugins/request-log.js";
 import { ErrorBody } from "./schemas/common.js";
 import { healthRoutes } from "./routes/health.js";
 import { organizationRoutes } from "./routes/organizations.js";
@@ -42,6 +43,8 @@ function makeAjv(coerce: boolean): Ajv {
 export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOptions["logger"] } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
+    // Our own request line at debug instead (plugins/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     ajv: { customOptions: { strict: false } },
     schemaErrorFormatter: (errors, dataVar) => formatSchemaErrors(errors as never, dataVar),
@@ -58,6 +61,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
   app.removeContentTypeParser("text/plain");
   registerEmptyBody(app);
   registerSecretMasking(app);
+  registerRequestLog(app);
   app.addSchema(ErrorBody);
 
   await app.register(swagger, {

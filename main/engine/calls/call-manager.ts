@@ -115,6 +115,12 @@ export class CallManager {
 
   attach(callId: string, handle: LiveCallHandle): void { this.live.set(callId, handle); }
 
+  /** A failure on a call that a person should hear about: kept in the call's log, streamed, and logged. */
+  problem(callId: string, message: string): void {
+    this.store.calls.addEvent(callId, "problem", { message });
+    this.bus.publish({ type: "call.problem", call_id: callId, message });
+  }
+
   /** A digit the caller pressed: kept in the call's log and streamed. */
   dtmf(callId: string, digit: string, via: "rfc4733" | "sip-info"): void {
     this.store.calls.addEvent(callId, "dtmf", { digit, via });

@@ -47,13 +47,13 @@ export class PostCall {
     const conversation = call.messages.filter((m) => m.role !== "system");
     let llm: LanguageModel | null = null;
     try { if (conversation.length) llm = createLlm(assistant.llm_config as Record<string, unknown>, this.opts.ctx); } catch (err) {
-      this.store.calls.addEvent(call.id, "problem", { message: `No summary: ${(err as Error).message}` });
+      this.calls.problem(call.id, `No summary: ${(err as Error).message}`);
     }
     const transcript = conversation.map((m) => `${m.role === "user" ? "Caller" : "Assistant"}: ${m.content}`).join("\n");
     let summary = "";
     if (llm) {
       summary = await complete(llm, [{ role: "system", content: SUMMARY_PROMPT }, { role: "user", content: transcript }], false)
-        .catch((err: Error) => { this.store.calls.addEvent(call.id, "problem", { message: `Summary failed: ${err.message}` }); return ""; });
+        .catch((err: Error) => { this.calls.problem(call.id, `Summary failed: ${err.message}`); return ""; });
     }
     const analysis = llm ? await this.analyse(call, assistant, llm, transcript, summary) : null;
     this.calls.finishReport(call.id, {
@@ -81,14 +81,14 @@ export class PostCall {
     for (let attempt = 0; attempt < 2; attempt++) {
       let text: string;
       try { text = await complete(llm, messages, true); } catch (err) {
-        this.store.calls.addEvent(call.id, "problem", { message: `Analysis failed: ${(err as Error).message}` });
+        this.calls.problem(call.id, `Analysis failed: ${(err as Error).message}`);
         return null;
       }
       let value: unknown;
       try { value = JSON.parse(stripFence(text)); } catch { value = undefined; }
       if (value !== undefined && validate(value)) return value as Record<string, unknown>;
       const why = value === undefined ? "the reply was not JSON" : ajv.errorsText(validate.errors);
-      this.store.calls.addEvent(call.id, "problem", { message: `Analysis did not match the schema: ${why}` });
+      this.calls.problem(call.id, `Analysis did not match the schema: ${why}`);
       messages.push({ role: "system", content: `Your previous answer was rejected (${why}). Answer with JSON matching the schema only.` });
     }
     return null;

@@ -82,7 +82,7 @@ export class VoiceCalls {
     } catch (err) {
       // A call that cannot run (no key, unknown provider): tell the caller, then fail with the reason.
       const message = err instanceof ProviderError ? err.message : (err as Error).message;
-      this.store.calls.addEvent(callId, "problem", { message });
+      this.calls.problem(callId, message);
       void this.speakAndEnd(callId, leg, fallbackTts, MISCONFIGURED_LINE, "failed", { end_reason: "pipeline_error", error: message });
       return;
     }
@@ -123,7 +123,7 @@ export class VoiceCalls {
       toolCall: (call, tool) => this.toolCall(callId, call, tool),
       sendDtmf: (digits) => leg.sendDtmf(digits),
       turnMetrics: (m) => { metrics.push(m); this.store.calls.addEvent(callId, "turn", { ...m }); },
-      problem: (message) => { this.store.calls.addEvent(callId, "problem", { message }); },
+      problem: (message) => { this.calls.problem(callId, message); },
       interruption: (heard) => { this.store.calls.addEvent(callId, "interruption", { heard }); },
     };
   }
@@ -148,7 +148,7 @@ export class VoiceCalls {
     if (tool.async) {
       // Fire and forget (webhooks.md §7): the model continues with the tool's own message.
       void requestWebhook({ url, event: "tool-calls", body, secret, timeoutMs: this.opts.toolTimeoutMs ?? 10_000 }).catch((err: Error) => {
-        this.store.calls.addEvent(callId, "problem", { message: `Async tool '${call.name}': ${err.message}` });
+        this.calls.problem(callId, `Async tool '${call.name}': ${err.message}`);
       });
       return JSON.stringify({ status: "started", message: tool.message ?? "The task was started." });
     }
@@ -166,7 +166,7 @@ export class VoiceCalls {
       case "say": void p.sayCommand(command.content, command.end_after); break;
       case "end-call": void p.endCall(command.message ?? null, "assistant_hangup"); break;
       case "transfer": void p.transfer(command.destination, command.message ?? null).then((ok) => {
-        if (!ok) this.store.calls.addEvent(callId, "problem", { message: `Transfer to ${command.destination} failed; the call continues` });
+        if (!ok) this.calls.problem(callId, `Transfer to ${command.destination} failed; the call continues`);
       }); break;
     }
   }
