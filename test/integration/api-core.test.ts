@@ -193,7 +193,7 @@ describe("calls", () => {
   it("the spec's rules: transient needs llm_config; text LLMs need stt and tts; unknown ids are 404", async () => {
     const cases: [unknown, number, RegExp][] = [
       [{ destination: "+31612345678", assistant: { first_message: "x" } }, 400, /llm_config/],
-      [{ destination: "+31612345678", assistant: { llm_config: FRONT_DESK.llm_config } }, 400, /stt_config.*tts_config/],
+      [{ destination: "+31612345678", assistant: { llm_config: FRONT_DESK.llm_config, stt_config: null } }, 400, /body\.assistant\.stt_config is required when llm_config\.provider is 'openai'/],
       [{ destination: "+31612345678", assistant_id: "2f1c9a7e-6b0d-4e8f-9a1b-3c5d7e9f0a12" }, 404, /Assistant/],
       [{ destination: "+31612345678", assistant_id: assistantId, number_id: "7d2e0c55-1f0b-4c3e-9a63-5c2b8f1e4d90" }, 404, /Number/],
     ];
@@ -202,6 +202,36 @@ describe("calls", () => {
       expect(r.status, JSON.stringify(body)).toBe(code);
       expect(r.body.message).toMatch(msg);
     }
+  });
+
+  it("transient and saved assistants follow the same rules and get the same defaults (issue #13 §4)", async () => {
+    const llm = { provider: "openai", model: "gpt-4o-mini" };
+    const saved = (await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "Saved", llm_config: llm } }))).body.assistant;
+    const out = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant: { llm_config: llm } } }));
+    expect(out.status).toBe(200);
+    const transient = t.store.calls.assistantConfig(out.body.call_id)!;
+    expect(transient.stt_config).toEqual(saved.stt_config);
+    expect(transient.tts_config).toEqual(saved.tts_config);
+    expect(saved.stt_config).toEqual({ provider: "pocketsphinx", language: "en" });
+    // The same refusal, word for word, whichever way the assistant arrives.
+    const savedNull = await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "Null", llm_config: llm, tts_config: null } }));
+    const transientNull = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant: { llm_config: llm, tts_config: null } } }));
+    expect(savedNull.status).toBe(400);
+    expect(transientNull.status).toBe(400);
+    expect(transientNull.body.message).toBe(savedNull.body.message.replace("body.", "body.assistant."));
+    // A realtime model has no speech settings, saved or transient; switching a saved one back and forth follows the model.
+    const rt = (await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "RT", llm_config: { provider: "xai_realtime", model: "grok-realtime-v1" } } }))).body.assistant;
+    expect(rt).toMatchObject({ stt_config: null, tts_config: null });
+    expect((await json(await t.api(`/api/v1/assistants/${rt.id}`, { method: "PATCH", json: { name: "RT 2" } }))).status).toBe(200);
+    const toText = await json(await t.api(`/api/v1/assistants/${rt.id}`, { method: "PATCH", json: { llm_config: llm } }));
+    expect(toText.body.assistant).toMatchObject({ stt_config: { provider: "pocketsphinx" }, tts_config: { provider: "local" } });
+    const toRt = await json(await t.api(`/api/v1/assistants/${saved.id}`, { method: "PATCH", json: { llm_config: { provider: "xai_realtime", model: "grok-realtime-v1" } } }));
+    expect(toRt.status).toBe(200);
+    expect(toRt.body.assistant).toMatchObject({ stt_config: null, tts_config: null });
+    const rtOut = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant_id: toText.body.assistant.id,
+      assistant_override: { llm_config: { provider: "xai_realtime", model: "grok-realtime-v1" } } } }));
+    expect(rtOut.status).toBe(200);
+    expect(t.store.calls.assistantConfig(rtOut.body.call_id)).toMatchObject({ stt_config: null, tts_config: null });
   });
 
   it("GET /calls filters by status and dates and pages", async () => {

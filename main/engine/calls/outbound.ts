@@ -2,7 +2,7 @@ import type { Store } from "../store/index.js";
 import type { NewCall } from "../store/calls.js";
 import { ApiError, badRequest, notFound } from "../api/errors.js";
 import { checkAssistantConfig } from "../api/routes/assistants.js";
-import { REALTIME_LLM_PROVIDERS } from "../api/schemas/assistants.js";
+import { adaptSpeechToModel, withSpeechDefaults } from "../assistants/speech-defaults.js";
 import { SECRET_MASK } from "../store/assistants.js";
 import { newCallId } from "../util/ids.js";
 import { checkOutboundRoute } from "./outbound-route.js";
@@ -40,17 +40,13 @@ export function resolveOutbound(store: Store, body: Record<string, unknown>): Ou
     const secret = store.assistants.webhookSecret(assistantId);
     sealedSecret = secret ? store.box.seal(secret) : null;
     // Hybrid mode: each top-level key of the override replaces that whole block (webhooks.md §6).
-    assistant = { ...saved, ...(override ?? {}) };
+    assistant = { ...saved, ...(override ? adaptSpeechToModel(saved, override) : {}) };
     if (override) checkAssistantConfig(assistant, "body.assistant_override");
   } else {
     if (!transient!.llm_config) throw badRequest("body.assistant.llm_config is required for a transient assistant", "missing_field");
-    const provider = (transient!.llm_config as { provider: string }).provider;
-    const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(provider);
-    if (!realtime && (!transient!.stt_config || !transient!.tts_config)) {
-      throw badRequest(`body.assistant.stt_config and body.assistant.tts_config are required when llm_config.provider is '${provider}'`, "missing_field");
-    }
+    // The same rules and defaults as a saved assistant (issue #13 §4): speech settings left out are filled.
     checkAssistantConfig(transient!, "body.assistant");
-    assistant = { name: "Transient assistant", ...transient };
+    assistant = withSpeechDefaults({ name: "Transient assistant", ...transient });
   }
   if (typeof body.first_message === "string") assistant.first_message = body.first_message;
   if (typeof assistant.webhook_secret === "string" && assistant.webhook_secret !== SECRET_MASK) sealedSecret = store.box.seal(assistant.webhook_secret);

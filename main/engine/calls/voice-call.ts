@@ -15,6 +15,7 @@ import { isFinal } from "./call-state.js";
 import { ApiError } from "../api/errors.js";
 import { resample } from "../media/resample.js";
 import { openCredential } from "../store/credentials.js";
+import { DEFAULT_STT_CONFIG, DEFAULT_TTS_CONFIG } from "../assistants/speech-defaults.js";
 
 export interface VoiceCallOptions {
   modelsDir: string;
@@ -23,8 +24,6 @@ export interface VoiceCallOptions {
 }
 
 /** Local-first defaults when an assistant names an LLM but no speech providers (docs/decisions.md). */
-const DEFAULT_STT = { provider: "pocketsphinx", language: "en" };
-const DEFAULT_TTS = { provider: "local", voice_id: "flite-slt" };
 
 const MISCONFIGURED_LINE = "I'm sorry, this line is not set up correctly yet. Please try again later. Goodbye.";
 
@@ -75,9 +74,9 @@ export class VoiceCalls {
     let providers;
     try {
       providers = {
-        stt: createStt((config.stt_config ?? DEFAULT_STT) as Record<string, unknown>, ctx),
+        stt: createStt((config.stt_config ?? DEFAULT_STT_CONFIG) as Record<string, unknown>, ctx),
         llm: createLlm(config.llm_config as Record<string, unknown>, ctx),
-        tts: createTts((config.tts_config ?? DEFAULT_TTS) as Record<string, unknown>, ctx),
+        tts: createTts((config.tts_config ?? DEFAULT_TTS_CONFIG) as Record<string, unknown>, ctx),
       };
     } catch (err) {
       // A call that cannot run (no key, unknown provider): tell the caller, then fail with the reason.

@@ -3,6 +3,7 @@ import type { SecretBox } from "./secret-box.js";
 import { nowIso, uuid } from "../util/ids.js";
 
 import { SECRET_MASK, sealCredentials } from "./credentials.js";
+import { withSpeechDefaults } from "../assistants/speech-defaults.js";
 
 export { SECRET_MASK };
 
@@ -34,9 +35,7 @@ export const ASSISTANT_DEFAULTS = {
   webhook_url: null,
   webhook_events: null,
   analysis_plan: null,
-  stt_config: { provider: "pocketsphinx", language: "en" },
   llm_config: { provider: "openai", model: "gpt-4o-mini", temperature: 0.7, messages: [] },
-  tts_config: { provider: "local", voice_id: "flite-slt" },
   speech_config: null,
 } as const;
 
@@ -46,11 +45,11 @@ export class AssistantRepo {
   constructor(private readonly db: Db, private readonly box: SecretBox) {}
 
   private toRecord(row: Row): AssistantRecord {
+    // Speech defaults depend on the LLM (none for a realtime model): filled by the shared rule.
     return {
       id: row.id,
       name: row.name,
-      ...ASSISTANT_DEFAULTS,
-      ...JSON.parse(row.config),
+      ...withSpeechDefaults({ ...ASSISTANT_DEFAULTS, ...JSON.parse(row.config) }),
       is_active: row.is_active === 1,
       webhook_secret: row.webhook_secret_enc ? SECRET_MASK : null,
       created_at: row.created_at,

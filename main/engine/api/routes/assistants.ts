@@ -4,6 +4,7 @@ import type { ApiContext } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { Assistant, AssistantCreate, AssistantUpdate, REALTIME_LLM_PROVIDERS } from "../schemas/assistants.js";
 import { badRequest, notFound } from "../errors.js";
+import { adaptSpeechToModel } from "../../assistants/speech-defaults.js";
 
 /** The cross-field rules that a JSON Schema cannot say clearly (api-v1 §2.1). */
 export function checkAssistantConfig(a: Record<string, unknown>, where = "body"): void {
@@ -45,7 +46,7 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
       const { id } = req.params as { id: string };
       const current = ctx.store.assistants.get(id);
       if (!current) throw notFound("Assistant", id);
-      const patch = req.body as Record<string, unknown>;
+      const patch = adaptSpeechToModel(current, req.body as Record<string, unknown>);
       checkAssistantConfig({ ...current, ...patch });
       return { assistant: ctx.store.assistants.update(id, patch)! };
     });
