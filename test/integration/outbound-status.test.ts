@@ -109,6 +109,26 @@ describe("outbound calls: status (issue #13 §2) and refusals known at request t
   });
 });
 
+describe("the outbound allow-list (issue #13 §9)", () => {
+  it("API-placed calls outside the countries of our numbers are refused 403 with the way to allow them; the list is a setting", async () => {
+    // The engine has +31850000111 (first describe): +31 is allowed by default.
+    const settings = await (await t.api("/api/v1/settings")).json() as any;
+    expect(settings).toEqual({ outbound_allowed_prefixes: null, effective_outbound_allowed_prefixes: ["+31"] });
+    for (const destination of ["+19005550199", "sip:+19005550199@carrier.example"]) {
+      const r = await post("/api/v1/calls/outbound", { destination, assistant_id: assistantId });
+      expect(r.status, destination).toBe(403);
+      expect(r.body).toMatchObject({ error: "Forbidden", code: "destination_not_allowed" });
+      expect(r.body.message).toMatch(/^\+19005550199 is outside the allowed destinations \(\+31\): add its prefix with PATCH \/api\/v1\/settings/);
+    }
+    const widened = await t.api("/api/v1/settings", { method: "PATCH", json: { outbound_allowed_prefixes: ["+31", "+1"] } });
+    expect(((await widened.json()) as any).effective_outbound_allowed_prefixes).toEqual(["+31", "+1"]);
+    expect((await post("/api/v1/calls/outbound", { destination: "+14155550100", assistant_id: assistantId })).status).toBe(200);
+    expect((await t.api("/api/v1/settings", { method: "PATCH", json: { outbound_allowed_prefixes: ["31"] } })).status).toBe(400);
+    await t.api("/api/v1/settings", { method: "PATCH", json: { outbound_allowed_prefixes: null } });
+    expect((await post("/api/v1/calls/outbound", { destination: "+14155550100", assistant_id: assistantId })).status).toBe(403);
+  });
+});
+
 describe("every call gets its end-of-call-report (issue #13 §11)", () => {
   it("a call recovered after a crash is reported with end_reason engine_restart and the error", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "voicedock-report-"));

@@ -29,6 +29,7 @@ import { voiceRoutes } from "./routes/voices.js";
 import { usageRoutes } from "./routes/usage.js";
 import { templateRoutes } from "./routes/templates.js";
 import { modelRoutes } from "./routes/models.js";
+import { settingsRoutes } from "./routes/settings.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -102,6 +103,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
     usageRoutes(v1, ctx);
     templateRoutes(v1, ctx);
     modelRoutes(v1, ctx);
+    settingsRoutes(v1, ctx);
   }, { prefix: "/api/v1" });
 
   if (ctx.consoleDir && existsSync(ctx.consoleDir)) {

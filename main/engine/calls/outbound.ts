@@ -6,6 +6,7 @@ import { adaptSpeechToModel, withSpeechDefaults } from "../assistants/speech-def
 import { SECRET_MASK } from "../store/assistants.js";
 import { newCallId } from "../util/ids.js";
 import { checkOutboundRoute } from "./outbound-route.js";
+import { checkDestination } from "./destination-policy.js";
 
 export interface OutboundPlan { call: NewCall; assistant: Record<string, unknown> }
 
@@ -62,6 +63,7 @@ export function resolveOutbound(store: Store, body: Record<string, unknown>): Ou
   if (numberId && !number) throw notFound("Number", numberId);
   if (number && !number.is_active) throw badRequest(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
   checkOutboundRoute(store, number ?? null);
+  checkDestination(store, body.destination as string);
 
   const id = newCallId("outbound");
   return {

@@ -16,6 +16,7 @@ import { ApiError } from "../api/errors.js";
 import { resample } from "../media/resample.js";
 import { openCredential } from "../store/credentials.js";
 import { DEFAULT_STT_CONFIG, DEFAULT_TTS_CONFIG } from "../assistants/speech-defaults.js";
+import { checkDestination, destinationRefusal } from "./destination-policy.js";
 
 export interface VoiceCallOptions {
   modelsDir: string;
@@ -115,6 +116,9 @@ export class VoiceCalls {
       hangup: (reason: EndReason) => this.endLeg(callId, leg, "ended", { end_reason: reason }),
       fail: (error) => this.endLeg(callId, leg, "failed", { end_reason: "pipeline_error", error }),
       transfer: async (destination) => {
+        // Every transfer leg, the model's and the operator's, passes the destination allow-list.
+        const refused = destinationRefusal(this.store, destination);
+        if (refused) { this.calls.problem(callId, `Transfer refused: ${refused}`); return false; }
         const ok = await leg.transfer(destination).catch(() => false);
         this.store.calls.addEvent(callId, "transfer", { destination, ok });
         return ok;
@@ -164,7 +168,7 @@ export class VoiceCalls {
       case "inject-context": p.injectContext(command.content, command.trigger_response); break;
       case "say": void p.sayCommand(command.content, command.end_after); break;
       case "end-call": void p.endCall(command.message ?? null, "assistant_hangup"); break;
-      case "transfer": void p.transfer(command.destination, command.message ?? null).then((ok) => {
+      case "transfer": checkDestination(this.store, command.destination); void p.transfer(command.destination, command.message ?? null).then((ok) => {
         if (!ok) this.calls.problem(callId, `Transfer to ${command.destination} failed; the call continues`);
       }); break;
     }
