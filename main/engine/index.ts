@@ -20,6 +20,7 @@ import { ConsoleRing } from "./calls/console-ring.js";
 import { VoiceCalls, providerContext } from "./calls/voice-call.js";
 import { PostCall } from "./calls/post-call.js";
 import { requestAssistant } from "./calls/assistant-request.js";
+import { checkProviders } from "./calls/provider-check.js";
 import { ModelManager } from "./models/manager.js";
 import { sileroModelPath } from "./voice/vad.js";
 
@@ -103,6 +104,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       callAudio: telephony ? (id) => telephony.callAudio(id) : undefined,
       assistantSpeaks: (id) => voice.speaks(id),
       takeOver: (id) => voice.takeOver(id),
+      checkAssistant: (a) => checkProviders(a, providerContext(store, modelsDir)),
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },

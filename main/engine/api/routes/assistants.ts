@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { Assistant, AssistantCreate, AssistantUpdate, REALTIME_LLM_PROVIDERS } from "../schemas/assistants.js";
-import { badRequest, notFound } from "../errors.js";
+import { ApiError, badRequest, notFound } from "../errors.js";
 import { adaptSpeechToModel } from "../../assistants/speech-defaults.js";
 
 /** The cross-field rules that a JSON Schema cannot say clearly (api-v1 §2.1). */
@@ -50,6 +50,18 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
       checkAssistantConfig({ ...current, ...patch });
       return { assistant: ctx.store.assistants.update(id, patch)! };
     });
+
+  const Check = Type.Object({ provider: Type.Union([Type.String(), Type.Null()]), ok: Type.Boolean(), detail: Type.String() });
+  app.post(`${base}/:id/check`, { schema: { tags, deprecated, params: UuidParams,
+    summary: "Local addition: whether each configured provider can work (LLM reachable with its model; STT/TTS keys, binaries, voices, model files)",
+    response: { 200: Type.Object({ assistant_id: Type.String(), ok: Type.Boolean(), stt: Check, llm: Check, tts: Check }), ...errorResponses } } },
+  async (req) => {
+    const { id } = req.params as { id: string };
+    const assistant = ctx.store.assistants.get(id);
+    if (!assistant) throw notFound("Assistant", id);
+    if (!ctx.checkAssistant) throw new ApiError(503, "Service Unavailable", "Provider checks are not available in this engine", "not_available");
+    return { assistant_id: id, ...(await ctx.checkAssistant(assistant)) };
+  });
 
   app.delete(`${base}/:id`, { schema: { tags, deprecated, summary: "Delete an assistant (numbers pointing at it are unassigned)", params: UuidParams, response: { 200: Success, ...errorResponses } } },
     async (req) => {

@@ -74,6 +74,17 @@ export class OpenAiCompatibleLlm implements LanguageModel {
     }
   }
 
+  async listModels(signal: AbortSignal): Promise<string[]> {
+    try {
+      const ids: string[] = [];
+      for await (const m of this.client.models.list({ signal })) ids.push(m.id);
+      return ids;
+    } catch (err) {
+      if (signal.aborted) throw new ProviderError(this.provider, "timeout", `${providerName(this.provider)} did not answer the model list in time`);
+      throw this.describe(err, signal, signal);
+    }
+  }
+
   private describe(err: unknown, callerSignal: AbortSignal, firstToken: AbortSignal): ProviderError {
     const name = providerName(this.provider);
     if (callerSignal.aborted) return new ProviderError(this.provider, "aborted", `${name} request cancelled`);
