@@ -48,7 +48,8 @@ export class CallManager {
 
   /** Moves a call to `next`, rejecting illegal moves; fills started/ended/duration from the move itself. */
   transition(id: string, next: CallStatus, patch: CallPatch = {}): CallRecord {
-    const updated = this.store.tx(() => {
+    // The end of a call is fsynced: a power cut must not bring back a call that already ended.
+    const updated = (isFinal(next) ? this.store.durableTx.bind(this.store) : this.store.tx.bind(this.store))(() => {
       const current = this.store.calls.get(id);
       if (!current) throw new CallTransitionError(`call ${id} does not exist`);
       if (!canTransition(current.status, next)) throw new CallTransitionError(`call ${id} cannot go from ${current.status} to ${next}`);
