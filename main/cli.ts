@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { createEngine, defaultConfig } from "./engine/index.js";
 import { Store } from "./engine/store/index.js";
 import { VERSION } from "./engine/version.js";
+import { guardUnhandledRejections } from "./engine/log/crash-guard.js";
 
 const USAGE = `VoiceDock ${VERSION}
 
@@ -79,6 +80,7 @@ async function serve(args: string[]): Promise<void> {
     if (e.code === "EACCES") throw new Error(`Not allowed to listen on ${host}:${port}: choose a port above 1024`);
     throw err;
   }
+  guardUnhandledRejections(process, engine.app.log);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) { process.stderr.write("forced exit\n"); process.exit(1); }

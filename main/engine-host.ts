@@ -2,6 +2,7 @@
 // The configuration (API key and at-rest key included) arrives as the first message from the shell, not in
 // the environment or on the command line, where other programs of this user could read it.
 import { createEngine, type EngineConfig } from "./engine/index.js";
+import { guardUnhandledRejections } from "./engine/log/crash-guard.js";
 
 interface ParentPort { postMessage(message: unknown): void; on(event: "message", listener: (e: { data: unknown }) => void): void }
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
@@ -13,6 +14,7 @@ let engine: Awaited<ReturnType<typeof createEngine>> | null = null;
 async function start(config: Partial<EngineConfig>): Promise<void> {
   engine = await createEngine(config);
   await engine.start();
+  guardUnhandledRejections(process, engine.app.log);
   parentPort?.postMessage({ type: "ready", url: engine.url });
 }
 
