@@ -95,8 +95,9 @@ function cases(): Case[] {
     outbound({ destination: "+31612345678", assistant_id: A, number_id: UNKNOWN_UUID }, 404, /Number '00000000/, "unknown number"),
     outbound({ destination: "+31612345678", assistant_id: A, number_id: "12" }, 400, /number_id must match format "uuid"/, "malformed number_id"),
     outbound({ destination: "+31612345678", assistant: { first_message: "hi" } }, 400, /llm_config is required/, "transient without llm_config"),
-    outbound({ destination: "+31612345678", assistant: { llm_config: LLM } }, 400, /stt_config and body.assistant.tts_config are required/, "transient text LLM without stt/tts"),
-    outbound({ destination: "+31612345678", assistant: { llm_config: LLM, stt_config: STT } }, 400, /tts_config/, "transient without tts"),
+    // Left out, stt/tts get the same defaults as a saved assistant (issue #13 §4); an explicit null is refused alike.
+    outbound({ destination: "+31612345678", assistant: { llm_config: LLM, stt_config: null } }, 400, /body\.assistant\.stt_config is required when llm_config\.provider is 'openai'/, "transient text LLM with stt_config null"),
+    outbound({ destination: "+31612345678", assistant: { llm_config: LLM, stt_config: STT, tts_config: null } }, 400, /body\.assistant\.tts_config is required/, "transient with tts_config null"),
     outbound({ destination: "+31612345678", assistant: { llm_config: { provider: "openai" }, stt_config: STT, tts_config: TTS } }, 400, /llm_config.model is required/, "llm_config without model"),
     outbound({ destination: "+31612345678", assistant: { llm_config: { provider: "skynet", model: "x" }, stt_config: STT, tts_config: TTS } }, 400, /provider must be equal to one of the allowed values: openai/, "unknown llm provider"),
     outbound({ destination: "+31612345678", assistant: { llm_config: { ...LLM, temperature: 3 }, stt_config: STT, tts_config: TTS } }, 400, /temperature must be <= 2/, "temperature out of range"),
