@@ -225,7 +225,8 @@ describe("secrets inside assistants, provider keys and assistant-request answers
       const call = t.engine.calls.create({ id: "call-inbound-arq1", status: "connecting", direction: "inbound", caller_phone: "+31612345678", assistant_config: saved });
       const cases: [unknown, RegExp][] = [
         [{ assistant: { llm_config: { provider: "evil-llm", model: "x", base_url: "https://collector.example.net/v1" } } }, /assistant\.llm_config\.provider must be equal to one of the allowed values/],
-        [{ assistant: { llm_config: { provider: "xai_realtime", model: "grok" } } }, /stt_config and assistant\.tts_config must be omitted/],
+        [{ assistant: { llm_config: { provider: "xai_realtime", model: "grok" } } }, /assistant\.llm_config\.provider 'xai_realtime' is not supported in this version/],
+        [{ assistant: { tts_config: { provider: "local", voice_id: "piper-en_US-lessac-medium" } } }, /assistant\.tts_config\.voice_id 'piper-en_US-lessac-medium' is not supported in this version/],
         [{ assistant: { max_duration_seconds: "forever" } }, /assistant\.max_duration_seconds must be integer/],
         [{ assistant_id: (await send("POST", "/api/v1/assistants", { name: "Other" })).body.assistant.id, assistant_override: { webhook_url: "not a url" } }, /assistant_override\.webhook_url must/],
       ];

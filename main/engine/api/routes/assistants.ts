@@ -5,9 +5,12 @@ import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { Assistant, AssistantCreate, AssistantUpdate, REALTIME_LLM_PROVIDERS } from "../schemas/assistants.js";
 import { ApiError, badRequest, notFound } from "../errors.js";
 import { adaptSpeechToModel } from "../../assistants/speech-defaults.js";
+import { unsupportedProblem } from "../../assistants/support.js";
 
 /** The cross-field rules that a JSON Schema cannot say clearly (api-v1 §2.1). */
 export function checkAssistantConfig(a: Record<string, unknown>, where = "body"): void {
+  const unsupported = unsupportedProblem(a, where);
+  if (unsupported) throw badRequest(unsupported, "not_supported");
   const llm = a.llm_config as { provider?: string } | undefined;
   if (!llm?.provider) return;
   const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(llm.provider);
