@@ -193,8 +193,10 @@ describe("secrets inside assistants, provider keys and assistant-request answers
     // A new value replaces it; null removes it.
     await send("PATCH", `/api/v1/assistants/${id}`, { llm_config: { ...shown.llm_config, tools: [{ ...shown.llm_config.tools[0], server: { url: "http://127.0.0.1:9/t", secret: "rotated" } }] } });
     expect(openCredential(t.store.box, (t.store.assistants.get(id)!.llm_config as any).tools[0].server.secret)).toBe("rotated");
-    // Webhook receivers never get sealed values either.
+    // Webhook receivers never get sealed values either; the user's own metadata is echoed as given.
     expect(JSON.stringify(publicAssistant(t.store.assistants.get(id)!))).not.toContain("vd-sealed");
+    await send("PATCH", `/api/v1/assistants/${id}`, { metadata: { crm_token: "crm-ref-77" } });
+    expect(publicAssistant(t.store.assistants.get(id)!).metadata).toEqual({ crm_token: "crm-ref-77" });
   });
 
   it("a saved key goes to its provider or to the base_url saved with it, and nowhere an assistant names", async () => {

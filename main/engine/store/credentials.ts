@@ -36,6 +36,8 @@ function walk(value: Json, previous: Json, inHeaders: boolean, leaf: (v: string,
   const prev = previous && typeof previous === "object" && !Array.isArray(previous) ? previous as Record<string, Json> : {};
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(value)) {
+    // `metadata` is the user's own object, echoed to their webhooks as given (webhooks.md §5.1): not ours to seal.
+    if (k === "metadata") { out[k] = v; continue; }
     // The mask where a sealed value was is that credential sent back, whatever the field is called.
     const credential = typeof v === "string" && (isCredentialKey(k) || (inHeaders && AUTH_VALUE.test(v)) || (v === SECRET_MASK && isSealed(prev[k])));
     if (credential) {
