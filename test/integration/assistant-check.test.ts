@@ -52,3 +52,24 @@ describe("POST /assistants/{id}/check (issue #13 §12)", () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe("a provider failure on a live call is not silent (issue #13 §12)", () => {
+  it("the call carries the error, the events stream names it, and the call's log keeps it", async () => {
+    const WebSocket = (await import("ws")).default;
+    const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events`, { headers: { authorization: `Bearer ${t.apiKey}` } });
+    const events: any[] = [];
+    ws.on("message", (m) => events.push(JSON.parse(String(m))));
+    await new Promise((r) => ws.once("open", r));
+    t.engine.calls.create({ id: "call-inbound-down1", status: "connecting", direction: "inbound", caller_phone: "+31612345678" });
+    t.engine.calls.transition("call-inbound-down1", "in-progress");
+    // What the pipeline reports when its LLM server is down (voice/pipeline.ts → host.problem).
+    t.engine.calls.problem("call-inbound-down1", "OpenAI-compatible server could not be reached: connect ECONNREFUSED 127.0.0.1:9");
+    const call = await (await t.api("/api/v1/calls/call-inbound-down1")).json() as any;
+    expect(call).toMatchObject({ status: "in-progress", error: "OpenAI-compatible server could not be reached: connect ECONNREFUSED 127.0.0.1:9" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.find((e) => e.type === "call.problem")).toMatchObject({ call_id: "call-inbound-down1", message: expect.stringContaining("ECONNREFUSED") });
+    const log = await (await t.api("/api/v1/calls/call-inbound-down1/events")).json() as any;
+    expect(log.events.filter((e: any) => e.type === "problem").map((e: any) => e.data.message)).toEqual([expect.stringContaining("could not be reached")]);
+    ws.close();
+  });
+});

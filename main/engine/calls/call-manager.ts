@@ -116,10 +116,19 @@ export class CallManager {
 
   attach(callId: string, handle: LiveCallHandle): void { this.live.set(callId, handle); }
 
-  /** A failure on a call that a person should hear about: kept in the call's log, streamed, and logged. */
+  /**
+   * A failure on a call that a person should hear about (a provider down, a refused webhook answer): kept
+   * in the call's log, streamed, logged, and, while the call is live, carried in its `error` so the call
+   * itself says what went wrong (issue #13 §12). An ended call keeps the error its end gave it.
+   */
   problem(callId: string, message: string): void {
-    this.store.calls.addEvent(callId, "problem", { message });
+    const updated = this.store.tx(() => {
+      this.store.calls.addEvent(callId, "problem", { message });
+      const c = this.store.calls.get(callId);
+      return c && !isFinal(c.status) ? this.store.calls.update(callId, { error: message }) ?? null : null;
+    });
     this.bus.publish({ type: "call.problem", call_id: callId, message });
+    if (updated) this.bus.publish({ type: "call.updated", call: updated });
   }
 
   /** A digit the caller pressed: kept in the call's log and streamed. */
