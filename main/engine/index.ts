@@ -104,7 +104,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       callAudio: telephony ? (id) => telephony.callAudio(id) : undefined,
       assistantSpeaks: (id) => voice.speaks(id),
       takeOver: (id) => voice.takeOver(id),
-      checkAssistant: (a) => checkProviders(a, providerContext(store, modelsDir)),
+      checkAssistant: (a, opts) => checkProviders(a, providerContext(store, modelsDir), opts),
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },

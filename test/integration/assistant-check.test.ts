@@ -53,6 +53,28 @@ describe("POST /assistants/{id}/check (issue #13 §12)", () => {
   });
 });
 
+describe("POST /assistants says at once what would stop a call (issue #13 §12)", () => {
+  it("the create answer carries checks made without calling any server; a program that is not installed is named", async () => {
+    const created = await t.api("/api/v1/assistants", { method: "POST", json: { name: "Cloud", llm_config: { provider: "openai", model: "gpt-4o-mini" }, tts_config: { provider: "elevenlabs", voice_id: "v" } } });
+    const body = await created.json() as any;
+    expect(created.status).toBe(201);
+    expect(body.assistant.name).toBe("Cloud");
+    expect(body.checks).toMatchObject({ ok: false,
+      llm: { provider: "openai", ok: false, detail: "No OpenAI key configured: add one with POST /api/v1/byok" },
+      tts: { provider: "elevenlabs", ok: false, detail: "No ElevenLabs key configured: add one with POST /api/v1/byok" } });
+    // PocketSphinx (the default STT) runs as a program: with it missing from PATH the check says what to install.
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      const r = await check({ llm_config: { provider: "openai_compatible", model: "llama3.2", base_url: llmUrl } });
+      expect(r.body.stt).toEqual({ provider: "pocketsphinx", ok: false,
+        detail: "needs the program 'pocketsphinx_continuous', which is not installed (on Debian/Ubuntu: apt-get install pocketsphinx pocketsphinx-en-us)" });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+});
+
 describe("a provider failure on a live call is not silent (issue #13 §12)", () => {
   it("the call carries the error, the events stream names it, and the call's log keeps it", async () => {
     const WebSocket = (await import("ws")).default;

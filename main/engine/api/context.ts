@@ -30,7 +30,7 @@ export interface ApiContext {
   /** Stops the assistant on a live call and leaves the call to a person (409 when none runs). */
   takeOver?: (callId: string) => void;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
-  checkAssistant?: (assistant: Record<string, unknown>) => Promise<AssistantCheck>;
+  checkAssistant?: (assistant: Record<string, unknown>, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }
