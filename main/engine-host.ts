@@ -1,7 +1,7 @@
 // Runs the engine inside Electron's utilityProcess: the window's process never touches SQLite or sockets.
 // The configuration (API key and at-rest key included) arrives as the first message from the shell, not in
 // the environment or on the command line, where other programs of this user could read it.
-import { createEngine, type EngineConfig } from "./engine/index.js";
+import { createEngine, DataDirBusyError, type EngineConfig } from "./engine/index.js";
 import { guardUnhandledRejections } from "./engine/log/crash-guard.js";
 
 interface ParentPort { postMessage(message: unknown): void; on(event: "message", listener: (e: { data: unknown }) => void): void }
@@ -22,7 +22,9 @@ parentPort?.on("message", (e) => {
   const m = e.data as Message;
   if (m?.type === "start" && !engine) {
     start(m.config).catch((err: Error) => {
-      parentPort?.postMessage({ type: "error", message: err.message });
+      // Another engine (`voicedock serve`) holds this data dir: the shell shows that one instead.
+      if (err instanceof DataDirBusyError && err.holder?.url) parentPort?.postMessage({ type: "busy", url: err.holder.url, message: err.message });
+      else parentPort?.postMessage({ type: "error", message: err.message });
       process.exit(1);
     });
   } else if (m?.type === "stop") {

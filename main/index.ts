@@ -31,6 +31,12 @@ function startEngine(): Promise<void> {
       if (m.type === "ready") {
         consoleUrl = `${m.url}/`;
         resolve();
+      } else if (m.type === "busy" && m.url) {
+        // `voicedock serve` already runs on this data dir: show its console instead of a second engine. Our key
+        // is in that database if the desktop app ever ran on this dir; otherwise the console asks for one.
+        consoleUrl = `${m.url}/`;
+        engine = null;
+        resolve();
       } else if (m.type === "error") reject(new Error(m.message));
     });
     engine!.on("exit", (code) => { if (!consoleUrl) reject(new Error(`engine exited with ${code}`)); });
