@@ -7,6 +7,7 @@ import { createEngine, defaultConfig } from "./engine/index.js";
 import { DEFAULT_RTP_PORTS, DEFAULT_SIP_HOST } from "./engine/config.js";
 import { Store } from "./engine/store/index.js";
 import { VERSION } from "./engine/version.js";
+import { guardUnhandledRejections } from "./engine/log/crash-guard.js";
 
 const USAGE = `VoiceDock ${VERSION}
 
@@ -29,7 +30,9 @@ address that routes to it; behind NAT the public one is learned from the registr
 Environment: VOICEDOCK_DATA_DIR, VOICEDOCK_HOST, VOICEDOCK_PORT, VOICEDOCK_SIP_PORT, VOICEDOCK_SIPS_PORT,
              VOICEDOCK_SIPS_CERT, VOICEDOCK_SIPS_KEY, VOICEDOCK_SIP_HOST, VOICEDOCK_RTP_PORTS,
              VOICEDOCK_SIP_PUBLIC_ADDRESS, VOICEDOCK_DNS_SERVERS, VOICEDOCK_API_KEY,
-             VOICEDOCK_RATE_LIMIT (requests/min per key, default 100), VOICEDOCK_LOG_LEVEL (default info)`;
+             VOICEDOCK_RATE_LIMIT (requests/min per key, default 100),
+             VOICEDOCK_LOG_LEVEL (info: a line per call event; debug: also every request; warn; silent),
+             VOICEDOCK_LOG_FORMAT (text, or json for log collectors)`;
 
 class UsageError extends Error {}
 
@@ -97,6 +100,7 @@ async function serve(args: string[]): Promise<void> {
     rateLimitPerMinute: intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
     consoleDir: existsSync(join(consoleDir, "index.html")) ? consoleDir : undefined,
     logLevel: env.VOICEDOCK_LOG_LEVEL ?? "info",
+    logFormat: env.VOICEDOCK_LOG_FORMAT === "json" ? "json" : "text",
   });
   try {
     await engine.start();
@@ -106,6 +110,7 @@ async function serve(args: string[]): Promise<void> {
     if (e.code === "EACCES") throw new Error(`Not allowed to listen on ${host}:${port}: choose a port above 1024`);
     throw err;
   }
+  guardUnhandledRejections(process, engine.app.log);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) { process.stderr.write("forced exit\n"); process.exit(1); }

@@ -1,5 +1,6 @@
 // The Call object of the v1 API, shared by the engine and the console (type-only for the console).
-export const CALL_STATUSES = ["connecting", "ringing", "in-progress", "ended", "failed"] as const;
+// The documented REST enum. A call whose far end rings stays `connecting`; `ringing_at` says since when.
+export const CALL_STATUSES = ["connecting", "in-progress", "ended", "failed"] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 export type CallDirection = "inbound" | "outbound" | "web";
 
@@ -21,6 +22,8 @@ export interface CallRecord {
   phone_number: string | null;
   end_reason: string | null;
   error: string | null;
+  /** Local addition: when the far end started ringing (outbound: its 180/183), null before or without. */
+  ringing_at: string | null;
   started_at: string | null;
   ended_at: string | null;
   duration_seconds: number | null;

@@ -23,6 +23,8 @@ export interface EngineConfig {
   sipRegisterExpiresSeconds?: number;
   /** UDP retransmission intervals T1/T2 (RFC 3261; default 500/4000 ms); transaction timeouts stay sip.js's (32 s). */
   sipTimers?: { t1Ms: number; t2Ms: number };
+  /** The 32-byte at-rest encryption key, when the desktop shell keeps it in the OS keychain; default: `<dataDir>/secret.key`. */
+  secretKey?: Uint8Array;
   /** UDP port for SIP (all trunks share it); 0 picks a free port; null turns telephony off. */
   sipPort: number | null;
   /** TLS port for SIP; default: the SIP port + 1 (5061), or a free one when the SIP port is 0; null: no TLS listener. */
@@ -43,8 +45,12 @@ export interface EngineConfig {
   webhookRetry?: Partial<WebhookRetryOptions>;
   /** Deadline of a synchronous `tool-calls` webhook (webhooks.md §7: 10 s); tests shorten it. */
   toolWebhookTimeoutMs?: number;
-  /** Log level for the engine's JSON log on stderr ("silent" to turn off). */
+  /** Log level for the engine's log on stderr ("silent" to turn off): info = one line per call event, debug adds requests. */
   logLevel: string;
+  /** "text" (default): readable lines; "json": one JSON object per line, for log collectors. */
+  logFormat?: "text" | "json";
+  /** Where log lines go (default stderr); tests pass a buffer. */
+  logStream?: { write(text: string): unknown };
   /** Mirror for model downloads (`<url>/<file name>`), e.g. an office server; default: each model's official URL. */
   modelsBaseUrl?: string;
   /** Replaces the built-in model catalogue (tests, custom builds). */

@@ -2,10 +2,16 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Store } from "./store/index.js";
+import { RevokedKeyError } from "./store/api-keys.js";
+import { SecretBox } from "./store/secret-box.js";
 import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
+import { redactUrl } from "./api/redact-url.js";
+import { readableStream } from "./log/readable-stream.js";
+import { logCallEvents } from "./log/call-log.js";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { DEFAULT_RTP_PORTS, DEFAULT_SIP_HOST, defaultConfig, type EngineConfig } from "./config.js";
 import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
@@ -14,11 +20,13 @@ import { ConsoleRing } from "./calls/console-ring.js";
 import { VoiceCalls, providerContext } from "./calls/voice-call.js";
 import { PostCall } from "./calls/post-call.js";
 import { requestAssistant } from "./calls/assistant-request.js";
+import { checkProviders } from "./calls/provider-check.js";
 import { ModelManager } from "./models/manager.js";
 import { sileroModelPath } from "./voice/vad.js";
 
 export type { EngineConfig } from "./config.js";
 export { defaultConfig } from "./config.js";
+export { DataDirBusyError } from "./data-dir-lock.js";
 
 export interface Engine {
   readonly config: EngineConfig;
@@ -39,13 +47,24 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** Log lines never carry credentials: Authorization headers and `api_key` query values are masked. */
-const redactUrl = (url: string) => url.replace(/([?&]api_key=)[^&]*/g, "$1[redacted]");
 
-/** Builds the engine; nothing listens or writes until start(). */
+/**
+ * Builds the engine; nothing listens or writes until start(). The data directory is locked first, before the
+ * database opens: a second engine on the same directory fails here with DataDirBusyError and touches nothing.
+ */
 export async function createEngine(partial: Partial<EngineConfig> = {}): Promise<Engine> {
   const config = defaultConfig(partial);
-  const store = new Store({ dataDir: config.dataDir });
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await assemble(config, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine> {
+  const store = new Store({ dataDir: config.dataDir, secretBox: config.secretKey ? new SecretBox(Buffer.from(config.secretKey)) : undefined });
   const bus = new EventBus();
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const calls = new CallManager(store, bus, webhooks);
@@ -73,7 +92,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       const saved = store.calls.assistantConfig(callId);
       if (!call || !saved) return;
       const d = await requestAssistant(store, webhooks, call, saved);
-      if (d.problem) store.calls.addEvent(callId, "problem", { message: d.problem });
+      if (d.problem) calls.problem(callId, d.problem);
       if (d.assistant !== saved) {
         const chosen = d.assistantId ? store.assistants.get(d.assistantId) : undefined;
         store.calls.setAssistantConfig(callId, d.assistant, chosen ? { id: chosen.id, name: chosen.name } : undefined);
@@ -87,12 +106,16 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       callAudio: telephony ? (id) => telephony.callAudio(id) : undefined,
       assistantSpeaks: (id) => voice.speaks(id),
       takeOver: (id) => voice.takeOver(id),
+      checkAssistant: (a, opts) => checkProviders(a, providerContext(store, modelsDir), opts),
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },
     {
       logger: config.logLevel === "silent" ? false : {
         level: config.logLevel,
+        // Readable lines by default; JSON (one object per line) for log collectors.
+        stream: config.logFormat === "json" ? (config.logStream ?? process.stderr) : readableStream(config.logStream ?? process.stderr),
+        // Log lines never carry credentials: Authorization headers and `api_key` query values are masked.
         redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
         serializers: {
           req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
@@ -101,19 +124,31 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
     },
   );
 
+  if (config.logLevel !== "silent") logCallEvents(bus, app.log, (id) => store.sipTrunks.get(id)?.name);
+
   const engine: Engine = {
     config, store, bus, calls, webhooks, app, telephony, voice, models,
     url: "",
     generatedApiKey: null,
     async start() {
       store.organization.get();
-      if (config.apiKey) store.keys.ensure("VOICEDOCK_API_KEY", config.apiKey);
+      // Rows left live by an engine that is gone (we hold the lock, so no other engine carries them); closed
+      // only once our ports are held too, so a start that fails on a busy port changes nothing.
+      const interrupted = calls.interruptedCalls();
+      if (config.apiKey) {
+        try {
+          store.keys.ensure("VOICEDOCK_API_KEY", config.apiKey);
+        } catch (err) {
+          if (!(err instanceof RevokedKeyError)) throw err;
+          throw new Error(`VOICEDOCK_API_KEY is set to a revoked key (${err.key.prefix}…, revoked ${err.key.revoked_at}); a revoked key stays revoked. ` +
+            "Unset VOICEDOCK_API_KEY, or create a new key with 'voicedock keys create' and set that one");
+        }
+      }
       else if (store.keys.count() === 0) {
         const { key } = store.keys.create("first start");
         engine.generatedApiKey = key;
         writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
       }
-      calls.recoverInterrupted();
       if (telephony) {
         try {
           await telephony.start();
@@ -131,6 +166,8 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
       engine.url = `http://${host}:${port}`;
       if (telephony) telephony.publicBaseUrl = engine.url;
+      lock.setUrl(engine.url);
+      calls.recoverInterrupted(interrupted);
       webhooks.start();
     },
     async stop() {
@@ -141,6 +178,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       await postCall.idle();
       await webhooks.stop();
       store.close();
+      lock.release();
     },
   };
   return engine;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
+import { UdpCarrier } from "../helpers/udp-carrier.js";
+import { waitFor } from "../helpers/wait.js";
 
 // The spec's own example requests (api-v1.md), sent with only the base URL and key changed.
 const FRONT_DESK = {
@@ -115,20 +117,49 @@ describe("assistants", () => {
     expect((await t.api(`/api/v1/assistants/${body.assistant.id}`)).status).toBe(404);
   });
 
-  it("realtime LLMs take no stt/tts configs", async () => {
-    const res = await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "RT", llm_config: { provider: "xai_realtime", model: "grok-realtime-v1" }, stt_config: FRONT_DESK.stt_config } }));
-    expect(res.status).toBe(400);
-    expect(res.body.message).toMatch(/stt_config/);
+  it("what this version cannot run is refused when saved, not accepted to fail on the first call (issue #13 §14)", async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ llm_config: { provider: "xai_realtime", model: "grok-realtime-v1" } }, /^body\.llm_config\.provider 'xai_realtime' is not supported in this version \(supported: .*openai.*\)$/],
+      [{ stt_config: { provider: "gladia" } }, /^body\.stt_config\.provider 'gladia' is not supported in this version/],
+      [{ tts_config: { provider: "inworld", voice_id: "x" } }, /^body\.tts_config\.provider 'inworld' is not supported in this version/],
+      [{ tts_config: { provider: "local", voice_id: "piper-en_US-lessac-medium" } }, /^body\.tts_config\.voice_id 'piper-en_US-lessac-medium' is not supported in this version/],
+      [{ gdpr_mode: true }, /^body\.gdpr_mode is not supported in this version/],
+      [{ recording_consent: { enabled: true, message: "Press 1" } }, /^body\.recording_consent is not supported in this version: no consent line is played/],
+      [{ speech_config: { background_audio: { enabled: true, clip: "office" } } }, /^body\.speech_config\.background_audio is not supported in this version/],
+      [{ analysis_plan: { structured_data_plan: { enabled: true, template_id: "t-1" } } }, /^body\.analysis_plan\.structured_data_plan\.template_id is not supported in this version/],
+    ];
+    for (const [fields, message] of cases) {
+      const res = await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "Unsupported", ...fields } }));
+      expect(res.status, JSON.stringify(fields)).toBe(400);
+      expect(res.body).toMatchObject({ error: "Bad Request", code: "not_supported" });
+      expect(res.body.message).toMatch(message);
+    }
+    // Their off values stay accepted: clients that send the whole object keep working.
+    const off = await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "Off", gdpr_mode: false, recording_consent: null, speech_config: { background_audio: { enabled: false } } } }));
+    expect(off.status).toBe(201);
   });
 });
 
 describe("calls", () => {
   let assistantId: string;
+  // A carrier on UDP that the test answers by hand (the trunk the outbound calls leave through).
+  const carrier = new UdpCarrier();
   beforeAll(async () => {
     assistantId = (await json(await t.api("/api/v1/assistants", { method: "POST", json: FRONT_DESK }))).body.assistant.id;
+    await carrier.start();
+  });
+  afterAll(() => carrier.close());
+
+  it("POST /calls/outbound without any SIP trunk is refused at once (409) and names what to add", async () => {
+    const r = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant_id: assistantId } }));
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: "Conflict", code: "no_sip_trunk" });
+    expect(r.body.message).toMatch(/POST \/api\/v1\/sip-trunks/);
+    const trunk = await json(await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "Carrier", host: "127.0.0.1", port: carrier.port, register: false } }));
+    expect(trunk.status).toBe(201);
   });
 
-  it("POST /calls/outbound (reference mode) answers `dialing`, stores `connecting`, and without telephony ends `failed` with a reason", async () => {
+  it("POST /calls/outbound (reference mode) answers `dialing`, stores `connecting`, and a carrier's refusal ends it `failed` with a reason", async () => {
     const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events`, { headers: { authorization: `Bearer ${t.apiKey}` } });
     const events: any[] = [];
     ws.on("message", (m) => events.push(JSON.parse(String(m))));
@@ -140,6 +171,8 @@ describe("calls", () => {
     expect(body).toMatchObject({ success: true, status: "dialing" });
     expect(body.call_id).toMatch(/^call-outbound-/);
     expect(typeof body.room_name).toBe("string");
+    const invite = await waitFor(() => carrier.invites.find((i) => i.text.startsWith("INVITE sip:+31612345678@")), 10_000);
+    carrier.respond(invite, 503, "Service Unavailable");
 
     const deadline = Date.now() + 5000;
     let call: any;
@@ -149,7 +182,7 @@ describe("calls", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(call.status).toBe("failed");
-    expect(call.error).toMatch(/SIP trunk|telephony/i);
+    expect(call.error).toBe("the call failed (503 Service Unavailable)");
     expect(call).toMatchObject({ direction: "outbound", caller_phone: "+31612345678", agent_id: assistantId, agent_name: "Front desk" });
     expect(call.ended_at).not.toBeNull();
     const types = events.filter((e) => e.call?.id === body.call_id).map((e) => [e.type, e.call.status]);
@@ -170,13 +203,15 @@ describe("calls", () => {
     expect(stored.metadata).toEqual({ crm_id: "A-1009" });
     expect(JSON.stringify(stored)).not.toContain("s3cr3t");
     expect((await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "sip:bob@example.com", agent_id: assistantId, agent_config: { first_message: "Yo" } } })).status).toBe(200);
-    expect((await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", agent: { llm_config: { provider: "xai_realtime", model: "grok-realtime-v1" } } } })).status).toBe(200);
+    const realtime = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", agent: { llm_config: { provider: "xai_realtime", model: "grok-realtime-v1" } } } }));
+    expect(realtime.status).toBe(400);
+    expect(realtime.body.message).toMatch(/^body\.assistant\.llm_config\.provider 'xai_realtime' is not supported in this version/);
   });
 
   it("the spec's rules: transient needs llm_config; text LLMs need stt and tts; unknown ids are 404", async () => {
     const cases: [unknown, number, RegExp][] = [
       [{ destination: "+31612345678", assistant: { first_message: "x" } }, 400, /llm_config/],
-      [{ destination: "+31612345678", assistant: { llm_config: FRONT_DESK.llm_config } }, 400, /stt_config.*tts_config/],
+      [{ destination: "+31612345678", assistant: { llm_config: FRONT_DESK.llm_config, stt_config: null } }, 400, /body\.assistant\.stt_config is required when llm_config\.provider is 'openai'/],
       [{ destination: "+31612345678", assistant_id: "2f1c9a7e-6b0d-4e8f-9a1b-3c5d7e9f0a12" }, 404, /Assistant/],
       [{ destination: "+31612345678", assistant_id: assistantId, number_id: "7d2e0c55-1f0b-4c3e-9a63-5c2b8f1e4d90" }, 404, /Number/],
     ];
@@ -185,6 +220,24 @@ describe("calls", () => {
       expect(r.status, JSON.stringify(body)).toBe(code);
       expect(r.body.message).toMatch(msg);
     }
+  });
+
+  it("transient and saved assistants follow the same rules and get the same defaults (issue #13 §4)", async () => {
+    const llm = { provider: "openai", model: "gpt-4o-mini" };
+    const saved = (await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "Saved", llm_config: llm } }))).body.assistant;
+    const out = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant: { llm_config: llm } } }));
+    expect(out.status).toBe(200);
+    const transient = t.store.calls.assistantConfig(out.body.call_id)!;
+    expect(transient.stt_config).toEqual(saved.stt_config);
+    expect(transient.tts_config).toEqual(saved.tts_config);
+    expect(saved.stt_config).toEqual({ provider: "pocketsphinx", language: "en" });
+    // The same refusal, word for word, whichever way the assistant arrives.
+    const savedNull = await json(await t.api("/api/v1/assistants", { method: "POST", json: { name: "Null", llm_config: llm, tts_config: null } }));
+    const transientNull = await json(await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant: { llm_config: llm, tts_config: null } } }));
+    expect(savedNull.status).toBe(400);
+    expect(transientNull.status).toBe(400);
+    expect(transientNull.body.message).toBe(savedNull.body.message.replace("body.", "body.assistant."));
+    // Realtime models (no speech settings) are not in this version; their defaults are unit-tested (test/unit/speech-defaults.test.ts).
   });
 
   it("GET /calls filters by status and dates and pages", async () => {

@@ -21,7 +21,9 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readWav } from "../helpers/audio.js";
-import { createStt, createTts, ProviderError, type ProviderContext } from "../../main/engine/providers/index.js";
+import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../../main/engine/providers/index.js";
+import { isOfficialEndpoint, routeKey } from "../../main/engine/providers/key-route.js";
+import "../../main/engine/providers/llm/openai.js";
 import type { ProviderKeys } from "../../main/engine/providers/keys.js";
 import type { SpeechToText } from "../../main/engine/providers/stt/types.js";
 import type { TextToSpeech } from "../../main/engine/providers/tts/types.js";
@@ -262,8 +264,8 @@ describe("Deepgram speech-to-text", () => {
 
   it("prefers the request's keyterms and language, and hears no speech in silence", async () => {
     const dg = await startDouble(deepgramListen);
-    // stt_config.base_url works as well as the saved BYOK one.
-    const stt = createStt({ provider: "deepgram", model: "nova-3", language: "en", keyterms: ["ignored"], base_url: dg.base }, context());
+    // stt_config.base_url works as well, when it is the base_url saved with the key.
+    const stt = createStt({ provider: "deepgram", model: "nova-3", language: "en", keyterms: ["ignored"], base_url: `${dg.base}/` }, context({ deepgram: { base_url: dg.base } }));
     const r = await stt.transcribe({ audio: new Int16Array(8000), sampleRateHz: 8000, language: "nl", keyterms: ["VoiceDock"], signal: new AbortController().signal });
     expect(r.text).toBe("");
     expect(dg.seen[0].query.get("language")).toBe("nl");
@@ -289,7 +291,7 @@ describe("OpenAI speech-to-text", () => {
 
   it("lets the model detect the language when stt_config.language is multi", async () => {
     const oa = await startDouble(openaiTranscriptions);
-    const stt = createStt({ provider: "openai", model: "whisper-1", base_url: oa.base }, context());
+    const stt = createStt({ provider: "openai", model: "whisper-1", base_url: oa.base }, context({ openai: { base_url: oa.base } }));
     await stt.transcribe({ audio: JFK.samples, sampleRateHz: 16000, language: "multi", signal: new AbortController().signal });
     expect((await multipart(oa.seen[0])).has("language")).toBe(false);
   });
@@ -677,4 +679,48 @@ describe("Whisper (whisper.cpp on this machine)", () => {
       stt.close?.();
     },
   );
+});
+
+describe("where a saved key may go (issue #13 §6)", () => {
+  // The assistant names a server that was not saved with the key: a stand-in for someone else's server.
+  for (const [label, make, provider] of [
+    ["Deepgram STT", (base: string, ctx: ProviderContext) => createStt({ provider: "deepgram", base_url: base }, ctx), "deepgram"],
+    ["OpenAI STT", (base: string, ctx: ProviderContext) => createStt({ provider: "openai", base_url: base }, ctx), "openai"],
+    ["OpenAI TTS", (base: string, ctx: ProviderContext) => createTts({ provider: "openai", voice_id: "alloy", base_url: base }, ctx), "openai"],
+    ["ElevenLabs TTS", (base: string, ctx: ProviderContext) => createTts({ provider: "elevenlabs", voice_id: "v", base_url: base }, ctx), "elevenlabs"],
+    ["OpenAI LLM", (base: string, ctx: ProviderContext) => createLlm({ provider: "openai", model: "gpt-4o-mini", base_url: base }, ctx), "openai"],
+  ] as const) {
+    it(`${label}: a base_url neither official nor saved with the key gets no key, and says how to allow it`, () => {
+      const thief = "https://collector.example.net/v1";
+      let caught: unknown;
+      try { make(thief, context({ [provider]: { base_url: "https://gateway.example.org/v1" } })); } catch (err) { caught = err; }
+      expect(caught).toBeInstanceOf(ProviderError);
+      expect((caught as Error).message).toMatch(/^The saved .+ key is not sent to (stt|tts|llm)_config\.base_url https:\/\/collector\.example\.net\/v1: it is not .+'s official endpoint nor the base_url saved with the key/);
+      expect((caught as Error).message).toContain(`POST /api/v1/byok {"provider": "${provider}"`);
+      expect((caught as Error).message).not.toContain(KEYS[provider]);
+    });
+  }
+
+  it("the official host and the saved base_url get the key; a loopback LLM not saved with it gets none", async () => {
+    expect(isOfficialEndpoint("openai", "https://api.openai.com/v1")).toBe(true);
+    expect(isOfficialEndpoint("openai", "http://api.openai.com/v1")).toBe(false);
+    expect(isOfficialEndpoint("openai", "https://api.openai.com.evil.example/v1")).toBe(false);
+    expect(isOfficialEndpoint("deepgram", "https://api.eu.deepgram.com/v1")).toBe(true);
+    const keys = context({ openai: { base_url: "https://gateway.example.org/v1/" } }).keys;
+    expect(routeKey(keys, "openai", undefined)).toEqual({ baseUrl: "https://gateway.example.org/v1/", apiKey: KEYS.openai, withheld: false });
+    expect(routeKey(keys, "openai", "https://gateway.example.org/v1")).toMatchObject({ apiKey: KEYS.openai });
+    expect(routeKey(keys, "openai", "https://api.openai.com/v1")).toMatchObject({ apiKey: KEYS.openai });
+    expect(routeKey(keys, "openai", "https://gateway.example.org/v2")).toMatchObject({ apiKey: null, withheld: true });
+
+    // A local LLM server named only by the assistant: it works, keyless, and never sees the saved key.
+    const seen: string[] = [];
+    const server = createServer((req, res) => { seen.push(String(req.headers.authorization)); res.writeHead(500).end("{}"); });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const llm = createLlm({ provider: "openai", model: "m", base_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` }, context());
+      await (async () => { for await (const _ of llm.stream({ messages: [{ role: "user", content: "hi" }], signal: AbortSignal.timeout(3000) })) { /* drain */ } })().catch(() => undefined);
+      expect(seen.length).toBeGreaterThan(0);
+      for (const auth of seen) expect(auth).not.toContain(KEYS.openai);
+    } finally { server.close(); }
+  });
 });

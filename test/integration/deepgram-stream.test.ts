@@ -75,12 +75,13 @@ async function startDeepgram(): Promise<Double> {
   return d;
 }
 
-function context(key: string | null = KEY): ProviderContext {
-  return { keys: { apiKey: (p) => (p === "deepgram" ? key : null), config: () => ({}) }, modelsDir: "/nonexistent" };
+/** The key, saved together with the double's URL (a saved key goes nowhere else: providers/key-route.ts). */
+function context(key: string | null = KEY, baseUrl?: string): ProviderContext {
+  return { keys: { apiKey: (p) => (p === "deepgram" ? key : null), config: (p) => (p === "deepgram" && baseUrl ? { base_url: baseUrl } : {}) }, modelsDir: "/nonexistent" };
 }
 
 function open(d: Double, config: Record<string, unknown> = {}, key: string | null = KEY) {
-  const stt = createStt({ provider: "deepgram", model: "nova-3", base_url: d.url, ...config }, context(key));
+  const stt = createStt({ provider: "deepgram", model: "nova-3", base_url: d.url, ...config }, context(key, d.url));
   expect(isStreaming(stt)).toBe(true);
   const errors: Error[] = [];
   const stream = (stt as typeof stt & { stream: (o: { language: string; onError: (e: Error) => void }) => SttStream }).stream({ language: "en", onError: (e) => errors.push(e) });

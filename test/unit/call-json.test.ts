@@ -28,6 +28,7 @@ describe("the call list as JSON from SQLite", () => {
       }
       store.calls.update(id, {
         status: i % 7 === 0 ? "failed" : "ended", end_reason: i % 7 === 0 ? "sip_error" : "user_hangup", error: i % 7 === 0 ? "busy" : null,
+        ringing_at: i % 3 === 0 ? new Date(base + i * 60_000 - 4000).toISOString() : null,
         started_at: new Date(base + i * 60_000).toISOString(), ended_at: new Date(base + i * 60_000 + 30_000).toISOString(), duration_seconds: 30 + i,
         summary: i % 2 ? null : "Caller asked about opening hours.", analysis_result: i % 3 ? null : { booked: i % 2 === 0, score: 4.5, items: [1, 2, 3] },
         metrics: i % 4 ? null : { turns: [{ voice_to_voice_ms: 643.4, stt_ms: 95 }], interruptions: 1 },

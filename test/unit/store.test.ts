@@ -45,6 +45,25 @@ describe("database", () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
+  it("the write that ends a call commits with synchronous=FULL, then the connection goes back to NORMAL (issue #13 §13)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vd-durable-"));
+    const store = new Store({ dataDir: dir });
+    try {
+      const levels: number[] = [];
+      store.durableTx(() => { levels.push(store.db.pragma("synchronous", { simple: true }) as number); store.settings.set("k", 1); });
+      expect(levels).toEqual([2]); // FULL while the end of a call commits
+      expect(store.db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL for everything else
+      expect(store.settings.get("k", 0)).toBe(1);
+      // Nested in a transaction it joins it instead of failing ("Safety level may not be changed inside a transaction").
+      store.tx(() => store.durableTx(() => store.settings.set("k", 2)));
+      expect(store.settings.get("k", 0)).toBe(2);
+      // A failed write leaves nothing half-done and the level restored.
+      expect(() => store.durableTx(() => { store.settings.set("k", 3); throw new Error("disk full"); })).toThrow("disk full");
+      expect(store.settings.get("k", 0)).toBe(2);
+      expect(store.db.pragma("synchronous", { simple: true })).toBe(1);
+    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+  });
+
   it("the call list uses its indexes for status + date filters", () => {
     const dir = mkdtempSync(join(tmpdir(), "vd-plan-"));
     const store = new Store({ dataDir: dir });

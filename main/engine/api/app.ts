@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import websocket from "@fastify/websocket";
@@ -11,6 +11,9 @@ import type { ApiContext } from "./context.js";
 import { registerErrorHandling, formatSchemaErrors } from "./plugins/errors.js";
 import { registerAuth } from "./plugins/auth.js";
 import { registerRateLimit } from "./plugins/rate-limit.js";
+import { registerEmptyBody } from "./plugins/empty-body.js";
+import { registerSecretMasking } from "./plugins/mask-secrets.js";
+import { registerRequestLog } from "./plugins/request-log.js";
 import { ErrorBody } from "./schemas/common.js";
 import { healthRoutes } from "./routes/health.js";
 import { organizationRoutes } from "./routes/organizations.js";
@@ -26,6 +29,7 @@ import { voiceRoutes } from "./routes/voices.js";
 import { usageRoutes } from "./routes/usage.js";
 import { templateRoutes } from "./routes/templates.js";
 import { modelRoutes } from "./routes/models.js";
+import { settingsRoutes } from "./routes/settings.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -40,6 +44,8 @@ function makeAjv(coerce: boolean): Ajv {
 export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOptions["logger"] } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
+    // Our own request line at debug instead (plugins/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     ajv: { customOptions: { strict: false } },
     schemaErrorFormatter: (errors, dataVar) => formatSchemaErrors(errors as never, dataVar),
@@ -54,6 +60,9 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
   registerErrorHandling(app);
   // A JSON API: plain text is not a body we understand (415), rather than a string that fails validation.
   app.removeContentTypeParser("text/plain");
+  registerEmptyBody(app);
+  registerSecretMasking(app);
+  registerRequestLog(app);
   app.addSchema(ErrorBody);
 
   await app.register(swagger, {
@@ -94,6 +103,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
     usageRoutes(v1, ctx);
     templateRoutes(v1, ctx);
     modelRoutes(v1, ctx);
+    settingsRoutes(v1, ctx);
   }, { prefix: "/api/v1" });
 
   if (ctx.consoleDir && existsSync(ctx.consoleDir)) {

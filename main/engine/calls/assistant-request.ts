@@ -3,6 +3,7 @@ import type { CallRecord } from "../store/calls.js";
 import type { WebhookService } from "../webhooks/service.js";
 import { envelope } from "../webhooks/payloads.js";
 import { requestWebhook } from "../webhooks/request.js";
+import { assistantProblem } from "../api/schemas/assistant-check.js";
 
 /** What the `assistant-request` answer decided for an inbound call (webhooks.md §6). */
 export interface AssistantDecision {
@@ -46,12 +47,19 @@ export async function requestAssistant(store: Store, webhooks: WebhookService, c
   if (typeof body.assistant_id === "string") {
     const chosen = store.assistants.get(body.assistant_id);
     if (!chosen) return { assistant: saved, problem: `assistant-request named assistant '${body.assistant_id}', which does not exist; using the saved assistant` };
+    const override = body.assistant_override === undefined ? {} : obj(body.assistant_override);
+    const why = override ? assistantProblem(override, "assistant_override", { ...chosen, ...override }) : "assistant_override must be an object";
+    if (why) return { assistant: saved, problem: `assistant-request answer refused: ${why}; using the saved assistant` };
     const { webhook_secret: _mask, ...rest } = chosen;
     const secret = store.assistants.webhookSecret(chosen.id);
     assistant = { ...rest, webhook_secret_enc: secret ? store.box.seal(secret) : null };
     assistantId = chosen.id;
-    assistant = { ...assistant, ...(obj(body.assistant_override) ?? {}) };
+    assistant = { ...assistant, ...override };
   } else if (obj(body.assistant)) {
+    // The answer is checked like POST /assistants, alone and merged: a webhook receiver must not be able
+    // to install what the API would refuse (a provider we do not know, a realtime model with STT/TTS…).
+    const why = assistantProblem(obj(body.assistant)!, "assistant", { ...saved, ...obj(body.assistant)! });
+    if (why) return { assistant: saved, problem: `assistant-request answer refused: ${why}; using the saved assistant` };
     assistant = { ...saved, ...obj(body.assistant)! };
   }
   if (typeof body.max_duration_seconds === "number" && body.max_duration_seconds > 0) assistant = { ...assistant, max_duration_seconds: body.max_duration_seconds };

@@ -48,7 +48,8 @@ export class CallManager {
 
   /** Moves a call to `next`, rejecting illegal moves; fills started/ended/duration from the move itself. */
   transition(id: string, next: CallStatus, patch: CallPatch = {}): CallRecord {
-    const updated = this.store.tx(() => {
+    // The end of a call is fsynced: a power cut must not bring back a call that already ended.
+    const updated = (isFinal(next) ? this.store.durableTx.bind(this.store) : this.store.tx.bind(this.store))(() => {
       const current = this.store.calls.get(id);
       if (!current) throw new CallTransitionError(`call ${id} does not exist`);
       if (!canTransition(current.status, next)) throw new CallTransitionError(`call ${id} cannot go from ${current.status} to ${next}`);
@@ -70,6 +71,21 @@ export class CallManager {
     return updated;
   }
 
+  /**
+   * The far end is ringing (an outbound call's 180/183). Not a status (the REST enum has none for it): the
+   * row stays `connecting` and records `ringing_at`, an event and a `call.updated`; no webhook, as
+   * webhooks.md has no status-update for ringing. The first ring counts, repeats change nothing.
+   */
+  markRinging(id: string): void {
+    const updated = this.store.tx(() => {
+      const c = this.store.calls.get(id);
+      if (!c || c.status !== "connecting" || c.ringing_at) return null;
+      this.store.calls.addEvent(id, "ringing", {});
+      return this.store.calls.update(id, { ringing_at: nowIso() })!;
+    });
+    if (updated) this.bus.publish({ type: "call.updated", call: updated });
+  }
+
   /** Adds figures to the call's `metrics` (its media report at hang-up) and keeps what is there. */
   mergeMetrics(id: string, metrics: Record<string, unknown>): void {
     this.store.tx(() => {
@@ -80,12 +96,14 @@ export class CallManager {
 
   /** Summary/analysis arrive after the end; the report goes out once they are stored. */
   finishReport(id: string, patch: Pick<CallPatch, "summary" | "analysis_result" | "recording_url" | "metrics"> = {}): CallRecord {
+    const changed = Object.values(patch).some((v) => v !== undefined);
     const call = this.store.tx(() => {
-      const c = this.store.calls.update(id, patch)!;
+      const c = changed ? this.store.calls.update(id, patch)! : this.store.calls.get(id)!;
       this.webhooks.enqueueEndOfCallReport(c);
       return c;
     });
-    this.bus.publish({ type: "call.updated", call });
+    // Nothing new on the row (a call no assistant carried): the report is all there is to send.
+    if (changed) this.bus.publish({ type: "call.updated", call });
     return call;
   }
 
@@ -97,6 +115,21 @@ export class CallManager {
   }
 
   attach(callId: string, handle: LiveCallHandle): void { this.live.set(callId, handle); }
+
+  /**
+   * A failure on a call that a person should hear about (a provider down, a refused webhook answer): kept
+   * in the call's log, streamed, logged, and, while the call is live, carried in its `error` so the call
+   * itself says what went wrong (issue #13 §12). An ended call keeps the error its end gave it.
+   */
+  problem(callId: string, message: string): void {
+    const updated = this.store.tx(() => {
+      this.store.calls.addEvent(callId, "problem", { message });
+      const c = this.store.calls.get(callId);
+      return c && !isFinal(c.status) ? this.store.calls.update(callId, { error: message }) ?? null : null;
+    });
+    this.bus.publish({ type: "call.problem", call_id: callId, message });
+    if (updated) this.bus.publish({ type: "call.updated", call: updated });
+  }
 
   /** A digit the caller pressed: kept in the call's log and streamed. */
   dtmf(callId: string, digit: string, via: "rfc4733" | "sip-info"): void {
@@ -128,9 +161,20 @@ export class CallManager {
     await handle.control(command);
   }
 
-  /** At start: calls a crash left open are failed (with their webhooks), so no row stays "live" forever. */
-  recoverInterrupted(): void {
-    const open = this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'ringing', 'in-progress')").pluck().all() as string[];
-    for (const id of open) this.transition(id, "failed", { end_reason: "engine_restart", error: "VoiceDock stopped while this call was active" });
+  /** Calls whose rows say live: at start, before this engine carries any call, they belong to one that is gone. */
+  interruptedCalls(): string[] {
+    return this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'in-progress')").pluck().all() as string[];
+  }
+
+  /** Closes the rows found by interruptedCalls() (only those: calls that arrived since are ours). */
+  recoverInterrupted(ids: string[] = this.interruptedCalls()): void {
+    for (const id of ids) {
+      if (this.live.has(id)) continue;
+      try {
+        this.transition(id, "failed", { end_reason: "engine_restart", error: "VoiceDock stopped while this call was active" });
+      } catch (err) {
+        if (!(err instanceof CallTransitionError)) throw err; // already closed meanwhile
+      }
+    }
   }
 }

@@ -3,16 +3,17 @@ import type { CallStatus } from "../store/calls.js";
 /**
  * Call lifecycle:
  *
- *   connecting ──► ringing ──► in-progress ──► ended
- *       │             │             │
- *       └─────────────┴─────────────┴────────► failed
- *   (connecting and ringing may also go straight to `ended`: cancelled before answer)
+ *   connecting ──► in-progress ──► ended
+ *       │               │
+ *       └───────────────┴────────► failed
+ *   (connecting may also go straight to `ended`: declined or cancelled before answer)
+ *
+ * Ringing is not a state: the REST enum has no such value. It is a fact beside the state (`ringing_at`).
  *
  * `ended` and `failed` are final.
  */
 const ALLOWED: Record<CallStatus, readonly CallStatus[]> = {
-  connecting: ["ringing", "in-progress", "ended", "failed"],
-  ringing: ["in-progress", "ended", "failed"],
+  connecting: ["in-progress", "ended", "failed"],
   "in-progress": ["ended", "failed"],
   ended: [],
   failed: [],
@@ -22,6 +23,6 @@ export const isFinal = (s: CallStatus): boolean => ALLOWED[s].length === 0;
 export const canTransition = (from: CallStatus, to: CallStatus): boolean => ALLOWED[from].includes(to);
 
 /** The webhook vocabulary for a REST status (gaps.md B4). */
-export function webhookStatus(s: CallStatus): "ringing" | "in-progress" | "ended" | "ended-with-error" | "connecting" {
+export function webhookStatus(s: CallStatus): "in-progress" | "ended" | "ended-with-error" | "connecting" {
   return s === "failed" ? "ended-with-error" : s;
 }

@@ -2,9 +2,11 @@ import type { Store } from "../store/index.js";
 import type { NewCall } from "../store/calls.js";
 import { ApiError, badRequest, notFound } from "../api/errors.js";
 import { checkAssistantConfig } from "../api/routes/assistants.js";
-import { REALTIME_LLM_PROVIDERS } from "../api/schemas/assistants.js";
+import { adaptSpeechToModel, withSpeechDefaults } from "../assistants/speech-defaults.js";
 import { SECRET_MASK } from "../store/assistants.js";
 import { newCallId } from "../util/ids.js";
+import { checkOutboundRoute } from "./outbound-route.js";
+import { checkDestination } from "./destination-policy.js";
 
 export interface OutboundPlan { call: NewCall; assistant: Record<string, unknown> }
 
@@ -39,17 +41,13 @@ export function resolveOutbound(store: Store, body: Record<string, unknown>): Ou
     const secret = store.assistants.webhookSecret(assistantId);
     sealedSecret = secret ? store.box.seal(secret) : null;
     // Hybrid mode: each top-level key of the override replaces that whole block (webhooks.md §6).
-    assistant = { ...saved, ...(override ?? {}) };
+    assistant = { ...saved, ...(override ? adaptSpeechToModel(saved, override) : {}) };
     if (override) checkAssistantConfig(assistant, "body.assistant_override");
   } else {
     if (!transient!.llm_config) throw badRequest("body.assistant.llm_config is required for a transient assistant", "missing_field");
-    const provider = (transient!.llm_config as { provider: string }).provider;
-    const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(provider);
-    if (!realtime && (!transient!.stt_config || !transient!.tts_config)) {
-      throw badRequest(`body.assistant.stt_config and body.assistant.tts_config are required when llm_config.provider is '${provider}'`, "missing_field");
-    }
+    // The same rules and defaults as a saved assistant (issue #13 §4): speech settings left out are filled.
     checkAssistantConfig(transient!, "body.assistant");
-    assistant = { name: "Transient assistant", ...transient };
+    assistant = withSpeechDefaults({ name: "Transient assistant", ...transient });
   }
   if (typeof body.first_message === "string") assistant.first_message = body.first_message;
   if (typeof assistant.webhook_secret === "string" && assistant.webhook_secret !== SECRET_MASK) sealedSecret = store.box.seal(assistant.webhook_secret);
@@ -58,11 +56,14 @@ export function resolveOutbound(store: Store, body: Record<string, unknown>): Ou
   assistant = { ...assistant, metadata, webhook_secret_enc: sealedSecret };
 
   const numberId = body.number_id as string | undefined;
+  type NumberRow = { id: string; phone_number: string; name: string | null; is_active: number; sip_trunk_id: string | null };
   const number = numberId
-    ? store.db.prepare("SELECT id, phone_number, name, is_active FROM numbers WHERE id = ?").get(numberId) as { id: string; phone_number: string; name: string | null; is_active: number } | undefined
-    : store.db.prepare("SELECT id, phone_number, name, is_active FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as { id: string; phone_number: string; name: string | null; is_active: number } | undefined;
+    ? store.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE id = ?").get(numberId) as NumberRow | undefined
+    : store.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as NumberRow | undefined;
   if (numberId && !number) throw notFound("Number", numberId);
   if (number && !number.is_active) throw badRequest(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
+  checkOutboundRoute(store, number ?? null);
+  checkDestination(store, body.destination as string);
 
   const id = newCallId("outbound");
   return {

@@ -17,7 +17,7 @@ const SUMMARY_PROMPT = "Summarize this phone call in one to three sentences for 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
 /**
- * After every call: the summary by the assistant's own LLM, the structured analysis of `analysis_plan`
+ * After every call, whatever its outcome: the summary by the assistant's own LLM, the structured analysis of `analysis_plan`
  * validated against its schema, the metrics, then the `end-of-call-report` (webhooks.md §9). A call
  * whose LLM is unavailable still gets its report, with an empty summary and the reason in the events.
  */
@@ -40,19 +40,20 @@ export class PostCall {
     await new Promise((r) => setTimeout(r, 50));
     const call = this.calls.get(ended.id) ?? ended;
     const assistant = this.store.calls.assistantConfig(call.id) ?? {};
-    // Only calls the assistant carried get a generated report; others are reported by whoever ran them.
+    // Calls the assistant never carried (unanswered, refused, failed before answer, declined, taken by a
+    // person, recovered after a crash) still get their report: no summary, the reason in end_reason/error.
     const turns = this.opts.takeMetrics(call.id);
-    if (!turns) return;
+    if (!turns) { this.calls.finishReport(call.id, {}); return; }
     const conversation = call.messages.filter((m) => m.role !== "system");
     let llm: LanguageModel | null = null;
     try { if (conversation.length) llm = createLlm(assistant.llm_config as Record<string, unknown>, this.opts.ctx); } catch (err) {
-      this.store.calls.addEvent(call.id, "problem", { message: `No summary: ${(err as Error).message}` });
+      this.calls.problem(call.id, `No summary: ${(err as Error).message}`);
     }
     const transcript = conversation.map((m) => `${m.role === "user" ? "Caller" : "Assistant"}: ${m.content}`).join("\n");
     let summary = "";
     if (llm) {
       summary = await complete(llm, [{ role: "system", content: SUMMARY_PROMPT }, { role: "user", content: transcript }], false)
-        .catch((err: Error) => { this.store.calls.addEvent(call.id, "problem", { message: `Summary failed: ${err.message}` }); return ""; });
+        .catch((err: Error) => { this.calls.problem(call.id, `Summary failed: ${err.message}`); return ""; });
     }
     const analysis = llm ? await this.analyse(call, assistant, llm, transcript, summary) : null;
     this.calls.finishReport(call.id, {
@@ -80,14 +81,14 @@ export class PostCall {
     for (let attempt = 0; attempt < 2; attempt++) {
       let text: string;
       try { text = await complete(llm, messages, true); } catch (err) {
-        this.store.calls.addEvent(call.id, "problem", { message: `Analysis failed: ${(err as Error).message}` });
+        this.calls.problem(call.id, `Analysis failed: ${(err as Error).message}`);
         return null;
       }
       let value: unknown;
       try { value = JSON.parse(stripFence(text)); } catch { value = undefined; }
       if (value !== undefined && validate(value)) return value as Record<string, unknown>;
       const why = value === undefined ? "the reply was not JSON" : ajv.errorsText(validate.errors);
-      this.store.calls.addEvent(call.id, "problem", { message: `Analysis did not match the schema: ${why}` });
+      this.calls.problem(call.id, `Analysis did not match the schema: ${why}`);
       messages.push({ role: "system", content: `Your previous answer was rejected (${why}). Answer with JSON matching the schema only.` });
     }
     return null;

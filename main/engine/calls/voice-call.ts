@@ -14,6 +14,9 @@ import { requestWebhook, toolResult } from "../webhooks/request.js";
 import { isFinal } from "./call-state.js";
 import { ApiError } from "../api/errors.js";
 import { resample } from "../media/resample.js";
+import { openCredential } from "../store/credentials.js";
+import { DEFAULT_STT_CONFIG, DEFAULT_TTS_CONFIG } from "../assistants/speech-defaults.js";
+import { checkDestination, destinationRefusal } from "./destination-policy.js";
 
 export interface VoiceCallOptions {
   modelsDir: string;
@@ -22,8 +25,6 @@ export interface VoiceCallOptions {
 }
 
 /** Local-first defaults when an assistant names an LLM but no speech providers (docs/decisions.md). */
-const DEFAULT_STT = { provider: "pocketsphinx", language: "en" };
-const DEFAULT_TTS = { provider: "local", voice_id: "flite-slt" };
 
 const MISCONFIGURED_LINE = "I'm sorry, this line is not set up correctly yet. Please try again later. Goodbye.";
 
@@ -74,14 +75,14 @@ export class VoiceCalls {
     let providers;
     try {
       providers = {
-        stt: createStt((config.stt_config ?? DEFAULT_STT) as Record<string, unknown>, ctx),
+        stt: createStt((config.stt_config ?? DEFAULT_STT_CONFIG) as Record<string, unknown>, ctx),
         llm: createLlm(config.llm_config as Record<string, unknown>, ctx),
-        tts: createTts((config.tts_config ?? DEFAULT_TTS) as Record<string, unknown>, ctx),
+        tts: createTts((config.tts_config ?? DEFAULT_TTS_CONFIG) as Record<string, unknown>, ctx),
       };
     } catch (err) {
       // A call that cannot run (no key, unknown provider): tell the caller, then fail with the reason.
       const message = err instanceof ProviderError ? err.message : (err as Error).message;
-      this.store.calls.addEvent(callId, "problem", { message });
+      this.calls.problem(callId, message);
       void this.speakAndEnd(callId, leg, fallbackTts, MISCONFIGURED_LINE, "failed", { end_reason: "pipeline_error", error: message });
       return;
     }
@@ -115,6 +116,9 @@ export class VoiceCalls {
       hangup: (reason: EndReason) => this.endLeg(callId, leg, "ended", { end_reason: reason }),
       fail: (error) => this.endLeg(callId, leg, "failed", { end_reason: "pipeline_error", error }),
       transfer: async (destination) => {
+        // Every transfer leg, the model's and the operator's, passes the destination allow-list.
+        const refused = destinationRefusal(this.store, destination);
+        if (refused) { this.calls.problem(callId, `Transfer refused: ${refused}`); return false; }
         const ok = await leg.transfer(destination).catch(() => false);
         this.store.calls.addEvent(callId, "transfer", { destination, ok });
         return ok;
@@ -122,7 +126,7 @@ export class VoiceCalls {
       toolCall: (call, tool) => this.toolCall(callId, call, tool),
       sendDtmf: (digits) => leg.sendDtmf(digits),
       turnMetrics: (m) => { metrics.push(m); this.store.calls.addEvent(callId, "turn", { ...m }); },
-      problem: (message) => { this.store.calls.addEvent(callId, "problem", { message }); },
+      problem: (message) => { this.calls.problem(callId, message); },
       interruption: (heard) => { this.store.calls.addEvent(callId, "interruption", { heard }); },
     };
   }
@@ -140,14 +144,14 @@ export class VoiceCalls {
     const url = tool.url ?? (typeof assistant.webhook_url === "string" ? assistant.webhook_url : null);
     if (!url) throw new Error(`tool '${call.name}' has no url and the assistant has no webhook_url`);
     const secretEnc = typeof assistant.webhook_secret_enc === "string" ? assistant.webhook_secret_enc : null;
-    const secret = tool.secret ?? (secretEnc ? this.store.box.open(secretEnc) : null);
+    const secret = tool.secret ? openCredential(this.store.box, tool.secret) : secretEnc ? this.store.box.open(secretEnc) : null;
     const body = { message: { ...envelope("tool-calls", record, this.webhooks.numberInfo(record), assistant),
       tool_call_list: [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] } };
     this.store.calls.addEvent(callId, "tool_call", { name: call.name, async: tool.async });
     if (tool.async) {
       // Fire and forget (webhooks.md §7): the model continues with the tool's own message.
       void requestWebhook({ url, event: "tool-calls", body, secret, timeoutMs: this.opts.toolTimeoutMs ?? 10_000 }).catch((err: Error) => {
-        this.store.calls.addEvent(callId, "problem", { message: `Async tool '${call.name}': ${err.message}` });
+        this.calls.problem(callId, `Async tool '${call.name}': ${err.message}`);
       });
       return JSON.stringify({ status: "started", message: tool.message ?? "The task was started." });
     }
@@ -164,8 +168,8 @@ export class VoiceCalls {
       case "inject-context": p.injectContext(command.content, command.trigger_response); break;
       case "say": void p.sayCommand(command.content, command.end_after); break;
       case "end-call": void p.endCall(command.message ?? null, "assistant_hangup"); break;
-      case "transfer": void p.transfer(command.destination, command.message ?? null).then((ok) => {
-        if (!ok) this.store.calls.addEvent(callId, "problem", { message: `Transfer to ${command.destination} failed; the call continues` });
+      case "transfer": checkDestination(this.store, command.destination); void p.transfer(command.destination, command.message ?? null).then((ok) => {
+        if (!ok) this.calls.problem(callId, `Transfer to ${command.destination} failed; the call continues`);
       }); break;
     }
   }

@@ -31,14 +31,9 @@ export interface ModelSpec {
 }
 
 const WHISPER = "https://huggingface.co/ggerganov/whisper.cpp/resolve/main";
-const PIPER = "https://huggingface.co/rhasspy/piper-voices/resolve/main/en/en_US/lessac";
 const WHISPER_LICENSE = { license: "MIT", licenseUrl: "https://github.com/openai/whisper/blob/main/LICENSE" };
-// Piper's code is MIT; these voices were trained on the Blizzard 2011 Lessac corpus, whose own terms apply.
-const LESSAC_LICENSE = {
-  license: "Piper voice trained on the Blizzard 2011 Lessac dataset: see the dataset licence before commercial use",
-  licenseUrl: "https://www.cstr.ed.ac.uk/projects/blizzard/2011/lessac_blizzard2011/license.html",
-};
-
+// Piper voices were listed here while no Piper engine existed to speak with them (issue #13 §14): they
+// come back with the engine.
 export const CATALOGUE: readonly ModelSpec[] = [
   {
     id: "whisper-tiny.en", kind: "stt", name: "Whisper tiny.en", ...WHISPER_LICENSE,
@@ -54,22 +49,6 @@ export const CATALOGUE: readonly ModelSpec[] = [
     id: "whisper-small", kind: "stt", name: "Whisper small", ...WHISPER_LICENSE,
     description: "whisper.cpp model, multilingual; more accurate, several times slower than base",
     files: [{ name: "ggml-small.bin", url: `${WHISPER}/ggml-small.bin`, sizeBytes: null, sha256: null }],
-  },
-  {
-    id: "piper-en_US-lessac-medium", kind: "tts", name: "Piper Lessac (medium), US English", ...LESSAC_LICENSE,
-    description: "Natural US English voice at 22.05 kHz (Piper, runs on this machine)",
-    files: [
-      { name: "en_US-lessac-medium.onnx", url: `${PIPER}/medium/en_US-lessac-medium.onnx`, sizeBytes: 63201294, sha256: "5efe09e69902187827af646e1a6e9d269dee769f9877d17b16b1b46eeaaf019f" },
-      { name: "en_US-lessac-medium.onnx.json", url: `${PIPER}/medium/en_US-lessac-medium.onnx.json`, sizeBytes: null, sha256: null },
-    ],
-  },
-  {
-    id: "piper-en_US-lessac-low", kind: "tts", name: "Piper Lessac (low), US English", ...LESSAC_LICENSE,
-    description: "Natural US English voice at 16 kHz, faster than medium (Piper, runs on this machine)",
-    files: [
-      { name: "en_US-lessac-low.onnx", url: `${PIPER}/low/en_US-lessac-low.onnx`, sizeBytes: 63201294, sha256: "f7d01dde371555732c4c314111ac79672b1a5ce2fc19266ab42178fd8df7f375" },
-      { name: "en_US-lessac-low.onnx.json", url: `${PIPER}/low/en_US-lessac-low.onnx.json`, sizeBytes: null, sha256: null },
-    ],
   },
   {
     id: "silero-vad", kind: "vad", name: "Silero VAD v6.2", builtin: true,

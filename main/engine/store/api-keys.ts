@@ -13,6 +13,13 @@ export interface ApiKeyRow {
 
 export type KeyCheck = { ok: true; key: ApiKeyRow } | { ok: false; reason: "invalid" | "revoked" };
 
+export class RevokedKeyError extends Error {
+  constructor(readonly key: ApiKeyRow) {
+    super(`the API key ${key.prefix}… (${key.name}) was revoked at ${key.revoked_at}`);
+    this.name = "RevokedKeyError";
+  }
+}
+
 const hashKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
 
 /** API keys are stored as sha256 hashes: they are 131-bit random strings, so a slow KDF adds nothing. */
@@ -33,14 +40,14 @@ export class ApiKeyRepo {
     return { key: plainKey, row };
   }
 
-  /** Makes sure a key given by the environment (VOICEDOCK_API_KEY) is accepted, without storing it in clear. */
+  /**
+   * Makes sure a key given by the environment (VOICEDOCK_API_KEY) is accepted, without storing it in clear.
+   * A revoked key stays revoked: a stale environment variable must not undo a revocation.
+   */
   ensure(name: string, plainKey: string): ApiKeyRow {
     const existing = this.byHash.get(hashKey(plainKey));
-    if (existing) {
-      if (existing.revoked_at) this.db.prepare("UPDATE api_keys SET revoked_at = NULL WHERE id = ?").run(existing.id);
-      return { ...existing, revoked_at: null };
-    }
-    return this.create(name, plainKey).row;
+    if (existing?.revoked_at) throw new RevokedKeyError(existing);
+    return existing ?? this.create(name, plainKey).row;
   }
 
   check(plainKey: string): KeyCheck {

@@ -2,8 +2,10 @@ import type { Db } from "./db.js";
 import type { SecretBox } from "./secret-box.js";
 import { nowIso, uuid } from "../util/ids.js";
 
-/** Shown instead of a stored webhook secret; writing it back leaves the secret unchanged. */
-export const SECRET_MASK = "********";
+import { SECRET_MASK, sealCredentials } from "./credentials.js";
+import { withSpeechDefaults } from "../assistants/speech-defaults.js";
+
+export { SECRET_MASK };
 
 export type AssistantInput = Record<string, unknown> & { name?: string };
 export interface AssistantRecord extends Record<string, unknown> {
@@ -33,9 +35,7 @@ export const ASSISTANT_DEFAULTS = {
   webhook_url: null,
   webhook_events: null,
   analysis_plan: null,
-  stt_config: { provider: "pocketsphinx", language: "en" },
   llm_config: { provider: "openai", model: "gpt-4o-mini", temperature: 0.7, messages: [] },
-  tts_config: { provider: "local", voice_id: "flite-slt" },
   speech_config: null,
 } as const;
 
@@ -45,11 +45,11 @@ export class AssistantRepo {
   constructor(private readonly db: Db, private readonly box: SecretBox) {}
 
   private toRecord(row: Row): AssistantRecord {
+    // Speech defaults depend on the LLM (none for a realtime model): filled by the shared rule.
     return {
       id: row.id,
       name: row.name,
-      ...ASSISTANT_DEFAULTS,
-      ...JSON.parse(row.config),
+      ...withSpeechDefaults({ ...ASSISTANT_DEFAULTS, ...JSON.parse(row.config) }),
       is_active: row.is_active === 1,
       webhook_secret: row.webhook_secret_enc ? SECRET_MASK : null,
       created_at: row.created_at,
@@ -68,10 +68,14 @@ export class AssistantRepo {
     const id = uuid();
     const secret = typeof input.webhook_secret === "string" && input.webhook_secret !== SECRET_MASK ? this.box.seal(input.webhook_secret) : null;
     this.db.prepare("INSERT INTO assistants (id, name, is_active, config, webhook_secret_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(id, input.name, input.is_active === false ? 0 : 1, JSON.stringify(this.splitConfig(input)), secret, now, now);
+      .run(id, input.name, input.is_active === false ? 0 : 1, JSON.stringify(sealCredentials(this.splitConfig(input), this.box)), secret, now, now);
     return this.get(id)!;
   }
 
+  /**
+   * Credentials inside the config stay sealed here (`vd-sealed:…`): this is the storage view, copied into
+   * calls as it is; the API masks them (api/plugins/mask-secrets.ts) and the call opens one when it uses it.
+   */
   get(id: string): AssistantRecord | undefined {
     const row = this.db.prepare<[string], Row>("SELECT * FROM assistants WHERE id = ?").get(id);
     return row ? this.toRecord(row) : undefined;
@@ -85,7 +89,9 @@ export class AssistantRepo {
   update(id: string, patch: AssistantInput): AssistantRecord | undefined {
     const row = this.db.prepare<[string], Row>("SELECT * FROM assistants WHERE id = ?").get(id);
     if (!row) return undefined;
-    const config = { ...JSON.parse(row.config), ...this.splitConfig(patch) };
+    const stored = JSON.parse(row.config) as Record<string, unknown>;
+    // Credentials in the new fields are sealed; a mask sent back keeps the stored value at that place.
+    const config = sealCredentials({ ...stored, ...this.splitConfig(patch) }, this.box, stored);
     for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
     let secret = row.webhook_secret_enc;
     if (patch.webhook_secret === null) secret = null;
@@ -103,6 +109,14 @@ export class AssistantRepo {
   webhookSecret(id: string): string | null {
     const enc = this.db.prepare("SELECT webhook_secret_enc FROM assistants WHERE id = ?").pluck().get(id) as string | null | undefined;
     return enc ? this.box.open(enc) : null;
+  }
+
+  /** Seals credentials that rows written before sealing existed still hold in clear. */
+  sealLegacy(): void {
+    for (const row of this.db.prepare<[], Row>("SELECT * FROM assistants").all()) {
+      const sealed = JSON.stringify(sealCredentials(JSON.parse(row.config), this.box));
+      if (sealed !== row.config) this.db.prepare("UPDATE assistants SET config = ? WHERE id = ?").run(sealed, row.id);
+    }
   }
 
   countActive(): number {

@@ -17,11 +17,24 @@ export class ByokRepo {
     return Object.fromEntries(BYOK_PROVIDERS.map((p) => [`${p}_secret_id`, byProvider.get(p) ?? null]));
   }
 
-  set(provider: ByokProvider, apiKey: string): void {
+  /**
+   * Saves a key together with the one base_url it may be sent to besides the provider's official host
+   * (providers/key-route.ts); a key saved without one goes only to the official host.
+   */
+  set(provider: ByokProvider, apiKey: string, baseUrl: string | null = null): void {
     const now = nowIso();
-    this.db.prepare(`INSERT INTO byok_keys (provider, secret_id, api_key_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT(provider) DO UPDATE SET secret_id = excluded.secret_id, api_key_enc = excluded.api_key_enc, updated_at = excluded.updated_at`)
-      .run(provider, `local-${randomBase62(12)}`, this.box.seal(apiKey), now, now);
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO byok_keys (provider, secret_id, api_key_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(provider) DO UPDATE SET secret_id = excluded.secret_id, api_key_enc = excluded.api_key_enc, updated_at = excluded.updated_at`)
+        .run(provider, `local-${randomBase62(12)}`, this.box.seal(apiKey), now, now);
+      const { base_url: _old, ...rest } = this.config(provider);
+      this.db.prepare("UPDATE byok_keys SET config = ? WHERE provider = ?").run(JSON.stringify(baseUrl ? { ...rest, base_url: baseUrl } : rest), provider);
+    })();
+  }
+
+  config(provider: string): Record<string, unknown> {
+    const text = this.db.prepare("SELECT config FROM byok_keys WHERE provider = ?").pluck().get(provider) as string | undefined;
+    return text ? JSON.parse(text) : {};
   }
 
   delete(provider: string): boolean { return this.db.prepare("DELETE FROM byok_keys WHERE provider = ?").run(provider).changes > 0; }

@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
 import type { Db } from "./db.js";
 import { nowIso } from "../util/ids.js";
+import type { SecretBox } from "./secret-box.js";
+import { sealCredentials } from "./credentials.js";
 
 import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../../../shared-types/calls.js";
 
@@ -26,18 +28,18 @@ export interface NewCall {
 }
 
 export type CallPatch = Partial<Pick<CallRecord,
-  "status" | "end_reason" | "error" | "started_at" | "ended_at" | "duration_seconds" | "summary" |
+  "status" | "end_reason" | "error" | "ringing_at" | "started_at" | "ended_at" | "duration_seconds" | "summary" |
   "analysis_result" | "recording_url" | "metrics" | "caller_phone" | "assistant_phone">>;
 
 export interface CallFilter { status?: string; start_date?: string; end_date?: string; limit: number; offset: number }
 
 type Row = Record<string, unknown> & { id: string };
 const JSON_COLUMNS = new Set(["analysis_result", "metrics", "metadata", "assistant_config"]);
-const PATCHABLE = new Set(["status", "end_reason", "error", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
+const PATCHABLE = new Set(["status", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
 
 /** Every Call column but the resolved assistant (large, internal): list pages never read it. */
 const COLUMNS = ["id", "status", "direction", "caller_phone", "assistant_phone", "agent_id", "number_id", "agent_name", "business_name",
-  "phone_number", "end_reason", "error", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url",
+  "phone_number", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url",
   "room_name", "destination", "metadata", "metrics", "created_at", "updated_at"] as const;
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM calls`;
 
@@ -46,7 +48,8 @@ export class CallRepo {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly messagesByIds: Database.Statement<[string]>;
 
-  constructor(private readonly db: Db) {
+  /** The box seals credentials inside a call's resolved assistant (transient tools, assistant-request answers). */
+  constructor(private readonly db: Db, private readonly box?: SecretBox) {
     this.messagesByIds = db.prepare("SELECT call_id, role, content, at FROM call_messages WHERE call_id IN (SELECT value FROM json_each(?)) ORDER BY id");
   }
 
@@ -83,6 +86,7 @@ export class CallRepo {
       phone_number: (row.phone_number as string) ?? null,
       end_reason: (row.end_reason as string) ?? null,
       error: (row.error as string) ?? null,
+      ringing_at: (row.ringing_at as string) ?? null,
       started_at: (row.started_at as string) ?? null,
       ended_at: (row.ended_at as string) ?? null,
       duration_seconds: (row.duration_seconds as number) ?? null,
@@ -108,7 +112,7 @@ export class CallRepo {
       caller_phone: null, assistant_phone: null, agent_id: null, number_id: null, agent_name: null, business_name: null,
       phone_number: null, room_name: null, destination: null,
       ...call,
-      assistant_config: call.assistant_config ? JSON.stringify(call.assistant_config) : null,
+      assistant_config: call.assistant_config ? JSON.stringify(this.sealConfig(call.assistant_config)) : null,
       metadata: call.metadata ? JSON.stringify(call.metadata) : null,
       created_at: now, updated_at: now,
     });
@@ -120,7 +124,11 @@ export class CallRepo {
     return row ? this.toRecord(row, this.messagesOf([id]).get(id) ?? []) : undefined;
   }
 
-  /** The resolved assistant configuration stored with the call. */
+  private sealConfig(config: Record<string, unknown>): Record<string, unknown> {
+    return this.box ? sealCredentials(config, this.box) : config;
+  }
+
+  /** The resolved assistant configuration stored with the call (credentials sealed: openCredential()). */
   assistantConfig(id: string): Record<string, unknown> | null {
     const v = this.db.prepare("SELECT assistant_config FROM calls WHERE id = ?").pluck().get(id) as string | null | undefined;
     return v ? JSON.parse(v) : null;
@@ -129,7 +137,7 @@ export class CallRepo {
   /** Replaces the resolved assistant (the `assistant-request` webhook chose another one or changed it). */
   setAssistantConfig(id: string, config: Record<string, unknown>, agent?: { id: string; name: string }): void {
     this.db.prepare("UPDATE calls SET assistant_config = ?, agent_id = COALESCE(?, agent_id), agent_name = COALESCE(?, agent_name), updated_at = ? WHERE id = ?")
-      .run(JSON.stringify(config), agent?.id ?? null, agent?.name ?? null, nowIso(), id);
+      .run(JSON.stringify(this.sealConfig(config)), agent?.id ?? null, agent?.name ?? null, nowIso(), id);
   }
 
   update(id: string, patch: CallPatch): CallRecord | undefined {

@@ -2,10 +2,13 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** The at-rest key after the desktop app sealed it with the OS keychain. */
+export const SEALED_SECRET_KEY_FILE = "secret.key.sealed";
+
 /**
  * Encrypts secrets at rest (trunk passwords, provider keys, webhook secrets) with AES-256-GCM.
- * The key lives in `<dataDir>/secret.key` (mode 0600); the Electron shell may later keep it in the
- * OS keychain instead and hand it over, which is why the key is a constructor argument.
+ * The key lives in `<dataDir>/secret.key` (mode 0600), or, under the desktop app with an OS keychain, sealed
+ * in `secret.key.sealed` and handed over by the shell, which is why the key is a constructor argument.
  */
 export class SecretBox {
   constructor(private readonly key: Buffer) {
@@ -14,6 +17,12 @@ export class SecretBox {
 
   static fromDataDir(dataDir: string): SecretBox {
     const path = join(dataDir, "secret.key");
+    // The desktop app moves the key into the OS keychain (main/desktop/secret-vault.ts). Making a new key
+    // here would leave every stored secret unreadable, so refuse instead.
+    if (!existsSync(path) && existsSync(join(dataDir, SEALED_SECRET_KEY_FILE))) {
+      throw new Error(`this data directory's encryption key is sealed in VoiceDock Desktop's OS keychain (${SEALED_SECRET_KEY_FILE}): ` +
+        "start the desktop app to use it, or give 'voicedock serve' another --data-dir");
+    }
     if (!existsSync(path)) {
       writeFileSync(path, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });
     }

@@ -32,7 +32,7 @@ export interface OutboundDialerOptions { noAnswerSeconds: number; onAnswered?: (
 
 /**
  * Places calls for POST /calls/outbound through the number's trunk (or the first active one), with the
- * number as caller ID, and keeps the call row in step: ringing on 180/183, in-progress on 200, failed with
+ * number as caller ID, and keeps the call row in step: `ringing_at` on 180/183, in-progress on 200, failed with
  * a readable reason otherwise.
  */
 export class OutboundDialer implements Dialer {
@@ -97,7 +97,7 @@ export class OutboundDialer implements Dialer {
       requestDelegate: {
         onProgress: (response) => {
           const code = response.message.statusCode ?? 0;
-          if ((code === 180 || code === 183) && this.calls.get(req.callId)?.status === "connecting") this.calls.transition(req.callId, "ringing");
+          if (code === 180 || code === 183) this.calls.markRinging(req.callId);
         },
         onReject: (response) => {
           failure = describeFailure(response.message.statusCode ?? 0, response.message.reasonPhrase ?? "", this.opts.noAnswerSeconds);

@@ -8,7 +8,7 @@ import type { CallAudio } from "../media/call-audio.js";
 import { SileroVad } from "./vad.js";
 import { SentenceChunker, wordCount } from "./sentences.js";
 import type { VoiceAssistant } from "./assistant-config.js";
-import type { ToolSpec } from "./tools.js";
+import { transferTarget, type ToolSpec } from "./tools.js";
 
 export type EndReason = "assistant_hangup" | "max_duration" | "silence_timeout";
 
@@ -480,10 +480,15 @@ export class VoicePipeline {
             result = digits && this.o.host.sendDtmf(digits) ? `Pressed ${digits}.` : "The keys could not be sent on this line.";
           }
           else if (tool.kind === "transfer_call") {
-            transferTo = typeof args.destination === "string" && args.destination ? args.destination : tool.destinations[0]?.number ?? null;
-            const message = tool.destinations.find((d) => d.number === transferTo)?.message;
-            if (message) this.queueSentence(reply, message, onFirstAudio);
-            result = transferTo ? `Transferring to ${transferTo}.` : "No destination to transfer to.";
+            const target = transferTarget(tool, args.destination);
+            if ("refused" in target) {
+              this.o.host.problem(`The model asked for a transfer that was refused: ${target.refused}`);
+              result = JSON.stringify({ error: `Transfer refused: ${target.refused}` });
+            } else {
+              transferTo = target.number;
+              if (target.message) this.queueSentence(reply, target.message, onFirstAudio);
+              result = `Transferring to ${transferTo}.`;
+            }
           } else {
             if (tool.message) this.queueSentence(reply, tool.message, onFirstAudio);
             result = await this.o.host.toolCall({ id: call.id, name: call.function.name, arguments: args }, tool).catch((err: Error) => {

@@ -57,3 +57,17 @@ export function normaliseTools(raw: unknown[]): ToolSpec[] {
   }
   return out;
 }
+
+const comparable = (n: string) => n.replace(/[\s().-]/g, "").toLowerCase();
+
+/**
+ * Where a `transfer_call` tool call may go: one of the tool's configured destinations, never a number the
+ * model produced (a caller can talk a model into anything, e.g. a premium-rate number: issue #13 §9). What
+ * `say` or `inject-context` add to the conversation cannot change the list, which comes from the config.
+ */
+export function transferTarget(tool: Extract<ToolSpec, { kind: "transfer_call" }>, requested: unknown): { number: string; message?: string } | { refused: string } {
+  if (!tool.destinations.length) return { refused: "this transfer tool has no destinations configured" };
+  if (typeof requested !== "string" || !requested.trim()) return tool.destinations[0];
+  const match = tool.destinations.find((d) => comparable(d.number) === comparable(requested));
+  return match ?? { refused: `${requested} is not one of this tool's destinations (${tool.destinations.map((d) => d.number).join(", ")})` };
+}

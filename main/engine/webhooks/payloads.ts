@@ -1,5 +1,6 @@
 import type { CallRecord } from "../store/calls.js";
 import { webhookStatus } from "../calls/call-state.js";
+import { isSealed } from "../store/credentials.js";
 
 /** The four documented events (webhooks.md §1). */
 export type WebhookEvent = "assistant-request" | "tool-calls" | "status-update" | "end-of-call-report";
@@ -25,6 +26,7 @@ function withoutSecrets(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (isSecretKey(k) && (typeof v === "string" || v === null)) continue;
+    if (isSealed(v)) continue; // a credential under a name we do not list (an auth header): never sent
     out[k] = withoutSecrets(v);
   }
   return out;
@@ -80,6 +82,8 @@ export function endOfCallReport(call: CallRecord, number: PhoneNumberInfo, assis
       messages: call.messages.map(({ role, content }) => ({ role, content })),
       ...(call.recording_url ? { recording_url: call.recording_url } : {}),
       end_reason: call.end_reason,
+      // As on status-update: a call that ended with an error says which (local addition on the report).
+      ...(call.status === "failed" ? { error: call.error ?? "The call ended with an error" } : {}),
       started_at: call.started_at,
       ended_at: call.ended_at,
     },

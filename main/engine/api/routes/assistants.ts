@@ -3,10 +3,14 @@ import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { Assistant, AssistantCreate, AssistantUpdate, REALTIME_LLM_PROVIDERS } from "../schemas/assistants.js";
-import { badRequest, notFound } from "../errors.js";
+import { ApiError, badRequest, notFound } from "../errors.js";
+import { adaptSpeechToModel } from "../../assistants/speech-defaults.js";
+import { unsupportedProblem } from "../../assistants/support.js";
 
 /** The cross-field rules that a JSON Schema cannot say clearly (api-v1 §2.1). */
 export function checkAssistantConfig(a: Record<string, unknown>, where = "body"): void {
+  const unsupported = unsupportedProblem(a, where);
+  if (unsupported) throw badRequest(unsupported, "not_supported");
   const llm = a.llm_config as { provider?: string } | undefined;
   if (!llm?.provider) return;
   const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(llm.provider);
@@ -17,6 +21,9 @@ export function checkAssistantConfig(a: Record<string, unknown>, where = "body")
   if (!realtime && a.tts_config === null) throw badRequest(`${where}.tts_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
 }
 
+const Check = Type.Object({ provider: Type.Union([Type.String(), Type.Null()]), ok: Type.Boolean(), detail: Type.String() });
+const Checks = Type.Object({ ok: Type.Boolean(), stt: Check, llm: Check, tts: Check }, { description: "Local addition: whether each provider can work, checked without calling any server" });
+
 /** Requests may use `agent_id`-era names; responses keep the current ones. */
 function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "/agents"): void {
   const deprecated = base === "/agents";
@@ -26,11 +33,16 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
   app.get(base, { schema: { tags, deprecated, summary: "List assistants", response: { 200: Type.Object({ assistants: Type.Array(Assistant) }), ...errorResponses } } },
     async () => ({ assistants: ctx.store.assistants.list() }));
 
-  app.post(base, { schema: { tags, deprecated, summary: "Create an assistant (only `name` is required)", body: AssistantCreate, response: { 201: Type.Object({ assistant: Assistant }), ...errorResponses } } },
+  app.post(base, { schema: { tags, deprecated, summary: "Create an assistant (only `name` is required)", body: AssistantCreate,
+    response: { 201: Type.Object({ assistant: Assistant, checks: Type.Optional(Checks) }), ...errorResponses } } },
     async (req, reply) => {
       const body = req.body as Record<string, unknown> & { name: string };
       checkAssistantConfig(body);
-      return reply.status(201).send({ assistant: ctx.store.assistants.create(body) });
+      const assistant = ctx.store.assistants.create(body);
+      // Local addition: what would stop a call, found now (keys, programs, voices, model files) without
+      // calling any server; POST …/check also asks the LLM server.
+      const checks = ctx.checkAssistant ? await ctx.checkAssistant(assistant, { network: false }) : undefined;
+      return reply.status(201).send({ assistant, ...(checks ? { checks } : {}) });
     });
 
   app.get(`${base}/:id`, { schema: { tags, deprecated, summary: "Get an assistant", params: UuidParams, response: one } }, async (req) => {
@@ -45,10 +57,21 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
       const { id } = req.params as { id: string };
       const current = ctx.store.assistants.get(id);
       if (!current) throw notFound("Assistant", id);
-      const patch = req.body as Record<string, unknown>;
+      const patch = adaptSpeechToModel(current, req.body as Record<string, unknown>);
       checkAssistantConfig({ ...current, ...patch });
       return { assistant: ctx.store.assistants.update(id, patch)! };
     });
+
+  app.post(`${base}/:id/check`, { schema: { tags, deprecated, params: UuidParams,
+    summary: "Local addition: whether each configured provider can work (LLM reachable with its model; STT/TTS keys, binaries, voices, model files)",
+    response: { 200: Type.Object({ assistant_id: Type.String(), ok: Type.Boolean(), stt: Check, llm: Check, tts: Check }), ...errorResponses } } },
+  async (req) => {
+    const { id } = req.params as { id: string };
+    const assistant = ctx.store.assistants.get(id);
+    if (!assistant) throw notFound("Assistant", id);
+    if (!ctx.checkAssistant) throw new ApiError(503, "Service Unavailable", "Provider checks are not available in this engine", "not_available");
+    return { assistant_id: id, ...(await ctx.checkAssistant(assistant)) };
+  });
 
   app.delete(`${base}/:id`, { schema: { tags, deprecated, summary: "Delete an assistant (numbers pointing at it are unassigned)", params: UuidParams, response: { 200: Success, ...errorResponses } } },
     async (req) => {

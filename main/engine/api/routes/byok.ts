@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
 import { errorResponses, Nullable, StringEnum } from "../schemas/common.js";
-import { notFound } from "../errors.js";
+import { badRequest, notFound } from "../errors.js";
 import { BYOK_PROVIDERS, type ByokProvider } from "../../store/byok.js";
 import { PROVIDERS } from "../catalogue.js";
 
@@ -16,11 +16,13 @@ export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async () => ({ byok_keys: ctx.store.byok.summary() }));
 
   app.post("/byok", { schema: { tags, summary: "Add or replace a provider key (encrypted at rest, write-only)",
-    body: Type.Object({ provider: Provider, api_key: Type.String({ minLength: 1, maxLength: 500, pattern: "^\\S+$", description: "no whitespace" }) }),
+    body: Type.Object({ provider: Provider, api_key: Type.String({ minLength: 1, maxLength: 500, pattern: "^\\S+$", description: "no whitespace" }),
+      base_url: Type.Optional(Nullable(Type.String({ format: "uri", pattern: "^https?://", maxLength: 500,
+        description: "Local addition: besides the provider's official host, the one server this key may be sent to (a gateway, a regional endpoint, a test double). Saving a key without it clears it." }))) }),
     response: { 200: Type.Object({ success: Type.Literal(true), byok_keys: Keys.properties.byok_keys }), ...errorResponses } } },
   async (req) => {
-    const { provider, api_key } = req.body as { provider: ByokProvider; api_key: string };
-    ctx.store.byok.set(provider, api_key);
+    const { provider, api_key, base_url } = req.body as { provider: ByokProvider; api_key: string; base_url?: string | null };
+    ctx.store.byok.set(provider, api_key, base_url ?? null);
     return { success: true as const, byok_keys: ctx.store.byok.summary() };
   });
 
@@ -43,6 +45,11 @@ export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
   async (req) => {
     const { provider, config } = req.body as { provider: string; config: Record<string, unknown> };
     if (!ctx.store.byok.has(provider)) throw notFound("BYOK key for provider", provider);
+    // Pointing a saved key at another server would let whoever does it read the key there: the server is
+    // chosen only together with the key itself (POST /byok with base_url).
+    if ("base_url" in config && config.base_url !== ctx.store.byok.config(provider).base_url) {
+      throw badRequest("body.config.base_url can only be set together with the key it may receive: POST /api/v1/byok {provider, api_key, base_url}");
+    }
     ctx.store.byok.mergeConfig(provider, config);
     return ctx.store.byok.configs();
   });

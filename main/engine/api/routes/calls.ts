@@ -84,7 +84,7 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.type("audio/wav").header("content-disposition", `attachment; filename="${id}.wav"`).send(createReadStream(path));
   });
 
-  app.post("/calls/outbound", { schema: { tags, summary: "Place an outbound call: reference (assistant_id), transient (assistant) or hybrid (assistant_id + assistant_override) mode", body: OutboundBody, response: { 200: OutboundResponse, ...errorResponses } } },
+  app.post("/calls/outbound", { schema: { tags, summary: "Place an outbound call: reference (assistant_id), transient (assistant) or hybrid (assistant_id + assistant_override) mode", body: OutboundBody, response: { 200: OutboundResponse, ...errorResponses, 409: errorResponses[400] } } },
     async (req) => {
       const plan = resolveOutbound(ctx.store, req.body as Record<string, unknown>);
       const call = ctx.calls.create(plan.call);

@@ -29,7 +29,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: ApiContext): void 
       monthly_usage_minutes: Math.round((seconds / 60) * 100) / 100,
       active_numbers: activeNumbers,
       active_agents: ctx.store.assistants.countActive(),
-      active_calls: ctx.store.calls.countByStatus(["connecting", "ringing", "in-progress"]),
+      active_calls: ctx.store.calls.countByStatus(["connecting", "in-progress"]),
       has_local_models_access: true,
       parent_org_id: null,
       ...(includeChildren ? { children: [] } : {}),

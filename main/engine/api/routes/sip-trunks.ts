@@ -36,6 +36,7 @@ const fields = {
   password: Type.Optional(Nullable(Type.String({ maxLength: 500, description: "write-only" }))),
   provider: Type.Optional(Nullable(Type.String({ maxLength: 100, description: "SDK shape: SIP provider name" }))),
   address: Type.Optional(Type.String({ pattern: ADDRESS, maxLength: 260, description: "SDK shape: host[:port]" })),
+  outbound_address: Type.Optional(Type.String({ pattern: ADDRESS, maxLength: 260, description: "SDK 1.0 spelling of `address`" })),
   auth_username: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   auth_password: Type.Optional(Nullable(Type.String({ maxLength: 500, description: "write-only" }))),
   transport: Type.Optional(StringEnum(["udp", "tcp", "tls"] as const, "default udp")),
@@ -59,8 +60,10 @@ function normalise(body: Record<string, unknown>, requireHost: boolean): TrunkIn
   };
   let host = body.host as string | undefined;
   let port = body.port as number | undefined;
-  if (typeof body.address === "string") {
-    const m = /^(?:sips?:)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(body.address)!;
+  // SDK 1.0 sends `outbound_address` where later editions send `address`.
+  const address = pick("address", "outbound_address");
+  if (typeof address === "string") {
+    const m = /^(?:sips?:)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address)!;
     if (host !== undefined && host !== m[1]) throw badRequest("body.host and body.address name different servers: send one of them");
     host = m[1];
     if (m[2]) {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { spawnSync } from "node:child_process";
 import type { ApiContext } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
-import { LOCAL_VOICES, XAI_VOICES, type VoiceEntry } from "../catalogue.js";
+import { LOCAL_VOICES, type VoiceEntry } from "../catalogue.js";
 
 const Voice = Type.Object({
   id: Type.String(), name: Type.String(), language: Type.String(), description: Type.Object({ en: Type.String() }),
@@ -21,7 +21,7 @@ function espeak(): VoiceEntry[] {
 }
 
 export function voiceRoutes(app: FastifyInstance, _ctx: ApiContext): void {
-  app.get("/voices", { schema: { tags: ["voices"], summary: "Voices for tts_config.voice_id: local ones (Flite built in, Piper after download, espeak-ng when installed) and xAI realtime voices",
+  app.get("/voices", { schema: { tags: ["voices"], summary: "Voices for tts_config.voice_id with provider `local`: Flite built in, espeak-ng when installed",
     response: { 200: Type.Object({ voices: Type.Array(Voice) }), ...errorResponses } } },
-  async () => ({ voices: [...LOCAL_VOICES, ...espeak(), ...XAI_VOICES] }));
+  async () => ({ voices: [...LOCAL_VOICES, ...espeak()] }));
 }

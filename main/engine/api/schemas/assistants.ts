@@ -5,7 +5,7 @@ import { IsoDateTime, Nullable, StringEnum, Uuid } from "./common.js";
 export const STT_PROVIDERS = ["deepgram", "elevenlabs", "gladia", "mistral", "google", "openai", "whisper", "pocketsphinx"] as const;
 export const LLM_PROVIDERS = ["openai", "mistral", "xai", "xai_realtime", "google", "google_realtime", "openai_live", "openai_compatible", "groq", "anthropic"] as const;
 export const TTS_PROVIDERS = ["elevenlabs", "11labs", "inworld", "google", "xai", "voicedock", "local", "openai", "cartesia"] as const;
-export const REALTIME_LLM_PROVIDERS = ["xai_realtime", "google_realtime", "openai_live"] as const;
+export { REALTIME_LLM_PROVIDERS } from "../../assistants/speech-defaults.js";
 export const WEBHOOK_EVENTS = ["assistant-request", "tool-calls", "status-update", "end-of-call-report"] as const;
 
 const literalUnion = StringEnum;

@@ -20,6 +20,7 @@ export const Call = Type.Object({
   phone_number: Nullable(Type.String()),
   end_reason: Nullable(Type.String()),
   error: Nullable(Type.String()),
+  ringing_at: Nullable(Type.String({ description: "Local addition: when the far end started ringing (an outbound call's 180/183); `status` stays `connecting` until it answers" })),
   started_at: Nullable(Type.String()),
   ended_at: Nullable(Type.String()),
   duration_seconds: Nullable(Type.Integer()),

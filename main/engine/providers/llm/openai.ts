@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { registerLlm, type ProviderContext } from "../index.js";
 import { ProviderError, httpError, missingKey, providerName } from "../errors.js";
+import { routeKey, withheldKey } from "../key-route.js";
 import type { LanguageModel, LlmChunk, LlmRequest, ToolCall } from "./types.js";
 
 /** Providers that speak the OpenAI chat-completions wire format, with their public endpoints. */
@@ -73,6 +74,17 @@ export class OpenAiCompatibleLlm implements LanguageModel {
     }
   }
 
+  async listModels(signal: AbortSignal): Promise<string[]> {
+    try {
+      const ids: string[] = [];
+      for await (const m of this.client.models.list({ signal })) ids.push(m.id);
+      return ids;
+    } catch (err) {
+      if (signal.aborted) throw new ProviderError(this.provider, "timeout", `${providerName(this.provider)} did not answer the model list in time`);
+      throw this.describe(err, signal, signal);
+    }
+  }
+
   private describe(err: unknown, callerSignal: AbortSignal, firstToken: AbortSignal): ProviderError {
     const name = providerName(this.provider);
     if (callerSignal.aborted) return new ProviderError(this.provider, "aborted", `${name} request cancelled`);
@@ -91,11 +103,14 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Lang
   const provider = String(config.provider);
   const keyProvider = provider === "openai_compatible" ? "openai_compatible" : provider;
   const saved = ctx.keys.config(keyProvider);
-  const baseUrl = (typeof config.base_url === "string" && config.base_url) || (typeof saved.base_url === "string" && saved.base_url) || BASE_URLS[provider];
+  // The saved key goes only to the official endpoint or the base_url saved with it (providers/key-route.ts).
+  const route = routeKey(ctx.keys, keyProvider, (typeof config.base_url === "string" && config.base_url) || undefined);
+  const baseUrl = route.baseUrl ?? BASE_URLS[provider];
   if (!baseUrl) throw new ProviderError(provider, "config", "An OpenAI-compatible LLM needs llm_config.base_url (for example http://127.0.0.1:11434/v1 for Ollama)");
-  const key = ctx.keys.apiKey(keyProvider);
-  // Local servers usually take any key; a cloud endpoint without one would only answer 401 mid-call.
-  if (!key && !isLoopbackUrl(baseUrl)) throw missingKey(keyProvider);
+  const key = route.apiKey;
+  // Local servers usually take any key, so a server on this machine gets none rather than the saved one;
+  // a cloud endpoint without one would only answer 401 mid-call.
+  if (!key && !isLoopbackUrl(baseUrl)) throw route.withheld ? withheldKey(keyProvider, "llm_config", baseUrl) : missingKey(keyProvider);
   // Local addition: how long a live caller waits for the first token (llm_config, else the saved provider config).
   const timeout = [config.first_token_timeout_ms, saved.first_token_timeout_ms].find((v): v is number => typeof v === "number" && v > 0);
   return new OpenAiCompatibleLlm(provider, String(config.model ?? ""), baseUrl, key ?? "local", timeout);

@@ -29,4 +29,6 @@ export interface LanguageModel {
   readonly model: string;
   readonly local: boolean;
   stream(request: LlmRequest): AsyncIterable<LlmChunk>;
+  /** The model ids the server offers (`GET /models`), for the assistant check; absent when a vendor has no such list. */
+  listModels?(signal: AbortSignal): Promise<string[]>;
 }

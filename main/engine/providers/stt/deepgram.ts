@@ -1,8 +1,9 @@
 import WebSocket from "ws";
 import { registerStt, type ProviderContext } from "../index.js";
-import { ProviderError, httpError, missingKey } from "../errors.js";
+import { ProviderError, httpError } from "../errors.js";
 import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
 import { str, bool, redact, causeMessage, bodyStart } from "../util.js";
+import { requireKey } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.deepgram.com/v1";
 /** A caller is waiting on this utterance; past this the pipeline says its fallback line instead. */
@@ -236,12 +237,11 @@ function errorDetail(body: string): string {
 }
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): DeepgramStt {
-  const apiKey = ctx.keys.apiKey("deepgram");
-  if (!apiKey) throw missingKey("deepgram");
+  const { apiKey, baseUrl } = requireKey(ctx.keys, "deepgram", str(config.base_url), "stt_config");
   const saved = ctx.keys.config("deepgram");
   return new DeepgramStt({
     apiKey,
-    baseUrl: str(config.base_url) ?? str(saved.base_url),
+    baseUrl,
     model: str(config.model),
     language: str(config.language),
     keyterms: Array.isArray(config.keyterms) ? config.keyterms.filter((k): k is string => typeof k === "string") : undefined,

@@ -1,7 +1,8 @@
 import { registerStt, type ProviderContext } from "../index.js";
-import { ProviderError, httpError, missingKey } from "../errors.js";
+import { ProviderError, httpError } from "../errors.js";
 import type { SpeechToText, SttRequest, SttResult } from "./types.js";
 import { str, redact, causeMessage, bodyStart } from "../util.js";
+import { requireKey } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 /** A caller is waiting on this utterance; past this the pipeline says its fallback line instead. */
@@ -115,12 +116,11 @@ export function openAiErrorDetail(body: string): string {
 }
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): SpeechToText {
-  const apiKey = ctx.keys.apiKey("openai");
-  if (!apiKey) throw missingKey("openai");
+  const { apiKey, baseUrl } = requireKey(ctx.keys, "openai", str(config.base_url), "stt_config");
   const saved = ctx.keys.config("openai");
   return new OpenAiStt({
     apiKey,
-    baseUrl: str(config.base_url) ?? str(saved.base_url),
+    baseUrl,
     model: str(config.model),
     language: str(config.language),
     keyterms: Array.isArray(config.keyterms) ? config.keyterms.filter((k): k is string => typeof k === "string") : undefined,

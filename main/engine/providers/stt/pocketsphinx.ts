@@ -23,6 +23,7 @@ const tempDir = (): string => (dir ??= mkdtempSync(join(tmpdir(), "voicedock-stt
 export class PocketSphinxStt implements StreamingSpeechToText {
   readonly provider = "pocketsphinx";
   readonly local = true;
+  readonly program = BINARY;
   readonly sampleRateHz = 16000 as const;
 
   constructor(private readonly timeoutMs = 30_000) {}

@@ -25,6 +25,8 @@ export interface SpeechToText {
   readonly local: boolean;
   /** The sample rate this provider wants; the pipeline resamples to it. */
   readonly sampleRateHz: 8000 | 16000;
+  /** A program this provider runs (looked up on PATH by the assistant check), when it runs one. */
+  readonly program?: string;
   transcribe(request: SttRequest): Promise<SttResult>;
   close?(): void;
 }

@@ -1,8 +1,9 @@
 import { registerTts, type ProviderContext } from "../index.js";
-import { ProviderError, missingKey } from "../errors.js";
+import { ProviderError } from "../errors.js";
 import { FIRST_BYTE_TIMEOUT_MS, streamPcm } from "./openai.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
 import { str, num, bodyStart } from "../util.js";
+import { requireKey } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.elevenlabs.io/v1";
 const OUTPUT_RATES = [8000, 16000, 22050, 24000] as const;
@@ -96,8 +97,7 @@ function elevenLabsErrorDetail(body: string): string {
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): TextToSpeech {
   // `11labs` is an accepted spelling of the same provider, so it shares the one saved key.
-  const apiKey = ctx.keys.apiKey("elevenlabs");
-  if (!apiKey) throw missingKey("elevenlabs");
+  const { apiKey, baseUrl } = requireKey(ctx.keys, "elevenlabs", str(config.base_url), "tts_config");
   const voiceId = str(config.voice_id);
   if (!voiceId) throw new ProviderError("elevenlabs", "config", "ElevenLabs speech needs tts_config.voice_id (an ElevenLabs voice library id, for example 21m00Tcm4TlvDq8ikWAM)");
   const saved = ctx.keys.config("elevenlabs");
@@ -106,7 +106,7 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Text
   return new ElevenLabsTts({
     apiKey,
     voiceId,
-    baseUrl: str(config.base_url) ?? str(saved.base_url),
+    baseUrl,
     model: str(config.model),
     stability: num(config.stability),
     similarityBoost: num(config.similarity_boost),

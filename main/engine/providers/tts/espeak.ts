@@ -12,6 +12,7 @@ const SAMPLE_RATE = 22050;
 export class EspeakTts implements TextToSpeech {
   readonly provider = "local";
   readonly local = true;
+  readonly program = "espeak-ng";
   readonly sampleRateHz = SAMPLE_RATE;
   private readonly language: string;
 

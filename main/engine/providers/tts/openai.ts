@@ -1,8 +1,9 @@
 import { registerTts, type ProviderContext } from "../index.js";
-import { ProviderError, httpError, missingKey, providerName } from "../errors.js";
+import { ProviderError, httpError, providerName } from "../errors.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
 import { str, redact, causeMessage, bodyStart } from "../util.js";
 import { openAiErrorDetail } from "../stt/openai.js";
+import { requireKey } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 /** Silence on a live call is worse than the fallback line: give up when no audio has come by then. */
@@ -138,15 +139,14 @@ export class OpenAiTts implements TextToSpeech {
 }
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): TextToSpeech {
-  const apiKey = ctx.keys.apiKey("openai");
-  if (!apiKey) throw missingKey("openai");
+  const { apiKey, baseUrl } = requireKey(ctx.keys, "openai", str(config.base_url), "tts_config");
   const voiceId = str(config.voice_id);
   if (!voiceId) throw new ProviderError("openai", "config", "OpenAI speech needs tts_config.voice_id (for example alloy, marin or coral)");
   const saved = ctx.keys.config("openai");
   return new OpenAiTts({
     apiKey,
     voiceId,
-    baseUrl: str(config.base_url) ?? str(saved.base_url),
+    baseUrl,
     model: str(config.model),
     speed: typeof config.speed === "number" ? config.speed : undefined,
     instructions: str(config.instructions),

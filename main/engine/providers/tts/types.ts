@@ -12,6 +12,8 @@ export interface TextToSpeech {
   readonly voiceId: string;
   readonly local: boolean;
   readonly sampleRateHz: number;
+  /** A program this provider runs (looked up on PATH by the assistant check), when it runs one. */
+  readonly program?: string;
   synthesize(request: TtsRequest): AsyncIterable<Int16Array>;
   close?(): void;
 }
