@@ -20,6 +20,8 @@ export interface BaresipOptions {
   address?: string;
   /** SIP port; default a free one. */
   port?: number;
+  /** The interface or address baresip takes its media address from ("127.0.0.1" where loopback is all there is). */
+  netInterface?: string;
 }
 
 /** Runs a scripted baresip: plays `wav` into the call, records what it hears, quits after `seconds`. */
@@ -31,7 +33,7 @@ export async function runBaresip(o: BaresipOptions): Promise<Baresip> {
   const config = readFileSync(join(SHARED, "peers", "baresip-config.template"), "utf8")
     .replace("sip_listen 127.0.0.1:", `sip_listen ${o.address ?? "127.0.0.1"}:`)
     .replaceAll("@SIP_PORT@", String(port)).replaceAll("@WAV@", o.wav).replaceAll("@RECORD_DIR@", recordDir);
-  writeFileSync(join(dir, "config"), config);
+  writeFileSync(join(dir, "config"), o.netInterface ? `${config}\nnet_interface ${o.netInterface}\n` : config);
   writeFileSync(join(dir, "accounts"), o.account + "\n");
   const args = ["-f", dir, ...(o.dial ? ["-e", `/dial ${o.dial}`] : []), "-t", String(o.seconds)];
   // `ip netns exec` execs baresip in place: `proc` is baresip, so SIGTERM still ends it.
