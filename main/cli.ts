@@ -123,11 +123,16 @@ async function serve(args: string[]): Promise<void> {
 
   const sip = engine.telephony?.sipAddress;
   const lines = [`VoiceDock ${VERSION} is ready`, `  console: ${engine.url}/`, `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`,
-    `  SIP:     ${sip ? `udp+tcp ${sip.host}:${sip.port}` : "off"}${engine.telephony?.sipsAddress ? `, tls ${engine.telephony.sipsAddress.host}:${engine.telephony.sipsAddress.port} (certificate sha256 ${engine.telephony.tlsFingerprint})` : ""}`, `  data:    ${engine.config.dataDir}`];
+    `  SIP:     ${sip ? `udp+tcp ${listenAddress(sip)}` : "off"}${engine.telephony?.sipsAddress ? `, tls ${listenAddress(engine.telephony.sipsAddress)} (certificate sha256 ${engine.telephony.tlsFingerprint})` : ""}`, `  data:    ${engine.config.dataDir}`];
   if (engine.generatedApiKey) {
     lines.push(`  API key (shown once, also saved to ${join(engine.config.dataDir, "api-key.txt")}):`, `    ${engine.generatedApiKey}`);
   }
   process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** "port 5060 on every interface" reads better than 0.0.0.0:5060 for a person setting up a firewall. */
+function listenAddress(a: { host: string; port: number }): string {
+  return a.host === "0.0.0.0" || a.host === "::" ? `port ${a.port} on every interface` : `${a.host}:${a.port}`;
 }
 
 function keys(args: string[]): void {

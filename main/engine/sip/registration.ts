@@ -22,7 +22,7 @@ export interface RegistrationOptions {
   /** Runs before each REGISTER (DNS, the route's local address); what it throws is the reason shown. */
   prepare?: () => Promise<void>;
   /** Where the next REGISTER goes and with which Contact, for the state a person reads. */
-  describeTarget?: () => { server: string; contact: string };
+  describeTarget?: () => { server: string | null; contact: string };
   /** The registrar saw us at another address (NAT): return true when the contact was updated. */
   onReceived?: (response: IncomingResponseMessage) => boolean;
   /**

@@ -147,7 +147,7 @@ export class TrunkAgent {
         retryMaxMs: env.retryMaxMs,
         onChange: (state) => env.onRegistration(state),
         prepare: () => this.ready(),
-        describeTarget: () => ({ server: hostPort(this.transport.currentServer), contact: this.ua.contact.uri.toString() }),
+        describeTarget: () => ({ server: this.servers.known ? hostPort(this.transport.currentServer) : null, contact: this.ua.contact.uri.toString() }),
         onReceived: (response) => this.learnPublicAddress(response),
         onNoAnswer: () => this.servers.next(env.noAnswerSeconds),
         transportProblem: () => this.lastTransportError,
