@@ -21,6 +21,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readWav } from "../helpers/audio.js";
+import { SHARED } from "../helpers/kamailio.js";
 import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../../main/engine/providers/index.js";
 import { isOfficialEndpoint, routeKey } from "../../main/engine/providers/key-route.js";
 import "../../main/engine/providers/llm/openai.js";
@@ -32,10 +33,9 @@ import "../../main/engine/providers/stt/deepgram.js";
 import "../../main/engine/providers/stt/openai.js";
 import "../../main/engine/providers/tts/openai.js";
 import "../../main/engine/providers/tts/elevenlabs.js";
-import { createRequire } from "node:module";
 import { WhisperStt } from "../../main/engine/providers/stt/whisper.js";
 
-const AUDIO = "/work/shared/audio";
+const AUDIO = join(SHARED, "audio");
 const JFK = readWav(join(AUDIO, "en-jfk.wav"));
 const JFK_TEXT: string = JSON.parse(readFileSync(join(AUDIO, "transcripts.json"), "utf8"))["en-jfk.wav"].text;
 const JFK_SHA = sha(bytesOf(JFK.samples));
@@ -599,15 +599,11 @@ describe.concurrent("default time bounds", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Local Whisper: the real whisper.cpp binding, with whisper.cpp's own weightless tiny.en test fixture.
-
-// The binding is not a dependency: npm cannot lock its per-platform optional packages from this registry
-// (`npm ci` then refuses the lockfile), so users add it with `npm install @fugood/whisper.node`.
-let hasWhisperBinding = true;
-try { createRequire(import.meta.url).resolve("@fugood/whisper.node"); } catch { hasWhisperBinding = false; }
+// Local Whisper: the real whisper.cpp binding (smart-whisper, built by `npm ci`), with whisper.cpp's own
+// weightless tiny.en test fixture: it loads and runs, but cannot recognise anything.
 
 describe("Whisper (whisper.cpp on this machine)", () => {
-  const FIXTURE = "/work/shared/models/for-tests-ggml-tiny.en.bin";
+  const FIXTURE = join(SHARED, "models", "for-tests-ggml-tiny.en.bin");
   /** A directory holding a real ggml-tiny.en.bin, for machines that have one. */
   const REAL_MODELS = process.env.VOICEDOCK_WHISPER_MODELS_DIR ?? "";
   let dir = "";
@@ -630,13 +626,13 @@ describe("Whisper (whisper.cpp on this machine)", () => {
     expect(() => createStt({ provider: "whisper", model: "../../etc/passwd", language: "en" }, models(dir))).toThrow(/not a valid model name/);
   });
 
-  it("a file too small to hold weights is refused instead of transcribing everything as silence", () => {
+  it("a file without weights (whisper.cpp's header-and-vocabulary fixture) is refused instead of transcribing everything as silence", () => {
     const e = (() => { try { createStt({ provider: "whisper", model: "tiny.en", language: "en" }, models(dir)); } catch (err) { return err; } })() as ProviderError;
     expect(e.kind).toBe("config");
-    expect(e.message).toMatch(/^Whisper model 'tiny\.en' is incomplete \(0\.6 MB.*download it again with POST \/api\/v1\/models\/whisper-tiny\.en\/download$/);
+    expect(e.message).toMatch(/^Whisper model 'tiny\.en' has no weights \(0\.6 MB.*download it again with POST \/api\/v1\/models\/whisper-tiny\.en\/download$/);
   });
 
-  it.skipIf(!hasWhisperBinding)("the native binding loads whisper.cpp's tiny.en header and vocabulary off the event loop", async () => {
+  it("the native binding (installed by npm ci) loads whisper.cpp's tiny.en header and vocabulary off the event loop, and runs a job", async () => {
     const stt = new WhisperStt({ modelsDir: dir, model: "tiny.en", minModelBytes: 0, threads: 1 });
     expect(stt).toMatchObject({ provider: "whisper", local: true, sampleRateHz: 16000 });
     let ticks = 0;
@@ -644,24 +640,25 @@ describe("Whisper (whisper.cpp on this machine)", () => {
     await stt.ready();
     clearInterval(ticker);
     expect(ticks).toBeGreaterThan(0);
+    // With no weights whisper.cpp hears nothing, but the whole path (float conversion, native job) runs.
+    const r = await stt.transcribe({ audio: JFK.samples.subarray(0, 16000), sampleRateHz: 16000, language: "en", signal: new AbortController().signal });
+    expect(r.text).toBe("");
     stt.close();
   });
 
-  it.skipIf(!hasWhisperBinding)("a file that is not a whisper.cpp model fails cleanly with what to do", async () => {
-    const stt = new WhisperStt({ modelsDir: dir, model: "not-a-model", minModelBytes: 0 });
-    const e = await providerError(() => stt.ready());
+  it("a file that is not a whisper.cpp model is refused before whisper.cpp sees it (it would take the process down)", () => {
+    const e = (() => { try { new WhisperStt({ modelsDir: dir, model: "not-a-model", minModelBytes: 0 }); } catch (err) { return err; } })() as ProviderError;
+    expect(e).toBeInstanceOf(ProviderError);
     expect(e.kind).toBe("config");
-    expect(e.message).toMatch(/^Whisper model 'not-a-model' could not be loaded .*download it again/);
-    stt.close();
+    expect(e.message).toMatch(/^Whisper model 'not-a-model' is not a whisper\.cpp model file \(no ggml header\): download it again/);
   });
 
-  it.skipIf(!hasWhisperBinding)("cancelling a running recognition rejects at once, though whisper.cpp finishes its step in the background", async () => {
-    // With zero weights the encoder still does all its arithmetic (~16 s of CPU for one window).
+  it("cancelling a running recognition rejects at once, though whisper.cpp finishes its job in the background", async () => {
     const stt = new WhisperStt({ modelsDir: dir, model: "tiny.en", minModelBytes: 0, threads: 1 });
     await stt.ready();
     const ac = new AbortController();
-    const pending = providerError(() => stt.transcribe({ audio: JFK.samples.subarray(0, 16000), sampleRateHz: 16000, language: "en", signal: ac.signal }));
-    await sleep(300);
+    const pending = providerError(() => stt.transcribe({ audio: JFK.samples, sampleRateHz: 16000, language: "en", signal: ac.signal }));
+    await sleep(5);
     const t0 = performance.now();
     ac.abort();
     const e = await pending;

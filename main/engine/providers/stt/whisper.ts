@@ -1,44 +1,49 @@
-import { statSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError } from "../errors.js";
 import type { SpeechToText, SttRequest, SttResult } from "./types.js";
 
-/** The part of @fugood/whisper.node this module uses (kept local so the engine builds without it). */
-interface TranscribeJob { stop(): Promise<void>; promise: Promise<{ result: string; isAborted: boolean; language?: string }> }
+/** The part of smart-whisper (whisper.cpp through N-API, built from source at install) this module uses. */
+interface TranscribeTask { result: Promise<{ text: string }[]> }
 interface NativeWhisper {
-  transcribeData(pcm16: ArrayBuffer, options: { language?: string; maxThreads?: number; prompt?: string; temperature?: number }): TranscribeJob;
-  release(): Promise<void>;
+  model(): Promise<unknown>;
+  transcribe(pcm: Float32Array, params: { language?: string; n_threads?: number; initial_prompt?: string; format?: "simple" }): Promise<TranscribeTask>;
+  free(): Promise<void>;
 }
-interface WhisperBinding { initWhisper(options: { filePath: string; useGpu?: boolean }): Promise<NativeWhisper> }
+interface WhisperBinding { Whisper: new (file: string, config: { gpu: boolean; offload: number }) => NativeWhisper }
 
-const PACKAGE = "@fugood/whisper.node";
+const PACKAGE = "smart-whisper";
 /** Local decoding of one utterance; CPU-only base.en needs 1–3 s, so this only catches a wedged job. */
 const TIMEOUT_MS = 30_000;
 /**
- * The smallest real whisper.cpp model (tiny, 5-bit quantized) is ~31 MB. whisper.cpp loads a truncated
- * file as an "empty model" and then transcribes everything as silence, slowly: refuse such files up front.
+ * The smallest real whisper.cpp model (tiny, 5-bit quantized) is ~31 MB. whisper.cpp loads a file without
+ * tensor data as an "empty model" and then transcribes everything as silence: refuse such files up front.
  */
 const MIN_MODEL_BYTES = 16 * 1024 * 1024;
+/** whisper.cpp's model files begin with the ggml magic 0x67676d6c, little-endian ("lmgg"). */
+const GGML_MAGIC = Buffer.from("lmgg", "latin1");
+/** Models stay loaded while calls come in; an hour without one frees the memory (75–500 MB). */
+const OFFLOAD_SECONDS = 3600;
 
 let binding: Promise<WhisperBinding> | null = null;
 function loadBinding(): Promise<WhisperBinding> {
-  // A variable specifier keeps bundlers from inlining a native addon and lets builds without it start.
+  // A variable specifier keeps bundlers from inlining a native addon; a failed build surfaces as a reason.
   const specifier: string = PACKAGE;
   binding ??= import(specifier).then(
-    (m: { default?: WhisperBinding } & Partial<WhisperBinding>) => (m.initWhisper ? (m as WhisperBinding) : m.default!),
+    (m: Partial<WhisperBinding> & { default?: WhisperBinding }) => (m.Whisper ? (m as WhisperBinding) : m.default!),
     (err: Error) => {
       binding = null;
-      throw new ProviderError("whisper", "config", `The Whisper engine (${PACKAGE}) is not installed in this build: reinstall VoiceDock or choose another stt_config.provider (${err.message.split("\n")[0]})`);
+      throw new ProviderError("whisper", "config", `The Whisper engine (${PACKAGE}) did not build on this machine: run 'npm rebuild smart-whisper' (it needs a C++ toolchain), or choose another stt_config.provider (${err.message.split("\n")[0]})`);
     },
   );
   return binding;
 }
 
 /**
- * One loaded model per file, shared by every call that uses it: a model costs 75–500 MB and the binding
- * queues jobs on a context's mutex anyway. Released once no provider holds it and its jobs are done.
+ * One loaded model per file, shared by every call that uses it: a model costs 75–500 MB and whisper.cpp
+ * runs one job per context at a time anyway. Released once no provider holds it and its jobs are done.
  */
 interface Shared { model: Promise<NativeWhisper>; users: number; jobs: Set<Promise<unknown>> }
 const loaded = new Map<string, Shared>();
@@ -46,7 +51,11 @@ const loaded = new Map<string, Shared>();
 function acquire(path: string, name: string): Shared {
   let s = loaded.get(path);
   if (!s) {
-    const model = loadBinding().then((b) => b.initWhisper({ filePath: path, useGpu: false })).catch((err: unknown) => {
+    const model = loadBinding().then(async (b) => {
+      const whisper = new b.Whisper(path, { gpu: false, offload: OFFLOAD_SECONDS });
+      await whisper.model();
+      return whisper;
+    }).catch((err: unknown) => {
       loaded.delete(path);
       if (err instanceof ProviderError) throw err;
       throw new ProviderError("whisper", "config", `Whisper model '${name}' could not be loaded (${(err as Error).message}): the file is damaged or not a whisper.cpp model; download it again with POST /api/v1/models/whisper-${name}/download`);
@@ -61,8 +70,8 @@ function acquire(path: string, name: string): Shared {
 function releaseShared(path: string, s: Shared): void {
   if (--s.users > 0 || loaded.get(path) !== s) return;
   loaded.delete(path);
-  // A stopped job keeps its native thread until whisper.cpp's current step ends; free the model after.
-  void Promise.allSettled([...s.jobs]).then(() => s.model).then((m) => m.release()).catch(() => undefined);
+  // A cancelled job keeps its native thread until whisper.cpp finishes it; free the model after.
+  void Promise.allSettled([...s.jobs]).then(() => s.model).then((m) => m.free()).catch(() => undefined);
 }
 
 export interface WhisperOptions {
@@ -77,7 +86,7 @@ export interface WhisperOptions {
   minModelBytes?: number;
 }
 
-/** whisper.cpp through its N-API binding: decoding runs on native threads, never on the event loop. */
+/** whisper.cpp through its N-API binding: loading and decoding run on native threads, never on the event loop. */
 export class WhisperStt implements SpeechToText {
   readonly provider = "whisper";
   readonly local = true;
@@ -92,8 +101,12 @@ export class WhisperStt implements SpeechToText {
     if (size === undefined) {
       throw new ProviderError(this.provider, "config", `Whisper model '${opts.model}' is not downloaded: download it with POST /api/v1/models/whisper-${opts.model}/download`);
     }
+    // whisper.cpp does not check what it loads: anything but a ggml model file takes the whole process down.
+    if (!hasGgmlMagic(this.modelPath)) {
+      throw new ProviderError(this.provider, "config", `Whisper model '${opts.model}' is not a whisper.cpp model file (no ggml header): download it again with POST /api/v1/models/whisper-${opts.model}/download`);
+    }
     if (size < (opts.minModelBytes ?? MIN_MODEL_BYTES)) {
-      throw new ProviderError(this.provider, "config", `Whisper model '${opts.model}' is incomplete (${(size / 1048576).toFixed(1)} MB, no real model is under 16 MB): download it again with POST /api/v1/models/whisper-${opts.model}/download`);
+      throw new ProviderError(this.provider, "config", `Whisper model '${opts.model}' has no weights (${(size / 1048576).toFixed(1)} MB: a header and vocabulary only, or a cut-off download; no real model is under 16 MB): download it again with POST /api/v1/models/whisper-${opts.model}/download`);
     }
     // Leave a core for the media loop and the rest of the engine.
     this.threads = opts.threads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
@@ -115,32 +128,31 @@ export class WhisperStt implements SpeechToText {
     const model = await shared.model;
     if (req.signal.aborted) throw new ProviderError(this.provider, "aborted", "Whisper recognition cancelled");
 
-    const pcm = req.audio.buffer.slice(req.audio.byteOffset, req.audio.byteOffset + req.audio.byteLength) as ArrayBuffer;
+    // whisper.cpp takes 16 kHz float samples in [-1, 1].
+    const pcm = new Float32Array(req.audio.length);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = req.audio[i] / 32768;
     const terms = (req.keyterms ?? this.opts.keyterms ?? []).map((t) => t.trim()).filter(Boolean);
-    const job = model.transcribeData(pcm, {
+    const result = model.transcribe(pcm, {
       language: this.language(req.language),
-      maxThreads: this.threads,
+      n_threads: this.threads,
+      format: "simple",
       // Whisper has no keyword boosting; an initial prompt containing the words biases the decoder to them.
-      ...(terms.length ? { prompt: terms.join(", ") } : {}),
-    });
-    const settled = job.promise.catch(() => undefined);
+      ...(terms.length ? { initial_prompt: terms.join(", ") } : {}),
+    }).then((task) => task.result);
+    const settled = result.catch(() => undefined);
     shared.jobs.add(settled);
     void settled.then(() => shared.jobs.delete(settled));
 
     return new Promise<SttResult>((resolve, reject) => {
       const timeoutMs = this.opts.timeoutMs ?? TIMEOUT_MS;
-      const stop = (err: ProviderError) => {
-        cleanup();
-        // The result of a stopped job is discarded; the binding rejects it once whisper.cpp yields.
-        job.stop().catch(() => undefined);
-        reject(err);
-      };
+      // whisper.cpp cannot be interrupted: a cancelled job runs to its end in the background, its text dropped.
+      const stop = (err: ProviderError) => { cleanup(); reject(err); };
       const onAbort = () => stop(new ProviderError(this.provider, "aborted", "Whisper recognition cancelled"));
       const timer = setTimeout(() => stop(new ProviderError(this.provider, "timeout", `Whisper did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
       const cleanup = () => { clearTimeout(timer); req.signal.removeEventListener("abort", onAbort); };
       req.signal.addEventListener("abort", onAbort, { once: true });
-      job.promise.then(
-        (r) => { cleanup(); resolve({ text: cleanText(r.result) }); },
+      result.then(
+        (segments) => { cleanup(); resolve({ text: cleanText(segments.map((seg) => seg.text).join(" ")) }); },
         (err: Error) => { cleanup(); reject(new ProviderError(this.provider, "unavailable", `Whisper failed on this utterance: ${err.message}`)); },
       );
     });
@@ -158,6 +170,16 @@ export class WhisperStt implements SpeechToText {
     if (!this.shared) return;
     releaseShared(this.modelPath, this.shared);
     this.shared = null;
+  }
+}
+
+function hasGgmlMagic(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(GGML_MAGIC);
+  } finally {
+    closeSync(fd);
   }
 }
 
