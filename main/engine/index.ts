@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Store } from "./store/index.js";
+import { loopDelay } from "./loop-delay.js";
 import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
@@ -114,6 +115,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
         writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
       }
       calls.recoverInterrupted();
+      loopDelay.start();
       if (telephony) {
         try {
           await telephony.start();

@@ -3,7 +3,7 @@ import { FRAME_MS } from "./frame.js";
 export type TickListener = (tick: number) => void;
 
 /**
- * One 20 ms clock for every call. Ticks are scheduled against absolute times (start + n·20 ms), so
+ * One 20 ms clock for every call, run by the media worker (worker/media-worker.ts). Ticks are scheduled against absolute times (start + n·20 ms), so
  * timer lateness never accumulates into drift; when the loop was blocked, missed ticks are run at once
  * (each sender then catches up by itself). Lateness of each tick is kept in a fixed ring for statistics.
  */
@@ -52,6 +52,9 @@ export class MediaClock {
     if (this.listeners.size) this.schedule();
   }
 
+  /** Starts a new measurement (each benchmark phase gets its own). */
+  resetStats(): void { this.latenessCount = 0; }
+
   /** Lateness percentiles (ms) over the last ≤4096 ticks. */
   stats(): { p50: number; p99: number; max: number; ticks: number } {
     const n = Math.min(this.latenessCount, this.lateness.length);
@@ -60,5 +63,3 @@ export class MediaClock {
     return { p50: at(0.5), p99: at(0.99), max: n ? sorted[n - 1] : 0, ticks: this.latenessCount };
   }
 }
-
-export const mediaClock = new MediaClock();
