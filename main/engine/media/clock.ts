@@ -2,6 +2,9 @@ import { FRAME_MS } from "./frame.js";
 
 export type TickListener = (tick: number) => void;
 
+/** How long before each deadline the timer wakes the clock, which then sleeps precisely for the rest. */
+const PRECISE_MS = 2;
+
 /**
  * One 20 ms clock for every call, run by the media worker (worker/media-worker.ts). Ticks are scheduled against absolute times (start + n·20 ms), so
  * timer lateness never accumulates into drift; when the loop was blocked, missed ticks are run at once
@@ -14,6 +17,10 @@ export class MediaClock {
   private tick = 0;
   private readonly lateness = new Float64Array(4096);
   private latenessCount = 0;
+  private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+  /** `precise`: finish each wait with a blocking sub-millisecond sleep (only where blocking is harmless). */
+  constructor(private readonly precise = false) {}
 
   add(listener: TickListener): () => void {
     this.listeners.add(listener);
@@ -37,10 +44,17 @@ export class MediaClock {
 
   private schedule(): void {
     const due = this.start + (this.tick + 1) * FRAME_MS;
-    this.timer = setTimeout(() => this.run(), Math.max(0, due - performance.now()));
+    // The timer only wakes us close to the deadline (it has 1 ms steps and runs late by the loop's own
+    // rounding); the last stretch is a precise sleep below.
+    this.timer = setTimeout(() => this.run(), Math.max(0, due - performance.now() - PRECISE_MS));
   }
 
   private run(): void {
+    const due = this.start + (this.tick + 1) * FRAME_MS;
+    const early = due - performance.now();
+    // A blocking, timed futex wait (sub-millisecond) for what the timer left: fine on the media thread,
+    // where nothing else waits; incoming packets stay in the socket buffer for those ≤2 ms.
+    if (early > 0 && this.precise) Atomics.wait(this.sleeper, 0, 0, early);
     const now = performance.now();
     while (this.start + (this.tick + 1) * FRAME_MS <= now + 0.5) {
       this.tick++;
