@@ -1,6 +1,8 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 
 const WINDOW_MS = 60_000;
+/** Sampling interval: Node's histogram records whole intervals, so this much of each sample is not delay. */
+const RESOLUTION_MS = 10;
 
 export interface LoopDelay { p50_ms: number; p99_ms: number; max_ms: number; window_seconds: number }
 
@@ -18,7 +20,7 @@ class LoopDelayMonitor {
 
   start(): void {
     if (this.current) return;
-    this.current = monitorEventLoopDelay({ resolution: 10 });
+    this.current = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.current.enable();
     this.since = Date.now();
     this.timer = setInterval(() => this.rotate(), WINDOW_MS);
@@ -34,7 +36,7 @@ class LoopDelayMonitor {
 
   private window(): LoopDelay {
     const h = this.current!;
-    const ms = (ns: number) => (Number.isFinite(ns) && h.count ? Math.round(ns / 1e4) / 100 : 0);
+    const ms = (ns: number) => (Number.isFinite(ns) && h.count ? Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS) : 0);
     return { p50_ms: ms(h.percentile(50)), p99_ms: ms(h.percentile(99)), max_ms: ms(h.max), window_seconds: Math.round((Date.now() - this.since) / 1000) };
   }
 
