@@ -4,7 +4,7 @@ import type { AudioFrame } from "./frame.js";
 import { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange } from "./media-types.js";
 import { callShared, F, I, ringDrain, SLOT_SAMPLES } from "./worker/shared.js";
 import { mediaWorker, type WorkerClient } from "./worker/host.js";
-import type { FromWorker } from "./worker/protocol.js";
+import type { FromWorker, ToWorker } from "./worker/protocol.js";
 
 export { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange };
 
@@ -33,17 +33,24 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   private postedAtFlush = 0;
   private waiters: { sample: number; resolve: (at: number) => void }[] = [];
   private readonly frameOut = new Int16Array(SLOT_SAMPLES);
+  /** Messages from before open() (then the worker does not know this session yet). */
+  private registered = false;
+  private readonly early: [ToWorker, ArrayBuffer[] | undefined][] = [];
 
   constructor() {
     super();
-    this.id = mediaWorker.register(this);
+    this.id = mediaWorker.newId();
   }
 
   /** Binds an even port in the range for RTP and the one above it for RTCP (RFC 3550 §11). */
   open(host: string, range: RtpPortRange): Promise<number> {
+    if (this.closed) return Promise.reject(new Error("the RTP session is closed"));
+    mediaWorker.register(this.id, this);
     return new Promise((resolve, reject) => {
       this.opening = { resolve, reject };
       mediaWorker.post({ op: "open", id: this.id, shared: this.shared.buffer, host, range });
+      this.registered = true;
+      for (const [m, transfer] of this.early.splice(0)) mediaWorker.post(m, transfer);
     });
   }
 
@@ -53,41 +60,41 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   get rtcpIntervalMs(): number { return this.rtcpInterval; }
   set rtcpIntervalMs(ms: number) {
     this.rtcpInterval = ms;
-    if (this.configured) mediaWorker.post({ op: "rtcpInterval", id: this.id, ms });
+    if (this.configured) this.post({ op: "rtcpInterval", id: this.id, ms });
   }
 
   /** Where to send and what to send with (from the SDP exchange). */
   configure(remote: Endpoint, codec: Codec, pt: number, telephoneEventPt: number | null = null): void {
     this.tePt = telephoneEventPt;
     this.configured = true;
-    mediaWorker.post({ op: "configure", id: this.id, remote, codec: codec.name, pt, tePt: telephoneEventPt, rtcpIntervalMs: this.rtcpInterval });
+    this.post({ op: "configure", id: this.id, remote, codec: codec.name, pt, tePt: telephoneEventPt, rtcpIntervalMs: this.rtcpInterval });
   }
 
-  setSending(on: boolean): void { mediaWorker.post({ op: "sending", id: this.id, on }); }
+  setSending(on: boolean): void { this.post({ op: "sending", id: this.id, on }); }
 
   /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
-  retarget(remote: Endpoint): void { mediaWorker.post({ op: "retarget", id: this.id, remote }); }
+  retarget(remote: Endpoint): void { this.post({ op: "retarget", id: this.id, remote }); }
 
   /** Queues 8 kHz PCM for playout (copied: the caller may reuse its buffer). */
   play(pcm: Int16Array): void {
     if (this.closed || pcm.length === 0) return;
     const copy = pcm.slice();
     this.posted += copy.length;
-    mediaWorker.post({ op: "play", id: this.id, pcm: copy, gen: Atomics.load(this.shared.i32, I.flushGen) }, [copy.buffer as ArrayBuffer]);
+    this.post({ op: "play", id: this.id, pcm: copy, gen: Atomics.load(this.shared.i32, I.flushGen) }, [copy.buffer as ArrayBuffer]);
   }
 
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */
   startRecording(path: string): void {
     mediaWorker.recordingStarted(path);
-    mediaWorker.post({ op: "record", id: this.id, path });
+    this.post({ op: "record", id: this.id, path });
   }
 
-  stopRecording(): void { mediaWorker.post({ op: "record", id: this.id, path: null }); }
+  stopRecording(): void { this.post({ op: "record", id: this.id, path: null }); }
 
   /** Sends digits as RFC 4733 events (false when the peer did not offer telephone-event). */
   sendDtmf(digits: string): boolean {
     if (this.tePt === null) return false;
-    mediaWorker.post({ op: "dtmf", id: this.id, digits });
+    this.post({ op: "dtmf", id: this.id, digits });
     return true;
   }
 
@@ -123,8 +130,13 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     if (this.closed || this.playedSamples >= sample) return Promise.resolve(performance.now());
     return new Promise((resolve) => {
       this.waiters.push({ sample, resolve });
-      mediaWorker.post({ op: "watch", id: this.id, sample });
+      this.post({ op: "watch", id: this.id, sample });
     });
+  }
+
+  private post(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    if (this.registered) mediaWorker.post(m, transfer);
+    else this.early.push([m, transfer]);
   }
 
   private releaseWaiters(): void {
@@ -181,7 +193,8 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.drain();
     this.closed = true;
     this.releaseWaiters();
-    mediaWorker.post({ op: "close", id: this.id });
+    if (this.registered) mediaWorker.post({ op: "close", id: this.id });
+    this.early.length = 0;
     mediaWorker.unregister(this.id);
   }
 }

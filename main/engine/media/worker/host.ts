@@ -42,16 +42,17 @@ class MediaWorkerHost {
     return Promise.race([r.finished, new Promise<void>((res) => setTimeout(res, timeoutMs).unref())]);
   }
 
-  register(client: WorkerClient): number {
-    const id = this.nextId++;
+  /** An id for a session; it costs nothing until `register` (a session that never opens never starts the worker). */
+  newId(): number { return this.nextId++; }
+
+  register(id: number, client: WorkerClient): void {
     this.clients.set(id, client);
     this.start().ref();
     if (!this.listening) void this.listen();
-    return id;
   }
 
   unregister(id: number): void {
-    this.clients.delete(id);
+    if (!this.clients.delete(id)) return;
     if (this.clients.size === 0) {
       this.worker?.unref();
       Atomics.notify(this.bell, 0); // lets the listening loop end
