@@ -6,6 +6,8 @@ import { F, I, type CallShared } from "./worker/shared.js";
 
 const SAMPLES = 160; // 20 ms at 8 kHz
 const MAX_QUEUE_SAMPLES = 8000 * 120; // two minutes of queued speech at most
+/** More than the ticks a catch-up can send at once before the sends of the first have left (320 ms). */
+const PACKET_BUFFERS = 16;
 
 /**
  * Our side of a call's RTP: a playout queue sent one 20 ms packet per clock tick, RFC 4733 digits in
@@ -22,7 +24,14 @@ export class RtpSender {
   pt = 0;
   tePt: number | null = null;
   sending = true;
-  private readonly packet = Buffer.alloc(12 + SAMPLES);
+  /**
+   * Packet buffers used in turn: dgram sends after a nextTick (its address lookup), so when the clock
+   * catches up several ticks in one go, one reused buffer would go out several times with the last
+   * tick's content (a duplicate and a lost packet at the far end).
+   */
+  private readonly packets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(12 + SAMPLES));
+  private readonly dtmfPackets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(16));
+  private nextBuffer = 0;
   /** This tick's agent audio (silence when nothing was queued): also what the recorder keeps. */
   readonly pcmOut = new Int16Array(SAMPLES);
   private queue = new Int16Array(8000 * 10);
@@ -32,7 +41,6 @@ export class RtpSender {
   /** Telephone-event packets waiting to go out, one per tick, instead of audio (RFC 4733 §2.5). */
   private readonly dtmfOut: { payload: Uint8Array; first: boolean; last: boolean }[] = [];
   private dtmfTimestamp = 0;
-  private readonly dtmfPacket = Buffer.alloc(16);
 
   constructor(private readonly shared: CallShared, private readonly out: (packet: Buffer) => void) {}
 
@@ -94,20 +102,24 @@ export class RtpSender {
     this.ts = (this.ts + SAMPLES) >>> 0;
     this.seq = (this.seq + 1) & 0xffff;
     if (!this.sending) return;
+    const buffer = this.nextBuffer;
+    this.nextBuffer = (this.nextBuffer + 1) % PACKET_BUFFERS;
     const event = this.dtmfOut.shift();
     if (event && this.tePt !== null) {
       if (event.first) this.dtmfTimestamp = this.ts;
       if (event.payload.length === 0) return; // gap between digits
-      writeRtpHeader(this.dtmfPacket, { marker: event.first, payloadType: this.tePt, sequence: this.seq, timestamp: this.dtmfTimestamp, ssrc: this.ssrc });
-      this.dtmfPacket.set(event.payload, 12);
-      this.out(this.dtmfPacket);
+      const packet = this.dtmfPackets[buffer];
+      writeRtpHeader(packet, { marker: event.first, payloadType: this.tePt, sequence: this.seq, timestamp: this.dtmfTimestamp, ssrc: this.ssrc });
+      packet.set(event.payload, 12);
+      this.out(packet);
       this.shared.i32[I.sent]++;
       this.shared.i32[I.octetsSent] += event.payload.length;
       return;
     }
-    writeRtpHeader(this.packet, { marker: this.shared.i32[I.sent] === 0, payloadType: this.pt, sequence: this.seq, timestamp: this.ts, ssrc: this.ssrc });
-    this.codec.encode(this.pcmOut, this.packet.subarray(12));
-    this.out(this.packet);
+    const packet = this.packets[buffer];
+    writeRtpHeader(packet, { marker: this.shared.i32[I.sent] === 0, payloadType: this.pt, sequence: this.seq, timestamp: this.ts, ssrc: this.ssrc });
+    this.codec.encode(this.pcmOut, packet.subarray(12));
+    this.out(packet);
     this.shared.i32[I.sent]++;
     this.shared.i32[I.octetsSent] += SAMPLES;
   }
