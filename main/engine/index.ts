@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { Store } from "./store/index.js";
 import { loopDelay } from "./loop-delay.js";
+import { warmMediaWorker } from "./media/worker-api.js";
 import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
@@ -117,6 +118,7 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
       calls.recoverInterrupted();
       loopDelay.start();
       if (telephony) {
+        await warmMediaWorker();
         try {
           await telephony.start();
         } catch (err) {

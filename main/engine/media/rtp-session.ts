@@ -124,10 +124,11 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
 
   /**
    * Resolves with the time (performance.now() of this thread) of the worker's tick that sent sample
-   * `sample`; at once after a flush or close.
+   * `sample`; at once after a flush; never once the session is closed (nothing more plays).
    */
   whenPlayed(sample: number): Promise<number> {
-    if (this.closed || this.playedSamples >= sample) return Promise.resolve(performance.now());
+    if (this.playedSamples >= sample) return Promise.resolve(performance.now());
+    if (this.closed) return new Promise(() => {});
     return new Promise((resolve) => {
       this.waiters.push({ sample, resolve });
       this.post({ op: "watch", id: this.id, sample });
@@ -192,7 +193,9 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     // Frames already in the ring still reach the listeners.
     this.drain();
     this.closed = true;
-    this.releaseWaiters();
+    // Marks not reached stay unresolved, as before the worker: nothing more will play. A CallAudio tap's
+    // close() releases its own waiters; resolving them here would tell a speaker its line was heard.
+    this.waiters = [];
     if (this.registered) mediaWorker.post({ op: "close", id: this.id });
     this.early.length = 0;
     mediaWorker.unregister(this.id);

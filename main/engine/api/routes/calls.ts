@@ -8,7 +8,7 @@ import { badRequest, notFound } from "../errors.js";
 import { controlRateLimit } from "../plugins/rate-limit.js";
 import type { ControlCommand } from "../../calls/control.js";
 import { resolveOutbound } from "../../calls/outbound.js";
-import { recordingComplete } from "../../media/recording.js";
+import { recordingComplete } from "../../media/worker-api.js";
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
