@@ -17,6 +17,8 @@ export default defineConfig({
           index: resolve(root, "main/index.ts"),
           cli: resolve(root, "main/cli.ts"),
           "engine-host": resolve(root, "main/engine-host.ts"),
+          // The media thread's entry (main/engine/media/worker/host.ts loads it beside the bundle).
+          "media-worker": resolve(root, "main/engine/media/worker/media-worker.ts"),
         },
       },
     },

@@ -1,51 +1,70 @@
-// `npm run bench -- media [--calls 10,50,100,200] [--seconds 10]`: N concurrent calls with PCMU RTP
-// through the engine. The engine places N outbound calls to a sipp UAS that echoes RTP (`-rtp_echo`);
-// on every call it plays speech and receives the echo. Measured per N: the deviation of each call's
-// RTP send interval from 20 ms (p50/p99 over every packet), the engine's CPU per call, and whether the
-// echo came back. Everything runs on this machine (sipp included), so sipp's own CPU competes too.
+// `npm run bench -- media [--calls 10,50,100,200] [--seconds 10] [--assistants 2]`: N concurrent calls with
+// PCMU RTP through the engine, beside a few assistant calls, timed at the receiver.
+//
+// The engine places N outbound calls through a SIP trunk to one sipp UAS that echoes RTP (`-rtp_echo`);
+// on every call it plays speech and receives the echo. Beside them, `--assistants` calls run the whole
+// local assistant (Silero VAD, PocketSphinx, a 300 ms-to-first-token LLM double, Flite) against a caller
+// that speaks every few seconds. Every packet we send is timestamped by tcpdump (a separate process; the
+// kernel's time as the packet crosses loopback), not inside the engine. Per N: send-interval deviation
+// from 20 ms (p50/p99/max over every packet of every call, and the worst call's p99), gaps ≥ 40 ms, the
+// media worker's tick lateness, the main thread's event-loop delay, the engine's CPU per call.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createEngine } from "../main/engine/index.js";
-import { RtpSession } from "../main/engine/media/rtp-session.js";
+import { mediaWorker } from "../main/engine/media/worker/host.js";
 import { readWav, toTelephoneWav } from "../test/helpers/audio.js";
 import { SHARED } from "../test/helpers/kamailio.js";
 import { freeUdpPort } from "../test/helpers/ports.js";
-import { percentile, table } from "./lib-stats.js";
+import { startLlmServer } from "../test/helpers/llm-server.js";
+import { rtpPair } from "../test/helpers/rtp-peer.js";
+import { pacing, startCapture, type WirePacket } from "../test/helpers/wire-capture.js";
+import { option, percentile, table } from "./lib-stats.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pacing over many calls: every packet's deviation together, plus the worst single call. */
+function summarize(streams: WirePacket[][]): { packets: number; p50: number; p99: number; max: number; holes: number; worstP99: number } {
+  const dev: number[] = [];
+  let holes = 0;
+  let worstP99 = 0;
+  for (const s of streams) {
+    for (let i = 1; i < s.length; i++) dev.push(Math.abs(s[i].atMs - s[i - 1].atMs - 20));
+    const p = pacing(s);
+    holes += p.holes40;
+    if (p.packets > 1) worstP99 = Math.max(worstP99, p.p99);
+  }
+  dev.sort((a, b) => a - b);
+  return { packets: dev.length + streams.length, p50: percentile(dev, 50), p99: percentile(dev, 99), max: dev.at(-1) ?? NaN, holes, worstP99 };
+}
+
+const byPort = (packets: WirePacket[]): WirePacket[][] => {
+  const m = new Map<number, WirePacket[]>();
+  for (const p of packets) { let a = m.get(p.srcPort); if (!a) m.set(p.srcPort, (a = [])); a.push(p); }
+  return [...m.values()];
+};
 
 export async function run(args: string[]): Promise<void> {
   const at = args.indexOf("--calls");
   const counts = (at >= 0 ? args[at + 1] : "10,50,100,200").split(",").map(Number);
-  const secondsAt = args.indexOf("--seconds");
-  const seconds = secondsAt >= 0 ? Number(args[secondsAt + 1]) : 10;
+  const seconds = option(args, "seconds", 10);
+  const assistants = option(args, "assistants", 2);
   const dir = mkdtempSync(join(tmpdir(), "bench-media-"));
   const wav = join(dir, "speech.wav");
   toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0001.wav"), wav, 0, 0);
   const speech = readWav(wav).samples;
-
-  // Every RTP packet we send: its interval from the previous one of the same call.
-  const deviations: number[] = [];
-  let measuring = false;
-  const last = new WeakMap<object, number>();
-  const proto = RtpSession.prototype as unknown as { sendFrame: () => void };
-  const send = proto.sendFrame;
-  proto.sendFrame = function (this: object) {
-    send.call(this);
-    if (!measuring) return;
-    const now = performance.now();
-    const prev = last.get(this);
-    if (prev !== undefined) deviations.push(Math.abs(now - prev - 20));
-    last.set(this, now);
-  };
+  const utteranceWav = join(dir, "utterance.wav");
+  toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), utteranceWav, 0, 0);
+  const utterance = readWav(utteranceWav).samples;
 
   const sipPort = await freeUdpPort();
   const mediaPort = await freeUdpPort(false);
   const total = counts.reduce((a, b) => a + b, 0);
   const sipp = spawn("sipp", ["-sn", "uas", "-i", "127.0.0.1", "-p", String(sipPort), "-mp", String(mediaPort), "-rtp_echo", "-m", String(total), "-nostdin", "-timeout", "600s"], { stdio: "ignore" });
   await sleep(500);
+  const llm = await startLlmServer(() => ({ text: "Okay, noted. Is there anything else I can do for you?", firstTokenMs: 300 }));
   const engine = await createEngine({ dataDir: dir, port: 0, sipPort: 0, logLevel: "silent", apiKey: "vd_bench_media_key_00000000000", rateLimitPerMinute: 1_000_000 });
   await engine.start();
   const api = (path: string, body: unknown) => fetch(`${engine.url}/api/v1${path}`, { method: "POST", headers: { authorization: "Bearer vd_bench_media_key_00000000000", "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
@@ -53,6 +72,21 @@ export async function run(args: string[]): Promise<void> {
   const assistant = (await api("/assistants", { name: "Echo" })).assistant;
   await api("/numbers", { phone_number: "+31850835037", assistant_id: assistant.id, sip_trunk_id: trunk.id });
   while (!engine.telephony!.stack.userAgent(trunk.id)) await sleep(50);
+
+  // Assistant calls: a caller that says one sentence every 4 s, for the whole run.
+  const talking: { ourPort: number; stop(): void }[] = [];
+  for (let i = 0; i < assistants; i++) {
+    const id = `call_bench_assistant_${i}`;
+    engine.calls.create({ id, status: "connecting", direction: "inbound", assistant_config: {
+      name: "Bench", first_message: "Hello, this is the benchmark line.", stt_config: { provider: "pocketsphinx", language: "en" },
+      llm_config: { provider: "openai_compatible", model: "bench", base_url: llm.url }, tts_config: { provider: "local", voice_id: "flite-kal" },
+    } });
+    engine.calls.transition(id, "in-progress");
+    const pair = await rtpPair();
+    engine.voice.start(id, pair.leg);
+    const timer = setInterval(() => pair.caller.play(utterance), 4000 + 500 * i);
+    talking.push({ ourPort: pair.ourPort, stop: () => { clearInterval(timer); engine.calls.transition(id, "ended", { end_reason: "user_hangup" }); pair.close(); } });
+  }
 
   const echoed = new Map<string, number>();
   engine.telephony!.onAnswered = (callId, _leg, media) => {
@@ -62,6 +96,10 @@ export async function run(args: string[]): Promise<void> {
   };
 
   const rows: (string | number)[][] = [];
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  // The histogram records whole sampling intervals: the delay is what exceeds the 10 ms resolution.
+  const ms = (ns: number) => Math.max(0, ns / 1e6 - 10).toFixed(2);
   for (const n of counts) {
     echoed.clear();
     const ids: string[] = [];
@@ -69,22 +107,34 @@ export async function run(args: string[]): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (echoed.size < n && Date.now() < deadline) await sleep(100);
     await sleep(1000);
-    deviations.length = 0;
+    const ports = talking.map((c) => `src port ${c.ourPort}`);
+    const capture = await startCapture(`udp and (dst port ${mediaPort}${ports.length ? " or " + ports.join(" or ") : ""})`);
+    await mediaWorker.clockStats(true);
+    loop.reset();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    measuring = true;
     await sleep(seconds * 1000);
-    measuring = false;
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const sorted = deviations.slice().sort((a, b) => a - b);
-    const cpuPerCall = ((cpu.user + cpu.system) / 1000 / wall / Math.max(1, echoed.size)) * 100;
+    const tick = await mediaWorker.clockStats(true);
+    const loopRow = [ms(loop.percentile(50)), ms(loop.percentile(99)), ms(loop.max)];
+    const wire = await capture.stop();
+    const assistantPorts = new Set(talking.map((c) => c.ourPort));
+    const media = summarize(byPort(wire.filter((p) => p.dstPort === mediaPort)));
+    const withAssistant = summarize(byPort(wire.filter((p) => assistantPorts.has(p.srcPort))));
+    const cpuPerCall = ((cpu.user + cpu.system) / 1000 / wall / Math.max(1, echoed.size + assistants)) * 100;
     const withEcho = [...echoed.values()].filter((v) => v > 0).length;
-    rows.push([n, echoed.size, withEcho, sorted.length, percentile(sorted, 50).toFixed(2), percentile(sorted, 99).toFixed(2), cpuPerCall.toFixed(2)]);
+    const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
+    rows.push([`${n} media`, `${echoed.size}/${withEcho}`, media.packets, f(media.p50), f(media.p99), f(media.max), f(media.worstP99), media.holes, f(tick.p99), ...loopRow, cpuPerCall.toFixed(2)]);
+    if (assistants) rows.push([`+${assistants} assistant`, "", withAssistant.packets, f(withAssistant.p50), f(withAssistant.p99), f(withAssistant.max), f(withAssistant.worstP99), withAssistant.holes, "", "", "", "", ""]);
     await Promise.all(ids.map((id) => api(`/calls/${id}/control`, { type: "end-call" }).catch(() => undefined)));
     await sleep(2000);
   }
-  console.log(table(["calls", "answered", "echo back", "packets", "interval dev p50 ms", "p99 ms", "engine CPU % of a core per call"], rows));
+  loop.disable();
+  console.log(table(["calls", "answered/echo", "packets", "dev p50 ms", "p99 ms", "max ms", "worst call p99", "gaps ≥40 ms", "worker tick late p99", "main loop delay p50", "p99", "max", "engine CPU %/call"], rows));
+  console.log(`media worker priority: ${(await mediaWorker.clockStats()).priority}`);
+  for (const c of talking) c.stop();
   await engine.stop();
+  await llm.close();
   sipp.kill("SIGKILL");
 }

@@ -12,3 +12,5 @@ if (!name || !available.includes(name)) {
 }
 const mod = await import(pathToFileURL(join(here, `${name}.ts`)).href);
 await mod.run(args);
+// Child processes and workers a bench started may still be winding down: its table is printed, so end here.
+process.exit(0);

@@ -2,12 +2,12 @@
 // Each turn: the caller (a real RTP session over loopback) says "in being comparatively modern" (LJ Speech,
 // 1.9 s); Silero VAD + turn-taking end the turn, PocketSphinx transcribes, a local OpenAI-compatible
 // server answers with a fixed 300 ms to first token, Flite (kal) speaks, and the reply's first RTP packet
-// ends the measurement. Runs alone, then with N calls at once; RTP pacing is the shared clock's lateness.
+// ends the measurement. Runs alone, then with N calls at once; RTP pacing is the media worker's clock lateness (reset per phase).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngine } from "../main/engine/index.js";
-import { mediaClock } from "../main/engine/media/clock.js";
+import { mediaWorker } from "../main/engine/media/worker/host.js";
 import { startLlmServer } from "../test/helpers/llm-server.js";
 import { rtpPair } from "../test/helpers/rtp-peer.js";
 import { readWav, toTelephoneWav } from "../test/helpers/audio.js";
@@ -62,10 +62,11 @@ export async function run(args: string[]): Promise<void> {
   };
 
   await conversation(1); // warm-up: model load, worker start
+  await mediaWorker.clockStats(true);
   const alone = await conversation(turns);
-  summarize("1 call", alone, mediaClock.stats());
+  summarize("1 call", alone, await mediaWorker.clockStats(true));
   const together = (await Promise.all(Array.from({ length: concurrent }, () => conversation(Math.ceil(turns / concurrent))))).flat();
-  summarize(`${concurrent} calls`, together, mediaClock.stats());
+  summarize(`${concurrent} calls`, together, await mediaWorker.clockStats(true));
   console.log(table(["load", "stage", "turns", "p50 ms", "p95 ms"], rows));
   await engine.stop();
   await llm.close();

@@ -4,6 +4,8 @@ import type { FastifyInstance } from "fastify";
 import { Store } from "./store/index.js";
 import { RevokedKeyError } from "./store/api-keys.js";
 import { SecretBox } from "./store/secret-box.js";
+import { loopDelay } from "./loop-delay.js";
+import { warmMediaWorker } from "./media/worker-api.js";
 import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
@@ -149,7 +151,9 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
         engine.generatedApiKey = key;
         writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
       }
+      loopDelay.start();
       if (telephony) {
+        await warmMediaWorker();
         try {
           await telephony.start();
         } catch (err) {

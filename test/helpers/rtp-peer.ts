@@ -13,6 +13,8 @@ export interface HeardFrame { at: number; rms: number; pcm: Int16Array }
  */
 export async function rtpPair(): Promise<{
   leg: CallLeg; hangups: number; transfers: string[]; transferResult: { ok: boolean };
+  /** The engine's side of the call (its RTP port is `ourPort`), and the caller's port. */
+  ours: RtpSession; ourPort: number; theirPort: number;
   caller: { play(pcm: Int16Array): number; heard: HeardFrame[]; heardSince(at: number): HeardFrame[]; digits: string[] };
   close(): void;
 }> {
@@ -31,7 +33,7 @@ export async function rtpPair(): Promise<{
   const digits: string[] = [];
   theirs.on("dtmf", (d) => digits.push(d));
   const state = {
-    hangups: 0, transfers: [] as string[], transferResult: { ok: true },
+    hangups: 0, transfers: [] as string[], transferResult: { ok: true }, ours, ourPort, theirPort,
     leg: null as unknown as CallLeg,
     caller: {
       /** Queues audio; returns performance.now() of the moment its first sample will be sent (next tick, ≤20 ms). */

@@ -31,6 +31,9 @@ describe("system", () => {
     expect(body.checks.database.status).toBe("ok");
     expect(typeof body.checks.database.latency_ms).toBe("number");
     expect(Date.parse(body.timestamp)).not.toBeNaN();
+    // How late the main event loop runs (local addition, issue #18): a regression in main-thread work shows here.
+    expect(body.event_loop_delay).toMatchObject({ p50_ms: expect.any(Number), p99_ms: expect.any(Number), max_ms: expect.any(Number), window_seconds: expect.any(Number) });
+    expect(body.event_loop_delay.max_ms).toBeGreaterThanOrEqual(body.event_loop_delay.p50_ms);
   });
 
   it("a fresh install lists no calls, in the documented shape", async () => {

@@ -1,5 +1,4 @@
 import type { RtpSession } from "./rtp-session.js";
-import { mediaClock, type MediaClock } from "./clock.js";
 
 /** What a conversation needs from a call leg: caller audio in, agent audio out, both 8 kHz mono PCM. */
 export interface CallAudio {
@@ -18,24 +17,13 @@ export interface CallAudio {
 }
 
 /**
- * CallAudio over an RtpSession. Playout progress is read on the same 20 ms clock tick that sends the
- * packets (this listener is added after the session's own), so `whenPlayed` resolves on the tick whose
- * packet carried the sample: that is the "first RTP packet of the reply" of the turn metrics.
+ * CallAudio over an RtpSession. `whenPlayed` resolves with the time of the media worker's clock tick
+ * whose packet carried the sample (converted to this thread's clock): that is the "first RTP packet of
+ * the reply" of the turn metrics.
  */
-export function rtpCallAudio(rtp: RtpSession, clock: MediaClock = mediaClock): CallAudio {
-  const waiters: { sample: number; resolve: (t: number) => void }[] = [];
-  const releaseAll = () => { const now = performance.now(); for (const w of waiters.splice(0)) w.resolve(now); };
-  const removeTick = clock.add(() => {
-    if (!waiters.length) return;
-    const played = rtp.playedSamples;
-    const now = performance.now();
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      if (played >= waiters[i].sample) {
-        waiters[i].resolve(now);
-        waiters.splice(i, 1);
-      }
-    }
-  });
+export function rtpCallAudio(rtp: RtpSession): CallAudio {
+  let closed = false;
+  const pending = new Set<(t: number) => void>();
   return {
     onFrame(listener) {
       const l = (f: { data: Int16Array }) => listener(f.data);
@@ -43,14 +31,22 @@ export function rtpCallAudio(rtp: RtpSession, clock: MediaClock = mediaClock): C
       return () => rtp.off("frame", l);
     },
     play: (pcm) => rtp.play(pcm),
-    flush: () => { rtp.flush(); releaseAll(); },
+    flush: () => rtp.flush(),
     pause: () => rtp.pause(),
     resume: () => rtp.resume(),
     get playedSamples() { return rtp.playedSamples; },
     whenPlayed(sample) {
-      if (rtp.playedSamples >= sample) return Promise.resolve(performance.now());
-      return new Promise((resolve) => waiters.push({ sample, resolve }));
+      if (closed) return Promise.resolve(performance.now());
+      return new Promise((resolve) => {
+        pending.add(resolve);
+        void rtp.whenPlayed(sample).then((at) => { if (pending.delete(resolve)) resolve(at); });
+      });
     },
-    close: () => { removeTick(); releaseAll(); },
+    close: () => {
+      closed = true;
+      const now = performance.now();
+      for (const r of pending) r(now);
+      pending.clear();
+    },
   };
 }

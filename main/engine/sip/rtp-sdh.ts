@@ -38,6 +38,7 @@ export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: bo
   private remoteDirection: Direction = "sendrecv";
   private remoteEndpoint: Endpoint | null = null;
   private held = false;
+  private configuredOnce = false;
   /** What we want for ourselves; answers are narrowed to what the offer allows. */
   direction: Direction = "sendrecv";
 
@@ -89,7 +90,11 @@ export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: bo
     // A re-INVITE that moves the media must win over symmetric-RTP latching to the old source.
     if (this.remoteEndpoint && (this.remoteEndpoint.address !== target.address || this.remoteEndpoint.port !== target.port)) this.rtp.retarget(target);
     this.remoteEndpoint = target;
+    const first = !this.configuredOnce;
+    this.configuredOnce = true;
     this.rtp.configure(target, chosen.codec, chosen.pt, chosen.telephoneEventPt);
+    // Our first RTP packet must leave before our answer does (it opens a NAT mapping): wait for the worker.
+    if (first) await this.rtp.settled();
     if (held !== this.held) {
       this.held = held;
       this.emit("hold", held);

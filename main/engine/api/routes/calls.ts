@@ -8,6 +8,7 @@ import { badRequest, notFound } from "../errors.js";
 import { controlRateLimit } from "../plugins/rate-limit.js";
 import type { ControlCommand } from "../../calls/control.js";
 import { resolveOutbound } from "../../calls/outbound.js";
+import { recordingComplete } from "../../media/worker-api.js";
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -81,6 +82,8 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (!call) throw notFound("Call", id);
     const path = ctx.recordingPath?.(id);
     if (!call.recording_url || !path || !existsSync(path)) throw notFound("Recording of call", id);
+    // The media worker writes recordings asynchronously: one asked for right after hang-up may be closing.
+    await recordingComplete(path);
     return reply.type("audio/wav").header("content-disposition", `attachment; filename="${id}.wav"`).send(createReadStream(path));
   });
 

@@ -1,12 +1,17 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { ApiContext } from "../context.js";
+import { loopDelay } from "../../loop-delay.js";
 
 const Health = Type.Object({
   status: Type.String({ description: "`ok` or `degraded`" }),
   timestamp: Type.String(),
   version: Type.String(),
   checks: Type.Object({ database: Type.Object({ status: Type.String(), latency_ms: Type.Number(), message: Type.Optional(Type.String()) }) }),
+  event_loop_delay: Type.Optional(Type.Object({
+    p50_ms: Type.Number(), p99_ms: Type.Number(), max_ms: Type.Number(),
+    window_seconds: Type.Number({ description: "The delays cover this many seconds up to now (one to two minutes)" }),
+  }, { description: "How late the engine's main event loop ran (local addition). Call audio runs in its own thread and does not wait on it; API answers, recognizers and model streams do." })),
 });
 
 export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -17,7 +22,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const timestamp = new Date().toISOString();
     try {
       const latency = ctx.store.ping();
-      return { status: "ok", timestamp, version: ctx.version, checks: { database: { status: "ok", latency_ms: Math.round(latency * 100) / 100 } } };
+      return { status: "ok", timestamp, version: ctx.version, checks: { database: { status: "ok", latency_ms: Math.round(latency * 100) / 100 } }, event_loop_delay: loopDelay.read() };
     } catch (err) {
       return reply.status(503).send({ status: "degraded", timestamp, version: ctx.version,
         checks: { database: { status: "error", latency_ms: 0, message: (err as Error).message } } });

@@ -1,0 +1,126 @@
+import { randomInt } from "node:crypto";
+import { writeRtpHeader } from "./rtp/packet.js";
+import type { Codec } from "./codecs/g711.js";
+import { dtmfPayloads } from "./dtmf.js";
+import { F, I, type CallShared } from "./worker/shared.js";
+
+const SAMPLES = 160; // 20 ms at 8 kHz
+const MAX_QUEUE_SAMPLES = 8000 * 120; // two minutes of queued speech at most
+/** More than the ticks a catch-up can send at once before the sends of the first have left (320 ms). */
+const PACKET_BUFFERS = 16;
+
+/**
+ * Our side of a call's RTP: a playout queue sent one 20 ms packet per clock tick, RFC 4733 digits in
+ * place of audio, and the counters the main thread reads (played samples, packets sent) in shared
+ * memory. Pause and flush are words in that memory, read on every tick, so barge-in never waits behind
+ * queued messages. Buffers are allocated once per call, never per packet.
+ */
+export class RtpSender {
+  readonly ssrc = randomInt(1, 0xffffffff);
+  private seq = randomInt(0, 0xffff);
+  /** RTP timestamp of the last packet sent. */
+  ts = randomInt(0, 0xffffffff);
+  codec: Codec | null = null;
+  pt = 0;
+  tePt: number | null = null;
+  sending = true;
+  /**
+   * Packet buffers used in turn: dgram sends after a nextTick (its address lookup), so when the clock
+   * catches up several ticks in one go, one reused buffer would go out several times with the last
+   * tick's content (a duplicate and a lost packet at the far end).
+   */
+  private readonly packets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(12 + SAMPLES));
+  private readonly dtmfPackets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(16));
+  private nextBuffer = 0;
+  /** This tick's agent audio (silence when nothing was queued): also what the recorder keeps. */
+  readonly pcmOut = new Int16Array(SAMPLES);
+  private queue = new Int16Array(8000 * 10);
+  private queueStart = 0;
+  private queueEnd = 0;
+  private gen = 0;
+  /** Telephone-event packets waiting to go out, one per tick, instead of audio (RFC 4733 §2.5). */
+  private readonly dtmfOut: { payload: Uint8Array; first: boolean; last: boolean }[] = [];
+  private dtmfTimestamp = 0;
+
+  constructor(private readonly shared: CallShared, private readonly out: (packet: Buffer) => void) {}
+
+  get sent(): number { return this.shared.i32[I.sent]; }
+  get octetsSent(): number { return this.shared.i32[I.octetsSent]; }
+
+  /** Queues 8 kHz PCM; `gen` is the flush generation it was posted in (older ones were flushed). */
+  play(pcm: Int16Array, gen: number): void {
+    this.shared.f64[F.consumed] += pcm.length;
+    this.checkFlush();
+    if (gen !== this.gen) return;
+    const queued = this.queueEnd - this.queueStart;
+    if (queued + pcm.length > MAX_QUEUE_SAMPLES) return;
+    if (this.queueEnd + pcm.length > this.queue.length) {
+      const bigger = new Int16Array(Math.max(this.queue.length, (queued + pcm.length) * 2));
+      bigger.set(this.queue.subarray(this.queueStart, this.queueEnd));
+      this.queue = bigger;
+      this.queueEnd = queued;
+      this.queueStart = 0;
+    }
+    this.queue.set(pcm, this.queueEnd);
+    this.queueEnd += pcm.length;
+    this.shared.i32[I.queued] = this.queueEnd - this.queueStart;
+  }
+
+  private checkFlush(): void {
+    const gen = Atomics.load(this.shared.i32, I.flushGen);
+    if (gen === this.gen) return;
+    this.gen = gen;
+    this.queueStart = this.queueEnd = 0;
+    this.shared.i32[I.queued] = 0;
+  }
+
+  /** Sends digits as RFC 4733 events (false when the peer did not offer telephone-event). */
+  sendDtmf(digits: string): boolean {
+    if (this.tePt === null) return false;
+    for (const d of digits) {
+      const packets = dtmfPayloads(d);
+      packets.forEach((payload, i) => this.dtmfOut.push({ payload, first: i === 0, last: i === packets.length - 1 }));
+      // 40 ms of silence between digits, as the events of one digit share a timestamp.
+      for (let i = 0; i < 2; i++) this.dtmfOut.push({ payload: new Uint8Array(0), first: false, last: false });
+    }
+    return true;
+  }
+
+  /** One clock tick: takes 20 ms off the queue (silence when paused or empty) and sends it. */
+  tick(): void {
+    if (!this.codec) return;
+    this.checkFlush();
+    const paused = Atomics.load(this.shared.i32, I.paused) === 1;
+    const available = paused ? 0 : this.queueEnd - this.queueStart;
+    const n = Math.min(SAMPLES, available);
+    this.pcmOut.set(this.queue.subarray(this.queueStart, this.queueStart + n));
+    if (n < SAMPLES) this.pcmOut.fill(0, n);
+    this.queueStart += n;
+    if (this.queueStart === this.queueEnd) this.queueStart = this.queueEnd = 0;
+    this.shared.i32[I.queued] = this.queueEnd - this.queueStart;
+    this.shared.f64[F.played] += n;
+    this.ts = (this.ts + SAMPLES) >>> 0;
+    this.seq = (this.seq + 1) & 0xffff;
+    if (!this.sending) return;
+    const buffer = this.nextBuffer;
+    this.nextBuffer = (this.nextBuffer + 1) % PACKET_BUFFERS;
+    const event = this.dtmfOut.shift();
+    if (event && this.tePt !== null) {
+      if (event.first) this.dtmfTimestamp = this.ts;
+      if (event.payload.length === 0) return; // gap between digits
+      const packet = this.dtmfPackets[buffer];
+      writeRtpHeader(packet, { marker: event.first, payloadType: this.tePt, sequence: this.seq, timestamp: this.dtmfTimestamp, ssrc: this.ssrc });
+      packet.set(event.payload, 12);
+      this.out(packet);
+      this.shared.i32[I.sent]++;
+      this.shared.i32[I.octetsSent] += event.payload.length;
+      return;
+    }
+    const packet = this.packets[buffer];
+    writeRtpHeader(packet, { marker: this.shared.i32[I.sent] === 0, payloadType: this.pt, sequence: this.seq, timestamp: this.ts, ssrc: this.ssrc });
+    this.codec.encode(this.pcmOut, packet.subarray(12));
+    this.out(packet);
+    this.shared.i32[I.sent]++;
+    this.shared.i32[I.octetsSent] += SAMPLES;
+  }
+}

@@ -1,0 +1,143 @@
+import { createSocket, type Socket } from "node:dgram";
+import { randomInt } from "node:crypto";
+import { codecByName } from "../codecs/g711.js";
+import type { Endpoint, RtpPortRange } from "../media-types.js";
+import { RtpSender } from "../sender.js";
+import { RtpReceiver } from "../receiver.js";
+import { RtcpReporter } from "../rtcp-reporter.js";
+import { CallRecorder } from "../recorder.js";
+import { F, I, ringPush, type CallShared } from "./shared.js";
+
+export interface LegEvents {
+  latched(remote: Endpoint): void;
+  dtmf(digit: string): void;
+  /** Caller frames were put in the ring. */
+  frames(): void;
+  /** Played samples reached a watched mark. */
+  played(played: number): void;
+  recorded(path: string): void;
+}
+
+/**
+ * One call's media inside the worker: the RTP and RTCP sockets and the parts (sender, receiver, RTCP
+ * reporter, recorder) wired together. The worker's clock calls `tick` every 20 ms.
+ */
+export class MediaLeg {
+  private socket: Socket | null = null;
+  private rtcpSocket: Socket | null = null;
+  private remote: Endpoint | null = null;
+  private rtcpRemote: Endpoint | null = null;
+  readonly sender: RtpSender;
+  readonly receiver: RtpReceiver;
+  readonly rtcp: RtcpReporter;
+  private recorder: CallRecorder | null = null;
+  /** Played-sample marks the main thread waits for (whenPlayed), lowest first. */
+  private watches: number[] = [];
+  configured = false;
+
+  constructor(readonly shared: CallShared, private readonly events: LegEvents) {
+    this.shared.f64[F.peerRttMs] = NaN;
+    this.sender = new RtpSender(shared, (packet) => { if (this.remote) this.socket?.send(packet, this.remote.port, this.remote.address); });
+    this.receiver = new RtpReceiver(shared, {
+      frame: (pcm, n, ts) => {
+        this.recorder?.hear(pcm, n);
+        ringPush(shared, pcm, n, ts);
+        events.frames();
+      },
+      latched: (remote) => { this.remote = remote; events.latched(remote); },
+      dtmf: (digit) => events.dtmf(digit),
+      rtcp: (buf) => this.rtcp.receive(buf),
+    });
+    this.rtcp = new RtcpReporter(shared, this.sender, this.receiver, (report) => {
+      if (!this.rtcpSocket || !this.remote) return false;
+      const to = this.rtcpRemote ?? { address: this.remote.address, port: this.remote.port + 1 };
+      this.rtcpSocket.send(report, to.port, to.address);
+      return true;
+    });
+  }
+
+  /** Binds an even port in the range for RTP and the one above it for RTCP (RFC 3550 §11). */
+  async open(host: string, range: RtpPortRange): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = range.min + 2 * randomInt(0, Math.max(1, Math.floor((range.max - range.min) / 2)));
+      const socket = createSocket(host.includes(":") ? "udp6" : "udp4");
+      if (!(await bind(socket, port, host))) { socket.close(); continue; }
+      const rtcp = createSocket(host.includes(":") ? "udp6" : "udp4");
+      if (!(await bind(rtcp, port + 1, host))) { socket.close(); rtcp.close(); continue; }
+      socket.on("error", () => undefined);
+      socket.on("message", (buf, rinfo) => this.receiver.receive(buf, rinfo.address, rinfo.port, performance.now()));
+      rtcp.on("error", () => undefined);
+      rtcp.on("message", (buf, rinfo) => {
+        if (this.rtcp.receive(buf)) this.rtcpRemote = { address: rinfo.address, port: rinfo.port };
+        else this.shared.i32[I.malformed]++;
+      });
+      this.socket = socket;
+      this.rtcpSocket = rtcp;
+      return port;
+    }
+    throw new Error(`no free RTP port between ${range.min} and ${range.max}`);
+  }
+
+  configure(remote: Endpoint, codecName: "PCMU" | "PCMA", pt: number, tePt: number | null, rtcpIntervalMs: number): void {
+    if (!this.receiver.latched) this.remote = remote;
+    const codec = codecByName(codecName)!;
+    this.sender.codec = this.receiver.codec = codec;
+    this.sender.pt = this.receiver.pt = pt;
+    this.sender.tePt = this.receiver.tePt = tePt;
+    this.rtcp.intervalMs = rtcpIntervalMs;
+    // The first packet goes now, not on the next tick: it opens our NAT router's mapping for this port
+    // before the peer gets our answer; its packets would otherwise arrive first, find no mapping, and
+    // make the router map our port to another one than the SDP names (the main thread waits for this).
+    if (!this.configured) this.sender.tick();
+    this.configured = true;
+    this.rtcp.start();
+  }
+
+  /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
+  retarget(remote: Endpoint): void { this.remote = remote; this.receiver.latched = false; }
+
+  startRecording(path: string): void { this.recorder ??= new CallRecorder(path); }
+
+  stopRecording(): Promise<void> {
+    const r = this.recorder;
+    this.recorder = null;
+    if (!r) return Promise.resolve();
+    this.shared.i32[I.recordDropped] += r.dropped;
+    return r.close().then(() => this.events.recorded(r.path));
+  }
+
+  watch(sample: number): void {
+    this.watches.push(sample);
+    this.watches.sort((a, b) => a - b);
+  }
+
+  tick(now: number): void {
+    if (!this.configured) return;
+    this.sender.tick();
+    this.recorder?.tick(this.sender.pcmOut);
+    this.receiver.tick(now);
+    if (this.watches.length) {
+      const played = this.shared.f64[F.played];
+      if (played >= this.watches[0]) {
+        while (this.watches.length && played >= this.watches[0]) this.watches.shift();
+        this.events.played(played);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.rtcp.stop();
+    this.socket?.close();
+    this.rtcpSocket?.close();
+    this.socket = this.rtcpSocket = null;
+    this.configured = false;
+    await this.stopRecording();
+  }
+}
+
+function bind(socket: Socket, port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    socket.once("error", () => resolve(false));
+    socket.bind(port, host, () => resolve(true));
+  });
+}

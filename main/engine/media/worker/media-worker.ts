@@ -1,0 +1,101 @@
+/**
+ * The media worker: a thread that owns every call's RTP/RTCP sockets and the shared 20 ms clock, and
+ * runs nothing else, so no work on the main thread (SQLite, inference, JSON, garbage collection of the
+ * main heap) can delay a packet. docs/decisions.md ("Media thread") says why this shape.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { readlinkSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { setPriority } from "node:os";
+import { MediaClock } from "../clock.js";
+import { MediaLeg } from "./media-leg.js";
+import { callShared } from "./shared.js";
+import type { FromWorker, ToWorker } from "./protocol.js";
+
+const port = parentPort!;
+const bell = new Int32Array(workerData.bell as SharedArrayBuffer);
+const clock = new MediaClock(true);
+const legs = new Map<number, MediaLeg>();
+const post = (m: FromWorker) => port.postMessage(m);
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * A higher scheduling priority for this thread where the OS allows it. Linux: real-time round-robin
+ * (SCHED_RR 10, through util-linux's chrt; root or CAP_SYS_NICE) — the tick then preempts ordinary work
+ * the way audio servers' threads do, and the kernel still keeps 5 % of each core for others; else a nice
+ * value of −10 for the thread; else nothing. VOICEDOCK_MEDIA_REALTIME=0 turns the real-time class off.
+ */
+const priority = (() => {
+  let tid = 0;
+  try { tid = Number(readlinkSync("/proc/thread-self").split("/").pop()); } catch { return "default (no per-thread priority here)"; }
+  if (process.env.VOICEDOCK_MEDIA_REALTIME !== "0") {
+    const rr = spawnSync("chrt", ["-r", "-p", "10", String(tid)], { stdio: "ignore", timeout: 2000 });
+    if (rr.status === 0) return `SCHED_RR 10 (thread ${tid})`;
+  }
+  try {
+    setPriority(tid, -10);
+    return `nice -10 (thread ${tid})`;
+  } catch (err) {
+    return `default (${(err as NodeJS.ErrnoException).code ?? "unsupported"})`;
+  }
+})();
+
+/** Wakes the main thread once per turn of this loop, however many frames arrived in it. */
+let bellPending = false;
+function ringBell(): void {
+  if (bellPending) return;
+  bellPending = true;
+  setImmediate(() => {
+    bellPending = false;
+    Atomics.add(bell, 0, 1);
+    Atomics.notify(bell, 0);
+  });
+}
+
+let removeTick: (() => void) | null = null;
+function updateClock(): void {
+  const active = [...legs.values()].some((l) => l.configured);
+  if (active && !removeTick) removeTick = clock.add(() => { const now = performance.now(); for (const l of legs.values()) l.tick(now); });
+  else if (!active && removeTick) { removeTick(); removeTick = null; }
+}
+
+port.on("message", (m: ToWorker) => {
+  switch (m.op) {
+    case "open": {
+      const leg = new MediaLeg(callShared(m.shared), {
+        latched: (remote) => post({ op: "latched", id: m.id, remote }),
+        dtmf: (digit) => post({ op: "dtmf", id: m.id, digit }),
+        frames: ringBell,
+        played: (played) => post({ op: "played", id: m.id, played, atEpochMs: epochNow() }),
+        recorded: (path) => post({ op: "recorded", path }),
+      });
+      legs.set(m.id, leg);
+      leg.open(m.host, m.range).then(
+        (p) => { if (legs.get(m.id) === leg) post({ op: "opened", id: m.id, port: p }); else void leg.close(); },
+        (err: Error) => { legs.delete(m.id); post({ op: "openFailed", id: m.id, message: err.message }); },
+      );
+      return;
+    }
+    case "configure": legs.get(m.id)?.configure(m.remote, m.codec, m.pt, m.tePt, m.rtcpIntervalMs); updateClock(); return;
+    case "retarget": legs.get(m.id)?.retarget(m.remote); return;
+    case "sending": { const l = legs.get(m.id); if (l) l.sender.sending = m.on; return; }
+    case "play": legs.get(m.id)?.sender.play(m.pcm, m.gen); return;
+    case "dtmf": legs.get(m.id)?.sender.sendDtmf(m.digits); return;
+    case "record": { const l = legs.get(m.id); if (m.path) l?.startRecording(m.path); else void l?.stopRecording(); return; }
+    case "rtcpInterval": { const l = legs.get(m.id); if (l) l.rtcp.intervalMs = m.ms; return; }
+    case "watch": legs.get(m.id)?.watch(m.sample); return;
+    case "close": {
+      const leg = legs.get(m.id);
+      legs.delete(m.id);
+      updateClock();
+      void (leg?.close() ?? Promise.resolve()).then(() => post({ op: "closed", id: m.id }));
+      return;
+    }
+    case "clockStats": {
+      post({ op: "clockStats", token: m.token, stats: { ...clock.stats(), priority } });
+      if (m.reset) clock.resetStats();
+      return;
+    }
+    case "ping": post({ op: "pong", token: m.token }); return;
+  }
+});

@@ -1,0 +1,32 @@
+import type { Endpoint, RtpPortRange } from "../media-types.js";
+
+/** Main thread → media worker. Audio (`play`) travels as a transferred buffer; the rest is control. */
+export type ToWorker =
+  | { op: "open"; id: number; shared: SharedArrayBuffer; host: string; range: RtpPortRange }
+  | { op: "configure"; id: number; remote: Endpoint; codec: "PCMU" | "PCMA"; pt: number; tePt: number | null; rtcpIntervalMs: number }
+  | { op: "retarget"; id: number; remote: Endpoint }
+  | { op: "sending"; id: number; on: boolean }
+  | { op: "play"; id: number; pcm: Int16Array; gen: number }
+  | { op: "dtmf"; id: number; digits: string }
+  | { op: "record"; id: number; path: string | null }
+  | { op: "rtcpInterval"; id: number; ms: number }
+  | { op: "watch"; id: number; sample: number }
+  | { op: "close"; id: number }
+  | { op: "clockStats"; token: number; reset: boolean }
+  /** Round trip: every message posted before it has been handled when the pong comes back. */
+  | { op: "ping"; token: number };
+
+/** Media worker → main thread. Times are Unix epoch ms (performance clocks differ per thread). */
+export type FromWorker =
+  | { op: "opened"; id: number; port: number }
+  | { op: "openFailed"; id: number; message: string }
+  | { op: "latched"; id: number; remote: Endpoint }
+  | { op: "dtmf"; id: number; digit: string }
+  | { op: "played"; id: number; played: number; atEpochMs: number }
+  | { op: "closed"; id: number }
+  /** A recording is complete on disk (header patched, file closed). */
+  | { op: "recorded"; path: string }
+  | { op: "clockStats"; token: number; stats: ClockStats }
+  | { op: "pong"; token: number };
+
+export interface ClockStats { p50: number; p99: number; max: number; ticks: number; priority: string }
