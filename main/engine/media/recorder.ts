@@ -20,14 +20,16 @@ export class CallRecorder {
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
   dropped = 0;
+  /** Why the disk refused the recording (e.g. ENOSPC); from then on nothing more is written. */
+  failure: string | null = null;
   /** Caller audio waiting for its tick: up to 1 s, so a burst after a network stall is kept. */
   private readonly heard = new Int16Array(SAMPLES * 50);
   private heardLength = 0;
 
-  constructor(readonly path: string) {
+  constructor(readonly path: string, private readonly onFailure: (reason: string) => void = () => undefined) {
     this.chunk = Buffer.alloc(8000 * 2 * 2);
     this.file = open(path, "w", 0o600);
-    this.file.catch(() => undefined);
+    this.file.catch((err: NodeJS.ErrnoException) => this.fail(err));
     this.enqueue(wavHeader(0, 8000, 2), false);
   }
 
@@ -40,7 +42,7 @@ export class CallRecorder {
 
   /** One tick: a frame of the caller (what arrived since, up to 20 ms) beside what we sent. */
   tick(agent: Int16Array): void {
-    if (this.closed) return;
+    if (this.closed || this.failure) return;
     const n = Math.min(SAMPLES, this.heardLength);
     for (let i = 0; i < SAMPLES; i++) {
       this.chunk.writeInt16LE(i < n ? this.heard[i] : 0, this.used + 4 * i);
@@ -65,9 +67,18 @@ export class CallRecorder {
   private enqueue(data: Buffer, counts: boolean, position?: number): void {
     if (counts) this.pending++;
     this.writing = this.writing.then(async () => {
-      try { const f = await this.file; await f.write(data, 0, data.length, position ?? null); } catch { /* a failing disk loses the recording, not the call */ }
+      // A failing disk loses the recording, never the call: the first error stops recording and is reported.
+      if (!this.failure) {
+        try { const f = await this.file; await f.write(data, 0, data.length, position ?? null); } catch (err) { this.fail(err as NodeJS.ErrnoException); }
+      }
       if (counts) this.pending--;
     });
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    if (this.failure) return;
+    this.failure = err.code === "ENOSPC" ? "the disk is full (ENOSPC)" : `the file could not be written (${err.code ?? err.message})`;
+    this.onFailure(this.failure);
   }
 
   /** Writes what is left, patches the header; resolves when the file is complete. */

@@ -19,7 +19,7 @@ export { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange };
  *   behind audio);
  * - counters read synchronously (`playedSamples`, `mediaReport()`, `stats`) are in shared memory.
  */
-export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint]; dtmf: [string] }> implements WorkerClient {
+export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint]; dtmf: [string]; recordFailed: [reason: string] }> implements WorkerClient {
   private readonly shared = callShared();
   private readonly id: number;
   private port = 0;
@@ -182,6 +182,7 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
       case "openFailed": this.opening?.reject(new Error(m.message)); this.opening = null; return;
       case "latched": this.emit("latched", m.remote); return;
       case "dtmf": this.emit("dtmf", m.digit); return;
+      case "recordFailed": this.emit("recordFailed", m.reason); return;
       case "played": {
         const at = m.atEpochMs - performance.timeOrigin;
         this.waiters = this.waiters.filter((w) => { if (w.sample > m.played) return true; w.resolve(at); return false; });

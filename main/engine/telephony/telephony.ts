@@ -146,6 +146,7 @@ export class Telephony {
     const assistant = this.store.calls.assistantConfig(callId);
     if (assistant?.recording_enabled === true || this.store.settings.get("recording_enabled", false)) {
       mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
+      media.rtp.on("recordFailed", (reason) => this.calls.problem(callId, `Recording stopped: ${reason}; the call goes on`));
       media.rtp.startRecording(join(this.recordingsDir, `${callId}.wav`));
       this.store.calls.update(callId, { recording_url: `${this.publicBaseUrl}/api/v1/calls/${encodeURIComponent(callId)}/recording` });
     }

@@ -16,6 +16,8 @@ export interface LegEvents {
   /** Played samples reached a watched mark. */
   played(played: number): void;
   recorded(path: string): void;
+  /** The recording stopped because the disk refused it; the call's audio goes on. */
+  recordFailed(reason: string): void;
 }
 
 /**
@@ -96,7 +98,7 @@ export class MediaLeg {
   /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
   retarget(remote: Endpoint): void { this.remote = remote; this.receiver.latched = false; }
 
-  startRecording(path: string): void { this.recorder ??= new CallRecorder(path); }
+  startRecording(path: string): void { this.recorder ??= new CallRecorder(path, (reason) => this.events.recordFailed(reason)); }
 
   stopRecording(): Promise<void> {
     const r = this.recorder;

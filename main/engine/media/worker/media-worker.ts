@@ -68,6 +68,7 @@ port.on("message", (m: ToWorker) => {
         frames: ringBell,
         played: (played) => post({ op: "played", id: m.id, played, atEpochMs: epochNow() }),
         recorded: (path) => post({ op: "recorded", path }),
+        recordFailed: (reason) => post({ op: "recordFailed", id: m.id, reason }),
       });
       legs.set(m.id, leg);
       leg.open(m.host, m.range).then(

@@ -26,6 +26,7 @@ export type FromWorker =
   | { op: "closed"; id: number }
   /** A recording is complete on disk (header patched, file closed). */
   | { op: "recorded"; path: string }
+  | { op: "recordFailed"; id: number; reason: string }
   | { op: "clockStats"; token: number; stats: ClockStats }
   | { op: "pong"; token: number };
 
