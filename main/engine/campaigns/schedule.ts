@@ -57,12 +57,13 @@ export function normaliseTime(text: string): string | null {
 
 /**
  * Whether the window is open at `at`. The end is exclusive. A window whose end is before its start runs
- * over midnight (22:00–02:00) and belongs to the weekday on which it opened.
+ * over midnight (22:00–02:00) and belongs to the weekday on which it opened; a start equal to the end is all day.
  */
 export function inWindow(w: DailyWindow, at: Date): boolean {
   const { weekday, seconds } = localClock(at, w.timezone);
   const start = secondsOf(w.start);
   const end = secondsOf(w.end);
+  if (start === end) return w.weekdays.includes(weekday); // all day
   if (start < end) return w.weekdays.includes(weekday) && seconds >= start && seconds < end;
   if (seconds >= start) return w.weekdays.includes(weekday);
   const yesterday = weekday === 1 ? 7 : weekday - 1;
