@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 
 // The campaign API (api-v1 §15, the SDK's Campaigns resource) and its local additions, against a real
-// engine over HTTP with a real SQLite file. Telephony is off here: nothing is dialled (sipPort null).
+// engine over HTTP with a real SQLite file. Telephony is off here (sipPort null), and the dispatcher's own
+// timer is set to an hour so that statuses change only when a test says so (it runs a pass by hand).
 let t: TestEngine;
 let agentId: string;
 beforeAll(async () => {
-  t = await startTestEngine({ sipPort: null });
+  t = await startTestEngine({ sipPort: null, campaigns: { tickMs: 3_600_000 } });
   agentId = (await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Reminder" } })).json() as any).assistant.id;
 });
 afterAll(async () => { await t.stop(); });
@@ -165,6 +166,50 @@ describe("campaigns", () => {
     expect((await call("GET", "/do-not-call")).body.numbers.map((n: any) => n.phone_number)).toContain("+31612340000");
     expect((await call("DELETE", `/do-not-call/${encodeURIComponent("+31612340000")}`)).body).toEqual({ success: true });
     expect((await call("DELETE", `/do-not-call/${encodeURIComponent("+31612340000")}`)).status).toBe(404);
+  });
+
+  it("a scheduled campaign that cannot dial (no SIP trunk) is paused with the reason, and resumes once fixed", async () => {
+    const c = await create({ leads: [{ phone_number: "+31612345678" }], schedule_start_time: "00:00", schedule_end_time: "00:00" });
+    await call("PATCH", `/campaigns/${c.id}`, { status: "scheduled" });
+    t.engine.campaigns.tick();
+    const paused = (await call("GET", `/campaigns/${c.id}`)).body.campaign;
+    expect(paused).toMatchObject({ status: "paused", last_error: expect.stringMatching(/No SIP trunk is configured: add one with POST \/api\/v1\/sip-trunks/) });
+    expect((await call("GET", `/campaigns/${c.id}/leads`)).body.leads[0]).toMatchObject({ status: "pending", attempts: 0 });
+    expect(t.store.db.prepare("SELECT COUNT(*) FROM calls").pluck().get()).toBe(0);
+    const resumed = (await call("PATCH", `/campaigns/${c.id}`, { status: "scheduled" })).body.campaign;
+    expect(resumed).toMatchObject({ status: "scheduled", last_error: null });
+    await call("PATCH", `/campaigns/${c.id}`, { status: "cancelled" });
+  });
+
+  it("a campaign whose leads are all done completes by itself; one without leads does not", async () => {
+    const empty = await create({ status: "scheduled" });
+    const c = await create({ leads: [{ phone_number: "+31612345678" }] });
+    t.store.db.prepare("UPDATE campaign_leads SET status = 'completed' WHERE campaign_id = ?").run(c.id);
+    await call("PATCH", `/campaigns/${c.id}`, { status: "scheduled" });
+    t.engine.campaigns.tick();
+    expect((await call("GET", `/campaigns/${c.id}`)).body.campaign).toMatchObject({ status: "completed", total_leads: 1, completed_leads: 1 });
+    expect((await call("GET", `/campaigns/${empty.id}`)).body.campaign.status).toBe("scheduled");
+  });
+
+  it("the official SDK's campaign calls work unchanged (its headers on every request, DELETE included)", async () => {
+    // What hmsovereign-node's Campaigns resource sends: Content-Type and its User-Agent always, the body only when there is one.
+    const sdk = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${t.url}/api/v1${path}`, { method, body: body ? JSON.stringify(body) : undefined,
+        headers: { Authorization: `Bearer ${t.apiKey}`, "Content-Type": "application/json", "User-Agent": "hmsovereign-node/1.0.1" } });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const created = await sdk("POST", "/campaigns", { name: "SDK", agent_id: agentId, system_message_template: "Hi {{name}}", leads: [{ phone_number: "+31612345678", name: "Jan" }] });
+    expect(created.status).toBe(201);
+    const id = created.body.campaign.id;
+    expect((await sdk("GET", "/campaigns")).body.campaigns.some((c: any) => c.id === id)).toBe(true);
+    expect((await sdk("GET", `/campaigns/${encodeURIComponent(id)}`)).body.campaign.name).toBe("SDK");
+    expect((await sdk("PATCH", `/campaigns/${id}`, { status: "paused" })).body.campaign.status).toBe("paused");
+    const lead = (await sdk("POST", `/campaigns/${id}/leads`, { phone_number: "+31612345679", name: "Piet", variables: { name: "Piet" } })).body.lead;
+    expect(lead).toMatchObject({ campaign_id: id, status: "pending", name: "Piet" });
+    expect((await sdk("GET", `/campaigns/${id}/leads`)).body.leads).toHaveLength(2);
+    expect((await sdk("DELETE", `/campaigns/${id}/leads/${lead.id}`)).body).toEqual({ success: true });
+    expect((await sdk("DELETE", `/campaigns/${id}`)).body).toEqual({ success: true });
   });
 
   it("the OpenAPI document lists the campaign operations", async () => {
