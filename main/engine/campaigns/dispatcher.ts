@@ -71,9 +71,10 @@ export class CampaignDispatcher {
   reconcile(): void {
     for (const lead of this.store.campaigns.callingLeads()) {
       const call = lead.call_id ? this.store.calls.get(lead.call_id) : undefined;
-      if (!call) {
-        // No call row: never dialled. Back to pending, the attempt not counted.
-        this.store.db.prepare("UPDATE campaign_leads SET status = 'pending', attempts = MAX(0, attempts - 1), call_id = NULL WHERE id = ?").run(lead.id);
+      if (!call || (call.end_reason === "engine_restart" && !this.store.calls.events(call.id).some((e) => e.type === "invite"))) {
+        // No call row, or one closed by the restart before its INVITE was written: never dialled. Back to
+        // pending, the attempt not counted.
+        this.store.db.prepare("UPDATE campaign_leads SET status = 'pending', attempts = MAX(0, attempts - 1), call_id = NULL, last_outcome = 'not dialled (engine restart)' WHERE id = ?").run(lead.id);
       } else if (isFinal(call.status)) {
         this.settle(lead, call);
       }
