@@ -212,9 +212,42 @@ describe("campaigns", () => {
     expect((await sdk("DELETE", `/campaigns/${id}`)).body).toEqual({ success: true });
   });
 
+  it("preflight: sample prompts, missing variables, refused and do-not-call numbers, problems, and whether the list fits the window", async () => {
+    const c = await create({ system_message_template: "Hi {{name}}, see you on {{date}}.", leads: [
+      { phone_number: "+31612300001", name: "Jan", variables: { date: "Friday" } },
+      { phone_number: "+31612300002", variables: { name: "Piet", date: "Monday" } },
+      { phone_number: "+31612300003", variables: { name: "Klaas" } },
+      { phone_number: "+31612300004", variables: { name: "Mia", date: "Sunday" } },
+      { phone_number: "+12125550100", variables: { name: "Sam", date: "Tuesday" } },
+    ] });
+    await call("POST", "/do-not-call", { phone_number: "+31612300004" });
+    const before = (await call("POST", `/campaigns/${c.id}/preflight`, {})).body.preflight;
+    expect(before.ok).toBe(false);
+    expect(before.problems.join(" ")).toMatch(/No SIP trunk is configured/);
+    const trunk = (await call("POST", "/sip-trunks", { name: "carrier", host: "127.0.0.1", port: 5099 })).body.trunk;
+    await call("POST", "/numbers", { phone_number: "+31850835037", sip_trunk_id: trunk.id });
+    const r = await call("POST", `/campaigns/${c.id}/preflight`, { sample: 5, average_call_seconds: 3600 });
+    expect(r.status).toBe(200);
+    expect(r.body.preflight).toMatchObject({
+      ok: false,
+      problems: [],
+      samples: [{ phone_number: "+31612300001", system_message: "Hi Jan, see you on Friday." }, { phone_number: "+31612300002", system_message: "Hi Piet, see you on Monday." }],
+      missing_variables: [{ phone_number: "+31612300003", missing: ["date"] }],
+      not_allowed: [{ phone_number: "+12125550100" }],
+      do_not_call: ["+31612300004"],
+      capacity: { pending_leads: 5, dialable_leads: 2, window_seconds: 28800, max_concurrency: 2, calls_per_window: 16, windows_needed: 1, fits_one_window: true },
+    });
+    await call("PATCH", `/campaigns/${c.id}`, { max_concurrency: 1, schedule_start_time: "09:00", schedule_end_time: "10:00" });
+    expect((await call("POST", `/campaigns/${c.id}/preflight`, { average_call_seconds: 3600 })).body.preflight.capacity).toMatchObject({ calls_per_window: 1, windows_needed: 2, fits_one_window: false });
+    expect((await call("POST", `/campaigns/${c.id}/preflight`, { sample: 99 })).status).toBe(400);
+    await call("DELETE", `/do-not-call/${encodeURIComponent("+31612300004")}`);
+    for (const n of t.store.numbers.list()) await call("DELETE", `/numbers/${n.id}`);
+    await call("DELETE", `/sip-trunks/${trunk.id}`);
+  });
+
   it("the OpenAPI document lists the campaign operations", async () => {
     const doc = await (await t.api("/api/openapi.json")).json() as any;
-    for (const p of ["/api/v1/campaigns", "/api/v1/campaigns/{id}", "/api/v1/campaigns/{id}/leads", "/api/v1/campaigns/{id}/leads/{leadId}", "/api/v1/campaigns/{id}/leads/import", "/api/v1/do-not-call"]) {
+    for (const p of ["/api/v1/campaigns", "/api/v1/campaigns/{id}", "/api/v1/campaigns/{id}/leads", "/api/v1/campaigns/{id}/leads/{leadId}", "/api/v1/campaigns/{id}/leads/import", "/api/v1/campaigns/{id}/preflight", "/api/v1/do-not-call"]) {
       expect(doc.paths[p], p).toBeDefined();
     }
   });

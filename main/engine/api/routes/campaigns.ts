@@ -7,6 +7,7 @@ import { ApiError, badRequest, conflict, notFound } from "../errors.js";
 import type { Campaign, CampaignFields, CampaignStatus, NewLead } from "../../store/campaigns.js";
 import { ALL_WEEKDAYS, DEFAULT_WINDOW, isTimeZone, normaliseTime } from "../../campaigns/schedule.js";
 import { leadsFromCsv } from "../../campaigns/csv.js";
+import { preflight } from "../../campaigns/preflight.js";
 
 const tags = ["campaigns"];
 const one = { 200: Type.Object({ campaign: CampaignSchema }), ...errorResponses, 409: errorResponses[400] };
@@ -141,6 +142,19 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
       repo.delete(c.id);
       return { success: true as const };
     });
+
+  app.post("/campaigns/:id/preflight", { schema: { tags, summary: "Local addition: what running the campaign now would do, without dialling: sample prompts, leads that would be skipped or refused, problems, whether the list fits the window",
+    params: UuidParams,
+    body: Type.Optional(Type.Object({
+      sample: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, description: "rendered prompts to show (default 3)" })),
+      average_call_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 3600, description: "expected length of a call with its set-up, for the capacity estimate (default 120)" })),
+    }, { additionalProperties: false })),
+    response: { 200: Type.Object({ preflight: Type.Object({}, { additionalProperties: true }) }), ...errorResponses } } },
+  async (req) => {
+    const c = existing(ctx, (req.params as { id: string }).id);
+    const b = (req.body ?? {}) as { sample?: number; average_call_seconds?: number };
+    return { preflight: preflight(ctx.store, c, { sample: b.sample ?? 3, averageCallSeconds: b.average_call_seconds ?? 120 }) };
+  });
 
   // ── leads ────────────────────────────────────────────────────────────────────────────────────
 
