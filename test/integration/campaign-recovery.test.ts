@@ -43,4 +43,20 @@ describe("campaign recovery at start", () => {
     expect(after.get("+31612340004")).toMatchObject({ status: "pending", attempts: 0 });
     expect(t.store.campaigns.callingLeads()).toEqual([]);
   });
+
+  it("a call that ends after its campaign was cancelled is not retried: its lead is skipped", async () => {
+    const agent = ((await (await t!.api("/api/v1/assistants", { method: "POST", json: { name: "B" } })).json()) as any).assistant.id;
+    const c = ((await (await t!.api("/api/v1/campaigns", { method: "POST", json: { name: "C", agent_id: agent, status: "paused",
+      leads: [{ phone_number: "+31612340009" }] } })).json()) as any).campaign;
+    const lead = t!.store.campaigns.leads(c.id, 10, 0).leads[0];
+    const callId = t!.store.durableTx(() => {
+      const call = t!.engine.calls.create({ id: newCallId("outbound"), status: "connecting", direction: "outbound", destination: lead.phone_number } as never);
+      t!.store.campaigns.markCalling(lead.id, call.id, new Date().toISOString());
+      return call.id;
+    });
+    await t!.api(`/api/v1/campaigns/${c.id}`, { method: "PATCH", json: { status: "cancelled" } });
+    expect(t!.store.campaigns.lead(lead.id)!.status).toBe("calling"); // the call in progress finishes
+    t!.engine.calls.transition(callId, "failed", { end_reason: "no_answer", error: "no answer after 60 s" });
+    expect(t!.store.campaigns.lead(lead.id)).toMatchObject({ status: "skipped", attempts: 1, last_outcome: "no_answer; campaign cancelled" });
+  });
 });

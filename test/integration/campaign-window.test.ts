@@ -56,4 +56,16 @@ describe("campaign window (09:00–17:00 Europe/Amsterdam, Monday to Friday)", (
     await pass("2026-12-12T10:00:00Z");
     expect(lead("+31612340003")).toMatchObject({ attempts: 1, last_attempt_at: "2026-12-12T10:00:00.000Z" });
   });
+
+  it("leads waiting for another zone's window never hold back leads whose window is open", async () => {
+    const agent = t.store.campaigns.get(campaignId)!.agent_id;
+    const leads = Array.from({ length: 80 }, (_, i) => ({ phone_number: `+3161235${String(i).padStart(4, "0")}`, variables: { timezone: "America/Los_Angeles" } }));
+    leads.push({ phone_number: "+31612349999", variables: {} as never });
+    const c = ((await (await t.api("/api/v1/campaigns", { method: "POST", json: { name: "Zones", agent_id: agent, max_concurrency: 1, leads } })).json()) as any).campaign;
+    await t.api(`/api/v1/campaigns/${c.id}`, { method: "PATCH", json: { status: "scheduled" } });
+    await pass("2026-12-08T08:30:00Z"); // Tuesday 09:30 in Amsterdam, 00:30 in Los Angeles
+    expect(lead("+31612349999")).toMatchObject({ attempts: 1 });
+    expect(t.store.db.prepare("SELECT SUM(attempts) FROM campaign_leads WHERE campaign_id = ?").pluck().get(c.id)).toBe(1);
+    await t.api(`/api/v1/campaigns/${c.id}`, { method: "PATCH", json: { status: "cancelled" } });
+  });
 });

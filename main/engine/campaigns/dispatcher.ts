@@ -93,7 +93,10 @@ export class CampaignDispatcher {
     this.store.durableTx(() => {
       const now = this.store.campaigns.lead(lead.id);
       if (!now || now.status !== "calling" || now.call_id !== call.id) return; // settled already
-      if (step.status === "pending") this.store.campaigns.settle(lead.id, "pending", why, step.retryAt.toISOString());
+      // A cancelled campaign makes no more attempts: what would have been retried is skipped.
+      const cancelled = this.store.campaigns.get(now.campaign_id)?.status === "cancelled";
+      if (step.status === "pending" && cancelled) this.store.campaigns.settle(lead.id, "skipped", `${why}; campaign cancelled`);
+      else if (step.status === "pending") this.store.campaigns.settle(lead.id, "pending", why, step.retryAt.toISOString());
       else this.store.campaigns.settle(lead.id, step.status, why);
     });
   }
@@ -120,7 +123,10 @@ export class CampaignDispatcher {
     if (free <= 0 || pending === 0) return;
     const gapMs = 1000 / c.calls_per_second;
     const now = this.clock();
-    for (const lead of this.store.campaigns.dueLeads(c.id, now.toISOString(), Math.max(50, free * 4))) {
+    const open = this.store.campaigns.pendingZones(c.id, c.timezone)
+      .filter((tz) => inWindow({ start: c.schedule_start_time, end: c.schedule_end_time, timezone: tz, weekdays: c.weekdays }, now));
+    if (open.length === 0) return;
+    for (const lead of this.store.campaigns.dueLeads(c.id, now.toISOString(), free * 4, open, c.timezone)) {
       if (free <= 0) break;
       if (performance.now() - (this.lastDialMs.get(c.id) ?? -Infinity) < gapMs) break;
       // Re-checked just before the dial, in the lead's own time zone, with the clock read now.

@@ -141,11 +141,22 @@ export class CampaignRepo {
     return this.db.prepare("DELETE FROM campaign_leads WHERE id = ? AND campaign_id = ?").run(leadId, campaignId).changes > 0;
   }
 
-  /** Leads whose next attempt is due (pending, next_attempt_at passed), oldest first. */
-  dueLeads(campaignId: string, nowIsoTime: string, limit: number): Lead[] {
+  /** The time zones of a campaign's pending leads (`variables.timezone`, else the campaign's). */
+  pendingZones(campaignId: string, campaignZone: string): string[] {
+    return this.db.prepare(`SELECT DISTINCT COALESCE(NULLIF(json_extract(variables, '$.timezone'), ''), ?) FROM campaign_leads
+      WHERE campaign_id = ? AND status = 'pending'`).pluck().all(campaignZone, campaignId) as string[];
+  }
+
+  /**
+   * Leads whose next attempt is due (pending, next_attempt_at passed) in one of `zones` (the zones whose
+   * window is open, so leads waiting for another zone's morning never hide them), oldest first.
+   */
+  dueLeads(campaignId: string, nowIsoTime: string, limit: number, zones: string[], campaignZone: string): Lead[] {
     return (this.db.prepare(`SELECT * FROM campaign_leads WHERE campaign_id = ? AND status = 'pending'
-      AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY COALESCE(next_attempt_at, ''), created_at, rowid LIMIT ?`)
-      .all(campaignId, nowIsoTime, limit) as LeadRow[]).map((r) => this.leadView(r));
+      AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+      AND COALESCE(NULLIF(json_extract(variables, '$.timezone'), ''), ?) IN (SELECT value FROM json_each(?))
+      ORDER BY COALESCE(next_attempt_at, ''), created_at, rowid LIMIT ?`)
+      .all(campaignId, nowIsoTime, campaignZone, JSON.stringify(zones), limit) as LeadRow[]).map((r) => this.leadView(r));
   }
 
   countByStatus(campaignId: string, status: LeadStatus): number {
