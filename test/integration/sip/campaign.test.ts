@@ -56,7 +56,12 @@ describe.skipIf(!hasSipp)("a campaign end to end against sipp callees (skipped o
     // Each answered call: as soon as it is up, the model is asked to speak (control API), so it sees the system message.
     const stop = t.engine.bus.subscribe((e) => {
       if (e.type === "call.updated" && e.call.status === "in-progress" && e.call.direction === "outbound") {
-        void t.api(`/api/v1/calls/${e.call.id}/control`, { method: "POST", json: { type: "inject-context", content: "The callee picked up.", trigger_response: true } });
+        // Until the assistant has taken the call the control API answers 501/409: ask again shortly.
+        const ask = async (tries: number): Promise<void> => {
+          const r = await t.api(`/api/v1/calls/${e.call.id}/control`, { method: "POST", json: { type: "inject-context", content: "The callee picked up.", trigger_response: true } });
+          if (r.status !== 200 && tries > 0) { await new Promise((ok) => setTimeout(ok, 200)); return ask(tries - 1); }
+        };
+        void ask(5);
       }
     });
     try {
