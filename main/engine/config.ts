@@ -1,4 +1,5 @@
 import type { WebhookRetryOptions } from "./webhooks/service.js";
+import type { DispatcherOptions } from "./campaigns/dispatcher.js";
 import type { ModelSpec } from "./models/catalogue.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -55,6 +56,8 @@ export interface EngineConfig {
   modelsBaseUrl?: string;
   /** Replaces the built-in model catalogue (tests, custom builds). */
   modelsCatalogue?: readonly ModelSpec[];
+  /** Campaign dispatcher: clock, tick and retry timing (tests inject them). */
+  campaigns?: DispatcherOptions;
 }
 
 export const DEFAULT_PORT = 8787;

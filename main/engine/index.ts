@@ -25,6 +25,7 @@ import { requestAssistant } from "./calls/assistant-request.js";
 import { checkProviders } from "./calls/provider-check.js";
 import { ModelManager } from "./models/manager.js";
 import { sileroModelPath } from "./voice/vad.js";
+import { CampaignDispatcher } from "./campaigns/dispatcher.js";
 
 export type { EngineConfig } from "./config.js";
 export { defaultConfig } from "./config.js";
@@ -41,6 +42,7 @@ export interface Engine {
   readonly telephony: Telephony | null;
   readonly voice: VoiceCalls;
   readonly models: ModelManager;
+  readonly campaigns: CampaignDispatcher;
   /** Set after start(): the base URL, e.g. http://127.0.0.1:8787 */
   url: string;
   /** A key created on this start (first run without VOICEDOCK_API_KEY); show it once. */
@@ -81,6 +83,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
   const modelsDir = join(config.dataDir, "models");
   const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,
     builtinPath: (file) => (file === "silero_vad.onnx" ? sileroModelPath() : null) });
+  const campaigns = new CampaignDispatcher(store, bus, calls, config.campaigns);
   const voice = new VoiceCalls(store, bus, calls, webhooks, { modelsDir, toolTimeoutMs: config.toolWebhookTimeoutMs });
   const postCall = new PostCall(store, bus, calls, {
     ctx: providerContext(store, modelsDir),
@@ -129,7 +132,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
   if (config.logLevel !== "silent") logCallEvents(bus, app.log, (id) => store.sipTrunks.get(id)?.name);
 
   const engine: Engine = {
-    config, store, bus, calls, webhooks, app, telephony, voice, models,
+    config, store, bus, calls, webhooks, app, telephony, voice, models, campaigns,
     url: "",
     generatedApiKey: null,
     async start() {
@@ -172,13 +175,17 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       if (telephony) telephony.publicBaseUrl = engine.url;
       lock.setUrl(engine.url);
       calls.recoverInterrupted(interrupted);
+      // After the rows of calls we no longer carry are closed: leads left `calling` settle from them.
+      campaigns.start();
       webhooks.start();
     },
     async stop() {
       // Stop taking requests and let in-flight ones finish, then the background work, then the DB.
       await app.close();
+      campaigns.halt();
       await models.stop();
       await telephony?.stop();
+      campaigns.stop();
       await postCall.idle();
       await webhooks.stop();
       store.close();

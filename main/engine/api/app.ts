@@ -30,6 +30,7 @@ import { usageRoutes } from "./routes/usage.js";
 import { templateRoutes } from "./routes/templates.js";
 import { modelRoutes } from "./routes/models.js";
 import { settingsRoutes } from "./routes/settings.js";
+import { campaignRoutes } from "./routes/campaigns.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -104,6 +105,7 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
     templateRoutes(v1, ctx);
     modelRoutes(v1, ctx);
     settingsRoutes(v1, ctx);
+    campaignRoutes(v1, ctx);
   }, { prefix: "/api/v1" });
 
   if (ctx.consoleDir && existsSync(ctx.consoleDir)) {

@@ -8,6 +8,7 @@ import { NumberRepo } from "./numbers.js";
 import { SipTrunkRepo } from "./sip-trunks.js";
 import { ByokRepo } from "./byok.js";
 import { TemplateRepo } from "./templates.js";
+import { CampaignRepo } from "./campaigns.js";
 
 export interface StoreOptions { dataDir: string; fileName?: string; secretBox?: SecretBox }
 
@@ -25,6 +26,7 @@ export class Store {
   readonly byok: ByokRepo;
   readonly analysisTemplates: TemplateRepo;
   readonly toolTemplates: TemplateRepo;
+  readonly campaigns: CampaignRepo;
 
   constructor(opts: StoreOptions) {
     this.db = openDb(opts);
@@ -39,6 +41,7 @@ export class Store {
     this.byok = new ByokRepo(this.db, this.box);
     this.analysisTemplates = new TemplateRepo(this.db, "analysis_templates");
     this.toolTemplates = new TemplateRepo(this.db, "tool_templates", this.box);
+    this.campaigns = new CampaignRepo(this.db);
     this.assistants.sealLegacy();
   }
 

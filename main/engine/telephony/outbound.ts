@@ -93,6 +93,8 @@ export class OutboundDialer implements Dialer {
       }
     });
 
+    // Written before the INVITE leaves: a call row without it was never dialled (campaign recovery reads this).
+    this.store.calls.addEvent(req.callId, "invite", {});
     await inviter.invite({
       requestDelegate: {
         onProgress: (response) => {

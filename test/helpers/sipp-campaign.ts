@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freeUdpPort } from "./ports.js";
+
+/**
+ * One sipp UAS that plays many callees at once, chosen by the dialled number (the To header):
+ * `+316100002x` answers 486 Busy Here, `+316100003x` 480 Temporarily Unavailable (what a phone that
+ * rings out sends; the engine reads it as no answer), any other number rings, answers and waits for our
+ * BYE. Every call's start (INVITE in) and end (BYE or ACK in) is logged with sipp's clock, so concurrency
+ * and the dials per number are counted at the far end, not by the engine.
+ */
+export interface CampaignUas { port: number; proc: ChildProcess; output(): string; events(): { ms: number; kind: "start" | "end"; callId: string; to: string }[]; stop(): Promise<void> }
+
+const ok = `SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+`;
+
+const reply = (code: number, phrase: string, tag = true) => `SIP/2.0 ${code} ${phrase}
+[last_Via:]
+[last_From:]
+[last_To:]${tag ? ";tag=[pid]SIPpTag01[call_number]" : ""}
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+`;
+
+const cdata = (s: string) => `<![CDATA[\n${s}\n]]>`;
+const log = (kind: string) => `<action><log message="[clock_tick] ${kind} [call_id] [$to]"/></action>`;
+
+export const CAMPAIGN_UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="campaign callees">
+  <recv request="INVITE">
+    <action>
+      <ereg regexp="\\+[0-9]+" search_in="hdr" header="To:" assign_to="to"/>
+      <ereg regexp="\\+316100002[0-9]" search_in="hdr" header="To:" assign_to="busy"/>
+      <ereg regexp="\\+316100003[0-9]" search_in="hdr" header="To:" assign_to="unanswered"/>
+      <log message="[clock_tick] start [call_id] [$to]"/>
+    </action>
+  </recv>
+  <nop next="busy" test="busy"/>
+  <nop next="unanswered" test="unanswered"/>
+  <send>${cdata(reply(180, "Ringing"))}</send>
+  <pause milliseconds="200"/>
+  <send retrans="500">${cdata(ok)}</send>
+  <recv request="ACK"/>
+  <recv request="BYE" timeout="60000">${log("end")}</recv>
+  <send>${cdata(reply(200, "OK", false))}</send>
+  <nop next="done"/>
+  <label id="busy"/>
+  <send>${cdata(reply(486, "Busy Here"))}</send>
+  <recv request="ACK">${log("end")}</recv>
+  <nop next="done"/>
+  <label id="unanswered"/>
+  <send>${cdata(reply(480, "Temporarily Unavailable"))}</send>
+  <recv request="ACK">${log("end")}</recv>
+  <label id="done"/>
+</scenario>
+`;
+
+export async function startCampaignUas(maxCalls: number): Promise<CampaignUas> {
+  const dir = mkdtempSync(join(tmpdir(), "sipp-campaign-"));
+  const scenario = join(dir, "scenario.xml");
+  const logFile = join(dir, "calls.log");
+  writeFileSync(scenario, CAMPAIGN_UAS_XML);
+  const port = await freeUdpPort();
+  const mediaPort = await freeUdpPort(false);
+  const proc = spawn("sipp", ["-sf", scenario, "-i", "127.0.0.1", "-p", String(port), "-mp", String(mediaPort), "-m", String(maxCalls), "-nostdin",
+    "-trace_logs", "-log_file", logFile], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout!.on("data", (d) => { out += d; });
+  proc.stderr!.on("data", (d) => { out += d; });
+  const exited = new Promise<void>((r) => proc.on("exit", () => r()));
+  await new Promise((r) => setTimeout(r, 300));
+  return {
+    port, proc, output: () => out,
+    events: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "").split("\n")
+      .map((l) => /^(\d+) (start|end) (\S+) (\S*)/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ ms: Number(m[1]), kind: m[2] as "start" | "end", callId: m[3], to: m[4] })),
+    async stop() { if (proc.exitCode === null) proc.kill("SIGTERM"); await exited; },
+  };
+}
+
+/** Most calls up at once, from the UAS's own start/end events. */
+export function peakConcurrency(events: { ms: number; kind: "start" | "end" }[]): number {
+  let now = 0;
+  let peak = 0;
+  // At the same millisecond an end is counted before a start.
+  for (const e of [...events].sort((a, b) => a.ms - b.ms || (a.kind === "end" ? -1 : 1))) {
+    now += e.kind === "start" ? 1 : -1;
+    peak = Math.max(peak, now);
+  }
+  return peak;
+}
