@@ -9,6 +9,15 @@ import { nowIso } from "../util/ids.js";
 
 export class CallTransitionError extends Error {}
 
+/** The database could not write (disk full, I/O error): the call goes on and the write is tried again. */
+export function isStorageFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"));
+}
+
+/** How often a write the disk refused is tried again. */
+const STORAGE_RETRY_MS = 2000;
+
 /** Without telephony nothing can carry a call: fail it with a reason a person can act on, never pretend. */
 export const noTelephonyDialer = (store: Store): Dialer => ({
   async dial() {
@@ -27,6 +36,9 @@ export const noTelephonyDialer = (store: Store): Dialer => ({
 export class CallManager {
   private readonly live = new Map<string, LiveCallHandle>();
   private dialer: Dialer;
+  /** Writes the disk refused, kept in order per call and tried again until they land. */
+  private readonly deferred = new Map<string, (() => void)[]>();
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly store: Store, private readonly bus: EventBus, private readonly webhooks: WebhookService) {
     this.dialer = noTelephonyDialer(store);
@@ -48,6 +60,19 @@ export class CallManager {
 
   /** Moves a call to `next`, rejecting illegal moves; fills started/ended/duration from the move itself. */
   transition(id: string, next: CallStatus, patch: CallPatch = {}): CallRecord {
+    const now = nowIso();
+    // Times are taken now: a write that must wait for disk space still records when things happened.
+    const timed: CallPatch = { ...patch, ...(next === "in-progress" ? { started_at: patch.started_at ?? now } : {}), ...(isFinal(next) ? { ended_at: patch.ended_at ?? now } : {}) };
+    if (this.deferred.has(id)) return this.defer(id, () => this.write(id, next, timed), next, timed);
+    try {
+      return this.write(id, next, timed);
+    } catch (err) {
+      if (!isStorageFailure(err)) throw err;
+      return this.defer(id, () => this.write(id, next, timed), next, timed, err);
+    }
+  }
+
+  private write(id: string, next: CallStatus, patch: CallPatch): CallRecord {
     // The end of a call is fsynced: a power cut must not bring back a call that already ended.
     const updated = (isFinal(next) ? this.store.durableTx.bind(this.store) : this.store.tx.bind(this.store))(() => {
       const current = this.store.calls.get(id);
@@ -55,7 +80,8 @@ export class CallManager {
       if (!canTransition(current.status, next)) throw new CallTransitionError(`call ${id} cannot go from ${current.status} to ${next}`);
       const now = nowIso();
       const full: CallPatch = { ...patch, status: next };
-      if (next === "in-progress" && !current.started_at) full.started_at = now;
+      if (next === "in-progress" && current.started_at) delete full.started_at;
+      else if (next === "in-progress" && !full.started_at) full.started_at = now;
       if (isFinal(next)) {
         full.ended_at = patch.ended_at ?? now;
         const started = full.started_at ?? current.started_at;
@@ -88,10 +114,61 @@ export class CallManager {
 
   /** Adds figures to the call's `metrics` (its media report at hang-up) and keeps what is there. */
   mergeMetrics(id: string, metrics: Record<string, unknown>): void {
-    this.store.tx(() => {
+    const write = () => this.store.tx(() => {
       const c = this.store.calls.get(id);
       if (c) this.store.calls.update(id, { metrics: { ...(c.metrics ?? {}), ...metrics } });
     });
+    if (this.deferred.has(id)) { this.queue(id, write); return; }
+    try { write(); } catch (err) {
+      if (!isStorageFailure(err)) throw err;
+      this.report(id, err);
+      this.queue(id, write);
+    }
+  }
+
+  /**
+   * The disk refused a write of this call: the call goes on, everyone is told (the events stream and the
+   * log, since the call's own log cannot be written), and the write waits in memory until it lands. What
+   * callers get back is the row as it will be.
+   */
+  private defer(id: string, write: () => CallRecord, next: CallStatus, patch: CallPatch, err?: unknown): CallRecord {
+    if (err) this.report(id, err);
+    this.queue(id, () => { write(); });
+    if (isFinal(next)) this.live.delete(id);
+    const current = this.store.calls.get(id);
+    return { ...(current as CallRecord), ...(patch as Partial<CallRecord>), status: next };
+  }
+
+  private report(id: string, err: unknown): void {
+    if (this.deferred.has(id)) return;
+    this.bus.publish({ type: "call.problem", call_id: id, message: `The database could not be written (${(err as Error).message}): the call goes on, and its record is saved as soon as there is room` });
+  }
+
+  private queue(id: string, write: () => void): void {
+    const list = this.deferred.get(id) ?? [];
+    list.push(write);
+    this.deferred.set(id, list);
+    this.retryTimer ??= setTimeout(() => this.retryDeferred(), STORAGE_RETRY_MS).unref();
+  }
+
+  /** Tries the waiting writes again, in order per call; what lands is announced and noted in the call's log. */
+  private retryDeferred(): void {
+    this.retryTimer = null;
+    for (const [id, list] of this.deferred) {
+      try {
+        while (list.length) { list[0](); list.shift(); }
+      } catch (err) {
+        if (!isStorageFailure(err)) list.shift(); // not a disk problem: retrying will not help
+        continue;
+      }
+      this.deferred.delete(id);
+      try {
+        this.store.calls.addEvent(id, "problem", { message: "The database's disk was full during this call: its record was saved late, nothing was lost" });
+        const c = this.store.calls.get(id);
+        if (c) this.bus.publish({ type: isFinal(c.status) ? "call.ended" : "call.updated", call: c });
+      } catch { /* the record itself is saved; the note is not essential */ }
+    }
+    if (this.deferred.size) this.retryTimer = setTimeout(() => this.retryDeferred(), STORAGE_RETRY_MS).unref();
   }
 
   /** Summary/analysis arrive after the end; the report goes out once they are stored. */

@@ -16,10 +16,10 @@ const MAX_DATAGRAM = 65_507;
  * stamps `received`/`rport` on incoming requests' top Via (§18.2.1, RFC 3581) so answers go back where the
  * request came from, and drops anything that is not SIP without disturbing anyone else.
  */
-export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malformed: [Remote, string]; stun: [Buffer, Remote] }> {
+export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malformed: [Remote, string]; stun: [Buffer, Remote]; handlerError: [Error] }> {
   private socket: Socket | null = null;
   private readonly retransmitter: Retransmitter;
-  readonly stats = { received: 0, sent: 0, malformed: 0 };
+  readonly stats = { received: 0, sent: 0, malformed: 0, handlerErrors: 0 };
 
   constructor(private readonly opts: { host: string; port: number; timers?: SipTimers }) {
     super();
@@ -65,7 +65,14 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     if (!info) return;
     if (info.kind === "request") text = stampVia(text, remote, info);
     this.retransmitter.onReceive(info);
-    this.emit("message", { text, info, remote, protocol: "UDP" });
+    try {
+      this.emit("message", { text, info, remote, protocol: "UDP" });
+    } catch (err) {
+      // A failure while handling one message (a full disk, a bug) must not end every call on the machine.
+      this.stats.handlerErrors++;
+      process.emitWarning(`SIP message from ${remote.host}:${remote.port} could not be handled: ${(err as Error).message}`);
+      this.emit("handlerError", err as Error);
+    }
   }
 
   private reject400(text: string, info: SipMessageInfo, remote: Remote, reason: string): void {

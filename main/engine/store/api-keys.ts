@@ -56,7 +56,10 @@ export class ApiKeyRepo {
     if (row.revoked_at) return { ok: false, reason: "revoked" };
     // last_used_at at minute precision: avoids a write on every request.
     const now = nowIso();
-    if (!row.last_used_at || row.last_used_at.slice(0, 16) !== now.slice(0, 16)) this.touch.run(now, row.id);
+    // Bookkeeping only: a full disk must not lock everyone out of the API.
+    if (!row.last_used_at || row.last_used_at.slice(0, 16) !== now.slice(0, 16)) {
+      try { this.touch.run(now, row.id); } catch { /* retried on a later request */ }
+    }
     return { ok: true, key: row };
   }
 
