@@ -28,6 +28,7 @@ const SECRETS = {
   headerApiKey: "HEADER-APIKEY-51d3",
   templateSecret: "TEMPLATE-SECRET-e4e4",
   transientToolSecret: "TRANSIENT-TOOL-SECRET-9911",
+  inboundAuthPassword: "INBOUND-AUTH-PASSWORD-3c3c",
 };
 const STT = { provider: "deepgram", model: "nova-3" };
 const TTS = { provider: "local", voice_id: "flite-slt" };
@@ -54,7 +55,8 @@ describe("security", () => {
       return { status: res.status, body: text ? JSON.parse(text) : null };
     };
     try {
-      const trunk = await call("POST", "/api/v1/sip-trunks", { name: "Main", host: "127.0.0.1", port: 5060, username: "alice", password: SECRETS.trunkPassword });
+      const trunk = await call("POST", "/api/v1/sip-trunks", { name: "Main", host: "127.0.0.1", port: 5060, username: "alice", password: SECRETS.trunkPassword,
+        inbound_auth: { username: "carrier", password: SECRETS.inboundAuthPassword } });
       expect(trunk.status).toBe(201);
       const trunkId = (trunk.body.trunk ?? trunk.body.sip_trunk).id;
       expect((await call("POST", "/api/v1/byok", { provider: "openai", api_key: SECRETS.byokKey })).status).toBe(200);
