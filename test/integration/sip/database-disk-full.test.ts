@@ -7,28 +7,19 @@ import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp } from "../../helpers/sipp.js";
 import { freeUdpPort } from "../../helpers/ports.js";
 import { waitFor } from "../../helpers/wait.js";
-
-/** Root can mount a small tmpfs: the way to make a disk full for real, without filling the machine's. */
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const dir = mkdtempSync(join(tmpdir(), "mount-probe-"));
-  const ok = spawnSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir]).status === 0;
-  if (ok) spawnSync("umount", [dir]);
-  rmSync(dir, { recursive: true, force: true });
-  return ok;
-}
+import { canMountTmpfs, mountTmpfs, unmount } from "../../helpers/tmpfs.js";
 
 describe.skipIf(!hasSipp || !canMountTmpfs())("the database's disk fills up during a call (skipped only where sip-tester is missing or tmpfs cannot be mounted, i.e. not root)", () => {
   let t: TestEngine;
   const disk = mkdtempSync(join(tmpdir(), "db-disk-"));
   beforeAll(async () => {
-    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=24m,mode=700", "tmpfs", disk]).status).toBe(0);
+    expect(mountTmpfs(disk, "24m")).toBe(true);
     t = await startTestEngine({ dataDir: join(disk, "data") });
   });
   afterAll(async () => {
     rmSync(join(disk, "filler"), { force: true });
     await t?.stop();
-    spawnSync("umount", [disk]);
+    unmount(disk);
     rmSync(disk, { recursive: true, force: true });
   });
 

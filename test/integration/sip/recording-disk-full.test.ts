@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp } from "../../helpers/sipp.js";
 import { freeUdpPort } from "../../helpers/ports.js";
 import { waitFor } from "../../helpers/wait.js";
-
-/** Root can mount a small tmpfs: the way to make a disk full for real, without filling the machine's. */
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  const dir = mkdtempSync(join(tmpdir(), "mount-probe-"));
-  const ok = spawnSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir]).status === 0;
-  if (ok) spawnSync("umount", [dir]);
-  rmSync(dir, { recursive: true, force: true });
-  return ok;
-}
+import { canMountTmpfs, mountTmpfs, unmount } from "../../helpers/tmpfs.js";
 
 describe.skipIf(!hasSipp || !canMountTmpfs())("a recording that fills the disk (skipped only where sip-tester is missing or tmpfs cannot be mounted, i.e. not root)", () => {
   let t: TestEngine;
@@ -26,10 +16,10 @@ describe.skipIf(!hasSipp || !canMountTmpfs())("a recording that fills the disk (
     // 48 KB: the header and the first second of stereo audio fit, the next second does not.
     recordings = join(t.dataDir, "recordings");
     mkdirSync(recordings, { recursive: true });
-    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=48k,mode=700", "tmpfs", recordings]).status).toBe(0);
+    expect(mountTmpfs(recordings, "48k")).toBe(true);
   });
   // Unmounted before the engine's data dir is removed (a mount point cannot be deleted).
-  afterAll(async () => { spawnSync("umount", [recordings]); await t?.stop(); });
+  afterAll(async () => { unmount(recordings); await t?.stop(); });
 
   it("stops recording with the reason on the call, while the call and its audio go on to a normal end", async () => {
     const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Recorded desk", recording_enabled: true } })).json()) as any).assistant.id;
