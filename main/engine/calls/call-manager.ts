@@ -4,7 +4,7 @@ import type { EventBus } from "../events/bus.js";
 import type { WebhookService } from "../webhooks/service.js";
 import { canTransition, isFinal } from "./call-state.js";
 import type { ControlCommand, Dialer, LiveCallHandle } from "./control.js";
-import { ApiError } from "../api/errors.js";
+import { conflict, invalid, notFound } from "../errors.js";
 import { nowIso } from "../util/ids.js";
 
 export class CallTransitionError extends Error {}
@@ -228,12 +228,12 @@ export class CallManager {
 
   async control(id: string, command: ControlCommand): Promise<void> {
     const call = this.store.calls.get(id);
-    if (!call) throw new ApiError(404, "Not Found", `Call '${id}' does not exist`, "not_found");
+    if (!call) throw notFound("Call", id);
     if (call.status !== "in-progress") {
-      throw new ApiError(400, "Bad Request", `Call '${id}' is ${call.status}: control commands need a call that is in-progress`, "call_not_active");
+      throw invalid(`Call '${id}' is ${call.status}: control commands need a call that is in-progress`, "call_not_active");
     }
     const handle = this.live.get(id);
-    if (!handle) throw new ApiError(409, "Conflict", `Call '${id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
+    if (!handle) throw conflict(`Call '${id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
     this.store.calls.addEvent(id, "control", { type: command.type });
     await handle.control(command);
   }

@@ -1,5 +1,5 @@
 import type { Store } from "../store/index.js";
-import { ApiError } from "../api/errors.js";
+import { forbidden } from "../errors.js";
 
 /** Settings key of the allow-list: E.164 prefixes ("+31", "+4420") any outbound leg may dial; null = the default. */
 export const ALLOWED_PREFIXES_SETTING = "outbound_allowed_prefixes";
@@ -58,5 +58,5 @@ export function destinationRefusal(store: Store, destination: string): string | 
 
 export function checkDestination(store: Store, destination: string): void {
   const why = destinationRefusal(store, destination);
-  if (why) throw new ApiError(403, "Forbidden", why, "destination_not_allowed");
+  if (why) throw forbidden(why, "destination_not_allowed");
 }

@@ -1,7 +1,6 @@
 import type { Store } from "../store/index.js";
-import { ApiError } from "../api/errors.js";
 
-const conflict = (message: string, code: string) => new ApiError(409, "Conflict", message, code);
+import { conflict } from "../errors.js";
 
 /**
  * Refuses an outbound call whose failure is certain before anything is dialled, naming what to add or

@@ -1,6 +1,6 @@
 import type { Store } from "../store/index.js";
 import type { NewCall } from "../store/calls.js";
-import { ApiError, badRequest, notFound } from "../api/errors.js";
+import { invalid, notFound } from "../errors.js";
 import { checkAssistantConfig } from "../api/routes/assistants.js";
 import { adaptSpeechToModel, withSpeechDefaults } from "../assistants/speech-defaults.js";
 import { SECRET_MASK } from "../store/assistants.js";
@@ -13,7 +13,7 @@ export interface OutboundPlan { call: NewCall; assistant: Record<string, unknown
 /** Picks one of two spellings (current and deprecated); both at once is ambiguous. */
 function pick(body: Record<string, unknown>, current: string, deprecated: string): unknown {
   if (body[current] !== undefined && body[deprecated] !== undefined) {
-    throw badRequest(`body.${current} and its deprecated alias body.${deprecated} were both sent: send only ${current}`);
+    throw invalid(`body.${current} and its deprecated alias body.${deprecated} were both sent: send only ${current}`);
   }
   return body[current] ?? body[deprecated];
 }
@@ -28,23 +28,23 @@ export function resolveOutbound(store: Store, body: Record<string, unknown>): Ou
   const transient = pick(body, "assistant", "agent") as Record<string, unknown> | undefined;
   const override = pick(body, "assistant_override", "agent_config") as Record<string, unknown> | undefined;
 
-  if (assistantId && transient) throw badRequest("Send either body.assistant_id (saved assistant) or body.assistant (transient), not both");
-  if (transient && override) throw badRequest("body.assistant_override applies to a saved assistant: send it with body.assistant_id, not with body.assistant");
-  if (!assistantId && !transient) throw badRequest("body.assistant_id or body.assistant is required (which assistant should talk?)", "missing_field");
+  if (assistantId && transient) throw invalid("Send either body.assistant_id (saved assistant) or body.assistant (transient), not both");
+  if (transient && override) throw invalid("body.assistant_override applies to a saved assistant: send it with body.assistant_id, not with body.assistant");
+  if (!assistantId && !transient) throw invalid("body.assistant_id or body.assistant is required (which assistant should talk?)", "missing_field");
 
   let assistant: Record<string, unknown>;
   let sealedSecret: string | null = null;
   if (assistantId) {
     const saved = store.assistants.get(assistantId);
     if (!saved) throw notFound("Assistant", assistantId);
-    if (!saved.is_active) throw new ApiError(400, "Bad Request", `Assistant '${saved.name}' is not active: set is_active to true first`, "assistant_inactive");
+    if (!saved.is_active) throw invalid(`Assistant '${saved.name}' is not active: set is_active to true first`, "assistant_inactive");
     const secret = store.assistants.webhookSecret(assistantId);
     sealedSecret = secret ? store.box.seal(secret) : null;
     // Hybrid mode: each top-level key of the override replaces that whole block (webhooks.md §6).
     assistant = { ...saved, ...(override ? adaptSpeechToModel(saved, override) : {}) };
     if (override) checkAssistantConfig(assistant, "body.assistant_override");
   } else {
-    if (!transient!.llm_config) throw badRequest("body.assistant.llm_config is required for a transient assistant", "missing_field");
+    if (!transient!.llm_config) throw invalid("body.assistant.llm_config is required for a transient assistant", "missing_field");
     // The same rules and defaults as a saved assistant (issue #13 §4): speech settings left out are filled.
     checkAssistantConfig(transient!, "body.assistant");
     assistant = withSpeechDefaults({ name: "Transient assistant", ...transient });
@@ -61,7 +61,7 @@ export function resolveOutbound(store: Store, body: Record<string, unknown>): Ou
     ? store.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE id = ?").get(numberId) as NumberRow | undefined
     : store.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as NumberRow | undefined;
   if (numberId && !number) throw notFound("Number", numberId);
-  if (number && !number.is_active) throw badRequest(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
+  if (number && !number.is_active) throw invalid(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
   checkOutboundRoute(store, number ?? null);
   checkDestination(store, body.destination as string);
 

@@ -12,7 +12,7 @@ import type { ToolSpec } from "../voice/tools.js";
 import { envelope } from "../webhooks/payloads.js";
 import { requestWebhook, toolResult } from "../webhooks/request.js";
 import { isFinal } from "./call-state.js";
-import { ApiError } from "../api/errors.js";
+import { conflict, notImplemented } from "../errors.js";
 import { resample } from "../media/resample.js";
 import { openCredential } from "../store/credentials.js";
 import { DEFAULT_STT_CONFIG, DEFAULT_TTS_CONFIG } from "../assistants/speech-defaults.js";
@@ -161,7 +161,7 @@ export class VoiceCalls {
 
   private async control(callId: string, command: ControlCommand): Promise<void> {
     const live = this.active.get(callId);
-    if (!live) throw new ApiError(409, "Conflict", `Call '${callId}' has no running assistant`, "call_not_live");
+    if (!live) throw conflict(`Call '${callId}' has no running assistant`, "call_not_live");
     const p = live.pipeline;
     // Acknowledged once accepted; what follows (speech, hang-up) shows in the transcript and events.
     switch (command.type) {
@@ -180,7 +180,7 @@ export class VoiceCalls {
    */
   takeOver(callId: string): void {
     const live = this.active.get(callId);
-    if (!live) throw new ApiError(409, "Conflict", `Call '${callId}' has no running assistant to take over`, "call_not_live");
+    if (!live) throw conflict(`Call '${callId}' has no running assistant to take over`, "call_not_live");
     live.pipeline.close();
     live.leg.audio.flush();
     this.active.delete(callId);
@@ -188,7 +188,7 @@ export class VoiceCalls {
     this.store.calls.addEvent(callId, "taken_over", {});
     this.calls.attach(callId, {
       control: async (command) => {
-        if (command.type !== "end-call") throw new ApiError(501, "Not Implemented", `'${command.type}' needs the assistant, and a person has taken over this call`, "not_available");
+        if (command.type !== "end-call") throw notImplemented(`'${command.type}' needs the assistant, and a person has taken over this call`);
         this.endLeg(callId, live.leg, "ended", { end_reason: "operator_hangup" });
       },
     });

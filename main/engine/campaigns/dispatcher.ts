@@ -5,7 +5,7 @@ import type { EventBus } from "../events/bus.js";
 import type { CallManager } from "../calls/call-manager.js";
 import { resolveOutbound } from "../calls/outbound.js";
 import { isFinal } from "../calls/call-state.js";
-import { ApiError } from "../api/errors.js";
+import { DomainError } from "../errors.js";
 import { inWindow } from "./schedule.js";
 import { renderTemplate } from "./template.js";
 import { DEFAULT_RETRY, nextStep, outcomeOf, type RetryPolicy } from "./retry.js";
@@ -151,7 +151,7 @@ export class CampaignDispatcher {
       plan = resolveOutbound(this.store, { assistant_id: c.agent_id, destination: lead.phone_number, ...(c.number_id ? { number_id: c.number_id } : {}) });
     } catch (err) {
       // A number the destination policy refuses fails alone; anything else (no trunk, assistant inactive) stops the campaign.
-      if (err instanceof ApiError && err.code === "destination_not_allowed") {
+      if (err instanceof DomainError && err.code === "destination_not_allowed") {
         this.store.campaigns.settle(lead.id, "failed", `not allowed: ${err.message}`);
         return false;
       }

@@ -6,7 +6,7 @@ import { newCallId } from "../util/ids.js";
 import { RtpSessionDescriptionHandler, SdpError } from "../sip/rtp-sdh.js";
 import { toE164 } from "./numbers.js";
 import { ORIGINAL_URI_HEADER, type TrunkConfig } from "../sip/stack.js";
-import { ApiError } from "../api/errors.js";
+import { notImplemented } from "../errors.js";
 import type { ConsoleRing } from "../calls/console-ring.js";
 
 export interface InboundDeps {
@@ -76,9 +76,9 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, invita
       calls.attach(callId, {
         control: async (command: ControlCommand) => {
           if (command.type === "end-call") { endedBy = "assistant"; await invitation.bye(); }
-          else throw new ApiError(501, "Not Implemented", assistant
+          else throw notImplemented(assistant
             ? `'${command.type}' needs the assistant, and this call runs none (its assistant has no llm_config)`
-            : `'${command.type}' needs an assistant, and a person handles this call`, "not_available");
+            : `'${command.type}' needs an assistant, and a person handles this call`);
         },
       });
       deps.onAnswered?.(callId, sdh, invitation);

@@ -4,7 +4,7 @@ import type { CallManager } from "../calls/call-manager.js";
 import type { ControlCommand, Dialer, DialRequest } from "../calls/control.js";
 import type { SipStack } from "../sip/stack.js";
 import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
-import { ApiError } from "../api/errors.js";
+import { notImplemented } from "../errors.js";
 
 /** What a person should read when the far end refuses (api-v1 error text on the call). */
 export function describeFailure(code: number, phrase: string, noAnswerSeconds: number): string {
@@ -73,7 +73,7 @@ export class OutboundDialer implements Dialer {
         this.calls.attach(req.callId, {
           control: async (command: ControlCommand) => {
             if (command.type === "end-call") { hungUpByUs = true; await inviter.bye(); }
-            else throw new ApiError(501, "Not Implemented", `'${command.type}' needs the assistant, and this call runs none (its assistant has no llm_config)`, "not_available");
+            else throw notImplemented(`'${command.type}' needs the assistant, and this call runs none (its assistant has no llm_config)`);
           },
         });
         media = inviter.sessionDescriptionHandler as RtpSessionDescriptionHandler;

@@ -1,10 +1,13 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ApiError } from "../errors.js";
+import { DomainError, type RefusalKind } from "../../errors.js";
+
+const REFUSAL_STATUS: Record<RefusalKind, number> = { invalid: 400, not_found: 404, forbidden: 403, conflict: 409, not_implemented: 501 };
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
   406: "Not Acceptable", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type",
-  422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+  422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
 };
 
 /** Fastify's own client errors, reworded so a person knows what to change. */
@@ -27,6 +30,10 @@ function messageFor(err: FastifyError): string {
 /** One error handler: every failure leaves as flat `{ error, message }`; 5xx internals never reach the client. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & Partial<ApiError>, request, reply) => {
+    if (err instanceof DomainError) {
+      const status = REFUSAL_STATUS[err.kind];
+      return reply.status(status).send({ error: STATUS_TEXT[status], message: err.message, code: err.code });
+    }
     if (err instanceof ApiError) {
       return reply.status(err.statusCode).send({ error: err.error, message: err.message, ...(err.code ? { code: err.code } : {}) });
     }
