@@ -71,7 +71,7 @@ export async function run(args: string[]): Promise<void> {
   const trunk = (await api("/sip-trunks", { name: "sipp", host: "127.0.0.1", port: sipPort })).trunk;
   const assistant = (await api("/assistants", { name: "Echo" })).assistant;
   await api("/numbers", { phone_number: "+31850835037", assistant_id: assistant.id, sip_trunk_id: trunk.id });
-  while (!engine.telephony!.stack.userAgent(trunk.id)) await sleep(50);
+  while (!engine.telephony!.stack.hasTrunk(trunk.id)) await sleep(50);
 
   // Assistant calls: a caller that says one sentence every 4 s, for the whole run.
   const talking: { ourPort: number; stop(): void }[] = [];
@@ -83,16 +83,16 @@ export async function run(args: string[]): Promise<void> {
     } });
     engine.calls.transition(id, "in-progress");
     const pair = await rtpPair();
-    engine.voice.start(id, pair.leg);
+    engine.calls.liveCall(id)!.answer(pair.leg);
     const timer = setInterval(() => pair.caller.play(utterance), 4000 + 500 * i);
     talking.push({ ourPort: pair.ourPort, stop: () => { clearInterval(timer); engine.calls.transition(id, "ended", { end_reason: "user_hangup" }); pair.close(); } });
   }
 
   const echoed = new Map<string, number>();
-  engine.telephony!.onAnswered = (callId, _leg, media) => {
+  engine.telephony!.onAnswered = (callId, _leg, rtp) => {
     echoed.set(callId, 0);
-    media.rtp.on("frame", () => echoed.set(callId, (echoed.get(callId) ?? 0) + 1));
-    for (let i = 0; i < 4; i++) media.rtp.play(speech);
+    rtp.on("frame", () => echoed.set(callId, (echoed.get(callId) ?? 0) + 1));
+    for (let i = 0; i < 4; i++) rtp.play(speech);
   };
 
   const rows: (string | number)[][] = [];

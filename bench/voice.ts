@@ -38,7 +38,7 @@ export async function run(args: string[]): Promise<void> {
     } });
     engine.calls.transition(id, "in-progress");
     const pair = await rtpPair();
-    engine.voice.start(id, pair.leg);
+    engine.calls.liveCall(id)!.answer(pair.leg);
     const replies = () => engine.store.calls.get(id)!.messages.filter((m) => m.role === "assistant").length;
     for (let i = 0; i < n; i++) {
       const before = replies();

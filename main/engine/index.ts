@@ -19,7 +19,7 @@ import { VERSION } from "./version.js";
 import { Telephony } from "./telephony/telephony.js";
 import { SipListenError } from "./sip/stack.js";
 import { ConsoleRing } from "./calls/console-ring.js";
-import { VoiceCalls, providerContext } from "./calls/voice-call.js";
+import { providerContext } from "./calls/assistant-session.js";
 import { PostCall } from "./calls/post-call.js";
 import { requestAssistant } from "./calls/assistant-request.js";
 import { checkProviders } from "./calls/provider-check.js";
@@ -40,7 +40,6 @@ export interface Engine {
   readonly app: FastifyInstance;
   /** Null when telephony is turned off (sipPort null). */
   readonly telephony: Telephony | null;
-  readonly voice: VoiceCalls;
   readonly models: ModelManager;
   readonly campaigns: CampaignDispatcher;
   /** Set after start(): the base URL, e.g. http://127.0.0.1:8787 */
@@ -71,8 +70,9 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
   const store = new Store({ dataDir: config.dataDir, secretBox: config.secretKey ? new SecretBox(Buffer.from(config.secretKey)) : undefined });
   const bus = new EventBus();
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
-  const calls = new CallManager(store, bus, webhooks);
-  const ring = new ConsoleRing(config.consoleRingSeconds);
+  const modelsDir = join(config.dataDir, "models");
+  const calls = new CallManager(store, bus, webhooks, { providers: providerContext(store, modelsDir), toolTimeoutMs: config.toolWebhookTimeoutMs ?? 10_000 });
+  const ring = new ConsoleRing(calls, config.consoleRingSeconds);
   const telephony = config.sipPort === null ? null
     : new Telephony(store, bus, calls, { host: config.sipHost ?? DEFAULT_SIP_HOST, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
         sipsPort: config.sipsPort === undefined ? (config.sipPort === 0 || config.sipPort === 65535 ? 0 : config.sipPort + 1) : config.sipsPort,
@@ -80,18 +80,11 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
         rtpPorts: config.rtpPorts ?? DEFAULT_RTP_PORTS, publicAddress: config.sipPublicAddress, dnsServers: config.dnsServers,
         registerExpiresSeconds: config.sipRegisterExpiresSeconds, timers: config.sipTimers, addressCheckMs: config.sipAddressCheckMs,
         recordingsDir: join(config.dataDir, "recordings") });
-  const modelsDir = join(config.dataDir, "models");
   const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,
     builtinPath: (file) => (file === "silero_vad.onnx" ? sileroModelPath() : null) });
   const campaigns = new CampaignDispatcher(store, bus, calls, config.campaigns);
-  const voice = new VoiceCalls(store, bus, calls, webhooks, { modelsDir, toolTimeoutMs: config.toolWebhookTimeoutMs });
-  const postCall = new PostCall(store, bus, calls, {
-    ctx: providerContext(store, modelsDir),
-    takeMetrics: (id) => { const m = voice.lastMetrics.get(id); voice.lastMetrics.delete(id); return m; },
-  });
+  const postCall = new PostCall(store, calls, { ctx: providerContext(store, modelsDir) });
   if (telephony) {
-    // Assistants without an llm_config run no AI: the call stays open for a person to take over.
-    telephony.onAnswered = (callId, leg) => { if (voice.wants(callId)) voice.start(callId, leg); };
     telephony.beforeAnswer = async (callId) => {
       const call = calls.get(callId);
       const saved = store.calls.assistantConfig(callId);
@@ -102,15 +95,15 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
         const chosen = d.assistantId ? store.assistants.get(d.assistantId) : undefined;
         store.calls.setAssistantConfig(callId, d.assistant, chosen ? { id: chosen.id, name: chosen.name } : undefined);
       }
-      if (d.reject !== undefined) voice.rejectOnAnswer(callId, d.reject);
+      if (d.reject !== undefined) calls.liveCall(callId)?.refuseOnAnswer(d.reject);
     };
   }
   const app = await buildApp(
     { store, bus, calls, webhooks, models, version: VERSION, consoleDir: config.consoleDir,
       ring: telephony ? ring : undefined,
-      callAudio: telephony ? (id) => telephony.callAudio(id) : undefined,
-      assistantSpeaks: (id) => voice.speaks(id),
-      takeOver: (id) => voice.takeOver(id),
+      callAudio: telephony ? (id) => calls.liveCall(id)?.listen() ?? null : undefined,
+      assistantSpeaks: (id) => calls.liveCall(id)?.assistantSpeaks ?? false,
+      takeOver: (id) => calls.takeOver(id),
       checkAssistant: (a, opts) => checkProviders(a, providerContext(store, modelsDir), opts),
       trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
@@ -132,7 +125,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
   if (config.logLevel !== "silent") logCallEvents(bus, app.log, (id) => store.sipTrunks.get(id)?.name);
 
   const engine: Engine = {
-    config, store, bus, calls, webhooks, app, telephony, voice, models, campaigns,
+    config, store, bus, calls, webhooks, app, telephony, models, campaigns,
     url: "",
     generatedApiKey: null,
     async start() {

@@ -19,7 +19,7 @@ describe.skipIf(!hasChromium || !hasSipp)("a person answers a ringing call in th
     sippPort = await freeUdpPort();
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp caller", host: "127.0.0.1", port: sippPort } })).json()) as any).trunk;
     expect((await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550007777", sip_trunk_id: trunk.id } })).status).toBe(201);
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
     ({ browser, page } = await consoleBrowser(t.apiKey));
   });
   afterAll(async () => { await browser?.close(); await t?.stop(); });

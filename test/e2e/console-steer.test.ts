@@ -28,7 +28,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasPocketsphinx)("a person steers, 
       llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url, messages: [{ role: "system", content: "You are a test assistant." }] },
     } })).json()) as any).assistant;
     expect((await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550008888", assistant_id: assistant.id, sip_trunk_id: trunk.id } })).status).toBe(201);
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
     ({ browser, page } = await consoleBrowser(t.apiKey));
   });
   afterAll(async () => { await browser?.close(); await t?.stop(); await llm?.close(); });

@@ -76,10 +76,10 @@ export function joinFrames(frames: Int16Array[]): Int16Array {
 export function answerWith(t: TestEngine, samples: Int16Array | null): { callId(): string; heard(): Int16Array } {
   let callId = "";
   const frames: Int16Array[] = [];
-  t.engine.telephony!.onAnswered = (id, _leg, media) => {
+  t.engine.telephony!.onAnswered = (id, _leg, rtp) => {
     callId = id;
-    media.rtp.on("frame", (f) => frames.push(f.data.slice()));
-    if (samples) media.rtp.play(samples);
+    rtp.on("frame", (f) => frames.push(f.data.slice()));
+    if (samples) rtp.play(samples);
   };
   return { callId: () => callId, heard: () => joinFrames(frames) };
 }

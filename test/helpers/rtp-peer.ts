@@ -47,7 +47,8 @@ export async function rtpPair(): Promise<{
   state.leg = {
     audio: rtpCallAudio(ours),
     hangup: async () => { state.hangups++; },
-    transfer: async (d) => { state.transfers.push(d); return state.transferResult.ok; },
+    transfer: async (d) => { state.transfers.push(d); return { method: "refer" as const, ok: state.transferResult.ok }; },
+    tap: () => rtpCallAudio(ours),
     sendDtmf: (d) => ours.sendDtmf(d),
   };
   return state;

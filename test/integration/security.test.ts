@@ -9,7 +9,7 @@ import { runCli, spawnServe } from "../helpers/cli.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { openCredential } from "../../main/engine/store/credentials.js";
 import { publicAssistant } from "../../main/engine/webhooks/payloads.js";
-import { providerContext } from "../../main/engine/calls/voice-call.js";
+import { providerContext } from "../../main/engine/calls/assistant-session.js";
 import { routeKey } from "../../main/engine/providers/key-route.js";
 import { createLlm } from "../../main/engine/providers/index.js";
 import { requestAssistant } from "../../main/engine/calls/assistant-request.js";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { answerDirection, RtpSessionDescriptionHandler } from "../../main/engine/sip/rtp-sdh.js";
-import { parseSipfrag } from "../../main/engine/telephony/transfer.js";
+import { parseSipfrag } from "../../main/engine/sip/call-leg.js";
 
 const offer = (o: { port?: number; address?: string; direction?: string; codecs?: string } = {}) => [
   "v=0", "o=peer 1 1 IN IP4 127.0.0.1", "s=-", `c=IN IP4 ${o.address ?? "127.0.0.1"}`, "t=0 0",

@@ -3,9 +3,11 @@ import type { CallMessage, CallPatch, CallRecord, CallStatus, NewCall } from "..
 import type { EventBus } from "../events/bus.js";
 import type { WebhookService } from "../webhooks/service.js";
 import { canTransition, isFinal } from "./call-state.js";
-import type { ControlCommand, Dialer, LiveCallHandle } from "./control.js";
+import type { CallController, ControlCommand, Dialer } from "./control.js";
+import { LiveCall, type LiveCallDeps } from "./live-call.js";
 import { conflict, invalid, notFound } from "../errors.js";
 import { nowIso } from "../util/ids.js";
+import { EventEmitter } from "node:events";
 
 export class CallTransitionError extends Error {}
 
@@ -28,21 +30,38 @@ export const noTelephonyDialer = (store: Store): Dialer => ({
   },
 });
 
+export type CallManagerOptions = Pick<LiveCallDeps, "providers" | "toolTimeoutMs">;
+
 /**
- * Owns the call row. Every status change goes through `transition`, which commits the row, its event
- * and its webhook outbox rows in one transaction, then tells subscribers — so nothing is announced that
- * is not on disk.
+ * Owns the call rows and the live calls. Every status change goes through `transition`, which commits
+ * the row, its event and its webhook outbox rows in one transaction, then tells subscribers — so nothing
+ * is announced that is not on disk. Each call not yet final has one LiveCall here; `ended` hands it over
+ * once the row is final (the post-call report reads its turn figures).
  */
-export class CallManager {
-  private readonly live = new Map<string, LiveCallHandle>();
+export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: LiveCall | undefined] }> {
+  private readonly live = new Map<string, LiveCall>();
   private dialer: Dialer;
   /** Writes the disk refused, kept in order per call and tried again until they land. */
   private readonly deferred = new Map<string, (() => void)[]>();
   private retryTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly webhooks: WebhookService) {
+  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly webhooks: WebhookService, private readonly opts: CallManagerOptions) {
+    super();
     this.dialer = noTelephonyDialer(store);
   }
+
+  /** The call in progress with this id, or undefined when it is not live on this engine. */
+  liveCall(id: string): LiveCall | undefined { return this.live.get(id); }
+
+  /** A person takes a live call from its assistant (see LiveCall.takeOver). */
+  takeOver(id: string): void {
+    const live = this.live.get(id);
+    if (!live) throw conflict(`Call '${id}' has no running assistant to take over`, "call_not_live");
+    live.takeOver();
+  }
+
+  /** How many calls this engine carries now (rows not yet final). */
+  get liveCount(): number { return this.live.size; }
 
   setDialer(dialer: Dialer): void { this.dialer = dialer; }
 
@@ -54,6 +73,9 @@ export class CallManager {
       this.store.calls.addEvent(c.id, "created", { status: c.status, direction: c.direction });
       return c;
     });
+    if (!isFinal(created.status)) {
+      this.live.set(created.id, new LiveCall(created.id, { store: this.store, calls: this, webhooks: this.webhooks, ...this.opts }));
+    }
     this.bus.publish({ type: "call.created", call: created });
     return created;
   }
@@ -92,9 +114,17 @@ export class CallManager {
       this.webhooks.enqueueStatusUpdate(call);
       return call;
     });
-    if (isFinal(next)) this.live.delete(id);
+    if (isFinal(next)) this.retire(updated);
     this.bus.publish({ type: isFinal(next) ? "call.ended" : "call.updated", call: updated });
     return updated;
+  }
+
+  /** The row is final: its live call stops (assistant, audio) and is handed to whoever reports on it. */
+  private retire(call: CallRecord): void {
+    const live = this.live.get(call.id);
+    this.live.delete(call.id);
+    live?.closed();
+    this.emit("ended", call, live);
   }
 
   /**
@@ -134,8 +164,9 @@ export class CallManager {
   private defer(id: string, write: () => CallRecord, next: CallStatus, patch: CallPatch, err?: unknown): CallRecord {
     if (err) this.report(id, err);
     this.queue(id, () => { write(); });
-    if (isFinal(next)) this.live.delete(id);
     const current = this.store.calls.get(id);
+    // The call is over for everyone now (the assistant stops); it is reported once its row is on disk.
+    if (isFinal(next)) this.live.get(id)?.closed();
     return { ...(current as CallRecord), ...(patch as Partial<CallRecord>), status: next };
   }
 
@@ -191,7 +222,8 @@ export class CallManager {
     return message;
   }
 
-  attach(callId: string, handle: LiveCallHandle): void { this.live.set(callId, handle); }
+  /** Who acts on a live call's control commands when neither an assistant nor a person does (API tests, scripts). */
+  attach(callId: string, controller: CallController): void { this.live.get(callId)?.useController(controller); }
 
   /**
    * A failure on a call that a person should hear about (a provider down, a refused webhook answer): kept
@@ -232,10 +264,10 @@ export class CallManager {
     if (call.status !== "in-progress") {
       throw invalid(`Call '${id}' is ${call.status}: control commands need a call that is in-progress`, "call_not_active");
     }
-    const handle = this.live.get(id);
-    if (!handle) throw conflict(`Call '${id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
+    const live = this.live.get(id);
+    if (!live) throw conflict(`Call '${id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
     this.store.calls.addEvent(id, "control", { type: command.type });
-    await handle.control(command);
+    await live.control(command);
   }
 
   /** Calls whose rows say live: at start, before this engine carries any call, they belong to one that is gone. */

@@ -1,3 +1,5 @@
+import type { CallAudio } from "../media/call-audio.js";
+
 /** The four control commands of POST /calls/{id}/control (api-v1 §5.4). */
 export type ControlCommand =
   | { type: "inject-context"; content: string; trigger_response: boolean }
@@ -5,8 +7,8 @@ export type ControlCommand =
   | { type: "end-call"; message?: string }
   | { type: "transfer"; destination: string; message?: string };
 
-/** Whatever carries a live call (telephony leg + voice pipeline) registers one of these with the call manager. */
-export interface LiveCallHandle {
+/** Who acts on a live call's control commands: its assistant, or the person who has it. */
+export interface CallController {
   control(command: ControlCommand): Promise<void>;
 }
 
@@ -23,13 +25,21 @@ export interface DialRequest {
   assistant: Record<string, unknown>;
 }
 
-/** One answered call as telephony hands it over: its audio and what can be done to the SIP leg. */
+/** How a transfer went: by REFER (the far end took the caller over) or by bridging a second call ourselves. */
+export interface TransferOutcome { method: "refer" | "bridge"; ok: boolean; reason?: string }
+
+/**
+ * The port through which telephony hands an answered call to its live call: the audio and what can be
+ * done to the leg. Nothing of SIP shows through it, so a test (or a web call) can be a leg too.
+ */
 export interface CallLeg {
-  audio: import("../media/call-audio.js").CallAudio;
+  audio: CallAudio;
+  /** Another view of the same audio, for a listener (a console); close it when done. */
+  tap(): CallAudio;
   /** Sends BYE (the call row is already final when this is called). */
   hangup(): Promise<void>;
-  /** Hands the caller to another number; false (with the call still up) when that failed. */
-  transfer(destination: string): Promise<boolean>;
+  /** Hands the caller to another number; not ok (with the call still up) when that failed. */
+  transfer(destination: string): Promise<TransferOutcome>;
   /** RFC 4733 digits; false when the peer offered no telephone-event. */
   sendDtmf(digits: string): boolean;
 }

@@ -1,5 +1,4 @@
 import type { Store } from "../store/index.js";
-import type { EventBus } from "../events/bus.js";
 import type { CallManager } from "./call-manager.js";
 import type { CallRecord } from "../store/calls.js";
 import { createLlm, type ProviderContext } from "../providers/index.js";
@@ -9,8 +8,6 @@ import { Ajv } from "ajv";
 
 export interface PostCallOptions {
   ctx: ProviderContext;
-  /** Turn metrics the voice pipeline measured for a call (taken once). */
-  takeMetrics: (callId: string) => TurnMetrics[] | undefined;
 }
 
 const SUMMARY_PROMPT = "Summarize this phone call in one to three sentences for the business's records: who called, what they wanted, and the outcome. Plain text only.";
@@ -24,10 +21,9 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 export class PostCall {
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly store: Store, bus: EventBus, private readonly calls: CallManager, private readonly opts: PostCallOptions) {
-    bus.subscribe((e) => {
-      if (e.type !== "call.ended") return;
-      const p = this.report(e.call).catch(() => undefined).finally(() => this.running.delete(p));
+  constructor(private readonly store: Store, private readonly calls: CallManager, private readonly opts: PostCallOptions) {
+    calls.on("ended", (call, live) => {
+      const p = this.report(call, live?.metrics ?? null).catch(() => undefined).finally(() => this.running.delete(p));
       this.running.add(p);
     });
   }
@@ -35,14 +31,14 @@ export class PostCall {
   /** Lets stop() wait for reports in flight (bounded by the LLM timeouts). */
   async idle(): Promise<void> { await Promise.allSettled([...this.running]); }
 
-  private async report(ended: CallRecord): Promise<void> {
+  /** `turns`: what the assistant measured, null when no assistant carried the call. */
+  private async report(ended: CallRecord, turns: TurnMetrics[] | null): Promise<void> {
     // The pipeline may still store the last words after the BYE: give it a moment.
     await new Promise((r) => setTimeout(r, 50));
     const call = this.calls.get(ended.id) ?? ended;
     const assistant = this.store.calls.assistantConfig(call.id) ?? {};
     // Calls the assistant never carried (unanswered, refused, failed before answer, declined, taken by a
     // person, recovered after a crash) still get their report: no summary, the reason in end_reason/error.
-    const turns = this.opts.takeMetrics(call.id);
     if (!turns) { this.calls.finishReport(call.id, {}); return; }
     const conversation = call.messages.filter((m) => m.role !== "system");
     let llm: LanguageModel | null = null;

@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import type { Invitation, UserAgent } from "sip.js";
 import { Timers } from "sip.js/lib/core/timers.js";
 import type { Remote } from "./udp-endpoint.js";
 import type { RegistrationState } from "./registration.js";
@@ -10,6 +9,7 @@ import { TrunkAgent, type TrunkConfig } from "./trunk-agent.js";
 import { SipResolver } from "./dns.js";
 import { isUnspecified } from "./local-address.js";
 import type { RtpPortRange } from "../media/rtp-session.js";
+import { dial, IncomingCall, type DialOptions, type OutgoingCall } from "./call-leg.js";
 
 export { SipListenError } from "./listeners.js";
 export { ORIGINAL_URI_HEADER } from "./router.js";
@@ -39,7 +39,7 @@ export interface SipStackOptions {
 
 export interface SipStackEvents {
   registration: [trunkId: string, state: RegistrationState];
-  invite: [trunk: TrunkConfig, invitation: Invitation];
+  invite: [trunk: TrunkConfig, call: IncomingCall];
   malformed: [Remote, string];
   /** A request from a source that is none of our trunks', answered 403. */
   rejected: [Remote, string];
@@ -100,7 +100,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       remember: (text, trunkId) => this.router.remember(text, trunkId),
       deliverFromStream: (m, trunkId) => this.router.route(m, undefined, trunkId),
       onRegistration: (state) => this.emit("registration", trunk.id, state),
-      onInvite: (invitation) => this.emit("invite", trunk, invitation),
+      onInvite: (invitation) => this.emit("invite", trunk, new IncomingCall(invitation, trunk.id)),
     });
     this.agents.set(trunk.id, agent);
     await agent.start();
@@ -110,7 +110,14 @@ export class SipStack extends EventEmitter<SipStackEvents> {
     return this.agents.get(trunkId)?.state ?? null;
   }
 
-  userAgent(trunkId: string): UserAgent | undefined { return this.agents.get(trunkId)?.ua; }
+  /** Whether the trunk's user agent runs (it may still be registering). */
+  hasTrunk(trunkId: string): boolean { return Boolean(this.agents.get(trunkId)?.ua); }
+
+  /** Places a call on the trunk; undefined when the trunk does not run or the target is no SIP URI. */
+  dial(trunkId: string, opts: DialOptions): OutgoingCall | undefined {
+    const ua = this.agents.get(trunkId)?.ua;
+    return ua ? dial(ua, trunkId, opts) : undefined;
+  }
 
   /** Resolves the trunk's server and our address toward it (before an outbound call); throws the reason. */
   async ready(trunkId: string): Promise<void> { await this.agents.get(trunkId)?.ready(); }

@@ -1,22 +1,10 @@
-import { Inviter, SessionState, UserAgent, type Session, type URI } from "sip.js";
 import type { Store } from "../store/index.js";
 import type { CallManager } from "../calls/call-manager.js";
-import type { ControlCommand, Dialer, DialRequest } from "../calls/control.js";
+import type { Dialer, DialRequest } from "../calls/control.js";
 import type { SipStack } from "../sip/stack.js";
-import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
-import { notImplemented } from "../errors.js";
+import { bindLeg, type BindingDeps } from "./call-binding.js";
 
-/** What a person should read when the far end refuses (api-v1 error text on the call). */
-export function describeFailure(code: number, phrase: string, noAnswerSeconds: number): string {
-  if (code === 486 || code === 600) return "busy";
-  if (code === 603) return "declined";
-  if (code === 404 || code === 604) return "not found";
-  if (code === 408 || code === 480 || code === 487) return `no answer after ${noAnswerSeconds} s`;
-  if (code === 401 || code === 407 || code === 403) return `the SIP trunk refused to place the call (${code} ${phrase}): check the trunk's credentials`;
-  if (code === 484) return "the number is incomplete or invalid";
-  if (code === 488) return "no common audio codec with the far end";
-  return `the call failed (${code} ${phrase})`;
-}
+export { describeFailure } from "../sip/call-leg.js";
 
 /** `host[:port]` of a trunk as it appears in our URIs (5060 left out, as carriers write it). */
 export function trunkHostPort(trunk: { host: string; port: number }): string {
@@ -24,11 +12,11 @@ export function trunkHostPort(trunk: { host: string; port: number }): string {
 }
 
 /** A destination as a Request-URI on the trunk: a phone number becomes `sip:<number>@<trunk>`, a SIP URI stays. */
-export function dialTarget(trunk: { host: string; port: number }, destination: string): URI | undefined {
-  return UserAgent.makeURI(/^sips?:/i.test(destination) ? destination : `sip:${destination}@${trunkHostPort(trunk)}`);
+export function dialTarget(trunk: { host: string; port: number }, destination: string): string {
+  return /^sips?:/i.test(destination) ? destination : `sip:${destination}@${trunkHostPort(trunk)}`;
 }
 
-export interface OutboundDialerOptions { noAnswerSeconds: number; onAnswered?: (callId: string, media: RtpSessionDescriptionHandler, session: Session) => void }
+export interface OutboundDialerOptions extends BindingDeps { noAnswerSeconds: number }
 
 /**
  * Places calls for POST /calls/outbound through the number's trunk (or the first active one), with the
@@ -43,68 +31,20 @@ export class OutboundDialer implements Dialer {
     const trunkId = number?.sip_trunk_id ?? this.store.sipTrunks.activeIds()[0];
     if (!trunkId) throw new Error("No SIP trunk is configured: add one with POST /api/v1/sip-trunks, then place the call again");
     const trunk = this.store.sipTrunks.get(trunkId)!;
-    const ua = this.stack.userAgent(trunkId);
-    if (!ua) throw new Error(`SIP trunk '${trunk.name}' is not active`);
+    if (!this.stack.hasTrunk(trunkId)) throw new Error(`SIP trunk '${trunk.name}' is not active`);
     // Where the trunk's server is and which address we are to it: what our Via, Contact and SDP say.
     await this.stack.ready(trunkId);
-    const hostPort = trunkHostPort(trunk);
-    const target = dialTarget(trunk, req.destination);
-    if (!target) throw new Error(`'${req.destination}' is not a dialable address`);
     const fromUser = req.callerId ?? trunk.username ?? "voicedock";
-    const inviter = new Inviter(ua, target, { earlyMedia: true, params: { fromUri: `sip:${fromUser}@${hostPort}` } });
+    const call = this.stack.dial(trunkId, { target: dialTarget(trunk, req.destination), fromUri: `sip:${fromUser}@${trunkHostPort(trunk)}`, noAnswerSeconds: this.opts.noAnswerSeconds });
+    if (!call) throw new Error(`'${req.destination}' is not a dialable address`);
 
-    let hungUpByUs = false;
-    let media: RtpSessionDescriptionHandler | null = null;
-    let failure: string | null = null;
-    const noAnswer = setTimeout(() => {
-      if (inviter.state === SessionState.Establishing || inviter.state === SessionState.Initial) {
-        failure = `no answer after ${this.opts.noAnswerSeconds} s`;
-        void inviter.cancel().catch(() => undefined);
-      }
-    }, this.opts.noAnswerSeconds * 1000);
-    noAnswer.unref();
-
-    inviter.stateChange.addListener((state) => {
-      const current = this.calls.get(req.callId);
-      if (!current) return;
-      if (state === SessionState.Established) {
-        clearTimeout(noAnswer);
-        this.calls.transition(req.callId, "in-progress");
-        this.calls.attach(req.callId, {
-          control: async (command: ControlCommand) => {
-            if (command.type === "end-call") { hungUpByUs = true; await inviter.bye(); }
-            else throw notImplemented(`'${command.type}' needs the assistant, and this call runs none (its assistant has no llm_config)`);
-          },
-        });
-        media = inviter.sessionDescriptionHandler as RtpSessionDescriptionHandler;
-        this.opts.onAnswered?.(req.callId, media, inviter);
-      } else if (state === SessionState.Terminated) {
-        clearTimeout(noAnswer);
-        if (media) this.calls.mergeMetrics(req.callId, { media: media.rtp.mediaReport() });
-        // sip.js reports Terminated before it hands the final response to onReject: read the reason after it.
-        setImmediate(() => {
-          const now = this.calls.get(req.callId);
-          if (!now) return;
-          if (now.status === "in-progress") this.calls.transition(req.callId, "ended", { end_reason: hungUpByUs ? "assistant_hangup" : "user_hangup" });
-          else if (now.status !== "ended" && now.status !== "failed") {
-            this.calls.transition(req.callId, "failed", { end_reason: failure?.startsWith("no answer") ? "no_answer" : "sip_error", error: failure ?? "the call ended before it was answered" });
-          }
-        });
-      }
+    call.on("ringing", () => this.calls.markRinging(req.callId));
+    bindLeg(this.opts, req.callId, call, ({ answered, byUs }) => {
+      if (answered) this.calls.transition(req.callId, "ended", { end_reason: byUs ? "assistant_hangup" : "user_hangup" });
+      else this.calls.transition(req.callId, "failed", { end_reason: call.unanswered ? "no_answer" : "sip_error", error: call.failure ?? "the call ended before it was answered" });
     });
-
     // Written before the INVITE leaves: a call row without it was never dialled (campaign recovery reads this).
     this.store.calls.addEvent(req.callId, "invite", {});
-    await inviter.invite({
-      requestDelegate: {
-        onProgress: (response) => {
-          const code = response.message.statusCode ?? 0;
-          if (code === 180 || code === 183) this.calls.markRinging(req.callId);
-        },
-        onReject: (response) => {
-          failure = describeFailure(response.message.statusCode ?? 0, response.message.reasonPhrase ?? "", this.opts.noAnswerSeconds);
-        },
-      },
-    });
+    await call.invite();
   }
 }

@@ -4,20 +4,17 @@ import { SipStack } from "../sip/stack.js";
 import type { RegistrationState } from "../sip/registration.js";
 import type { Remote } from "../sip/udp-endpoint.js";
 import type { SipTimers } from "../sip/retransmitter.js";
-import type { RtpPortRange } from "../media/rtp-session.js";
+import type { RtpPortRange, RtpSession } from "../media/rtp-session.js";
 import type { CallManager } from "../calls/call-manager.js";
-import type { RtpSessionDescriptionHandler } from "../sip/rtp-sdh.js";
 import { handleInvite } from "./inbound.js";
 import { dialTarget, OutboundDialer, trunkHostPort } from "./outbound.js";
-import { dialBridgeLeg, referTransfer, relayAudio, type TransferOutcome } from "./transfer.js";
+import { dialBridgeLeg, relayAudio } from "./transfer.js";
 import { toE164 } from "./numbers.js";
-import { parseDtmfInfo } from "../media/dtmf.js";
-import { SessionState, type Session } from "sip.js";
-import type { CallLeg } from "../calls/control.js";
-import { rtpCallAudio, type CallAudio } from "../media/call-audio.js";
+import type { CallLeg, TransferOutcome } from "../calls/control.js";
 import type { ConsoleRing } from "../calls/console-ring.js";
-import { mkdirSync } from "node:fs";
 import { tlsIdentity } from "../sip/tls-identity.js";
+import { isSipUri, type OutgoingCall, type SipCallLeg } from "../sip/call-leg.js";
+import type { BindingDeps } from "./call-binding.js";
 import { join } from "node:path";
 
 export interface TelephonyOptions {
@@ -50,10 +47,7 @@ export interface TelephonyOptions {
   ring?: ConsoleRing;
 }
 
-export type { TransferOutcome } from "./transfer.js";
-
-/** An answered call this engine carries: what a transfer needs to act on it. */
-interface LiveCall { session: Session; media: RtpSessionDescriptionHandler; transferring: boolean }
+export type { TransferOutcome } from "../calls/control.js";
 
 /**
  * Connects the SIP stack to the rest of the engine: trunks come from the store (and follow API changes),
@@ -65,16 +59,20 @@ export class Telephony {
   /** SHA-256 fingerprint of the TLS listener's certificate, for users who pin it at their trunk. */
   tlsFingerprint: string | null = null;
 
+  /**
+   * What starts on an answered call once its live call has the leg: the assistant. Tests replace it to
+   * drive the call's RTP themselves (or with a no-op: then the call stays open for a person).
+   */
+  onAnswered: (callId: string, leg: CallLeg, rtp: RtpSession) => void = (callId) => this.calls.liveCall(callId)?.startAssistant();
+
   /** Inbound calls wait for this before they are answered (the assistant-request webhook). */
   beforeAnswer: ((callId: string) => Promise<void>) | null = null;
-
-  /** Called when a call is answered, with its leg; the voice pipeline (and tests) attach here. */
-  onAnswered: ((callId: string, leg: CallLeg, media: RtpSessionDescriptionHandler) => void) | null = null;
 
   private readonly noAnswerSeconds: number;
   private readonly recordingsDir: string;
   private readonly transferReportMs: number;
-  private readonly live = new Map<string, LiveCall>();
+  /** Calls being transferred now: a second transfer of the same call waits for none, it is refused. */
+  private readonly transferring = new WeakSet<SipCallLeg>();
   /** The API's base URL, for recording_url; set once the HTTP server listens. */
   publicBaseUrl = "";
 
@@ -86,10 +84,10 @@ export class Telephony {
       rtpPorts: opts.rtpPorts, publicAddress: opts.publicAddress, dnsServers: opts.dnsServers, registerExpiresSeconds: opts.registerExpiresSeconds, timers: opts.timers,
       addressCheckMs: opts.addressCheckMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
-    this.stack.on("invite", (trunk, invitation) => {
-      void handleInvite({ store: this.store, calls: this.calls, onAnswered: (id, media, session) => this.answered(id, media, session), beforeAnswer: this.beforeAnswer ?? undefined,
-        ring: opts.ring, onIncoming: (id) => { const call = this.calls.get(id); if (call) this.bus.publish({ type: "call.incoming", call }); } }, trunk, invitation)
-        .catch(() => invitation.reject({ statusCode: 500 }).catch(() => undefined));
+    this.stack.on("invite", (trunk, incoming) => {
+      void handleInvite({ ...this.binding, beforeAnswer: this.beforeAnswer ?? undefined,
+        ring: opts.ring, onIncoming: (id) => { const call = this.calls.get(id); if (call) this.bus.publish({ type: "call.incoming", call }); } }, trunk, incoming)
+        .catch(() => incoming.reject(500, "Server Internal Error"));
     });
   }
 
@@ -101,9 +99,7 @@ export class Telephony {
       tls = { port: this.opts.sipsPort, cert: id.cert, key: id.key };
     }
     this.address = await this.stack.start(tls);
-    this.calls.setDialer(new OutboundDialer(this.store, this.calls, this.stack, {
-      noAnswerSeconds: this.noAnswerSeconds, onAnswered: (id, media, session) => this.answered(id, media, session),
-    }));
+    this.calls.setDialer(new OutboundDialer(this.store, this.calls, this.stack, { ...this.binding, noAnswerSeconds: this.noAnswerSeconds }));
     this.store.sipTrunks.setRegistrationSource((id, active) => this.stack.registrationOf(id)
       ?? { status: "unregistered", reason: active ? "Starting: the trunk is being set up" : "This trunk is not active", expires_at: null, server: null, contact: null });
     for (const id of this.store.sipTrunks.activeIds()) await this.sync(id);
@@ -131,40 +127,17 @@ export class Telephony {
     });
   }
 
-  /** The audio of a call this engine carries (a new tap each time: close it when done), or null. */
-  callAudio(callId: string): CallAudio | null {
-    const live = this.live.get(callId);
-    return live && live.session.state === SessionState.Established ? rtpCallAudio(live.media.rtp) : null;
+  /** How calls' SIP legs reach their rows and live calls (the same for inbound and outbound). */
+  private get binding(): BindingDeps {
+    return { store: this.store, calls: this.calls, recordingsDir: this.recordingsDir, baseUrl: () => this.publicBaseUrl,
+      transfer: (callId, leg, destination) => this.transferLeg(callId, leg, destination),
+      answered: (callId, leg, rtp) => this.onAnswered(callId, leg, rtp) };
   }
 
-  /** Every answered call: DTMF from RTP (RFC 4733) and SIP INFO lands in the call's log and the event stream. */
-  private answered(callId: string, media: RtpSessionDescriptionHandler, session: Session): void {
-    this.live.set(callId, { session, media, transferring: false });
-    session.stateChange.addListener((state) => { if (state === SessionState.Terminated) this.live.delete(callId); });
-    media.rtp.on("dtmf", (digit) => this.calls.dtmf(callId, digit, "rfc4733"));
-    media.on("hold", (held) => this.store.calls.addEvent(callId, held ? "hold" : "unhold"));
-    const assistant = this.store.calls.assistantConfig(callId);
-    if (assistant?.recording_enabled === true || this.store.settings.get("recording_enabled", false)) {
-      mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
-      media.rtp.on("recordFailed", (reason) => this.calls.problem(callId, `Recording stopped: ${reason}; the call goes on`));
-      media.rtp.startRecording(join(this.recordingsDir, `${callId}.wav`));
-      this.store.calls.update(callId, { recording_url: `${this.publicBaseUrl}/api/v1/calls/${encodeURIComponent(callId)}/recording` });
-    }
-    session.delegate = {
-      ...session.delegate,
-      onInfo: (info) => {
-        const digit = parseDtmfInfo(info.request.getHeader("content-type") ?? "", info.request.body ?? "");
-        if (digit) this.calls.dtmf(callId, digit, "sip-info");
-        void info.accept().catch(() => undefined);
-      },
-    };
-    const leg: CallLeg = {
-      audio: rtpCallAudio(media.rtp),
-      hangup: async () => { if (session.state === SessionState.Established) await session.bye(); },
-      transfer: async (destination) => (await this.transfer(callId, destination)).ok,
-      sendDtmf: (digits) => media.rtp.sendDtmf(digits),
-    };
-    this.onAnswered?.(callId, leg, media);
+  /** Transfers a live call by id (see transferLeg); not ok when the call is not answered on this engine. */
+  async transfer(callId: string, destination: string): Promise<TransferOutcome> {
+    const outcome = await this.calls.liveCall(callId)?.transfer(destination);
+    return outcome ?? { method: "refer", ok: false, reason: `Call '${callId}' is not connected on this engine: only an answered call can be transferred` };
   }
 
   /**
@@ -174,48 +147,46 @@ export class Telephony {
    * the destination ourselves and relaying audio between the two calls. On success the call row ends as
    * `transferred`; on failure the call stays up and the reason says why.
    */
-  async transfer(callId: string, destination: string): Promise<TransferOutcome> {
-    const live = this.live.get(callId);
+  private async transferLeg(callId: string, live: SipCallLeg, destination: string): Promise<TransferOutcome> {
     // A bridged call keeps its SIP leg, but its row has ended: it is no longer the assistant's to hand on.
-    if (!live || live.session.state !== SessionState.Established || this.calls.get(callId)?.status !== "in-progress") {
+    if (!live.isUp || this.calls.get(callId)?.status !== "in-progress") {
       return { method: "refer", ok: false, reason: `Call '${callId}' is not connected on this engine: only an answered call can be transferred` };
     }
-    if (live.transferring) return { method: "refer", ok: false, reason: "A transfer of this call is already under way" };
-    const callTrunkId = this.store.sipTrunks.activeIds().find((id) => this.stack.userAgent(id) === live.session.userAgent);
-    if (!callTrunkId) return { method: "refer", ok: false, reason: "The SIP trunk this call came on is no longer active, so the call cannot be transferred" };
+    if (this.transferring.has(live)) return { method: "refer", ok: false, reason: "A transfer of this call is already under way" };
+    const callTrunkId = live.trunkId;
+    if (!this.stack.hasTrunk(callTrunkId)) return { method: "refer", ok: false, reason: "The SIP trunk this call came on is no longer active, so the call cannot be transferred" };
     // The number's transfer trunk (features §3: the office PBX) when it has a live one, else the call's own.
     const call = this.store.calls.get(callId);
     const transferTrunkId = call?.number_id ? this.store.numbers.get(call.number_id)?.transfer_trunk_id : null;
-    const trunkId = transferTrunkId && this.stack.userAgent(transferTrunkId) ? transferTrunkId : callTrunkId;
+    const trunkId = transferTrunkId && this.stack.hasTrunk(transferTrunkId) ? transferTrunkId : callTrunkId;
     const trunk = this.store.sipTrunks.get(trunkId)!;
-    const ua = this.stack.userAgent(trunkId)!;
     const number = /^sips?:/i.test(destination.trim()) ? destination.trim() : toE164(destination);
     const target = number ? dialTarget(trunk, number) : undefined;
-    if (!target) return { method: "refer", ok: false, reason: `'${destination}' is neither a phone number in E.164 form (like +31201234567) nor a SIP URI` };
+    if (!target || !isSipUri(target)) return { method: "refer", ok: false, reason: `'${destination}' is neither a phone number in E.164 form (like +31201234567) nor a SIP URI` };
 
-    live.transferring = true;
+    this.transferring.add(live);
     try {
-      const refer = await referTransfer(live.session, target, { firstReportMs: this.transferReportMs, answerMs: this.noAnswerSeconds * 1000 });
-      this.store.calls.addEvent(callId, "transfer_attempt", { method: "refer", destination: target.toString(), ok: refer.ok, ...(refer.ok ? {} : { reason: refer.reason }) });
+      const refer = await live.refer(target, { firstReportMs: this.transferReportMs, answerMs: this.noAnswerSeconds * 1000 });
+      this.store.calls.addEvent(callId, "transfer_attempt", { method: "refer", destination: target, ok: refer.ok, ...(refer.ok ? {} : { reason: refer.reason }) });
       if (refer.ok) {
         this.endAsTransferred(callId);
         // The transferee usually hangs up on its own after the 200 report; we do not wait for it to.
-        if (live.session.state === SessionState.Established) await live.session.bye().catch(() => undefined);
+        await live.hangup().catch(() => undefined);
         return { method: "refer", ok: true };
       }
       if (refer.callerGone) return { method: "refer", ok: false, reason: `Transfer to ${destination} failed: ${refer.reason}` };
 
       const fromUser = call?.assistant_phone ?? trunk.username ?? "voicedock";
-      const leg = await dialBridgeLeg(ua, target, `sip:${fromUser}@${trunkHostPort(trunk)}`, this.noAnswerSeconds, live.session);
-      this.store.calls.addEvent(callId, "transfer_attempt", { method: "bridge", destination: target.toString(), ok: leg.ok, ...(leg.ok ? {} : { reason: leg.reason }) });
+      const leg = await dialBridgeLeg(this.stack, trunkId, target, `sip:${fromUser}@${trunkHostPort(trunk)}`, this.noAnswerSeconds, live);
+      this.store.calls.addEvent(callId, "transfer_attempt", { method: "bridge", destination: target, ok: leg.ok, ...(leg.ok ? {} : { reason: leg.reason }) });
       if (!leg.ok) {
         const stillUp = leg.callerGone ? "" : " The caller is still on the line.";
         return { method: "bridge", ok: false, reason: `Transfer to ${destination} failed: ${refer.reason}, and calling it directly failed too (${leg.reason}).${stillUp}` };
       }
-      this.bridge(callId, live, leg.session, leg.media);
+      this.bridge(callId, live, leg.call);
       return { method: "bridge", ok: true };
     } finally {
-      live.transferring = false;
+      this.transferring.delete(live);
     }
   }
 
@@ -223,13 +194,14 @@ export class Telephony {
    * The caller now talks to the target through us. The call row ends here (see docs/decisions.md): the
    * assistant's part is over, and the bridge lives on until either side hangs up.
    */
-  private bridge(callId: string, caller: LiveCall, target: Session, targetMedia: RtpSessionDescriptionHandler): void {
+  private bridge(callId: string, caller: SipCallLeg, target: OutgoingCall): void {
     // Ending the row first stops the assistant, so nothing it still had queued follows the relayed audio.
     this.endAsTransferred(callId);
-    caller.media.rtp.flush();
+    const callerRtp = caller.media!;
+    callerRtp.flush();
     // The recording was consented to for the assistant's call, not for the person-to-person one after it.
-    caller.media.rtp.stopRecording();
-    const undo = relayAudio(caller.media.rtp, targetMedia.rtp);
+    callerRtp.stopRecording();
+    const undo = relayAudio(callerRtp, target.media!);
     const started = Date.now();
     let over = false;
     const end = (by: "caller" | "target") => {
@@ -237,13 +209,12 @@ export class Telephony {
       over = true;
       undo();
       this.store.calls.addEvent(callId, "bridge_ended", { by, seconds: Math.round((Date.now() - started) / 1000) });
-      const other = by === "caller" ? target : caller.session;
-      if (other.state === SessionState.Established) void other.bye().catch(() => undefined);
+      void (by === "caller" ? target : caller).hangup().catch(() => undefined);
     };
-    caller.session.stateChange.addListener((s) => { if (s === SessionState.Terminated) end("caller"); });
-    target.stateChange.addListener((s) => { if (s === SessionState.Terminated) end("target"); });
-    if (caller.session.state === SessionState.Terminated) end("caller");
-    else if (target.state === SessionState.Terminated) end("target");
+    caller.on("ended", () => end("caller"));
+    target.on("ended", () => end("target"));
+    if (caller.isOver) end("caller");
+    else if (target.isOver) end("target");
   }
 
   private endAsTransferred(callId: string): void {

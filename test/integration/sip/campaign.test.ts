@@ -37,7 +37,7 @@ describe.skipIf(!hasSipp)("a campaign end to end against sipp callees (skipped o
 
   it("dials every lead within max_concurrency, retries by outcome, fills the template per lead, and completes with the right counters", async () => {
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "callees", host: "127.0.0.1", port: uas.port } })).json()) as any).trunk;
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
     await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+31850835037", sip_trunk_id: trunk.id } });
     const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Reminders",
       stt_config: { provider: "pocketsphinx", language: "en" },

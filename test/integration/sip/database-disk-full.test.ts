@@ -28,8 +28,8 @@ describe.skipIf(!hasSipp || !canMountTmpfs())("the database's disk fills up duri
     const sippPort = await freeUdpPort();
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp caller", host: "127.0.0.1", port: sippPort } })).json()) as any).trunk;
     await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550007777", assistant_id: assistant, sip_trunk_id: trunk.id } });
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
-    t.engine.telephony!.onAnswered = null;
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
+    t.engine.telephony!.onAnswered = () => undefined;
 
     const sip = t.engine.telephony!.sipAddress!;
     const sipp = spawn("sipp", ["-sn", "uac", "-s", "+15550007777", "-d", "4000", "-i", "127.0.0.1", "-p", String(sippPort), "-mp", String(await freeUdpPort(false)),

@@ -79,7 +79,7 @@ describe("DTMF", () => {
     const mediaPort = await freeUdpPort(false);
     await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp uac", host: "127.0.0.1", port: sippPort } });
     await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550002222", assistant_id: assistant } });
-    for (let i = 0; i < 100 && !t.engine.telephony!.stack.userAgent(t.store.sipTrunks.list()[0].id); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !t.engine.telephony!.stack.hasTrunk(t.store.sipTrunks.list()[0].id); i++) await new Promise((r) => setTimeout(r, 20));
 
     const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events?api_key=${t.apiKey}`);
     const digits: string[] = [];
@@ -112,7 +112,7 @@ describe("DTMF", () => {
       const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "K", host: "127.0.0.1", port: k.port, username: "alice", password: "secret" } })).json()) as any).trunk;
       await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550003333", assistant_id: assistant, sip_trunk_id: trunk.id } });
       for (let i = 0; i < 200 && t.store.sipTrunks.get(trunk.id)!.registration.status !== "registered"; i++) await new Promise((r) => setTimeout(r, 50));
-      t.engine.telephony!.onAnswered = (_id, _leg, media) => { setTimeout(() => media.rtp.sendDtmf("1234#"), 300); };
+      t.engine.telephony!.onAnswered = (_id, _leg, rtp) => { setTimeout(() => rtp.sendDtmf("1234#"), 300); };
       const phone = await runBaresip({ account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`, wav, dial: `sip:alice@127.0.0.1:${k.port}`, seconds: 8 });
       await phone.exited;
       // baresip prints each RFC 4733 event when it ends: "received event: '1' (end=1)".

@@ -34,9 +34,9 @@ describe.skipIf(!hasSipp)("hold and unhold by re-INVITE from a sipp caller (skip
     const sippPort = await freeUdpPort();
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp caller", host: "127.0.0.1", port: sippPort } })).json()) as any).trunk;
     await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550002222", assistant_id: assistant, sip_trunk_id: trunk.id } });
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
     // The SIP leg alone is under test: no assistant pipeline speaks (or hangs up) on this call.
-    t.engine.telephony!.onAnswered = null;
+    t.engine.telephony!.onAnswered = () => undefined;
 
     const a = await phoneMediaPort();
     const b = await phoneMediaPort();

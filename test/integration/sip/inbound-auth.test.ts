@@ -33,8 +33,8 @@ describe.skipIf(!hasSipp)("a trunk that authenticates its INVITEs to us (inbound
     // Write-only: the API says that there is a password, never what it is.
     expect(trunk.inbound_auth).toEqual({ username: "carrier", has_password: true });
     await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550004444", assistant_id: assistant, sip_trunk_id: trunk.id } });
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
-    t.engine.telephony!.onAnswered = null;
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
+    t.engine.telephony!.onAnswered = () => undefined;
   });
   afterAll(async () => { await t?.stop(); });
 

@@ -32,10 +32,10 @@ describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number 
     const heard: Int16Array[] = [];
     const ours = readWav(ourWav).samples;
     let answeredCall = "";
-    t.engine.telephony!.onAnswered = (callId, _leg, media) => {
+    t.engine.telephony!.onAnswered = (callId, _leg, rtp) => {
       answeredCall = callId;
-      media.rtp.on("frame", (f) => heard.push(f.data.slice()));
-      media.rtp.play(ours);
+      rtp.on("frame", (f) => heard.push(f.data.slice()));
+      rtp.play(ours);
     };
 
     const phone = await runBaresip({ account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`, wav: callerWav, dial: `sip:alice@127.0.0.1:${k.port}`, seconds: 15 });

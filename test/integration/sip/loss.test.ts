@@ -33,7 +33,7 @@ describe.skipIf(!hasKamailio || !hasSipp)("20 % signalling loss (skipped only wh
     const port = await relay.start();
     await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "Lossy sipp", host: "127.0.0.1", port } });
     const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "A" } })).json()) as any).assistant.id;
-    await waitFor(() => t.engine.telephony!.stack.userAgent(t.store.sipTrunks.list()[0].id), 5000);
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(t.store.sipTrunks.list()[0].id), 5000);
     const id = ((await (await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant_id: assistant } })).json()) as any).call_id;
     await waitFor(() => t.store.calls.get(id)!.status === "in-progress", 40_000);
     await new Promise((r) => setTimeout(r, 1000));

@@ -150,7 +150,7 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
       const direct = await createTrunk(t, { name: "Carrier sipp", host: CARRIER, port: sipp.port });
       try {
         const numberId = await createNumber(t, "+15550002222", direct.id);
-        await waitFor(() => t.engine.telephony!.stack.userAgent(direct.id), 5_000);
+        await waitFor(() => t.engine.telephony!.stack.hasTrunk(direct.id), 5_000);
         const ours = readWav(ourWav).samples;
         const answered = answerWith(t, ours);
         const res = await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+15557654321", assistant_id: assistantId, number_id: numberId } });

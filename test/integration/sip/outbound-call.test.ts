@@ -21,7 +21,7 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
   async function trunkTo(sipp: Sipp): Promise<string> {
     for (const trunk of t.store.sipTrunks.list()) await t.api(`/api/v1/sip-trunks/${trunk.id}`, { method: "DELETE" });
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp", host: "127.0.0.1", port: sipp.port } })).json()) as any).trunk;
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
     const numbers = t.store.numbers.list();
     if (numbers.length) await t.api(`/api/v1/numbers/${numbers[0].id}`, { method: "PATCH", json: { sip_trunk_id: trunk.id } });
     else await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+31850835037", sip_trunk_id: trunk.id } });

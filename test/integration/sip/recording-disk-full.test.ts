@@ -26,8 +26,8 @@ describe.skipIf(!hasSipp || !canMountTmpfs())("a recording that fills the disk (
     const sippPort = await freeUdpPort();
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp caller", host: "127.0.0.1", port: sippPort } })).json()) as any).trunk;
     await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550006666", assistant_id: assistant, sip_trunk_id: trunk.id } });
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
-    t.engine.telephony!.onAnswered = null;
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
+    t.engine.telephony!.onAnswered = () => undefined;
 
     // sipp's built-in caller: INVITE, 6 s of call, BYE.
     const sip = t.engine.telephony!.sipAddress!;

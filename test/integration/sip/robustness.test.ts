@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp, startSippUas } from "../../helpers/sipp.js";
 import { TORTURE } from "../../fixtures/torture.js";
-import type { RtpSessionDescriptionHandler } from "../../../main/engine/sip/rtp-sdh.js";
+import type { RtpSession } from "../../../main/engine/media/rtp-session.js";
 import { waitFor } from "../../helpers/wait.js";
 
 
@@ -17,12 +17,12 @@ describe.skipIf(!hasSipp)("malformed SIP and RTP during a live call (skipped onl
     const sipp = await startSippUas({ rtpEcho: true });
     await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp", host: "127.0.0.1", port: sipp.port } });
     const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "A" } })).json()) as any).assistant.id;
-    let media: RtpSessionDescriptionHandler | null = null;
-    t.engine.telephony!.onAnswered = (_id, _leg, m) => { media = m; };
-    await waitFor(() => t.engine.telephony!.stack.userAgent(t.store.sipTrunks.list()[0].id));
+    let media: RtpSession | null = null;
+    t.engine.telephony!.onAnswered = (_id, _leg, rtp) => { media = rtp; };
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(t.store.sipTrunks.list()[0].id));
     const callId = ((await (await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+31612345678", assistant_id: assistant } })).json()) as any).call_id;
     await waitFor(() => t.store.calls.get(callId)!.status === "in-progress" && media);
-    const rtp = media!.rtp;
+    const rtp = media!;
     await waitFor(() => rtp.stats.received > 20);
 
     const sipPort = t.engine.telephony!.sipAddress!.port;

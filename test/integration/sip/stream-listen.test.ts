@@ -72,9 +72,9 @@ describe("SIP over TCP and TLS from peers that connect to us", () => {
     t = await startTestEngine();
     assistantId = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Front desk" } })).json()) as any).assistant.id;
     trunkId = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "Local peers", host: "127.0.0.1", port: await freeUdpPort() } })).json()) as any).trunk.id;
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunkId));
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunkId));
     // The SIP leg alone is under test: no assistant pipeline on these calls.
-    t.engine.telephony!.onAnswered = null;
+    t.engine.telephony!.onAnswered = () => undefined;
   });
   afterAll(async () => { await t?.stop(); });
 

@@ -70,7 +70,7 @@ describe.skipIf(!hasSipp)("call transfer (skipped only where sip-tester is not i
     const sippPort = await freeUdpPort();
     const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp caller", host: "127.0.0.1", port: sippPort } })).json()) as any).trunk;
     await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550002222", assistant_id: await assistantId(), sip_trunk_id: trunk.id } });
-    await waitFor(() => t.engine.telephony!.stack.userAgent(trunk.id));
+    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
     const phone = await callerPhone();
     try {
       // sipp checks the Refer-To (sip:+31201234567@<trunk host>) and that our BYE follows its final NOTIFY.
@@ -159,7 +159,7 @@ describe.skipIf(!hasSipp)("call transfer (skipped only where sip-tester is not i
       const pbxTrunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "Office PBX", host: "127.0.0.1", port: pbx.port } })).json()) as any).trunk;
       const number = t.store.numbers.list().find((n) => n.phone_number === "+15550001111")!;
       await t.api(`/api/v1/numbers/${number.id}`, { method: "PATCH", json: { transfer_trunk_id: pbxTrunk.id } });
-      await waitFor(() => t.engine.telephony!.stack.userAgent(pbxTrunk.id));
+      await waitFor(() => t.engine.telephony!.stack.hasTrunk(pbxTrunk.id));
       const phone = await callerPhone();
       try {
         // The caller's phone takes the REFER (202) and then reports by NOTIFY that the target was busy.

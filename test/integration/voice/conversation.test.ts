@@ -80,7 +80,7 @@ describe.skipIf(!hasPocketsphinx)("conversations with local engines over real RT
     } });
     t.engine.calls.transition(id, "in-progress");
     const pair = await rtpPair();
-    t.engine.voice.start(id, pair.leg);
+    t.engine.calls.liveCall(id)!.answer(pair.leg);
     return { id, pair, row: () => t.store.calls.get(id)!, control: (json: object) => t.api(`/api/v1/calls/${id}/control`, { method: "POST", json }) };
   }
   const loud = (frames: { rms: number }[]) => frames.filter((f) => f.rms > 300).length;

@@ -49,7 +49,7 @@ describe.skipIf(!canCapture || !hasPocketsphinx)("the media thread keeps the cal
     const pair = await rtpPair();
     const capture = await startCapture(`udp and src port ${pair.ourPort}`);
     try {
-      t.engine.voice.start(id, pair.leg);
+      t.engine.calls.liveCall(id)!.answer(pair.leg);
       // What the main thread is handed: RTP timestamps in order, with when each frame came out of the ring.
       const frames: { ts: number; at: number }[] = [];
       pair.ours.on("frame", (f) => frames.push({ ts: f.timestampMs * 8, at: performance.now() }));
@@ -133,7 +133,7 @@ describe.skipIf(!canCapture || !hasPocketsphinx || !hasKamailio || !hasBaresip)(
     let ourPort = 0;
     let callId = "";
     const start = t.engine.telephony!.onAnswered;
-    t.engine.telephony!.onAnswered = (id, leg, media) => { ourPort = media.rtp.localPort; callId = id; start?.(id, leg, media); };
+    t.engine.telephony!.onAnswered = (id, leg, rtp) => { ourPort = rtp.localPort; callId = id; start(id, leg, rtp); };
 
     const capture = await startCapture("udp");
     const seconds = Math.ceil(readWav(callerWav).samples.length / 8000) + 1;

@@ -1,0 +1,227 @@
+import type { Store } from "../store/index.js";
+import type { WebhookService } from "../webhooks/service.js";
+import type { ProviderContext } from "../providers/index.js";
+import type { CallAudio } from "../media/call-audio.js";
+import type { VoicePipeline, PipelineHost, TurnMetrics } from "../voice/pipeline.js";
+import type { CallManager } from "./call-manager.js";
+import type { CallController, CallLeg, ControlCommand, TransferOutcome } from "./control.js";
+import { isFinal } from "./call-state.js";
+import { conflict, notImplemented } from "../errors.js";
+import { checkDestination, destinationRefusal } from "./destination-policy.js";
+import { launchAssistant, MISCONFIGURED, speakLine } from "./assistant-session.js";
+import { callToolWebhook } from "./tool-webhook.js";
+
+/** What a live call needs of the engine. */
+export interface LiveCallDeps {
+  store: Store;
+  calls: CallManager;
+  webhooks: WebhookService;
+  providers: ProviderContext;
+  /** Deadline for a synchronous tool webhook (webhooks.md §7: 10 s). */
+  toolTimeoutMs: number;
+}
+
+/** How a call that rang the consoles stopped ringing. */
+export type RingOutcome = "answered" | "declined" | "timeout" | "cancelled";
+
+/** Who has the call: its assistant, a person (who answered at the console or took it over), or nobody yet. */
+export type CallOwner = "assistant" | "person" | "nobody";
+
+type Ending = { end_reason: string; error?: string };
+
+/**
+ * One call in progress, from its row's creation until it ends: the home of everything about it that is
+ * not on disk. It holds the media leg telephony hands over, the assistant's voice pipeline, who owns the
+ * call, its console ringing, and its controls (say, inject, end, transfer, take-over). Its row changes go
+ * through the call manager, which holds one of these per live call.
+ */
+export class LiveCall {
+  private leg: CallLeg | null = null;
+  private pipeline: VoicePipeline | null = null;
+  private controller: CallController | null = null;
+  private refusal: string | null = null;
+  private ringing: ((outcome: RingOutcome) => void) | null = null;
+  /** A person (or the assistant) ended the call from our side: the hang-up is ours, not the caller's. */
+  hungUpByUs = false;
+  /** Turn figures while an assistant carries (or carried) the call; null when none ever did. */
+  metrics: TurnMetrics[] | null = null;
+  owner: CallOwner = "nobody";
+
+  constructor(readonly id: string, private readonly deps: LiveCallDeps) {}
+
+  /** The `assistant-request` webhook refused the call: on answer, say its text and hang up. */
+  refuseOnAnswer(text: string): void { this.refusal = text; }
+
+  /** Whether an answer is in (media flows). */
+  get answered(): boolean { return this.leg !== null; }
+
+  /** Whether the assistant speaks on this call now. */
+  get assistantSpeaks(): boolean { return this.pipeline !== null; }
+
+  /** The call is answered (by us, or the far end answered ours) and this is its leg; then `startAssistant`. */
+  answer(leg: CallLeg): void {
+    this.connect(leg);
+    this.startAssistant();
+  }
+
+  /** The leg is up; until an assistant runs, the one command is ending the call. */
+  connect(leg: CallLeg): void {
+    this.leg = leg;
+    this.controller ??= this.personController(this.deps.store.calls.assistantConfig(this.id) ? "its assistant has no llm_config" : null);
+  }
+
+  /** The assistant starts on the leg's audio when it has a model, a refusal is spoken, and otherwise the call is a person's. */
+  startAssistant(): void {
+    const leg = this.leg;
+    if (!leg) return;
+    const { store } = this.deps;
+    const config = store.calls.assistantConfig(this.id);
+    if (this.refusal !== null) {
+      const text = this.refusal;
+      void speakLine(leg, "flite-slt", text, () => this.deps.calls.addMessage(this.id, "assistant", text))
+        .then(() => this.end("ended", { end_reason: "rejected" }));
+      return;
+    }
+    const call = this.deps.calls.get(this.id);
+    // Assistants without an llm_config run no AI: the call stays open for a person to take over.
+    if (!config?.llm_config || !call) { this.owner = "person"; return; }
+    const metrics: TurnMetrics[] = [];
+    const started = launchAssistant(config, call.direction, leg, this.deps.providers, this.host(leg, metrics));
+    if (!started.ok) {
+      this.deps.calls.problem(this.id, started.problem);
+      void speakLine(leg, "flite-kal", MISCONFIGURED, () => this.deps.calls.addMessage(this.id, "assistant", MISCONFIGURED))
+        .then(() => this.end("failed", { end_reason: "pipeline_error", error: started.problem }));
+      return;
+    }
+    this.pipeline = started.pipeline;
+    this.metrics = metrics;
+    this.owner = "assistant";
+    this.controller = { control: (command) => this.steer(command) };
+  }
+
+  /** Control commands (api-v1 §5.4), acknowledged once accepted; what follows shows in the transcript. */
+  async control(command: ControlCommand): Promise<void> {
+    if (!this.controller) throw conflict(`Call '${this.id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
+    await this.controller.control(command);
+  }
+
+  /** Who acts on control commands, when it is neither the assistant nor a person (an API-driven leg). */
+  useController(controller: CallController): void { this.controller = controller; }
+
+  private async steer(command: ControlCommand): Promise<void> {
+    const p = this.pipeline;
+    if (!p) throw conflict(`Call '${this.id}' has no running assistant`, "call_not_live");
+    switch (command.type) {
+      case "inject-context": p.injectContext(command.content, command.trigger_response); break;
+      case "say": void p.sayCommand(command.content, command.end_after); break;
+      case "end-call": void p.endCall(command.message ?? null, "assistant_hangup"); break;
+      case "transfer":
+        checkDestination(this.deps.store, command.destination);
+        void p.transfer(command.destination, command.message ?? null).then((ok) => {
+          if (!ok) this.deps.calls.problem(this.id, `Transfer to ${command.destination} failed; the call continues`);
+        });
+        break;
+    }
+  }
+
+  /** A person's call takes one command, ending it; `why` says why the others need an assistant. */
+  private personController(whyNoAssistant: string | null): CallController {
+    return {
+      control: async (command) => {
+        if (command.type !== "end-call") {
+          throw notImplemented(whyNoAssistant
+            ? `'${command.type}' needs the assistant, and this call runs none (${whyNoAssistant})`
+            : `'${command.type}' needs an assistant, and a person handles this call`);
+        }
+        this.hungUpByUs = true;
+        await this.leg?.hangup();
+      },
+    };
+  }
+
+  /**
+   * A person takes the call from the assistant: the pipeline stops at once (queued speech dropped, the
+   * model's stream cancelled) and the call stays up for the person, whose only command is ending it.
+   */
+  takeOver(): void {
+    if (!this.pipeline || !this.leg) throw conflict(`Call '${this.id}' has no running assistant to take over`, "call_not_live");
+    this.pipeline.close();
+    this.pipeline = null;
+    this.leg.audio.flush();
+    this.owner = "person";
+    this.deps.store.calls.addEvent(this.id, "taken_over", {});
+    this.controller = {
+      control: async (command) => {
+        if (command.type !== "end-call") throw notImplemented(`'${command.type}' needs the assistant, and a person has taken over this call`);
+        this.end("ended", { end_reason: "operator_hangup" });
+      },
+    };
+  }
+
+  /** Hands the caller on through the leg (REFER, else a bridge); undefined when the call is not answered here. */
+  transfer(destination: string): Promise<TransferOutcome> | undefined { return this.leg?.transfer(destination); }
+
+  /** The call's audio for a listener (the console), or null before it is answered. */
+  listen(): CallAudio | null { return this.leg?.tap() ?? null; }
+
+  /** Commits the end first (so the reason is ours, not "user_hangup" from the BYE), then hangs up. */
+  end(status: "ended" | "failed", patch: Ending): void {
+    const current = this.deps.calls.get(this.id);
+    if (current && !isFinal(current.status)) this.deps.calls.transition(this.id, status, patch);
+    void this.leg?.hangup().catch(() => undefined);
+  }
+
+  /** Rings the open consoles; resolves once a person answers or declines, the caller gives up or time runs out. */
+  ring(seconds: number, callerGone: AbortSignal): Promise<RingOutcome> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle("timeout"), seconds * 1000);
+      const cancel = () => settle("cancelled");
+      const settle = (outcome: RingOutcome) => {
+        if (this.ringing !== settle) return;
+        this.ringing = null;
+        clearTimeout(timer);
+        callerGone.removeEventListener("abort", cancel);
+        resolve(outcome);
+      };
+      this.ringing = settle;
+      callerGone.addEventListener("abort", cancel);
+    });
+  }
+
+  /** A person's answer to a ringing call; false when it is not ringing (answered, declined, never rang). */
+  settleRing(outcome: "answered" | "declined"): boolean {
+    if (!this.ringing) return false;
+    this.ringing(outcome);
+    return true;
+  }
+
+  /** The row is final: the assistant stops and the audio views close. */
+  closed(): void {
+    this.ringing?.("cancelled");
+    this.pipeline?.close();
+    this.pipeline = null;
+    this.leg?.audio.close();
+  }
+
+  private host(leg: CallLeg, metrics: TurnMetrics[]): PipelineHost {
+    const { store, calls } = this.deps;
+    return {
+      message: (role, content) => { calls.addMessage(this.id, role, content); },
+      hangup: (reason) => this.end("ended", { end_reason: reason }),
+      fail: (error) => this.end("failed", { end_reason: "pipeline_error", error }),
+      transfer: async (destination) => {
+        // Every transfer leg, the model's and the operator's, passes the destination allow-list.
+        const refused = destinationRefusal(store, destination);
+        if (refused) { calls.problem(this.id, `Transfer refused: ${refused}`); return false; }
+        const ok = (await leg.transfer(destination).catch(() => null))?.ok ?? false;
+        store.calls.addEvent(this.id, "transfer", { destination, ok });
+        return ok;
+      },
+      toolCall: (call, tool) => callToolWebhook({ ...this.deps, timeoutMs: this.deps.toolTimeoutMs }, this.id, call, tool),
+      sendDtmf: (digits) => leg.sendDtmf(digits),
+      turnMetrics: (m) => { metrics.push(m); store.calls.addEvent(this.id, "turn", { ...m }); },
+      problem: (message) => { calls.problem(this.id, message); },
+      interruption: (heard) => { store.calls.addEvent(this.id, "interruption", { heard }); },
+    };
+  }
+}
