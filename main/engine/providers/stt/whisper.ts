@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError } from "../errors.js";
+import { strings } from "../util.js";
 import type { SpeechToText, SttRequest, SttResult } from "./types.js";
 
 /** The part of smart-whisper (whisper.cpp through N-API, built from source at install) this module uses. */
@@ -196,7 +197,7 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Spee
     modelsDir: ctx.modelsDir,
     model,
     language: typeof config.language === "string" ? config.language : undefined,
-    keyterms: Array.isArray(config.keyterms) ? config.keyterms.filter((k): k is string => typeof k === "string") : undefined,
+    keyterms: strings(config.keyterms),
   });
 }
 
