@@ -15,6 +15,9 @@ export async function requestWebhook(opts: { url: string; event: WebhookEvent; b
     res = await fetch(opts.url, { method: "POST", headers, body: raw, redirect: "manual", signal: AbortSignal.timeout(opts.timeoutMs) });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
+    // No `cause`: the message already names what failed, and fetch's error chain can carry the receiver's
+    // URL (query-string tokens included) into the call's logs.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(e.name === "TimeoutError" ? `the ${opts.event} webhook did not answer within ${opts.timeoutMs / 1000} s` : `the ${opts.event} webhook could not be reached (${e.cause?.code ?? e.message})`);
   }
   const text = await res.text();
