@@ -7,6 +7,8 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 
 // Three builds: the Electron main process (with the headless CLI and the engine host that runs in a
 // utilityProcess), the preload script, and the Vue console. Dependencies stay external (node_modules).
+// native/ (addon loaders) is bundled into main through the engine's relative imports; the addons
+// themselves stay runtime imports from node_modules (native/README.md).
 export default defineConfig({
   main: {
     build: {

@@ -15,12 +15,12 @@ import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createEngine } from "../main/engine/index.js";
 import { mediaWorker } from "../main/engine/media/worker/host.js";
-import { readWav, toTelephoneWav } from "../test/helpers/audio.js";
-import { SHARED } from "../test/helpers/kamailio.js";
-import { freeUdpPort } from "../test/helpers/ports.js";
-import { startLlmServer } from "../test/helpers/llm-server.js";
-import { rtpPair } from "../test/helpers/rtp-peer.js";
-import { pacing, startCapture, type WirePacket } from "../test/helpers/wire-capture.js";
+import { readWav, toTelephoneWav } from "../test/support/audio.js";
+import { SHARED } from "../test/support/kamailio.js";
+import { freeUdpPort } from "../test/support/ports.js";
+import { startLlmServer } from "../test/support/llm-server.js";
+import { rtpPair } from "../test/support/rtp-peer.js";
+import { pacing, startCapture, type WirePacket } from "../test/support/wire-capture.js";
 import { option, percentile, table } from "./lib-stats.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEngine } from "../main/engine/index.js";
 import { mediaWorker } from "../main/engine/media/worker/host.js";
-import { startLlmServer } from "../test/helpers/llm-server.js";
-import { rtpPair } from "../test/helpers/rtp-peer.js";
-import { readWav, toTelephoneWav } from "../test/helpers/audio.js";
-import { SHARED } from "../test/helpers/kamailio.js";
+import { startLlmServer } from "../test/support/llm-server.js";
+import { rtpPair } from "../test/support/rtp-peer.js";
+import { readWav, toTelephoneWav } from "../test/support/audio.js";
+import { SHARED } from "../test/support/kamailio.js";
 import { option, percentile, table } from "./lib-stats.js";
 
 const STAGES = ["endpointing_ms", "preempt_ms", "stt_ms", "llm_first_token_ms", "tts_first_audio_ms", "voice_to_voice_ms", "overhead_ms"] as const;

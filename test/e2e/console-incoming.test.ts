@@ -5,7 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium } from "../helpers/browser.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { hasSipp } from "../helpers/sipp.js";
-import { freeUdpPort } from "../helpers/ports.js";
+import { freeUdpPort } from "../support/ports.js";
 import { waitFor } from "../helpers/wait.js";
 
 

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium } from "../helpers/browser.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
-import { startLlmServer, type LlmServer } from "../helpers/llm-server.js";
+import { startLlmServer, type LlmServer } from "../support/llm-server.js";
 import { hasSipp } from "../helpers/sipp.js";
-import { freeUdpPort } from "../helpers/ports.js";
+import { freeUdpPort } from "../support/ports.js";
 import { waitFor } from "../helpers/wait.js";
 
 const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SHARED } from "./kamailio.js";
-import { freeUdpPort } from "./ports.js";
+import { SHARED } from "../support/kamailio.js";
+import { freeUdpPort } from "../support/ports.js";
 
 export const hasBaresip = existsSync("/usr/bin/baresip");
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { Resolver } from "node:dns/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertTestAddress } from "./test-subnets.js";
+import { assertTestAddress } from "../support/test-subnets.js";
 
 export const hasDnsmasq = existsSync("/usr/sbin/dnsmasq");
 

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rememberSubnet } from "./test-subnets.js";
+import { rememberSubnet } from "../support/test-subnets.js";
 
 /**
  * Network topologies for telephony tests: Linux network namespaces joined by veth pairs, with 10.x

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freeUdpPort } from "./ports.js";
+import { freeUdpPort } from "../support/ports.js";
 
 /**
  * One sipp UAS that plays many callees at once, chosen by the dialled number (the To header):

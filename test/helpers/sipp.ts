@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freeUdpPort } from "./ports.js";
+import { freeUdpPort } from "../support/ports.js";
 
 export const hasSipp = existsSync("/usr/bin/sipp");
 

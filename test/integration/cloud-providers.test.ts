@@ -20,8 +20,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "nod
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readWav } from "../helpers/audio.js";
-import { SHARED } from "../helpers/kamailio.js";
+import { readWav } from "../support/audio.js";
+import { SHARED } from "../support/kamailio.js";
 import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../../main/engine/providers/index.js";
 import { isOfficialEndpoint, routeKey } from "../../main/engine/providers/key-route.js";
 import "../../main/engine/providers/llm/openai.js";

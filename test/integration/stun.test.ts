@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { UdpSipEndpoint } from "../../main/engine/sip/udp-endpoint.js";
 import { stunMappedAddress } from "../../main/engine/sip/stun.js";
-import { freeUdpPort } from "../helpers/ports.js";
+import { freeUdpPort } from "../support/ports.js";
 
 const hasCoturn = existsSync("/usr/bin/turnserver");
 

@@ -1,5 +1,6 @@
 import type { ProviderKeys } from "./keys.js";
 import { ProviderError, missingKey, providerName } from "./errors.js";
+import { positive, str } from "./util.js";
 
 /**
  * Hosts a saved key may always be sent to, per key provider (https only). A key saved with POST /byok is
@@ -58,6 +59,17 @@ export function withheldKey(provider: string, field: string, url: string): Provi
   return new ProviderError(provider, "config",
     `The saved ${providerName(provider)} key is not sent to ${field}.base_url ${normal(url) ?? url}: it is not ${providerName(provider)}'s official endpoint ` +
     `nor the base_url saved with the key. To use that server, save it with the key: POST /api/v1/byok {"provider": "${provider}", "api_key": …, "base_url": "${url}"}`);
+}
+
+/**
+ * The opening of every cloud vendor's factory: the key and where it may go (`field` names the assistant's
+ * config block in errors, e.g. stt_config), and the operator's saved settings for that provider.
+ */
+export function cloudVendor(keys: ProviderKeys, provider: string, config: Record<string, unknown>, field: string) {
+  const { apiKey, baseUrl } = requireKey(keys, provider, str(config.base_url), field);
+  const saved = keys.config(provider);
+  // Operators on slow links widen a bound with POST /byok/config (e.g. {stt_timeout_ms}); unset or ≤ 0 keeps the default.
+  return { apiKey, baseUrl, savedMs: (name: string): number | undefined => positive(saved[name]) };
 }
 
 /** For cloud vendors that always need their key: the key and where to send it, or an error a person can act on. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Remote } from "./udp-endpoint.js";
+import type { Remote } from "./types.js";
 
 const MAGIC = 0x2112a442;
 const BINDING_REQUEST = 0x0001;

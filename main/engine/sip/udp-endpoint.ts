@@ -4,8 +4,10 @@ import { firstHeader, headerBlock, parseMessageInfo, parseVia, type SipMessageIn
 import { Retransmitter, type SipTimers } from "./retransmitter.js";
 import { badRequest } from "./stateless-reply.js";
 import { isStun } from "./stun.js";
+import type { Remote } from "./types.js";
 
-export interface Remote { host: string; port: number }
+// Re-exported: the rest of sip/ imports Remote from here.
+export type { Remote };
 export interface IncomingSip { text: string; info: SipMessageInfo; remote: Remote; protocol: "UDP" | "TCP" | "TLS" }
 
 /** A datagram is at most 64 KB; SIP over UDP should stay under the path MTU, but we accept what arrives. */

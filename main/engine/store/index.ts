@@ -9,6 +9,7 @@ import { SipTrunkRepo } from "./sip-trunks.js";
 import { ByokRepo } from "./byok.js";
 import { TemplateRepo } from "./templates.js";
 import { CampaignRepo } from "./campaigns.js";
+import { WebhookOutboxRepo } from "./webhook-outbox.js";
 
 export interface StoreOptions { dataDir: string; fileName?: string; secretBox?: SecretBox }
 
@@ -27,6 +28,7 @@ export class Store {
   readonly analysisTemplates: TemplateRepo;
   readonly toolTemplates: TemplateRepo;
   readonly campaigns: CampaignRepo;
+  readonly webhookOutbox: WebhookOutboxRepo;
 
   constructor(opts: StoreOptions) {
     this.db = openDb(opts);
@@ -42,6 +44,7 @@ export class Store {
     this.analysisTemplates = new TemplateRepo(this.db, "analysis_templates");
     this.toolTemplates = new TemplateRepo(this.db, "tool_templates", this.box);
     this.campaigns = new CampaignRepo(this.db);
+    this.webhookOutbox = new WebhookOutboxRepo(this.db);
     this.assistants.sealLegacy();
   }
 

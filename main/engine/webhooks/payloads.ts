@@ -1,5 +1,4 @@
-import type { CallRecord } from "../store/calls.js";
-import { webhookStatus } from "../calls/call-state.js";
+import type { CallRecord, CallStatus } from "../store/calls.js";
 import { isSealed } from "../store/credentials.js";
 
 /** The four documented events (webhooks.md §1). */
@@ -10,6 +9,14 @@ export interface PhoneNumberInfo { id: string | null; number: string | null; nam
 
 /** The resolved assistant as stored with a call (see CallRepo.assistantConfig). */
 export type ResolvedAssistant = Record<string, unknown>;
+
+/**
+ * The webhook vocabulary for a REST status (gaps.md B4). Kept here, not in calls/, so that webhooks/ does not
+ * import calls/ (calls/ imports webhooks/ to send them).
+ */
+export function webhookStatus(s: CallStatus): "in-progress" | "ended" | "ended-with-error" | "connecting" {
+  return s === "failed" ? "ended-with-error" : s;
+}
 
 const CALL_TYPES = { inbound: "inbound_phone_call", outbound: "outbound_phone_call", web: "web_call" } as const;
 

@@ -1,8 +1,6 @@
 import { uuid } from "../util/ids.js";
-import { signPayload } from "./sign.js";
+import { webhookHeaders } from "./headers.js";
 import type { WebhookEvent } from "./payloads.js";
-
-const USER_AGENT = "HMS-Sovereign/1.0";
 
 /**
  * The two webhooks that need an answer while the call waits (`tool-calls` 10 s, `assistant-request` 5 s):
@@ -11,17 +9,15 @@ const USER_AGENT = "HMS-Sovereign/1.0";
  */
 export async function requestWebhook(opts: { url: string; event: WebhookEvent; body: unknown; secret: string | null; timeoutMs: number }): Promise<unknown> {
   const raw = JSON.stringify(opts.body);
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = {
-    "content-type": "application/json", "user-agent": USER_AGENT, "user-assistant": USER_AGENT,
-    "x-webhook-event": opts.event, "x-webhook-timestamp": String(timestamp), "x-webhook-delivery": uuid(),
-  };
-  if (opts.secret) headers["x-webhook-signature"] = signPayload(opts.secret, timestamp, raw);
+  const headers = webhookHeaders({ event: opts.event, deliveryId: uuid(), rawBody: raw, secret: opts.secret });
   let res: Response;
   try {
     res = await fetch(opts.url, { method: "POST", headers, body: raw, redirect: "manual", signal: AbortSignal.timeout(opts.timeoutMs) });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
+    // No `cause`: the message already names what failed, and fetch's error chain can carry the receiver's
+    // URL (query-string tokens included) into the call's logs.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(e.name === "TimeoutError" ? `the ${opts.event} webhook did not answer within ${opts.timeoutMs / 1000} s` : `the ${opts.event} webhook could not be reached (${e.cause?.code ?? e.message})`);
   }
   const text = await res.text();

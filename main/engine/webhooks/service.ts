@@ -1,25 +1,15 @@
-import type Database from "better-sqlite3";
 import type { Store } from "../store/index.js";
 import type { CallRecord } from "../store/calls.js";
+import type { DeliveryDetail, DeliveryRow, DeliveryStatus, DeliveryView } from "../store/webhook-outbox.js";
 import type { EventBus } from "../events/bus.js";
 import { nowIso, uuid } from "../util/ids.js";
 import { endOfCallReport, statusUpdate, type PhoneNumberInfo, type ResolvedAssistant, type WebhookEvent } from "./payloads.js";
-import { signPayload } from "./sign.js";
+import { webhookHeaders } from "./headers.js";
+import { backoffMs, describeFetchError, retryOptions, settledWithin, type WebhookRetryOptions } from "./retry.js";
 
-export interface WebhookRetryOptions {
-  /** First retry after this, doubling each attempt (with ±20 % jitter) up to maxDelayMs. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** After this many attempts a delivery is marked failed (it stays visible and can be redelivered). */
-  maxAttempts: number;
-  /** Per-request timeout (connect + response headers). */
-  timeoutMs: number;
-}
-
-export const DEFAULT_RETRY: WebhookRetryOptions = { baseDelayMs: 1000, maxDelayMs: 5 * 60_000, maxAttempts: 12, timeoutMs: 10_000 };
-
-export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+// The API and the config import these from here; the outbox's SQL and row types live in store/.
+export { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryView, type DeliveryAttempt, type DeliveryDetail } from "../store/webhook-outbox.js";
+export { DEFAULT_RETRY, type WebhookRetryOptions } from "./retry.js";
 
 export interface WebhookServiceOptions {
   store: Store;
@@ -33,32 +23,9 @@ export interface WebhookServiceOptions {
   stopGraceMs?: number;
 }
 
-interface DeliveryRow {
-  id: string;
-  call_id: string | null;
-  event: string;
-  url: string;
-  body: string;
-  secret_enc: string | null;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  last_status_code: number | null;
-  created_at: string;
-  delivered_at: string | null;
-}
-
-/** A delivery as the API shows it: never the sealed secret; the body only as a parsed `payload` in detail. */
-export type DeliveryView = Omit<DeliveryRow, "body" | "secret_enc">;
-export interface DeliveryAttempt { attempt: number; status_code: number | null; error: string | null; duration_ms: number; at: string }
-export type DeliveryDetail = DeliveryView & { payload: unknown; attempt_log: DeliveryAttempt[] };
-
 interface AttemptResult { statusCode: number | null; error: string | null; durationMs: number; final: boolean }
 
 const MAX_IN_FLIGHT = 4;
-const VIEW_COLUMNS = "id, call_id, event, url, status, attempts, next_attempt_at, last_error, last_status_code, created_at, delivered_at";
-const USER_AGENT = "HMS-Sovereign/1.0";
 
 /**
  * Webhooks through a persistent outbox (webhooks.md; retries are our addition, docs/decisions.md).
@@ -88,36 +55,18 @@ export class WebhookService {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private pokeScheduled = false;
-  private readonly sql: {
-    insert: Database.Statement;
-    number: Database.Statement;
-    due: Database.Statement;
-    nextDue: Database.Statement;
-    attempt: Database.Statement;
-    result: Database.Statement;
-  };
 
   constructor(opts: WebhookServiceOptions) {
     this.store = opts.store;
     this.bus = opts.bus;
     this.fetchImpl = opts.fetchImpl ?? fetch;
-    this.retry = { ...DEFAULT_RETRY, ...stripUndefined(opts.retry ?? {}) };
+    this.retry = retryOptions(opts.retry);
     this.pollIntervalMs = opts.pollIntervalMs ?? 1000;
     this.stopGraceMs = opts.stopGraceMs ?? 5000;
-    const db = this.store.db;
-    this.sql = {
-      insert: db.prepare(`INSERT INTO webhook_outbox (id, call_id, event, url, body, secret_enc, status, attempts, next_attempt_at, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`),
-      number: db.prepare("SELECT id, phone_number, name FROM numbers WHERE id = ?"),
-      // Only the oldest pending delivery of each call is eligible, so a call's events go out in order.
-      due: db.prepare(`SELECT * FROM webhook_outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-        AND NOT EXISTS (SELECT 1 FROM webhook_outbox e WHERE e.call_id = o.call_id AND e.status = 'pending' AND e.rowid < o.rowid)
-        ORDER BY o.next_attempt_at, o.rowid LIMIT ?`),
-      nextDue: db.prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at > ?").pluck(),
-      attempt: db.prepare("INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?)"),
-      result: db.prepare(`UPDATE webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
-        delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?`),
-    };
+  }
+
+  private get outbox() {
+    return this.store.webhookOutbox;
   }
 
   // ── enqueueing (synchronous, inside the caller's transaction) ───────────────────────────────
@@ -125,8 +74,7 @@ export class WebhookService {
   /** Writes one delivery (due now) and returns its id. `body` is the exact string that will be signed and sent. */
   enqueue(row: { callId: string | null; event: WebhookEvent; url: string; body: string; secretEnc: string | null }): string {
     const id = uuid();
-    const now = nowIso();
-    this.sql.insert.run(id, row.callId, row.event, row.url, row.body, row.secretEnc, now, now);
+    this.outbox.insert({ id, ...row, now: nowIso() });
     this.poke();
     return id;
   }
@@ -160,9 +108,7 @@ export class WebhookService {
   /** `message.phone_number` for a call: the number row, or what the call row still knows. */
   numberInfo(call: CallRecord): PhoneNumberInfo {
     if (call.direction === "web") return { id: null, number: null, name: null };
-    const row = call.number_id
-      ? this.sql.number.get(call.number_id) as { id: string; phone_number: string; name: string | null } | undefined
-      : undefined;
+    const row = call.number_id ? this.outbox.number(call.number_id) : undefined;
     if (row) return { id: row.id, number: row.phone_number, name: row.name };
     // The number was deleted since, or the call went out without one: what the call row still knows.
     return { id: call.number_id, number: call.assistant_phone ?? call.phone_number, name: null };
@@ -213,7 +159,7 @@ export class WebhookService {
       const free = MAX_IN_FLIGHT - this.inFlight.size;
       if (free > 0) {
         // Rows already in flight are still pending and due: ask for enough to see past them.
-        const due = this.sql.due.all(now, free + this.inFlight.size) as DeliveryRow[];
+        const due = this.outbox.due(now, free + this.inFlight.size);
         for (const row of due) {
           if (this.inFlight.size >= MAX_IN_FLIGHT) break;
           if (this.inFlight.has(row.id) || (row.call_id && this.inFlightCalls.has(row.call_id))) continue;
@@ -221,7 +167,7 @@ export class WebhookService {
         }
       }
       // Sleep until the next retry falls due, or the poll interval, whichever comes first.
-      const next = this.sql.nextDue.get(now) as string | null;
+      const next = this.outbox.nextDueAt(now);
       this.schedule(next ? Math.min(this.pollIntervalMs, Date.parse(next) - Date.now()) : this.pollIntervalMs);
     } catch {
       // A locked or closing database: try again on the next poll rather than crash the engine.
@@ -242,27 +188,16 @@ export class WebhookService {
   }
 
   private async attempt(row: DeliveryRow): Promise<void> {
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers: Record<string, string> = {
-      "content-type": "application/json",
-      "user-agent": USER_AGENT,
-      // Printed like this in every edition of the docs; sent beside User-Agent (gaps.md 11).
-      "user-assistant": USER_AGENT,
-      "x-webhook-event": row.event,
-      "x-webhook-timestamp": String(timestamp),
-      "x-webhook-delivery": row.id,
-    };
+    let secret: string | null = null;
     if (row.secret_enc) {
-      let secret: string;
       try {
         secret = this.store.box.open(row.secret_enc);
       } catch {
         this.finish(row, { statusCode: null, error: "The webhook secret could not be decrypted (was secret.key in the data dir replaced?): set the assistant's webhook_secret again", durationMs: 0, final: true });
         return;
       }
-      // Re-signed per attempt: the timestamp is part of what is signed.
-      headers["x-webhook-signature"] = signPayload(secret, timestamp, row.body);
     }
+    const headers = webhookHeaders({ event: row.event, deliveryId: row.id, rawBody: row.body, secret });
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -288,45 +223,21 @@ export class WebhookService {
     let next = now;
     if (r.error === null) status = "delivered";
     else if (r.final || attempts >= this.retry.maxAttempts) status = "failed";
-    else next = new Date(Date.now() + this.backoffMs(attempts)).toISOString();
-    this.store.tx(() => {
-      this.sql.attempt.run(row.id, attempts, r.statusCode, r.error, r.durationMs, now);
-      this.sql.result.run(status, attempts, next, r.error, r.statusCode, status, now, row.id);
-    });
+    else next = new Date(Date.now() + backoffMs(this.retry, attempts)).toISOString();
+    this.outbox.recordOutcome(row.id, { attempts, status, nextAttemptAt: next, statusCode: r.statusCode, error: r.error, durationMs: r.durationMs, at: now });
     this.bus.publish({ type: "webhook.delivery", delivery_id: row.id, call_id: row.call_id, event: row.event, status, attempts, status_code: r.statusCode, error: r.error });
-  }
-
-  /** Delay before the retry that follows attempt number `attempts` (1-based): base·2^(n−1), capped, ±20 %. */
-  private backoffMs(attempts: number): number {
-    const { baseDelayMs, maxDelayMs } = this.retry;
-    return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(attempts - 1, 30)) * (0.8 + Math.random() * 0.4);
   }
 
   // ── reading and redelivery (for the API) ────────────────────────────────────────────────────
 
   /** Newest first. */
   listDeliveries(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): { deliveries: DeliveryView[]; total: number } {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (f.callId) { where.push("call_id = ?"); params.push(f.callId); }
-    if (f.status) { where.push("status = ?"); params.push(f.status); }
-    const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = this.store.db.prepare(`SELECT COUNT(*) FROM webhook_outbox ${clause}`).pluck().get(...params) as number;
-    const deliveries = this.store.db.prepare(`SELECT ${VIEW_COLUMNS} FROM webhook_outbox ${clause} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
-      .all(...params, f.limit, f.offset) as DeliveryView[];
-    return { deliveries, total };
+    return this.outbox.list(f);
   }
 
   /** One delivery with the payload it sends (no secret is ever in it) and every attempt so far. */
   getDelivery(id: string): DeliveryDetail | undefined {
-    const row = this.store.db.prepare(`SELECT ${VIEW_COLUMNS}, body FROM webhook_outbox WHERE id = ?`).get(id) as (DeliveryView & { body: string }) | undefined;
-    if (!row) return undefined;
-    const { body, ...view } = row;
-    const attempt_log = this.store.db.prepare("SELECT attempt, status_code, error, duration_ms, at FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt, id")
-      .all(id) as DeliveryAttempt[];
-    let payload: unknown;
-    try { payload = JSON.parse(body); } catch { payload = null; }
-    return { ...view, payload, attempt_log };
+    return this.outbox.get(id);
   }
 
   /**
@@ -335,7 +246,7 @@ export class WebhookService {
    * back to `failed` if that fails too. Returns false when there is no such delivery.
    */
   redeliver(id: string): boolean {
-    const changed = this.store.db.prepare("UPDATE webhook_outbox SET status = 'pending', next_attempt_at = ? WHERE id = ?").run(nowIso(), id).changes > 0;
+    const changed = this.outbox.makeDue(id, nowIso());
     if (changed) this.poke();
     return changed;
   }
@@ -344,28 +255,4 @@ export class WebhookService {
 function subscribed(events: unknown, event: WebhookEvent): boolean {
   if (events === null || events === undefined) return event !== "assistant-request";
   return Array.isArray(events) && events.includes(event);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** True when every promise settled within `ms`. */
-async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((r) => { timer = setTimeout(() => r(false), ms); });
-  try {
-    return await Promise.race([Promise.allSettled(promises).then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** What went wrong, for a person reading the delivery log: the OS error (e.g. ECONNREFUSED) when there is one. */
-function describeFetchError(err: unknown, timeoutMs: number): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
-  const cause = e?.cause;
-  if (cause?.code) return `could not reach the receiver: ${cause.message && cause.message.includes(cause.code) ? cause.message : `${cause.code} ${cause.message ?? ""}`.trim()}`;
-  return `could not reach the receiver: ${cause?.message ?? e?.message ?? String(err)}`;
 }

@@ -6,10 +6,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
-import { toTelephoneWav } from "../../helpers/audio.js";
-import { startLlmServer, type LlmServer } from "../../helpers/llm-server.js";
+import { toTelephoneWav } from "../../support/audio.js";
+import { startLlmServer, type LlmServer } from "../../support/llm-server.js";
 import { waitFor } from "../../helpers/wait.js";
 
 const SECRET = "whsec_assistant_request";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp } from "../../helpers/sipp.js";
 import { peakConcurrency, startCampaignUas, type CampaignUas } from "../../helpers/sipp-campaign.js";
-import { startLlmServer, type LlmServer } from "../../helpers/llm-server.js";
+import { startLlmServer, type LlmServer } from "../../support/llm-server.js";
 import { waitFor, waitForAsync } from "../../helpers/wait.js";
 
 // A whole campaign against real callees: one sipp UAS on loopback answers, is busy or does not answer

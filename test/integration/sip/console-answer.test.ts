@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../helpers/audio.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 import { waitFor } from "../../helpers/wait.js";
 
 /** The events stream as a console opens it, keeping every event. */

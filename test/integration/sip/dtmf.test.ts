@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { hasSipp } from "../../helpers/sipp.js";
-import { freeUdpPort } from "../../helpers/ports.js";
-import { toTelephoneWav } from "../../helpers/audio.js";
+import { freeUdpPort } from "../../support/ports.js";
+import { toTelephoneWav } from "../../support/audio.js";
 
 const UAC_WITH_DTMF = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="call, press 1234#, hang up">

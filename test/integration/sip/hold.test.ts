@@ -4,7 +4,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp } from "../../helpers/sipp.js";
-import { freeUdpPort } from "../../helpers/ports.js";
+import { freeUdpPort } from "../../support/ports.js";
 import { waitFor } from "../../helpers/wait.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "sipp");

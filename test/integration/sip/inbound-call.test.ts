@@ -3,9 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../helpers/audio.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 import { waitFor } from "../../helpers/wait.js";
 
 describe.skipIf(!hasKamailio || !hasBaresip)("a real softphone calls our number through kamailio (skipped only where kamailio/baresip are not installed)", () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasSipp, startSippUas } from "../../helpers/sipp.js";
 import { LossyRelay } from "../../helpers/lossy-relay.js";
 import { waitFor } from "../../helpers/wait.js";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasNetns, run, teardown, Topology, type Link } from "../../helpers/netns.js";
-import { fetchBindings } from "../../helpers/sip-probe.js";
+import { fetchBindings } from "../../support/sip-probe.js";
 import { createTrunk, sipPort, waitForRegistration } from "../../helpers/net-telephony.js";
 
 /*

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { hasIptables, hasNetns, run, teardown, Topology } from "../../helpers/netns.js";
-import { fetchBindings } from "../../helpers/sip-probe.js";
+import { fetchBindings } from "../../support/sip-probe.js";
 import { answerWith, callOutcome, createAssistant, createNumber, createTrunk, getTrunk, sipPort, waitForRegistration } from "../../helpers/net-telephony.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../helpers/audio.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 
 /*
  * Behind NAT. The test's own (root) namespace IS the office: the engine runs in-process here, on a

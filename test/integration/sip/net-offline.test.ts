@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hasNetns, run, teardown, Topology } from "../../helpers/netns.js";
 import { hasBaresip } from "../../helpers/baresip.js";
-import { SHARED } from "../../helpers/kamailio.js";
-import { toTelephoneWav } from "../../helpers/audio.js";
+import { SHARED } from "../../support/kamailio.js";
+import { toTelephoneWav } from "../../support/audio.js";
 
 const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
 const ROOT = join(import.meta.dirname, "..", "..", "..");

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { hasSipp, startSippUas } from "../../helpers/sipp.js";
 import { hasNetns, teardown, Topology } from "../../helpers/netns.js";
-import { fetchBindings, finalResponse, inviteRequest, optionsRequest, sipExchange } from "../../helpers/sip-probe.js";
+import { fetchBindings, finalResponse, inviteRequest, optionsRequest, sipExchange } from "../../support/sip-probe.js";
 import { answerWith, callCount, callOutcome, createAssistant, createNumber, createTrunk, deleteTrunk, getTrunk, sipPort, waitForRegistration } from "../../helpers/net-telephony.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../helpers/audio.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 import { waitFor } from "../../helpers/wait.js";
 
 /*

@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp } from "../../helpers/sipp.js";
-import { freeUdpPort } from "../../helpers/ports.js";
+import { freeUdpPort } from "../../support/ports.js";
 import { waitFor } from "../../helpers/wait.js";
 import { canMountTmpfs, mountTmpfs, unmount } from "../../helpers/tmpfs.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SipStack } from "../../../main/engine/sip/stack.js";
 import type { RegistrationState } from "../../../main/engine/sip/registration.js";
-import { hasKamailio, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { waitFor as until } from "../../helpers/wait.js";
 
 

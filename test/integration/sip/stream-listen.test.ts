@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp } from "../../helpers/sipp.js";
-import { freeUdpPort } from "../../helpers/ports.js";
+import { freeUdpPort } from "../../support/ports.js";
 import { waitFor } from "../../helpers/wait.js";
 
 /** A SIP peer on one TCP or TLS connection, framing what it reads by Content-Length. */

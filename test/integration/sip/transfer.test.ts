@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp, rejectScenario, startSippUas } from "../../helpers/sipp.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
-import { freeUdpPort } from "../../helpers/ports.js";
+import { freeUdpPort } from "../../support/ports.js";
 import { waitFor } from "../../helpers/wait.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../helpers/audio.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 import { RtpSession } from "../../../main/engine/media/rtp-session.js";
 import { PCMU } from "../../../main/engine/media/codecs/g711.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, startKamailio, type Kamailio } from "../../support/kamailio.js";
 
 describe.skipIf(!hasKamailio)("SIP trunks through the API register to kamailio (skipped only where the kamailio package is not installed)", () => {
   let k: Kamailio;

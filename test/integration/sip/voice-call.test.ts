@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { existsSync } from "node:fs";
 import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
-import { readWav, toTelephoneWav } from "../../helpers/audio.js";
-import { lastOf, startLlmServer, type LlmServer } from "../../helpers/llm-server.js";
+import { readWav, toTelephoneWav } from "../../support/audio.js";
+import { lastOf, startLlmServer, type LlmServer } from "../../support/llm-server.js";
 import { PocketSphinxStt } from "../../../main/engine/providers/stt/pocketsphinx.js";
 import { resample } from "../../../main/engine/media/resample.js";
 

@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { startLlmServer, lastOf, type LlmServer, type ScriptedReply, type ChatRequest } from "../../helpers/llm-server.js";
-import { rtpPair } from "../../helpers/rtp-peer.js";
-import { readWav, toTelephoneWav } from "../../helpers/audio.js";
-import { SHARED } from "../../helpers/kamailio.js";
+import { startLlmServer, lastOf, type LlmServer, type ScriptedReply, type ChatRequest } from "../../support/llm-server.js";
+import { rtpPair } from "../../support/rtp-peer.js";
+import { readWav, toTelephoneWav } from "../../support/audio.js";
+import { SHARED } from "../../support/kamailio.js";
 import { waitFor } from "../../helpers/wait.js";
 import { FALLBACK } from "../../../main/engine/voice/pipeline.js";
 

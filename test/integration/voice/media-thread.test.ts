@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { startLlmServer, type LlmServer } from "../../helpers/llm-server.js";
-import { rtpPair } from "../../helpers/rtp-peer.js";
-import { readWav, toTelephoneWav } from "../../helpers/audio.js";
-import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../helpers/kamailio.js";
+import { startLlmServer, type LlmServer } from "../../support/llm-server.js";
+import { rtpPair } from "../../support/rtp-peer.js";
+import { readWav, toTelephoneWav } from "../../support/audio.js";
+import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support/kamailio.js";
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { waitFor } from "../../helpers/wait.js";
-import { canCapture, describePacing, pacing, startCapture, strays } from "../../helpers/wire-capture.js";
+import { canCapture, describePacing, pacing, startCapture, strays } from "../../support/wire-capture.js";
 
 // Issue #18: the media plane runs in its own thread, so nothing on the main thread can delay a packet.
 // Pacing is measured where it matters: on the wire, by tcpdump (a separate process, kernel timestamps).

@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { registerLlm, type ProviderContext } from "../index.js";
+import { positive } from "../util.js";
 import { ProviderError, httpError, missingKey, providerName } from "../errors.js";
 import { routeKey, withheldKey } from "../key-route.js";
 import type { LanguageModel, LlmChunk, LlmRequest, ToolCall } from "./types.js";
@@ -112,7 +113,7 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Lang
   // a cloud endpoint without one would only answer 401 mid-call.
   if (!key && !isLoopbackUrl(baseUrl)) throw route.withheld ? withheldKey(keyProvider, "llm_config", baseUrl) : missingKey(keyProvider);
   // Local addition: how long a live caller waits for the first token (llm_config, else the saved provider config).
-  const timeout = [config.first_token_timeout_ms, saved.first_token_timeout_ms].find((v): v is number => typeof v === "number" && v > 0);
+  const timeout = positive(config.first_token_timeout_ms) ?? positive(saved.first_token_timeout_ms);
   return new OpenAiCompatibleLlm(provider, String(config.model ?? ""), baseUrl, key ?? "local", timeout);
 }
 

@@ -2,8 +2,8 @@ import WebSocket from "ws";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError, httpError } from "../errors.js";
 import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
-import { str, bool, redact, causeMessage, bodyStart } from "../util.js";
-import { requireKey } from "../key-route.js";
+import { str, bool, strings, redact, causeMessage, errorDetailFrom } from "../util.js";
+import { cloudVendor } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.deepgram.com/v1";
 /** A caller is waiting on this utterance; past this the pipeline says its fallback line instead. */
@@ -227,30 +227,22 @@ function parseListenResponse(body: string): SttResult {
 }
 
 /** Deepgram errors are `{err_code, err_msg, request_id}`; older ones used `{error, reason}`. */
-function errorDetail(body: string): string {
-  try {
-    const j = JSON.parse(body) as { err_msg?: unknown; reason?: unknown; err_code?: unknown };
-    const msg = j.err_msg ?? j.reason ?? j.err_code;
-    if (typeof msg === "string") return msg;
-  } catch { /* not JSON: a proxy's page, keep its start */ }
-  return bodyStart(body);
-}
+const errorDetail = (body: string): string =>
+  errorDetailFrom(body, (j: { err_msg?: unknown; reason?: unknown; err_code?: unknown }) => j.err_msg ?? j.reason ?? j.err_code);
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): DeepgramStt {
-  const { apiKey, baseUrl } = requireKey(ctx.keys, "deepgram", str(config.base_url), "stt_config");
-  const saved = ctx.keys.config("deepgram");
+  const { apiKey, baseUrl, savedMs } = cloudVendor(ctx.keys, "deepgram", config, "stt_config");
   return new DeepgramStt({
     apiKey,
     baseUrl,
     model: str(config.model),
     language: str(config.language),
-    keyterms: Array.isArray(config.keyterms) ? config.keyterms.filter((k): k is string => typeof k === "string") : undefined,
+    keyterms: strings(config.keyterms),
     smartFormat: bool(config.smart_format),
     numerals: bool(config.numerals),
     fillerWords: bool(config.filler_words),
     sampleRateHz: config.sample_rate === 8000 ? 8000 : 16000,
-    // Operators on slow links can widen the bound with POST /byok/config {stt_timeout_ms}.
-    timeoutMs: typeof saved.stt_timeout_ms === "number" && saved.stt_timeout_ms > 0 ? saved.stt_timeout_ms : undefined,
+    timeoutMs: savedMs("stt_timeout_ms"),
   });
 }
 

@@ -1,8 +1,8 @@
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError, httpError } from "../errors.js";
 import type { SpeechToText, SttRequest, SttResult } from "./types.js";
-import { str, redact, causeMessage, bodyStart } from "../util.js";
-import { requireKey } from "../key-route.js";
+import { str, strings, redact, causeMessage, errorDetailFrom } from "../util.js";
+import { cloudVendor } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 /** A caller is waiting on this utterance; past this the pipeline says its fallback line instead. */
@@ -107,25 +107,18 @@ export function wav(samples: Int16Array, sampleRateHz: number): Buffer {
 }
 
 /** OpenAI errors are `{error: {message, type, param, code}}`. */
-export function openAiErrorDetail(body: string): string {
-  try {
-    const msg = (JSON.parse(body) as { error?: { message?: unknown } })?.error?.message;
-    if (typeof msg === "string") return msg;
-  } catch { /* not JSON: a proxy's page, keep its start */ }
-  return bodyStart(body);
-}
+export const openAiErrorDetail = (body: string): string =>
+  errorDetailFrom(body, (j: { error?: { message?: unknown } } | null) => j?.error?.message);
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): SpeechToText {
-  const { apiKey, baseUrl } = requireKey(ctx.keys, "openai", str(config.base_url), "stt_config");
-  const saved = ctx.keys.config("openai");
+  const { apiKey, baseUrl, savedMs } = cloudVendor(ctx.keys, "openai", config, "stt_config");
   return new OpenAiStt({
     apiKey,
     baseUrl,
     model: str(config.model),
     language: str(config.language),
-    keyterms: Array.isArray(config.keyterms) ? config.keyterms.filter((k): k is string => typeof k === "string") : undefined,
-    // Operators on slow links can widen the bound with POST /byok/config {stt_timeout_ms}.
-    timeoutMs: typeof saved.stt_timeout_ms === "number" && saved.stt_timeout_ms > 0 ? saved.stt_timeout_ms : undefined,
+    keyterms: strings(config.keyterms),
+    timeoutMs: savedMs("stt_timeout_ms"),
   });
 }
 

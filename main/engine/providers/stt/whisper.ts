@@ -1,20 +1,12 @@
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError } from "../errors.js";
+import { strings } from "../util.js";
+import { hasGgmlMagic, loadWhisperBinding, WHISPER_PACKAGE, type NativeWhisper, type WhisperBinding } from "../../../../native/whisper.js";
 import type { SpeechToText, SttRequest, SttResult } from "./types.js";
 
-/** The part of smart-whisper (whisper.cpp through N-API, built from source at install) this module uses. */
-interface TranscribeTask { result: Promise<{ text: string }[]> }
-interface NativeWhisper {
-  model(): Promise<unknown>;
-  transcribe(pcm: Float32Array, params: { language?: string; n_threads?: number; initial_prompt?: string; format?: "simple" }): Promise<TranscribeTask>;
-  free(): Promise<void>;
-}
-interface WhisperBinding { Whisper: new (file: string, config: { gpu: boolean; offload: number }) => NativeWhisper }
-
-const PACKAGE = "smart-whisper";
 /** Local decoding of one utterance; CPU-only base.en needs 1–3 s, so this only catches a wedged job. */
 const TIMEOUT_MS = 30_000;
 /**
@@ -22,23 +14,14 @@ const TIMEOUT_MS = 30_000;
  * tensor data as an "empty model" and then transcribes everything as silence: refuse such files up front.
  */
 const MIN_MODEL_BYTES = 16 * 1024 * 1024;
-/** whisper.cpp's model files begin with the ggml magic 0x67676d6c, little-endian ("lmgg"). */
-const GGML_MAGIC = Buffer.from("lmgg", "latin1");
 /** Models stay loaded while calls come in; an hour without one frees the memory (75–500 MB). */
 const OFFLOAD_SECONDS = 3600;
 
-let binding: Promise<WhisperBinding> | null = null;
+/** The binding (native/whisper.ts), with a failed build turned into advice a person can act on. */
 function loadBinding(): Promise<WhisperBinding> {
-  // A variable specifier keeps bundlers from inlining a native addon; a failed build surfaces as a reason.
-  const specifier: string = PACKAGE;
-  binding ??= import(specifier).then(
-    (m: Partial<WhisperBinding> & { default?: WhisperBinding }) => (m.Whisper ? (m as WhisperBinding) : m.default!),
-    (err: Error) => {
-      binding = null;
-      throw new ProviderError("whisper", "config", `The Whisper engine (${PACKAGE}) did not build on this machine: run 'npm rebuild smart-whisper' (it needs a C++ toolchain), or choose another stt_config.provider (${err.message.split("\n")[0]})`);
-    },
-  );
-  return binding;
+  return loadWhisperBinding().catch((err: Error) => {
+    throw new ProviderError("whisper", "config", `The Whisper engine (${WHISPER_PACKAGE}) did not build on this machine: run 'npm rebuild smart-whisper' (it needs a C++ toolchain), or choose another stt_config.provider (${err.message.split("\n")[0]})`);
+  });
 }
 
 /**
@@ -173,16 +156,6 @@ export class WhisperStt implements SpeechToText {
   }
 }
 
-function hasGgmlMagic(path: string): boolean {
-  const fd = openSync(path, "r");
-  try {
-    const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(GGML_MAGIC);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** whisper.cpp marks non-speech with bracketed tags (`[BLANK_AUDIO]`, `(music)`); the LLM should not read them. */
 function cleanText(text: string): string {
   return text.replace(/\[[^\]]*\]|\([^)]*\)/g, " ").replace(/\s+/g, " ").trim();
@@ -196,7 +169,7 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Spee
     modelsDir: ctx.modelsDir,
     model,
     language: typeof config.language === "string" ? config.language : undefined,
-    keyterms: Array.isArray(config.keyterms) ? config.keyterms.filter((k): k is string => typeof k === "string") : undefined,
+    keyterms: strings(config.keyterms),
   });
 }
 

@@ -2,8 +2,8 @@ import { registerTts, type ProviderContext } from "../index.js";
 import { ProviderError } from "../errors.js";
 import { FIRST_BYTE_TIMEOUT_MS, streamPcm } from "./openai.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
-import { str, num, bodyStart } from "../util.js";
-import { requireKey } from "../key-route.js";
+import { str, num, errorDetailFrom } from "../util.js";
+import { cloudVendor } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.elevenlabs.io/v1";
 const OUTPUT_RATES = [8000, 16000, 22050, 24000] as const;
@@ -82,25 +82,22 @@ export class ElevenLabsTts implements TextToSpeech {
  * the body fails validation.
  */
 function elevenLabsErrorDetail(body: string): string {
-  try {
-    const detail = (JSON.parse(body) as { detail?: unknown }).detail;
+  return errorDetailFrom(body, (j: { detail?: unknown }) => {
+    const detail = j.detail;
     if (typeof detail === "string") return detail;
     if (Array.isArray(detail)) {
       return detail.map((d: { loc?: unknown[]; msg?: unknown }) => `${(d.loc ?? []).join(".")}: ${String(d.msg ?? "")}`).join("; ");
     }
     const d = detail as { message?: unknown; status?: unknown } | undefined;
-    if (typeof d?.message === "string") return d.message;
-    if (typeof d?.status === "string") return d.status;
-  } catch { /* not JSON: a proxy's page, keep its start */ }
-  return bodyStart(body);
+    return typeof d?.message === "string" ? d.message : d?.status;
+  });
 }
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): TextToSpeech {
   // `11labs` is an accepted spelling of the same provider, so it shares the one saved key.
-  const { apiKey, baseUrl } = requireKey(ctx.keys, "elevenlabs", str(config.base_url), "tts_config");
+  const { apiKey, baseUrl, savedMs } = cloudVendor(ctx.keys, "elevenlabs", config, "tts_config");
   const voiceId = str(config.voice_id);
   if (!voiceId) throw new ProviderError("elevenlabs", "config", "ElevenLabs speech needs tts_config.voice_id (an ElevenLabs voice library id, for example 21m00Tcm4TlvDq8ikWAM)");
-  const saved = ctx.keys.config("elevenlabs");
   const norm = config.apply_text_normalization;
   const rate = OUTPUT_RATES.find((r) => r === config.sample_rate);
   return new ElevenLabsTts({
@@ -116,8 +113,7 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Text
     language: str(config.language),
     applyTextNormalization: norm === "auto" || norm === "on" || norm === "off" ? norm : undefined,
     sampleRateHz: rate,
-    // Operators on slow links can widen the bound with POST /byok/config {tts_first_byte_timeout_ms}.
-    firstByteTimeoutMs: typeof saved.tts_first_byte_timeout_ms === "number" && saved.tts_first_byte_timeout_ms > 0 ? saved.tts_first_byte_timeout_ms : undefined,
+    firstByteTimeoutMs: savedMs("tts_first_byte_timeout_ms"),
   });
 }
 

@@ -1,9 +1,9 @@
 import { registerTts, type ProviderContext } from "../index.js";
 import { ProviderError, httpError, providerName } from "../errors.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
-import { str, redact, causeMessage, bodyStart } from "../util.js";
+import { str, redact, causeMessage } from "../util.js";
 import { openAiErrorDetail } from "../stt/openai.js";
-import { requireKey } from "../key-route.js";
+import { cloudVendor } from "../key-route.js";
 
 const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 /** Silence on a live call is worse than the fallback line: give up when no audio has come by then. */
@@ -139,10 +139,9 @@ export class OpenAiTts implements TextToSpeech {
 }
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): TextToSpeech {
-  const { apiKey, baseUrl } = requireKey(ctx.keys, "openai", str(config.base_url), "tts_config");
+  const { apiKey, baseUrl, savedMs } = cloudVendor(ctx.keys, "openai", config, "tts_config");
   const voiceId = str(config.voice_id);
   if (!voiceId) throw new ProviderError("openai", "config", "OpenAI speech needs tts_config.voice_id (for example alloy, marin or coral)");
-  const saved = ctx.keys.config("openai");
   return new OpenAiTts({
     apiKey,
     voiceId,
@@ -150,8 +149,7 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Text
     model: str(config.model),
     speed: typeof config.speed === "number" ? config.speed : undefined,
     instructions: str(config.instructions),
-    // Operators on slow links can widen the bound with POST /byok/config {tts_first_byte_timeout_ms}.
-    firstByteTimeoutMs: typeof saved.tts_first_byte_timeout_ms === "number" && saved.tts_first_byte_timeout_ms > 0 ? saved.tts_first_byte_timeout_ms : undefined,
+    firstByteTimeoutMs: savedMs("tts_first_byte_timeout_ms"),
   });
 }
 

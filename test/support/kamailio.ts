@@ -61,7 +61,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     else await waitForOptions(address, port, () => log);
   } catch (err) {
     proc.kill("SIGKILL");
-    throw new Error(`kamailio did not come up on ${address}:${port} (${(err as Error).message.split("\n")[0]}):\n${log}`);
+    throw new Error(`kamailio did not come up on ${address}:${port} (${(err as Error).message.split("\n")[0]}):\n${log}`, { cause: err });
   }
   return {
     address, port, tlsPort, caPem, proc, log: () => log,
