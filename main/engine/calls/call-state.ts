@@ -22,7 +22,3 @@ const ALLOWED: Record<CallStatus, readonly CallStatus[]> = {
 export const isFinal = (s: CallStatus): boolean => ALLOWED[s].length === 0;
 export const canTransition = (from: CallStatus, to: CallStatus): boolean => ALLOWED[from].includes(to);
 
-/** The webhook vocabulary for a REST status (gaps.md B4). */
-export function webhookStatus(s: CallStatus): "in-progress" | "ended" | "ended-with-error" | "connecting" {
-  return s === "failed" ? "ended-with-error" : s;
-}
