@@ -27,11 +27,26 @@ function session(): Promise<ort.InferenceSession> {
 export const warmVad = (): Promise<unknown> => session();
 
 /**
+ * What the turn detector needs from a voice activity model: 8 kHz PCM in, one speech probability (0–1)
+ * per window out, in order. The detector owns the speech states; the model only scores windows.
+ */
+export interface VoiceActivityDetector {
+  readonly windowMs: number;
+  push(pcm: Int16Array): void;
+  close(): void;
+}
+
+/** Creates a call's detector; the session takes one so tests can drive turns without onnx. */
+export type VadFactory = (onProbability: (p: number) => void) => VoiceActivityDetector;
+
+export const sileroVad: VadFactory = (onProbability) => new SileroVad(onProbability);
+
+/**
  * Silero VAD v6 at 8 kHz: windows of 256 samples (32 ms) with the previous 32 samples as context and a
  * recurrent state carried between windows. `push` takes call frames of any size and returns a speech
  * probability per full window; inference runs on onnxruntime's own thread (async), never on the media loop.
  */
-export class SileroVad {
+export class SileroVad implements VoiceActivityDetector {
   static readonly WINDOW = 256;
   static readonly CONTEXT = 32;
   static readonly SAMPLE_RATE = 8000;
