@@ -10,7 +10,7 @@ export interface CallAudio {
   onFrame(listener: (frame: AudioFrame) => void): () => void;
   /** Queues agent audio at 8 kHz; a bare array is a piece with no timing of its own (a whole sentence). */
   play(audio: AudioFrame | Int16Array): void;
-  /** Drops queued agent audio (barge-in). */
+  /** Drops queued agent audio (barge-in), and ends a pause: what is played next is heard. */
   flush(): void;
   /** Holds playout, keeping the queue (a possible barge-in). */
   pause(): void;

@@ -51,8 +51,10 @@ export class FakeCallAudio implements CallAudio {
     this.queuedEnd += audio instanceof Int16Array ? audio.length : audio.samples;
   }
 
+  /** As on the RTP leg, a flush also ends a pause: what is queued next plays. */
   flush(): void {
     this.flushes++;
+    this.paused = false;
     this.queuedEnd = this.played;
     this.settle(true);
   }
