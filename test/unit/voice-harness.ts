@@ -2,7 +2,8 @@ import { vi } from "vitest";
 import { VoiceSession } from "../../main/engine/voice/session.js";
 import { voiceAssistant } from "../../main/engine/voice/assistant-config.js";
 import type { EndReason, PipelineHost, TurnMetrics } from "../../main/engine/voice/session.js";
-import { FakeCallAudio, FakeLlm, FakeStt, FakeTts, FakeVad, type FakeLlmTurn, type FakeSttResult } from "../../main/engine/providers/fake/index.js";
+import { FakeLlm, FakeStt, FakeTts, FakeVad, type FakeLlmTurn, type FakeSttResult } from "../../main/engine/providers/fake/index.js";
+import { FakeCallAudio } from "./voice-fake-leg.js";
 
 /**
  * One voice session on fakes, in simulated time: vitest's fake timers drive the playout tick, the fakes'

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
+import type { VadFactory, VoiceActivityDetector } from "../providers/vad/types.js";
 
 /**
  * The shipped model: resources/silero_vad.onnx (MIT). Found relative to this file both from source
@@ -26,18 +27,7 @@ function session(): Promise<ort.InferenceSession> {
 
 export const warmVad = (): Promise<unknown> => session();
 
-/**
- * What the turn detector needs from a voice activity model: 8 kHz PCM in, one speech probability (0–1)
- * per window out, in order. The detector owns the speech states; the model only scores windows.
- */
-export interface VoiceActivityDetector {
-  readonly windowMs: number;
-  push(pcm: Int16Array): void;
-  close(): void;
-}
-
-/** Creates a call's detector; the session takes one so tests can drive turns without onnx. */
-export type VadFactory = (onProbability: (p: number) => void) => VoiceActivityDetector;
+export type { VadFactory, VoiceActivityDetector } from "../providers/vad/types.js";
 
 export const sileroVad: VadFactory = (onProbability) => new SileroVad(onProbability);
 

@@ -3,4 +3,3 @@ export { FakeStt, type FakeSttOptions, type FakeSttResult } from "./stt.js";
 export { FakeLlm, words, type FakeLlmStep, type FakeLlmTurn, type FakeLlmRequest } from "./llm.js";
 export { FakeTts, type FakeTtsOptions } from "./tts.js";
 export { FakeVad } from "./vad.js";
-export { FakeCallAudio } from "./call-audio.js";

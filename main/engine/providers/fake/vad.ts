@@ -1,4 +1,4 @@
-import type { VadFactory, VoiceActivityDetector } from "../../voice/vad.js";
+import type { VadFactory, VoiceActivityDetector } from "../vad/types.js";
 
 /**
  * A scripted voice activity detector: one window per `windowMs` of audio pushed, whose probability is the

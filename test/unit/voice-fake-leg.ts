@@ -1,5 +1,5 @@
-import type { CallAudio } from "../../media/call-audio.js";
-import { FRAME_MS, samplesPerFrame, type AudioFrame } from "../../media/frame.js";
+import type { CallAudio } from "../../main/engine/media/call-audio.js";
+import { FRAME_MS, samplesPerFrame, type AudioFrame } from "../../main/engine/media/frame.js";
 
 /**
  * A call leg without a network: caller frames are pushed by the test, and agent audio "plays" on a
