@@ -1,10 +1,16 @@
 import type { RtpSession } from "./rtp-session.js";
+import type { AudioFrame } from "./frame.js";
 
 /** What a conversation needs from a call leg: caller audio in, agent audio out, both 8 kHz mono PCM. */
 export interface CallAudio {
-  onFrame(listener: (pcm: Int16Array) => void): () => void;
-  play(pcm: Int16Array): void;
-  /** Drops queued agent audio (barge-in). */
+  /**
+   * Caller frames as the leg hands them on, with their rate and timestamp. The frame's buffer is reused
+   * for the next one: a listener that keeps audio copies it.
+   */
+  onFrame(listener: (frame: AudioFrame) => void): () => void;
+  /** Queues agent audio at 8 kHz; a bare array is a piece with no timing of its own (a whole sentence). */
+  play(audio: AudioFrame | Int16Array): void;
+  /** Drops queued agent audio (barge-in), and ends a pause: what is played next is heard. */
   flush(): void;
   /** Holds playout, keeping the queue (a possible barge-in). */
   pause(): void;
@@ -26,11 +32,14 @@ export function rtpCallAudio(rtp: RtpSession): CallAudio {
   const pending = new Set<(t: number) => void>();
   return {
     onFrame(listener) {
-      const l = (f: { data: Int16Array }) => listener(f.data);
-      rtp.on("frame", l);
-      return () => rtp.off("frame", l);
+      rtp.on("frame", listener);
+      return () => rtp.off("frame", listener);
     },
-    play: (pcm) => rtp.play(pcm),
+    play(audio) {
+      if (audio instanceof Int16Array) { rtp.play(audio); return; }
+      if (audio.sampleRateHz !== 8000) throw new Error(`The call leg plays 8 kHz audio, not ${audio.sampleRateHz} Hz`);
+      rtp.play(audio.data);
+    },
     flush: () => rtp.flush(),
     pause: () => rtp.pause(),
     resume: () => rtp.resume(),

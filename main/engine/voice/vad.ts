@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
+import type { VadFactory, VoiceActivityDetector } from "../providers/vad/types.js";
 
 /**
  * The shipped model: resources/silero_vad.onnx (MIT). Found relative to this file both from source
@@ -26,12 +27,16 @@ function session(): Promise<ort.InferenceSession> {
 
 export const warmVad = (): Promise<unknown> => session();
 
+export type { VadFactory, VoiceActivityDetector } from "../providers/vad/types.js";
+
+export const sileroVad: VadFactory = (onProbability) => new SileroVad(onProbability);
+
 /**
  * Silero VAD v6 at 8 kHz: windows of 256 samples (32 ms) with the previous 32 samples as context and a
  * recurrent state carried between windows. `push` takes call frames of any size and returns a speech
  * probability per full window; inference runs on onnxruntime's own thread (async), never on the media loop.
  */
-export class SileroVad {
+export class SileroVad implements VoiceActivityDetector {
   static readonly WINDOW = 256;
   static readonly CONTEXT = 32;
   static readonly SAMPLE_RATE = 8000;

@@ -66,7 +66,7 @@ export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
     }
     const talk = !ctx.assistantSpeaks?.(id);
     socket.send(JSON.stringify({ type: "ready", talk, sample_rate: 8000, frame_bytes: FRAME_BYTES }));
-    const stopListening = audio.onFrame((pcm) => {
+    const stopListening = audio.onFrame(({ data: pcm }) => {
       // A console that cannot keep up misses audio rather than growing our memory.
       if (socket.bufferedAmount > 64 * FRAME_BYTES) return;
       // A copy: the session reuses its frame buffer, and a queued write must not see the next frame.

@@ -1,0 +1,40 @@
+import type { SpeechToText, SttRequest, SttResult } from "../stt/types.js";
+import { sleep } from "./sleep.js";
+
+/** What the fake recognizes for the next utterance: text, or a failure. */
+export type FakeSttResult = string | Error;
+
+export interface FakeSttOptions {
+  /** Results in order, one per utterance; when they run out, every utterance is `fallback`. */
+  results?: FakeSttResult[];
+  fallback?: string;
+  /** Recognition time per utterance. */
+  delayMs?: number;
+  sampleRateHz?: 8000 | 16000;
+}
+
+/** Scripted speech to text: hands out the given transcripts in order, each after `delayMs`. */
+export class FakeStt implements SpeechToText {
+  readonly provider = "fake";
+  readonly local = true;
+  readonly sampleRateHz: 8000 | 16000;
+  private readonly results: FakeSttResult[];
+  /** Every utterance it was given, in order. */
+  readonly requests: { samples: number; sampleRateHz: number; language: string }[] = [];
+
+  constructor(private readonly o: FakeSttOptions = {}) {
+    this.results = [...(o.results ?? [])];
+    this.sampleRateHz = o.sampleRateHz ?? 8000;
+  }
+
+  /** Adds transcripts for the utterances still to come. */
+  script(...results: FakeSttResult[]): void { this.results.push(...results); }
+
+  async transcribe(request: SttRequest): Promise<SttResult> {
+    this.requests.push({ samples: request.audio.length, sampleRateHz: request.sampleRateHz, language: request.language });
+    const next = this.results.length ? this.results.shift()! : (this.o.fallback ?? "");
+    await sleep(this.o.delayMs ?? 0, request.signal);
+    if (next instanceof Error) throw next;
+    return { text: next, confidence: 1 };
+  }
+}

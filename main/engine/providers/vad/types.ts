@@ -1,0 +1,13 @@
+/**
+ * What the turn detector needs from a voice activity model: 8 kHz PCM in, one speech probability (0–1)
+ * per window out, in order. The detector owns the speech states (voice/turn-detector.ts); the model only
+ * scores windows.
+ */
+export interface VoiceActivityDetector {
+  readonly windowMs: number;
+  push(pcm: Int16Array): void;
+  close(): void;
+}
+
+/** Creates a call's detector; the voice session takes one so tests can drive turns without onnx. */
+export type VadFactory = (onProbability: (p: number) => void) => VoiceActivityDetector;

@@ -1,0 +1,20 @@
+import type { ToolSpec } from "./tools.js";
+import type { TurnMetrics } from "./metrics.js";
+
+export type EndReason = "assistant_hangup" | "max_duration" | "silence_timeout";
+
+/** The call around the voice session: storage, hang-up, transfer, webhooks. Implemented in calls/. */
+export interface PipelineHost {
+  message(role: "user" | "assistant" | "system", content: string): void;
+  hangup(reason: EndReason): void;
+  /** Ends the call as failed with a reason a person can read (after the session said goodbye). */
+  fail(error: string): void;
+  transfer(destination: string): Promise<boolean>;
+  /** Runs a custom tool through its webhook; resolves with the text the model gets back. */
+  toolCall(call: { id: string; name: string; arguments: Record<string, unknown> }, tool: Extract<ToolSpec, { kind: "webhook" }>): Promise<string>;
+  sendDtmf(digits: string): boolean;
+  turnMetrics(m: TurnMetrics): void;
+  /** A provider fault or another problem worth a line in the call's event log. */
+  problem(message: string): void;
+  interruption(heard: string): void;
+}

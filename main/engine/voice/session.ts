@@ -1,0 +1,240 @@
+import type { SpeechToText } from "../providers/stt/types.js";
+import type { LanguageModel } from "../providers/llm/types.js";
+import type { TextToSpeech } from "../providers/tts/types.js";
+import { ProviderError } from "../providers/errors.js";
+import type { CallAudio } from "../media/call-audio.js";
+import type { AudioFrame } from "../media/frame.js";
+import type { VoiceAssistant } from "./assistant-config.js";
+import { sileroVad, type VadFactory } from "./vad.js";
+import { wordCount } from "./sentences.js";
+import { TurnDetector, MIN_UTTERANCE_MS } from "./turn-detector.js";
+import { UtteranceBuffer } from "./utterance-buffer.js";
+import { Recognizer } from "./recognizer.js";
+import { Speaker } from "./speaker.js";
+import { BargeIn } from "./barge-in.js";
+import { Responder, FALLBACK } from "./responder.js";
+import { SilenceWatchdog } from "./silence-watchdog.js";
+import type { EndReason, PipelineHost } from "./host.js";
+
+export type { EndReason, PipelineHost } from "./host.js";
+export type { TurnMetrics } from "./metrics.js";
+export { FALLBACK } from "./responder.js";
+
+export interface VoiceSessionOptions {
+  audio: CallAudio;
+  stt: SpeechToText;
+  llm: LanguageModel;
+  tts: TextToSpeech;
+  /** Speaks fallback lines when `tts` itself is what failed. */
+  fallbackTts: TextToSpeech;
+  assistant: VoiceAssistant;
+  host: PipelineHost;
+  /** The voice activity model; Silero unless a test scripts one. */
+  vad?: VadFactory;
+  /** The session's clock (ms); performance.now unless a test simulates time. */
+  now?: () => number;
+}
+
+/** The call leg's rate: caller frames arrive at it, and every reply is resampled to it. */
+const RATE = 8000;
+const PREROLL_MS = 400;
+const MAX_UTTERANCE_MS = 60_000;
+const MAX_CONSECUTIVE_FAULTS = 3;
+
+/**
+ * One call's conversation, wired from small parts: caller frames → utterance buffer and turn detector →
+ * recognizer → responder (LLM + tools) → speaker (TTS → playout), with barge-in, the silence watchdog
+ * and turn metrics beside them. Every model runs off the media loop (onnxruntime threads, worker
+ * threads, child processes, the network); the session only moves buffers and decides. Control commands
+ * act on the parts directly, never behind caller audio.
+ */
+export class VoiceSession {
+  private readonly now: () => number;
+  private readonly turns: TurnDetector;
+  private readonly buffer = new UtteranceBuffer(RATE, PREROLL_MS, MAX_UTTERANCE_MS);
+  private readonly recognizer: Recognizer;
+  private readonly speaker: Speaker;
+  private readonly bargeIn: BargeIn;
+  private readonly responder: Responder;
+  private readonly watchdog: SilenceWatchdog | null;
+  private readonly unsubscribe: () => void;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  private ending = false;
+  private turnSeq = 0;
+  private speechStartAt = 0;
+  private continueTimer: NodeJS.Timeout | null = null;
+  private consecutiveFaults = 0;
+
+  constructor(private readonly o: VoiceSessionOptions) {
+    const { assistant: a, host } = o;
+    const now = (this.now = o.now ?? (() => performance.now()));
+    const problem = (err: unknown) => host.problem(describe(err));
+    this.recognizer = new Recognizer(o.stt, a.language, a.keyterms, (m) => host.problem(m), RATE);
+    this.speaker = new Speaker({
+      audio: o.audio, tts: o.tts, fallbackTts: o.fallbackTts, pronunciation: a.pronunciation, rateHz: RATE, now, problem,
+      onAudio: () => this.watchdog?.sound(),
+      onSpoken: (text) => { this.responder.record(text); this.watchdog?.quiet(); },
+    });
+    this.bargeIn = new BargeIn(a.turnTaking, this.speaker, {
+      interrupted: (heard) => { host.interruption(heard); this.responder.record(heard); },
+      spokenAfterAll: (text) => { this.responder.record(text); this.watchdog?.quiet(); },
+    });
+    this.responder = new Responder({
+      llm: o.llm, assistant: a, host, speaker: this.speaker, audio: o.audio, now, problem,
+      finalAt: (endedAt) => this.turns.finalAt(endedAt),
+      takeInterrupted: () => this.bargeIn.takeInterrupted(),
+      succeeded: () => { this.consecutiveFaults = 0; },
+      fault: (line) => this.fault(line),
+      isClosed: () => this.closed,
+      isEnding: () => this.ending,
+      endCall: () => this.endCall(a.endCallMessage, "assistant_hangup"),
+      transfer: (destination) => this.transfer(destination, null),
+    });
+    this.watchdog = a.silence ? new SilenceWatchdog(a.silence, {
+      busy: () => this.closed || this.ending || this.turns.inSpeech || this.speaker.audible || this.speaker.current !== null || this.responder.pending !== "",
+      say: (line) => this.say(line),
+      giveUp: (finalMessage) => void this.endCall(finalMessage, "silence_timeout"),
+    }, now) : null;
+    this.turns = new TurnDetector(a.turnTaking, o.vad ?? sileroVad, {
+      speechStarted: () => this.speechStarted(),
+      speaking: (speechMs) => this.bargeIn.speaking(speechMs),
+      pausing: (silenceMs, speechMs) => this.bargeIn.pausing(silenceMs, speechMs, this.turns.windowMs),
+      speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt),
+    }, now);
+    this.unsubscribe = o.audio.onFrame((frame) => this.onFrame(frame));
+  }
+
+  /** Greets (first_message) and arms the duration and silence timers. */
+  start(): void {
+    const a = this.o.assistant;
+    if (a.firstMessage) void this.say(a.firstMessage);
+    if (a.maxDurationMs) this.timers.push(setTimeout(() => void this.endCall(a.endCallMessage, "max_duration"), a.maxDurationMs));
+    this.watchdog?.start();
+  }
+
+  // ── caller turns ───────────────────────────────────────────────────────────────────────────
+
+  private onFrame(frame: AudioFrame): void {
+    if (this.closed) return;
+    const pcm = frame.data;
+    if (this.turns.inSpeech) {
+      this.buffer.append(pcm);
+      this.recognizer.write(pcm);
+    } else this.buffer.pushPreroll(pcm);
+    this.turns.push(pcm);
+  }
+
+  private speechStarted(): void {
+    // The VAD reports a window after it was heard; the pre-roll covers the rest.
+    this.speechStartAt = this.now() - this.buffer.prerollMs;
+    this.watchdog?.answered();
+    if (this.continueTimer) { clearTimeout(this.continueTimer); this.continueTimer = null; }
+    this.recognizer.speechStarted(this.buffer.begin());
+    this.bargeIn.speechStarted();
+    // A reply still being prepared (no audio yet) is dropped: the caller is still talking.
+    const current = this.speaker.current;
+    if (current && current.source === "llm" && !current.committed) this.responder.cancel();
+  }
+
+  /**
+   * Preemptive generation: recognize and ask the model after a short pause; the reply stays silent until
+   * the endpointing delay has passed, and is dropped if the caller goes on (docs/decisions.md).
+   */
+  private speechEnded(speechMs: number, endedAt: number): void {
+    this.watchdog?.quiet();
+    const audio = this.buffer.take();
+    if (speechMs < MIN_UTTERANCE_MS) { this.bargeIn.tooShort(); return; }
+    this.bargeIn.speechEnded();
+    void this.transcribe(audio, this.speechStartAt, endedAt, this.now());
+  }
+
+  private async transcribe(audio: Int16Array, speechStartAt: number, speechEndAt: number, decidedAt: number): Promise<void> {
+    const seq = ++this.turnSeq;
+    let text = "";
+    try {
+      text = (await this.recognizer.recognize(audio, speechStartAt, speechEndAt)).trim();
+    } catch (err) {
+      if (this.closed) return;
+      this.o.host.problem(describe(err));
+      this.bargeIn.recognitionFailed();
+      if (seq === this.turnSeq && !this.turns.inSpeech) await this.fault(FALLBACK.stt);
+      return;
+    }
+    if (this.closed) return;
+    const sttDoneAt = this.now();
+    const words = wordCount(text);
+    if (!this.bargeIn.transcript(words) || !words) return;
+    this.responder.hear(text);
+    if (seq !== this.turnSeq || this.turns.inSpeech) return; // the caller went on talking: answer the whole thing later
+    const go = () => void this.responder.respond({ speechEndAt, decidedAt, sttDoneAt }, this.turnSeq);
+    const wait = this.turns.continuationWaitMs(text, speechEndAt);
+    if (wait === null) { go(); return; }
+    this.continueTimer = setTimeout(() => { this.continueTimer = null; go(); }, wait);
+  }
+
+  /** A provider failed: say so, and after too many in a row end the call with the reason. */
+  private async fault(line: string): Promise<void> {
+    this.consecutiveFaults++;
+    if (this.consecutiveFaults >= MAX_CONSECUTIVE_FAULTS) {
+      await this.say(FALLBACK.fatal, this.o.fallbackTts);
+      this.o.host.fail(`The assistant stopped after ${this.consecutiveFaults} provider errors in a row`);
+      this.close();
+      return;
+    }
+    await this.say(line, this.o.fallbackTts);
+  }
+
+  // ── control API ────────────────────────────────────────────────────────────────────────────
+
+  /** Speaks fixed text (greeting, `say`, fallback lines, silence checks), after whatever is playing. */
+  say(text: string, voice: TextToSpeech = this.o.tts): Promise<void> {
+    return this.speaker.say(text, voice);
+  }
+
+  /** `inject-context`: silent context for the model; `trigger_response` makes it answer now. */
+  injectContext(content: string, triggerResponse: boolean): void {
+    this.responder.addContext(content);
+    if (triggerResponse) void this.responder.respond(null, this.turnSeq);
+  }
+
+  /** `say`: spoken after whatever is playing; `end_after` hangs up once it has been heard. */
+  async sayCommand(content: string, endAfter: boolean): Promise<void> {
+    if (endAfter) await this.endCall(content, "assistant_hangup");
+    else await this.say(content);
+  }
+
+  async endCall(message: string | null, reason: EndReason): Promise<void> {
+    if (this.ending || this.closed) return;
+    this.ending = true;
+    if (message) await this.say(message);
+    await this.speaker.drain();
+    if (!this.closed) this.o.host.hangup(reason);
+    this.close();
+  }
+
+  async transfer(destination: string, message: string | null): Promise<boolean> {
+    if (message) await this.say(message);
+    await this.speaker.drain();
+    return this.o.host.transfer(destination);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.turns.close();
+    this.recognizer.close();
+    this.speaker.close();
+    this.bargeIn.close();
+    this.watchdog?.close();
+    for (const t of this.timers) clearTimeout(t);
+    if (this.continueTimer) clearTimeout(this.continueTimer);
+  }
+}
+
+/** The name calls/ has used for the session since before it was split into parts. */
+export { VoiceSession as VoicePipeline };
+export type PipelineOptions = VoiceSessionOptions;
+
+const describe = (err: unknown): string => (err instanceof ProviderError ? err.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`);

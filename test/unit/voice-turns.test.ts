@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { harness, type Harness } from "./voice-harness.js";
+import { words } from "../../main/engine/providers/fake/index.js";
+
+let h: Harness;
+beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
+afterEach(() => { h?.close(); vi.useRealTimers(); });
+
+describe("voice session: turn-taking", () => {
+  it("answers after the endpointing delay: recognition and the model start early, the reply is heard only once the turn is final", async () => {
+    h = harness({ stt: ["What time do you open?"], llm: [words("We open at nine. See you then.", { firstTokenMs: 50, stepMs: 10 })] });
+    h.session.start();
+    await h.quiet(600);
+    const speechEnd = await h.speak(800);
+    await h.until(() => h.said("assistant").length > 0);
+
+    expect(h.said("user")).toEqual(["What time do you open?"]);
+    expect(h.said("assistant")).toEqual(["We open at nine. See you then."]);
+    // The utterance holds the pre-roll before the VAD noticed speech, plus the speech itself.
+    expect(h.stt.requests).toHaveLength(1);
+    expect(h.stt.requests[0].samples).toBeGreaterThanOrEqual(8 * (400 + 800));
+    // Preemptive start at 200 ms of silence, before the 400 ms endpointing delay ended...
+    expect(h.llm.requests).toHaveLength(1);
+    expect(h.llm.requests[0].at - speechEnd).toBeGreaterThanOrEqual(200);
+    expect(h.llm.requests[0].at - speechEnd).toBeLessThan(400);
+    // ...but nothing of the reply plays before the turn is final.
+    const firstSound = h.audio.soundAt[0];
+    expect(firstSound - speechEnd).toBeGreaterThanOrEqual(400);
+    // The two sentences were synthesized separately, in order, the first before the model had finished.
+    expect(h.tts.requests).toEqual(["We open at nine.", "See you then."]);
+    // The caller's turn is stored once it was final, before the answer.
+    const user = h.record.messages.find((m) => m.role === "user")!;
+    expect(user.at - speechEnd).toBeGreaterThanOrEqual(400);
+
+    expect(h.record.metrics).toHaveLength(1);
+    const m = h.record.metrics[0];
+    expect(m).toMatchObject({ turn: 1, preempt_ms: 200, stt_ms: 60, interrupted: false });
+    expect(m.endpointing_ms).toBe(400);
+    expect(m.llm_first_token_ms).toBe(50);
+    // Synthesis (30 ms) plus the wait for the turn to be final: the reply was ready early.
+    expect(m.tts_first_audio_ms).toBeGreaterThanOrEqual(30);
+    expect(m.voice_to_voice_ms).toBeGreaterThanOrEqual(400);
+    expect(m.voice_to_voice_ms).toBeLessThan(460);
+  });
+
+  it("ignores a click shorter than a turn, and never answers silence", async () => {
+    h = harness({ stt: ["should not be asked"] });
+    h.session.start();
+    await h.quiet(400);
+    await h.speak(60);
+    await h.quiet(2000);
+    expect(h.stt.requests).toHaveLength(0);
+    expect(h.llm.requests).toHaveLength(0);
+    expect(h.audio.soundAt).toHaveLength(0);
+  });
+
+  it("keeps listening when the caller trails off ('…and'), up to the maximum endpointing delay", async () => {
+    h = harness({
+      assistant: { speech_config: { turn_taking: { endpointing_min_delay: 0.4, endpointing_max_delay: 2 } } },
+      stt: ["I need a plumber and"], llm: [words("Sure, what is the problem?")],
+    });
+    h.session.start();
+    await h.quiet(400);
+    const speechEnd = await h.speak(600);
+    await h.until(() => h.llm.requests.length > 0);
+    // Not at the 200 ms preemptive point: the words say the caller is not done.
+    expect(h.now() - speechEnd).toBeGreaterThanOrEqual(2000);
+  });
+
+  it("greets with first_message before anything else", async () => {
+    h = harness({ assistant: { first_message: "Hello, Acme Plumbing." } });
+    h.session.start();
+    await h.until(() => h.said("assistant").length > 0);
+    expect(h.said("assistant")).toEqual(["Hello, Acme Plumbing."]);
+    // Three words at 150 ms each, played in 20 ms packets.
+    expect(h.audio.playedSamples).toBe(3 * 150 * 8);
+  });
+});
+
+describe("voice session: preemptive generation", () => {
+  it("drops the early reply when the caller goes on, and answers the whole turn once", async () => {
+    h = harness({
+      stt: ["I'd like to book", "a table for two."],
+      llm: [words("Booking what?", { firstTokenMs: 20 }), words("A table for two, done.", { firstTokenMs: 20 })],
+    });
+    h.session.start();
+    await h.quiet(400);
+    await h.speak(600);
+    // A pause past the preemptive point (200 ms) but short of the endpointing delay (400 ms).
+    await h.quiet(300);
+    expect(h.llm.requests).toHaveLength(1);
+    const early = h.llm.requests[0];
+    expect(early.messages.at(-1)).toEqual({ role: "user", content: "I'd like to book" });
+    await h.speak(600);
+    // The caller went on: the early request was stopped, nothing of it was heard or stored.
+    expect(early.signal.aborted).toBe(true);
+    await h.until(() => h.said("assistant").length > 0);
+    expect(h.llm.requests).toHaveLength(2);
+    expect(h.llm.requests[1].messages.filter((m) => m.role === "user")).toEqual([{ role: "user", content: "I'd like to book a table for two." }]);
+    expect(h.said("user")).toEqual(["I'd like to book a table for two."]);
+    expect(h.said("assistant")).toEqual(["A table for two, done."]);
+    // "Booking what?" may have been synthesized while it waited, but the caller heard only the answer.
+    expect(h.audio.playedSamples).toBe(5 * 150 * 8);
+  });
+
+  it("keeps the early reply when the caller stays quiet: it was already synthesized and waiting", async () => {
+    h = harness({ stt: ["Are you open on Sunday?"], sttDelayMs: 20, llm: [words("Yes, from ten.", { firstTokenMs: 20 })] });
+    h.session.start();
+    await h.quiet(400);
+    const speechEnd = await h.speak(600);
+    await h.quiet(380);
+    // Before the turn is final the reply exists but is silent.
+    expect(h.tts.requests).toEqual(["Yes, from ten."]);
+    expect(h.audio.soundAt).toHaveLength(0);
+    await h.until(() => h.said("assistant").length > 0);
+    expect(h.audio.soundAt[0] - speechEnd).toBeLessThan(440);
+    expect(h.llm.requests).toHaveLength(1);
+  });
+});
