@@ -3,7 +3,7 @@ import type { CallLeg } from "./control.js";
 import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../providers/index.js";
 import "../providers/register.js";
 import { FliteTts } from "../providers/tts/flite.js";
-import { VoicePipeline, type PipelineHost } from "../voice/pipeline.js";
+import { VoiceSession, type PipelineHost } from "../voice/session.js";
 import { voiceAssistant } from "../voice/assistant-config.js";
 import { resample } from "../media/resample.js";
 import { DEFAULT_STT_CONFIG, DEFAULT_TTS_CONFIG } from "../assistants/speech-defaults.js";
@@ -17,12 +17,12 @@ export const providerContext = (store: Store, modelsDir: string): ProviderContex
 });
 
 export type AssistantStart =
-  | { ok: true; pipeline: VoicePipeline }
+  | { ok: true; session: VoiceSession }
   /** The assistant cannot run (no key, unknown provider): why, for the call's error. */
   | { ok: false; problem: string };
 
 /**
- * Builds the providers of a call's resolved assistant and starts a voice pipeline on the leg's audio;
+ * Builds the providers of a call's resolved assistant and starts a voice session on the leg's audio;
  * `host` is how the pipeline acts on the call. A call whose assistant cannot run says so to the caller.
  */
 export function launchAssistant(config: Record<string, unknown>, direction: "inbound" | "outbound" | "web", leg: CallLeg, ctx: ProviderContext, host: PipelineHost): AssistantStart {
@@ -36,11 +36,11 @@ export function launchAssistant(config: Record<string, unknown>, direction: "inb
   } catch (err) {
     return { ok: false, problem: err instanceof ProviderError ? err.message : (err as Error).message };
   }
-  const pipeline = new VoicePipeline({
+  const session = new VoiceSession({
     audio: leg.audio, ...providers, fallbackTts: new FliteTts("flite-kal"), assistant: voiceAssistant(config, direction), host,
   });
-  pipeline.start();
-  return { ok: true, pipeline };
+  session.start();
+  return { ok: true, session };
 }
 
 /** The line a caller hears when the assistant cannot run. */

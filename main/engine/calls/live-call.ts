@@ -2,7 +2,7 @@ import type { Store } from "../store/index.js";
 import type { WebhookService } from "../webhooks/service.js";
 import type { ProviderContext } from "../providers/index.js";
 import type { CallAudio } from "../media/call-audio.js";
-import type { VoicePipeline, PipelineHost, TurnMetrics } from "../voice/pipeline.js";
+import type { VoiceSession, PipelineHost, TurnMetrics } from "../voice/session.js";
 import type { CallManager } from "./call-manager.js";
 import type { CallController, CallLeg, ControlCommand, TransferOutcome } from "./control.js";
 import { isFinal } from "./call-state.js";
@@ -31,13 +31,13 @@ type Ending = { end_reason: string; error?: string };
 
 /**
  * One call in progress, from its row's creation until it ends: the home of everything about it that is
- * not on disk. It holds the media leg telephony hands over, the assistant's voice pipeline, who owns the
+ * not on disk. It holds the media leg telephony hands over, the assistant's voice session, who owns the
  * call, its console ringing, and its controls (say, inject, end, transfer, take-over). Its row changes go
  * through the call manager, which holds one of these per live call.
  */
 export class LiveCall {
   private leg: CallLeg | null = null;
-  private pipeline: VoicePipeline | null = null;
+  private voice: VoiceSession | null = null;
   private controller: CallController | null = null;
   private refusal: string | null = null;
   private ringing: ((outcome: RingOutcome) => void) | null = null;
@@ -56,7 +56,7 @@ export class LiveCall {
   get answered(): boolean { return this.leg !== null; }
 
   /** Whether the assistant speaks on this call now. */
-  get assistantSpeaks(): boolean { return this.pipeline !== null; }
+  get assistantSpeaks(): boolean { return this.voice !== null; }
 
   /** The call is answered (by us, or the far end answered ours) and this is its leg; then `startAssistant`. */
   answer(leg: CallLeg): void {
@@ -93,7 +93,7 @@ export class LiveCall {
         .then(() => this.end("failed", { end_reason: "pipeline_error", error: started.problem }));
       return;
     }
-    this.pipeline = started.pipeline;
+    this.voice = started.session;
     this.metrics = metrics;
     this.owner = "assistant";
     this.controller = { control: (command) => this.steer(command) };
@@ -109,7 +109,7 @@ export class LiveCall {
   useController(controller: CallController): void { this.controller = controller; }
 
   private async steer(command: ControlCommand): Promise<void> {
-    const p = this.pipeline;
+    const p = this.voice;
     if (!p) throw conflict(`Call '${this.id}' has no running assistant`, "call_not_live");
     switch (command.type) {
       case "inject-context": p.injectContext(command.content, command.trigger_response); break;
@@ -140,13 +140,13 @@ export class LiveCall {
   }
 
   /**
-   * A person takes the call from the assistant: the pipeline stops at once (queued speech dropped, the
+   * A person takes the call from the assistant: its voice session stops at once (queued speech dropped, the
    * model's stream cancelled) and the call stays up for the person, whose only command is ending it.
    */
   takeOver(): void {
-    if (!this.pipeline || !this.leg) throw conflict(`Call '${this.id}' has no running assistant to take over`, "call_not_live");
-    this.pipeline.close();
-    this.pipeline = null;
+    if (!this.voice || !this.leg) throw conflict(`Call '${this.id}' has no running assistant to take over`, "call_not_live");
+    this.voice.close();
+    this.voice = null;
     this.leg.audio.flush();
     this.owner = "person";
     this.deps.store.calls.addEvent(this.id, "taken_over", {});
@@ -198,8 +198,8 @@ export class LiveCall {
   /** The row is final: the assistant stops and the audio views close. */
   closed(): void {
     this.ringing?.("cancelled");
-    this.pipeline?.close();
-    this.pipeline = null;
+    this.voice?.close();
+    this.voice = null;
     this.leg?.audio.close();
   }
 

@@ -3,7 +3,7 @@ import type { CallManager } from "./call-manager.js";
 import type { CallRecord } from "../store/calls.js";
 import { createLlm, type ProviderContext } from "../providers/index.js";
 import type { LanguageModel } from "../providers/llm/types.js";
-import type { TurnMetrics } from "../voice/pipeline.js";
+import type { TurnMetrics } from "../voice/session.js";
 import { Ajv } from "ajv";
 
 export interface PostCallOptions {

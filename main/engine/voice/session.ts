@@ -233,8 +233,4 @@ export class VoiceSession {
   }
 }
 
-/** The name calls/ has used for the session since before it was split into parts. */
-export { VoiceSession as VoicePipeline };
-export type PipelineOptions = VoiceSessionOptions;
-
 const describe = (err: unknown): string => (err instanceof ProviderError ? err.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`);

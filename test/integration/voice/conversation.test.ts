@@ -13,7 +13,7 @@ import { rtpPair } from "../../support/rtp-peer.js";
 import { readWav, toTelephoneWav } from "../../support/audio.js";
 import { SHARED } from "../../support/kamailio.js";
 import { waitFor } from "../../helpers/wait.js";
-import { FALLBACK } from "../../../main/engine/voice/pipeline.js";
+import { FALLBACK } from "../../../main/engine/voice/session.js";
 
 const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
 const SECRET = "whsec_tools";
