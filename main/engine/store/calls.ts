@@ -4,7 +4,7 @@ import { nowIso } from "../util/ids.js";
 import type { SecretBox } from "./secret-box.js";
 import { sealCredentials } from "./credentials.js";
 
-import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../../../shared-types/calls.js";
+import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../domain/call.js";
 
 export { CALL_STATUSES };
 export type { CallDirection, CallMessage, CallRecord, CallStatus };
