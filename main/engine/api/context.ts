@@ -1,3 +1,5 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
 import type { CallManager } from "../calls/call-manager.js";
@@ -34,3 +36,9 @@ export interface ApiContext {
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }
+
+/**
+ * The app as routes see it: with the TypeBox type provider, a route's `body`, `params` and `querystring`
+ * schemas type its request, so handlers read validated input without casting.
+ */
+export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;

@@ -8,7 +8,9 @@ import { NumberRepo } from "./numbers.js";
 import { SipTrunkRepo } from "./sip-trunks.js";
 import { ByokRepo } from "./byok.js";
 import { TemplateRepo } from "./templates.js";
+import type { AnalysisTemplateData, ToolTemplateData } from "../domain/template.js";
 import { CampaignRepo } from "./campaigns.js";
+import { UsageRepo } from "./usage.js";
 
 export interface StoreOptions { dataDir: string; fileName?: string; secretBox?: SecretBox }
 
@@ -24,9 +26,10 @@ export class Store {
   readonly numbers: NumberRepo;
   readonly sipTrunks: SipTrunkRepo;
   readonly byok: ByokRepo;
-  readonly analysisTemplates: TemplateRepo;
-  readonly toolTemplates: TemplateRepo;
+  readonly analysisTemplates: TemplateRepo<AnalysisTemplateData>;
+  readonly toolTemplates: TemplateRepo<ToolTemplateData>;
   readonly campaigns: CampaignRepo;
+  readonly usage: UsageRepo;
 
   constructor(opts: StoreOptions) {
     this.db = openDb(opts);
@@ -42,6 +45,7 @@ export class Store {
     this.analysisTemplates = new TemplateRepo(this.db, "analysis_templates");
     this.toolTemplates = new TemplateRepo(this.db, "tool_templates", this.box);
     this.campaigns = new CampaignRepo(this.db);
+    this.usage = new UsageRepo(this.db);
     this.assistants.sealLegacy();
   }
 

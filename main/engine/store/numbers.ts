@@ -1,15 +1,8 @@
 import type { Db } from "./db.js";
 import { nowIso, uuid } from "../util/ids.js";
+import type { NumberInput, PhoneNumberView } from "../domain/number.js";
 
-export interface NumberInput {
-  phone_number?: string;
-  name?: string | null;
-  assistant_id?: string | null;
-  transfer_trunk_id?: string | null;
-  sip_trunk_id?: string | null;
-  workflow_id?: string | null;
-  is_active?: boolean;
-}
+export type { NumberInput, PhoneNumberView };
 
 const SELECT = `SELECT n.*, a.name AS agent_name, json_extract(a.config, '$.business_name') AS business_name,
   t.name AS transfer_trunk_name, s.name AS sip_trunk_name
@@ -18,11 +11,14 @@ const SELECT = `SELECT n.*, a.name AS agent_name, json_extract(a.config, '$.busi
 
 type Row = Record<string, unknown> & { id: string; is_active: number };
 
+/** A number's row as outbound routing reads it (`is_active` as SQLite stores it, 0 or 1). */
+export interface OutboundNumber { id: string; phone_number: string; name: string | null; is_active: number; sip_trunk_id: string | null }
+
 /** Phone numbers: both id spellings (`assistant_id`, `agent_id`) in responses, as gaps.md B10 suggests. */
 export class NumberRepo {
   constructor(private readonly db: Db) {}
 
-  private view(r: Row) {
+  private view(r: Row): PhoneNumberView {
     return {
       id: r.id,
       phone_number: r.phone_number as string,
@@ -78,7 +74,20 @@ export class NumberRepo {
     return this.get(id);
   }
 
+  /**
+   * The number an outbound call goes out from: the one asked for, else the first active one. Light (no
+   * joins): it runs for every call a campaign places.
+   */
+  forOutbound(id?: string): OutboundNumber | undefined {
+    return id
+      ? this.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE id = ?").get(id) as OutboundNumber | undefined
+      : this.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as OutboundNumber | undefined;
+  }
+
+  activeCount(): number { return this.db.prepare("SELECT COUNT(*) FROM numbers WHERE is_active = 1").pluck().get() as number; }
+
+  /** Every registered number, for the destination policy (calling one of our own is allowed). */
+  phoneNumbers(): string[] { return this.db.prepare("SELECT phone_number FROM numbers").pluck().all() as string[]; }
+
   delete(id: string): boolean { return this.db.prepare("DELETE FROM numbers WHERE id = ?").run(id).changes > 0; }
 }
-
-export type PhoneNumberView = ReturnType<NumberRepo["view"]>;

@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiApp, ApiContext } from "../context.js";
 import { loopDelay } from "../../loop-delay.js";
 
 const Health = Type.Object({
@@ -14,7 +13,7 @@ const Health = Type.Object({
   }, { description: "How late the engine's main event loop ran (local addition). Call audio runs in its own thread and does not wait on it; API answers, recognizers and model streams do." })),
 });
 
-export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function healthRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get("/health", {
     config: { public: true, rateLimit: false },
     schema: { tags: ["system"], summary: "Health check (no authentication)", security: [], response: { 200: Health, 503: Health } },
