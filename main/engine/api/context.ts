@@ -9,6 +9,7 @@ import type { RateLimitOptions } from "./plugins/rate-limit.js";
 import type { ConsoleRing } from "../calls/console-ring.js";
 import type { CallAudio } from "../media/call-audio.js";
 import type { AssistantCheck } from "../calls/provider-check.js";
+import type { AssistantRecord } from "../domain/assistant.js";
 
 /** What route handlers may use. Routes never reach into another module's internals. */
 export interface ApiContext {
@@ -32,7 +33,7 @@ export interface ApiContext {
   /** Stops the assistant on a live call and leaves the call to a person (409 when none runs). */
   takeOver?: (callId: string) => void;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
-  checkAssistant?: (assistant: Record<string, unknown>, opts?: { network?: boolean }) => Promise<AssistantCheck>;
+  checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }

@@ -4,6 +4,7 @@ import { nowIso } from "../util/ids.js";
 import type { SecretBox } from "./secret-box.js";
 import { sealCredentials } from "./credentials.js";
 import type { FreeJson } from "../domain/schema.js";
+import type { ResolvedAssistant } from "../domain/assistant.js";
 
 import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../domain/call.js";
 
@@ -116,10 +117,11 @@ export class CallRepo {
   }
 
   /**
-   * The resolved assistant configuration stored with the call (credentials sealed: openCredential()): JSON
-   * as the engine wrote it, read back as such by the voice pipeline and webhooks.
+   * The resolved assistant configuration stored with the call (credentials sealed: openCredential()). Only
+   * the engine writes it, from an assistant the rules accepted (assistants/resolve.ts), so it is read back
+   * with that type.
    */
-  assistantConfig(id: string): FreeJson | null {
+  assistantConfig(id: string): ResolvedAssistant | null {
     const v = this.db.prepare("SELECT assistant_config FROM calls WHERE id = ?").pluck().get(id) as string | null | undefined;
     return v ? JSON.parse(v) : null;
   }

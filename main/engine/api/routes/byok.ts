@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { ApiApp, ApiContext } from "../context.js";
 import { errorResponses, Nullable, StringEnum } from "../schemas/common.js";
 import { badRequest, notFound } from "../errors.js";
-import { BYOK_PROVIDERS, type ByokProvider } from "../../store/byok.js";
+import { BYOK_PROVIDERS } from "../../store/byok.js";
 import { PROVIDERS } from "../catalogue.js";
 
 const Keys = Type.Object({ byok_keys: Type.Record(Type.String(), Nullable(Type.String())) },

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { ApiApp, ApiContext } from "../context.js";
-import { errorResponses, Nullable, Success, Uuid, UuidParams } from "../schemas/common.js";
+import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { badRequest, conflict, notFound } from "../errors.js";
 import { NumberCreate as CreateBody, NumberUpdate as UpdateBody, PhoneNumber, type NumberCreateBody, type NumberInput, type NumberUpdateBody } from "../../domain/number.js";
 

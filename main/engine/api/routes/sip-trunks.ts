@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { ApiApp, ApiContext } from "../context.js";
-import { errorResponses, Nullable, StringEnum, Success, UuidParams } from "../schemas/common.js";
+import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { badRequest, notFound } from "../errors.js";
 import { SipTrunk, TrunkCreate as CreateBody, TrunkUpdate as UpdateBody, type TrunkCreateBody, type TrunkInput, type TrunkUpdateBody } from "../../domain/trunk.js";
 import type { FreeJson } from "../../domain/schema.js";

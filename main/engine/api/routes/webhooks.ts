@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { ApiApp, ApiContext } from "../context.js";
 import { errorResponses, IsoDateTime, LimitQuery, Nullable, OffsetQuery, Pagination, StringEnum, UuidParams } from "../schemas/common.js";
 import { notFound } from "../errors.js";
-import { DELIVERY_STATUSES, type DeliveryStatus } from "../../webhooks/service.js";
+import { DELIVERY_STATUSES } from "../../webhooks/service.js";
 
 const deliveryFields = {
   id: Type.String({ format: "uuid", description: "delivery id, sent as X-Webhook-Delivery on every attempt: receivers de-duplicate on it" }),
