@@ -2,4 +2,3 @@
 export {
   Assistant, AssistantCreate, AssistantInline, AssistantUpdate, LLM_PROVIDERS, STT_PROVIDERS, TTS_PROVIDERS, WEBHOOK_EVENTS,
 } from "../../domain/assistant.js";
-export { REALTIME_LLM_PROVIDERS } from "../../assistants/speech-defaults.js";
