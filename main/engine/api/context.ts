@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
-import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
 import type { CallManager } from "../calls/call-manager.js";
@@ -43,3 +43,6 @@ export interface ApiContext {
  * schemas type its request, so handlers read validated input without casting.
  */
 export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A group of routes: a fastify plugin on the typed app, given what handlers may use. */
+export type ApiRoutes = FastifyPluginAsyncTypebox<{ ctx: ApiContext }>;

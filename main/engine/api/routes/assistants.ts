@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiApp, ApiContext, ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { Assistant, AssistantCreate, AssistantUpdate } from "../schemas/assistants.js";
 import { ApiError, notFound } from "../errors.js";
@@ -66,7 +66,7 @@ function register(app: ApiApp, ctx: ApiContext, base: "/assistants" | "/agents")
     });
 }
 
-export function assistantRoutes(app: ApiApp, ctx: ApiContext): void {
+export const assistantRoutes: ApiRoutes = async (app, { ctx }) => {
   register(app, ctx, "/assistants");
   register(app, ctx, "/agents");
-}
+};

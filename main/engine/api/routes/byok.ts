@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable, StringEnum } from "../schemas/common.js";
 import { badRequest, notFound } from "../errors.js";
 import { BYOK_PROVIDERS } from "../../store/byok.js";
@@ -9,7 +9,7 @@ const Keys = Type.Object({ byok_keys: Type.Record(Type.String(), Nullable(Type.S
   { description: "`<provider>_secret_id` per provider; non-null means a key is configured. Keys are never returned." });
 const Provider = StringEnum(BYOK_PROVIDERS, "provider id");
 
-export function byokRoutes(app: ApiApp, ctx: ApiContext): void {
+export const byokRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["byok"];
   app.get("/byok", { schema: { tags, summary: "Which provider keys are configured", response: { 200: Keys, ...errorResponses } } },
     async () => ({ byok_keys: ctx.store.byok.summary() }));
@@ -52,4 +52,4 @@ export function byokRoutes(app: ApiApp, ctx: ApiContext): void {
     ctx.store.byok.mergeConfig(provider, config);
     return ctx.store.byok.configs();
   });
-}
+};

@@ -1,7 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { createReadStream, existsSync } from "node:fs";
 
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
 import { Call, CallList, CallListQuery, ControlBody, ControlResponse, OutboundBody, OutboundResponse } from "../schemas/calls.js";
 import { badRequest, notFound } from "../errors.js";
@@ -48,7 +48,7 @@ function toCommand(body: Static<typeof ControlBody>): ControlCommand {
   }
 }
 
-export function callRoutes(app: ApiApp, ctx: ApiContext): void {
+export const callRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
 
   app.get("/calls", { schema: { tags, summary: "List calls, newest first (transcripts included)", querystring: CallListQuery, response: { 200: CallList, ...errorResponses } } },
@@ -111,4 +111,4 @@ export function callRoutes(app: ApiApp, ctx: ApiContext): void {
     await ctx.calls.control(id, command);
     return { success: true as const, message: "Command sent successfully" };
   });
-}
+};

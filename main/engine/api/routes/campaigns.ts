@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiContext, ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams, Uuid, E164 } from "../schemas/common.js";
 import { CampaignCreate, CampaignSchema, CampaignUpdate, CsvImportBody, CsvImportResult, DncBody, DncEntry, LeadBody, LeadList, LeadSchema } from "../schemas/campaigns.js";
 import { ApiError, badRequest, conflict, notFound } from "../errors.js";
@@ -57,7 +57,7 @@ function checkAssistant(ctx: ApiContext, id: string, field: string): void {
   if (!a) throw badRequest(`${field}: assistant '${id}' does not exist`);
 }
 
-export function campaignRoutes(app: ApiApp, ctx: ApiContext): void {
+export const campaignRoutes: ApiRoutes = async (app, { ctx }) => {
   const repo = ctx.store.campaigns;
 
   app.get("/campaigns", { schema: { tags, summary: "List campaigns", response: { 200: Type.Object({ campaigns: Type.Array(CampaignSchema) }), ...errorResponses } } },
@@ -224,4 +224,4 @@ export function campaignRoutes(app: ApiApp, ctx: ApiContext): void {
     if (!repo.dncRemove(phone)) throw notFound("Do-not-call number", phone);
     return { success: true as const };
   });
-}
+};

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
 import { conflict, notFound } from "../errors.js";
 import { controlRateLimit } from "../plugins/rate-limit.js";
@@ -15,7 +15,7 @@ const FRAME_BYTES = 320;
  * A person at the console (local additions): answer or decline a call that rings the consoles, and hear
  * and speak on a live call over a WebSocket of raw PCM.
  */
-export function consoleCallRoutes(app: ApiApp, ctx: ApiContext): void {
+export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
 
   for (const action of ["answer", "decline"] as const) {
@@ -89,4 +89,4 @@ export function consoleCallRoutes(app: ApiApp, ctx: ApiContext): void {
     });
     socket.on("close", closeWhenOver);
   });
-}
+};

@@ -1,12 +1,12 @@
 
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 
 /**
  * WebSocket stream of engine events (`call.created`, `call.updated`, `call.ended`, `call.message`, …),
  * one JSON object per message. Authenticated like every route (header, or `?api_key=` for browsers).
  */
-export function eventRoutes(app: ApiApp, ctx: ApiContext): void {
+export const eventRoutes: ApiRoutes = async (app, { ctx }) => {
   app.get("/events", {
     websocket: true,
     config: { rateLimit: false, queryKey: true },
@@ -25,4 +25,4 @@ export function eventRoutes(app: ApiApp, ctx: ApiContext): void {
     socket.on("close", () => { unsubscribe(); release?.(); });
     socket.on("error", () => { unsubscribe(); release?.(); });
   });
-}
+};

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { ApiError } from "../errors.js";
 import { ErrorBody, errorResponses, IdParams, IsoDateTime, Nullable, StringEnum } from "../schemas/common.js";
 import { DOWNLOAD_STATES, MODEL_KINDS, ModelError, type ModelErrorReason } from "../../models/index.js";
@@ -59,7 +59,7 @@ async function call<T>(fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-export function modelRoutes(app: ApiApp, ctx: ApiContext): void {
+export const modelRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["models"];
 
   app.get("/models", {
@@ -104,4 +104,4 @@ export function modelRoutes(app: ApiApp, ctx: ApiContext): void {
     await call(() => ctx.models.remove(id));
     return { success: true as const };
   });
-}
+};

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiContext, ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { badRequest, conflict, notFound } from "../errors.js";
 import { NumberCreate as CreateBody, NumberUpdate as UpdateBody, PhoneNumber, type NumberCreateBody, type NumberInput, type NumberUpdateBody } from "../../domain/number.js";
@@ -31,7 +31,7 @@ function ensureUnique(ctx: ApiContext, phone: string | undefined, selfId?: strin
   if (existing && existing.id !== selfId) throw conflict(`Number ${phone} is already registered (id ${existing.id})`);
 }
 
-export function numberRoutes(app: ApiApp, ctx: ApiContext): void {
+export const numberRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["numbers"];
   const one = { 200: Type.Object({ number: PhoneNumber }), ...errorResponses, 409: errorResponses[400] };
 
@@ -69,4 +69,4 @@ export function numberRoutes(app: ApiApp, ctx: ApiContext): void {
     if (!ctx.store.numbers.delete(id)) throw notFound("Number", id);
     return { success: true as const };
   });
-}
+};

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { ApiError } from "../errors.js";
 
@@ -15,7 +15,7 @@ const Organization = Type.Object({
 /** Minutes are not billed locally; the balance is reported so SDK code that checks it keeps working. */
 const LOCAL_MINUTES_BALANCE = 999999;
 
-export function organizationRoutes(app: ApiApp, ctx: ApiContext): void {
+export const organizationRoutes: ApiRoutes = async (app, { ctx }) => {
   const describe = (includeChildren: boolean) => {
     const org = ctx.store.organization.get();
     const monthStart = new Date();
@@ -47,4 +47,4 @@ export function organizationRoutes(app: ApiApp, ctx: ApiContext): void {
   app.post("/organizations", { schema: { tags: ["organization"], summary: "Not available locally (one organization per install)", response: errorResponses } }, async () => {
     throw new ApiError(403, "Forbidden", "VoiceDock Desktop has one local organization; child organizations exist only in the cloud product", "forbidden");
   });
-}
+};

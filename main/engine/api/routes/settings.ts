@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { ALLOWED_PREFIXES_SETTING, allowedPrefixes } from "../../calls/destination-policy.js";
 
@@ -9,7 +9,7 @@ const Settings = Type.Object({
 }, { description: "Local addition: engine-wide settings" });
 
 /** Local addition: the outbound destination allow-list (issue #13 §9). */
-export function settingsRoutes(app: ApiApp, ctx: ApiContext): void {
+export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["settings"];
   const view = () => ({
     outbound_allowed_prefixes: ctx.store.settings.get<string[] | null>(ALLOWED_PREFIXES_SETTING, null),
@@ -25,4 +25,4 @@ export function settingsRoutes(app: ApiApp, ctx: ApiContext): void {
     if (body.outbound_allowed_prefixes !== undefined) ctx.store.settings.set(ALLOWED_PREFIXES_SETTING, body.outbound_allowed_prefixes);
     return view();
   });
-}
+};

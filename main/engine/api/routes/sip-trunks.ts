@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { badRequest, notFound } from "../errors.js";
 import { SipTrunk, TrunkCreate as CreateBody, TrunkUpdate as UpdateBody, type TrunkCreateBody, type TrunkInput, type TrunkUpdateBody } from "../../domain/trunk.js";
@@ -51,7 +51,7 @@ function normalise(body: TrunkCreateBody | TrunkUpdateBody): TrunkInput {
   };
 }
 
-export function sipTrunkRoutes(app: ApiApp, ctx: ApiContext): void {
+export const sipTrunkRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["sip-trunks"];
   // SDK-next reads `trunk`, the docs read `sip_trunk`: single-trunk answers carry both (same object).
   const One = Type.Object({ trunk: SipTrunk, sip_trunk: SipTrunk });
@@ -91,4 +91,4 @@ export function sipTrunkRoutes(app: ApiApp, ctx: ApiContext): void {
       ctx.trunksChanged?.(id);
       return { success: true as const };
     });
-}
+};

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import type { FreeJson } from "../../domain/schema.js";
 import {
@@ -35,7 +35,7 @@ function checkToolConfig(type: string, config: FreeJson, templateName: string): 
   return {};
 }
 
-export function templateRoutes(app: ApiApp, ctx: ApiContext): void {
+export const templateRoutes: ApiRoutes = async (app, { ctx }) => {
   // Analysis templates
   {
     const tags = ["analysis-templates"];
@@ -114,4 +114,4 @@ export function templateRoutes(app: ApiApp, ctx: ApiContext): void {
       return { success: true as const };
     });
   }
-}
+};

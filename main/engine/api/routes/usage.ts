@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, LimitQuery, Nullable, OffsetQuery, Pagination } from "../schemas/common.js";
 import { parseDateParam } from "./calls.js";
 import { badRequest } from "../errors.js";
@@ -14,7 +14,7 @@ const Log = Type.Object({
 /** Providers whose key comes from /byok (local engines need none). */
 const CLOUD = new Set(["deepgram", "elevenlabs", "gladia", "mistral", "google", "openai", "xai", "xai_realtime", "inworld", "cartesia", "groq"]);
 
-export function usageRoutes(app: ApiApp, ctx: ApiContext): void {
+export const usageRoutes: ApiRoutes = async (app, { ctx }) => {
   app.get("/usage", { schema: { tags: ["usage"], summary: "Usage per finished call (nothing is billed locally: cost is 0)",
     querystring: Type.Object({ limit: Type.Optional(LimitQuery), offset: Type.Optional(OffsetQuery),
       start_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })), end_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })) }, { additionalProperties: false }),
@@ -45,4 +45,4 @@ export function usageRoutes(app: ApiApp, ctx: ApiContext): void {
       summary: { total_calls: calls, total_duration_seconds: total, total_duration_minutes: minutes, total_seconds: total, total_minutes: minutes, total_cost: 0 },
     };
   });
-}
+};

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { ApiApp, ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, IsoDateTime, LimitQuery, Nullable, OffsetQuery, Pagination, StringEnum, UuidParams } from "../schemas/common.js";
 import { notFound } from "../errors.js";
 import { DELIVERY_STATUSES } from "../../webhooks/service.js";
@@ -36,7 +36,7 @@ const DeliveryDetail = Type.Object({
 const LOCAL = "Local addition (not in the cloud API): webhooks go through a persistent outbox with retries; "
   + "these endpoints show each delivery and its attempts.";
 
-export function webhookRoutes(app: ApiApp, ctx: ApiContext): void {
+export const webhookRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["webhooks"];
 
   app.get("/webhook-deliveries", {
@@ -83,4 +83,4 @@ export function webhookRoutes(app: ApiApp, ctx: ApiContext): void {
     if (!ctx.webhooks.redeliver(id)) throw notFound("Webhook delivery", id);
     return { delivery: ctx.webhooks.getDelivery(id)! };
   });
-}
+};
