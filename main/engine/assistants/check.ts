@@ -10,11 +10,6 @@ const ajv = new Ajv({ coerceTypes: false, useDefaults: false, removeAdditional: 
 addFormats.default(ajv);
 const validateInline = ajv.compile<AssistantInput>(AssistantInline);
 
-/** Whether a value from outside (a webhook's answer) has the shape of an assistant object. */
-export function isAssistantInput(value: unknown): value is AssistantInput {
-  return validateInline(value);
-}
-
 /**
  * Checks an assistant object that did not come through an API route (an `assistant-request` answer) by the
  * rules POST /assistants applies: the schema on the object itself, then the cross-field rules on `merged` (the
