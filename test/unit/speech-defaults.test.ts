@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { adaptSpeechToModel, withSpeechDefaults } from "../../main/engine/assistants/speech-defaults.js";
-import { checkAssistantConfig } from "../../main/engine/api/routes/assistants.js";
+import { checkAssistantConfig } from "../../main/engine/assistants/rules.js";
 
 // One rule for every way an assistant arrives (issue #13 §4). Realtime providers are refused by this
 // version's support check, so the rule's realtime half is held here rather than through the API.

@@ -90,22 +90,22 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
   app.get("/api/openapi.json", { schema: { hide: true }, config: { public: true, rateLimit: false } }, async () => app.swagger());
 
   await app.register(async (v1) => {
-    healthRoutes(v1, ctx);
-    organizationRoutes(v1, ctx);
-    assistantRoutes(v1, ctx);
-    callRoutes(v1, ctx);
-    eventRoutes(v1, ctx);
-    consoleCallRoutes(v1, ctx);
-    webhookRoutes(v1, ctx);
-    numberRoutes(v1, ctx);
-    sipTrunkRoutes(v1, ctx);
-    byokRoutes(v1, ctx);
-    voiceRoutes(v1, ctx);
-    usageRoutes(v1, ctx);
-    templateRoutes(v1, ctx);
-    modelRoutes(v1, ctx);
-    settingsRoutes(v1, ctx);
-    campaignRoutes(v1, ctx);
+    await v1.register(healthRoutes, { ctx });
+    await v1.register(organizationRoutes, { ctx });
+    await v1.register(assistantRoutes, { ctx });
+    await v1.register(callRoutes, { ctx });
+    await v1.register(eventRoutes, { ctx });
+    await v1.register(consoleCallRoutes, { ctx });
+    await v1.register(webhookRoutes, { ctx });
+    await v1.register(numberRoutes, { ctx });
+    await v1.register(sipTrunkRoutes, { ctx });
+    await v1.register(byokRoutes, { ctx });
+    await v1.register(voiceRoutes, { ctx });
+    await v1.register(usageRoutes, { ctx });
+    await v1.register(templateRoutes, { ctx });
+    await v1.register(modelRoutes, { ctx });
+    await v1.register(settingsRoutes, { ctx });
+    await v1.register(campaignRoutes, { ctx });
   }, { prefix: "/api/v1" });
 
   if (ctx.consoleDir && existsSync(ctx.consoleDir)) {

@@ -1,3 +1,5 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
 import type { CallManager } from "../calls/call-manager.js";
@@ -7,6 +9,7 @@ import type { RateLimitOptions } from "./plugins/rate-limit.js";
 import type { ConsoleRing } from "../calls/console-ring.js";
 import type { CallAudio } from "../media/call-audio.js";
 import type { AssistantCheck } from "../calls/provider-check.js";
+import type { AssistantRecord } from "../domain/assistant.js";
 
 /** What route handlers may use. Routes never reach into another module's internals. */
 export interface ApiContext {
@@ -30,7 +33,16 @@ export interface ApiContext {
   /** Stops the assistant on a live call and leaves the call to a person (409 when none runs). */
   takeOver?: (callId: string) => void;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
-  checkAssistant?: (assistant: Record<string, unknown>, opts?: { network?: boolean }) => Promise<AssistantCheck>;
+  checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }
+
+/**
+ * The app as routes see it: with the TypeBox type provider, a route's `body`, `params` and `querystring`
+ * schemas type its request, so handlers read validated input without casting.
+ */
+export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A group of routes: a fastify plugin on the typed app, given what handlers may use. */
+export type ApiRoutes = FastifyPluginAsyncTypebox<{ ctx: ApiContext }>;

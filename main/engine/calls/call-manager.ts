@@ -23,7 +23,7 @@ const STORAGE_RETRY_MS = 2000;
 /** Without telephony nothing can carry a call: fail it with a reason a person can act on, never pretend. */
 export const noTelephonyDialer = (store: Store): Dialer => ({
   async dial() {
-    const trunks = store.db.prepare("SELECT COUNT(*) FROM sip_trunks WHERE is_active = 1").pluck().get() as number;
+    const trunks = store.sipTrunks.activeCount();
     throw new Error(trunks === 0
       ? "No SIP trunk is configured: add one with POST /api/v1/sip-trunks, then place the call again"
       : "This VoiceDock build cannot place outbound phone calls yet (no media engine): the call was not dialled");
@@ -272,7 +272,7 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
 
   /** Calls whose rows say live: at start, before this engine carries any call, they belong to one that is gone. */
   interruptedCalls(): string[] {
-    return this.store.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'in-progress')").pluck().all() as string[];
+    return this.store.calls.liveIds();
   }
 
   /** Closes the rows found by interruptedCalls() (only those: calls that arrived since are ours). */

@@ -36,7 +36,7 @@ export function dialledNumber(destination: string): string | null {
 export function allowedPrefixes(store: Store): string[] | null {
   const saved = store.settings.get<string[] | null>(ALLOWED_PREFIXES_SETTING, null);
   if (saved) return saved;
-  const numbers = store.db.prepare("SELECT phone_number FROM numbers").pluck().all() as string[];
+  const numbers = store.numbers.phoneNumbers();
   const countries = [...new Set(numbers.map(countryPrefix).filter((p): p is string => p !== null))];
   return countries.length ? countries : null;
 }

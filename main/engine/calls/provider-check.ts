@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../providers/index.js";
 import { withSpeechDefaults } from "../assistants/speech-defaults.js";
+import type { AssistantInput, SttConfigT, TtsConfigT } from "../domain/assistant.js";
 
 export interface ProviderCheck { provider: string | null; ok: boolean; detail: string }
 export interface AssistantCheck { ok: boolean; stt: ProviderCheck; llm: ProviderCheck; tts: ProviderCheck }
@@ -20,15 +21,16 @@ const message = (err: unknown) => (err instanceof ProviderError ? err.message : 
  * and offers the model. Cloud STT/TTS are not called (that would spend the user's credit); local ones are
  * built, which checks binaries, voices and model files.
  */
-export async function checkProviders(assistant: Record<string, unknown>, ctx: ProviderContext, opts: { network?: boolean; timeoutMs?: number } = {}): Promise<AssistantCheck> {
+export async function checkProviders(assistant: AssistantInput, ctx: ProviderContext, opts: { network?: boolean; timeoutMs?: number } = {}): Promise<AssistantCheck> {
   const { network = true, timeoutMs = 5000 } = opts;
   const a = withSpeechDefaults(assistant);
-  const provider = (c: unknown) => (c && typeof (c as { provider?: unknown }).provider === "string" ? (c as { provider: string }).provider : null);
+  // Stored rows predate some checks: a provider that is not a string is reported as none.
+  const provider = (c: { provider?: unknown } | null | undefined) => (typeof c?.provider === "string" ? c.provider : null);
 
-  const speech = (kind: "stt" | "tts", config: unknown): ProviderCheck => {
+  const speech = (kind: "stt" | "tts", config: SttConfigT | TtsConfigT | null | undefined): ProviderCheck => {
     if (config === null) return { provider: null, ok: true, detail: "none: the realtime model hears and speaks itself" };
     try {
-      const made = kind === "stt" ? createStt(config as Record<string, unknown>, ctx) : createTts(config as Record<string, unknown>, ctx);
+      const made = kind === "stt" ? createStt(config, ctx) : createTts(config, ctx);
       if (made.program && !onPath(made.program)) {
         return { provider: provider(config), ok: false, detail: `needs the program '${made.program}', which is not installed (on Debian/Ubuntu: apt-get install ${made.program === "espeak-ng" ? "espeak-ng" : "pocketsphinx pocketsphinx-en-us"})` };
       }
@@ -39,7 +41,7 @@ export async function checkProviders(assistant: Record<string, unknown>, ctx: Pr
   };
 
   const llmCheck = async (): Promise<ProviderCheck> => {
-    const config = a.llm_config as Record<string, unknown> | undefined;
+    const config = a.llm_config;
     try {
       const llm = createLlm(config, ctx);
       if (!network) return { provider: llm.provider, ok: true, detail: "key and settings in place (POST /api/v1/assistants/{id}/check asks the server)" };

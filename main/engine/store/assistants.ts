@@ -4,17 +4,11 @@ import { nowIso, uuid } from "../util/ids.js";
 
 import { SECRET_MASK, sealCredentials } from "./credentials.js";
 import { withSpeechDefaults } from "../assistants/speech-defaults.js";
+import type { AssistantInput, AssistantRecord } from "../domain/assistant.js";
 
 export { SECRET_MASK };
 
-export type AssistantInput = Record<string, unknown> & { name?: string };
-export interface AssistantRecord extends Record<string, unknown> {
-  id: string;
-  name: string;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
-}
+export type { AssistantInput, AssistantRecord };
 
 interface Row { id: string; name: string; is_active: number; config: string; webhook_secret_enc: string | null; created_at: string; updated_at: string }
 

@@ -3,29 +3,18 @@ import type { Db } from "./db.js";
 import { nowIso } from "../util/ids.js";
 import type { SecretBox } from "./secret-box.js";
 import { sealCredentials } from "./credentials.js";
+import type { FreeJson } from "../domain/schema.js";
+import type { ResolvedAssistant } from "../domain/assistant.js";
 
-import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../../../shared-types/calls.js";
+import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../domain/call.js";
 
 export { CALL_STATUSES };
 export type { CallDirection, CallMessage, CallRecord, CallStatus };
 
-export interface NewCall {
-  id: string;
-  status: CallStatus;
-  direction: CallDirection;
-  caller_phone?: string | null;
-  assistant_phone?: string | null;
-  agent_id?: string | null;
-  number_id?: string | null;
-  agent_name?: string | null;
-  business_name?: string | null;
-  phone_number?: string | null;
-  room_name?: string | null;
-  destination?: string | null;
-  assistant_config?: Record<string, unknown> | null;
-  metadata?: Record<string, unknown> | null;
-  created_at?: string;
-}
+/** A call row as the engine first writes it; `assistant_config` is the resolved assistant the call runs. */
+export type NewCall = Pick<CallRecord, "id" | "status" | "direction"> & Partial<Pick<CallRecord,
+  "caller_phone" | "assistant_phone" | "agent_id" | "number_id" | "agent_name" | "business_name" | "phone_number" | "room_name" |
+  "destination" | "metadata" | "created_at">> & { assistant_config?: FreeJson | null };
 
 export type CallPatch = Partial<Pick<CallRecord,
   "status" | "end_reason" | "error" | "ringing_at" | "started_at" | "ended_at" | "duration_seconds" | "summary" |
@@ -33,7 +22,6 @@ export type CallPatch = Partial<Pick<CallRecord,
 
 export interface CallFilter { status?: string; start_date?: string; end_date?: string; limit: number; offset: number }
 
-type Row = Record<string, unknown> & { id: string };
 const JSON_COLUMNS = new Set(["analysis_result", "metrics", "metadata", "assistant_config"]);
 const PATCHABLE = new Set(["status", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
 
@@ -42,6 +30,8 @@ const COLUMNS = ["id", "status", "direction", "caller_phone", "assistant_phone",
   "phone_number", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url",
   "room_name", "destination", "metadata", "metrics", "created_at", "updated_at"] as const;
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM calls`;
+/** A row of these columns: the JSON ones (analysis_result, metadata, metrics) as text. */
+type Row = { [C in (typeof COLUMNS)[number]]: C extends "analysis_result" | "metadata" | "metrics" ? string | null : C extends keyof CallRecord ? CallRecord[C] : never };
 
 export class CallRepo {
   /** Prepared once per filter shape: preparing costs about as much as running the page query. */
@@ -64,42 +54,40 @@ export class CallRepo {
   }
 
   private fromRaw(values: unknown[]): Row {
-    const row: Record<string, unknown> = {};
-    for (let i = 0; i < COLUMNS.length; i++) row[COLUMNS[i]] = values[i];
-    return row as Row;
+    return Object.fromEntries(COLUMNS.map((column, i) => [column, values[i]])) as Row;
   }
 
   private toRecord(row: Row, messages: CallMessage[]): CallRecord {
-    const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : null);
+    const parse = (v: string | null): FreeJson | null => (typeof v === "string" ? JSON.parse(v) : null);
     return {
       id: row.id,
-      status: row.status as CallStatus,
-      direction: row.direction as CallDirection,
-      caller_phone: (row.caller_phone as string) ?? null,
-      assistant_phone: (row.assistant_phone as string) ?? null,
-      agent_phone: (row.assistant_phone as string) ?? null,
-      agent_id: (row.agent_id as string) ?? null,
-      number_id: (row.number_id as string) ?? null,
-      agent_name: (row.agent_name as string) ?? null,
-      assistant_name: (row.agent_name as string) ?? null,
-      business_name: (row.business_name as string) ?? null,
-      phone_number: (row.phone_number as string) ?? null,
-      end_reason: (row.end_reason as string) ?? null,
-      error: (row.error as string) ?? null,
-      ringing_at: (row.ringing_at as string) ?? null,
-      started_at: (row.started_at as string) ?? null,
-      ended_at: (row.ended_at as string) ?? null,
-      duration_seconds: (row.duration_seconds as number) ?? null,
-      summary: (row.summary as string) ?? null,
+      status: row.status,
+      direction: row.direction,
+      caller_phone: row.caller_phone ?? null,
+      assistant_phone: row.assistant_phone ?? null,
+      agent_phone: row.assistant_phone ?? null,
+      agent_id: row.agent_id ?? null,
+      number_id: row.number_id ?? null,
+      agent_name: row.agent_name ?? null,
+      assistant_name: row.agent_name ?? null,
+      business_name: row.business_name ?? null,
+      phone_number: row.phone_number ?? null,
+      end_reason: row.end_reason ?? null,
+      error: row.error ?? null,
+      ringing_at: row.ringing_at ?? null,
+      started_at: row.started_at ?? null,
+      ended_at: row.ended_at ?? null,
+      duration_seconds: row.duration_seconds ?? null,
+      summary: row.summary ?? null,
       analysis_result: parse(row.analysis_result),
       messages,
-      room_name: (row.room_name as string) ?? null,
-      recording_url: (row.recording_url as string) ?? null,
-      destination: (row.destination as string) ?? null,
+      room_name: row.room_name ?? null,
+      recording_url: row.recording_url ?? null,
+      destination: row.destination ?? null,
       metadata: parse(row.metadata),
       metrics: parse(row.metrics),
-      created_at: row.created_at as string,
-      updated_at: row.updated_at as string,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
     };
   }
 
@@ -124,29 +112,33 @@ export class CallRepo {
     return row ? this.toRecord(row, this.messagesOf([id]).get(id) ?? []) : undefined;
   }
 
-  private sealConfig(config: Record<string, unknown>): Record<string, unknown> {
+  private sealConfig(config: FreeJson): FreeJson {
     return this.box ? sealCredentials(config, this.box) : config;
   }
 
-  /** The resolved assistant configuration stored with the call (credentials sealed: openCredential()). */
-  assistantConfig(id: string): Record<string, unknown> | null {
+  /**
+   * The resolved assistant configuration stored with the call (credentials sealed: openCredential()). Only
+   * the engine writes it, from an assistant the rules accepted (assistants/resolve.ts), so it is read back
+   * with that type.
+   */
+  assistantConfig(id: string): ResolvedAssistant | null {
     const v = this.db.prepare("SELECT assistant_config FROM calls WHERE id = ?").pluck().get(id) as string | null | undefined;
     return v ? JSON.parse(v) : null;
   }
 
   /** Replaces the resolved assistant (the `assistant-request` webhook chose another one or changed it). */
-  setAssistantConfig(id: string, config: Record<string, unknown>, agent?: { id: string; name: string }): void {
+  setAssistantConfig(id: string, config: FreeJson, agent?: { id: string; name: string }): void {
     this.db.prepare("UPDATE calls SET assistant_config = ?, agent_id = COALESCE(?, agent_id), agent_name = COALESCE(?, agent_name), updated_at = ? WHERE id = ?")
       .run(JSON.stringify(this.sealConfig(config)), agent?.id ?? null, agent?.name ?? null, nowIso(), id);
   }
 
   update(id: string, patch: CallPatch): CallRecord | undefined {
     const sets: string[] = [];
-    const values: Record<string, unknown> = { id, updated_at: nowIso() };
+    const values: Record<string, string | number | null> = { id, updated_at: nowIso() };
     for (const [k, v] of Object.entries(patch)) {
       if (!PATCHABLE.has(k) || v === undefined) continue;
       sets.push(`${k} = @${k}`);
-      values[k] = JSON_COLUMNS.has(k) && v !== null ? JSON.stringify(v) : v;
+      values[k] = JSON_COLUMNS.has(k) && v !== null ? JSON.stringify(v) : v as string | number | null;
     }
     if (sets.length) this.db.prepare(`UPDATE calls SET ${sets.join(", ")}, updated_at = @updated_at WHERE id = @id`).run(values);
     return this.get(id);
@@ -156,11 +148,11 @@ export class CallRepo {
     this.db.prepare("INSERT INTO call_messages (call_id, role, content, at) VALUES (?, ?, ?, ?)").run(callId, message.role, message.content, message.at);
   }
 
-  addEvent(callId: string, type: string, data: Record<string, unknown> = {}): void {
+  addEvent(callId: string, type: string, data: FreeJson = {}): void {
     this.db.prepare("INSERT INTO call_events (call_id, type, data, at) VALUES (?, ?, ?, ?)").run(callId, type, JSON.stringify(data), nowIso());
   }
 
-  events(callId: string): { type: string; data: Record<string, unknown>; at: string }[] {
+  events(callId: string): { type: string; data: FreeJson; at: string }[] {
     return (this.db.prepare("SELECT type, data, at FROM call_events WHERE call_id = ? ORDER BY id").all(callId) as { type: string; data: string; at: string }[])
       .map((e) => ({ ...e, data: JSON.parse(e.data) }));
   }
@@ -198,9 +190,9 @@ export class CallRepo {
     return `{"calls":[${calls.join(",")}],"pagination":{"total":${total},"limit":${filter.limit},"offset":${filter.offset}}}`;
   }
 
-  private where(filter: CallFilter): { clause: string; params: Record<string, unknown> } {
+  private where(filter: CallFilter): { clause: string; params: { limit: number; offset: number; status?: string; start?: string; end?: string } } {
     const where: string[] = [];
-    const params: Record<string, unknown> = { limit: filter.limit, offset: filter.offset };
+    const params: { limit: number; offset: number; status?: string; start?: string; end?: string } = { limit: filter.limit, offset: filter.offset };
     if (filter.status) { where.push("status = @status"); params.status = filter.status; }
     if (filter.start_date) { where.push("created_at >= @start"); params.start = filter.start_date; }
     if (filter.end_date) { where.push("created_at <= @end"); params.end = filter.end_date; }
@@ -245,6 +237,16 @@ export class CallRepo {
       if (d2) withinDay(`${d2}T00:00:00.000Z`, end!);
     }
     return this.cached(`SELECT ${parts.join(" + ")}`).pluck().get(params) as number;
+  }
+
+  /** Calls whose rows say they are still going (connecting or in progress). */
+  liveIds(): string[] {
+    return this.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'in-progress')").pluck().all() as string[];
+  }
+
+  /** Seconds talked on calls created since `since` (ISO), for the organization's monthly usage. */
+  secondsSince(since: string): number {
+    return this.db.prepare("SELECT COALESCE(SUM(duration_seconds), 0) FROM calls WHERE created_at >= ?").pluck().get(since) as number;
   }
 
   countByStatus(statuses: CallStatus[]): number {

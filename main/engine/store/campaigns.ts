@@ -21,7 +21,9 @@ export interface CampaignFields {
   last_error?: string | null;
 }
 
-export interface Campaign extends CampaignFields {
+export interface Campaign extends Omit<CampaignFields, "last_error"> {
+  /** Always a column of the row (null until the engine pauses the campaign). */
+  last_error: string | null;
   id: string;
   total_leads: number;
   completed_leads: number;
@@ -48,7 +50,7 @@ export interface Lead {
 
 export interface NewLead { phone_number: string; name?: string | null; variables?: Record<string, string> }
 
-type CampaignRow = Omit<CampaignFields, "weekdays"> & { id: string; weekdays: string; created_at: string; updated_at: string };
+type CampaignRow = Omit<CampaignFields, "weekdays" | "last_error"> & { id: string; weekdays: string; last_error: string | null; created_at: string; updated_at: string };
 type LeadRow = Omit<Lead, "variables"> & { variables: string };
 
 const COUNTS = `SELECT COUNT(*) AS total, COALESCE(SUM(status = 'completed'), 0) AS completed, COALESCE(SUM(status = 'failed'), 0) AS failed
@@ -174,6 +176,11 @@ export class CampaignRepo {
   }
 
   /** Settles a lead: final, or back to pending with the time of its next attempt. */
+  /** Marks the leads not yet called as skipped, with why. */
+  skipPending(campaignId: string, outcome: string): void {
+    this.db.prepare("UPDATE campaign_leads SET status = 'skipped', last_outcome = ? WHERE campaign_id = ? AND status = 'pending'").run(outcome, campaignId);
+  }
+
   settle(leadId: string, status: LeadStatus, outcome: string, nextAttemptAt: string | null = null): void {
     this.db.prepare("UPDATE campaign_leads SET status = ?, last_outcome = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?")
       .run(status, outcome, nextAttemptAt, nowIso(), leadId);

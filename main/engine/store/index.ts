@@ -8,8 +8,10 @@ import { NumberRepo } from "./numbers.js";
 import { SipTrunkRepo } from "./sip-trunks.js";
 import { ByokRepo } from "./byok.js";
 import { TemplateRepo } from "./templates.js";
+import type { AnalysisTemplateData, ToolTemplateData } from "../domain/template.js";
 import { CampaignRepo } from "./campaigns.js";
 import { WebhookOutboxRepo } from "./webhook-outbox.js";
+import { UsageRepo } from "./usage.js";
 
 export interface StoreOptions { dataDir: string; fileName?: string; secretBox?: SecretBox }
 
@@ -25,10 +27,11 @@ export class Store {
   readonly numbers: NumberRepo;
   readonly sipTrunks: SipTrunkRepo;
   readonly byok: ByokRepo;
-  readonly analysisTemplates: TemplateRepo;
-  readonly toolTemplates: TemplateRepo;
+  readonly analysisTemplates: TemplateRepo<AnalysisTemplateData>;
+  readonly toolTemplates: TemplateRepo<ToolTemplateData>;
   readonly campaigns: CampaignRepo;
   readonly webhookOutbox: WebhookOutboxRepo;
+  readonly usage: UsageRepo;
 
   constructor(opts: StoreOptions) {
     this.db = openDb(opts);
@@ -45,6 +48,7 @@ export class Store {
     this.toolTemplates = new TemplateRepo(this.db, "tool_templates", this.box);
     this.campaigns = new CampaignRepo(this.db);
     this.webhookOutbox = new WebhookOutboxRepo(this.db);
+    this.usage = new UsageRepo(this.db);
     this.assistants.sealLegacy();
   }
 

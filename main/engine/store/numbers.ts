@@ -1,46 +1,47 @@
 import type { Db } from "./db.js";
 import { nowIso, uuid } from "../util/ids.js";
+import type { NumberInput, PhoneNumberView } from "../domain/number.js";
 
-export interface NumberInput {
-  phone_number?: string;
-  name?: string | null;
-  assistant_id?: string | null;
-  transfer_trunk_id?: string | null;
-  sip_trunk_id?: string | null;
-  workflow_id?: string | null;
-  is_active?: boolean;
-}
+export type { NumberInput, PhoneNumberView };
 
 const SELECT = `SELECT n.*, a.name AS agent_name, json_extract(a.config, '$.business_name') AS business_name,
   t.name AS transfer_trunk_name, s.name AS sip_trunk_name
   FROM numbers n LEFT JOIN assistants a ON a.id = n.assistant_id
   LEFT JOIN sip_trunks t ON t.id = n.transfer_trunk_id LEFT JOIN sip_trunks s ON s.id = n.sip_trunk_id`;
 
-type Row = Record<string, unknown> & { id: string; is_active: number };
+/** A number joined with the names of its assistant and trunks (SELECT above). */
+interface Row {
+  id: string; phone_number: string; name: string | null; assistant_id: string | null; agent_name: string | null; business_name: string | null;
+  transfer_trunk_id: string | null; transfer_trunk_name: string | null; sip_trunk_id: string | null; sip_trunk_name: string | null;
+  workflow_id: string | null; source: string; is_active: number; created_at: string; updated_at: string;
+}
+
+/** A number's row as outbound routing reads it (`is_active` as SQLite stores it, 0 or 1). */
+export interface OutboundNumber { id: string; phone_number: string; name: string | null; is_active: number; sip_trunk_id: string | null }
 
 /** Phone numbers: both id spellings (`assistant_id`, `agent_id`) in responses, as gaps.md B10 suggests. */
 export class NumberRepo {
   constructor(private readonly db: Db) {}
 
-  private view(r: Row) {
+  private view(r: Row): PhoneNumberView {
     return {
       id: r.id,
-      phone_number: r.phone_number as string,
-      name: (r.name as string | null) ?? null,
-      assistant_id: (r.assistant_id as string | null) ?? null,
-      agent_id: (r.assistant_id as string | null) ?? null,
-      agent_name: (r.agent_name as string | null) ?? null,
-      business_name: (r.business_name as string | null) ?? null,
-      transfer_trunk_id: (r.transfer_trunk_id as string | null) ?? null,
-      transfer_trunk_name: (r.transfer_trunk_name as string | null) ?? null,
-      sip_trunk_id: (r.sip_trunk_id as string | null) ?? null,
-      sip_trunk_name: (r.sip_trunk_name as string | null) ?? null,
-      workflow_id: (r.workflow_id as string | null) ?? null,
+      phone_number: r.phone_number,
+      name: r.name ?? null,
+      assistant_id: r.assistant_id ?? null,
+      agent_id: r.assistant_id ?? null,
+      agent_name: r.agent_name ?? null,
+      business_name: r.business_name ?? null,
+      transfer_trunk_id: r.transfer_trunk_id ?? null,
+      transfer_trunk_name: r.transfer_trunk_name ?? null,
+      sip_trunk_id: r.sip_trunk_id ?? null,
+      sip_trunk_name: r.sip_trunk_name ?? null,
+      workflow_id: r.workflow_id ?? null,
       workflow_name: null,
-      source: r.source as string,
+      source: r.source,
       is_active: r.is_active === 1,
-      created_at: r.created_at as string,
-      updated_at: r.updated_at as string,
+      created_at: r.created_at,
+      updated_at: r.updated_at,
     };
   }
 
@@ -78,7 +79,20 @@ export class NumberRepo {
     return this.get(id);
   }
 
+  /**
+   * The number an outbound call goes out from: the one asked for, else the first active one. Light (no
+   * joins): it runs for every call a campaign places.
+   */
+  forOutbound(id?: string): OutboundNumber | undefined {
+    return id
+      ? this.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE id = ?").get(id) as OutboundNumber | undefined
+      : this.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as OutboundNumber | undefined;
+  }
+
+  activeCount(): number { return this.db.prepare("SELECT COUNT(*) FROM numbers WHERE is_active = 1").pluck().get() as number; }
+
+  /** Every registered number, for the destination policy (calling one of our own is allowed). */
+  phoneNumbers(): string[] { return this.db.prepare("SELECT phone_number FROM numbers").pluck().all() as string[]; }
+
   delete(id: string): boolean { return this.db.prepare("DELETE FROM numbers WHERE id = ?").run(id).changes > 0; }
 }
-
-export type PhoneNumberView = ReturnType<NumberRepo["view"]>;

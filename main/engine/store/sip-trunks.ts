@@ -2,30 +2,9 @@ import type { Db } from "./db.js";
 import type { SecretBox } from "./secret-box.js";
 import { nowIso, uuid } from "../util/ids.js";
 
-export type Transport = "udp" | "tcp" | "tls";
-export interface RegistrationView {
-  status: "registered" | "registering" | "failed" | "unregistered"; reason: string | null; expires_at: string | null;
-  server: string | null; contact: string | null;
-}
+import type { RegistrationView, SipTrunkView, Transport, TrunkInput } from "../domain/trunk.js";
 
-export interface TrunkInput {
-  name?: string;
-  provider?: string | null;
-  host?: string;
-  port?: number;
-  transport?: Transport;
-  username?: string | null;
-  password?: string | null;
-  register?: boolean;
-  outbound_proxy?: string | null;
-  tls_ca?: string | null;
-  keepalive_seconds?: number;
-  allowed_sources?: string[];
-  stun_server?: string | null;
-  /** Digest credentials the trunk must present on INVITEs; null removes them. */
-  inbound_auth?: { username: string; password: string } | null;
-  is_active?: boolean;
-}
+export type { RegistrationView, Transport, TrunkInput };
 
 /** Settings kept in the row's `extra` JSON (added after the table's first columns). */
 interface Extra {
@@ -54,7 +33,7 @@ export class SipTrunkRepo {
   /** Telephony tells the API how each trunk's registration stands. */
   setRegistrationSource(fn: (trunkId: string, active: boolean) => RegistrationView | null): void { this.registration = fn; }
 
-  private view(r: Row) {
+  private view(r: Row): SipTrunkView {
     const extra = JSON.parse(r.extra) as Extra;
     const address = r.port === 5060 ? r.host : `${r.host}:${r.port}`;
     return {
@@ -134,6 +113,8 @@ export class SipTrunkRepo {
       inbound_auth: extra.inbound_auth ? { username: extra.inbound_auth.username, password: this.box.open(extra.inbound_auth.password_enc) } : null,
       is_active: r.is_active === 1 };
   }
+
+  activeCount(): number { return this.db.prepare("SELECT COUNT(*) FROM sip_trunks WHERE is_active = 1").pluck().get() as number; }
 
   activeIds(): string[] { return this.db.prepare("SELECT id FROM sip_trunks WHERE is_active = 1 ORDER BY created_at").pluck().all() as string[]; }
 }

@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import { ApiError } from "../errors.js";
 import { DomainError, type RefusalKind } from "../../errors.js";
 
+export { formatSchemaErrors } from "../../domain/schema-errors.js";
+
 const REFUSAL_STATUS: Record<RefusalKind, number> = { invalid: 400, not_found: 404, forbidden: 403, conflict: 409, not_implemented: 501 };
 
 const STATUS_TEXT: Record<number, string> = {
@@ -55,17 +57,4 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({ error: "Not Found", message: `No endpoint ${request.method} ${request.url.split("?")[0]}` });
   });
-}
-
-interface AjvError { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }
-
-/** Validation messages that name the field: `body/destination must match format "e164"` etc. */
-export function formatSchemaErrors(errors: AjvError[], dataVar: string): Error {
-  const e = errors.find((x) => x.keyword !== "anyOf" && x.keyword !== "if") ?? errors[0];
-  const field = `${dataVar}${e.instancePath.replace(/\//g, ".").replace(/^\./, ".")}`.replace(/^(\w+)\./, "$1.");
-  let message = `${field} ${e.message ?? "is invalid"}`;
-  if (e.keyword === "required") message = `${dataVar}${e.instancePath.replace(/\//g, ".")}.${String(e.params.missingProperty)} is required`;
-  if (e.keyword === "enum") message += `: ${(e.params.allowedValues as unknown[]).map(String).join(", ")}`;
-  if (e.keyword === "additionalProperties") message = `${field} has an unknown field '${String(e.params.additionalProperty)}'`;
-  return new Error(message);
 }

@@ -1,31 +1,16 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiApp, ApiContext, ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
-import { Assistant, AssistantCreate, AssistantUpdate, REALTIME_LLM_PROVIDERS } from "../schemas/assistants.js";
-import { ApiError, badRequest, notFound } from "../errors.js";
+import { Assistant, AssistantCreate, AssistantUpdate } from "../schemas/assistants.js";
+import { ApiError, notFound } from "../errors.js";
 import { adaptSpeechToModel } from "../../assistants/speech-defaults.js";
-import { unsupportedProblem } from "../../assistants/support.js";
-
-/** The cross-field rules that a JSON Schema cannot say clearly (api-v1 §2.1). */
-export function checkAssistantConfig(a: Record<string, unknown>, where = "body"): void {
-  const unsupported = unsupportedProblem(a, where);
-  if (unsupported) throw badRequest(unsupported, "not_supported");
-  const llm = a.llm_config as { provider?: string } | undefined;
-  if (!llm?.provider) return;
-  const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(llm.provider);
-  if (realtime && (a.stt_config || a.tts_config)) {
-    throw badRequest(`${where}.stt_config and ${where}.tts_config must be omitted when llm_config.provider is '${llm.provider}' (the model hears and speaks itself)`);
-  }
-  if (!realtime && a.stt_config === null) throw badRequest(`${where}.stt_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
-  if (!realtime && a.tts_config === null) throw badRequest(`${where}.tts_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
-}
+import { checkAssistantConfig } from "../../assistants/rules.js";
 
 const Check = Type.Object({ provider: Type.Union([Type.String(), Type.Null()]), ok: Type.Boolean(), detail: Type.String() });
 const Checks = Type.Object({ ok: Type.Boolean(), stt: Check, llm: Check, tts: Check }, { description: "Local addition: whether each provider can work, checked without calling any server" });
 
 /** Requests may use `agent_id`-era names; responses keep the current ones. */
-function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "/agents"): void {
+function register(app: ApiApp, ctx: ApiContext, base: "/assistants" | "/agents"): void {
   const deprecated = base === "/agents";
   const tags = [deprecated ? "assistants (deprecated /agents alias)" : "assistants"];
   const one = { 200: Type.Object({ assistant: Assistant }), ...errorResponses };
@@ -36,7 +21,7 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
   app.post(base, { schema: { tags, deprecated, summary: "Create an assistant (only `name` is required)", body: AssistantCreate,
     response: { 201: Type.Object({ assistant: Assistant, checks: Type.Optional(Checks) }), ...errorResponses } } },
     async (req, reply) => {
-      const body = req.body as Record<string, unknown> & { name: string };
+      const body = req.body;
       checkAssistantConfig(body);
       const assistant = ctx.store.assistants.create(body);
       // Local addition: what would stop a call, found now (keys, programs, voices, model files) without
@@ -46,7 +31,7 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
     });
 
   app.get(`${base}/:id`, { schema: { tags, deprecated, summary: "Get an assistant", params: UuidParams, response: one } }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const assistant = ctx.store.assistants.get(id);
     if (!assistant) throw notFound("Assistant", id);
     return { assistant };
@@ -54,10 +39,10 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
 
   app.patch(`${base}/:id`, { schema: { tags, deprecated, summary: "Update an assistant: each field sent replaces the stored one whole", params: UuidParams, body: AssistantUpdate, response: one } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const current = ctx.store.assistants.get(id);
       if (!current) throw notFound("Assistant", id);
-      const patch = adaptSpeechToModel(current, req.body as Record<string, unknown>);
+      const patch = adaptSpeechToModel(current, req.body);
       checkAssistantConfig({ ...current, ...patch });
       return { assistant: ctx.store.assistants.update(id, patch)! };
     });
@@ -66,7 +51,7 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
     summary: "Local addition: whether each configured provider can work (LLM reachable with its model; STT/TTS keys, binaries, voices, model files)",
     response: { 200: Type.Object({ assistant_id: Type.String(), ok: Type.Boolean(), stt: Check, llm: Check, tts: Check }), ...errorResponses } } },
   async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const assistant = ctx.store.assistants.get(id);
     if (!assistant) throw notFound("Assistant", id);
     if (!ctx.checkAssistant) throw new ApiError(503, "Service Unavailable", "Provider checks are not available in this engine", "not_available");
@@ -75,13 +60,13 @@ function register(app: FastifyInstance, ctx: ApiContext, base: "/assistants" | "
 
   app.delete(`${base}/:id`, { schema: { tags, deprecated, summary: "Delete an assistant (numbers pointing at it are unassigned)", params: UuidParams, response: { 200: Success, ...errorResponses } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       if (!ctx.store.assistants.delete(id)) throw notFound("Assistant", id);
       return { success: true as const };
     });
 }
 
-export function assistantRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const assistantRoutes: ApiRoutes = async (app, { ctx }) => {
   register(app, ctx, "/assistants");
   register(app, ctx, "/agents");
-}
+};

@@ -1,16 +1,15 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable, StringEnum } from "../schemas/common.js";
 import { badRequest, notFound } from "../errors.js";
-import { BYOK_PROVIDERS, type ByokProvider } from "../../store/byok.js";
+import { BYOK_PROVIDERS } from "../../store/byok.js";
 import { PROVIDERS } from "../catalogue.js";
 
 const Keys = Type.Object({ byok_keys: Type.Record(Type.String(), Nullable(Type.String())) },
   { description: "`<provider>_secret_id` per provider; non-null means a key is configured. Keys are never returned." });
 const Provider = StringEnum(BYOK_PROVIDERS, "provider id");
 
-export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const byokRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["byok"];
   app.get("/byok", { schema: { tags, summary: "Which provider keys are configured", response: { 200: Keys, ...errorResponses } } },
     async () => ({ byok_keys: ctx.store.byok.summary() }));
@@ -21,7 +20,7 @@ export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
         description: "Local addition: besides the provider's official host, the one server this key may be sent to (a gateway, a regional endpoint, a test double). Saving a key without it clears it." }))) }),
     response: { 200: Type.Object({ success: Type.Literal(true), byok_keys: Keys.properties.byok_keys }), ...errorResponses } } },
   async (req) => {
-    const { provider, api_key, base_url } = req.body as { provider: ByokProvider; api_key: string; base_url?: string | null };
+    const { provider, api_key, base_url } = req.body;
     ctx.store.byok.set(provider, api_key, base_url ?? null);
     return { success: true as const, byok_keys: ctx.store.byok.summary() };
   });
@@ -29,7 +28,7 @@ export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.delete("/byok", { schema: { tags, summary: "Remove a provider key", body: Type.Object({ provider: Provider }),
     response: { 200: Type.Object({ success: Type.Literal(true), byok_keys: Keys.properties.byok_keys }), ...errorResponses } } },
   async (req) => {
-    const { provider } = req.body as { provider: string };
+    const { provider } = req.body;
     if (!ctx.store.byok.delete(provider)) throw notFound("BYOK key for provider", provider);
     return { success: true as const, byok_keys: ctx.store.byok.summary() };
   });
@@ -43,7 +42,7 @@ export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
     body: Type.Object({ provider: Provider, config: Type.Object({}, { additionalProperties: true }) }),
     response: { 200: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())), ...errorResponses } } },
   async (req) => {
-    const { provider, config } = req.body as { provider: string; config: Record<string, unknown> };
+    const { provider, config } = req.body;
     if (!ctx.store.byok.has(provider)) throw notFound("BYOK key for provider", provider);
     // Pointing a saved key at another server would let whoever does it read the key there: the server is
     // chosen only together with the key itself (POST /byok with base_url).
@@ -53,4 +52,4 @@ export function byokRoutes(app: FastifyInstance, ctx: ApiContext): void {
     ctx.store.byok.mergeConfig(provider, config);
     return ctx.store.byok.configs();
   });
-}
+};

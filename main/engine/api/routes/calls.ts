@@ -1,7 +1,7 @@
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import { createReadStream, existsSync } from "node:fs";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
 import { Call, CallList, CallListQuery, ControlBody, ControlResponse, OutboundBody, OutboundResponse } from "../schemas/calls.js";
 import { badRequest, notFound } from "../errors.js";
@@ -26,41 +26,48 @@ export function parseDateParam(name: string, value: string | undefined, endOfDay
   return date.toISOString();
 }
 
-function toCommand(body: Record<string, unknown>): ControlCommand {
-  const need = (field: string, kind: "string" | "boolean") => {
-    if (typeof body[field] !== kind) throw badRequest(`body.${field} is required for type '${String(body.type)}' (${kind})`, "missing_field");
-  };
+function toCommand(body: Static<typeof ControlBody>): ControlCommand {
+  // The schema has typed each field that is present; which ones a command needs depends on its type.
+  const missing = (field: string, kind: "string" | "boolean") => badRequest(`body.${field} is required for type '${body.type}' (${kind})`, "missing_field");
+  const message = body.message !== undefined ? { message: body.message } : {};
   switch (body.type) {
-    case "inject-context": need("content", "string"); need("trigger_response", "boolean");
-      return { type: "inject-context", content: body.content as string, trigger_response: body.trigger_response as boolean };
-    case "say": need("content", "string"); need("end_after", "boolean");
-      return { type: "say", content: body.content as string, end_after: body.end_after as boolean };
+    case "inject-context":
+      if (body.content === undefined) throw missing("content", "string");
+      if (body.trigger_response === undefined) throw missing("trigger_response", "boolean");
+      return { type: "inject-context", content: body.content, trigger_response: body.trigger_response };
+    case "say":
+      if (body.content === undefined) throw missing("content", "string");
+      if (body.end_after === undefined) throw missing("end_after", "boolean");
+      return { type: "say", content: body.content, end_after: body.end_after };
     case "end-call":
-      return { type: "end-call", ...(typeof body.message === "string" ? { message: body.message } : {}) };
-    case "transfer": need("destination", "string");
-      return { type: "transfer", destination: body.destination as string, ...(typeof body.message === "string" ? { message: body.message } : {}) };
+      return { type: "end-call", ...message };
+    case "transfer":
+      if (body.destination === undefined) throw missing("destination", "string");
+      return { type: "transfer", destination: body.destination, ...message };
     default: throw badRequest(`body.type must be one of: inject-context, say, end-call, transfer`);
   }
 }
 
-export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const callRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
 
   app.get("/calls", { schema: { tags, summary: "List calls, newest first (transcripts included)", querystring: CallListQuery, response: { 200: CallList, ...errorResponses } } },
     async (req, reply) => {
-      const q = req.query as { limit?: number; offset?: number; status?: string; start_date?: string; end_date?: string };
+      const q = req.query;
       const start = parseDateParam("start_date", q.start_date, false);
       const end = parseDateParam("end_date", q.end_date, true);
       if (start && end && start > end) throw badRequest("querystring.start_date must not be after end_date");
       const limit = q.limit ?? 100;
       const offset = q.offset ?? 0;
-      // Already JSON in the Call schema's shape (built by SQLite): a JSON string is sent as it is.
-      return reply.type("application/json; charset=utf-8").send(ctx.store.calls.listJson({ status: q.status, start_date: start, end_date: end, limit, offset }));
+      // Already JSON in the Call schema's shape (built by SQLite): a JSON string is sent as it is, so the
+      // reply is the schema's body only as text, which the type provider cannot see.
+      const page: string = ctx.store.calls.listJson({ status: q.status, start_date: start, end_date: end, limit, offset });
+      return reply.type("application/json; charset=utf-8").send(page as never);
     });
 
   app.get("/calls/:id", { schema: { tags, summary: "Get one call (bare Call object)", params: IdParams, response: { 200: Call, ...errorResponses } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const call = ctx.store.calls.get(id);
       if (!call) throw notFound("Call", id);
       return call;
@@ -69,7 +76,7 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get("/calls/:id/events", { schema: { tags, summary: "Local addition: the call's lifecycle log", params: IdParams,
     response: { 200: Type.Object({ events: Type.Array(Type.Object({ type: Type.String(), data: Type.Object({}, { additionalProperties: true }), at: Type.String() })) }), ...errorResponses } } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       if (!ctx.store.calls.get(id)) throw notFound("Call", id);
       return { events: ctx.store.calls.events(id) };
     });
@@ -77,7 +84,7 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get("/calls/:id/recording", { schema: { tags, summary: "The call's recording: stereo WAV, caller left, agent right (local addition)", params: IdParams,
     response: { 200: Type.Any({ description: "audio/wav" }), ...errorResponses } } },
   async (req, reply) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const call = ctx.store.calls.get(id);
     if (!call) throw notFound("Call", id);
     const path = ctx.recordingPath?.(id);
@@ -89,7 +96,7 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post("/calls/outbound", { schema: { tags, summary: "Place an outbound call: reference (assistant_id), transient (assistant) or hybrid (assistant_id + assistant_override) mode", body: OutboundBody, response: { 200: OutboundResponse, ...errorResponses, 409: errorResponses[400] } } },
     async (req) => {
-      const plan = resolveOutbound(ctx.store, req.body as Record<string, unknown>);
+      const plan = resolveOutbound(ctx.store, req.body);
       const call = ctx.calls.create(plan.call);
       ctx.calls.dial(call, plan.assistant);
       return { success: true as const, call_id: call.id, room_name: call.room_name ?? call.id, status: "dialing" as const };
@@ -99,9 +106,9 @@ export function callRoutes(app: FastifyInstance, ctx: ApiContext): void {
     config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
     schema: { tags, summary: "Control a call that is in-progress (10 commands per minute per call)", params: IdParams, body: ControlBody, response: { 200: ControlResponse, ...errorResponses, 409: errorResponses[400] } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
-    const command = toCommand(req.body as Record<string, unknown>);
+    const { id } = req.params;
+    const command = toCommand(req.body);
     await ctx.calls.control(id, command);
     return { success: true as const, message: "Command sent successfully" };
   });
-}
+};

@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiContext, ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams, Uuid, E164 } from "../schemas/common.js";
 import { CampaignCreate, CampaignSchema, CampaignUpdate, CsvImportBody, CsvImportResult, DncBody, DncEntry, LeadBody, LeadList, LeadSchema } from "../schemas/campaigns.js";
 import { ApiError, badRequest, conflict, notFound } from "../errors.js";
@@ -58,7 +57,7 @@ function checkAssistant(ctx: ApiContext, id: string, field: string): void {
   if (!a) throw badRequest(`${field}: assistant '${id}' does not exist`);
 }
 
-export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const campaignRoutes: ApiRoutes = async (app, { ctx }) => {
   const repo = ctx.store.campaigns;
 
   app.get("/campaigns", { schema: { tags, summary: "List campaigns", response: { 200: Type.Object({ campaigns: Type.Array(CampaignSchema) }), ...errorResponses } } },
@@ -67,7 +66,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post("/campaigns", { schema: { tags, summary: "Create a campaign (starts as draft unless status says otherwise)", body: CampaignCreate,
     response: { 201: Type.Object({ campaign: CampaignSchema }), ...errorResponses } } },
   async (req, reply) => {
-    const b = req.body as Record<string, any>;
+    const b = req.body;
     if (b.agent_id && b.assistant_id && b.agent_id !== b.assistant_id) throw badRequest("body.agent_id and body.assistant_id name different assistants: send agent_id only");
     const agentId = (b.agent_id ?? b.assistant_id) as string | undefined;
     if (!agentId) throw badRequest("body.agent_id is required (the assistant that talks on the campaign's calls)", "missing_field");
@@ -96,13 +95,13 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   app.get("/campaigns/:id", { schema: { tags, summary: "Get a campaign with its counters", params: UuidParams, response: one } },
-    async (req) => ({ campaign: existing(ctx, (req.params as { id: string }).id) }));
+    async (req) => ({ campaign: existing(ctx, req.params.id) }));
 
   app.patch("/campaigns/:id", { schema: { tags, summary: "Update a campaign: status scheduled starts it, paused stops it, cancelled ends it; completed campaigns are read-only",
     params: UuidParams, body: CampaignUpdate, response: one } },
   async (req) => {
-    const c = writable(existing(ctx, (req.params as { id: string }).id));
-    const b = req.body as Record<string, any>;
+    const c = writable(existing(ctx, req.params.id));
+    const b = req.body;
     const patch: Partial<CampaignFields> = {
       name: b.name,
       schedule_start_time: time(b.schedule_start_time, "schedule_start_time"),
@@ -128,7 +127,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const campaign = ctx.store.tx(() => {
       repo.update(c.id, patch);
       // Cancelling ends the campaign: leads not yet called are skipped (calls in progress finish).
-      if (next === "cancelled") ctx.store.db.prepare("UPDATE campaign_leads SET status = 'skipped', last_outcome = 'campaign cancelled' WHERE campaign_id = ? AND status = 'pending'").run(c.id);
+      if (next === "cancelled") repo.skipPending(c.id, "campaign cancelled");
       return repo.get(c.id)!;
     });
     return { campaign };
@@ -136,7 +135,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.delete("/campaigns/:id", { schema: { tags, summary: "Delete a campaign and its leads", params: UuidParams, response: { 200: Success, ...errorResponses, 409: errorResponses[400] } } },
     async (req) => {
-      const c = existing(ctx, (req.params as { id: string }).id);
+      const c = existing(ctx, req.params.id);
       const calling = repo.countByStatus(c.id, "calling");
       if (calling > 0) throw conflict(`Campaign '${c.name}' has ${calling} call(s) in progress: pause it (PATCH status 'paused'), wait for them to end, then delete it`);
       repo.delete(c.id);
@@ -151,7 +150,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
     }, { additionalProperties: false })),
     response: { 200: Type.Object({ preflight: Type.Object({}, { additionalProperties: true }) }), ...errorResponses } } },
   async (req) => {
-    const c = existing(ctx, (req.params as { id: string }).id);
+    const c = existing(ctx, req.params.id);
     const b = (req.body ?? {}) as { sample?: number; average_call_seconds?: number };
     return { preflight: preflight(ctx.store, c, { sample: b.sample ?? 3, averageCallSeconds: b.average_call_seconds ?? 120 }) };
   });
@@ -162,8 +161,8 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
     querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 10000, default: 10000 }), offset: Type.Integer({ minimum: 0, default: 0 }) }),
     response: { 200: LeadList, ...errorResponses } } },
   async (req) => {
-    const c = existing(ctx, (req.params as { id: string }).id);
-    const { limit, offset } = req.query as { limit: number; offset: number };
+    const c = existing(ctx, req.params.id);
+    const { limit, offset } = req.query;
     const page = repo.leads(c.id, limit, offset);
     return { leads: page.leads, pagination: { total: page.total, limit, offset } };
   });
@@ -171,15 +170,15 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post("/campaigns/:id/leads", { schema: { tags, summary: "Add a lead (a number already in the campaign is merged into its lead)", params: UuidParams, body: LeadBody,
     response: { 200: Type.Object({ lead: LeadSchema }), ...errorResponses, 409: errorResponses[400] } } },
   async (req) => {
-    const c = writable(existing(ctx, (req.params as { id: string }).id));
-    return { lead: repo.addLead(c.id, checkLead(req.body as NewLead, "body")).lead };
+    const c = writable(existing(ctx, req.params.id));
+    return { lead: repo.addLead(c.id, checkLead(req.body, "body")).lead };
   });
 
   app.post("/campaigns/:id/leads/import", { schema: { tags, summary: "Local addition: import leads from CSV (header mapping, E.164 check, per-row errors, duplicates merged)",
     params: UuidParams, body: CsvImportBody, response: { 200: CsvImportResult, ...errorResponses, 409: errorResponses[400] } } },
   async (req) => {
-    const c = writable(existing(ctx, (req.params as { id: string }).id));
-    const { csv, mapping } = req.body as { csv: string; mapping?: Record<string, string | null> };
+    const c = writable(existing(ctx, req.params.id));
+    const { csv, mapping } = req.body;
     const parsed = leadsFromCsv(csv, mapping);
     const errors = [...parsed.errors];
     let imported = 0;
@@ -198,7 +197,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.delete("/campaigns/:id/leads/:leadId", { schema: { tags, summary: "Remove a lead (not while it is being called)", params: LeadParams, response: { 200: Success, ...errorResponses, 409: errorResponses[400] } } },
     async (req) => {
-      const { id, leadId } = req.params as { id: string; leadId: string };
+      const { id, leadId } = req.params;
       const c = writable(existing(ctx, id));
       const lead = repo.lead(leadId);
       if (!lead || lead.campaign_id !== c.id) throw notFound("Lead", leadId);
@@ -215,14 +214,14 @@ export function campaignRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post("/do-not-call", { schema: { tags: dncTags, summary: "Local addition: add a number to the do-not-call list (checked before every campaign dial)", body: DncBody,
     response: { 201: Type.Object({ number: DncEntry }), ...errorResponses } } },
   async (req, reply) => {
-    const b = req.body as { phone_number: string; reason?: string | null };
+    const b = req.body;
     return reply.status(201).send({ number: repo.dncAdd(b.phone_number, b.reason ?? null) });
   });
   app.delete("/do-not-call/:phone", { schema: { tags: dncTags, summary: "Local addition: remove a number from the do-not-call list",
     params: Type.Object({ phone: E164 }), response: { 200: Success, ...errorResponses } } },
   async (req) => {
-    const { phone } = req.params as { phone: string };
+    const { phone } = req.params;
     if (!repo.dncRemove(phone)) throw notFound("Do-not-call number", phone);
     return { success: true as const };
   });
-}
+};

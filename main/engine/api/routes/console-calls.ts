@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
 import { conflict, notFound } from "../errors.js";
 import { controlRateLimit } from "../plugins/rate-limit.js";
@@ -16,7 +15,7 @@ const FRAME_BYTES = 320;
  * A person at the console (local additions): answer or decline a call that rings the consoles, and hear
  * and speak on a live call over a WebSocket of raw PCM.
  */
-export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
 
   for (const action of ["answer", "decline"] as const) {
@@ -24,7 +23,7 @@ export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: { tags, summary: `Local addition: ${action} a call that is ringing the consoles (number without an active assistant)`, params: IdParams,
         response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] } },
     }, async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const call = ctx.calls.get(id);
       if (!call) throw notFound("Call", id);
       const done = action === "answer" ? ctx.ring?.answer(id) : ctx.ring?.decline(id);
@@ -38,7 +37,7 @@ export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { tags, summary: "Local addition: a person takes a live call from its assistant (the assistant stops; talk over /calls/{id}/audio)", params: IdParams,
       response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const call = ctx.calls.get(id);
     if (!call) throw notFound("Call", id);
     if (call.status !== "in-progress") throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be taken over`);
@@ -57,7 +56,7 @@ export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
       params: IdParams, querystring: Type.Object({ api_key: Type.Optional(Type.String()) }),
     },
   }, (socket, req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const audio = ctx.callAudio?.(id) ?? null;
     if (!audio) {
       socket.send(JSON.stringify({ type: "error", message: `Call '${id}' is not live on this engine` }));
@@ -90,4 +89,4 @@ export function consoleCallRoutes(app: FastifyInstance, ctx: ApiContext): void {
     });
     socket.on("close", closeWhenOver);
   });
-}
+};

@@ -1,12 +1,12 @@
-import type { FastifyInstance } from "fastify";
+
 import { Type } from "@sinclair/typebox";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 
 /**
  * WebSocket stream of engine events (`call.created`, `call.updated`, `call.ended`, `call.message`, …),
  * one JSON object per message. Authenticated like every route (header, or `?api_key=` for browsers).
  */
-export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const eventRoutes: ApiRoutes = async (app, { ctx }) => {
   app.get("/events", {
     websocket: true,
     config: { rateLimit: false, queryKey: true },
@@ -15,7 +15,7 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
         "With `?role=console` the connection counts as an open console: calls to numbers without an active assistant ring it (`call.incoming`) instead of being turned away with 480.",
       querystring: Type.Object({ api_key: Type.Optional(Type.String()), role: Type.Optional(Type.Union([Type.Literal("console"), Type.Literal("observer")])) }) },
   }, (socket, req) => {
-    const release = (req.query as { role?: string }).role === "console" ? ctx.ring?.register() : undefined;
+    const release = req.query.role === "console" ? ctx.ring?.register() : undefined;
     socket.send(JSON.stringify({ type: "hello", at: new Date().toISOString() }));
     const unsubscribe = ctx.bus.subscribe((event) => {
       // A slow consumer must not grow our memory without bound: drop it past 4 MB of backlog.
@@ -25,4 +25,4 @@ export function eventRoutes(app: FastifyInstance, ctx: ApiContext): void {
     socket.on("close", () => { unsubscribe(); release?.(); });
     socket.on("error", () => { unsubscribe(); release?.(); });
   });
-}
+};

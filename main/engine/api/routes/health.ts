@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { loopDelay } from "../../loop-delay.js";
 
 const Health = Type.Object({
@@ -14,7 +13,7 @@ const Health = Type.Object({
   }, { description: "How late the engine's main event loop ran (local addition). Call audio runs in its own thread and does not wait on it; API answers, recognizers and model streams do." })),
 });
 
-export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const healthRoutes: ApiRoutes = async (app, { ctx }) => {
   app.get("/health", {
     config: { public: true, rateLimit: false },
     schema: { tags: ["system"], summary: "Health check (no authentication)", security: [], response: { 200: Health, 503: Health } },
@@ -28,4 +27,4 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
         checks: { database: { status: "error", latency_ms: 0, message: (err as Error).message } } });
     }
   });
-}
+};

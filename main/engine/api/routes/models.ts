@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { ApiError } from "../errors.js";
 import { ErrorBody, errorResponses, IdParams, IsoDateTime, Nullable, StringEnum } from "../schemas/common.js";
 import { DOWNLOAD_STATES, MODEL_KINDS, ModelError, type ModelErrorReason } from "../../models/index.js";
@@ -60,7 +59,7 @@ async function call<T>(fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
-export function modelRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const modelRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["models"];
 
   app.get("/models", {
@@ -71,7 +70,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get("/models/:id", {
     schema: { tags, summary: "One model", description: LOCAL, params: IdParams, response: { 200: ModelBody, ...errorResponses } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     return call(() => {
       const model = ctx.models.get(id);
       if (!model) throw new ModelError("unknown_model", `Model '${id}' does not exist: GET /api/v1/models lists the available ones`);
@@ -84,7 +83,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ApiContext): void {
       description: `${LOCAL} Answers 202 at once; the file is checked against its sha256 before it is installed.`,
       params: IdParams, response: { 202: ModelBody, ...withConflict } },
   }, async (req, reply) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const model = await call(() => ctx.models.download(id));
     return reply.status(202).send({ model });
   });
@@ -93,7 +92,7 @@ export function modelRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { tags, summary: "Cancel a running download", description: `${LOCAL} The partial file is kept: downloading again continues from it.`,
       params: IdParams, response: { 200: ModelBody, ...withConflict } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     return { model: await call(() => ctx.models.cancel(id)) };
   });
 
@@ -101,8 +100,8 @@ export function modelRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { tags, summary: "Delete an installed model and any partial download", description: LOCAL,
       params: IdParams, response: { 200: Type.Object({ success: Type.Literal(true) }), ...withConflict } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await call(() => ctx.models.remove(id));
     return { success: true as const };
   });
-}
+};

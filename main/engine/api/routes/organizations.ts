@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { ApiError } from "../errors.js";
 
@@ -16,13 +15,13 @@ const Organization = Type.Object({
 /** Minutes are not billed locally; the balance is reported so SDK code that checks it keeps working. */
 const LOCAL_MINUTES_BALANCE = 999999;
 
-export function organizationRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const organizationRoutes: ApiRoutes = async (app, { ctx }) => {
   const describe = (includeChildren: boolean) => {
     const org = ctx.store.organization.get();
     const monthStart = new Date();
     monthStart.setUTCDate(1); monthStart.setUTCHours(0, 0, 0, 0);
-    const seconds = ctx.store.db.prepare("SELECT COALESCE(SUM(duration_seconds), 0) FROM calls WHERE created_at >= ?").pluck().get(monthStart.toISOString()) as number;
-    const activeNumbers = ctx.store.db.prepare("SELECT COUNT(*) FROM numbers WHERE is_active = 1").pluck().get() as number;
+    const seconds = ctx.store.calls.secondsSince(monthStart.toISOString());
+    const activeNumbers = ctx.store.numbers.activeCount();
     return {
       id: org.id, name: org.name, company_name: org.name, email: null,
       minutes_balance: LOCAL_MINUTES_BALANCE,
@@ -42,10 +41,10 @@ export function organizationRoutes(app: FastifyInstance, ctx: ApiContext): void 
     response: { 200: Organization, ...errorResponses },
   };
   app.get("/organizations", { schema: { ...schema, summary: "Organization info with live counts" } },
-    async (req) => describe((req.query as { include_children?: boolean }).include_children === true));
+    async (req) => describe(req.query.include_children === true));
   app.get("/account", { schema: { ...schema, summary: "Deprecated alias of GET /organizations", deprecated: true } },
-    async (req) => describe((req.query as { include_children?: boolean }).include_children === true));
+    async (req) => describe(req.query.include_children === true));
   app.post("/organizations", { schema: { tags: ["organization"], summary: "Not available locally (one organization per install)", response: errorResponses } }, async () => {
     throw new ApiError(403, "Forbidden", "VoiceDock Desktop has one local organization; child organizations exist only in the cloud product", "forbidden");
   });
-}
+};

@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { ALLOWED_PREFIXES_SETTING, allowedPrefixes } from "../../calls/destination-policy.js";
 
@@ -10,7 +9,7 @@ const Settings = Type.Object({
 }, { description: "Local addition: engine-wide settings" });
 
 /** Local addition: the outbound destination allow-list (issue #13 §9). */
-export function settingsRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["settings"];
   const view = () => ({
     outbound_allowed_prefixes: ctx.store.settings.get<string[] | null>(ALLOWED_PREFIXES_SETTING, null),
@@ -22,8 +21,8 @@ export function settingsRoutes(app: FastifyInstance, ctx: ApiContext): void {
       { additionalProperties: false, minProperties: 1 }),
     response: { 200: Settings, ...errorResponses } } },
   async (req) => {
-    const body = req.body as { outbound_allowed_prefixes?: string[] | null };
+    const body = req.body;
     if (body.outbound_allowed_prefixes !== undefined) ctx.store.settings.set(ALLOWED_PREFIXES_SETTING, body.outbound_allowed_prefixes);
     return view();
   });
-}
+};

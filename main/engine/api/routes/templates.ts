@@ -1,35 +1,24 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
-import { errorResponses, StringEnum, Success, UuidParams } from "../schemas/common.js";
+import type { ApiRoutes } from "../context.js";
+import { errorResponses, Success, UuidParams } from "../schemas/common.js";
+import type { FreeJson } from "../../domain/schema.js";
+import {
+  AnalysisTemplate, AnalysisTemplateCreate, AnalysisTemplateUpdate, TOOL_TYPES, ToolTemplate, ToolTemplateCreate, ToolTemplateUpdate,
+  type AnalysisTemplateData, type ToolTemplateData,
+} from "../../domain/template.js";
 import { badRequest, notFound } from "../errors.js";
 
-const Message = Type.Object({ role: StringEnum(["system", "user", "assistant"] as const), content: Type.String() });
-const JsonSchema = Type.Object({}, { additionalProperties: true, description: "JSON Schema" });
-
-const analysisFields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  description: Type.Optional(Type.String({ maxLength: 2000 })),
-  schema: Type.Optional(JsonSchema),
-  messages: Type.Optional(Type.Array(Message, { description: "guide shape: placeholders {{schema}}, {{transcript}}" })),
-  min_messages_threshold: Type.Optional(Type.Integer({ minimum: 0 })),
-  system_prompt: Type.Optional(Type.String({ maxLength: 20000, description: "API shape" })),
-  user_prompt: Type.Optional(Type.String({ maxLength: 20000, description: "API shape: placeholders {transcript}, {summary}, {duration}, {caller_number}" })),
-};
-const { name: aName, ...aOptional } = analysisFields;
-
 /** Both generations (gaps B7): the API shape needs system_prompt, user_prompt and schema together. */
-function checkAnalysis(body: Record<string, unknown>, merged: Record<string, unknown>): void {
+function checkAnalysis(body: AnalysisTemplateData, merged: AnalysisTemplateData): void {
   const apiShape = body.system_prompt !== undefined || body.user_prompt !== undefined;
-  if (apiShape) for (const f of ["system_prompt", "user_prompt", "schema"]) if (merged[f] === undefined) throw badRequest(`body.${f} is required with system_prompt/user_prompt templates`, "missing_field");
+  if (apiShape) for (const f of ["system_prompt", "user_prompt", "schema"] as const) if (merged[f] === undefined) throw badRequest(`body.${f} is required with system_prompt/user_prompt templates`, "missing_field");
 }
 
-export const TOOL_TYPES = ["function", "end_call", "transfer_call", "endCall", "transferCall"] as const;
 const NORMALISED: Record<string, string> = { endCall: "end_call", transferCall: "transfer_call" };
 const TOOL_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 /** Per-type tool_config rules (api-v1 §14). Type names are stored in the SDK's snake_case. */
-function checkToolConfig(type: string, config: Record<string, unknown>, templateName: string): Record<string, unknown> {
+function checkToolConfig(type: string, config: FreeJson, templateName: string): FreeJson {
   if (type === "function") {
     const name = (config.name as string | undefined) ?? templateName;
     if (!TOOL_NAME.test(name)) throw badRequest("body.tool_config.name must be letters, digits, _ or -, at most 64, starting with a letter or _ (it defaults to the template name)");
@@ -46,40 +35,40 @@ function checkToolConfig(type: string, config: Record<string, unknown>, template
   return {};
 }
 
-export function templateRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const templateRoutes: ApiRoutes = async (app, { ctx }) => {
   // Analysis templates
   {
     const tags = ["analysis-templates"];
-    const Template = Type.Object({ id: Type.String(), org_id: Type.Union([Type.String(), Type.Null()]), name: Type.String(), created_at: Type.String(), updated_at: Type.String() }, { additionalProperties: true });
+    const Template = AnalysisTemplate;
     const one = { 200: Type.Object({ analysis_template: Template }), ...errorResponses };
     const repo = ctx.store.analysisTemplates;
     app.get("/analysis-templates", { schema: { tags, summary: "List analysis templates", response: { 200: Type.Object({ analysis_templates: Type.Array(Template) }), ...errorResponses } } },
       async () => ({ analysis_templates: repo.list() }));
-    app.post("/analysis-templates", { schema: { tags, summary: "Create an analysis template (guide or API shape)", body: Type.Object(analysisFields, { additionalProperties: true }),
+    app.post("/analysis-templates", { schema: { tags, summary: "Create an analysis template (guide or API shape)", body: AnalysisTemplateCreate,
       response: { 201: Type.Object({ analysis_template: Template }), ...errorResponses } } },
     async (req, reply) => {
-      const { name, ...rest } = req.body as Record<string, unknown> & { name: string };
+      const { name, ...rest } = req.body;
       checkAnalysis(rest, rest);
       return reply.status(201).send({ analysis_template: repo.create(name, rest) });
     });
     app.get("/analysis-templates/:id", { schema: { tags, summary: "Get an analysis template", params: UuidParams, response: one } }, async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const t = repo.get(id);
       if (!t) throw notFound("Analysis template", id);
       return { analysis_template: t };
     });
     app.patch("/analysis-templates/:id", { schema: { tags, summary: "Update an analysis template", params: UuidParams,
-      body: Type.Object({ name: Type.Optional(aName), ...aOptional }, { additionalProperties: true, minProperties: 1 }), response: one } },
+      body: AnalysisTemplateUpdate, response: one } },
     async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const current = repo.get(id);
       if (!current) throw notFound("Analysis template", id);
-      const { name, ...rest } = req.body as Record<string, unknown> & { name?: string };
+      const { name, ...rest } = req.body;
       checkAnalysis(rest, { ...current, ...rest });
       return { analysis_template: repo.update(id, name, rest)! };
     });
     app.delete("/analysis-templates/:id", { schema: { tags, summary: "Delete an analysis template", params: UuidParams, response: { 200: Success, ...errorResponses } } }, async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       if (!repo.delete(id)) throw notFound("Analysis template", id);
       return { success: true as const };
     });
@@ -87,49 +76,42 @@ export function templateRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // Tool templates
   {
     const tags = ["tool-templates"];
-    const Template = Type.Object({ id: Type.String(), org_id: Type.Union([Type.String(), Type.Null()]), name: Type.String(), description: Type.Union([Type.String(), Type.Null()]),
-      tool_type: Type.String(), tool_config: Type.Object({}, { additionalProperties: true }), created_at: Type.String(), updated_at: Type.String() }, { additionalProperties: true });
+    const Template = ToolTemplate;
     const one = { 200: Type.Object({ tool_template: Template }), ...errorResponses };
     const repo = ctx.store.toolTemplates;
-    const fields = {
-      name: Type.String({ minLength: 1, maxLength: 200 }),
-      description: Type.Optional(Type.String({ maxLength: 2000 })),
-      tool_type: StringEnum(TOOL_TYPES, "function (webhook), end_call or transfer_call; camelCase accepted"),
-      tool_config: Type.Object({}, { additionalProperties: true }),
-    };
     app.get("/tool-templates", { schema: { tags, summary: "List tool templates", response: { 200: Type.Object({ tool_templates: Type.Array(Template) }), ...errorResponses } } },
       async () => ({ tool_templates: repo.list() }));
-    app.post("/tool-templates", { schema: { tags, summary: "Create a tool template (copied into assistants, not linked)", body: Type.Object(fields, { additionalProperties: true }),
+    app.post("/tool-templates", { schema: { tags, summary: "Create a tool template (copied into assistants, not linked)", body: ToolTemplateCreate,
       response: { 201: Type.Object({ tool_template: Template }), ...errorResponses } } },
     async (req, reply) => {
-      const b = req.body as { name: string; description?: string; tool_type: string; tool_config: Record<string, unknown> };
+      const b = req.body;
       const type = NORMALISED[b.tool_type] ?? b.tool_type;
       const config = checkToolConfig(type, b.tool_config, b.name);
       return reply.status(201).send({ tool_template: repo.create(b.name, { description: b.description ?? null, tool_type: type, tool_config: config }) });
     });
     app.get("/tool-templates/:id", { schema: { tags, summary: "Get a tool template", params: UuidParams, response: one } }, async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const t = repo.get(id);
       if (!t) throw notFound("Tool template", id);
       return { tool_template: t };
     });
     app.patch("/tool-templates/:id", { schema: { tags, summary: "Update a tool template; tool_config replaces the stored one", params: UuidParams,
-      body: Type.Object({ name: Type.Optional(fields.name), description: fields.description, tool_type: Type.Optional(fields.tool_type), tool_config: Type.Optional(fields.tool_config) }, { additionalProperties: true, minProperties: 1 }), response: one } },
+      body: ToolTemplateUpdate, response: one } },
     async (req) => {
-      const { id } = req.params as { id: string };
-      const current = repo.get(id) as (Record<string, unknown> & { name: string; tool_type: string; tool_config: Record<string, unknown> }) | undefined;
+      const { id } = req.params;
+      const current = repo.get(id);
       if (!current) throw notFound("Tool template", id);
-      const b = req.body as { name?: string; description?: string; tool_type?: string; tool_config?: Record<string, unknown> };
+      const b = req.body;
       const type = b.tool_type ? (NORMALISED[b.tool_type] ?? b.tool_type) : current.tool_type;
       const config = checkToolConfig(type, b.tool_config ?? current.tool_config, b.name ?? current.name);
-      const patch: Record<string, unknown> = { tool_type: type, tool_config: config };
+      const patch: Partial<ToolTemplateData> = { tool_type: type, tool_config: config };
       if (b.description !== undefined) patch.description = b.description;
       return { tool_template: repo.update(id, b.name, patch)! };
     });
     app.delete("/tool-templates/:id", { schema: { tags, summary: "Delete a tool template (assistants keep their copies)", params: UuidParams, response: { 200: Success, ...errorResponses } } }, async (req) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       if (!repo.delete(id)) throw notFound("Tool template", id);
       return { success: true as const };
     });
   }
-}
+};

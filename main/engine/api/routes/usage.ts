@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, LimitQuery, Nullable, OffsetQuery, Pagination } from "../schemas/common.js";
 import { parseDateParam } from "./calls.js";
 import { badRequest } from "../errors.js";
@@ -15,43 +14,35 @@ const Log = Type.Object({
 /** Providers whose key comes from /byok (local engines need none). */
 const CLOUD = new Set(["deepgram", "elevenlabs", "gladia", "mistral", "google", "openai", "xai", "xai_realtime", "inworld", "cartesia", "groq"]);
 
-export function usageRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const usageRoutes: ApiRoutes = async (app, { ctx }) => {
   app.get("/usage", { schema: { tags: ["usage"], summary: "Usage per finished call (nothing is billed locally: cost is 0)",
     querystring: Type.Object({ limit: Type.Optional(LimitQuery), offset: Type.Optional(OffsetQuery),
       start_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })), end_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })) }, { additionalProperties: false }),
     response: { 200: Type.Object({ logs: Type.Array(Log), pagination: Pagination, summary: Type.Object({
       total_calls: Type.Integer(), total_duration_seconds: Type.Integer(), total_duration_minutes: Type.Number(), total_seconds: Type.Integer(), total_minutes: Type.Number(), total_cost: Type.Number() }) }), ...errorResponses } } },
   async (req) => {
-    const q = req.query as { limit?: number; offset?: number; start_date?: string; end_date?: string };
+    const q = req.query;
     const start = parseDateParam("start_date", q.start_date, false);
     const end = parseDateParam("end_date", q.end_date, true);
     if (start && end && start > end) throw badRequest("querystring.start_date must not be after end_date");
     const limit = q.limit ?? 100;
     const offset = q.offset ?? 0;
-    const where = ["status IN ('ended', 'failed')"];
-    const params: Record<string, unknown> = {};
-    if (start) { where.push("created_at >= @start"); params.start = start; }
-    if (end) { where.push("created_at <= @end"); params.end = end; }
-    const clause = `WHERE ${where.join(" AND ")}`;
-    const totals = ctx.store.db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(duration_seconds), 0) AS s FROM calls ${clause}`).get(params) as { n: number; s: number };
-    const rows = ctx.store.db.prepare(`SELECT id, duration_seconds, phone_number, number_id, agent_name, business_name, direction, assistant_config, created_at
-      FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset }) as Record<string, unknown>[];
+    const { rows, calls, seconds: total } = ctx.store.usage.page({ start_date: start, end_date: end, limit, offset });
+    const byok = (provider: string | null) => Boolean(provider && CLOUD.has(provider));
     const logs = rows.map((r) => {
-      const a = r.assistant_config ? JSON.parse(r.assistant_config as string) : {};
-      const byok = (cfg: { provider?: string } | null | undefined) => Boolean(cfg?.provider && CLOUD.has(cfg.provider));
-      const seconds = (r.duration_seconds as number | null) ?? 0;
+      const seconds = r.duration_seconds ?? 0;
       return {
-        id: r.id as string, call_id: r.id as string, duration_sec: seconds, duration_seconds: seconds, minutes_used: Math.round((seconds / 60) * 100) / 100,
-        byok_stt: byok(a.stt_config), byok_llm: byok(a.llm_config), byok_tts: byok(a.tts_config),
-        phone_number: (r.phone_number as string | null) ?? null, number_id: (r.number_id as string | null) ?? null,
-        agent_name: (r.agent_name as string | null) ?? null, business_name: (r.business_name as string | null) ?? null,
-        call_type: r.direction === "web" ? "web" : "phone", cost: 0, created_at: r.created_at as string,
+        id: r.id, call_id: r.id, duration_sec: seconds, duration_seconds: seconds, minutes_used: Math.round((seconds / 60) * 100) / 100,
+        byok_stt: byok(r.providers.stt), byok_llm: byok(r.providers.llm), byok_tts: byok(r.providers.tts),
+        phone_number: r.phone_number ?? null, number_id: r.number_id ?? null,
+        agent_name: r.agent_name ?? null, business_name: r.business_name ?? null,
+        call_type: r.direction === "web" ? "web" : "phone", cost: 0, created_at: r.created_at,
       };
     });
-    const minutes = Math.round((totals.s / 60) * 100) / 100;
+    const minutes = Math.round((total / 60) * 100) / 100;
     return {
-      logs, pagination: { total: totals.n, limit, offset },
-      summary: { total_calls: totals.n, total_duration_seconds: totals.s, total_duration_minutes: minutes, total_seconds: totals.s, total_minutes: minutes, total_cost: 0 },
+      logs, pagination: { total: calls, limit, offset },
+      summary: { total_calls: calls, total_duration_seconds: total, total_duration_minutes: minutes, total_seconds: total, total_minutes: minutes, total_cost: 0 },
     };
   });
-}
+};

@@ -1,7 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
 import { spawnSync } from "node:child_process";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { LOCAL_VOICES, type VoiceEntry } from "../catalogue.js";
 
@@ -20,8 +19,8 @@ function espeak(): VoiceEntry[] {
   return espeakVoices;
 }
 
-export function voiceRoutes(app: FastifyInstance, _ctx: ApiContext): void {
+export const voiceRoutes: ApiRoutes = async (app) => {
   app.get("/voices", { schema: { tags: ["voices"], summary: "Voices for tts_config.voice_id with provider `local`: Flite built in, espeak-ng when installed",
     response: { 200: Type.Object({ voices: Type.Array(Voice) }), ...errorResponses } } },
   async () => ({ voices: [...LOCAL_VOICES, ...espeak()] }));
-}
+};

@@ -1,9 +1,8 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
-import type { ApiContext } from "../context.js";
+import type { ApiRoutes } from "../context.js";
 import { errorResponses, IsoDateTime, LimitQuery, Nullable, OffsetQuery, Pagination, StringEnum, UuidParams } from "../schemas/common.js";
 import { notFound } from "../errors.js";
-import { DELIVERY_STATUSES, type DeliveryStatus } from "../../webhooks/service.js";
+import { DELIVERY_STATUSES } from "../../webhooks/service.js";
 
 const deliveryFields = {
   id: Type.String({ format: "uuid", description: "delivery id, sent as X-Webhook-Delivery on every attempt: receivers de-duplicate on it" }),
@@ -37,7 +36,7 @@ const DeliveryDetail = Type.Object({
 const LOCAL = "Local addition (not in the cloud API): webhooks go through a persistent outbox with retries; "
   + "these endpoints show each delivery and its attempts.";
 
-export function webhookRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export const webhookRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["webhooks"];
 
   app.get("/webhook-deliveries", {
@@ -52,7 +51,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: ApiContext): void {
       response: { 200: Type.Object({ deliveries: Type.Array(Delivery), pagination: Pagination }), ...errorResponses },
     },
   }, async (req) => {
-    const q = req.query as { call_id?: string; status?: DeliveryStatus; limit?: number; offset?: number };
+    const q = req.query;
     const limit = q.limit ?? 100;
     const offset = q.offset ?? 0;
     const { deliveries, total } = ctx.webhooks.listDeliveries({ callId: q.call_id, status: q.status, limit, offset });
@@ -65,7 +64,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: ApiContext): void {
       response: { 200: Type.Object({ delivery: DeliveryDetail }), ...errorResponses },
     },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     const delivery = ctx.webhooks.getDelivery(id);
     if (!delivery) throw notFound("Webhook delivery", id);
     return { delivery };
@@ -80,8 +79,8 @@ export function webhookRoutes(app: FastifyInstance, ctx: ApiContext): void {
       response: { 200: Type.Object({ delivery: DeliveryDetail }), ...errorResponses },
     },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     if (!ctx.webhooks.redeliver(id)) throw notFound("Webhook delivery", id);
     return { delivery: ctx.webhooks.getDelivery(id)! };
   });
-}
+};

@@ -1,40 +1,9 @@
 import { Type } from "@sinclair/typebox";
-import { IsoDateTime, LimitQuery, Nullable, OffsetQuery, Pagination, StringEnum } from "./common.js";
+import { FreeObject, LimitQuery, OffsetQuery, Pagination, StringEnum } from "./common.js";
 import { AssistantInline } from "./assistants.js";
-import { CALL_STATUSES } from "../../store/calls.js";
+import { Call, CALL_STATUSES } from "../../domain/call.js";
 
-const Message = Type.Object({ role: Type.String(), content: Type.String(), at: Type.Optional(Type.String()) });
-
-export const Call = Type.Object({
-  id: Type.String(),
-  status: StringEnum(CALL_STATUSES),
-  direction: StringEnum(["inbound", "outbound", "web"] as const),
-  caller_phone: Nullable(Type.String()),
-  assistant_phone: Nullable(Type.String()),
-  agent_phone: Nullable(Type.String({ description: "same as assistant_phone (older docs' name)" })),
-  agent_id: Nullable(Type.String()),
-  number_id: Nullable(Type.String()),
-  agent_name: Nullable(Type.String()),
-  assistant_name: Nullable(Type.String()),
-  business_name: Nullable(Type.String()),
-  phone_number: Nullable(Type.String()),
-  end_reason: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-  ringing_at: Nullable(Type.String({ description: "Local addition: when the far end started ringing (an outbound call's 180/183); `status` stays `connecting` until it answers" })),
-  started_at: Nullable(Type.String()),
-  ended_at: Nullable(Type.String()),
-  duration_seconds: Nullable(Type.Integer()),
-  summary: Nullable(Type.String()),
-  analysis_result: Nullable(Type.Object({}, { additionalProperties: true })),
-  messages: Type.Array(Message),
-  room_name: Nullable(Type.String()),
-  recording_url: Nullable(Type.String()),
-  destination: Nullable(Type.String({ description: "Local addition: the dialled destination of outbound calls" })),
-  metadata: Nullable(Type.Object({}, { additionalProperties: true })),
-  metrics: Nullable(Type.Object({}, { additionalProperties: true, description: "Local addition: per-turn latency metrics" })),
-  created_at: IsoDateTime,
-  updated_at: IsoDateTime,
-}, { $id: "Call", additionalProperties: false });
+export { Call };
 
 export const CallListQuery = Type.Object({
   limit: Type.Optional(LimitQuery),
@@ -59,7 +28,7 @@ export const OutboundBody = Type.Object({
   agent_id: Type.Optional(Type.String({ format: "uuid", description: "deprecated alias of assistant_id" })),
   agent: Type.Optional(AssistantInline),
   agent_config: Type.Optional(AssistantInline),
-  metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  metadata: Type.Optional(FreeObject()),
 }, { additionalProperties: true });
 
 export const OutboundResponse = Type.Object({

@@ -1,8 +1,7 @@
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { Type } from "@sinclair/typebox";
+import { Uuid } from "../../domain/schema.js";
 
-/** A string enum as one JSON-Schema `enum` (clearer validation errors than a union of literals). */
-export const StringEnum = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...(description ? { description } : {}) });
+export { FreeObject, IsoDateTime, Nullable, StringEnum, Uuid } from "../../domain/schema.js";
 
 /** Flat error body: the only shape the official SDK parses (gaps.md B1). */
 export const ErrorBody = Type.Object(
@@ -10,18 +9,6 @@ export const ErrorBody = Type.Object(
   { $id: "ErrorBody", description: "Every error: short `error`, a `message` that says what to do, optional machine `code`." },
 );
 
-/**
- * `T | null` as a JSON-Schema type array (`type: ["string", "null"]`) rather than `anyOf`: the response
- * serializer (fast-json-stringify) handles type arrays directly but must run a validator per value for
- * `anyOf` — measured at about a third of GET /calls' time. Schemas without a plain `type` use anyOf.
- */
-export const Nullable = <T extends TSchema>(schema: T) =>
-  typeof schema.type === "string"
-    ? Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, "null"] })
-    : Type.Union([schema, Type.Null()]);
-
-export const Uuid = Type.String({ format: "uuid", description: "UUID" });
-export const IsoDateTime = Type.String({ format: "date-time", description: "ISO 8601 date-time, UTC (`Z`)" });
 export const E164 = Type.String({ pattern: "^\\+[1-9][0-9]{6,14}$", description: "E.164 phone number, e.g. +31850835037" });
 
 export const Pagination = Type.Object({

@@ -1,0 +1,51 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { FreeObject, IsoDateTime, Nullable, StringEnum } from "./schema.js";
+
+// The Call object of the v1 API, written once: the API's response schema, the store's record type and the
+// console's type (shared-types/calls.ts) all come from here. Migration 003 builds the same object in SQL;
+// test/unit/call-json.test.ts holds the two equal.
+
+// The documented REST enum. A call whose far end rings stays `connecting`; `ringing_at` says since when.
+export const CALL_STATUSES = ["connecting", "in-progress", "ended", "failed"] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+export const CALL_DIRECTIONS = ["inbound", "outbound", "web"] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+// The response schema documents `role` as any string and `at` as optional (older clients' view); what the
+// engine writes is narrower, and the type says so without changing the documented schema.
+export interface CallMessage { role: "user" | "assistant" | "system"; content: string; at: string }
+export const CallMessageSchema = Type.Unsafe<CallMessage>(Type.Object({ role: Type.String(), content: Type.String(), at: Type.Optional(Type.String()) }));
+
+/** A call as the API returns it (api-v1 §2.8, plus local additions). */
+export const Call = Type.Object({
+  id: Type.String(),
+  status: StringEnum(CALL_STATUSES),
+  direction: StringEnum(CALL_DIRECTIONS),
+  caller_phone: Nullable(Type.String()),
+  assistant_phone: Nullable(Type.String()),
+  agent_phone: Nullable(Type.String({ description: "same as assistant_phone (older docs' name)" })),
+  agent_id: Nullable(Type.String()),
+  number_id: Nullable(Type.String()),
+  agent_name: Nullable(Type.String()),
+  assistant_name: Nullable(Type.String()),
+  business_name: Nullable(Type.String()),
+  phone_number: Nullable(Type.String()),
+  end_reason: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  ringing_at: Nullable(Type.String({ description: "Local addition: when the far end started ringing (an outbound call's 180/183); `status` stays `connecting` until it answers" })),
+  started_at: Nullable(Type.String()),
+  ended_at: Nullable(Type.String()),
+  duration_seconds: Nullable(Type.Integer()),
+  summary: Nullable(Type.String()),
+  analysis_result: Nullable(FreeObject()),
+  messages: Type.Array(CallMessageSchema),
+  room_name: Nullable(Type.String()),
+  recording_url: Nullable(Type.String()),
+  destination: Nullable(Type.String({ description: "Local addition: the dialled destination of outbound calls" })),
+  metadata: Nullable(FreeObject()),
+  metrics: Nullable(FreeObject({ description: "Local addition: per-turn latency metrics" })),
+  created_at: IsoDateTime,
+  updated_at: IsoDateTime,
+}, { $id: "Call", additionalProperties: false });
+
+export type CallRecord = Static<typeof Call>;
