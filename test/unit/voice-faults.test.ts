@@ -41,7 +41,9 @@ describe("voice session: provider faults", () => {
 
   it("a failing voice: the sentence is said with the built-in voice instead of going silent", async () => {
     h = harness({ stt: ["Hi."], llm: [words("Hello there. How can I help?")] });
-    Object.assign(h.tts, { synthesize: async function* () { throw new Error("voice service down"); } });
+    // A stream that fails before its first chunk, as a voice service that is down does.
+    const down = (): AsyncIterable<Int16Array> => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("voice service down")) }) });
+    Object.assign(h.tts, { synthesize: down });
     h.session.start();
     await turn();
     await h.until(() => h.said("assistant").length > 0);
