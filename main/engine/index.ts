@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { Store } from "./store/index.js";
 import { RevokedKeyError } from "./store/api-keys.js";
 import { SecretBox } from "./store/secret-box.js";
-import { loopDelay } from "./loop-delay.js";
+import { loopDelay } from "./util/loop-delay.js";
 import { warmMediaWorker } from "./media/worker-api.js";
 import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";

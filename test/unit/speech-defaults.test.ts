@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adaptSpeechToModel, withSpeechDefaults } from "../../main/engine/assistants/speech-defaults.js";
+import { adaptSpeechToModel, withSpeechDefaults } from "../../main/engine/domain/speech-defaults.js";
 import { checkAssistantConfig } from "../../main/engine/assistants/rules.js";
 
 // One rule for every way an assistant arrives (issue #13 §4). Realtime providers are refused by this

@@ -2,7 +2,7 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { AssistantInline, type AssistantInput } from "../domain/assistant.js";
 import { formatSchemaErrors } from "../domain/schema-errors.js";
-import { DomainError } from "../errors.js";
+import { DomainError } from "../domain/errors.js";
 import { checkAssistantConfig } from "./rules.js";
 
 // The same validator options as JSON request bodies (api/app.ts): no coercion, formats checked.

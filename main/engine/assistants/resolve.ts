@@ -1,6 +1,6 @@
 import type { Store } from "../store/index.js";
-import { invalid, notFound } from "../errors.js";
-import { adaptSpeechToModel, withSpeechDefaults } from "./speech-defaults.js";
+import { invalid, notFound } from "../domain/errors.js";
+import { adaptSpeechToModel, withSpeechDefaults } from "../domain/speech-defaults.js";
 import { checkAssistantConfig } from "./rules.js";
 import { assistantProblem } from "./check.js";
 import { SECRET_MASK } from "../store/assistants.js";

@@ -1,5 +1,5 @@
-import { invalid } from "../errors.js";
-import { REALTIME_LLM_PROVIDERS } from "./speech-defaults.js";
+import { invalid } from "../domain/errors.js";
+import { REALTIME_LLM_PROVIDERS } from "../domain/speech-defaults.js";
 import { unsupportedProblem } from "./support.js";
 
 /**

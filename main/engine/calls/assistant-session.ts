@@ -6,7 +6,7 @@ import { FliteTts } from "../providers/tts/flite.js";
 import { VoiceSession, type PipelineHost } from "../voice/session.js";
 import { voiceAssistant } from "../voice/assistant-config.js";
 import { resample } from "../media/resample.js";
-import { DEFAULT_STT_CONFIG, DEFAULT_TTS_CONFIG } from "../assistants/speech-defaults.js";
+import { DEFAULT_STT_CONFIG, DEFAULT_TTS_CONFIG } from "../domain/speech-defaults.js";
 
 const MISCONFIGURED_LINE = "I'm sorry, this line is not set up correctly yet. Please try again later. Goodbye.";
 

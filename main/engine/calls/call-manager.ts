@@ -5,7 +5,7 @@ import type { WebhookService } from "../webhooks/service.js";
 import { canTransition, isFinal } from "./call-state.js";
 import type { CallController, ControlCommand, Dialer } from "./control.js";
 import { LiveCall, type LiveCallDeps } from "./live-call.js";
-import { conflict, invalid, notFound } from "../errors.js";
+import { conflict, invalid, notFound } from "../domain/errors.js";
 import { nowIso } from "../util/ids.js";
 import { EventEmitter } from "node:events";
 

@@ -1,5 +1,5 @@
 import type { Store } from "../store/index.js";
-import { forbidden } from "../errors.js";
+import { forbidden } from "../domain/errors.js";
 
 /** Settings key of the allow-list: E.164 prefixes ("+31", "+4420") any outbound leg may dial; null = the default. */
 export const ALLOWED_PREFIXES_SETTING = "outbound_allowed_prefixes";

@@ -6,7 +6,7 @@ import type { VoiceSession, PipelineHost, TurnMetrics } from "../voice/session.j
 import type { CallManager } from "./call-manager.js";
 import type { CallController, CallLeg, ControlCommand, TransferOutcome } from "./control.js";
 import { isFinal } from "./call-state.js";
-import { conflict, notImplemented } from "../errors.js";
+import { conflict, notImplemented } from "../domain/errors.js";
 import { checkDestination, destinationRefusal } from "./destination-policy.js";
 import { launchAssistant, MISCONFIGURED, speakLine } from "./assistant-session.js";
 import { callToolWebhook } from "./tool-webhook.js";

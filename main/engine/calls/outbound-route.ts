@@ -1,6 +1,6 @@
 import type { Store } from "../store/index.js";
 
-import { conflict } from "../errors.js";
+import { conflict } from "../domain/errors.js";
 
 /**
  * Refuses an outbound call whose failure is certain before anything is dialled, naming what to add or

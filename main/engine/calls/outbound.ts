@@ -2,7 +2,7 @@ import type { Store } from "../store/index.js";
 import type { NewCall } from "../store/calls.js";
 import type { AssistantInput } from "../domain/assistant.js";
 import type { FreeJson } from "../domain/schema.js";
-import { invalid, notFound } from "../errors.js";
+import { invalid, notFound } from "../domain/errors.js";
 import { resolveCallAssistant } from "../assistants/resolve.js";
 import { newCallId } from "../util/ids.js";
 import { checkOutboundRoute } from "./outbound-route.js";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../providers/index.js";
-import { withSpeechDefaults } from "../assistants/speech-defaults.js";
+import { withSpeechDefaults } from "../domain/speech-defaults.js";
 import type { AssistantInput, SttConfigT, TtsConfigT } from "../domain/assistant.js";
 
 export interface ProviderCheck { provider: string | null; ok: boolean; detail: string }

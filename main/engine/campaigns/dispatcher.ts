@@ -5,7 +5,7 @@ import type { EventBus } from "../events/bus.js";
 import type { CallManager } from "../calls/call-manager.js";
 import { resolveOutbound } from "../calls/outbound.js";
 import { isFinal } from "../calls/call-state.js";
-import { DomainError } from "../errors.js";
+import { DomainError } from "../domain/errors.js";
 import { inWindow } from "./schedule.js";
 import { renderTemplate } from "./template.js";
 import { DEFAULT_RETRY, nextStep, outcomeOf, type RetryPolicy } from "./retry.js";

@@ -3,7 +3,7 @@ import type { SecretBox } from "./secret-box.js";
 import { nowIso, uuid } from "../util/ids.js";
 
 import { SECRET_MASK, sealCredentials } from "./credentials.js";
-import { withSpeechDefaults } from "../assistants/speech-defaults.js";
+import { withSpeechDefaults } from "../domain/speech-defaults.js";
 import type { AssistantInput, AssistantRecord } from "../domain/assistant.js";
 
 export { SECRET_MASK };

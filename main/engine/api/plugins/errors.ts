@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { ApiError } from "../errors.js";
-import { DomainError, type RefusalKind } from "../../errors.js";
+import { DomainError, type RefusalKind } from "../../domain/errors.js";
 
 export { formatSchemaErrors } from "../../domain/schema-errors.js";
 

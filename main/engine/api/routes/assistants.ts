@@ -3,7 +3,7 @@ import type { ApiApp, ApiContext, ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { Assistant, AssistantCreate, AssistantUpdate } from "../schemas/assistants.js";
 import { ApiError, notFound } from "../errors.js";
-import { adaptSpeechToModel } from "../../assistants/speech-defaults.js";
+import { adaptSpeechToModel } from "../../domain/speech-defaults.js";
 import { checkAssistantConfig } from "../../assistants/rules.js";
 
 const Check = Type.Object({ provider: Type.Union([Type.String(), Type.Null()]), ok: Type.Boolean(), detail: Type.String() });

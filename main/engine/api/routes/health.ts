@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
-import { loopDelay } from "../../loop-delay.js";
+import { loopDelay } from "../../util/loop-delay.js";
 
 const Health = Type.Object({
   status: Type.String({ description: "`ok` or `degraded`" }),
