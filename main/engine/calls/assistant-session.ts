@@ -1,4 +1,5 @@
 import type { Store } from "../store/index.js";
+import type { ResolvedAssistant } from "../domain/assistant.js";
 import type { CallLeg } from "./control.js";
 import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../providers/index.js";
 import "../providers/register.js";
@@ -25,13 +26,13 @@ export type AssistantStart =
  * Builds the providers of a call's resolved assistant and starts a voice session on the leg's audio;
  * `host` is how the pipeline acts on the call. A call whose assistant cannot run says so to the caller.
  */
-export function launchAssistant(config: Record<string, unknown>, direction: "inbound" | "outbound" | "web", leg: CallLeg, ctx: ProviderContext, host: PipelineHost): AssistantStart {
+export function launchAssistant(config: ResolvedAssistant, direction: "inbound" | "outbound" | "web", leg: CallLeg, ctx: ProviderContext, host: PipelineHost): AssistantStart {
   let providers;
   try {
     providers = {
-      stt: createStt((config.stt_config ?? DEFAULT_STT_CONFIG) as Record<string, unknown>, ctx),
-      llm: createLlm(config.llm_config as Record<string, unknown>, ctx),
-      tts: createTts((config.tts_config ?? DEFAULT_TTS_CONFIG) as Record<string, unknown>, ctx),
+      stt: createStt(config.stt_config ?? DEFAULT_STT_CONFIG, ctx),
+      llm: createLlm(config.llm_config, ctx),
+      tts: createTts(config.tts_config ?? DEFAULT_TTS_CONFIG, ctx),
     };
   } catch (err) {
     return { ok: false, problem: err instanceof ProviderError ? err.message : (err as Error).message };

@@ -3,6 +3,8 @@ import type { CallManager } from "./call-manager.js";
 import type { CallRecord } from "../store/calls.js";
 import { createLlm, type ProviderContext } from "../providers/index.js";
 import type { LanguageModel } from "../providers/llm/types.js";
+import type { ResolvedAssistant } from "../domain/assistant.js";
+import type { FreeJson } from "../domain/schema.js";
 import type { TurnMetrics } from "../voice/session.js";
 import { Ajv } from "ajv";
 
@@ -42,7 +44,7 @@ export class PostCall {
     if (!turns) { this.calls.finishReport(call.id, {}); return; }
     const conversation = call.messages.filter((m) => m.role !== "system");
     let llm: LanguageModel | null = null;
-    try { if (conversation.length) llm = createLlm(assistant.llm_config as Record<string, unknown>, this.opts.ctx); } catch (err) {
+    try { if (conversation.length) llm = createLlm(assistant.llm_config, this.opts.ctx); } catch (err) {
       this.calls.problem(call.id, `No summary: ${(err as Error).message}`);
     }
     const transcript = conversation.map((m) => `${m.role === "user" ? "Caller" : "Assistant"}: ${m.content}`).join("\n");
@@ -59,8 +61,8 @@ export class PostCall {
     });
   }
 
-  private async analyse(call: CallRecord, assistant: Record<string, unknown>, llm: LanguageModel, transcript: string, summary: string): Promise<Record<string, unknown> | null> {
-    const plan = (assistant.analysis_plan ?? null) as { structured_data_plan?: { enabled?: boolean; schema?: object; messages?: { role: string; content: string }[] }; min_messages_threshold?: number } | null;
+  private async analyse(call: CallRecord, assistant: ResolvedAssistant, llm: LanguageModel, transcript: string, summary: string): Promise<FreeJson | null> {
+    const plan = assistant.analysis_plan ?? null;
     const sdp = plan?.structured_data_plan;
     if (!sdp?.enabled || !sdp.schema) return null;
     const threshold = plan?.min_messages_threshold ?? 2;
@@ -82,7 +84,7 @@ export class PostCall {
       }
       let value: unknown;
       try { value = JSON.parse(stripFence(text)); } catch { value = undefined; }
-      if (value !== undefined && validate(value)) return value as Record<string, unknown>;
+      if (value !== undefined && validate(value)) return value as FreeJson;
       const why = value === undefined ? "the reply was not JSON" : ajv.errorsText(validate.errors);
       this.calls.problem(call.id, `Analysis did not match the schema: ${why}`);
       messages.push({ role: "system", content: `Your previous answer was rejected (${why}). Answer with JSON matching the schema only.` });
@@ -100,7 +102,7 @@ async function complete(llm: LanguageModel, messages: { role: "system" | "user";
 const stripFence = (s: string) => s.trim().replace(/^```(?:json)?\s*/i, "").replace(/```$/, "").trim();
 
 /** Per-turn figures plus p50s, stored as `metrics` on the call (local addition). */
-function summarize(turns: TurnMetrics[]): Record<string, unknown> {
+function summarize(turns: TurnMetrics[]): FreeJson {
   const p50 = (xs: (number | null)[]) => {
     const v = xs.filter((x): x is number => typeof x === "number").sort((a, b) => a - b);
     return v.length ? v[Math.floor((v.length - 1) / 2)] : null;
