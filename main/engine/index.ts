@@ -21,7 +21,6 @@ import { SipListenError } from "./sip/stack.js";
 import { ConsoleRing } from "./calls/console-ring.js";
 import { providerContext } from "./calls/assistant-session.js";
 import { PostCall } from "./calls/post-call.js";
-import { requestAssistant } from "./calls/assistant-request.js";
 import { checkProviders } from "./calls/provider-check.js";
 import { ModelManager } from "./models/manager.js";
 import { sileroModelPath } from "./voice/vad.js";
@@ -84,20 +83,6 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     builtinPath: (file) => (file === "silero_vad.onnx" ? sileroModelPath() : null) });
   const campaigns = new CampaignDispatcher(store, bus, calls, config.campaigns);
   const postCall = new PostCall(store, calls, { ctx: providerContext(store, modelsDir) });
-  if (telephony) {
-    telephony.beforeAnswer = async (callId) => {
-      const call = calls.get(callId);
-      const saved = store.calls.assistantConfig(callId);
-      if (!call || !saved) return;
-      const d = await requestAssistant(store, webhooks, call, saved);
-      if (d.problem) calls.problem(callId, d.problem);
-      if (d.assistant !== saved) {
-        const chosen = d.assistantId ? store.assistants.get(d.assistantId) : undefined;
-        store.calls.setAssistantConfig(callId, d.assistant, chosen ? { id: chosen.id, name: chosen.name } : undefined);
-      }
-      if (d.reject !== undefined) calls.liveCall(callId)?.refuseOnAnswer(d.reject);
-    };
-  }
   const app = await buildApp(
     { store, bus, calls, webhooks, models, version: VERSION, consoleDir: config.consoleDir,
       ring: telephony ? ring : undefined,

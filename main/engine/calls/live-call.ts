@@ -10,6 +10,7 @@ import { conflict, notImplemented } from "../domain/errors.js";
 import { checkDestination, destinationRefusal } from "./destination-policy.js";
 import { launchAssistant, MISCONFIGURED, speakLine } from "./assistant-session.js";
 import { callToolWebhook } from "./tool-webhook.js";
+import { requestAssistant } from "./assistant-request.js";
 
 /** What a live call needs of the engine. */
 export interface LiveCallDeps {
@@ -49,8 +50,23 @@ export class LiveCall {
 
   constructor(readonly id: string, private readonly deps: LiveCallDeps) {}
 
-  /** The `assistant-request` webhook refused the call: on answer, say its text and hang up. */
-  refuseOnAnswer(text: string): void { this.refusal = text; }
+  /**
+   * Before an inbound call is answered: the `assistant-request` webhook may choose or change the assistant,
+   * or refuse the call (then its text is said on answer, and the call ends).
+   */
+  async askWebhookForAssistant(): Promise<void> {
+    const { store, calls, webhooks } = this.deps;
+    const call = calls.get(this.id);
+    const saved = store.calls.assistantConfig(this.id);
+    if (!call || !saved) return;
+    const d = await requestAssistant(store, webhooks, call, saved);
+    if (d.problem) calls.problem(this.id, d.problem);
+    if (d.assistant !== saved) {
+      const chosen = d.assistantId ? store.assistants.get(d.assistantId) : undefined;
+      store.calls.setAssistantConfig(this.id, d.assistant, chosen ? { id: chosen.id, name: chosen.name } : undefined);
+    }
+    if (d.reject !== undefined) this.refusal = d.reject;
+  }
 
   /** Whether an answer is in (media flows). */
   get answered(): boolean { return this.leg !== null; }

@@ -11,8 +11,6 @@ import { bindLeg, type BindingDeps } from "./call-binding.js";
 export interface InboundDeps extends BindingDeps {
   store: Store;
   calls: CallManager;
-  /** Runs while the caller hears ringing, before we answer (the `assistant-request` webhook). */
-  beforeAnswer?: (callId: string) => Promise<void>;
   /** Rings the open consoles for numbers without an active assistant; `onIncoming` announces such a call. */
   ring?: ConsoleRing;
   onIncoming?: (callId: string) => void;
@@ -79,9 +77,10 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
         return;
       }
       if (!incoming.isRinging) return; // the caller gave up
-    } else if (deps.beforeAnswer) {
+    } else {
+      // While the caller hears ringing: the `assistant-request` webhook may choose the assistant.
       await incoming.ring();
-      await deps.beforeAnswer(callId).catch(() => undefined);
+      await calls.liveCall(callId)?.askWebhookForAssistant().catch(() => undefined);
       if (!incoming.isRinging) return; // the caller gave up
     }
     await incoming.accept();

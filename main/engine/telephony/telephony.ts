@@ -65,9 +65,6 @@ export class Telephony {
    */
   onAnswered: (callId: string, leg: CallLeg, rtp: RtpSession) => void = (callId) => this.calls.liveCall(callId)?.startAssistant();
 
-  /** Inbound calls wait for this before they are answered (the assistant-request webhook). */
-  beforeAnswer: ((callId: string) => Promise<void>) | null = null;
-
   private readonly noAnswerSeconds: number;
   private readonly recordingsDir: string;
   private readonly transferReportMs: number;
@@ -85,8 +82,7 @@ export class Telephony {
       addressCheckMs: opts.addressCheckMs });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, incoming) => {
-      void handleInvite({ ...this.binding, beforeAnswer: this.beforeAnswer ?? undefined,
-        ring: opts.ring, onIncoming: (id) => { const call = this.calls.get(id); if (call) this.bus.publish({ type: "call.incoming", call }); } }, trunk, incoming)
+      void handleInvite({ ...this.binding, ring: opts.ring, onIncoming: (id) => { const call = this.calls.get(id); if (call) this.bus.publish({ type: "call.incoming", call }); } }, trunk, incoming)
         .catch(() => incoming.reject(500, "Server Internal Error"));
     });
   }
