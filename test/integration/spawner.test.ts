@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { Spawner, type RemoteChild } from "../../main/engine/spawner/spawner.js";
 import { EspeakTts } from "../../main/engine/providers/tts/espeak.js";
@@ -95,6 +98,24 @@ describe("spawner", () => {
     const again = spawner.spawn("sh", ["-c", "echo back"]);
     expect((await collect(again)).toString()).toBe("back\n");
     expect(spawner.helperPid).not.toBe(first);
+  });
+
+  it("the helper and its children end when the engine dies (SIGKILL, no chance to clean up)", async () => {
+    const script = join(dir, "engine.mts");
+    const api = pathToFileURL(join(import.meta.dirname, "../../main/engine/spawner/spawner.ts")).href;
+    writeFileSync(script, `import { spawner } from ${JSON.stringify(api)};
+      await spawner.warm();
+      const c = spawner.spawn("sleep", ["60"]);
+      setTimeout(() => console.log(JSON.stringify({ helper: spawner.helperPid, child: c.pid })), 300);
+      setInterval(() => {}, 1000);`);
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+    const engine = spawn(process.execPath, ["--import", tsx, script], { stdio: ["ignore", "pipe", "inherit"] });
+    const pids = await new Promise<{ helper: number; child: number }>((r) => engine.stdout.once("data", (d) => r(JSON.parse(String(d)))));
+    expect(alive(pids.helper) && alive(pids.child)).toBe(true);
+    engine.kill("SIGKILL");
+    for (let i = 0; i < 50 && (alive(pids.helper) || alive(pids.child)); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pids.helper)).toBe(false);
+    expect(alive(pids.child)).toBe(false);
   });
 
   it("espeak-ng through the helper: a lost helper is a provider error, and the next sentence works", async () => {
