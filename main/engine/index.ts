@@ -6,6 +6,7 @@ import { RevokedKeyError } from "./store/api-keys.js";
 import { SecretBox } from "./store/secret-box.js";
 import { loopDelay } from "./util/loop-delay.js";
 import { warmMediaWorker } from "./media/worker-api.js";
+import { spawner } from "./spawner/spawner.js";
 import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
@@ -133,6 +134,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
         writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
       }
       loopDelay.start();
+      await spawner.warm(); // forked now, while our heap is small: its own forks never stall the media thread
       if (telephony) {
         await warmMediaWorker();
         try {
@@ -168,6 +170,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       await webhooks.stop();
       store.close();
       lock.release();
+      spawner.stop();
     },
   };
   return engine;

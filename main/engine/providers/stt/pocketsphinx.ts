@@ -1,11 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { PassThrough } from "node:stream";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { registerStt } from "../index.js";
+import { spawner, type RemoteChild } from "../../spawner/spawner.js";
 import { ProviderError } from "../errors.js";
 import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
 
@@ -43,7 +44,8 @@ export class PocketSphinxStt implements StreamingSpeechToText {
 
   private run(file: string, req: SttRequest): Promise<SttResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(BINARY, ["-infile", file, "-samprate", String(req.sampleRateHz), "-logfn", "/dev/null"], { stdio: ["ignore", "pipe", "ignore"] });
+      // Through the spawner helper: a fork of the engine itself would stall the media thread (docs/decisions.md).
+      const child = spawner.spawn(BINARY, ["-infile", file, "-samprate", String(req.sampleRateHz), "-logfn", "/dev/null"]);
       let out = "";
       let settled = false;
       const finish = (err: ProviderError | null) => {
@@ -57,7 +59,8 @@ export class PocketSphinxStt implements StreamingSpeechToText {
       const onAbort = () => finish(new ProviderError(this.provider, "aborted", "PocketSphinx recognition cancelled"));
       const timer = setTimeout(() => finish(new ProviderError(this.provider, "timeout", `PocketSphinx did not finish within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
       req.signal.addEventListener("abort", onAbort, { once: true });
-      child.on("error", (err: NodeJS.ErrnoException) => finish(new ProviderError(this.provider, "config", err.code === "ENOENT"
+      // ESPAWNER: the helper that ran it was lost (it restarts on next use), a passing failure, not configuration.
+      child.on("error", (err: NodeJS.ErrnoException) => finish(new ProviderError(this.provider, err.code === "ESPAWNER" ? "unavailable" : "config", err.code === "ENOENT"
         ? "PocketSphinx is not installed: install the Debian packages pocketsphinx and pocketsphinx-en-us, or choose another stt_config.provider"
         : `PocketSphinx could not start: ${err.message}`)));
       child.stdout.setEncoding("utf8").on("data", (d: string) => { out += d; });
@@ -108,9 +111,11 @@ function highBandNoise(): Int16Array {
 const SILENCE = new Int16Array(16000 * 0.35);
 
 class PocketSphinxStream implements SttStream {
-  private readonly child: ChildProcess;
+  private child: RemoteChild | null = null;
   private readonly fifo: string;
-  private readonly out: WriteStream;
+  /** Audio written before the pipe exists waits here; then it flows into the pipe. */
+  private readonly out = new PassThrough();
+  private pipe: WriteStream | null = null;
   private readonly lines: { text: string; at: number }[] = [];
   private waiter: (() => void) | null = null;
   private closed = false;
@@ -118,12 +123,18 @@ class PocketSphinxStream implements SttStream {
 
   constructor(private readonly onError: (err: Error) => void) {
     this.fifo = join(tempDir(), `${randomUUID()}.pcm`);
-    const made = spawnSync("mkfifo", ["-m", "600", this.fifo]);
-    if (made.status !== 0) throw new ProviderError("pocketsphinx", "unavailable", "Could not create a pipe for PocketSphinx (mkfifo failed)");
-    this.child = spawn("stdbuf", ["-oL", BINARY, "-infile", this.fifo, "-samprate", "16000", "-vad_postspeech", "15", "-logfn", "/dev/null"], { stdio: ["ignore", "pipe", "ignore"] });
-    this.child.on("error", (err) => this.fail(err));
-    this.child.on("exit", (code) => { if (!this.closed) this.fail(new Error(`PocketSphinx stopped (exit code ${code})`)); });
-    createInterface({ input: this.child.stdout! }).on("line", (line) => {
+    // The helper makes the pipe: no spawnSync blocking our loop, no fork of the engine.
+    spawner.mkfifo(this.fifo, 0o600).then(() => this.open(), (err: Error) =>
+      this.fail(new ProviderError("pocketsphinx", "unavailable", `Could not create a pipe for PocketSphinx (mkfifo failed: ${err.message})`)));
+  }
+
+  private open(): void {
+    if (this.closed) { rmSync(this.fifo, { force: true }); return; }
+    const child = spawner.spawn("stdbuf", ["-oL", BINARY, "-infile", this.fifo, "-samprate", "16000", "-vad_postspeech", "15", "-logfn", "/dev/null"]);
+    this.child = child;
+    child.on("error", (err) => this.fail(err));
+    child.on("exit", (code) => { if (!this.closed) this.fail(new Error(`PocketSphinx stopped (exit code ${code})`)); });
+    createInterface({ input: child.stdout }).on("line", (line) => {
       const text = line.trim();
       if (!text) return;
       this.lines.push({ text, at: performance.now() });
@@ -131,8 +142,9 @@ class PocketSphinxStream implements SttStream {
       this.waiter?.();
     });
     // Opening a FIFO for writing waits for the reader; that happens on libuv's pool, not on our loop.
-    this.out = createWriteStream(this.fifo);
-    this.out.on("error", (err) => this.fail(err));
+    this.pipe = createWriteStream(this.fifo);
+    this.pipe.on("error", (err) => this.fail(err));
+    this.out.pipe(this.pipe);
   }
 
   private fail(err: Error): void {
@@ -178,7 +190,8 @@ class PocketSphinxStream implements SttStream {
     this.closed = true;
     this.waiter?.();
     this.out.destroy();
-    this.child.kill("SIGKILL");
+    this.pipe?.destroy();
+    this.child?.kill("SIGKILL");
     rmSync(this.fifo, { force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawner } from "../../spawner/spawner.js";
 import { ProviderError } from "../errors.js";
 import type { TextToSpeech, TtsRequest } from "./types.js";
 
@@ -23,12 +23,15 @@ export class EspeakTts implements TextToSpeech {
 
   async *synthesize(req: TtsRequest): AsyncIterable<Int16Array> {
     if (!req.text.trim() || req.signal.aborted) return;
-    // "--" ends the options: text starting with "-" is spoken, not parsed.
-    const child = spawn("espeak-ng", ["-v", this.language, "--stdout", "--", req.text], { stdio: ["ignore", "pipe", "ignore"] });
+    // "--" ends the options: text starting with "-" is spoken, not parsed. Started by the spawner helper,
+    // so the engine is not forked for each sentence (that stalls the media thread: docs/decisions.md).
+    const child = spawner.spawn("espeak-ng", ["-v", this.language, "--stdout", "--", req.text]);
     const kill = () => child.kill("SIGKILL");
     req.signal.addEventListener("abort", kill, { once: true });
-    const failed = new Promise<never>((_, reject) => child.once("error", (err: NodeJS.ErrnoException) => reject(new ProviderError("local", "config",
+    const failed = new Promise<never>((_, reject) => child.once("error", (err: NodeJS.ErrnoException) => reject(new ProviderError("local", err.code === "ESPAWNER" ? "unavailable" : "config",
       err.code === "ENOENT" ? "espeak-ng is not installed: install it, or pick a Flite voice from GET /api/v1/voices" : `espeak-ng could not start: ${err.message}`))));
+    // A failure after the last chunk (the helper lost while the child winds down) has nobody to tell.
+    failed.catch(() => {});
     let header = 44;
     let carry: Buffer | null = null;
     try {
