@@ -35,6 +35,19 @@ const zones = [
     from: ["calls", "voice", "telephony", "api", "webhooks"].map((f) => `./main/engine/${f}`),
     message: "store/ is the bottom layer: it may not import calls/, voice/, telephony/, api/ or webhooks/.",
   },
+  // The leaves and the low layers of DESIGN.md's picture: each may import only what lies below it.
+  ...[
+    ["domain", ["api", "assistants", "calls", "campaigns", "events", "log", "media", "models", "providers", "sip", "store", "telephony", "voice", "webhooks"]],
+    ["media", ["api", "assistants", "calls", "campaigns", "providers", "sip", "store", "telephony", "voice", "webhooks"]],
+    ["providers", ["api", "assistants", "calls", "campaigns", "sip", "store", "telephony", "voice", "webhooks"]],
+    ["sip", ["api", "assistants", "calls", "campaigns", "store", "telephony", "voice", "webhooks"]],
+    ["voice", ["api", "calls", "campaigns", "sip", "store", "telephony", "webhooks"]],
+    ["webhooks", ["api", "calls", "campaigns", "sip", "telephony", "voice"]],
+  ].map(([folder, above]) => ({
+    target: `./main/engine/${folder}`,
+    from: above.map((f) => `./main/engine/${f}`),
+    message: `main/engine/${folder}/ sits below ${above.join(", ")} (DESIGN.md "Dependency direction"): pass what it needs in, through a typed interface.`,
+  })),
   {
     target: "./renderer",
     from: ".",
