@@ -106,8 +106,8 @@ async function serve(args: string[]): Promise<void> {
     await engine.start();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "EADDRINUSE") throw new Error(`Port ${port} on ${host} is already in use: stop the other program or pass --port`);
-    if (e.code === "EACCES") throw new Error(`Not allowed to listen on ${host}:${port}: choose a port above 1024`);
+    if (e.code === "EADDRINUSE") throw new Error(`Port ${port} on ${host} is already in use: stop the other program or pass --port`, { cause: err });
+    if (e.code === "EACCES") throw new Error(`Not allowed to listen on ${host}:${port}: choose a port above 1024`, { cause: err });
     throw err;
   }
   guardUnhandledRejections(process, engine.app.log);

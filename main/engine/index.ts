@@ -125,7 +125,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
         } catch (err) {
           if (!(err instanceof RevokedKeyError)) throw err;
           throw new Error(`VOICEDOCK_API_KEY is set to a revoked key (${err.key.prefix}…, revoked ${err.key.revoked_at}); a revoked key stays revoked. ` +
-            "Unset VOICEDOCK_API_KEY, or create a new key with 'voicedock keys create' and set that one");
+            "Unset VOICEDOCK_API_KEY, or create a new key with 'voicedock keys create' and set that one", { cause: err });
         }
       }
       else if (store.keys.count() === 0) {
@@ -144,7 +144,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
           const flag = err.transport === "TLS" ? "--sips-port" : "--sip-port";
           throw new Error(err.code === "EADDRINUSE"
             ? `SIP ${err.transport} port ${err.port} is already in use (another softphone or PBX?): pass ${flag} with a free port`
-            : `Could not start SIP: ${err.message}`);
+            : `Could not start SIP: ${err.message}`, { cause: err });
         }
       }
       await app.listen({ host: config.host, port: config.port });

@@ -37,9 +37,9 @@ describe.skipIf(!hasChromium || !hasSipp || !hasPocketsphinx)("a person steers, 
     const sip = t.engine.telephony!.sipAddress!;
     const sipp = spawn("sipp", ["-sn", "uac", "-s", "+15550008888", "-i", "127.0.0.1", "-p", String(sippPort), "-mp", String(await freeUdpPort(false)),
       "-d", "30000", "-m", "1", "-nostdin", "-timeout", "60s", `127.0.0.1:${sip.port}`], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    sipp.stdout.on("data", (d) => { out += d; });
-    sipp.stderr.on("data", (d) => { out += d; });
+    // Drained so sipp never blocks on a full pipe.
+    sipp.stdout.resume();
+    sipp.stderr.resume();
     try {
       const call = await waitFor(() => t.store.calls.list({ limit: 5, offset: 0 }).calls.find((c) => c.status === "in-progress"), 10_000);
       await page.goto(`${t.url}/#/calls/${call.id}`);

@@ -47,7 +47,7 @@ export async function startDnsmasq(o: { netns: string; address: string; srv?: Sr
     await waitForDns(o.address, o.srv?.[0]?.name ?? o.hosts?.[0]?.name ?? "probe.test");
   } catch (err) {
     await stop();
-    throw new Error(`dnsmasq did not answer on ${o.address}: ${(err as Error).message}\n${log}`);
+    throw new Error(`dnsmasq did not answer on ${o.address}: ${(err as Error).message}\n${log}`, { cause: err });
   }
   return { address: o.address, proc, log: () => log, stop };
 }

@@ -443,7 +443,7 @@ describe.each(vendors)("$label faults", (v) => {
   it("without a saved key fails at construction with the documented message, before any request", () => {
     const ctx = context({}, {});
     let caught: unknown;
-    try { v.config.voice_id ? createTts(v.config, ctx) : createStt(v.config, ctx); } catch (err) { caught = err; }
+    try { if (v.config.voice_id) createTts(v.config, ctx); else createStt(v.config, ctx); } catch (err) { caught = err; }
     expect(caught).toBeInstanceOf(ProviderError);
     expect((caught as ProviderError).kind).toBe("config");
     expect((caught as ProviderError).message).toBe(`No ${v.display} key configured: add one with POST /api/v1/byok`);

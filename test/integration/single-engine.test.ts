@@ -31,7 +31,7 @@ describe("one engine per data directory (issue #13 §10)", () => {
     const takenPort = (busyPort.address() as { port: number }).port;
 
     const first = await spawnServe(["--data-dir", dataDir, "--port", "0"], env);
-    let callId = "";
+    let callId: string;
     try {
       const trunk = await api(first.url, "/api/v1/sip-trunks", { name: "Silent carrier", host: "127.0.0.1", port: carrier.address().port, register: false });
       expect(trunk.status).toBe(201);

@@ -109,7 +109,7 @@ export class TrunkAgent {
         if (!conn.connected) {
           try { await conn.connect(); } catch (err) {
             this.lastTransportError = describeConnectError(trunk.name, protocol, conn.peer, err as NodeJS.ErrnoException);
-            throw new Error(this.lastTransportError);
+            throw new Error(this.lastTransportError, { cause: err });
           }
         }
         conn.send(text);
@@ -225,7 +225,7 @@ export class TrunkAgent {
       try {
         local = await localAddressToward(server.host, server.port);
       } catch (err) {
-        throw new Error(`SIP trunk '${this.trunk.name}': no route to ${server.host} from this machine (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check its network connection`);
+        throw new Error(`SIP trunk '${this.trunk.name}': no route to ${server.host} from this machine (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check its network connection`, { cause: err });
       }
     }
     if (local === this.localAddress) return;

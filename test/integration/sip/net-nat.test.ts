@@ -7,7 +7,7 @@ import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { hasIptables, hasNetns, run, teardown, Topology } from "../../helpers/netns.js";
 import { fetchBindings } from "../../support/sip-probe.js";
-import { answerWith, callOutcome, createAssistant, createNumber, createTrunk, getTrunk, sipPort, waitForRegistration } from "../../helpers/net-telephony.js";
+import { answerWith, callOutcome, createAssistant, createNumber, createTrunk, getTrunk, waitForRegistration } from "../../helpers/net-telephony.js";
 import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 
 /*

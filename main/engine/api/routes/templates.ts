@@ -3,7 +3,7 @@ import type { ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import type { FreeJson } from "../../domain/schema.js";
 import {
-  AnalysisTemplate, AnalysisTemplateCreate, AnalysisTemplateUpdate, TOOL_TYPES, ToolTemplate, ToolTemplateCreate, ToolTemplateUpdate,
+  AnalysisTemplate, AnalysisTemplateCreate, AnalysisTemplateUpdate, ToolTemplate, ToolTemplateCreate, ToolTemplateUpdate,
   type AnalysisTemplateData, type ToolTemplateData,
 } from "../../domain/template.js";
 import { badRequest, notFound } from "../errors.js";

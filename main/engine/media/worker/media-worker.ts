@@ -26,7 +26,7 @@ const epochNow = () => performance.timeOrigin + performance.now();
  * value of −10 for the thread; else nothing. VOICEDOCK_MEDIA_REALTIME=0 turns the real-time class off.
  */
 const priority = (() => {
-  let tid = 0;
+  let tid: number;
   try { tid = Number(readlinkSync("/proc/thread-self").split("/").pop()); } catch { return "default (no per-thread priority here)"; }
   if (process.env.VOICEDOCK_MEDIA_REALTIME !== "0") {
     const rr = spawnSync("chrt", ["-r", "-p", "10", String(tid)], { stdio: "ignore", timeout: 2000 });
