@@ -5,6 +5,7 @@ import type { SecretBox } from "./secret-box.js";
 import { sealCredentials } from "./credentials.js";
 import type { FreeJson } from "../domain/schema.js";
 import type { ResolvedAssistant } from "../domain/assistant.js";
+import { CALL_JSON } from "./migrations/call-json-sql.js";
 
 import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../domain/call.js";
 
@@ -179,12 +180,13 @@ export class CallRepo {
   }
 
   /**
-   * The same page as list(), as the API's `{ calls, pagination }` JSON body, ready to send: each call's
-   * JSON is kept current by triggers (migration 003), so the page is spliced from stored strings.
+   * The same page as list(), as the API's `{ calls, pagination }` JSON body, ready to send: a finished
+   * call's JSON is kept by triggers (migrations 003, 006), so most of the page is spliced from stored
+   * strings; a live call's is built here, as its triggers would (cheap: few calls are live at once).
    */
   listJson(filter: CallFilter): string {
     const { clause, params } = this.where(filter);
-    const calls = this.cached(`SELECT api_json FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    const calls = this.cached(`SELECT COALESCE(api_json, ${CALL_JSON}) FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
       .pluck().all(params) as string[];
     const total = this.count(filter.status, filter.start_date, filter.end_date);
     return `{"calls":[${calls.join(",")}],"pagination":{"total":${total},"limit":${filter.limit},"offset":${filter.offset}}}`;
