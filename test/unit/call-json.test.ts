@@ -41,6 +41,7 @@ describe("the call list as JSON from SQLite", () => {
         metadata: i % 2 ? { note: "a\nb" } : null, created_at: new Date(base + (i * 7 + 3) * 60_000).toISOString() });
       if (i > 0) store.calls.update(id, { status: "in-progress", started_at: new Date(base + (i * 7 + 3) * 60_000 + 500).toISOString(), ringing_at: i === 2 ? new Date(base).toISOString() : null });
       for (let n = 0; n < i * 3; n++) store.calls.addMessage(id, { role: n % 2 ? "user" : "assistant", content: `line ${n} "q" 😀`, at: new Date(base + n).toISOString() });
+      if (i === 3) store.calls.mergeMetrics(id, { media: { packets: 10 } });
     }
   });
   afterAll(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
