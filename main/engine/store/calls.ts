@@ -225,8 +225,10 @@ export class CallRepo {
   listJson(filter: CallFilter): string {
     this.writes.settle();
     const { clause, params } = this.where(filter);
-    const calls = this.cached(`SELECT COALESCE(api_json, ${CALL_JSON}) FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`)
-      .pluck().all(params) as string[];
+    const page = `FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`;
+    let calls = this.cached(`SELECT api_json ${page}`).pluck().all(params) as (string | null)[];
+    // Only a page with a live call on it pays for building: COALESCE alone costs every page ~25 % of its query.
+    if (calls.includes(null)) calls = this.cached(`SELECT COALESCE(api_json, ${CALL_JSON}) ${page}`).pluck().all(params) as string[];
     const total = this.count(filter.status, filter.start_date, filter.end_date);
     return `{"calls":[${calls.join(",")}],"pagination":{"total":${total},"limit":${filter.limit},"offset":${filter.offset}}}`;
   }
