@@ -34,6 +34,15 @@ describe("the call list as JSON from SQLite", () => {
         metrics: i % 4 ? null : { turns: [{ voice_to_voice_ms: 643.4, stt_ms: 95 }], interruptions: 1 },
       });
     }
+    // Live calls keep no stored JSON (migration 006): the page builds theirs, and must say the same.
+    for (let i = 0; i < 4; i++) {
+      const id = `live-${i}`;
+      store.calls.create({ id, status: "connecting", direction: "inbound", caller_phone: "+31612340000", agent_name: `Desk "${i}" ✓`,
+        metadata: i % 2 ? { note: "a\nb" } : null, created_at: new Date(base + (i * 7 + 3) * 60_000).toISOString() });
+      if (i > 0) store.calls.update(id, { status: "in-progress", started_at: new Date(base + (i * 7 + 3) * 60_000 + 500).toISOString(), ringing_at: i === 2 ? new Date(base).toISOString() : null });
+      for (let n = 0; n < i * 3; n++) store.calls.addMessage(id, { role: n % 2 ? "user" : "assistant", content: `line ${n} "q" 😀`, at: new Date(base + n).toISOString() });
+      if (i === 3) store.calls.mergeMetrics(id, { media: { packets: 10 } });
+    }
   });
   afterAll(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
 
@@ -52,6 +61,13 @@ describe("the call list as JSON from SQLite", () => {
     const body = store.calls.listJson(filter);
     expect(body).toBe(JSON.stringify({ calls, pagination: { total, limit: filter.limit, offset: filter.offset } }));
     expect(matchesSchema(JSON.parse(body)), JSON.stringify(matchesSchema.errors)).toBe(true);
+  });
+
+  it("stores the JSON of finished calls only, and live calls' lines cost no rebuild", () => {
+    const stored = (id: string) => store.db.prepare("SELECT api_json FROM calls WHERE id = ?").pluck().get(id) as string | null;
+    expect(stored("live-3")).toBeNull();
+    expect(JSON.parse(store.calls.listJson({ limit: 100, offset: 0 })).calls.find((c: { id: string }) => c.id === "live-3").messages).toHaveLength(9);
+    expect(JSON.parse(stored("call-04")!).messages).toHaveLength(2);
   });
 
   it("carries every message of a call in the order they were said", () => {
@@ -74,6 +90,29 @@ describe("migration 003 on a database that already has calls", () => {
     const call = JSON.parse(db.prepare("SELECT api_json FROM calls WHERE id = 'old-1'").pluck().get() as string);
     expect(call).toMatchObject({ id: "old-1", status: "ended", agent_name: "Desk", assistant_name: "Desk", metadata: { a: [1, 2] }, analysis_result: null,
       messages: [{ role: "user", content: "Hi \"there\"", at: "2026-01-01T00:00:00.500Z" }] });
+    db.close();
+  });
+});
+
+describe("migration 006 on a database that already has calls", () => {
+  it("drops the stored JSON of live calls, keeps finished ones', and builds it when a live call ends", async () => {
+    const Database = (await import("better-sqlite3")).default;
+    const { migrations } = await import("../../main/engine/store/migrations/index.js");
+    const db = new Database(":memory:");
+    for (const m of migrations.filter((x) => x.version < 6)) db.exec(m.sql);
+    const insert = db.prepare("INSERT INTO calls (id, status, direction, created_at, updated_at) VALUES (?, ?, 'inbound', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')");
+    insert.run("done", "ended");
+    insert.run("going", "in-progress");
+    db.exec(migrations.find((x) => x.version === 6)!.sql);
+    const stored = (id: string) => db.prepare("SELECT api_json FROM calls WHERE id = ?").pluck().get(id) as string | null;
+    expect(JSON.parse(stored("done")!)).toMatchObject({ id: "done", status: "ended" });
+    expect(stored("going")).toBeNull();
+    db.prepare("INSERT INTO call_messages (call_id, role, content, at) VALUES ('going', 'user', 'Hi', '2026-01-01T00:00:01.000Z')").run();
+    expect(stored("going")).toBeNull();
+    db.prepare("UPDATE calls SET status = 'ended' WHERE id = 'going'").run();
+    expect(JSON.parse(stored("going")!)).toMatchObject({ status: "ended", messages: [{ role: "user", content: "Hi" }] });
+    db.prepare("INSERT INTO call_messages (call_id, role, content, at) VALUES ('going', 'assistant', 'Bye', '2026-01-01T00:00:02.000Z')").run();
+    expect(JSON.parse(stored("going")!).messages).toHaveLength(2);
     db.close();
   });
 });

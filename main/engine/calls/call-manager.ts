@@ -8,17 +8,11 @@ import { LiveCall, type LiveCallDeps } from "./live-call.js";
 import { conflict, invalid, notFound } from "../domain/errors.js";
 import { nowIso } from "../util/ids.js";
 import { EventEmitter } from "node:events";
+import { isStorageFailure, RETRY_MS as STORAGE_RETRY_MS } from "../store/call-writes.js";
+
+export { isStorageFailure };
 
 export class CallTransitionError extends Error {}
-
-/** The database could not write (disk full, I/O error): the call goes on and the write is tried again. */
-export function isStorageFailure(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"));
-}
-
-/** How often a write the disk refused is tried again. */
-const STORAGE_RETRY_MS = 2000;
 
 /** Without telephony nothing can carry a call: fail it with a reason a person can act on, never pretend. */
 export const noTelephonyDialer = (store: Store): Dialer => ({
@@ -44,10 +38,18 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   /** Writes the disk refused, kept in order per call and tried again until they land. */
   private readonly deferred = new Map<string, (() => void)[]>();
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Calls some of whose writes the disk refused: told once, and noted in their log once all has landed. */
+  private readonly late = new Set<string>();
 
   constructor(private readonly store: Store, private readonly bus: EventBus, private readonly webhooks: WebhookService, private readonly opts: CallManagerOptions) {
     super();
     this.dialer = noTelephonyDialer(store);
+    // Lines, events and metrics merges are queued by the store (store/call-writes.ts); it keeps and retries
+    // what the disk refuses, and this is where a person hears about it.
+    const writes = store.calls.writes;
+    writes.on("refused", (ids, err) => { for (const id of ids) this.report(id, err); });
+    writes.on("landed", (ids) => { for (const id of ids) if (!this.deferred.has(id)) this.savedLate(id); });
+    writes.on("dropped", (id, err) => this.bus.publish({ type: "call.problem", call_id: id, message: `A record of this call could not be saved: ${(err as Error).message}` }));
   }
 
   /** The call in progress with this id, or undefined when it is not live on this engine. */
@@ -142,18 +144,9 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     if (updated) this.bus.publish({ type: "call.updated", call: updated });
   }
 
-  /** Adds figures to the call's `metrics` (its media report at hang-up) and keeps what is there. */
+  /** Adds figures to the call's `metrics` (its media report at hang-up) and keeps what is there; queued by the store. */
   mergeMetrics(id: string, metrics: Record<string, unknown>): void {
-    const write = () => this.store.tx(() => {
-      const c = this.store.calls.get(id);
-      if (c) this.store.calls.update(id, { metrics: { ...(c.metrics ?? {}), ...metrics } });
-    });
-    if (this.deferred.has(id)) { this.queue(id, write); return; }
-    try { write(); } catch (err) {
-      if (!isStorageFailure(err)) throw err;
-      this.report(id, err);
-      this.queue(id, write);
-    }
+    this.store.calls.mergeMetrics(id, metrics);
   }
 
   /**
@@ -171,7 +164,8 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   }
 
   private report(id: string, err: unknown): void {
-    if (this.deferred.has(id)) return;
+    if (this.late.has(id)) return;
+    this.late.add(id);
     this.bus.publish({ type: "call.problem", call_id: id, message: `The database could not be written (${(err as Error).message}): the call goes on, and its record is saved as soon as there is room` });
   }
 
@@ -193,13 +187,19 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
         continue;
       }
       this.deferred.delete(id);
-      try {
-        this.store.calls.addEvent(id, "problem", { message: "The database's disk was full during this call: its record was saved late, nothing was lost" });
-        const c = this.store.calls.get(id);
-        if (c) this.bus.publish({ type: isFinal(c.status) ? "call.ended" : "call.updated", call: c });
-      } catch { /* the record itself is saved; the note is not essential */ }
+      this.savedLate(id);
     }
     if (this.deferred.size) this.retryTimer = setTimeout(() => this.retryDeferred(), STORAGE_RETRY_MS).unref();
+  }
+
+  /** Everything the disk refused for this call has landed: noted in its log and announced. */
+  private savedLate(id: string): void {
+    if (!this.late.delete(id)) return;
+    try {
+      this.store.calls.addEvent(id, "problem", { message: "The database's disk was full during this call: its record was saved late, nothing was lost" });
+      const c = this.store.calls.get(id);
+      if (c) this.bus.publish({ type: isFinal(c.status) ? "call.ended" : "call.updated", call: c });
+    } catch { /* the record itself is saved; the note is not essential */ }
   }
 
   /** Summary/analysis arrive after the end; the report goes out once they are stored. */
@@ -231,13 +231,19 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
    * itself says what went wrong (issue #13 §12). An ended call keeps the error its end gave it.
    */
   problem(callId: string, message: string): void {
-    const updated = this.store.tx(() => {
-      this.store.calls.addEvent(callId, "problem", { message });
-      const c = this.store.calls.get(callId);
-      return c && !isFinal(c.status) ? this.store.calls.update(callId, { error: message }) ?? null : null;
-    });
+    this.store.calls.addEvent(callId, "problem", { message });
     this.bus.publish({ type: "call.problem", call_id: callId, message });
-    if (updated) this.bus.publish({ type: "call.updated", call: updated });
+    const write = () => {
+      const c = this.store.calls.get(callId);
+      if (!c || isFinal(c.status)) return;
+      this.bus.publish({ type: "call.updated", call: this.store.calls.update(callId, { error: message })! });
+    };
+    if (this.deferred.has(callId)) { this.queue(callId, write); return; }
+    try { write(); } catch (err) {
+      if (!isStorageFailure(err)) throw err;
+      this.report(callId, err);
+      this.queue(callId, write);
+    }
   }
 
   /** A digit the caller pressed: kept in the call's log and streamed. */

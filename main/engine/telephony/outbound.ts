@@ -43,8 +43,9 @@ export class OutboundDialer implements Dialer {
       if (answered) this.calls.transition(req.callId, "ended", { end_reason: byUs ? "assistant_hangup" : "user_hangup" });
       else this.calls.transition(req.callId, "failed", { end_reason: call.unanswered ? "no_answer" : "sip_error", error: call.failure ?? "the call ended before it was answered" });
     });
-    // Written before the INVITE leaves: a call row without it was never dialled (campaign recovery reads this).
-    this.store.calls.addEvent(req.callId, "invite", {});
+    // Committed before the INVITE leaves: a call row without it was never dialled (campaign recovery reads
+    // this), so it cannot wait in the call's write queue with the hot-path events.
+    this.store.tx(() => this.store.calls.addEvent(req.callId, "invite", {}));
     await call.invite();
   }
 }
