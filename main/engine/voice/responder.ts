@@ -97,6 +97,7 @@ export class Responder {
     this.cancel();
     const { speaker, host } = this.o;
     const reply = new Reply("llm");
+    const meter = new TurnMeter(turn, t, this.o.takeInterrupted(), this.o.now);
     speaker.current = reply;
     this.pendingUserText = "";
     if (userText) {
@@ -109,12 +110,13 @@ export class Responder {
         void speaker.committed(reply).then((ok) => {
           if (!ok) return;
           reply.committed = true;
+          meter.final();
           host.message("user", userText);
         });
       } else host.message("user", userText);
     }
-    const meter = new TurnMeter(turn, t, reply.notBefore, this.o.takeInterrupted(), this.o.now);
-    const onFirstAudio: FirstAudio = (sample, ttsMs) => meter.firstAudio(sample, ttsMs, this.o.audio, (m: TurnMetrics) => host.turnMetrics(m));
+    if (reply.committed) meter.final();
+    const onFirstAudio: FirstAudio = (sample, timing) => meter.firstAudio(sample, timing, this.o.audio, (m: TurnMetrics) => host.turnMetrics(m));
     let after: AfterReply;
     try {
       after = await this.toolLoop(reply, meter, onFirstAudio);

@@ -100,7 +100,7 @@ export class VoiceSession {
       speechStarted: () => this.speechStarted(),
       speaking: (speechMs) => this.bargeIn.speaking(speechMs),
       pausing: (silenceMs, speechMs) => this.bargeIn.pausing(silenceMs, speechMs, this.turns.windowMs),
-      speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt),
+      speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt, e.releasedAt),
     }, now);
     this.unsubscribe = o.audio.onFrame((frame) => this.onFrame(frame));
   }
@@ -141,15 +141,15 @@ export class VoiceSession {
    * Preemptive generation: recognize and ask the model after a short pause; the reply stays silent until
    * the endpointing delay has passed, and is dropped if the caller goes on (docs/decisions.md).
    */
-  private speechEnded(speechMs: number, endedAt: number): void {
+  private speechEnded(speechMs: number, endedAt: number, releasedAt: number): void {
     this.watchdog?.quiet();
     const audio = this.buffer.take();
     if (speechMs < MIN_UTTERANCE_MS) { this.bargeIn.tooShort(); return; }
     this.bargeIn.speechEnded();
-    void this.transcribe(audio, this.speechStartAt, endedAt, this.now());
+    void this.transcribe(audio, this.speechStartAt, endedAt, releasedAt, this.now());
   }
 
-  private async transcribe(audio: Int16Array, speechStartAt: number, speechEndAt: number, decidedAt: number): Promise<void> {
+  private async transcribe(audio: Int16Array, speechStartAt: number, speechEndAt: number, vadEndAt: number, decidedAt: number): Promise<void> {
     const seq = ++this.turnSeq;
     let text = "";
     try {
@@ -167,7 +167,7 @@ export class VoiceSession {
     if (!this.bargeIn.transcript(words) || !words) return;
     this.responder.hear(text);
     if (seq !== this.turnSeq || this.turns.inSpeech) return; // the caller went on talking: answer the whole thing later
-    const go = () => void this.responder.respond({ speechEndAt, decidedAt, sttDoneAt }, this.turnSeq);
+    const go = () => void this.responder.respond({ speechEndAt, vadEndAt, decidedAt, sttDoneAt }, this.turnSeq);
     const wait = this.turns.continuationWaitMs(text, speechEndAt);
     if (wait === null) { go(); return; }
     this.continueTimer = setTimeout(() => { this.continueTimer = null; go(); }, wait);

@@ -3,8 +3,9 @@ import type { AudioFrame } from "../media/frame.js";
 import { resample } from "../media/resample.js";
 import type { TextToSpeech } from "../providers/tts/types.js";
 import { Reply } from "./reply.js";
+import type { FirstAudioTiming } from "./metrics.js";
 
-export type FirstAudio = (sample: number, ttsMs: number) => void;
+export type FirstAudio = (sample: number, timing: FirstAudioTiming) => void;
 
 export interface SpeakerOptions {
   audio: CallAudio;
@@ -59,10 +60,11 @@ export class Speaker {
         for await (const chunk of tts.synthesize({ text: spoken, signal: reply.abort.signal })) {
           if (reply.aborted || this.closed) return;
           const pcm = await resample(chunk, tts.sampleRateHz, this.o.rateHz);
+          const readyAt = this.o.now();
           // A preemptive reply is ready before its turn is final: it waits here, silent.
-          if (reply.notBefore > this.o.now() && !(await this.committed(reply))) return;
+          if (reply.notBefore > readyAt && !(await this.committed(reply))) return;
           if (reply.aborted || this.closed) return;
-          if (this.enqueued === start) onFirstAudio?.(start, this.o.now() - started);
+          if (this.enqueued === start) onFirstAudio?.(start, { synthMs: readyAt - started, readyAt, queuedAt: this.o.now() });
           this.o.audio.play(this.frame(pcm));
           this.enqueued += pcm.length;
           this.o.onAudio();

@@ -17,7 +17,7 @@ export interface TurnListener {
    * The caller paused long enough to recognize and ask the model: the preemptive start. The turn is
    * final only once `finalAt(endedAt)` has passed with the caller still quiet.
    */
-  speechEnded(e: { speechMs: number; silenceMs: number; endedAt: number }): void;
+  speechEnded(e: { speechMs: number; silenceMs: number; endedAt: number; releasedAt: number }): void;
 }
 
 /** Hysteresis: speech starts above ON and continues down to OFF, so a dip between words does not end it. */
@@ -44,6 +44,8 @@ export class TurnDetector {
   private _state: TurnState = "quiet";
   private speechMs = 0;
   private silenceMs = 0;
+  /** When the first quiet window of the current pause was scored: the VAD's release, as measured. */
+  private releasedAt = 0;
   private closed = false;
 
   constructor(private readonly tt: TurnTaking, vad: VadFactory, private readonly listener: TurnListener, private readonly now: () => number) {
@@ -86,12 +88,13 @@ export class TurnDetector {
       return;
     }
     if (!this.inSpeech) return;
+    if (this.silenceMs === 0) this.releasedAt = this.now();
     this.silenceMs += windowMs;
     this._state = "stopping";
     this.listener.pausing(this.silenceMs, this.speechMs);
     if (this.closed || this.silenceMs < this.preemptAfterMs) return;
     this._state = "quiet";
-    this.listener.speechEnded({ speechMs: this.speechMs, silenceMs: this.silenceMs, endedAt: this.now() - this.silenceMs });
+    this.listener.speechEnded({ speechMs: this.speechMs, silenceMs: this.silenceMs, endedAt: this.now() - this.silenceMs, releasedAt: this.releasedAt });
   }
 
   close(): void {
