@@ -32,7 +32,11 @@ export interface TurnMetrics {
 }
 
 /** When a caller's turn went through each stage (the session's clock). */
-export interface TurnTiming { speechEndAt: number; vadEndAt: number; decidedAt: number; sttDoneAt: number }
+export interface TurnTiming {
+  speechEndAt: number; vadEndAt: number; decidedAt: number; sttDoneAt: number;
+  /** The recognizer's confidence in the turn's text, when it reports one. */
+  confidence?: number;
+}
 
 /** What the speaker knows about the reply's first audible chunk. */
 export interface FirstAudioTiming { synthMs: number; readyAt: number; queuedAt: number }

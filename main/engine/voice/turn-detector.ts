@@ -1,5 +1,6 @@
 import type { TurnTaking } from "./assistant-config.js";
 import type { VadFactory, VoiceActivityDetector } from "./vad.js";
+import { turnEnd } from "./endpointing.js";
 
 /**
  * quiet: nobody talks. starting: speech began but is still short enough to be a click or a cough.
@@ -26,14 +27,20 @@ const SPEECH_OFF = 0.35;
 /** Shorter than this is a click or a cough, never a turn. */
 export const MIN_UTTERANCE_MS = 120;
 /**
- * Preemptive generation starts this long before the endpointing delay ends (never before 200 ms of
- * silence): enough for the recognizer's last words and the model's first token to overlap the wait,
- * without a speculative request at every short pause of a long turn.
+ * Recognition and the model start this long before the endpointing delay ends, and never before
+ * PREEMPT_MS of silence: with the recognizer flushed at 100 ms its text is there by ~200 ms, so the
+ * model's first token overlaps the wait; a longer configured delay keeps speculative requests rare.
  */
-const PREEMPT_MS = 200;
-const PREEMPT_LEAD_MS = 200;
-/** Words after which the caller is probably not done ("…and", "um"). */
-const CONTINUES = /\b(and|but|so|or|because|um+|uh+|er+|like|then)[\s,]*$|,\s*$/i;
+const PREEMPT_MS = 100;
+const PREEMPT_LEAD_MS = 300;
+/**
+ * Energy floor of a 5 ms window below which the caller's line is quiet (−45 dBFS RMS). Silero's
+ * probability decays over 2–4 windows after the last word (48–108 ms measured); where the audio itself
+ * is quiet the pause is counted from the last loud window instead. A noisy line never goes below the
+ * floor and keeps the VAD's own release.
+ */
+const QUIET_RMS = 32768 * 10 ** (-45 / 20);
+const ENERGY_WINDOW = 40;
 
 /**
  * Caller speech states from VAD probabilities, and the endpointing rules: when to start recognition
@@ -46,6 +53,10 @@ export class TurnDetector {
   private silenceMs = 0;
   /** When the first quiet window of the current pause was scored: the VAD's release, as measured. */
   private releasedAt = 0;
+  /** Where the pause began (session clock): the last loud audio when the line is quiet enough to tell. */
+  private quietSince = 0;
+  /** End of the last 5 ms window above the quiet floor (session clock). */
+  private lastLoudAt = -Infinity;
   private closed = false;
 
   constructor(private readonly tt: TurnTaking, vad: VadFactory, private readonly listener: TurnListener, private readonly now: () => number) {
@@ -56,7 +67,16 @@ export class TurnDetector {
   get inSpeech(): boolean { return this._state !== "quiet"; }
   get windowMs(): number { return this.vad.windowMs; }
 
-  push(pcm: Int16Array): void { if (!this.closed) this.vad.push(pcm); }
+  push(pcm: Int16Array): void {
+    if (this.closed) return;
+    // A frame arrives once its audio is over: its last loud window ended (length − window end) samples ago.
+    for (let w = pcm.length - ENERGY_WINDOW; w >= 0; w -= ENERGY_WINDOW) {
+      let e = 0;
+      for (let i = w; i < w + ENERGY_WINDOW; i++) e += pcm[i] * pcm[i];
+      if (e >= QUIET_RMS * QUIET_RMS * ENERGY_WINDOW) { this.lastLoudAt = this.now() - ((pcm.length - w - ENERGY_WINDOW) / 8000) * 1000; break; }
+    }
+    this.vad.push(pcm);
+  }
 
   /** Silence after which recognition and the model start, before the turn is final. */
   get preemptAfterMs(): number {
@@ -64,18 +84,27 @@ export class TurnDetector {
     return Math.max(Math.min(PREEMPT_MS, min), min - PREEMPT_LEAD_MS);
   }
 
-  /** When a turn whose speech ended at `endedAt` becomes final if the caller stays quiet. */
-  finalAt(endedAt: number): number { return endedAt + this.tt.endpointingMinMs; }
+  /**
+   * When a turn whose speech ended at `endedAt` becomes final if the caller stays quiet: a sentence the
+   * recognizer finished (final punctuation, or a confident final) after half the delay (not before the
+   * preemptive point), otherwise after the whole delay.
+   */
+  finalAt(endedAt: number, text = "", confidence?: number): number {
+    const min = this.tt.endpointingMinMs;
+    return endedAt + (turnEnd(text, confidence) === "finished" ? Math.max(this.preemptAfterMs, min / 2) : min);
+  }
 
-  /** When `text` trails off ("…and", "um"), how much longer to wait for more (up to the maximum delay); else null. */
+  /** When `text` sounds unfinished ("…and", "um", "I'd like to"), how much longer to wait for more (up to the maximum delay); else null. */
   continuationWaitMs(text: string, endedAt: number): number | null {
-    return CONTINUES.test(text) ? Math.max(0, this.tt.endpointingMaxMs - (this.now() - endedAt)) : null;
+    return turnEnd(text) === "unfinished" ? Math.max(0, this.tt.endpointingMaxMs - (this.now() - endedAt)) : null;
   }
 
   private onProbability(p: number): void {
     if (this.closed) return;
     const windowMs = this.vad.windowMs;
-    if (p >= SPEECH_ON || (this.inSpeech && p >= SPEECH_OFF)) {
+    const now = this.now();
+    const energyQuiet = now - this.lastLoudAt >= windowMs;
+    if (p >= SPEECH_ON || (this.inSpeech && p >= SPEECH_OFF && !energyQuiet)) {
       this.silenceMs = 0;
       if (this._state === "quiet") {
         this._state = "starting";
@@ -88,13 +117,16 @@ export class TurnDetector {
       return;
     }
     if (!this.inSpeech) return;
-    if (this.silenceMs === 0) this.releasedAt = this.now();
-    this.silenceMs += windowMs;
+    if (this.silenceMs === 0) {
+      this.releasedAt = now;
+      this.quietSince = energyQuiet ? Math.max(this.lastLoudAt, now - 4 * windowMs) : now - windowMs;
+    }
+    this.silenceMs = now - this.quietSince;
     this._state = "stopping";
     this.listener.pausing(this.silenceMs, this.speechMs);
     if (this.closed || this.silenceMs < this.preemptAfterMs) return;
     this._state = "quiet";
-    this.listener.speechEnded({ speechMs: this.speechMs, silenceMs: this.silenceMs, endedAt: this.now() - this.silenceMs, releasedAt: this.releasedAt });
+    this.listener.speechEnded({ speechMs: this.speechMs, silenceMs: this.silenceMs, endedAt: this.quietSince, releasedAt: this.releasedAt });
   }
 
   close(): void {
