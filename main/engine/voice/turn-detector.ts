@@ -1,6 +1,9 @@
 import type { TurnTaking } from "./assistant-config.js";
 import type { VadFactory, VoiceActivityDetector } from "./vad.js";
 import { turnEnd } from "./endpointing.js";
+import { LineEnergy } from "./line-energy.js";
+
+const RATE = 8000;
 
 /**
  * quiet: nobody talks. starting: speech began but is still short enough to be a click or a cough.
@@ -34,15 +37,6 @@ export const MIN_UTTERANCE_MS = 120;
 const PREEMPT_MS = 100;
 const PREEMPT_LEAD_MS = 300;
 /**
- * Energy floor of a 5 ms window below which the caller's line is quiet (−45 dBFS RMS). Silero's
- * probability decays over 2–4 windows after the last word (48–108 ms measured); where the audio itself
- * is quiet the pause is counted from the last loud window instead. A noisy line never goes below the
- * floor and keeps the VAD's own release.
- */
-const QUIET_RMS = 32768 * 10 ** (-45 / 20);
-const ENERGY_WINDOW = 40;
-
-/**
  * Caller speech states from VAD probabilities, and the endpointing rules: when to start recognition
  * early, when the turn is final, and how long to wait for a caller who trails off.
  */
@@ -55,12 +49,11 @@ export class TurnDetector {
   private releasedAt = 0;
   /** Where the pause began (session clock): the last loud audio when the line is quiet enough to tell. */
   private quietSince = 0;
-  /** End of the last 5 ms window above the quiet floor (session clock). */
-  private lastLoudAt = -Infinity;
+  private readonly energy = new LineEnergy();
   private closed = false;
 
   constructor(private readonly tt: TurnTaking, vad: VadFactory, private readonly listener: TurnListener, private readonly now: () => number) {
-    this.vad = vad((p) => this.onProbability(p));
+    this.vad = vad((p, endSample) => this.onProbability(p, endSample ?? this.energy.fed));
   }
 
   get state(): TurnState { return this._state; }
@@ -69,12 +62,7 @@ export class TurnDetector {
 
   push(pcm: Int16Array): void {
     if (this.closed) return;
-    // A frame arrives once its audio is over: its last loud window ended (length − window end) samples ago.
-    for (let w = pcm.length - ENERGY_WINDOW; w >= 0; w -= ENERGY_WINDOW) {
-      let e = 0;
-      for (let i = w; i < w + ENERGY_WINDOW; i++) e += pcm[i] * pcm[i];
-      if (e >= QUIET_RMS * QUIET_RMS * ENERGY_WINDOW) { this.lastLoudAt = this.now() - ((pcm.length - w - ENERGY_WINDOW) / 8000) * 1000; break; }
-    }
+    this.energy.push(pcm);
     this.vad.push(pcm);
   }
 
@@ -99,12 +87,15 @@ export class TurnDetector {
     return turnEnd(text) === "unfinished" ? Math.max(0, this.tt.endpointingMaxMs - (this.now() - endedAt)) : null;
   }
 
-  private onProbability(p: number): void {
+  private onProbability(p: number, endSample: number): void {
     if (this.closed) return;
     const windowMs = this.vad.windowMs;
     const now = this.now();
-    const energyQuiet = now - this.lastLoudAt >= windowMs;
-    if (p >= SPEECH_ON || (this.inSpeech && p >= SPEECH_OFF && !energyQuiet)) {
+    const windowSamples = (windowMs * RATE) / 1000;
+    // A window whose every 5 ms is below −45 dBFS is a pause, whatever Silero's slowly decaying
+    // probability says; a noisy line is never that quiet and keeps the VAD's own release.
+    const energyQuiet = this.energy.quiet(endSample - windowSamples, endSample);
+    if (!energyQuiet && (p >= SPEECH_ON || (this.inSpeech && p >= SPEECH_OFF))) {
       this.silenceMs = 0;
       if (this._state === "quiet") {
         this._state = "starting";
@@ -119,7 +110,10 @@ export class TurnDetector {
     if (!this.inSpeech) return;
     if (this.silenceMs === 0) {
       this.releasedAt = now;
-      this.quietSince = energyQuiet ? Math.max(this.lastLoudAt, now - 4 * windowMs) : now - windowMs;
+      // The pause began at the last loud 5 ms (looking back 4 windows at most), on the session's clock.
+      const loudEnd = energyQuiet ? this.energy.lastLoudEnd(endSample, 4 * windowSamples) : null;
+      const at = (sample: number) => now - ((this.energy.fed - sample) * 1000) / RATE;
+      this.quietSince = loudEnd !== null ? at(loudEnd) : at(endSample - (energyQuiet ? 4 : 1) * windowSamples);
     }
     this.silenceMs = now - this.quietSince;
     this._state = "stopping";
