@@ -110,4 +110,20 @@ describe("turn detector", () => {
     expect(ended[0]).toBeLessThan(440);
     d.close();
   });
+
+  it("leaves the first 300 ms of speech to the VAD: a gap between a barge-in's first words is no pause", () => {
+    const vad = new FakeVad({ windowMs: 32 });
+    const pauses: number[] = [];
+    let t = 0;
+    const d = new TurnDetector(voiceAssistant({}, "inbound").turnTaking, vad.factory, {
+      speechStarted: () => undefined, speaking: () => undefined, pausing: (silenceMs) => pauses.push(silenceMs),
+      speechEnded: () => undefined,
+    }, () => t);
+    vad.level = 0.9;
+    for (; t < 100;) { t += 20; d.push(new Int16Array(160).fill(3000)); }
+    for (; t < 200;) { t += 20; d.push(new Int16Array(160)); } // 100 ms of quiet the VAD still calls speech
+    expect(pauses).toEqual([]);
+    expect(d.state).toBe("speaking");
+    d.close();
+  });
 });

@@ -4,6 +4,8 @@ import { turnEnd } from "./endpointing.js";
 import { LineEnergy } from "./line-energy.js";
 
 const RATE = 8000;
+/** Speech after which a quiet window ends it on energy alone (the barge-in threshold's default). */
+const ENERGY_AFTER_MS = 300;
 
 /**
  * quiet: nobody talks. starting: speech began but is still short enough to be a click or a cough.
@@ -93,8 +95,9 @@ export class TurnDetector {
     const now = this.now();
     const windowSamples = (windowMs * RATE) / 1000;
     // A window whose every 5 ms is below −45 dBFS is a pause, whatever Silero's slowly decaying
-    // probability says; a noisy line is never that quiet and keeps the VAD's own release.
-    const energyQuiet = this.energy.quiet(endSample - windowSamples, endSample);
+    // probability says; a noisy line is never that quiet and keeps the VAD's own release. Not in the
+    // first ENERGY_AFTER_MS of speech: the gaps between a barge-in's first words would resume our reply.
+    const energyQuiet = (!this.inSpeech || this.speechMs >= ENERGY_AFTER_MS) && this.energy.quiet(endSample - windowSamples, endSample);
     if (!energyQuiet && (p >= SPEECH_ON || (this.inSpeech && p >= SPEECH_OFF))) {
       this.silenceMs = 0;
       if (this._state === "quiet") {
