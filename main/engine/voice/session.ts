@@ -170,7 +170,12 @@ export class VoiceSession {
     const sttDoneAt = this.now();
     const words = wordCount(text);
     if (!this.bargeIn.transcript(words)) return;
-    if (!words) { if (seq === this.turnSeq) this.answerLeftover(); return; }
+    if (!words) {
+      // The words before this speech are the turn; it ended with this speech, not before it.
+      if (seq === this.turnSeq && this.lastTiming) this.lastTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt };
+      if (seq === this.turnSeq) this.answerLeftover();
+      return;
+    }
     this.responder.hear(text);
     if (seq !== this.turnSeq || this.turns.inSpeech) return; // the caller went on talking: answer the whole thing later
     this.lastTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt, confidence };
