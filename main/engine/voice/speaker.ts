@@ -66,7 +66,10 @@ export class Speaker {
       try {
         for await (const chunk of tts.synthesize({ text: spoken, signal: reply.abort.signal })) {
           if (reply.aborted || this.closed) return;
-          const pcm = trim.push(await resample(chunk, tts.sampleRateHz, this.o.rateHz));
+          const resampled = await resample(chunk, tts.sampleRateHz, this.o.rateHz);
+          // Only answers are trimmed: a greeting plays as the call is answered, and the voice's own
+          // lead-in covers the moment the phone's audio path takes to open (the caller waits for nothing).
+          const pcm = reply.source === "llm" ? trim.push(resampled) : resampled;
           if (!pcm.length) continue;
           const readyAt = this.o.now();
           // A preemptive reply is ready before its turn is final: it waits here, silent.
@@ -75,7 +78,7 @@ export class Speaker {
           if (this.enqueued === start) onFirstAudio?.(start, { synthMs: readyAt - started, readyAt, queuedAt: this.o.now() });
           play(pcm);
         }
-        const pause = trim.flush();
+        const pause = reply.source === "llm" ? trim.flush() : new Int16Array(0);
         if (pause.length && this.enqueued > start && !reply.aborted && !this.closed) play(pause);
       } catch (err) {
         if (reply.aborted || this.closed) return;
