@@ -41,7 +41,8 @@ describe("voice session: provider faults", () => {
 
   it("a failing voice: the sentence is said with the built-in voice instead of going silent", async () => {
     h = harness({ stt: ["Hi."], llm: [words("Hello there. How can I help?")] });
-    Object.assign(h.tts, { synthesize: async function* () { throw new Error("voice service down"); } });
+    // A voice that fails before its first chunk: an async iterable whose first step rejects.
+    Object.assign(h.tts, { synthesize: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("voice service down")) }) }) });
     h.session.start();
     await turn();
     await h.until(() => h.said("assistant").length > 0);

@@ -154,7 +154,7 @@ export class VoiceSession {
 
   private async transcribe(audio: Int16Array, speechStartAt: number, speechEndAt: number, vadEndAt: number, decidedAt: number): Promise<void> {
     const seq = ++this.turnSeq;
-    let text = "";
+    let text: string;
     let confidence: number | undefined;
     try {
       ({ text, confidence } = await this.recognizer.recognize(audio, speechStartAt, speechEndAt));
