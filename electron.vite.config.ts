@@ -32,7 +32,10 @@ export default defineConfig({
       externalizeDeps: true,
       outDir: "out/preload",
       // Sandboxed preloads must be CommonJS.
-      rollupOptions: { input: { index: resolve(root, "preload/index.ts") }, output: { format: "cjs", entryFileNames: "[name].cjs" } },
+      rollupOptions: {
+        input: { index: resolve(root, "preload/index.ts") },
+        output: { format: "cjs", entryFileNames: "[name].cjs" },
+      },
     },
   },
   renderer: {

@@ -14,21 +14,38 @@ const BELOW_API = ["calls", "store", "media", "sip", "voice", "webhooks", "campa
 // no-restricted-imports: the last config that sets it for a file wins (options are not merged), so each
 // group of files gets its full list.
 const SIP_JS = {
-  paths: [{ name: "sip.js", message: "sip.js stays behind our facade: import it only under main/engine/sip/ (STYLE.md \"SIP\")." }],
-  patterns: [{ group: ["sip.js/*"], message: "sip.js stays behind our facade: import it only under main/engine/sip/." }],
+  paths: [
+    {
+      name: "sip.js",
+      message: 'sip.js stays behind our facade: import it only under main/engine/sip/ (STYLE.md "SIP").',
+    },
+  ],
+  patterns: [
+    { group: ["sip.js/*"], message: "sip.js stays behind our facade: import it only under main/engine/sip/." },
+  ],
 };
 const ELECTRON = {
-  paths: [{ name: "electron", message: "main/engine/ is headless (it runs under plain Node and in a utilityProcess): never import electron there." }],
+  paths: [
+    {
+      name: "electron",
+      message:
+        "main/engine/ is headless (it runs under plain Node and in a utilityProcess): never import electron there.",
+    },
+  ],
   patterns: [{ group: ["electron/*"], message: "main/engine/ is headless: never import electron there." }],
 };
-const restrict = (...sets) => ["error", { paths: sets.flatMap((s) => s.paths), patterns: sets.flatMap((s) => s.patterns) }];
+const restrict = (...sets) => [
+  "error",
+  { paths: sets.flatMap((s) => s.paths), patterns: sets.flatMap((s) => s.patterns) },
+];
 
 /** Folder-to-folder rules, checked on resolved paths (a relative import cannot dodge them). */
 const zones = [
   {
     target: BELOW_API.map((f) => `./main/engine/${f}`),
     from: "./main/engine/api",
-    message: "The API layer calls the engine, not the other way round: move what is shared below api/ (DESIGN.md \"Dependency direction\").",
+    message:
+      'The API layer calls the engine, not the other way round: move what is shared below api/ (DESIGN.md "Dependency direction").',
   },
   {
     target: "./main/engine/store",
@@ -37,8 +54,29 @@ const zones = [
   },
   // The leaves and the low layers of DESIGN.md's picture: each may import only what lies below it.
   ...[
-    ["domain", ["api", "assistants", "calls", "campaigns", "events", "log", "media", "models", "providers", "sip", "store", "telephony", "voice", "webhooks"]],
-    ["media", ["api", "assistants", "calls", "campaigns", "providers", "sip", "store", "telephony", "voice", "webhooks"]],
+    [
+      "domain",
+      [
+        "api",
+        "assistants",
+        "calls",
+        "campaigns",
+        "events",
+        "log",
+        "media",
+        "models",
+        "providers",
+        "sip",
+        "store",
+        "telephony",
+        "voice",
+        "webhooks",
+      ],
+    ],
+    [
+      "media",
+      ["api", "assistants", "calls", "campaigns", "providers", "sip", "store", "telephony", "voice", "webhooks"],
+    ],
     ["providers", ["api", "assistants", "calls", "campaigns", "sip", "store", "telephony", "voice", "webhooks"]],
     ["sip", ["api", "assistants", "calls", "campaigns", "store", "telephony", "voice", "webhooks"]],
     ["voice", ["api", "calls", "campaigns", "sip", "store", "telephony", "webhooks"]],
@@ -52,12 +90,14 @@ const zones = [
     target: "./renderer",
     from: ".",
     except: ["./renderer", "./shared-types", "./node_modules"],
-    message: "The console talks to the engine over HTTP/WebSocket only: renderer/ imports from renderer/ and shared-types/.",
+    message:
+      "The console talks to the engine over HTTP/WebSocket only: renderer/ imports from renderer/ and shared-types/.",
   },
   {
     target: "./bench",
     from: "./test/helpers",
-    message: "Benchmarks may use test/support/ but not the test-only helpers in test/helpers/ (move the module to test/support/).",
+    message:
+      "Benchmarks may use test/support/ but not the test-only helpers in test/helpers/ (move the module to test/support/).",
   },
 ];
 
@@ -76,7 +116,13 @@ export default tseslint.config(
     },
     plugins: { "import-x": importX },
     settings: {
-      "import-x/resolver-next": [createTypeScriptImportResolver({ project: ["tsconfig.node.json", "tsconfig.web.json"], alwaysTryTypes: true, noWarnOnMultipleProjects: true })],
+      "import-x/resolver-next": [
+        createTypeScriptImportResolver({
+          project: ["tsconfig.node.json", "tsconfig.web.json"],
+          alwaysTryTypes: true,
+          noWarnOnMultipleProjects: true,
+        }),
+      ],
       "import-x/extensions": [".ts", ".js", ".mjs", ".vue"],
     },
     rules: {
@@ -89,7 +135,10 @@ export default tseslint.config(
       // `x!` after a checked lookup is a common, readable pattern here.
       "@typescript-eslint/no-non-null-assertion": "off",
       // Unused names starting with _ are intentional (callbacks' positional parameters).
-      "@typescript-eslint/no-unused-vars": ["warn", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+      "@typescript-eslint/no-unused-vars": [
+        "warn",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
       // `catch {}` with a comment is how the code says "best effort"; an empty block without one is still reported.
       "no-empty": ["error", { allowEmptyCatch: true }],
       // Control characters in regexes are how SIP/RTP parsers match bytes.

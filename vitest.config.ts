@@ -3,14 +3,30 @@ import { defineConfig } from "vitest/config";
 const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: "forks" as const };
 // Calls carry real-time audio between real peers: on two cores they run one file at a time, after
 // everything else, so a busy CPU does not turn into late RTP packets and flaky audio checks.
-const REALTIME = ["test/integration/sip/**/*.test.ts", "test/integration/voice/**/*.test.ts", "test/e2e/console-incoming.test.ts", "test/e2e/console-steer.test.ts"];
+const REALTIME = [
+  "test/integration/sip/**/*.test.ts",
+  "test/integration/voice/**/*.test.ts",
+  "test/e2e/console-incoming.test.ts",
+  "test/e2e/console-steer.test.ts",
+];
 
 export default defineConfig({
   test: {
     reporters: ["default"],
     projects: [
-      { test: { ...shared, name: "engine", include: ["test/**/*.test.ts"], exclude: REALTIME, maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { test: { ...shared, name: "telephony", include: REALTIME, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      {
+        test: {
+          ...shared,
+          name: "engine",
+          include: ["test/**/*.test.ts"],
+          exclude: REALTIME,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: { ...shared, name: "telephony", include: REALTIME, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });

@@ -19,7 +19,8 @@ function seed(rows: number, now: number): string {
   mkdirSync(cacheDir, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), "bench-seed-"));
   const store = new Store({ dataDir: dir });
-  const insert = store.db.prepare(`INSERT INTO calls (id, status, direction, caller_phone, assistant_phone, agent_name, phone_number, end_reason,
+  const insert = store.db
+    .prepare(`INSERT INTO calls (id, status, direction, caller_phone, assistant_phone, agent_name, phone_number, end_reason,
     started_at, ended_at, duration_seconds, summary, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const message = store.db.prepare("INSERT INTO call_messages (call_id, role, content, at) VALUES (?, ?, ?, ?)");
   const t0 = performance.now();
@@ -32,8 +33,22 @@ function seed(rows: number, now: number): string {
         const failed = i % 10 === 3;
         const duration = failed ? 0 : 20 + (i % 600);
         const id = `call-${i % 2 ? "inbound" : "outbound"}-${i.toString(36).padStart(8, "0")}`;
-        insert.run(id, failed ? "failed" : "ended", i % 2 ? "inbound" : "outbound", `+3161${String(i % 10_000_000).padStart(7, "0")}`, "+31850835037",
-          "Front desk", "+31850835037", failed ? "sip_error" : "user_hangup", created, created, duration, failed ? null : "Caller asked about opening hours.", created, created);
+        insert.run(
+          id,
+          failed ? "failed" : "ended",
+          i % 2 ? "inbound" : "outbound",
+          `+3161${String(i % 10_000_000).padStart(7, "0")}`,
+          "+31850835037",
+          "Front desk",
+          "+31850835037",
+          failed ? "sip_error" : "user_hangup",
+          created,
+          created,
+          duration,
+          failed ? null : "Caller asked about opening hours.",
+          created,
+          created,
+        );
         if (i % 10 === 0) {
           message.run(id, "assistant", "Good morning, Riverside Dental, how can I help?", created);
           message.run(id, "user", "What are your opening hours on Saturday?", created);
@@ -57,7 +72,14 @@ async function load(port: number, key: string, path: string, clients: number, se
     w.once("error", reject);
   });
   latencies.sort((a, b) => a - b);
-  return { n: latencies.length, rps: latencies.length / elapsedS, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] };
+  return {
+    n: latencies.length,
+    rps: latencies.length / elapsedS,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1],
+  };
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -68,13 +90,27 @@ export async function run(args: string[]): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "bench-api-"));
   copyFileSync(source, join(dataDir, "voicedock.db"));
   const key = "vd_bench_key_0123456789abcdef";
-  const engine = await createEngine({ dataDir, host: "127.0.0.1", port: 0, sipPort: null, apiKey: key, logLevel: "silent", rateLimitPerMinute: 100_000_000 });
+  const engine = await createEngine({
+    dataDir,
+    host: "127.0.0.1",
+    port: 0,
+    sipPort: null,
+    apiKey: key,
+    logLevel: "silent",
+    rateLimitPerMinute: 100_000_000,
+  });
   await engine.start();
   const port = Number(new URL(engine.url).port);
   const iso = (ms: number) => new Date(ms).toISOString();
   const scenarios = [
-    { name: "status=ended, last 7 days", path: `/api/v1/calls?status=ended&start_date=${iso(now - 7 * DAY)}&end_date=${iso(now)}&limit=100` },
-    { name: "status=ended, last 30 days", path: `/api/v1/calls?status=ended&start_date=${iso(now - 30 * DAY)}&end_date=${iso(now)}&limit=100` },
+    {
+      name: "status=ended, last 7 days",
+      path: `/api/v1/calls?status=ended&start_date=${iso(now - 7 * DAY)}&end_date=${iso(now)}&limit=100`,
+    },
+    {
+      name: "status=ended, last 30 days",
+      path: `/api/v1/calls?status=ended&start_date=${iso(now - 30 * DAY)}&end_date=${iso(now)}&limit=100`,
+    },
     { name: "no filter (count over all)", path: "/api/v1/calls?limit=100" },
   ];
   const results: (string | number)[][] = [];
@@ -89,7 +125,9 @@ export async function run(args: string[]): Promise<void> {
     await engine.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  console.log(`\nGET /api/v1/calls on ${rows.toLocaleString("en")} calls — ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, ${seconds} s per row\n`);
+  console.log(
+    `\nGET /api/v1/calls on ${rows.toLocaleString("en")} calls — ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}, ${seconds} s per row\n`,
+  );
   console.log(table(["query", "clients", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms"], results));
   console.log("\ntarget: p99 ≤ 10 ms for the filtered query");
 }

@@ -7,10 +7,29 @@ import { createSocket, type Socket } from "node:dgram";
 import { PCMU } from "../main/engine/media/codecs/g711.js";
 import { readWav } from "../test/support/audio.js";
 
-export interface CallerScript { enginePort: number; wavs: string[]; turns: number; bargeIns: number; thresholdDbfs: number }
-export interface CallerTurn { wav: string; lastAudibleAt: number; replyAt: number | null }
-export interface CallerBargeIn { startAt: number; stoppedAt: number | null }
-export interface CallerResult { turns: CallerTurn[]; bargeIns: CallerBargeIn[]; sent: number; received: number; sendLateP99: number }
+export interface CallerScript {
+  enginePort: number;
+  wavs: string[];
+  turns: number;
+  bargeIns: number;
+  thresholdDbfs: number;
+}
+export interface CallerTurn {
+  wav: string;
+  lastAudibleAt: number;
+  replyAt: number | null;
+}
+export interface CallerBargeIn {
+  startAt: number;
+  stoppedAt: number | null;
+}
+export interface CallerResult {
+  turns: CallerTurn[];
+  bargeIns: CallerBargeIn[];
+  sent: number;
+  received: number;
+  sendLateP99: number;
+}
 
 const FRAME = 160;
 const WINDOW = 40; // 5 ms
@@ -68,7 +87,11 @@ async function run(sock: Socket, s: CallerScript): Promise<CallerResult> {
       queueAt += n;
       if (queueAt >= queue.length) queue = null;
     }
-    packet[0] = 0x80; packet[1] = 0; packet.writeUInt16BE(sent & 0xffff, 2); packet.writeUInt32BE((sent * FRAME) >>> 0, 4); packet.writeUInt32BE(ssrc, 8);
+    packet[0] = 0x80;
+    packet[1] = 0;
+    packet.writeUInt16BE(sent & 0xffff, 2);
+    packet.writeUInt32BE((sent * FRAME) >>> 0, 4);
+    packet.writeUInt32BE(ssrc, 8);
     PCMU.encode(frame, packet.subarray(12));
     const at = epoch();
     sock.send(packet, s.enginePort, "127.0.0.1");
@@ -84,7 +107,8 @@ async function run(sock: Socket, s: CallerScript): Promise<CallerResult> {
 
   const say = async (pcm: Int16Array) => {
     firstAudibleAt = 0;
-    queue = pcm; queueAt = 0;
+    queue = pcm;
+    queueAt = 0;
     while (queue) await sleep(10);
     return { first: firstAudibleAt, last: lastAudibleAt };
   };
@@ -126,7 +150,9 @@ async function run(sock: Socket, s: CallerScript): Promise<CallerResult> {
     if (replyAt === null) continue;
     // Talk over the reply after it has played a while: the barge-in is what stops it.
     await sleep(350);
-    queue = speech[1 % speech.length]; queueAt = 0; firstAudibleAt = 0;
+    queue = speech[1 % speech.length];
+    queueAt = 0;
+    firstAudibleAt = 0;
     while (!firstAudibleAt) await sleep(2);
     const startAt = firstAudibleAt;
     // The reply has stopped once 300 ms pass with nothing audible heard (our own speech is not echoed).
@@ -134,7 +160,10 @@ async function run(sock: Socket, s: CallerScript): Promise<CallerResult> {
     for (const until = epoch() + 5000; epoch() < until;) {
       const before = heard.filter((h) => h >= startAt - 20);
       const lastHeard = before.at(-1) ?? startAt;
-      if (epoch() - lastHeard > 300) { stoppedAt = Math.max(startAt, lastHeard + WINDOW / 8); break; }
+      if (epoch() - lastHeard > 300) {
+        stoppedAt = Math.max(startAt, lastHeard + WINDOW / 8);
+        break;
+      }
       await sleep(5);
     }
     bargeIns.push({ startAt, stoppedAt });
@@ -154,7 +183,16 @@ if (process.send) {
   const sock = createSocket("udp4");
   sock.bind(0, "127.0.0.1", () => {
     process.once("message", (script: CallerScript) => {
-      void run(sock, script).then((r) => { process.send!({ result: r }); process.exit(0); }, (err) => { process.send!({ error: String(err?.stack ?? err) }); process.exit(1); });
+      void run(sock, script).then(
+        (r) => {
+          process.send!({ result: r });
+          process.exit(0);
+        },
+        (err) => {
+          process.send!({ error: String(err?.stack ?? err) });
+          process.exit(1);
+        },
+      );
     });
     process.send!({ port: sock.address().port });
   });

@@ -26,7 +26,14 @@ import { option, percentile, table } from "./lib-stats.js";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Pacing over many calls: every packet's deviation together, plus the worst single call. */
-function summarize(streams: WirePacket[][]): { packets: number; p50: number; p99: number; max: number; holes: number; worstP99: number } {
+function summarize(streams: WirePacket[][]): {
+  packets: number;
+  p50: number;
+  p99: number;
+  max: number;
+  holes: number;
+  worstP99: number;
+} {
   const dev: number[] = [];
   let holes = 0;
   let worstP99 = 0;
@@ -37,12 +44,23 @@ function summarize(streams: WirePacket[][]): { packets: number; p50: number; p99
     if (p.packets > 1) worstP99 = Math.max(worstP99, p.p99);
   }
   dev.sort((a, b) => a - b);
-  return { packets: dev.length + streams.length, p50: percentile(dev, 50), p99: percentile(dev, 99), max: dev.at(-1) ?? NaN, holes, worstP99 };
+  return {
+    packets: dev.length + streams.length,
+    p50: percentile(dev, 50),
+    p99: percentile(dev, 99),
+    max: dev.at(-1) ?? NaN,
+    holes,
+    worstP99,
+  };
 }
 
 const byPort = (packets: WirePacket[]): WirePacket[][] => {
   const m = new Map<number, WirePacket[]>();
-  for (const p of packets) { let a = m.get(p.srcPort); if (!a) m.set(p.srcPort, (a = [])); a.push(p); }
+  for (const p of packets) {
+    let a = m.get(p.srcPort);
+    if (!a) m.set(p.srcPort, (a = []));
+    a.push(p);
+  }
   return [...m.values()];
 };
 
@@ -62,12 +80,46 @@ export async function run(args: string[]): Promise<void> {
   const sipPort = await freeUdpPort();
   const mediaPort = await freeUdpPort(false);
   const total = counts.reduce((a, b) => a + b, 0);
-  const sipp = spawn("sipp", ["-sn", "uas", "-i", "127.0.0.1", "-p", String(sipPort), "-mp", String(mediaPort), "-rtp_echo", "-m", String(total), "-nostdin", "-timeout", "600s"], { stdio: "ignore" });
+  const sipp = spawn(
+    "sipp",
+    [
+      "-sn",
+      "uas",
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(sipPort),
+      "-mp",
+      String(mediaPort),
+      "-rtp_echo",
+      "-m",
+      String(total),
+      "-nostdin",
+      "-timeout",
+      "600s",
+    ],
+    { stdio: "ignore" },
+  );
   await sleep(500);
-  const llm = await startLlmServer(() => ({ text: "Okay, noted. Is there anything else I can do for you?", firstTokenMs: 300 }));
-  const engine = await createEngine({ dataDir: dir, port: 0, sipPort: 0, logLevel: "silent", apiKey: "vd_bench_media_key_00000000000", rateLimitPerMinute: 1_000_000 });
+  const llm = await startLlmServer(() => ({
+    text: "Okay, noted. Is there anything else I can do for you?",
+    firstTokenMs: 300,
+  }));
+  const engine = await createEngine({
+    dataDir: dir,
+    port: 0,
+    sipPort: 0,
+    logLevel: "silent",
+    apiKey: "vd_bench_media_key_00000000000",
+    rateLimitPerMinute: 1_000_000,
+  });
   await engine.start();
-  const api = (path: string, body: unknown) => fetch(`${engine.url}/api/v1${path}`, { method: "POST", headers: { authorization: "Bearer vd_bench_media_key_00000000000", "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<any>);
+  const api = (path: string, body: unknown) =>
+    fetch(`${engine.url}/api/v1${path}`, {
+      method: "POST",
+      headers: { authorization: "Bearer vd_bench_media_key_00000000000", "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }).then((r) => r.json() as Promise<any>);
   const trunk = (await api("/sip-trunks", { name: "sipp", host: "127.0.0.1", port: sipPort })).trunk;
   const assistant = (await api("/assistants", { name: "Echo" })).assistant;
   await api("/numbers", { phone_number: "+31850835037", assistant_id: assistant.id, sip_trunk_id: trunk.id });
@@ -77,15 +129,30 @@ export async function run(args: string[]): Promise<void> {
   const talking: { ourPort: number; stop(): void }[] = [];
   for (let i = 0; i < assistants; i++) {
     const id = `call_bench_assistant_${i}`;
-    engine.calls.create({ id, status: "connecting", direction: "inbound", assistant_config: {
-      name: "Bench", first_message: "Hello, this is the benchmark line.", stt_config: { provider: "pocketsphinx", language: "en" },
-      llm_config: { provider: "openai_compatible", model: "bench", base_url: llm.url }, tts_config: { provider: "local", voice_id: "flite-kal" },
-    } });
+    engine.calls.create({
+      id,
+      status: "connecting",
+      direction: "inbound",
+      assistant_config: {
+        name: "Bench",
+        first_message: "Hello, this is the benchmark line.",
+        stt_config: { provider: "pocketsphinx", language: "en" },
+        llm_config: { provider: "openai_compatible", model: "bench", base_url: llm.url },
+        tts_config: { provider: "local", voice_id: "flite-kal" },
+      },
+    });
     engine.calls.transition(id, "in-progress");
     const pair = await rtpPair();
     engine.calls.liveCall(id)!.answer(pair.leg);
     const timer = setInterval(() => pair.caller.play(utterance), 4000 + 500 * i);
-    talking.push({ ourPort: pair.ourPort, stop: () => { clearInterval(timer); engine.calls.transition(id, "ended", { end_reason: "user_hangup" }); pair.close(); } });
+    talking.push({
+      ourPort: pair.ourPort,
+      stop: () => {
+        clearInterval(timer);
+        engine.calls.transition(id, "ended", { end_reason: "user_hangup" });
+        pair.close();
+      },
+    });
   }
 
   const echoed = new Map<string, number>();
@@ -103,12 +170,15 @@ export async function run(args: string[]): Promise<void> {
   for (const n of counts) {
     echoed.clear();
     const ids: string[] = [];
-    for (let i = 0; i < n; i++) ids.push((await api("/calls/outbound", { destination: "+31612345678", assistant_id: assistant.id })).call_id);
+    for (let i = 0; i < n; i++)
+      ids.push((await api("/calls/outbound", { destination: "+31612345678", assistant_id: assistant.id })).call_id);
     const deadline = Date.now() + 30_000;
     while (echoed.size < n && Date.now() < deadline) await sleep(100);
     await sleep(1000);
     const ports = talking.map((c) => `src port ${c.ourPort}`);
-    const capture = await startCapture(`udp and (dst port ${mediaPort}${ports.length ? " or " + ports.join(" or ") : ""})`);
+    const capture = await startCapture(
+      `udp and (dst port ${mediaPort}${ports.length ? " or " + ports.join(" or ") : ""})`,
+    );
     await mediaWorker.clockStats(true);
     loop.reset();
     const cpu0 = process.cpuUsage();
@@ -125,13 +195,59 @@ export async function run(args: string[]): Promise<void> {
     const cpuPerCall = ((cpu.user + cpu.system) / 1000 / wall / Math.max(1, echoed.size + assistants)) * 100;
     const withEcho = [...echoed.values()].filter((v) => v > 0).length;
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
-    rows.push([`${n} media`, `${echoed.size}/${withEcho}`, media.packets, f(media.p50), f(media.p99), f(media.max), f(media.worstP99), media.holes, f(tick.p99), ...loopRow, cpuPerCall.toFixed(2)]);
-    if (assistants) rows.push([`+${assistants} assistant`, "", withAssistant.packets, f(withAssistant.p50), f(withAssistant.p99), f(withAssistant.max), f(withAssistant.worstP99), withAssistant.holes, "", "", "", "", ""]);
+    rows.push([
+      `${n} media`,
+      `${echoed.size}/${withEcho}`,
+      media.packets,
+      f(media.p50),
+      f(media.p99),
+      f(media.max),
+      f(media.worstP99),
+      media.holes,
+      f(tick.p99),
+      ...loopRow,
+      cpuPerCall.toFixed(2),
+    ]);
+    if (assistants)
+      rows.push([
+        `+${assistants} assistant`,
+        "",
+        withAssistant.packets,
+        f(withAssistant.p50),
+        f(withAssistant.p99),
+        f(withAssistant.max),
+        f(withAssistant.worstP99),
+        withAssistant.holes,
+        "",
+        "",
+        "",
+        "",
+        "",
+      ]);
     await Promise.all(ids.map((id) => api(`/calls/${id}/control`, { type: "end-call" }).catch(() => undefined)));
     await sleep(2000);
   }
   loop.disable();
-  console.log(table(["calls", "answered/echo", "packets", "dev p50 ms", "p99 ms", "max ms", "worst call p99", "gaps ≥40 ms", "worker tick late p99", "main loop delay p50", "p99", "max", "engine CPU %/call"], rows));
+  console.log(
+    table(
+      [
+        "calls",
+        "answered/echo",
+        "packets",
+        "dev p50 ms",
+        "p99 ms",
+        "max ms",
+        "worst call p99",
+        "gaps ≥40 ms",
+        "worker tick late p99",
+        "main loop delay p50",
+        "p99",
+        "max",
+        "engine CPU %/call",
+      ],
+      rows,
+    ),
+  );
   console.log(`media worker priority: ${(await mediaWorker.clockStats()).priority}`);
   for (const c of talking) c.stop();
   await engine.stop();

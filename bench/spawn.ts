@@ -36,7 +36,11 @@ async function spawnLoop(mode: Mode, everyMs: number, untilMs: number): Promise<
 
 function summarize(packets: WirePacket[]): { packets: number; p50: number; p99: number; max: number; gaps: number } {
   const byPort = new Map<number, WirePacket[]>();
-  for (const p of packets) { let a = byPort.get(p.srcPort); if (!a) byPort.set(p.srcPort, (a = [])); a.push(p); }
+  for (const p of packets) {
+    let a = byPort.get(p.srcPort);
+    if (!a) byPort.set(p.srcPort, (a = []));
+    a.push(p);
+  }
   const dev: number[] = [];
   let gaps = 0;
   for (const s of byPort.values()) {
@@ -62,7 +66,9 @@ export async function run(args: string[]): Promise<void> {
   const portB = await b.open("127.0.0.1", { min: 40000, max: 49998 });
   a.configure({ address: "127.0.0.1", port: portB }, PCMU, 0);
   b.configure({ address: "127.0.0.1", port: portA }, PCMU, 0);
-  const tone = new Int16Array(8000 * (seconds + 3) * 3 * rounds + 8000 * 10).map((_, i) => Math.round(8000 * Math.sin(i / 8)));
+  const tone = new Int16Array(8000 * (seconds + 3) * 3 * rounds + 8000 * 10).map((_, i) =>
+    Math.round(8000 * Math.sin(i / 8)),
+  );
   a.play(tone);
   b.play(tone);
 
@@ -83,8 +89,25 @@ export async function run(args: string[]): Promise<void> {
       await sleep(500);
     }
   }
-  console.log(table(["round", "spawning with", "spawns", "packets", "dev p50 ms", "p99 ms", "max ms", "gaps ≥ 40 ms", "engine RSS MB"], rows));
-  console.log(`held ${held.length * 64} MB on the main thread; media worker priority: ${(await mediaWorker.clockStats()).priority}; helper pid ${spawner.helperPid}`);
+  console.log(
+    table(
+      [
+        "round",
+        "spawning with",
+        "spawns",
+        "packets",
+        "dev p50 ms",
+        "p99 ms",
+        "max ms",
+        "gaps ≥ 40 ms",
+        "engine RSS MB",
+      ],
+      rows,
+    ),
+  );
+  console.log(
+    `held ${held.length * 64} MB on the main thread; media worker priority: ${(await mediaWorker.clockStats()).priority}; helper pid ${spawner.helperPid}`,
+  );
   a.close();
   b.close();
   spawner.stop();

@@ -49,23 +49,37 @@ function portRange(text: string | undefined): { min: number; max: number } | und
   const m = /^(\d+)-(\d+)$/.exec(text.trim());
   const min = Number(m?.[1]);
   const max = Number(m?.[2]);
-  if (!m || min < 1024 || max > 65535 || max - min < 1) throw new UsageError(`--rtp-ports must be a range like 10000-20000, within 1024-65535 (got '${text}')`);
+  if (!m || min < 1024 || max > 65535 || max - min < 1)
+    throw new UsageError(`--rtp-ports must be a range like 10000-20000, within 1024-65535 (got '${text}')`);
   return { min, max };
 }
 
 function intOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined || value === "") return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got '${value}')`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max} (got '${value}')`);
   return n;
 }
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
-    args, strict: true, allowPositionals: false,
-    options: { "data-dir": { type: "string" }, host: { type: "string" }, port: { type: "string" }, "sip-port": { type: "string" },
-      "sips-port": { type: "string" }, "sips-cert": { type: "string" }, "sips-key": { type: "string" },
-      "sip-host": { type: "string" }, "rtp-ports": { type: "string" }, "sip-public-address": { type: "string" }, "dns-servers": { type: "string" } },
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      "data-dir": { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "sip-port": { type: "string" },
+      "sips-port": { type: "string" },
+      "sips-cert": { type: "string" },
+      "sips-key": { type: "string" },
+      "sip-host": { type: "string" },
+      "rtp-ports": { type: "string" },
+      "sip-public-address": { type: "string" },
+      "dns-servers": { type: "string" },
+    },
   });
   const env = process.env;
   const base = defaultConfig();
@@ -76,28 +90,51 @@ async function serve(args: string[]): Promise<void> {
   const sipsPort = sipsText === "off" ? null : intOption("--sips-port", sipsText, 0, 65535);
   const sipsCertFile = values["sips-cert"] ?? (env.VOICEDOCK_SIPS_CERT || undefined);
   const sipsKeyFile = values["sips-key"] ?? (env.VOICEDOCK_SIPS_KEY || undefined);
-  if (Boolean(sipsCertFile) !== Boolean(sipsKeyFile)) throw new UsageError("--sips-cert and --sips-key go together: the certificate and its private key");
-  for (const file of [sipsCertFile, sipsKeyFile]) if (file && !existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  if (sipsPort !== undefined && sipsPort !== null && sipsPort !== 0 && sipsPort === sipPort) throw new UsageError("--sips-port must differ from --sip-port (TCP listens there)");
+  if (Boolean(sipsCertFile) !== Boolean(sipsKeyFile))
+    throw new UsageError("--sips-cert and --sips-key go together: the certificate and its private key");
+  for (const file of [sipsCertFile, sipsKeyFile])
+    if (file && !existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  if (sipsPort !== undefined && sipsPort !== null && sipsPort !== 0 && sipsPort === sipPort)
+    throw new UsageError("--sips-port must differ from --sip-port (TCP listens there)");
   const sipHost = values["sip-host"] ?? (env.VOICEDOCK_SIP_HOST || DEFAULT_SIP_HOST);
-  if (!isIP(sipHost)) throw new UsageError(`--sip-host must be an IP address of this machine, or 0.0.0.0 for all (got '${sipHost}')`);
+  if (!isIP(sipHost))
+    throw new UsageError(`--sip-host must be an IP address of this machine, or 0.0.0.0 for all (got '${sipHost}')`);
   const rtpPorts = portRange(values["rtp-ports"] ?? (env.VOICEDOCK_RTP_PORTS || undefined)) ?? DEFAULT_RTP_PORTS;
   const sipPublicAddress = values["sip-public-address"] ?? (env.VOICEDOCK_SIP_PUBLIC_ADDRESS || undefined);
   if (sipPublicAddress !== undefined && (!isIP(sipPublicAddress) || /^(0\.0\.0\.0|::)$/.test(sipPublicAddress))) {
-    throw new UsageError(`--sip-public-address must be the IP address peers reach this machine at (got '${sipPublicAddress}')`);
+    throw new UsageError(
+      `--sip-public-address must be the IP address peers reach this machine at (got '${sipPublicAddress}')`,
+    );
   }
   const dnsText = values["dns-servers"] ?? (env.VOICEDOCK_DNS_SERVERS || undefined);
-  const dnsServers = dnsText?.split(",").map((d) => d.trim()).filter(Boolean);
-  for (const d of dnsServers ?? []) if (!isIP(d.replace(/^\[|\](:\d+)?$|:\d+$/g, ""))) throw new UsageError(`--dns-servers takes IP addresses, optionally with :port (got '${d}')`);
+  const dnsServers = dnsText
+    ?.split(",")
+    .map((d) => d.trim())
+    .filter(Boolean);
+  for (const d of dnsServers ?? [])
+    if (!isIP(d.replace(/^\[|\](:\d+)?$|:\d+$/g, "")))
+      throw new UsageError(`--dns-servers takes IP addresses, optionally with :port (got '${d}')`);
   const consoleDir = join(packageRoot(), "out", "renderer");
   if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
-    process.stderr.write(`warning: listening on ${host} makes the API reachable from other machines; anyone with an API key can place calls. Prefer 127.0.0.1 unless you need remote access.\n`);
+    process.stderr.write(
+      `warning: listening on ${host} makes the API reachable from other machines; anyone with an API key can place calls. Prefer 127.0.0.1 unless you need remote access.\n`,
+    );
   }
   const engine = await createEngine({
     dataDir: resolve(values["data-dir"] ?? env.VOICEDOCK_DATA_DIR ?? base.dataDir),
-    host, port, sipPort, sipsPort, sipsCertFile, sipsKeyFile, sipHost, rtpPorts, sipPublicAddress, dnsServers,
+    host,
+    port,
+    sipPort,
+    sipsPort,
+    sipsCertFile,
+    sipsKeyFile,
+    sipHost,
+    rtpPorts,
+    sipPublicAddress,
+    dnsServers,
     apiKey: env.VOICEDOCK_API_KEY || undefined,
-    rateLimitPerMinute: intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
+    rateLimitPerMinute:
+      intOption("VOICEDOCK_RATE_LIMIT", env.VOICEDOCK_RATE_LIMIT, 1, 1_000_000) ?? base.rateLimitPerMinute,
     consoleDir: existsSync(join(consoleDir, "index.html")) ? consoleDir : undefined,
     logLevel: env.VOICEDOCK_LOG_LEVEL ?? "info",
     logFormat: env.VOICEDOCK_LOG_FORMAT === "json" ? "json" : "text",
@@ -106,26 +143,47 @@ async function serve(args: string[]): Promise<void> {
     await engine.start();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === "EADDRINUSE") throw new Error(`Port ${port} on ${host} is already in use: stop the other program or pass --port`, { cause: err });
-    if (e.code === "EACCES") throw new Error(`Not allowed to listen on ${host}:${port}: choose a port above 1024`, { cause: err });
+    if (e.code === "EADDRINUSE")
+      throw new Error(`Port ${port} on ${host} is already in use: stop the other program or pass --port`, {
+        cause: err,
+      });
+    if (e.code === "EACCES")
+      throw new Error(`Not allowed to listen on ${host}:${port}: choose a port above 1024`, { cause: err });
     throw err;
   }
   guardUnhandledRejections(process, engine.app.log);
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) { process.stderr.write("forced exit\n"); process.exit(1); }
+    if (stopping) {
+      process.stderr.write("forced exit\n");
+      process.exit(1);
+    }
     stopping = true;
     process.stderr.write(`${signal}: finishing requests and closing the database…\n`);
-    engine.stop().then(() => process.exit(0), (err) => { process.stderr.write(`shutdown failed: ${(err as Error).message}\n`); process.exit(1); });
+    engine.stop().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 
   const sip = engine.telephony?.sipAddress;
-  const lines = [`VoiceDock ${VERSION} is ready`, `  console: ${engine.url}/`, `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`,
-    `  SIP:     ${sip ? `udp+tcp ${listenAddress(sip)}` : "off"}${engine.telephony?.sipsAddress ? `, tls ${listenAddress(engine.telephony.sipsAddress)} (certificate sha256 ${engine.telephony.tlsFingerprint})` : ""}`, `  data:    ${engine.config.dataDir}`];
+  const lines = [
+    `VoiceDock ${VERSION} is ready`,
+    `  console: ${engine.url}/`,
+    `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`,
+    `  SIP:     ${sip ? `udp+tcp ${listenAddress(sip)}` : "off"}${engine.telephony?.sipsAddress ? `, tls ${listenAddress(engine.telephony.sipsAddress)} (certificate sha256 ${engine.telephony.tlsFingerprint})` : ""}`,
+    `  data:    ${engine.config.dataDir}`,
+  ];
   if (engine.generatedApiKey) {
-    lines.push(`  API key (shown once, also saved to ${join(engine.config.dataDir, "api-key.txt")}):`, `    ${engine.generatedApiKey}`);
+    lines.push(
+      `  API key (shown once, also saved to ${join(engine.config.dataDir, "api-key.txt")}):`,
+      `    ${engine.generatedApiKey}`,
+    );
   }
   process.stdout.write(lines.join("\n") + "\n");
 }
@@ -138,10 +196,14 @@ function listenAddress(a: { host: string; port: number }): string {
 function keys(args: string[]): void {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
-    args: rest, strict: true, allowPositionals: true,
+    args: rest,
+    strict: true,
+    allowPositionals: true,
     options: { "data-dir": { type: "string" }, name: { type: "string" } },
   });
-  const store = new Store({ dataDir: resolve(values["data-dir"] ?? process.env.VOICEDOCK_DATA_DIR ?? defaultConfig().dataDir) });
+  const store = new Store({
+    dataDir: resolve(values["data-dir"] ?? process.env.VOICEDOCK_DATA_DIR ?? defaultConfig().dataDir),
+  });
   try {
     switch (sub) {
       case "create": {
@@ -152,15 +214,23 @@ function keys(args: string[]): void {
       }
       case "list": {
         const rows = store.keys.list();
-        if (!rows.length) { process.stdout.write("No API keys yet: start the server once or run 'voicedock keys create'.\n"); return; }
+        if (!rows.length) {
+          process.stdout.write("No API keys yet: start the server once or run 'voicedock keys create'.\n");
+          return;
+        }
         for (const k of rows) {
-          process.stdout.write(`${k.id}  ${k.prefix}…  ${k.name.padEnd(20)}  created ${k.created_at}  ${k.revoked_at ? `revoked ${k.revoked_at}` : `last used ${k.last_used_at ?? "never"}`}\n`);
+          process.stdout.write(
+            `${k.id}  ${k.prefix}…  ${k.name.padEnd(20)}  created ${k.created_at}  ${k.revoked_at ? `revoked ${k.revoked_at}` : `last used ${k.last_used_at ?? "never"}`}\n`,
+          );
         }
         return;
       }
       case "revoke": {
         if (positionals.length !== 1) throw new UsageError("keys revoke needs exactly one key id or prefix");
-        if (!store.keys.revoke(positionals[0])) throw new UsageError(`no active API key with id or prefix '${positionals[0]}' ('voicedock keys list' shows them)`);
+        if (!store.keys.revoke(positionals[0]))
+          throw new UsageError(
+            `no active API key with id or prefix '${positionals[0]}' ('voicedock keys list' shows them)`,
+          );
         process.stdout.write(`Revoked ${positionals[0]}.\n`);
         return;
       }
@@ -194,5 +264,7 @@ export async function main(argv: string[]): Promise<number> {
 
 // Run when executed directly (bin/voicedock.js imports this module and calls main itself).
 if (process.argv[1] && /cli\.(ts|js)$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => { if (code !== 0) process.exit(code); });
+  main(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
 }

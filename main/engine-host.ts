@@ -4,7 +4,10 @@
 import { createEngine, DataDirBusyError, type EngineConfig } from "./engine/index.js";
 import { guardUnhandledRejections } from "./engine/log/crash-guard.js";
 
-interface ParentPort { postMessage(message: unknown): void; on(event: "message", listener: (e: { data: unknown }) => void): void }
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: "message", listener: (e: { data: unknown }) => void): void;
+}
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 
 type Message = { type: "start"; config: Partial<EngineConfig> } | { type: "stop" };
@@ -23,12 +26,17 @@ parentPort?.on("message", (e) => {
   if (m?.type === "start" && !engine) {
     start(m.config).catch((err: Error) => {
       // Another engine (`voicedock serve`) holds this data dir: the shell shows that one instead.
-      if (err instanceof DataDirBusyError && err.holder?.url) parentPort?.postMessage({ type: "busy", url: err.holder.url, message: err.message });
+      if (err instanceof DataDirBusyError && err.holder?.url)
+        parentPort?.postMessage({ type: "busy", url: err.holder.url, message: err.message });
       else parentPort?.postMessage({ type: "error", message: err.message });
       process.exit(1);
     });
   } else if (m?.type === "stop") {
     if (!engine) process.exit(0);
-    else engine.stop().then(() => process.exit(0), () => process.exit(1));
+    else
+      engine.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   }
 });

@@ -6,13 +6,20 @@ import { closeSync, openSync, readSync } from "node:fs";
  */
 
 /** The part of smart-whisper the engine uses. */
-export interface WhisperTranscribeTask { result: Promise<{ text: string }[]> }
+export interface WhisperTranscribeTask {
+  result: Promise<{ text: string }[]>;
+}
 export interface NativeWhisper {
   model(): Promise<unknown>;
-  transcribe(pcm: Float32Array, params: { language?: string; n_threads?: number; initial_prompt?: string; format?: "simple" }): Promise<WhisperTranscribeTask>;
+  transcribe(
+    pcm: Float32Array,
+    params: { language?: string; n_threads?: number; initial_prompt?: string; format?: "simple" },
+  ): Promise<WhisperTranscribeTask>;
   free(): Promise<void>;
 }
-export interface WhisperBinding { Whisper: new (file: string, config: { gpu: boolean; offload: number }) => NativeWhisper }
+export interface WhisperBinding {
+  Whisper: new (file: string, config: { gpu: boolean; offload: number }) => NativeWhisper;
+}
 
 export const WHISPER_PACKAGE = "smart-whisper";
 

@@ -5,5 +5,7 @@ export interface VoiceDockBridge {
 }
 
 declare global {
-  interface Window { voicedock?: VoiceDockBridge }
+  interface Window {
+    voicedock?: VoiceDockBridge;
+  }
 }

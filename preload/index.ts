@@ -3,6 +3,9 @@ import { contextBridge, ipcRenderer } from "electron";
 // The console only needs where the local API is and its key; everything else goes over HTTP/WebSocket.
 // Both come from the main process over IPC (never the command line, which other local users can read);
 // the main process answers only pages served by our own engine.
-const info = (ipcRenderer.sendSync("voicedock:bridge") as { apiBase: string; apiKey: string | null } | null) ?? { apiBase: "", apiKey: null };
+const info = (ipcRenderer.sendSync("voicedock:bridge") as { apiBase: string; apiKey: string | null } | null) ?? {
+  apiBase: "",
+  apiKey: null,
+};
 
 contextBridge.exposeInMainWorld("voicedock", { apiBase: info.apiBase, apiKey: info.apiKey });

@@ -12,7 +12,11 @@ const require = createRequire(import.meta.url);
 
 if (!existsSync(join(root, "out", "renderer", "index.html")) || !existsSync(join(root, "out", "main", "index.js"))) {
   console.log("Building VoiceDock (first start)…");
-  const r = spawnSync(process.execPath, [join(root, "node_modules", "electron-vite", "bin", "electron-vite.js"), "build"], { cwd: root, stdio: "inherit" });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, "node_modules", "electron-vite", "bin", "electron-vite.js"), "build"],
+    { cwd: root, stdio: "inherit" },
+  );
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -37,8 +41,13 @@ const args = process.argv.slice(2);
 if (electron && hasDisplay) {
   spawn(electron, [root, ...args], { stdio: "inherit" }).on("exit", (code) => process.exit(code ?? 0));
 } else {
-  console.log(electron ? "No display found: starting the headless server with the web console." :
-    "The Electron binary is not available on this machine: starting the headless server with the web console.");
-  spawn(process.execPath, [join(root, "bin", "voicedock.js"), "serve", ...args], { stdio: "inherit" })
-    .on("exit", (code) => process.exit(code ?? 0));
+  console.log(
+    electron
+      ? "No display found: starting the headless server with the web console."
+      : "The Electron binary is not available on this machine: starting the headless server with the web console.",
+  );
+  spawn(process.execPath, [join(root, "bin", "voicedock.js"), "serve", ...args], { stdio: "inherit" }).on(
+    "exit",
+    (code) => process.exit(code ?? 0),
+  );
 }

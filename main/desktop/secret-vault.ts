@@ -13,7 +13,11 @@ export interface SafeStorageLike {
 /** Where a secret ended up: sealed by the OS keychain, or a 0600 file readable by this OS user. */
 export type SecretLocation = "os-keychain" | "file";
 
-export interface VaultSecret { value: string; storedIn: SecretLocation; path: string }
+export interface VaultSecret {
+  value: string;
+  storedIn: SecretLocation;
+  path: string;
+}
 
 /**
  * On Linux without a keyring, Chromium falls back to `basic_text`: a password compiled into every copy of
@@ -31,7 +35,13 @@ export function keychainUsable(safeStorage: SafeStorageLike | null | undefined):
  * only as `sealedName` (sealed by safeStorage), and an older clear `clearName` is moved in and deleted;
  * without one it is `clearName`, mode 0600 (the file the headless `voicedock serve` reads too).
  */
-export function loadSecret(opts: { dir: string; clearName: string; sealedName: string; safeStorage: SafeStorageLike | null; create: () => string }): VaultSecret {
+export function loadSecret(opts: {
+  dir: string;
+  clearName: string;
+  sealedName: string;
+  safeStorage: SafeStorageLike | null;
+  create: () => string;
+}): VaultSecret {
   const { dir } = opts;
   mkdirSync(dir, { recursive: true });
   const sealedPath = join(dir, opts.sealedName);
@@ -40,7 +50,9 @@ export function loadSecret(opts: { dir: string; clearName: string; sealedName: s
 
   if (existsSync(sealedPath)) {
     if (!keychain) {
-      throw new Error(`${sealedPath} is sealed by the OS keychain, which is not available now: unlock the keychain (or log in to the desktop session) and start again`);
+      throw new Error(
+        `${sealedPath} is sealed by the OS keychain, which is not available now: unlock the keychain (or log in to the desktop session) and start again`,
+      );
     }
     return { value: keychain.decryptString(readFileSync(sealedPath)), storedIn: "os-keychain", path: sealedPath };
   }

@@ -66,7 +66,8 @@ export const DEFAULT_SIP_HOST = "0.0.0.0";
 export const DEFAULT_RTP_PORTS = { min: 10000, max: 20000 };
 
 export function defaultDataDir(): string {
-  if (process.platform === "win32") return join(process.env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "VoiceDock");
+  if (process.platform === "win32")
+    return join(process.env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "VoiceDock");
   if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "VoiceDock");
   return join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "voicedock");
 }

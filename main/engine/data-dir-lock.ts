@@ -3,14 +3,23 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Who holds a data directory: written beside the lock so a second start can say where the first one is. */
-export interface LockHolder { pid: number; url: string | null; started_at: string }
+export interface LockHolder {
+  pid: number;
+  url: string | null;
+  started_at: string;
+}
 
 export class DataDirBusyError extends Error {
-  constructor(readonly dataDir: string, readonly holder: LockHolder | null) {
-    super(holder
-      ? `VoiceDock is already running on ${dataDir} (pid ${holder.pid}, ${holder.url ? `console at ${holder.url}/` : "still starting"}): ` +
-        "use that one, stop it first, or pass another --data-dir"
-      : `VoiceDock is already running on ${dataDir} (another process holds its lock): use that one, stop it first, or pass another --data-dir`);
+  constructor(
+    readonly dataDir: string,
+    readonly holder: LockHolder | null,
+  ) {
+    super(
+      holder
+        ? `VoiceDock is already running on ${dataDir} (pid ${holder.pid}, ${holder.url ? `console at ${holder.url}/` : "still starting"}): ` +
+            "use that one, stop it first, or pass another --data-dir"
+        : `VoiceDock is already running on ${dataDir} (another process holds its lock): use that one, stop it first, or pass another --data-dir`,
+    );
     this.name = "DataDirBusyError";
   }
 }
@@ -36,7 +45,8 @@ export function lockDataDir(dataDir: string): DataDirLock {
     db.exec("BEGIN EXCLUSIVE");
   } catch (err) {
     db.close();
-    if ((err as { code?: string }).code !== "SQLITE_BUSY" && (err as { code?: string }).code !== "SQLITE_LOCKED") throw err;
+    if ((err as { code?: string }).code !== "SQLITE_BUSY" && (err as { code?: string }).code !== "SQLITE_LOCKED")
+      throw err;
     throw new DataDirBusyError(dataDir, readHolder(infoPath));
   }
   const holder: LockHolder = { pid: process.pid, url: null, started_at: new Date().toISOString() };
@@ -44,7 +54,10 @@ export function lockDataDir(dataDir: string): DataDirLock {
   write();
   let held = true;
   return {
-    setUrl(url) { holder.url = url; if (held) write(); },
+    setUrl(url) {
+      holder.url = url;
+      if (held) write();
+    },
     release() {
       if (!held) return;
       held = false;

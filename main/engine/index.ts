@@ -50,7 +50,6 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-
 /**
  * Builds the engine; nothing listens or writes until start(). The data directory is locked first, before the
  * database opens: a second engine on the same directory fails here with DataDirBusyError and touches nothing.
@@ -67,51 +66,113 @@ export async function createEngine(partial: Partial<EngineConfig> = {}): Promise
 }
 
 async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine> {
-  const store = new Store({ dataDir: config.dataDir, secretBox: config.secretKey ? new SecretBox(Buffer.from(config.secretKey)) : undefined });
+  const store = new Store({
+    dataDir: config.dataDir,
+    secretBox: config.secretKey ? new SecretBox(Buffer.from(config.secretKey)) : undefined,
+  });
   const bus = new EventBus();
   const webhooks = new WebhookService({ store, bus, retry: config.webhookRetry });
   const modelsDir = join(config.dataDir, "models");
-  const calls = new CallManager(store, bus, webhooks, { providers: providerContext(store, modelsDir), toolTimeoutMs: config.toolWebhookTimeoutMs ?? 10_000 });
+  const calls = new CallManager(store, bus, webhooks, {
+    providers: providerContext(store, modelsDir),
+    toolTimeoutMs: config.toolWebhookTimeoutMs ?? 10_000,
+  });
   const ring = new ConsoleRing(calls, config.consoleRingSeconds);
-  const telephony = config.sipPort === null ? null
-    : new Telephony(store, bus, calls, { host: config.sipHost ?? DEFAULT_SIP_HOST, sipPort: config.sipPort, retryBaseMs: config.sipRetryBaseMs,
-        sipsPort: config.sipsPort === undefined ? (config.sipPort === 0 || config.sipPort === 65535 ? 0 : config.sipPort + 1) : config.sipsPort,
-        tlsDir: config.dataDir, ring, sipsCertFile: config.sipsCertFile, sipsKeyFile: config.sipsKeyFile,
-        rtpPorts: config.rtpPorts ?? DEFAULT_RTP_PORTS, publicAddress: config.sipPublicAddress, dnsServers: config.dnsServers,
-        registerExpiresSeconds: config.sipRegisterExpiresSeconds, timers: config.sipTimers, addressCheckMs: config.sipAddressCheckMs,
-        recordingsDir: join(config.dataDir, "recordings") });
-  const models = new ModelManager({ dir: modelsDir, bus, baseUrl: config.modelsBaseUrl, catalogue: config.modelsCatalogue,
-    builtinPath: (file) => (file === "silero_vad.onnx" ? sileroModelPath() : null) });
+  const telephony =
+    config.sipPort === null
+      ? null
+      : new Telephony(store, bus, calls, {
+          host: config.sipHost ?? DEFAULT_SIP_HOST,
+          sipPort: config.sipPort,
+          retryBaseMs: config.sipRetryBaseMs,
+          sipsPort:
+            config.sipsPort === undefined
+              ? config.sipPort === 0 || config.sipPort === 65535
+                ? 0
+                : config.sipPort + 1
+              : config.sipsPort,
+          tlsDir: config.dataDir,
+          ring,
+          sipsCertFile: config.sipsCertFile,
+          sipsKeyFile: config.sipsKeyFile,
+          rtpPorts: config.rtpPorts ?? DEFAULT_RTP_PORTS,
+          publicAddress: config.sipPublicAddress,
+          dnsServers: config.dnsServers,
+          registerExpiresSeconds: config.sipRegisterExpiresSeconds,
+          timers: config.sipTimers,
+          addressCheckMs: config.sipAddressCheckMs,
+          recordingsDir: join(config.dataDir, "recordings"),
+        });
+  const models = new ModelManager({
+    dir: modelsDir,
+    bus,
+    baseUrl: config.modelsBaseUrl,
+    catalogue: config.modelsCatalogue,
+    builtinPath: (file) => (file === "silero_vad.onnx" ? sileroModelPath() : null),
+  });
   const campaigns = new CampaignDispatcher(store, bus, calls, config.campaigns);
   const postCall = new PostCall(store, calls, { ctx: providerContext(store, modelsDir) });
   const app = await buildApp(
-    { store, bus, calls, webhooks, models, version: VERSION, consoleDir: config.consoleDir,
+    {
+      store,
+      bus,
+      calls,
+      webhooks,
+      models,
+      version: VERSION,
+      consoleDir: config.consoleDir,
       ring: telephony ? ring : undefined,
       callAudio: telephony ? (id) => calls.liveCall(id)?.listen() ?? null : undefined,
       assistantSpeaks: (id) => calls.liveCall(id)?.assistantSpeaks ?? false,
       takeOver: (id) => calls.takeOver(id),
       checkAssistant: (a, opts) => checkProviders(a, providerContext(store, modelsDir), opts),
-      trunksChanged: telephony ? (id) => { void telephony.sync(id).catch(() => undefined); } : undefined,
+      trunksChanged: telephony
+        ? (id) => {
+            void telephony.sync(id).catch(() => undefined);
+          }
+        : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
-      rateLimit: { perKeyPerMinute: config.rateLimitPerMinute, controlPerCallPerMinute: config.controlRateLimitPerMinute } },
-    {
-      logger: config.logLevel === "silent" ? false : {
-        level: config.logLevel,
-        // Readable lines by default; JSON (one object per line) for log collectors.
-        stream: config.logFormat === "json" ? (config.logStream ?? process.stderr) : readableStream(config.logStream ?? process.stderr),
-        // Log lines never carry credentials: Authorization headers and `api_key` query values are masked.
-        redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
-        serializers: {
-          req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
-        },
+      rateLimit: {
+        perKeyPerMinute: config.rateLimitPerMinute,
+        controlPerCallPerMinute: config.controlRateLimitPerMinute,
       },
+    },
+    {
+      logger:
+        config.logLevel === "silent"
+          ? false
+          : {
+              level: config.logLevel,
+              // Readable lines by default; JSON (one object per line) for log collectors.
+              stream:
+                config.logFormat === "json"
+                  ? (config.logStream ?? process.stderr)
+                  : readableStream(config.logStream ?? process.stderr),
+              // Log lines never carry credentials: Authorization headers and `api_key` query values are masked.
+              redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
+              serializers: {
+                req: (req: { method: string; url: string; ip?: string }) => ({
+                  method: req.method,
+                  url: redactUrl(req.url),
+                  remoteAddress: req.ip,
+                }),
+              },
+            },
     },
   );
 
   if (config.logLevel !== "silent") logCallEvents(bus, app.log, (id) => store.sipTrunks.get(id)?.name);
 
   const engine: Engine = {
-    config, store, bus, calls, webhooks, app, telephony, models, campaigns,
+    config,
+    store,
+    bus,
+    calls,
+    webhooks,
+    app,
+    telephony,
+    models,
+    campaigns,
     url: "",
     generatedApiKey: null,
     async start() {
@@ -124,11 +185,13 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
           store.keys.ensure("VOICEDOCK_API_KEY", config.apiKey);
         } catch (err) {
           if (!(err instanceof RevokedKeyError)) throw err;
-          throw new Error(`VOICEDOCK_API_KEY is set to a revoked key (${err.key.prefix}…, revoked ${err.key.revoked_at}); a revoked key stays revoked. ` +
-            "Unset VOICEDOCK_API_KEY, or create a new key with 'voicedock keys create' and set that one", { cause: err });
+          throw new Error(
+            `VOICEDOCK_API_KEY is set to a revoked key (${err.key.prefix}…, revoked ${err.key.revoked_at}); a revoked key stays revoked. ` +
+              "Unset VOICEDOCK_API_KEY, or create a new key with 'voicedock keys create' and set that one",
+            { cause: err },
+          );
         }
-      }
-      else if (store.keys.count() === 0) {
+      } else if (store.keys.count() === 0) {
         const { key } = store.keys.create("first start");
         engine.generatedApiKey = key;
         writeFileSync(join(config.dataDir, "api-key.txt"), key + "\n", { mode: 0o600 });
@@ -142,15 +205,22 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
         } catch (err) {
           if (!(err instanceof SipListenError)) throw err;
           const flag = err.transport === "TLS" ? "--sips-port" : "--sip-port";
-          throw new Error(err.code === "EADDRINUSE"
-            ? `SIP ${err.transport} port ${err.port} is already in use (another softphone or PBX?): pass ${flag} with a free port`
-            : `Could not start SIP: ${err.message}`, { cause: err });
+          throw new Error(
+            err.code === "EADDRINUSE"
+              ? `SIP ${err.transport} port ${err.port} is already in use (another softphone or PBX?): pass ${flag} with a free port`
+              : `Could not start SIP: ${err.message}`,
+            { cause: err },
+          );
         }
       }
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();
       const port = typeof address === "object" && address ? address.port : config.port;
-      const host = config.host.includes(":") ? `[${config.host}]` : config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+      const host = config.host.includes(":")
+        ? `[${config.host}]`
+        : config.host === "0.0.0.0"
+          ? "127.0.0.1"
+          : config.host;
       engine.url = `http://${host}:${port}`;
       if (telephony) telephony.publicBaseUrl = engine.url;
       lock.setUrl(engine.url);

@@ -16,64 +16,137 @@ let page: Page;
 function seed(t: TestEngine): void {
   const day = (d: number, h = 9) => new Date(Date.UTC(2026, 10, d, h, 0, 0)).toISOString();
   const rows = [
-    { id: "call-inbound-e2e1", status: "ended", caller_phone: "+31612345671", created_at: day(20), duration: 95, reason: "user_hangup" },
-    { id: "call-inbound-e2e2", status: "failed", caller_phone: "+31612345672", created_at: day(21), duration: 0, reason: "sip_error", error: "SIP trunk 'Main' answered 503" },
-    { id: "call-outbound-e2e3", status: "ended", caller_phone: "+31612345673", created_at: day(22), duration: 42, reason: "assistant_hangup" },
+    {
+      id: "call-inbound-e2e1",
+      status: "ended",
+      caller_phone: "+31612345671",
+      created_at: day(20),
+      duration: 95,
+      reason: "user_hangup",
+    },
+    {
+      id: "call-inbound-e2e2",
+      status: "failed",
+      caller_phone: "+31612345672",
+      created_at: day(21),
+      duration: 0,
+      reason: "sip_error",
+      error: "SIP trunk 'Main' answered 503",
+    },
+    {
+      id: "call-outbound-e2e3",
+      status: "ended",
+      caller_phone: "+31612345673",
+      created_at: day(22),
+      duration: 42,
+      reason: "assistant_hangup",
+    },
   ] as const;
   for (const r of rows) {
-    t.store.calls.create({ id: r.id, status: "connecting", direction: r.id.includes("outbound") ? "outbound" : "inbound", caller_phone: r.caller_phone,
-      assistant_phone: "+31850835037", agent_name: "Front desk", created_at: r.created_at });
-    t.store.calls.update(r.id, { status: r.status, started_at: r.created_at, ended_at: r.created_at, duration_seconds: r.duration, end_reason: r.reason,
-      error: "error" in r ? r.error : null, summary: r.status === "ended" ? "Caller moved her appointment to Friday." : null });
+    t.store.calls.create({
+      id: r.id,
+      status: "connecting",
+      direction: r.id.includes("outbound") ? "outbound" : "inbound",
+      caller_phone: r.caller_phone,
+      assistant_phone: "+31850835037",
+      agent_name: "Front desk",
+      created_at: r.created_at,
+    });
+    t.store.calls.update(r.id, {
+      status: r.status,
+      started_at: r.created_at,
+      ended_at: r.created_at,
+      duration_seconds: r.duration,
+      end_reason: r.reason,
+      error: "error" in r ? r.error : null,
+      summary: r.status === "ended" ? "Caller moved her appointment to Friday." : null,
+    });
   }
-  t.store.calls.addMessage("call-inbound-e2e1", { role: "assistant", content: "Good morning, Riverside Dental, how can I help?", at: day(20) });
-  t.store.calls.addMessage("call-inbound-e2e1", { role: "user", content: "I need to move my appointment.", at: day(20) });
+  t.store.calls.addMessage("call-inbound-e2e1", {
+    role: "assistant",
+    content: "Good morning, Riverside Dental, how can I help?",
+    at: day(20),
+  });
+  t.store.calls.addMessage("call-inbound-e2e1", {
+    role: "user",
+    content: "I need to move my appointment.",
+    at: day(20),
+  });
 }
 
-describe.skipIf(!existsSync(CHROMIUM))("console in Chromium (skipped only where Debian's chromium package is not installed)", () => {
-  beforeAll(async () => {
-    expect(existsSync(join(CONSOLE_DIR, "index.html")), "run `npm run build:app` first (npm test does)").toBe(true);
-    t = await startTestEngine({ consoleDir: CONSOLE_DIR });
-    seed(t);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    mkdirSync(ARTIFACTS, { recursive: true });
-  });
-  afterAll(async () => { await browser?.close(); await t?.stop(); });
+describe.skipIf(!existsSync(CHROMIUM))(
+  "console in Chromium (skipped only where Debian's chromium package is not installed)",
+  () => {
+    beforeAll(async () => {
+      expect(existsSync(join(CONSOLE_DIR, "index.html")), "run `npm run build:app` first (npm test does)").toBe(true);
+      t = await startTestEngine({ consoleDir: CONSOLE_DIR });
+      seed(t);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--disable-quic",
+        ],
+      });
+      page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      mkdirSync(ARTIFACTS, { recursive: true });
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await t?.stop();
+    });
 
-  it("asks for the key, then lists the seeded calls, newest first", async () => {
-    await page.goto(`${t.url}/`);
-    await page.getByTestId("api-key-input").fill(t.apiKey);
-    await page.getByTestId("api-key-save").click();
-    await page.getByTestId("call-row").first().waitFor();
-    const ids = await page.getByTestId("call-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-call-id")));
-    expect(ids).toEqual(["call-outbound-e2e3", "call-inbound-e2e2", "call-inbound-e2e1"]);
-    await expect.poll(() => page.getByTestId("ws-state").textContent()).toContain("live");
-  });
+    it("asks for the key, then lists the seeded calls, newest first", async () => {
+      await page.goto(`${t.url}/`);
+      await page.getByTestId("api-key-input").fill(t.apiKey);
+      await page.getByTestId("api-key-save").click();
+      await page.getByTestId("call-row").first().waitFor();
+      const ids = await page
+        .getByTestId("call-row")
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-call-id")));
+      expect(ids).toEqual(["call-outbound-e2e3", "call-inbound-e2e2", "call-inbound-e2e1"]);
+      await expect.poll(() => page.getByTestId("ws-state").textContent()).toContain("live");
+    });
 
-  it("filters by status through the API", async () => {
-    await page.getByTestId("status-filter").selectOption("failed");
-    await expect.poll(() => page.getByTestId("call-row").count()).toBe(1);
-    expect(await page.getByTestId("call-row").getAttribute("data-call-id")).toBe("call-inbound-e2e2");
-    await page.getByTestId("status-filter").selectOption("");
-    await expect.poll(() => page.getByTestId("call-row").count()).toBe(3);
-  });
+    it("filters by status through the API", async () => {
+      await page.getByTestId("status-filter").selectOption("failed");
+      await expect.poll(() => page.getByTestId("call-row").count()).toBe(1);
+      expect(await page.getByTestId("call-row").getAttribute("data-call-id")).toBe("call-inbound-e2e2");
+      await page.getByTestId("status-filter").selectOption("");
+      await expect.poll(() => page.getByTestId("call-row").count()).toBe(3);
+    });
 
-  it("shows a call created while the page is open, without a reload (events WebSocket)", async () => {
-    t.engine.calls.create({ id: "call-inbound-live9", status: "connecting", direction: "inbound", caller_phone: "+31699999999", agent_name: "Front desk" });
-    await expect.poll(() => page.locator('[data-call-id="call-inbound-live9"]').count()).toBe(1);
-    t.engine.calls.transition("call-inbound-live9", "in-progress");
-    await expect.poll(() => page.locator('[data-call-id="call-inbound-live9"] .badge').textContent()).toBe("in-progress");
-    await page.screenshot({ path: join(ARTIFACTS, "console-calls.png"), fullPage: true });
-  });
+    it("shows a call created while the page is open, without a reload (events WebSocket)", async () => {
+      t.engine.calls.create({
+        id: "call-inbound-live9",
+        status: "connecting",
+        direction: "inbound",
+        caller_phone: "+31699999999",
+        agent_name: "Front desk",
+      });
+      await expect.poll(() => page.locator('[data-call-id="call-inbound-live9"]').count()).toBe(1);
+      t.engine.calls.transition("call-inbound-live9", "in-progress");
+      await expect
+        .poll(() => page.locator('[data-call-id="call-inbound-live9"] .badge').textContent())
+        .toBe("in-progress");
+      await page.screenshot({ path: join(ARTIFACTS, "console-calls.png"), fullPage: true });
+    });
 
-  it("opens a call and shows its details and transcript", async () => {
-    await page.locator('[data-call-id="call-inbound-e2e1"]').click();
-    await page.getByTestId("call-detail").waitFor();
-    await expect.poll(() => page.getByTestId("transcript-line").count()).toBe(2);
-    expect(await page.getByTestId("call-detail").textContent()).toContain("Caller moved her appointment to Friday.");
-    expect(await page.getByTestId("transcript-line").first().textContent()).toContain("Good morning, Riverside Dental");
-    await page.screenshot({ path: join(ARTIFACTS, "console-call.png"), fullPage: true });
-  });
-});
+    it("opens a call and shows its details and transcript", async () => {
+      await page.locator('[data-call-id="call-inbound-e2e1"]').click();
+      await page.getByTestId("call-detail").waitFor();
+      await expect.poll(() => page.getByTestId("transcript-line").count()).toBe(2);
+      expect(await page.getByTestId("call-detail").textContent()).toContain("Caller moved her appointment to Friday.");
+      expect(await page.getByTestId("transcript-line").first().textContent()).toContain(
+        "Good morning, Riverside Dental",
+      );
+      await page.screenshot({ path: join(ARTIFACTS, "console-call.png"), fullPage: true });
+    });
+  },
+);

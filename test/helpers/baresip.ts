@@ -7,7 +7,14 @@ import { freeUdpPort } from "../support/ports.js";
 
 export const hasBaresip = existsSync("/usr/bin/baresip");
 
-export interface Baresip { proc: ChildProcess; dir: string; recordDir: string; output(): string; exited: Promise<number | null>; recordings(kind: "dec" | "enc"): string[] }
+export interface Baresip {
+  proc: ChildProcess;
+  dir: string;
+  recordDir: string;
+  output(): string;
+  exited: Promise<number | null>;
+  recordings(kind: "dec" | "enc"): string[];
+}
 
 export interface BaresipOptions {
   account: string;
@@ -29,21 +36,36 @@ export async function runBaresip(o: BaresipOptions): Promise<Baresip> {
   const dir = mkdtempSync(join(tmpdir(), "baresip-"));
   const recordDir = join(dir, "rec");
   mkdirSync(recordDir);
-  const port = o.port ?? await freeUdpPort();
+  const port = o.port ?? (await freeUdpPort());
   const config = readFileSync(join(SHARED, "peers", "baresip-config.template"), "utf8")
     .replace("sip_listen 127.0.0.1:", `sip_listen ${o.address ?? "127.0.0.1"}:`)
-    .replaceAll("@SIP_PORT@", String(port)).replaceAll("@WAV@", o.wav).replaceAll("@RECORD_DIR@", recordDir);
+    .replaceAll("@SIP_PORT@", String(port))
+    .replaceAll("@WAV@", o.wav)
+    .replaceAll("@RECORD_DIR@", recordDir);
   writeFileSync(join(dir, "config"), o.netInterface ? `${config}\nnet_interface ${o.netInterface}\n` : config);
   writeFileSync(join(dir, "accounts"), o.account + "\n");
   const args = ["-f", dir, ...(o.dial ? ["-e", `/dial ${o.dial}`] : []), "-t", String(o.seconds)];
   // `ip netns exec` execs baresip in place: `proc` is baresip, so SIGTERM still ends it.
-  const proc = o.netns ? spawn("ip", ["netns", "exec", o.netns, "baresip", ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn("baresip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = o.netns
+    ? spawn("ip", ["netns", "exec", o.netns, "baresip", ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    : spawn("baresip", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  proc.stdout!.on("data", (d) => { out += d; });
-  proc.stderr!.on("data", (d) => { out += d; });
+  proc.stdout!.on("data", (d) => {
+    out += d;
+  });
+  proc.stderr!.on("data", (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
   return {
-    proc, dir, recordDir, output: () => out, exited,
-    recordings: (kind) => readdirSync(recordDir).filter((f) => f.endsWith(`-${kind}.wav`)).map((f) => join(recordDir, f)),
+    proc,
+    dir,
+    recordDir,
+    output: () => out,
+    exited,
+    recordings: (kind) =>
+      readdirSync(recordDir)
+        .filter((f) => f.endsWith(`-${kind}.wav`))
+        .map((f) => join(recordDir, f)),
   };
 }

@@ -13,10 +13,27 @@ export const ARTIFACTS = join(ROOT, "test-artifacts");
  * microphone (a beeping tone) stands in for their voice, and no permission prompt appears.
  */
 export async function consoleBrowser(apiKey: string): Promise<{ browser: Browser; page: Page }> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required"] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.addInitScript((key) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem("voicedock.apiKey", key), apiKey);
+  await page.addInitScript(
+    (key) =>
+      (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(
+        "voicedock.apiKey",
+        key,
+      ),
+    apiKey,
+  );
   mkdirSync(ARTIFACTS, { recursive: true });
   return { browser, page };
 }

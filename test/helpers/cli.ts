@@ -14,27 +14,58 @@ export interface ServeProcess {
 }
 
 /** Runs `voicedock serve` as a real child process and waits for its "ready" line. */
-export async function spawnServe(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ServeProcess> {
+export async function spawnServe(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<ServeProcess> {
   // SIP on a free port: parallel tests must not fight over 5060.
-  const proc = spawn(process.execPath, [BIN, "serve", ...args], { cwd: ROOT, env: { ...process.env, VOICEDOCK_SIP_PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [BIN, "serve", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, VOICEDOCK_SIP_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
-  proc.stdout!.on("data", (d) => { out += d; });
-  proc.stderr!.on("data", (d) => { out += d; });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
+  proc.stdout!.on("data", (d) => {
+    out += d;
+  });
+  proc.stderr!.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`voicedock serve did not get ready in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`voicedock serve did not get ready in ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
     const check = () => {
       const m = /console: (http:\/\/\S+?)\/\s/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     };
     proc.stdout!.on("data", check);
-    exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`voicedock serve exited (${code}) before it was ready:\n${out}`)); });
+    exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`voicedock serve exited (${code}) before it was ready:\n${out}`));
+    });
   });
   return { proc, url, output: () => out, exited };
 }
 
 /** Runs a short CLI command to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -8,33 +8,67 @@ import { assertTestAddress } from "../support/test-subnets.js";
 export const hasDnsmasq = existsSync("/usr/sbin/dnsmasq");
 
 /** An SRV record: `_service._proto.name` → target:port with priority and weight (RFC 2782). */
-export interface SrvRecord { name: string; target: string; port: number; priority: number; weight: number }
+export interface SrvRecord {
+  name: string;
+  target: string;
+  port: number;
+  priority: number;
+  weight: number;
+}
 /** An A record. */
-export interface HostRecord { name: string; address: string }
+export interface HostRecord {
+  name: string;
+  address: string;
+}
 
-export interface Dnsmasq { address: string; proc: ChildProcess; log(): string; stop(): Promise<void> }
+export interface Dnsmasq {
+  address: string;
+  proc: ChildProcess;
+  log(): string;
+  stop(): Promise<void>;
+}
 
 /**
  * An authoritative-only DNS server for names under `.test`, inside a test namespace: it answers the SRV
  * and A records given, NXDOMAIN for any other `.test` name, and forwards nothing anywhere (no upstream,
  * no /etc/hosts, no /etc/resolv.conf, no system config file).
  */
-export async function startDnsmasq(o: { netns: string; address: string; srv?: SrvRecord[]; hosts?: HostRecord[] }): Promise<Dnsmasq> {
+export async function startDnsmasq(o: {
+  netns: string;
+  address: string;
+  srv?: SrvRecord[];
+  hosts?: HostRecord[];
+}): Promise<Dnsmasq> {
   const dir = mkdtempSync(join(tmpdir(), "dnsmasq-"));
   const args = [
-    "--conf-file=/dev/null", "--no-daemon", "--no-resolv", "--no-hosts", "--no-poll",
-    `--listen-address=${o.address}`, "--bind-interfaces", "--port=53",
+    "--conf-file=/dev/null",
+    "--no-daemon",
+    "--no-resolv",
+    "--no-hosts",
+    "--no-poll",
+    `--listen-address=${o.address}`,
+    "--bind-interfaces",
+    "--port=53",
     // Everything under .test is ours: unknown names get NXDOMAIN instead of a query sent upstream.
     "--local=/test/",
     // Run as root inside the namespace: the packaged "dnsmasq" user may not exist in every image.
-    "--user=root", `--pid-file=${join(dir, "dnsmasq.pid")}`, "--log-queries", "--log-facility=-",
+    "--user=root",
+    `--pid-file=${join(dir, "dnsmasq.pid")}`,
+    "--log-queries",
+    "--log-facility=-",
     ...(o.srv ?? []).map((s) => `--srv-host=${s.name},${s.target},${s.port},${s.priority},${s.weight}`),
     ...(o.hosts ?? []).map((h) => `--host-record=${h.name},${h.address}`),
   ];
-  const proc = spawn("ip", ["netns", "exec", o.netns, "/usr/sbin/dnsmasq", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn("ip", ["netns", "exec", o.netns, "/usr/sbin/dnsmasq", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
-  proc.stdout!.on("data", (d) => { log += d; });
-  proc.stderr!.on("data", (d) => { log += d; });
+  proc.stdout!.on("data", (d) => {
+    log += d;
+  });
+  proc.stderr!.on("data", (d) => {
+    log += d;
+  });
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const gone = new Promise((r) => proc.once("exit", r));

@@ -20,13 +20,24 @@ export async function startTestEngine(overrides: Partial<EngineConfig> = {}): Pr
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), "voicedock-test-"));
   const apiKey = overrides.apiKey ?? `vd_test_${randomBase62(24)}`;
   const engine = await createEngine({
-    host: "127.0.0.1", port: 0, sipPort: 0, logLevel: "silent", rateLimitPerMinute: 100000, controlRateLimitPerMinute: 10,
-    ...overrides, dataDir, apiKey,
+    host: "127.0.0.1",
+    port: 0,
+    sipPort: 0,
+    logLevel: "silent",
+    rateLimitPerMinute: 100000,
+    controlRateLimitPerMinute: 10,
+    ...overrides,
+    dataDir,
+    apiKey,
   });
   await engine.start();
   const url = engine.url;
   return {
-    url, apiKey, dataDir, engine, store: engine.store,
+    url,
+    apiKey,
+    dataDir,
+    engine,
+    store: engine.store,
     api(path, init = {}) {
       const { json, auth = true, ...rest } = init;
       const headers = new Headers(rest.headers);

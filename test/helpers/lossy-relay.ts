@@ -11,7 +11,12 @@ export class LossyRelay {
   readonly stats = { forwarded: 0, dropped: 0 };
 
   /** `dropFirst`: also lose the very first datagram, so every run exercises a retransmission. */
-  constructor(private readonly server: { host: string; port: number }, private readonly loss: number, seed = 12345, private dropFirst = true) {
+  constructor(
+    private readonly server: { host: string; port: number },
+    private readonly loss: number,
+    seed = 12345,
+    private dropFirst = true,
+  ) {
     this.seed = seed;
   }
 
@@ -28,7 +33,11 @@ export class LossyRelay {
       if (!fromServer) this.client = { address: rinfo.address, port: rinfo.port };
       const to = fromServer ? this.client : { address: this.server.host, port: this.server.port };
       if (!to) return;
-      if (this.dropFirst || this.random() < this.loss) { this.dropFirst = false; this.stats.dropped++; return; }
+      if (this.dropFirst || this.random() < this.loss) {
+        this.dropFirst = false;
+        this.stats.dropped++;
+        return;
+      }
       this.stats.forwarded++;
       s.send(buf, to.port, to.address);
     });
@@ -36,5 +45,8 @@ export class LossyRelay {
     return s.address().port;
   }
 
-  close(): void { this.socket?.close(); this.socket = null; }
+  close(): void {
+    this.socket?.close();
+    this.socket = null;
+  }
 }

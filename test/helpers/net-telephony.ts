@@ -16,10 +16,17 @@ export interface Registration {
   contact?: string | null;
 }
 
-export interface TrunkView { id: string; name: string; host: string; port: number; registration: Registration; [field: string]: unknown }
+export interface TrunkView {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  registration: Registration;
+  [field: string]: unknown;
+}
 
 async function json<T>(res: Response, what: string): Promise<T> {
-  const body = await res.json() as T & { message?: string };
+  const body = (await res.json()) as T & { message?: string };
   if (!res.ok) throw new Error(`${what}: ${res.status} ${body.message ?? JSON.stringify(body)}`);
   return body;
 }
@@ -31,15 +38,28 @@ export async function createAssistant(t: TestEngine, name: string): Promise<stri
 }
 
 export async function createTrunk(t: TestEngine, body: Record<string, unknown>): Promise<TrunkView> {
-  return (await json<{ trunk: TrunkView }>(await t.api("/api/v1/sip-trunks", { method: "POST", json: body }), "creating a trunk")).trunk;
+  return (
+    await json<{ trunk: TrunkView }>(
+      await t.api("/api/v1/sip-trunks", { method: "POST", json: body }),
+      "creating a trunk",
+    )
+  ).trunk;
 }
 
 export async function deleteTrunk(t: TestEngine, id: string): Promise<void> {
   await t.api(`/api/v1/sip-trunks/${id}`, { method: "DELETE" });
 }
 
-export async function createNumber(t: TestEngine, phoneNumber: string, trunkId: string, assistantId?: string): Promise<string> {
-  const res = await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: phoneNumber, sip_trunk_id: trunkId, ...(assistantId ? { assistant_id: assistantId } : {}) } });
+export async function createNumber(
+  t: TestEngine,
+  phoneNumber: string,
+  trunkId: string,
+  assistantId?: string,
+): Promise<string> {
+  const res = await t.api("/api/v1/numbers", {
+    method: "POST",
+    json: { phone_number: phoneNumber, sip_trunk_id: trunkId, ...(assistantId ? { assistant_id: assistantId } : {}) },
+  });
   return (await json<{ number: { id: string } }>(res, "creating a number")).number.id;
 }
 
@@ -48,24 +68,38 @@ export async function getTrunk(t: TestEngine, id: string): Promise<TrunkView> {
 }
 
 /** Polls the trunk's registration through the API until `done` holds; a timeout shows the last state. */
-export async function waitForRegistration(t: TestEngine, id: string, done: (r: Registration) => boolean, ms: number): Promise<Registration> {
+export async function waitForRegistration(
+  t: TestEngine,
+  id: string,
+  done: (r: Registration) => boolean,
+  ms: number,
+): Promise<Registration> {
   let last: Registration | null = null;
-  return waitForAsync(async () => {
-    last = (await getTrunk(t, id)).registration;
-    return done(last) && last;
-  }, ms, 200, () => `last registration: ${JSON.stringify(last)}`);
+  return waitForAsync(
+    async () => {
+      last = (await getTrunk(t, id)).registration;
+      return done(last) && last;
+    },
+    ms,
+    200,
+    () => `last registration: ${JSON.stringify(last)}`,
+  );
 }
 
 /** How many call rows GET /api/v1/calls reports. */
 export async function callCount(t: TestEngine): Promise<number> {
-  return (await json<{ pagination: { total: number } }>(await t.api("/api/v1/calls?limit=1"), "listing calls")).pagination.total;
+  return (await json<{ pagination: { total: number } }>(await t.api("/api/v1/calls?limit=1"), "listing calls"))
+    .pagination.total;
 }
 
 /** One signal from consecutive frames. */
 export function joinFrames(frames: Int16Array[]): Int16Array {
   const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
   let at = 0;
-  for (const f of frames) { out.set(f, at); at += f.length; }
+  for (const f of frames) {
+    out.set(f, at);
+    at += f.length;
+  }
   return out;
 }
 
@@ -95,9 +129,17 @@ type CallRow = NonNullable<ReturnType<TestEngine["store"]["calls"]["get"]>>;
  * Waits (at most `ms`) for the call `callId()` names to end or fail, then stops `phone` either way, and
  * returns the call row (undefined when no call was ever answered).
  */
-export async function callOutcome(t: TestEngine, callId: () => string, phone: { proc: { kill(signal: NodeJS.Signals): boolean }; exited: Promise<unknown> }, ms: number): Promise<CallRow | undefined> {
+export async function callOutcome(
+  t: TestEngine,
+  callId: () => string,
+  phone: { proc: { kill(signal: NodeJS.Signals): boolean }; exited: Promise<unknown> },
+  ms: number,
+): Promise<CallRow | undefined> {
   let call: CallRow | undefined;
-  const over = () => { call = callId() ? t.store.calls.get(callId()) : undefined; return call && (call.status === "ended" || call.status === "failed"); };
+  const over = () => {
+    call = callId() ? t.store.calls.get(callId()) : undefined;
+    return call && (call.status === "ended" || call.status === "failed");
+  };
   try {
     await waitFor(over, ms, 100).catch(() => undefined);
   } finally {

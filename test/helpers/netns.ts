@@ -16,7 +16,8 @@ import { rememberSubnet } from "../support/test-subnets.js";
 /** Runs a command and throws with its stderr when it fails (topology steps must not fail silently). */
 export function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message || ""}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr || r.error?.message || ""}`);
   return r.stdout;
 }
 
@@ -47,7 +48,10 @@ function ipIn(ns: Netns, args: string[]): string {
   return run("ip", ns ? ["-n", ns, ...args] : args);
 }
 
-export interface Link { /** Interface name on side A. */ a: string; /** Interface name on side B. */ b: string }
+export interface Link {
+  /** Interface name on side A. */ a: string;
+  /** Interface name on side B. */ b: string;
+}
 
 /**
  * A topology owned by one test file. Every namespace and root-side interface it makes has a name that
@@ -80,7 +84,10 @@ export class Topology {
     run("ip", ["link", "add", link.a, "type", "veth", "peer", "name", link.b]);
     if (!a.ns) this.rootLinks.push(link.a);
     if (!b.ns) this.rootLinks.push(link.b);
-    for (const [dev, side] of [[link.a, a], [link.b, b]] as const) {
+    for (const [dev, side] of [
+      [link.a, a],
+      [link.b, b],
+    ] as const) {
       rememberSubnet(side.address);
       if (side.ns) run("ip", ["link", "set", dev, "netns", side.ns]);
       ipIn(side.ns, ["addr", "add", side.address, "dev", dev]);
@@ -97,7 +104,8 @@ export class Topology {
 
   /** A route to a test subnet (never a default route in the root namespace: that would hide leaks). */
   route(ns: Netns, destination: string, via: string): void {
-    if (!ns && destination === "default") throw new Error("no default route in the root namespace: it already has one to the outside world");
+    if (!ns && destination === "default")
+      throw new Error("no default route in the root namespace: it already has one to the outside world");
     ipIn(ns, ["route", "add", destination, "via", via]);
   }
 
@@ -135,7 +143,11 @@ export class Topology {
 export async function teardown(...steps: Array<(() => unknown) | undefined>): Promise<void> {
   let first: unknown = null;
   for (const step of steps) {
-    try { await step?.(); } catch (err) { first ??= err; }
+    try {
+      await step?.();
+    } catch (err) {
+      first ??= err;
+    }
   }
   if (first) throw first;
 }

@@ -11,7 +11,13 @@ import { freeUdpPort } from "../support/ports.js";
  * BYE. Every call's start (INVITE in) and end (BYE or ACK in) is logged with sipp's clock, so concurrency
  * and the dials per number are counted at the far end, not by the engine.
  */
-export interface CampaignUas { port: number; proc: ChildProcess; output(): string; events(): { ms: number; kind: "start" | "end"; callId: string; to: string }[]; stop(): Promise<void> }
+export interface CampaignUas {
+  port: number;
+  proc: ChildProcess;
+  output(): string;
+  events(): { ms: number; kind: "start" | "end"; callId: string; to: string }[];
+  stop(): Promise<void>;
+}
 
 const ok = `SIP/2.0 200 OK
 [last_Via:]
@@ -81,20 +87,49 @@ export async function startCampaignUas(maxCalls: number): Promise<CampaignUas> {
   writeFileSync(scenario, CAMPAIGN_UAS_XML);
   const port = await freeUdpPort();
   const mediaPort = await freeUdpPort(false);
-  const proc = spawn("sipp", ["-sf", scenario, "-i", "127.0.0.1", "-p", String(port), "-mp", String(mediaPort), "-m", String(maxCalls), "-nostdin",
-    "-trace_logs", "-log_file", logFile], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(
+    "sipp",
+    [
+      "-sf",
+      scenario,
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-mp",
+      String(mediaPort),
+      "-m",
+      String(maxCalls),
+      "-nostdin",
+      "-trace_logs",
+      "-log_file",
+      logFile,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
-  proc.stdout!.on("data", (d) => { out += d; });
-  proc.stderr!.on("data", (d) => { out += d; });
+  proc.stdout!.on("data", (d) => {
+    out += d;
+  });
+  proc.stderr!.on("data", (d) => {
+    out += d;
+  });
   const exited = new Promise<void>((r) => proc.on("exit", () => r()));
   await new Promise((r) => setTimeout(r, 300));
   return {
-    port, proc, output: () => out,
-    events: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "").split("\n")
-      .map((l) => /^(\d+) (start|end) (\S+) (\S*)/.exec(l.trim()))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ ms: Number(m[1]), kind: m[2] as "start" | "end", callId: m[3], to: m[4] })),
-    async stop() { if (proc.exitCode === null) proc.kill("SIGTERM"); await exited; },
+    port,
+    proc,
+    output: () => out,
+    events: () =>
+      (existsSync(logFile) ? readFileSync(logFile, "utf8") : "")
+        .split("\n")
+        .map((l) => /^(\d+) (start|end) (\S+) (\S*)/.exec(l.trim()))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ ms: Number(m[1]), kind: m[2] as "start" | "end", callId: m[3], to: m[4] })),
+    async stop() {
+      if (proc.exitCode === null) proc.kill("SIGTERM");
+      await exited;
+    },
   };
 }
 

@@ -6,7 +6,13 @@ import { freeUdpPort } from "../support/ports.js";
 
 export const hasSipp = existsSync("/usr/bin/sipp");
 
-export interface Sipp { address: string; port: number; proc: ChildProcess; exited: Promise<number | null>; output(): string }
+export interface Sipp {
+  address: string;
+  port: number;
+  proc: ChildProcess;
+  exited: Promise<number | null>;
+  output(): string;
+}
 
 export interface SippUasOptions {
   scenarioXml?: string;
@@ -22,7 +28,7 @@ export interface SippUasOptions {
 /** A sipp UAS (127.0.0.1 unless told otherwise): the built-in `uas` scenario (answers, echoes RTP) or a custom one. */
 export async function startSippUas(o: SippUasOptions = {}): Promise<Sipp> {
   const address = o.address ?? "127.0.0.1";
-  const port = o.port ?? await freeUdpPort();
+  const port = o.port ?? (await freeUdpPort());
   const mediaPort = await freeUdpPort(false);
   const args = ["-i", address, "-p", String(port), "-mp", String(mediaPort), "-m", "1", "-nostdin", "-timeout", "30s"];
   if (o.scenarioXml) {
@@ -31,10 +37,16 @@ export async function startSippUas(o: SippUasOptions = {}): Promise<Sipp> {
     args.unshift("-sf", join(dir, "scenario.xml"));
   } else args.unshift("-sn", "uas");
   if (o.rtpEcho) args.push("-rtp_echo");
-  const proc = o.netns ? spawn("ip", ["netns", "exec", o.netns, "sipp", ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = o.netns
+    ? spawn("ip", ["netns", "exec", o.netns, "sipp", ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    : spawn("sipp", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  proc.stdout!.on("data", (d) => { out += d; });
-  proc.stderr!.on("data", (d) => { out += d; });
+  proc.stdout!.on("data", (d) => {
+    out += d;
+  });
+  proc.stderr!.on("data", (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
   await new Promise((r) => setTimeout(r, 300)); // sipp binds at once; give it a moment to be listening
   return { address, port, proc, exited, output: () => out };

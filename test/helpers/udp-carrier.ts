@@ -1,6 +1,9 @@
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 
-export interface CarrierInvite { text: string; from: RemoteInfo }
+export interface CarrierInvite {
+  text: string;
+  from: RemoteInfo;
+}
 
 /**
  * A minimal SIP carrier on UDP, written for the tests: it records INVITEs and answers them with the status
@@ -23,16 +26,31 @@ export class UdpCarrier {
     return this;
   }
 
-  get port(): number { return this.socket.address().port; }
+  get port(): number {
+    return this.socket.address().port;
+  }
 
   /** Answers an INVITE with `code reason` (no body). */
   respond(invite: CarrierInvite, code: number, reason: string): void {
-    const header = (name: string) => invite.text.split("\r\n").filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+    const header = (name: string) =>
+      invite.text.split("\r\n").filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
     const to = header("To")[0];
-    const lines = [`SIP/2.0 ${code} ${reason}`, ...header("Via"), ...header("From"), /;tag=/.test(to) ? to : `${to};tag=carrier1`,
-      ...header("Call-ID"), ...header("CSeq"), `Contact: <sip:carrier@127.0.0.1:${this.port}>`, "Content-Length: 0", "", ""];
+    const lines = [
+      `SIP/2.0 ${code} ${reason}`,
+      ...header("Via"),
+      ...header("From"),
+      /;tag=/.test(to) ? to : `${to};tag=carrier1`,
+      ...header("Call-ID"),
+      ...header("CSeq"),
+      `Contact: <sip:carrier@127.0.0.1:${this.port}>`,
+      "Content-Length: 0",
+      "",
+      "",
+    ];
     this.socket.send(Buffer.from(lines.join("\r\n")), invite.from.port, invite.from.address);
   }
 
-  close(): void { this.socket.close(); }
+  close(): void {
+    this.socket.close();
+  }
 }

@@ -17,13 +17,30 @@ import { DeepgramStt } from "../../main/engine/providers/stt/deepgram.js";
 
 const KEY = "dg_live_test_7c2e9a4b1f0d3e5a";
 const JFK = readWav(join(SHARED, "audio", "en-jfk.wav")).samples; // 16 kHz
-const SEGMENTS = ["And so, my fellow Americans,", "ask not what your country can do for you,", "ask what you can do for your country."];
+const SEGMENTS = [
+  "And so, my fellow Americans,",
+  "ask not what your country can do for you,",
+  "ask what you can do for your country.",
+];
 const BYTES_PER_SECOND = 32_000;
 
-interface Live { query: URLSearchParams; headers: IncomingMessage["headers"]; audio: Buffer[]; control: string[]; socket: WebSocket }
-interface Double { url: string; sessions: Live[]; server: Server; close(): Promise<void> }
+interface Live {
+  query: URLSearchParams;
+  headers: IncomingMessage["headers"];
+  audio: Buffer[];
+  control: string[];
+  socket: WebSocket;
+}
+interface Double {
+  url: string;
+  sessions: Live[];
+  server: Server;
+  close(): Promise<void>;
+}
 const doubles: Double[] = [];
-afterEach(async () => { await Promise.all(doubles.splice(0).map((d) => d.close())); });
+afterEach(async () => {
+  await Promise.all(doubles.splice(0).map((d) => d.close()));
+});
 
 /** Deepgram segments on its own every second of audio; Finalize flushes the rest with from_finalize. */
 async function startDeepgram(): Promise<Double> {
@@ -32,12 +49,24 @@ async function startDeepgram(): Promise<Double> {
   const d: Double = { url: "", sessions: [], server, close: async () => undefined };
   server.on("upgrade", (req, socket: Socket, head) => {
     if (req.headers.authorization !== `Token ${KEY}`) {
-      const body = JSON.stringify({ err_code: "INVALID_AUTH", err_msg: `Invalid credentials (got ${req.headers.authorization}).`, request_id: "r-1" });
-      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        err_code: "INVALID_AUTH",
+        err_msg: `Invalid credentials (got ${req.headers.authorization}).`,
+        request_id: "r-1",
+      });
+      socket.end(
+        `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const live: Live = { query: new URL(req.url!, "http://x").searchParams, headers: req.headers, audio: [], control: [], socket: ws };
+      const live: Live = {
+        query: new URL(req.url!, "http://x").searchParams,
+        headers: req.headers,
+        audio: [],
+        control: [],
+        socket: ws,
+      };
       d.sessions.push(live);
       let bytes = 0;
       let said = 0;
@@ -47,9 +76,23 @@ async function startDeepgram(): Promise<Double> {
         segment++;
         const start = said / BYTES_PER_SECOND;
         said = bytes;
-        ws.send(JSON.stringify({ type: "Results", channel_index: [0, 1], duration: bytes / BYTES_PER_SECOND - start, start, is_final: true,
-          speech_final: fromFinalize, from_finalize: fromFinalize, channel: { alternatives: [{ transcript, confidence: 0.9, words: [] }] },
-          metadata: { request_id: "r-2", model_info: { name: "general-nova-3", version: "2024", arch: "nova-3" }, model_uuid: "m-1" } }));
+        ws.send(
+          JSON.stringify({
+            type: "Results",
+            channel_index: [0, 1],
+            duration: bytes / BYTES_PER_SECOND - start,
+            start,
+            is_final: true,
+            speech_final: fromFinalize,
+            from_finalize: fromFinalize,
+            channel: { alternatives: [{ transcript, confidence: 0.9, words: [] }] },
+            metadata: {
+              request_id: "r-2",
+              model_info: { name: "general-nova-3", version: "2024", arch: "nova-3" },
+              model_uuid: "m-1",
+            },
+          }),
+        );
       };
       ws.on("message", (data, isBinary) => {
         if (isBinary) {
@@ -62,7 +105,15 @@ async function startDeepgram(): Promise<Double> {
         live.control.push(msg.type);
         if (msg.type === "Finalize") result(true);
         if (msg.type === "CloseStream") {
-          ws.send(JSON.stringify({ type: "Metadata", request_id: "r-2", sha256: createHash("sha256").update(Buffer.concat(live.audio)).digest("hex"), duration: bytes / BYTES_PER_SECOND, channels: 1 }));
+          ws.send(
+            JSON.stringify({
+              type: "Metadata",
+              request_id: "r-2",
+              sha256: createHash("sha256").update(Buffer.concat(live.audio)).digest("hex"),
+              duration: bytes / BYTES_PER_SECOND,
+              channels: 1,
+            }),
+          );
           ws.close(1000);
         }
       });
@@ -70,21 +121,34 @@ async function startDeepgram(): Promise<Double> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   d.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  d.close = () => new Promise((r) => { for (const c of wss.clients) c.terminate(); server.closeAllConnections(); server.close(() => r()); });
+  d.close = () =>
+    new Promise((r) => {
+      for (const c of wss.clients) c.terminate();
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   doubles.push(d);
   return d;
 }
 
 /** The key, saved together with the double's URL (a saved key goes nowhere else: providers/key-route.ts). */
 function context(key: string | null = KEY, baseUrl?: string): ProviderContext {
-  return { keys: { apiKey: (p) => (p === "deepgram" ? key : null), config: (p) => (p === "deepgram" && baseUrl ? { base_url: baseUrl } : {}) }, modelsDir: "/nonexistent" };
+  return {
+    keys: {
+      apiKey: (p) => (p === "deepgram" ? key : null),
+      config: (p) => (p === "deepgram" && baseUrl ? { base_url: baseUrl } : {}),
+    },
+    modelsDir: "/nonexistent",
+  };
 }
 
 function open(d: Double, config: Record<string, unknown> = {}, key: string | null = KEY) {
   const stt = createStt({ provider: "deepgram", model: "nova-3", base_url: d.url, ...config }, context(key, d.url));
   expect(isStreaming(stt)).toBe(true);
   const errors: Error[] = [];
-  const stream = (stt as typeof stt & { stream: (o: { language: string; onError: (e: Error) => void }) => SttStream }).stream({ language: "en", onError: (e) => errors.push(e) });
+  const stream = (
+    stt as typeof stt & { stream: (o: { language: string; onError: (e: Error) => void }) => SttStream }
+  ).stream({ language: "en", onError: (e) => errors.push(e) });
   return { stream, errors };
 }
 
@@ -95,7 +159,10 @@ function speak(stream: SttStream, pcm: Int16Array): void {
 
 const until = async (fn: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
-  while (!fn()) { if (Date.now() > end) throw new Error("condition not met"); await new Promise((r) => setTimeout(r, 10)); }
+  while (!fn()) {
+    if (Date.now() > end) throw new Error("condition not met");
+    await new Promise((r) => setTimeout(r, 10));
+  }
 };
 
 describe("Deepgram live streaming", () => {
@@ -113,8 +180,16 @@ describe("Deepgram live streaming", () => {
 
     const live = d.sessions[0];
     expect(live.headers.authorization).toBe(`Token ${KEY}`);
-    expect(Object.fromEntries(live.query)).toMatchObject({ model: "nova-3", language: "en", encoding: "linear16", sample_rate: "16000", channels: "1",
-      interim_results: "false", endpointing: "false", smart_format: "true" });
+    expect(Object.fromEntries(live.query)).toMatchObject({
+      model: "nova-3",
+      language: "en",
+      encoding: "linear16",
+      sample_rate: "16000",
+      channels: "1",
+      interim_results: "false",
+      endpointing: "false",
+      smart_format: "true",
+    });
     expect(live.query.getAll("keyterm")).toEqual(["Americans"]);
     expect(Buffer.concat(live.audio).equals(Buffer.from(first.buffer, first.byteOffset, first.byteLength))).toBe(true);
     expect(live.control).toEqual(["Finalize"]);
@@ -136,12 +211,18 @@ describe("Deepgram live streaming", () => {
     const d = await startDeepgram();
     // Every 5 s by default; a shorter interval so the test need not wait that long.
     const errors: Error[] = [];
-    const idle = new DeepgramStt({ apiKey: KEY, baseUrl: d.url, keepAliveMs: 150 }).stream({ language: "en", onError: (e) => errors.push(e) });
+    const idle = new DeepgramStt({ apiKey: KEY, baseUrl: d.url, keepAliveMs: 150 }).stream({
+      language: "en",
+      onError: (e) => errors.push(e),
+    });
     await until(() => d.sessions.length === 1);
     await until(() => d.sessions[0].control.filter((c) => c === "KeepAlive").length >= 2, 3000);
     // Audio counts as data: no KeepAlive while the caller talks.
     const before = d.sessions[0].control.length;
-    for (let i = 0; i < 15; i++) { speak(idle, JFK.subarray(i * 320, (i + 1) * 320)); await new Promise((r) => setTimeout(r, 20)); }
+    for (let i = 0; i < 15; i++) {
+      speak(idle, JFK.subarray(i * 320, (i + 1) * 320));
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(d.sessions[0].control.slice(before)).toEqual([]);
     idle.close();
     expect(errors).toEqual([]);
@@ -162,11 +243,15 @@ describe("Deepgram live streaming", () => {
     await until(() => d.sessions.length === 1 && d.sessions[0].audio.length > 0);
     d.sessions[0].socket.close(1011, "NET-0001: no audio received within the timeout window");
     await until(() => errors.length > 0);
-    expect(errors[0].message).toBe("Deepgram closed the stream (1011: NET-0001: no audio received within the timeout window)");
+    expect(errors[0].message).toBe(
+      "Deepgram closed the stream (1011: NET-0001: no audio received within the timeout window)",
+    );
     expect(await stream.finish(0, 0, 2000)).toEqual({ text: "" });
   });
 
   it("without a saved key, the call fails with the documented message before connecting", () => {
-    expect(() => createStt({ provider: "deepgram" }, context(null))).toThrow("No Deepgram key configured: add one with POST /api/v1/byok");
+    expect(() => createStt({ provider: "deepgram" }, context(null))).toThrow(
+      "No Deepgram key configured: add one with POST /api/v1/byok",
+    );
   });
 });

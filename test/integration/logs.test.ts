@@ -8,11 +8,16 @@ import { waitFor } from "../helpers/wait.js";
 
 const KEY = "vd_test_logs_key_0123456789abcdef";
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
-const api = (url: string, method: string, path: string, body?: unknown) => fetch(url + path, { method,
-  headers: { authorization: `Bearer ${KEY}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined })
-  .then(async (r) => ({ status: r.status, body: await r.json() as any }));
+const api = (url: string, method: string, path: string, body?: unknown) =>
+  fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
 /** A real `voicedock serve`, a trunk to a carrier that refuses REGISTER, one outbound call that rings and is busy. */
 async function scenario(level: string | undefined) {
@@ -20,12 +25,24 @@ async function scenario(level: string | undefined) {
   dirs.push(dir);
   const carrier = await new UdpCarrier().start();
   carrier.registerAnswer = [403, "Forbidden"];
-  const s = await spawnServe(["--data-dir", dir, "--port", "0"], { VOICEDOCK_API_KEY: KEY, ...(level ? { VOICEDOCK_LOG_LEVEL: level } : {}) });
+  const s = await spawnServe(["--data-dir", dir, "--port", "0"], {
+    VOICEDOCK_API_KEY: KEY,
+    ...(level ? { VOICEDOCK_LOG_LEVEL: level } : {}),
+  });
   try {
-    await api(s.url, "POST", "/api/v1/sip-trunks", { name: "Carrier", host: "127.0.0.1", port: carrier.port, username: "acme", password: "pw-123456" });
+    await api(s.url, "POST", "/api/v1/sip-trunks", {
+      name: "Carrier",
+      host: "127.0.0.1",
+      port: carrier.port,
+      username: "acme",
+      password: "pw-123456",
+    });
     const assistant = (await api(s.url, "POST", "/api/v1/assistants", { name: "Dialer" })).body.assistant.id;
     for (let i = 0; i < 5; i++) await api(s.url, "GET", "/api/v1/calls");
-    const out = await api(s.url, "POST", "/api/v1/calls/outbound", { destination: "+31612345678", assistant_id: assistant });
+    const out = await api(s.url, "POST", "/api/v1/calls/outbound", {
+      destination: "+31612345678",
+      assistant_id: assistant,
+    });
     const invite = await waitFor(() => carrier.invites[0], 10_000);
     carrier.respond(invite, 180, "Ringing");
     await waitFor(() => s.output().includes(`call ${out.body.call_id}: ringing`), 10_000);
@@ -46,7 +63,9 @@ describe("logs a person can read (issue #13 §5)", () => {
     const lines = output.split("\n");
     const at = (re: RegExp) => lines.filter((l) => re.test(l));
     const stamp = "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z ";
-    expect(at(new RegExp(`${stamp}INFO  call ${callId}: outbound to \\+31612345678, assistant 'Dialer'$`))).toHaveLength(1);
+    expect(
+      at(new RegExp(`${stamp}INFO  call ${callId}: outbound to \\+31612345678, assistant 'Dialer'$`)),
+    ).toHaveLength(1);
     expect(at(new RegExp(`${stamp}INFO  call ${callId}: ringing$`))).toHaveLength(1);
     expect(at(new RegExp(`${stamp}WARN  call ${callId}: failed \\(sip_error\\): busy$`))).toHaveLength(1);
     expect(at(new RegExp(`${stamp}WARN  trunk 'Carrier': failed \\(.*403.*\\)`)).length).toBeGreaterThanOrEqual(1);

@@ -23,7 +23,12 @@ const VAD_SHA256 = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d87
 const TINY_FIXTURE = "/work/shared/models/for-tests-ggml-tiny.en.bin";
 
 const vadEntry = (id: string, file: string): ModelSpec => ({
-  id, kind: "vad", name: `Test ${id}`, description: "Silero VAD bytes under another name", license: "MIT", licenseUrl: null,
+  id,
+  kind: "vad",
+  name: `Test ${id}`,
+  description: "Silero VAD bytes under another name",
+  license: "MIT",
+  licenseUrl: null,
   files: [{ name: file, url: `https://example.invalid/${file}`, sizeBytes: VAD.length, sha256: VAD_SHA256 }],
 });
 
@@ -35,8 +40,12 @@ const TEST_CATALOGUE: ModelSpec[] = [
   vadEntry("test-cancel", "cancel.onnx"),
   vadEntry("test-busy", "busy.onnx"),
   {
-    id: "test-voice", kind: "tts", name: "Test voice", description: "a model file plus a config without a published checksum",
-    license: "MIT", licenseUrl: null,
+    id: "test-voice",
+    kind: "tts",
+    name: "Test voice",
+    description: "a model file plus a config without a published checksum",
+    license: "MIT",
+    licenseUrl: null,
     files: [
       { name: "voice.onnx", url: "https://example.invalid/voice.onnx", sizeBytes: VAD.length, sha256: VAD_SHA256 },
       { name: "voice.onnx.json", url: "https://example.invalid/voice.onnx.json", sizeBytes: null, sha256: null },
@@ -53,7 +62,12 @@ interface Behaviour {
   dropAfterBytes?: number;
 }
 
-interface MirrorRequest { file: string; range: string | null; status: number; sentBytes: number }
+interface MirrorRequest {
+  file: string;
+  range: string | null;
+  status: number;
+  sentBytes: number;
+}
 
 class Mirror {
   readonly requests: MirrorRequest[] = [];
@@ -85,7 +99,11 @@ class Mirror {
     const b = this.behaviour.get(file);
     const log: MirrorRequest = { file, range: req.headers.range ?? null, status: 0, sentBytes: 0 };
     this.requests.push(log);
-    if (!b?.body) { log.status = 404; res.writeHead(404).end("not here"); return; }
+    if (!b?.body) {
+      log.status = 404;
+      res.writeHead(404).end("not here");
+      return;
+    }
     const body = b.body;
     let start = 0;
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
@@ -97,7 +115,11 @@ class Mirror {
         return;
       }
       log.status = 206;
-      res.writeHead(206, { "content-length": body.length - start, "content-range": `bytes ${start}-${body.length - 1}/${body.length}`, "accept-ranges": "bytes" });
+      res.writeHead(206, {
+        "content-length": body.length - start,
+        "content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
+        "accept-ranges": "bytes",
+      });
     } else {
       log.status = 200;
       res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
@@ -109,7 +131,10 @@ class Mirror {
       await new Promise<void>((r) => res.write(body.subarray(at, end), () => r()));
       log.sentBytes += end - at;
       at = end;
-      if (drop !== undefined && log.sentBytes >= drop) { res.socket?.destroy(); return; }
+      if (drop !== undefined && log.sentBytes >= drop) {
+        res.socket?.destroy();
+        return;
+      }
       if (b.intervalMs) await new Promise((r) => setTimeout(r, b.intervalMs));
     }
     res.end();
@@ -125,7 +150,9 @@ beforeAll(async () => {
   mirror = new Mirror();
   await mirror.start();
   t = await startTestEngine({ sipPort: null, modelsBaseUrl: mirror.url, modelsCatalogue: TEST_CATALOGUE });
-  ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events`, { headers: { authorization: `Bearer ${t.apiKey}` } });
+  ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events`, {
+    headers: { authorization: `Bearer ${t.apiKey}` },
+  });
   ws.on("message", (m) => events.push(JSON.parse(String(m))));
   await new Promise((r) => ws.once("open", r));
 });
@@ -136,10 +163,13 @@ afterAll(async () => {
   await mirror?.stop();
 });
 
-async function json(res: Response) { return { status: res.status, body: await res.json() as any }; }
+async function json(res: Response) {
+  return { status: res.status, body: (await res.json()) as any };
+}
 const modelsDir = () => join(t.dataDir, "models");
 const downloadEvents = (id: string) => events.filter((e) => e.type === "model.download" && e.model_id === id);
-const finalEvent = (id: string) => waitFor(() => downloadEvents(id).find((e) => ["installed", "failed", "cancelled"].includes(e.state)), 20_000);
+const finalEvent = (id: string) =>
+  waitFor(() => downloadEvents(id).find((e) => ["installed", "failed", "cancelled"].includes(e.state)), 20_000);
 
 describe("catalogue", () => {
   it("lists the real models with the sizes and checksums of SOURCES.md, and null where none is published", async () => {
@@ -147,15 +177,26 @@ describe("catalogue", () => {
     expect(status).toBe(200);
     const byId = Object.fromEntries(body.models.map((m: any) => [m.id, m]));
     expect(byId["whisper-tiny.en"]).toMatchObject({
-      kind: "stt", size_bytes: 77704715, sha256: "921e4cf8686fdd993dcd081a5da5b6c365bfde1162e72b08d75ac75289920b1f",
-      urls: ["https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-tiny.en.bin"], installed: false, path: null, download: null,
+      kind: "stt",
+      size_bytes: 77704715,
+      sha256: "921e4cf8686fdd993dcd081a5da5b6c365bfde1162e72b08d75ac75289920b1f",
+      urls: ["https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-tiny.en.bin"],
+      installed: false,
+      path: null,
+      download: null,
     });
     expect(byId["whisper-base.en"]).toMatchObject({ kind: "stt", sha256: null, size_bytes: null, installed: false });
     expect(byId["whisper-small"]).toMatchObject({ kind: "stt", sha256: null, installed: false });
     // No Piper engine exists in this version: its voices are not offered for download (issue #13 §14).
     expect(Object.keys(byId).filter((id) => id.startsWith("piper-"))).toEqual([]);
     // The VAD ships with the app: installed from the first start, pointing at the shipped file.
-    expect(byId["silero-vad"]).toMatchObject({ kind: "vad", builtin: true, installed: true, sha256: VAD_SHA256, size_bytes: VAD.length });
+    expect(byId["silero-vad"]).toMatchObject({
+      kind: "vad",
+      builtin: true,
+      installed: true,
+      sha256: VAD_SHA256,
+      size_bytes: VAD.length,
+    });
     expect(sha256(readFileSync(byId["silero-vad"].path))).toBe(VAD_SHA256);
     for (const m of body.models) expect(m.license).toBeTruthy();
   });
@@ -164,8 +205,12 @@ describe("catalogue", () => {
     const one = await json(await t.api("/api/v1/models/whisper-tiny.en"));
     expect(one.status).toBe(200);
     expect(one.body.model.id).toBe("whisper-tiny.en");
-    for (const [method, path] of [["GET", "/api/v1/models/nope"], ["POST", "/api/v1/models/nope/download"],
-      ["DELETE", "/api/v1/models/nope/download"], ["DELETE", "/api/v1/models/nope"]] as const) {
+    for (const [method, path] of [
+      ["GET", "/api/v1/models/nope"],
+      ["POST", "/api/v1/models/nope/download"],
+      ["DELETE", "/api/v1/models/nope/download"],
+      ["DELETE", "/api/v1/models/nope"],
+    ] as const) {
       const r = await json(await t.api(path, { method }));
       expect(r.status, `${method} ${path}`).toBe(404);
       expect(r.body).toMatchObject({ error: "Not Found", code: "not_found" });
@@ -180,7 +225,10 @@ describe("catalogue", () => {
   });
 
   it("the built-in VAD can be neither downloaded nor removed (409)", async () => {
-    for (const [method, path] of [["POST", "/api/v1/models/silero-vad/download"], ["DELETE", "/api/v1/models/silero-vad"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/api/v1/models/silero-vad/download"],
+      ["DELETE", "/api/v1/models/silero-vad"],
+    ] as const) {
       const r = await json(await t.api(path, { method }));
       expect(r.status).toBe(409);
       expect(r.body).toMatchObject({ error: "Conflict", code: "model_builtin" });
@@ -189,7 +237,9 @@ describe("catalogue", () => {
 
   it("is listed in the OpenAPI document", async () => {
     const doc = await json(await t.api("/api/openapi.json", { auth: false }));
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/api/v1/models", "/api/v1/models/{id}", "/api/v1/models/{id}/download"]));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/models", "/api/v1/models/{id}", "/api/v1/models/{id}/download"]),
+    );
   });
 });
 
@@ -204,11 +254,20 @@ describe("downloads", () => {
 
     const last = await finalEvent("test-progress");
     const elapsedMs = Date.now() - started;
-    expect(last).toMatchObject({ state: "installed", received_bytes: VAD.length, total_bytes: VAD.length, error: null });
+    expect(last).toMatchObject({
+      state: "installed",
+      received_bytes: VAD.length,
+      total_bytes: VAD.length,
+      error: null,
+    });
     expect(elapsedMs).toBeGreaterThan(800);
 
     const seen = downloadEvents("test-progress");
-    expect(seen.map((e) => e.state).filter((s, i, a) => s !== a[i - 1])).toEqual(["downloading", "verifying", "installed"]);
+    expect(seen.map((e) => e.state).filter((s, i, a) => s !== a[i - 1])).toEqual([
+      "downloading",
+      "verifying",
+      "installed",
+    ]);
     const progress = seen.filter((e) => e.state === "downloading");
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / 250) + 1);
@@ -219,7 +278,11 @@ describe("downloads", () => {
 
     const model = (await json(await t.api("/api/v1/models/test-progress"))).body.model;
     expect(model).toMatchObject({ installed: true, path: join(modelsDir(), "progress.onnx"), partial_bytes: 0 });
-    expect(model.download).toMatchObject({ state: "installed", received_bytes: VAD.length, sha256: { "progress.onnx": VAD_SHA256 } });
+    expect(model.download).toMatchObject({
+      state: "installed",
+      received_bytes: VAD.length,
+      sha256: { "progress.onnx": VAD_SHA256 },
+    });
     expect(sha256(readFileSync(model.path))).toBe(VAD_SHA256);
     expect(readdirSync(modelsDir()).filter((f) => f.endsWith(".part"))).toEqual([]);
     expect(mirror.requestsFor("progress.onnx")).toHaveLength(1);
@@ -283,7 +346,9 @@ describe("downloads", () => {
     const sentAtCancel = mirror.requestsFor("cancel.onnx")[0].sentBytes;
     await new Promise((r) => setTimeout(r, 300));
     expect(mirror.requestsFor("cancel.onnx")[0].sentBytes - sentAtCancel).toBeLessThanOrEqual(2 * 16 * 1024);
-    expect((await json(await t.api("/api/v1/models/test-cancel/download", { method: "DELETE" }))).body.code).toBe("no_download");
+    expect((await json(await t.api("/api/v1/models/test-cancel/download", { method: "DELETE" }))).body.code).toBe(
+      "no_download",
+    );
 
     mirror.set("cancel.onnx", { body: VAD });
     events.length = 0;
@@ -323,7 +388,10 @@ describe("downloads", () => {
     mirror.set("voice.onnx", { body: VAD });
     mirror.set("voice.onnx.json", { body: VOICE_CONFIG });
     expect((await t.api("/api/v1/models/test-voice/download", { method: "POST" })).status).toBe(202);
-    expect(await finalEvent("test-voice")).toMatchObject({ state: "installed", received_bytes: VAD.length + VOICE_CONFIG.length });
+    expect(await finalEvent("test-voice")).toMatchObject({
+      state: "installed",
+      received_bytes: VAD.length + VOICE_CONFIG.length,
+    });
     const model = (await json(await t.api("/api/v1/models/test-voice"))).body.model;
     expect(model).toMatchObject({ installed: true, path: join(modelsDir(), "voice.onnx") });
     expect(model.download.sha256).toEqual({ "voice.onnx": VAD_SHA256, "voice.onnx.json": sha256(VOICE_CONFIG) });

@@ -8,7 +8,9 @@ import { writeRtpHeader } from "../../main/engine/media/rtp/packet.js";
 // must hand the pipeline one frame per packet, in order, with the hole filled.
 describe("incoming RTP through the session's reorder buffer", () => {
   const open: { close(): void }[] = [];
-  afterEach(() => { for (const o of open.splice(0)) o.close(); });
+  afterEach(() => {
+    for (const o of open.splice(0)) o.close();
+  });
 
   it("reorders, drops duplicates, conceals a lost packet with a fade, and reports it all for the call", async () => {
     const session = new RtpSession();
@@ -26,7 +28,13 @@ describe("incoming RTP through the session's reorder buffer", () => {
     const packet = (i: number) => {
       const pcm = new Int16Array(160).fill(level(i));
       const buf = Buffer.alloc(12 + 160);
-      writeRtpHeader(buf, { marker: i === 0, payloadType: 0, sequence: 1000 + i, timestamp: 50_000 + i * 160, ssrc: 0x1234 });
+      writeRtpHeader(buf, {
+        marker: i === 0,
+        payloadType: 0,
+        sequence: 1000 + i,
+        timestamp: 50_000 + i * 160,
+        ssrc: 0x1234,
+      });
       PCMU.encode(pcm, buf.subarray(12));
       return buf;
     };
@@ -40,18 +48,30 @@ describe("incoming RTP through the session's reorder buffer", () => {
     await new Promise((r) => setTimeout(r, 300));
 
     expect(frames).toHaveLength(17); // 0–16, one each
-    const decoded = (i: number) => { const d = new Int16Array(1); PCMU.decode(packet(i).subarray(12, 13), d); return d[0]; };
+    const decoded = (i: number) => {
+      const d = new Int16Array(1);
+      PCMU.decode(packet(i).subarray(12, 13), d);
+      return d[0];
+    };
     for (let i = 0; i < 17; i++) if (i !== 12) expect(frames[i], `frame ${i}`).toBe(decoded(i));
     // The lost one: the frame before at half the level.
     expect(frames[12]).toBe(Math.round(decoded(11) * 0.5));
-    expect(session.mediaReport(), JSON.stringify(session.mediaReport())).toMatchObject({ packets_received: 16, packets_duplicate: 2, packets_reordered: 3, packets_lost: 1, packets_late: 0 });
+    expect(session.mediaReport(), JSON.stringify(session.mediaReport())).toMatchObject({
+      packets_received: 16,
+      packets_duplicate: 2,
+      packets_reordered: 3,
+      packets_lost: 1,
+      packets_late: 0,
+    });
     expect(session.mediaReport().jitter_ms).toBeLessThan(20);
   });
 });
 
 describe("RTCP sender and receiver reports on port + 1", () => {
   const open: { close(): void }[] = [];
-  afterEach(() => { for (const o of open.splice(0)) o.close(); });
+  afterEach(() => {
+    for (const o of open.splice(0)) o.close();
+  });
 
   async function peerPair(): Promise<{ rtp: Socket; rtcp: Socket; port: number }> {
     for (;;) {
@@ -59,9 +79,13 @@ describe("RTCP sender and receiver reports on port + 1", () => {
       await new Promise<void>((r) => rtp.bind(0, "127.0.0.1", r));
       const port = rtp.address().port;
       const rtcp = createSocket("udp4");
-      const ok = await new Promise<boolean>((r) => { rtcp.once("error", () => r(false)); rtcp.bind(port + 1, "127.0.0.1", () => r(true)); });
+      const ok = await new Promise<boolean>((r) => {
+        rtcp.once("error", () => r(false));
+        rtcp.bind(port + 1, "127.0.0.1", () => r(true));
+      });
       if (ok) return { rtp, rtcp, port };
-      rtp.close(); rtcp.close();
+      rtp.close();
+      rtcp.close();
     }
   }
 
@@ -77,7 +101,9 @@ describe("RTCP sender and receiver reports on port + 1", () => {
     session.play(new Int16Array(8000).fill(1000));
 
     let ourSsrc = 0;
-    peer.rtp.on("message", (m) => { ourSsrc = m.readUInt32BE(8); });
+    peer.rtp.on("message", (m) => {
+      ourSsrc = m.readUInt32BE(8);
+    });
     const reports: ReturnType<typeof parseRtcp>[] = [];
     peer.rtcp.on("message", (m) => reports.push(parseRtcp(m)));
 
@@ -96,11 +122,31 @@ describe("RTCP sender and receiver reports on port + 1", () => {
     expect(sr.packetCount).toBeGreaterThan(20);
     expect(sr.octetCount).toBe(sr.packetCount! * 160);
     expect(sr.blocks).toHaveLength(1);
-    expect(sr.blocks[0]).toMatchObject({ ssrc: 0xabcd, cumulativeLost: 1, extendedHighestSeq: 0x10000 + ((65_520 + 29) & 0xffff) });
+    expect(sr.blocks[0]).toMatchObject({
+      ssrc: 0xabcd,
+      cumulativeLost: 1,
+      extendedHighestSeq: 0x10000 + ((65_520 + 29) & 0xffff),
+    });
 
     // The peer answers with an RR about our stream, quoting our last SR and 10 ms of its own delay.
-    const rr = buildReport({ ssrc: 0xabcd, cname: "peer@test", unixMs: Date.now(), rtpTimestamp: 0, packetCount: 0, octetCount: 0, sending: false,
-      block: { ssrc: ourSsrc, fractionLost: 0.25, cumulativeLost: 3, extendedHighestSeq: 100, jitter: 80, lastSr: sr.ntpMiddle!, delaySinceLastSr: Math.round(0.01 * 65536) } });
+    const rr = buildReport({
+      ssrc: 0xabcd,
+      cname: "peer@test",
+      unixMs: Date.now(),
+      rtpTimestamp: 0,
+      packetCount: 0,
+      octetCount: 0,
+      sending: false,
+      block: {
+        ssrc: ourSsrc,
+        fractionLost: 0.25,
+        cumulativeLost: 3,
+        extendedHighestSeq: 100,
+        jitter: 80,
+        lastSr: sr.ntpMiddle!,
+        delaySinceLastSr: Math.round(0.01 * 65536),
+      },
+    });
     peer.rtcp.send(rr, port + 1, "127.0.0.1");
     await new Promise((r) => setTimeout(r, 100));
     const report = session.mediaReport();

@@ -39,42 +39,97 @@ describe("security", () => {
     expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     s.proc.kill("SIGTERM");
     await s.exited;
-    const open = await spawnServe(["--data-dir", dataDir, "--port", "0", "--host", "0.0.0.0"], { VOICEDOCK_API_KEY: KEY });
+    const open = await spawnServe(["--data-dir", dataDir, "--port", "0", "--host", "0.0.0.0"], {
+      VOICEDOCK_API_KEY: KEY,
+    });
     expect(open.output()).toMatch(/warning: listening on 0\.0\.0\.0/);
     open.proc.kill("SIGTERM");
     await open.exited;
   });
 
   it("no seeded secret appears in any API response, in the logs, or in clear in the data files", async () => {
-    const s = await spawnServe(["--data-dir", dataDir, "--port", "0"], { VOICEDOCK_API_KEY: KEY, VOICEDOCK_LOG_LEVEL: "debug", VOICEDOCK_RATE_LIMIT: "100000" });
+    const s = await spawnServe(["--data-dir", dataDir, "--port", "0"], {
+      VOICEDOCK_API_KEY: KEY,
+      VOICEDOCK_LOG_LEVEL: "debug",
+      VOICEDOCK_RATE_LIMIT: "100000",
+    });
     const responses: string[] = [];
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(s.url + path, { method, headers: { authorization: `Bearer ${KEY}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(s.url + path, {
+        method,
+        headers: { authorization: `Bearer ${KEY}`, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       const text = await res.text();
       responses.push(text);
       return { status: res.status, body: text ? JSON.parse(text) : null };
     };
     try {
-      const trunk = await call("POST", "/api/v1/sip-trunks", { name: "Main", host: "127.0.0.1", port: 5060, username: "alice", password: SECRETS.trunkPassword,
-        inbound_auth: { username: "carrier", password: SECRETS.inboundAuthPassword } });
+      const trunk = await call("POST", "/api/v1/sip-trunks", {
+        name: "Main",
+        host: "127.0.0.1",
+        port: 5060,
+        username: "alice",
+        password: SECRETS.trunkPassword,
+        inbound_auth: { username: "carrier", password: SECRETS.inboundAuthPassword },
+      });
       expect(trunk.status).toBe(201);
       const trunkId = (trunk.body.trunk ?? trunk.body.sip_trunk).id;
       expect((await call("POST", "/api/v1/byok", { provider: "openai", api_key: SECRETS.byokKey })).status).toBe(200);
-      const a = await call("POST", "/api/v1/assistants", { name: "Sec", webhook_url: "http://127.0.0.1:9/hook", webhook_secret: SECRETS.webhookSecret, webhook_events: ["status-update"],
-        llm_config: { provider: "openai", model: "gpt-4o-mini", tools: [
-          { type: "function", function: { name: "lookup" }, server: { url: "http://127.0.0.1:9/tool", secret: SECRETS.toolSecret } },
-          { name: "book", url: "http://127.0.0.1:9/book", headers: { Authorization: `Bearer ${SECRETS.headerBearer}`, "X-Api-Key": SECRETS.headerApiKey } },
-        ] } });
+      const a = await call("POST", "/api/v1/assistants", {
+        name: "Sec",
+        webhook_url: "http://127.0.0.1:9/hook",
+        webhook_secret: SECRETS.webhookSecret,
+        webhook_events: ["status-update"],
+        llm_config: {
+          provider: "openai",
+          model: "gpt-4o-mini",
+          tools: [
+            {
+              type: "function",
+              function: { name: "lookup" },
+              server: { url: "http://127.0.0.1:9/tool", secret: SECRETS.toolSecret },
+            },
+            {
+              name: "book",
+              url: "http://127.0.0.1:9/book",
+              headers: { Authorization: `Bearer ${SECRETS.headerBearer}`, "X-Api-Key": SECRETS.headerApiKey },
+            },
+          ],
+        },
+      });
       expect(a.status).toBe(201);
       const id = a.body.assistant.id;
       await call("PATCH", `/api/v1/assistants/${id}`, { webhook_secret: SECRETS.webhookSecret });
-      const out = await call("POST", "/api/v1/calls/outbound", { destination: "+31612345678", assistant_id: id, assistant_override: { webhook_secret: SECRETS.transientSecret } });
+      const out = await call("POST", "/api/v1/calls/outbound", {
+        destination: "+31612345678",
+        assistant_id: id,
+        assistant_override: { webhook_secret: SECRETS.transientSecret },
+      });
       expect(out.status).toBe(200);
-      const transient = await call("POST", "/api/v1/calls/outbound", { destination: "+31612345678", assistant: { stt_config: STT, tts_config: TTS,
-        llm_config: { provider: "openai", model: "gpt-4o-mini", tools: [{ name: "t", server: { url: "http://127.0.0.1:9/t", secret: SECRETS.transientToolSecret } }] } } });
+      const transient = await call("POST", "/api/v1/calls/outbound", {
+        destination: "+31612345678",
+        assistant: {
+          stt_config: STT,
+          tts_config: TTS,
+          llm_config: {
+            provider: "openai",
+            model: "gpt-4o-mini",
+            tools: [{ name: "t", server: { url: "http://127.0.0.1:9/t", secret: SECRETS.transientToolSecret } }],
+          },
+        },
+      });
       expect(transient.status).toBe(200);
-      const template = await call("POST", "/api/v1/tool-templates", { name: "crm_lookup", tool_type: "function",
-        tool_config: { description: "Look up", parameters: { type: "object", properties: {} }, url: "http://127.0.0.1:9/crm", server: { url: "http://127.0.0.1:9/crm", secret: SECRETS.templateSecret } } });
+      const template = await call("POST", "/api/v1/tool-templates", {
+        name: "crm_lookup",
+        tool_type: "function",
+        tool_config: {
+          description: "Look up",
+          parameters: { type: "object", properties: {} },
+          url: "http://127.0.0.1:9/crm",
+          server: { url: "http://127.0.0.1:9/crm", secret: SECRETS.templateSecret },
+        },
+      });
       expect(template.status).toBe(201);
       // The mask where each one was: a client can tell a secret is set, and send the object back unchanged.
       const shown = (await call("GET", `/api/v1/assistants/${id}`)).body.assistant;
@@ -82,19 +137,41 @@ describe("security", () => {
       expect(shown.llm_config.tools[1].headers).toEqual({ Authorization: "********", "X-Api-Key": "********" });
       expect(template.body.tool_template.tool_config.server.secret).toBe("********");
       await new Promise((r) => setTimeout(r, 300));
-      for (const path of ["/api/v1/sip-trunks", `/api/v1/sip-trunks/${trunkId}`, "/api/v1/byok", "/api/v1/byok/config", "/api/v1/assistants", `/api/v1/assistants/${id}`,
-        "/api/v1/agents", "/api/v1/calls", `/api/v1/calls/${out.body.call_id}`, `/api/v1/calls/${out.body.call_id}/events`, "/api/v1/organizations", "/api/v1/usage",
-        "/api/v1/webhook-deliveries", "/api/openapi.json", "/api/v1/tool-templates", `/api/v1/tool-templates/${template.body.tool_template.id}`,
-        `/api/v1/calls/${transient.body.call_id}`, `/api/v1/calls/${transient.body.call_id}/events`]) {
+      for (const path of [
+        "/api/v1/sip-trunks",
+        `/api/v1/sip-trunks/${trunkId}`,
+        "/api/v1/byok",
+        "/api/v1/byok/config",
+        "/api/v1/assistants",
+        `/api/v1/assistants/${id}`,
+        "/api/v1/agents",
+        "/api/v1/calls",
+        `/api/v1/calls/${out.body.call_id}`,
+        `/api/v1/calls/${out.body.call_id}/events`,
+        "/api/v1/organizations",
+        "/api/v1/usage",
+        "/api/v1/webhook-deliveries",
+        "/api/openapi.json",
+        "/api/v1/tool-templates",
+        `/api/v1/tool-templates/${template.body.tool_template.id}`,
+        `/api/v1/calls/${transient.body.call_id}`,
+        `/api/v1/calls/${transient.body.call_id}/events`,
+      ]) {
         expect((await call("GET", path)).status, path).toBe(200);
       }
       // The key in a WebSocket URL must not reach the log either.
       const ws = new WebSocket(`${s.url.replace("http", "ws")}/api/v1/events?api_key=${KEY}`);
-      await new Promise((resolve, reject) => { ws.once("message", resolve); ws.once("error", reject); });
+      await new Promise((resolve, reject) => {
+        ws.once("message", resolve);
+        ws.once("error", reject);
+      });
       ws.close();
       // Nor when the parameter's name is percent-encoded: the query parser decodes it and authenticates.
       const encoded = new WebSocket(`${s.url.replace("http", "ws")}/api/v1/events?role=observer&api%5Fkey=${KEY}`);
-      await new Promise((resolve, reject) => { encoded.once("message", resolve); encoded.once("error", reject); });
+      await new Promise((resolve, reject) => {
+        encoded.once("message", resolve);
+        encoded.once("error", reject);
+      });
       encoded.close();
       await call("GET", "/api/v1/calls?status=bogus");
     } finally {
@@ -105,14 +182,16 @@ describe("security", () => {
     const leaks: string[] = [];
     const everything = { responses: responses.join("\n"), log: s.output() };
     for (const [where, text] of Object.entries(everything)) {
-      for (const [name, secret] of Object.entries({ ...SECRETS, apiKey: KEY })) if (text.includes(secret)) leaks.push(`${name} in ${where}`);
+      for (const [name, secret] of Object.entries({ ...SECRETS, apiKey: KEY }))
+        if (text.includes(secret)) leaks.push(`${name} in ${where}`);
     }
     // At rest: every file in the data dir (database, WAL, key files) holds no secret in clear.
     for (const file of readdirSync(dataDir)) {
       const path = join(dataDir, file);
       if (!statSync(path).isFile()) continue;
       const bytes = readFileSync(path).toString("latin1");
-      for (const [name, secret] of Object.entries({ ...SECRETS, apiKey: KEY })) if (bytes.includes(secret)) leaks.push(`${name} in ${file}`);
+      for (const [name, secret] of Object.entries({ ...SECRETS, apiKey: KEY }))
+        if (bytes.includes(secret)) leaks.push(`${name} in ${file}`);
     }
     expect(leaks).toEqual([]);
     expect(s.output()).toMatch(/DEBUG GET \/api\/v1\/events\?api_key=\[redacted\] \(WebSocket\)/);
@@ -151,18 +230,32 @@ describe("security", () => {
       await again.exited;
 
       // Setting the revoked key in VOICEDOCK_API_KEY does not bring it back: serve refuses to start.
-      const env = runCli(["serve", "--data-dir", dir, "--port", "0"], { VOICEDOCK_API_KEY: newKey, VOICEDOCK_SIP_PORT: "0" });
+      const env = runCli(["serve", "--data-dir", dir, "--port", "0"], {
+        VOICEDOCK_API_KEY: newKey,
+        VOICEDOCK_SIP_PORT: "0",
+      });
       expect(env.status).toBe(1);
-      expect(env.stderr).toMatch(/VOICEDOCK_API_KEY is set to a revoked key \(vd_live_\w+…, revoked 20\d\d-.*\); a revoked key stays revoked/);
+      expect(env.stderr).toMatch(
+        /VOICEDOCK_API_KEY is set to a revoked key \(vd_live_\w+…, revoked 20\d\d-.*\); a revoked key stays revoked/,
+      );
       expect(env.stderr).toMatch(/voicedock keys create/);
-      expect(runCli(["keys", "list", "--data-dir", dir]).stdout).toMatch(new RegExp(`${newKey.slice(0, 12)}….*revoked 20`));
+      expect(runCli(["keys", "list", "--data-dir", dir]).stdout).toMatch(
+        new RegExp(`${newKey.slice(0, 12)}….*revoked 20`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("bad flags give a clear message and exit code 2", () => {
-    for (const args of [["serve", "--port", "http"], ["serve", "--bogus"], ["serve", "--port", "70000"], ["frobnicate"], ["keys", "rotate"], ["keys", "revoke"]]) {
+    for (const args of [
+      ["serve", "--port", "http"],
+      ["serve", "--bogus"],
+      ["serve", "--port", "70000"],
+      ["frobnicate"],
+      ["keys", "rotate"],
+      ["keys", "revoke"],
+    ]) {
       const r = runCli([...args, "--data-dir", dataDir]);
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/^voicedock: .+/);
@@ -173,28 +266,59 @@ describe("security", () => {
 
 describe("secrets inside assistants, provider keys and assistant-request answers (issue #13 §6, §7)", () => {
   let t: TestEngine;
-  beforeAll(async () => { t = await startTestEngine(); });
-  afterAll(async () => { await t.stop(); });
-  const send = async (method: string, path: string, json?: unknown) => { const r = await t.api(path, { method, json }); return { status: r.status, body: await r.json() as any }; };
+  beforeAll(async () => {
+    t = await startTestEngine();
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+  const send = async (method: string, path: string, json?: unknown) => {
+    const r = await t.api(path, { method, json });
+    return { status: r.status, body: (await r.json()) as any };
+  };
 
   it("a tool secret is sealed at rest, masked in responses, kept when the mask is sent back, and opened only for the call", async () => {
-    const created = await send("POST", "/api/v1/assistants", { name: "Tools", llm_config: { provider: "openai", model: "gpt-4o-mini",
-      tools: [{ name: "lookup", server: { url: "http://127.0.0.1:9/t", secret: "tool-secret-round-trip" }, headers: { "X-Custom": "Token abc-123" } }] } });
+    const created = await send("POST", "/api/v1/assistants", {
+      name: "Tools",
+      llm_config: {
+        provider: "openai",
+        model: "gpt-4o-mini",
+        tools: [
+          {
+            name: "lookup",
+            server: { url: "http://127.0.0.1:9/t", secret: "tool-secret-round-trip" },
+            headers: { "X-Custom": "Token abc-123" },
+          },
+        ],
+      },
+    });
     const id = created.body.assistant.id;
     const stored = t.store.assistants.get(id)!.llm_config as any;
     expect(stored.tools[0].server.secret).toMatch(/^vd-sealed:v1:/);
     expect(stored.tools[0].headers["X-Custom"]).toMatch(/^vd-sealed:v1:/);
     // The console's round trip: GET, change one field, PATCH the block back with the masks in it.
     const shown = (await send("GET", `/api/v1/assistants/${id}`)).body.assistant;
-    expect(shown.llm_config.tools[0]).toMatchObject({ server: { secret: "********" }, headers: { "X-Custom": "********" } });
-    const patched = await send("PATCH", `/api/v1/assistants/${id}`, { llm_config: { ...shown.llm_config, temperature: 0.2 } });
+    expect(shown.llm_config.tools[0]).toMatchObject({
+      server: { secret: "********" },
+      headers: { "X-Custom": "********" },
+    });
+    const patched = await send("PATCH", `/api/v1/assistants/${id}`, {
+      llm_config: { ...shown.llm_config, temperature: 0.2 },
+    });
     expect(patched.status).toBe(200);
     const after = t.store.assistants.get(id)!.llm_config as any;
     expect(openCredential(t.store.box, after.tools[0].server.secret)).toBe("tool-secret-round-trip");
     expect(openCredential(t.store.box, after.tools[0].headers["X-Custom"])).toBe("Token abc-123");
     // A new value replaces it; null removes it.
-    await send("PATCH", `/api/v1/assistants/${id}`, { llm_config: { ...shown.llm_config, tools: [{ ...shown.llm_config.tools[0], server: { url: "http://127.0.0.1:9/t", secret: "rotated" } }] } });
-    expect(openCredential(t.store.box, (t.store.assistants.get(id)!.llm_config as any).tools[0].server.secret)).toBe("rotated");
+    await send("PATCH", `/api/v1/assistants/${id}`, {
+      llm_config: {
+        ...shown.llm_config,
+        tools: [{ ...shown.llm_config.tools[0], server: { url: "http://127.0.0.1:9/t", secret: "rotated" } }],
+      },
+    });
+    expect(openCredential(t.store.box, (t.store.assistants.get(id)!.llm_config as any).tools[0].server.secret)).toBe(
+      "rotated",
+    );
     // Webhook receivers never get sealed values either; the user's own metadata is echoed as given.
     expect(JSON.stringify(publicAssistant(t.store.assistants.get(id)!))).not.toContain("vd-sealed");
     await send("PATCH", `/api/v1/assistants/${id}`, { metadata: { crm_token: "crm-ref-77" } });
@@ -202,37 +326,91 @@ describe("secrets inside assistants, provider keys and assistant-request answers
   });
 
   it("a saved key goes to its provider or to the base_url saved with it, and nowhere an assistant names", async () => {
-    const set = await send("POST", "/api/v1/byok", { provider: "openai", api_key: "sk-never-leaves-1234", base_url: "https://gateway.example.org/v1" });
+    const set = await send("POST", "/api/v1/byok", {
+      provider: "openai",
+      api_key: "sk-never-leaves-1234",
+      base_url: "https://gateway.example.org/v1",
+    });
     expect(set.status).toBe(200);
     const ctx = providerContext(t.store, "/nonexistent");
-    expect(routeKey(ctx.keys, "openai", undefined)).toMatchObject({ baseUrl: "https://gateway.example.org/v1", apiKey: "sk-never-leaves-1234" });
+    expect(routeKey(ctx.keys, "openai", undefined)).toMatchObject({
+      baseUrl: "https://gateway.example.org/v1",
+      apiKey: "sk-never-leaves-1234",
+    });
     // Anyone with an API key may edit assistants: naming their own server gets them an error, not the key.
-    expect(() => createLlm({ provider: "openai", model: "gpt-4o-mini", base_url: "https://collector.example.net/v1" }, ctx))
-      .toThrow(/The saved OpenAI key is not sent to llm_config\.base_url https:\/\/collector\.example\.net\/v1/);
+    expect(() =>
+      createLlm({ provider: "openai", model: "gpt-4o-mini", base_url: "https://collector.example.net/v1" }, ctx),
+    ).toThrow(/The saved OpenAI key is not sent to llm_config\.base_url https:\/\/collector\.example\.net\/v1/);
     // ...and cannot re-point the saved key without sending the key itself.
-    const moved = await send("POST", "/api/v1/byok/config", { provider: "openai", config: { base_url: "https://collector.example.net/v1" } });
+    const moved = await send("POST", "/api/v1/byok/config", {
+      provider: "openai",
+      config: { base_url: "https://collector.example.net/v1" },
+    });
     expect(moved.status).toBe(400);
     expect(moved.body.message).toMatch(/only be set together with the key/);
-    expect((await send("POST", "/api/v1/byok/config", { provider: "openai", config: { base_url: "https://gateway.example.org/v1", first_token_timeout_ms: 5000 } })).status).toBe(200);
+    expect(
+      (
+        await send("POST", "/api/v1/byok/config", {
+          provider: "openai",
+          config: { base_url: "https://gateway.example.org/v1", first_token_timeout_ms: 5000 },
+        })
+      ).status,
+    ).toBe(200);
     // Saving the key again without a base_url sends it to the official host only.
     await send("POST", "/api/v1/byok", { provider: "openai", api_key: "sk-never-leaves-1234" });
-    expect(routeKey(providerContext(t.store, "/nonexistent").keys, "openai", "https://gateway.example.org/v1")).toMatchObject({ apiKey: null, withheld: true });
+    expect(
+      routeKey(providerContext(t.store, "/nonexistent").keys, "openai", "https://gateway.example.org/v1"),
+    ).toMatchObject({ apiKey: null, withheld: true });
   });
 
   it("an assistant-request answer is checked like POST /assistants; a refused one leaves the saved assistant", async () => {
     let answer: unknown = {};
-    const receiver = createServer((req, res) => { req.resume(); req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer))); });
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer)));
+    });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
     try {
-      const saved = { name: "Desk", webhook_url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, webhook_events: ["assistant-request"],
-        llm_config: { provider: "openai", model: "gpt-4o-mini" }, stt_config: STT, tts_config: TTS };
-      const call = t.engine.calls.create({ id: "call-inbound-arq1", status: "connecting", direction: "inbound", caller_phone: "+31612345678", assistant_config: saved });
+      const saved = {
+        name: "Desk",
+        webhook_url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
+        webhook_events: ["assistant-request"],
+        llm_config: { provider: "openai", model: "gpt-4o-mini" },
+        stt_config: STT,
+        tts_config: TTS,
+      };
+      const call = t.engine.calls.create({
+        id: "call-inbound-arq1",
+        status: "connecting",
+        direction: "inbound",
+        caller_phone: "+31612345678",
+        assistant_config: saved,
+      });
       const cases: [unknown, RegExp][] = [
-        [{ assistant: { llm_config: { provider: "evil-llm", model: "x", base_url: "https://collector.example.net/v1" } } }, /assistant\.llm_config\.provider must be equal to one of the allowed values/],
-        [{ assistant: { llm_config: { provider: "xai_realtime", model: "grok" } } }, /assistant\.llm_config\.provider 'xai_realtime' is not supported in this version/],
-        [{ assistant: { tts_config: { provider: "local", voice_id: "piper-en_US-lessac-medium" } } }, /assistant\.tts_config\.voice_id 'piper-en_US-lessac-medium' is not supported in this version/],
+        [
+          {
+            assistant: {
+              llm_config: { provider: "evil-llm", model: "x", base_url: "https://collector.example.net/v1" },
+            },
+          },
+          /assistant\.llm_config\.provider must be equal to one of the allowed values/,
+        ],
+        [
+          { assistant: { llm_config: { provider: "xai_realtime", model: "grok" } } },
+          /assistant\.llm_config\.provider 'xai_realtime' is not supported in this version/,
+        ],
+        [
+          { assistant: { tts_config: { provider: "local", voice_id: "piper-en_US-lessac-medium" } } },
+          /assistant\.tts_config\.voice_id 'piper-en_US-lessac-medium' is not supported in this version/,
+        ],
         [{ assistant: { max_duration_seconds: "forever" } }, /assistant\.max_duration_seconds must be integer/],
-        [{ assistant_id: (await send("POST", "/api/v1/assistants", { name: "Other" })).body.assistant.id, assistant_override: { webhook_url: "not a url" } }, /assistant_override\.webhook_url must/],
+        [
+          {
+            assistant_id: (await send("POST", "/api/v1/assistants", { name: "Other" })).body.assistant.id,
+            assistant_override: { webhook_url: "not a url" },
+          },
+          /assistant_override\.webhook_url must/,
+        ],
       ];
       for (const [body, why] of cases) {
         answer = body;
@@ -244,7 +422,11 @@ describe("secrets inside assistants, provider keys and assistant-request answers
       answer = { assistant: { first_message: "Hello from the CRM", metadata: { crm_id: "42" } } };
       const ok = await requestAssistant(t.store, t.engine.webhooks, call, saved);
       expect(ok.problem).toBeUndefined();
-      expect(ok.assistant).toMatchObject({ first_message: "Hello from the CRM", metadata: { crm_id: "42" }, llm_config: saved.llm_config });
+      expect(ok.assistant).toMatchObject({
+        first_message: "Hello from the CRM",
+        metadata: { crm_id: "42" },
+        llm_config: saved.llm_config,
+      });
     } finally {
       receiver.close();
     }

@@ -13,18 +13,21 @@ const KEY = "vd_test_single_engine_key_0123456789";
 const env = { VOICEDOCK_API_KEY: KEY, VOICEDOCK_LOG_LEVEL: "warn" };
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const api = (url: string, path: string, body?: unknown) => fetch(url + path, {
-  method: body ? "POST" : "GET",
-  headers: { authorization: `Bearer ${KEY}`, ...(body ? { "content-type": "application/json" } : {}) },
-  body: body ? JSON.stringify(body) : undefined,
-}).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+const api = (url: string, path: string, body?: unknown) =>
+  fetch(url + path, {
+    method: body ? "POST" : "GET",
+    headers: { authorization: `Bearer ${KEY}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
 describe("one engine per data directory (issue #13 §10)", () => {
   it("a second `voicedock serve` exits non-zero naming the first, and leaves its live call untouched; recovery waits for the lock and the ports", async () => {
     // A carrier that takes our INVITE and never answers: the first engine's outbound call stays live.
     const carrier = createSocket("udp4");
     const invites: string[] = [];
-    carrier.on("message", (m) => { if (m.toString().startsWith("INVITE ")) invites.push(m.toString()); });
+    carrier.on("message", (m) => {
+      if (m.toString().startsWith("INVITE ")) invites.push(m.toString());
+    });
     await new Promise<void>((r) => carrier.bind(0, "127.0.0.1", () => r()));
     const busyPort = createServer();
     await new Promise<void>((r) => busyPort.listen(0, "127.0.0.1", () => r()));
@@ -33,10 +36,18 @@ describe("one engine per data directory (issue #13 §10)", () => {
     const first = await spawnServe(["--data-dir", dataDir, "--port", "0"], env);
     let callId: string;
     try {
-      const trunk = await api(first.url, "/api/v1/sip-trunks", { name: "Silent carrier", host: "127.0.0.1", port: carrier.address().port, register: false });
+      const trunk = await api(first.url, "/api/v1/sip-trunks", {
+        name: "Silent carrier",
+        host: "127.0.0.1",
+        port: carrier.address().port,
+        register: false,
+      });
       expect(trunk.status).toBe(201);
       const assistant = await api(first.url, "/api/v1/assistants", { name: "Caller" });
-      const out = await api(first.url, "/api/v1/calls/outbound", { destination: "+31612345678", assistant_id: assistant.body.assistant.id });
+      const out = await api(first.url, "/api/v1/calls/outbound", {
+        destination: "+31612345678",
+        assistant_id: assistant.body.assistant.id,
+      });
       expect(out.status).toBe(200);
       callId = out.body.call_id;
       for (let i = 0; i < 100 && invites.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
@@ -47,7 +58,9 @@ describe("one engine per data directory (issue #13 §10)", () => {
       // The second engine, on another port so that only the lock can stop it.
       const second = runCli(["serve", "--data-dir", dataDir, "--port", "0"], { ...env, VOICEDOCK_SIP_PORT: "0" });
       expect(second.status).toBe(1);
-      expect(second.stderr).toContain(`already running on ${dataDir} (pid ${first.proc.pid}, console at ${first.url}/)`);
+      expect(second.stderr).toContain(
+        `already running on ${dataDir} (pid ${first.proc.pid}, console at ${first.url}/)`,
+      );
       expect(second.stdout).not.toMatch(/is ready/);
 
       const after = await api(first.url, `/api/v1/calls/${callId}`);
@@ -62,7 +75,10 @@ describe("one engine per data directory (issue #13 §10)", () => {
     }
 
     // A start that cannot get its HTTP port recovers nothing: the row stays as the crash left it.
-    const blocked = runCli(["serve", "--data-dir", dataDir, "--port", String(takenPort)], { ...env, VOICEDOCK_SIP_PORT: "0" });
+    const blocked = runCli(["serve", "--data-dir", dataDir, "--port", String(takenPort)], {
+      ...env,
+      VOICEDOCK_SIP_PORT: "0",
+    });
     expect(blocked.status).toBe(1);
     expect(blocked.stderr).toMatch(new RegExp(`Port ${takenPort} on 127.0.0.1 is already in use`));
 
@@ -85,7 +101,10 @@ describe("one engine per data directory (issue #13 §10)", () => {
     const dir = mkdtempSync(join(tmpdir(), "voicedock-single-inproc-"));
     try {
       const a = await startTestEngine({ dataDir: dir });
-      const err = await startTestEngine({ dataDir: dir }).then(() => null, (e) => e);
+      const err = await startTestEngine({ dataDir: dir }).then(
+        () => null,
+        (e) => e,
+      );
       expect(err).toBeInstanceOf(DataDirBusyError);
       expect(err.message).toContain(`(pid ${process.pid}, console at ${a.url}/)`);
       await a.stop();

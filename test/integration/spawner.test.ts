@@ -15,16 +15,27 @@ import { ProviderError } from "../../main/engine/providers/errors.js";
 // media thread). Real processes on both sides: sh, head, cat, sha256sum, sleep, espeak-ng.
 const dir = mkdtempSync(join(tmpdir(), "spawner-test-"));
 const spawner = new Spawner();
-afterAll(() => { spawner.stop(); shared.stop(); rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => {
+  spawner.stop();
+  shared.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-const collect = (c: RemoteChild): Promise<Buffer> => new Promise((resolve) => {
-  const parts: Buffer[] = [];
-  c.stdout.on("data", (d: Buffer) => parts.push(d));
-  c.stdout.on("end", () => resolve(Buffer.concat(parts)));
-});
+const collect = (c: RemoteChild): Promise<Buffer> =>
+  new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    c.stdout.on("data", (d: Buffer) => parts.push(d));
+    c.stdout.on("end", () => resolve(Buffer.concat(parts)));
+  });
 // A killed child of a dead helper is re-parented; until its new parent reaps it, it is a zombie (state Z).
-const alive = (pid: number) => { try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8")); } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
 
 describe("spawner", () => {
   it("relays binary stdout byte for byte", async () => {
@@ -51,7 +62,9 @@ describe("spawner", () => {
   it("reports exit codes, a missing program, and kill signals; close comes after the last byte", async () => {
     const three = spawner.spawn("sh", ["-c", "printf abc; exit 3"]);
     let text = "";
-    three.stdout.setEncoding("utf8").on("data", (d: string) => { text += d; });
+    three.stdout.setEncoding("utf8").on("data", (d: string) => {
+      text += d;
+    });
     const closed = new Promise<number | null>((r) => three.on("close", (code: number | null) => r(code)));
     expect(await closed).toBe(3);
     expect(text).toBe("abc");
@@ -103,17 +116,23 @@ describe("spawner", () => {
   it("the helper and its children end when the engine dies (SIGKILL, no chance to clean up)", async () => {
     const script = join(dir, "engine.mts");
     const api = pathToFileURL(join(import.meta.dirname, "../../main/engine/spawner/spawner.ts")).href;
-    writeFileSync(script, `import { spawner } from ${JSON.stringify(api)};
+    writeFileSync(
+      script,
+      `import { spawner } from ${JSON.stringify(api)};
       await spawner.warm();
       const c = spawner.spawn("sleep", ["60"]);
       setTimeout(() => console.log(JSON.stringify({ helper: spawner.helperPid, child: c.pid })), 300);
-      setInterval(() => {}, 1000);`);
+      setInterval(() => {}, 1000);`,
+    );
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
     const engine = spawn(process.execPath, ["--import", tsx, script], { stdio: ["ignore", "pipe", "inherit"] });
-    const pids = await new Promise<{ helper: number; child: number }>((r) => engine.stdout.once("data", (d) => r(JSON.parse(String(d)))));
+    const pids = await new Promise<{ helper: number; child: number }>((r) =>
+      engine.stdout.once("data", (d) => r(JSON.parse(String(d)))),
+    );
     expect(alive(pids.helper) && alive(pids.child)).toBe(true);
     engine.kill("SIGKILL");
-    for (let i = 0; i < 50 && (alive(pids.helper) || alive(pids.child)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (alive(pids.helper) || alive(pids.child)); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(alive(pids.helper)).toBe(false);
     expect(alive(pids.child)).toBe(false);
   });
@@ -125,7 +144,13 @@ describe("spawner", () => {
     const it1 = tts.synthesize({ text: long, signal })[Symbol.asyncIterator]();
     expect((await it1.next()).done).toBe(false);
     process.kill(shared.helperPid!, "SIGKILL");
-    const err = await (async () => { try { while (!(await it1.next()).done); } catch (e) { return e; } })();
+    const err = await (async () => {
+      try {
+        while (!(await it1.next()).done);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(ProviderError);
     expect((err as ProviderError).kind).toBe("unavailable");
 

@@ -7,26 +7,50 @@ import { freeUdpPort } from "../support/ports.js";
 
 const hasCoturn = existsSync("/usr/bin/turnserver");
 
-describe.skipIf(!hasCoturn)("STUN binding requests from the SIP socket, answered by coturn (skipped only where the coturn package is not installed)", () => {
-  let server: ChildProcess;
-  let port: number;
-  const sip = new UdpSipEndpoint({ host: "127.0.0.1", port: 0 });
-  beforeAll(async () => {
-    port = await freeUdpPort(false);
-    server = spawn("turnserver", ["--stun-only", "--listening-ip", "127.0.0.1", "--listening-port", String(port), "--no-cli", "--no-tls", "--no-dtls", "--log-file", "stdout", "--simple-log"], { stdio: "ignore" });
-    await sip.start();
-    await new Promise((r) => setTimeout(r, 500));
-  });
-  afterAll(async () => { server?.kill(); await sip.close(); });
+describe.skipIf(!hasCoturn)(
+  "STUN binding requests from the SIP socket, answered by coturn (skipped only where the coturn package is not installed)",
+  () => {
+    let server: ChildProcess;
+    let port: number;
+    const sip = new UdpSipEndpoint({ host: "127.0.0.1", port: 0 });
+    beforeAll(async () => {
+      port = await freeUdpPort(false);
+      server = spawn(
+        "turnserver",
+        [
+          "--stun-only",
+          "--listening-ip",
+          "127.0.0.1",
+          "--listening-port",
+          String(port),
+          "--no-cli",
+          "--no-tls",
+          "--no-dtls",
+          "--log-file",
+          "stdout",
+          "--simple-log",
+        ],
+        { stdio: "ignore" },
+      );
+      await sip.start();
+      await new Promise((r) => setTimeout(r, 500));
+    });
+    afterAll(async () => {
+      server?.kill();
+      await sip.close();
+    });
 
-  it("learns the address and port the server sees, and SIP on the same socket is not disturbed", async () => {
-    const mapped = await stunMappedAddress(sip, { host: "127.0.0.1", port });
-    expect(mapped).toEqual({ host: "127.0.0.1", port: sip.address().port });
-    expect(sip.stats.malformed).toBe(0);
-  });
+    it("learns the address and port the server sees, and SIP on the same socket is not disturbed", async () => {
+      const mapped = await stunMappedAddress(sip, { host: "127.0.0.1", port });
+      expect(mapped).toEqual({ host: "127.0.0.1", port: sip.address().port });
+      expect(sip.stats.malformed).toBe(0);
+    });
 
-  it("a server that does not answer is reported by name", async () => {
-    const silent = await freeUdpPort(false);
-    await expect(stunMappedAddress(sip, { host: "127.0.0.1", port: silent }, 800)).rejects.toThrow(`STUN server 127.0.0.1:${silent} did not answer`);
-  });
-});
+    it("a server that does not answer is reported by name", async () => {
+      const silent = await freeUdpPort(false);
+      await expect(stunMappedAddress(sip, { host: "127.0.0.1", port: silent }, 800)).rejects.toThrow(
+        `STUN server 127.0.0.1:${silent} did not answer`,
+      );
+    });
+  },
+);

@@ -24,7 +24,13 @@ function verifyAsDocumented(raw: string, ts: string, sigHeader: string, secret: 
   return got.length === expected.length && timingSafeEqual(Buffer.from(got), Buffer.from(expected));
 }
 
-interface Received { headers: IncomingHttpHeaders; raw: string; body: any; verified: boolean; fresh: boolean }
+interface Received {
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: any;
+  verified: boolean;
+  fresh: boolean;
+}
 
 /**
  * A customer's webhook receiver. It keeps its port across down()/up(), and can answer 503 or hang
@@ -38,20 +44,32 @@ class Receiver {
   port = 0;
   private server: Server | null = null;
   private hanging: ServerResponse[] = [];
-  get url() { return `http://127.0.0.1:${this.port}/hooks`; }
+  get url() {
+    return `http://127.0.0.1:${this.port}/hooks`;
+  }
 
   async up(): Promise<this> {
     const server = createServer((req, res) => {
       let raw = "";
       req.setEncoding("utf8");
-      req.on("data", (d: string) => { raw += d; });
+      req.on("data", (d: string) => {
+        raw += d;
+      });
       req.on("end", () => {
         this.hits++;
-        if (this.mode === "503") { res.writeHead(503).end("busy"); return; }
-        if (this.mode === "hang") { this.hanging.push(res); return; }
+        if (this.mode === "503") {
+          res.writeHead(503).end("busy");
+          return;
+        }
+        if (this.mode === "hang") {
+          this.hanging.push(res);
+          return;
+        }
         const ts = String(req.headers["x-webhook-timestamp"]);
         this.received.push({
-          headers: req.headers, raw, body: JSON.parse(raw),
+          headers: req.headers,
+          raw,
+          body: JSON.parse(raw),
           verified: verifyAsDocumented(raw, ts, String(req.headers["x-webhook-signature"] ?? ""), SECRET),
           fresh: Math.abs(Number(ts) - Date.now() / 1000) <= 300,
         });
@@ -75,7 +93,11 @@ class Receiver {
     const s = this.server;
     this.server = null;
     this.hanging = [];
-    if (s) await new Promise((r) => { s.closeAllConnections(); s.close(r); });
+    if (s)
+      await new Promise((r) => {
+        s.closeAllConnections();
+        s.close(r);
+      });
   }
 
   /** How many times each X-Webhook-Delivery id arrived (200-answered requests only). */
@@ -89,7 +111,9 @@ class Receiver {
   }
 
   forCall(callId: string): string[] {
-    return this.received.filter((r) => r.body.message.call.id === callId).map((r) => `${r.body.message.type}:${r.body.message.call.status}`);
+    return this.received
+      .filter((r) => r.body.message.call.id === callId)
+      .map((r) => `${r.body.message.type}:${r.body.message.call.status}`);
   }
 }
 
@@ -104,7 +128,9 @@ afterEach(async () => {
   for (const r of receivers) await r.down();
   for (const e of engines) await e.stop().catch(() => undefined);
   for (const c of cleanups) await c();
-  engines = []; receivers = []; cleanups = [];
+  engines = [];
+  receivers = [];
+  cleanups = [];
 });
 
 function receiver(): Receiver {
@@ -113,18 +139,43 @@ function receiver(): Receiver {
   return r;
 }
 
-async function engineWithAssistant(rx: Receiver, opts: { dataDir?: string; events?: string[] | null } = {}): Promise<{ t: TestEngine; assistantId: string }> {
+async function engineWithAssistant(
+  rx: Receiver,
+  opts: { dataDir?: string; events?: string[] | null } = {},
+): Promise<{ t: TestEngine; assistantId: string }> {
   const t = await startTestEngine({ webhookRetry: FAST_RETRY, ...(opts.dataDir ? { dataDir: opts.dataDir } : {}) });
   engines.push(t);
-  const assistantId = await createAssistant(t, rx, opts.events === undefined ? ["status-update", "end-of-call-report"] : opts.events);
+  const assistantId = await createAssistant(
+    t,
+    rx,
+    opts.events === undefined ? ["status-update", "end-of-call-report"] : opts.events,
+  );
   return { t, assistantId };
 }
 
-async function createAssistant(t: TestEngine, rx: Receiver, events: string[] | null, name = "Front desk"): Promise<string> {
-  const res = await t.api("/api/v1/assistants", { method: "POST", json: {
-    name, webhook_url: rx.url, webhook_secret: SECRET, webhook_events: events, metadata: { team: "desk" },
-    llm_config: { provider: "openai", model: "gpt-4o-mini", tools: [{ type: "function", name: "lookup", server: { url: "http://127.0.0.1:9/tool", secret: "tool-secret-77aa" } }] },
-  } });
+async function createAssistant(
+  t: TestEngine,
+  rx: Receiver,
+  events: string[] | null,
+  name = "Front desk",
+): Promise<string> {
+  const res = await t.api("/api/v1/assistants", {
+    method: "POST",
+    json: {
+      name,
+      webhook_url: rx.url,
+      webhook_secret: SECRET,
+      webhook_events: events,
+      metadata: { team: "desk" },
+      llm_config: {
+        provider: "openai",
+        model: "gpt-4o-mini",
+        tools: [
+          { type: "function", name: "lookup", server: { url: "http://127.0.0.1:9/tool", secret: "tool-secret-77aa" } },
+        ],
+      },
+    },
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as any).assistant.id;
 }
@@ -133,12 +184,23 @@ async function createAssistant(t: TestEngine, rx: Receiver, events: string[] | n
  * One call through the call manager as telephony would drive it: the resolved assistant (with its sealed
  * secret and call-specific metadata) stored with the call, in-progress, two turns, ended by the caller, report.
  */
-function runCall(t: TestEngine, assistantId: string, n: number, opts: { numberId?: string; fail?: boolean } = {}): string {
+function runCall(
+  t: TestEngine,
+  assistantId: string,
+  n: number,
+  opts: { numberId?: string; fail?: boolean } = {},
+): string {
   const { webhook_secret: _mask, ...config } = t.store.assistants.get(assistantId)!;
   const id = `call-inbound-wh${n}`;
   t.engine.calls.create({
-    id, status: "connecting", direction: "inbound", caller_phone: "+31612345678", agent_id: assistantId, agent_name: config.name as string,
-    number_id: opts.numberId ?? null, assistant_phone: opts.numberId ? "+31850835037" : null,
+    id,
+    status: "connecting",
+    direction: "inbound",
+    caller_phone: "+31612345678",
+    agent_id: assistantId,
+    agent_name: config.name as string,
+    number_id: opts.numberId ?? null,
+    assistant_phone: opts.numberId ? "+31850835037" : null,
     assistant_config: { ...config, metadata: { crm_id: `C-${n}` }, webhook_secret_enc: t.store.box.seal(SECRET) },
   });
   t.engine.calls.transition(id, "in-progress");
@@ -147,18 +209,25 @@ function runCall(t: TestEngine, assistantId: string, n: number, opts: { numberId
   // What the post-call step would have stored; the engine's own post-call step then sends the report
   // (every ended call gets exactly one).
   t.store.calls.update(id, { summary: "Caller moved her appointment.", analysis_result: { intent: "reschedule" } });
-  if (opts.fail) t.engine.calls.transition(id, "failed", { end_reason: "pipeline_error", error: "STT connection failed" });
+  if (opts.fail)
+    t.engine.calls.transition(id, "failed", { end_reason: "pipeline_error", error: "STT connection failed" });
   else t.engine.calls.transition(id, "ended", { end_reason: "user_hangup" });
   return id;
 }
 
-const attemptsIn = (t: TestEngine) => t.store.db.prepare("SELECT COUNT(*) FROM webhook_attempts").pluck().get() as number;
+const attemptsIn = (t: TestEngine) =>
+  t.store.db.prepare("SELECT COUNT(*) FROM webhook_attempts").pluck().get() as number;
 
 describe("webhooks over real HTTP", () => {
   it("a receiver gets status-update (in-progress, ended) then end-of-call-report, signed, with the documented headers and fields", async () => {
     const rx = await receiver().up();
     const { t, assistantId } = await engineWithAssistant(rx);
-    const num = (await (await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+31850835037", name: "Main line", assistant_id: assistantId } })).json()) as any;
+    const num = (await (
+      await t.api("/api/v1/numbers", {
+        method: "POST",
+        json: { phone_number: "+31850835037", name: "Main line", assistant_id: assistantId },
+      })
+    ).json()) as any;
     const callId = runCall(t, assistantId, 1, { numberId: num.number.id });
     await waitFor(() => rx.received.length === 3);
     expect(rx.received.map((r) => `${r.body.message.type}:${r.body.message.call.status}`)).toEqual(IN_ORDER);
@@ -180,7 +249,10 @@ describe("webhooks over real HTTP", () => {
       expect(m.customer).toEqual({ number: "+31612345678" });
       // The resolved assistant with this call's metadata, and no secret of any kind.
       expect(m.assistant).toMatchObject({ name: "Front desk", webhook_url: rx.url, metadata: { crm_id: "C-1" } });
-      expect(m.assistant.llm_config.tools[0]).toMatchObject({ name: "lookup", server: { url: "http://127.0.0.1:9/tool" } });
+      expect(m.assistant.llm_config.tools[0]).toMatchObject({
+        name: "lookup",
+        server: { url: "http://127.0.0.1:9/tool" },
+      });
       expect(m.assistant.llm_config.tools[0].server.secret).toBeUndefined();
       expect(r.raw).not.toContain(SECRET);
       expect(r.raw).not.toContain("tool-secret-77aa");
@@ -194,8 +266,13 @@ describe("webhooks over real HTTP", () => {
     expect(ended.end_reason).toBe("user_hangup");
     expect(ended.error).toBeUndefined();
     expect(report).toMatchObject({
-      summary: "Caller moved her appointment.", analysis: { intent: "reschedule" }, end_reason: "user_hangup",
-      messages: [{ role: "assistant", content: "Good morning, Riverside Dental." }, { role: "user", content: "Hi, I need to move my appointment." }],
+      summary: "Caller moved her appointment.",
+      analysis: { intent: "reschedule" },
+      end_reason: "user_hangup",
+      messages: [
+        { role: "assistant", content: "Good morning, Riverside Dental." },
+        { role: "user", content: "Hi, I need to move my appointment." },
+      ],
     });
     expect(Number.isInteger(report.duration_seconds)).toBe(true);
     expect(report.recording_url).toBeUndefined();
@@ -207,7 +284,10 @@ describe("webhooks over real HTTP", () => {
     const list = (await (await t.api(`/api/v1/webhook-deliveries?call_id=${callId}`)).json()) as any;
     expect(list.pagination).toEqual({ total: 3, limit: 100, offset: 0 });
     expect(list.deliveries.map((d: any) => [d.event, d.status, d.attempts, d.last_status_code])).toEqual([
-      ["end-of-call-report", "delivered", 1, 200], ["status-update", "delivered", 1, 200], ["status-update", "delivered", 1, 200]]);
+      ["end-of-call-report", "delivered", 1, 200],
+      ["status-update", "delivered", 1, 200],
+      ["status-update", "delivered", 1, 200],
+    ]);
     const detail = (await (await t.api(`/api/v1/webhook-deliveries/${list.deliveries[0].id}`)).json()) as any;
     expect(detail.delivery.payload).toEqual({ message: report });
     expect(detail.delivery.attempt_log).toMatchObject([{ attempt: 1, status_code: 200, error: null }]);
@@ -220,7 +300,11 @@ describe("webhooks over real HTTP", () => {
     const { t, assistantId } = await engineWithAssistant(rx);
     const callId = runCall(t, assistantId, 2, { fail: true });
     await waitFor(() => rx.received.length === 3);
-    expect(rx.forCall(callId)).toEqual(["status-update:in-progress", "status-update:ended-with-error", "end-of-call-report:ended-with-error"]);
+    expect(rx.forCall(callId)).toEqual([
+      "status-update:in-progress",
+      "status-update:ended-with-error",
+      "end-of-call-report:ended-with-error",
+    ]);
     expect(rx.received[1].body.message).toMatchObject({ error: "STT connection failed", end_reason: "pipeline_error" });
     // A call that came in without a known number: phone_number is all null.
     expect(rx.received[0].body.message.phone_number).toEqual({ id: null, number: null, name: null });
@@ -231,7 +315,9 @@ describe("webhooks over real HTTP", () => {
     const { t, assistantId: reportOnly } = await engineWithAssistant(rx, { events: ["end-of-call-report"] });
     const everything = await createAssistant(t, rx, null, "Everything");
     const nothing = await createAssistant(t, rx, [], "Nothing");
-    const noUrl = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "No URL" } })).json()) as any).assistant.id;
+    const noUrl = (
+      (await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "No URL" } })).json()) as any
+    ).assistant.id;
     const a = runCall(t, reportOnly, 3);
     const b = runCall(t, everything, 4);
     const c = runCall(t, nothing, 5);
@@ -262,7 +348,10 @@ describe("webhooks over real HTTP", () => {
 
     const counts = rx.byDelivery();
     expect(counts.size, "no delivery missing").toBe(9);
-    expect([...counts.values()].filter((n) => n > 1), "no delivery id twice").toEqual([]);
+    expect(
+      [...counts.values()].filter((n) => n > 1),
+      "no delivery id twice",
+    ).toEqual([]);
     expect(rx.received.every((r) => r.verified && r.fresh)).toBe(true);
     for (const id of calls) expect(rx.forCall(id)).toEqual(IN_ORDER);
 
@@ -274,9 +363,12 @@ describe("webhooks over real HTTP", () => {
     const one = (await (await t.api(`/api/v1/webhook-deliveries/${retried[0].id}`)).json()) as any;
     expect(one.delivery.attempt_log.length).toBe(retried[0].attempts);
     expect(one.delivery.attempt_log.at(-1)).toMatchObject({ status_code: 200, error: null });
-    const errors = one.delivery.attempt_log.slice(0, -1).map((a: any) => a.error).join("\n");
+    const errors = one.delivery.attempt_log
+      .slice(0, -1)
+      .map((a: any) => a.error)
+      .join("\n");
     expect(errors).toMatch(/HTTP 503|ECONNREFUSED/);
-    expect((await (await t.api("/api/v1/webhook-deliveries?status=pending")).json() as any).pagination.total).toBe(0);
+    expect(((await (await t.api("/api/v1/webhook-deliveries?status=pending")).json()) as any).pagination.total).toBe(0);
   });
 
   it("redeliver sends a delivery again with the same id; unknown and malformed ids are 404 and 400", async () => {
@@ -296,7 +388,10 @@ describe("webhooks over real HTTP", () => {
     expect(after).toMatchObject({ status: "delivered", attempts: 2 });
     expect(after.attempt_log.map((a: any) => a.status_code)).toEqual([200, 200]);
     expect((await t.api("/api/v1/webhook-deliveries/7d0c7b1e-1111-4a9e-9c11-5f7a2e8d6b43")).status).toBe(404);
-    expect((await t.api("/api/v1/webhook-deliveries/7d0c7b1e-1111-4a9e-9c11-5f7a2e8d6b43/redeliver", { method: "POST" })).status).toBe(404);
+    expect(
+      (await t.api("/api/v1/webhook-deliveries/7d0c7b1e-1111-4a9e-9c11-5f7a2e8d6b43/redeliver", { method: "POST" }))
+        .status,
+    ).toBe(404);
     expect((await t.api("/api/v1/webhook-deliveries/not-a-uuid")).status).toBe(400);
     expect((await t.api("/api/v1/webhook-deliveries?status=lost")).status).toBe(400);
   });
@@ -329,12 +424,19 @@ describe("webhooks over real HTTP", () => {
     const rx = await receiver().up();
     rx.mode = "hang";
     const store = new Store({ dataDir });
-    cleanups.push(() => { store.close(); rmSync(dataDir, { recursive: true, force: true }); });
-    const body = JSON.stringify({ message: { type: "status-update", call: { id: "call-x", type: "web_call", status: "in-progress" } } });
+    cleanups.push(() => {
+      store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const body = JSON.stringify({
+      message: { type: "status-update", call: { id: "call-x", type: "web_call", status: "in-progress" } },
+    });
 
     const one = new WebhookService({ store, bus: new EventBus(), retry: FAST_RETRY, stopGraceMs: 100 });
     one.start();
-    const id = store.tx(() => one.enqueue({ callId: "call-x", event: "status-update", url: rx.url, body, secretEnc: store.box.seal(SECRET) }));
+    const id = store.tx(() =>
+      one.enqueue({ callId: "call-x", event: "status-update", url: rx.url, body, secretEnc: store.box.seal(SECRET) }),
+    );
     await waitFor(() => rx.hits === 1);
     const stopped = Date.now();
     await one.stop();

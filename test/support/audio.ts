@@ -4,17 +4,23 @@ import { spawnSync } from "node:child_process";
 /** Reads a 16-bit PCM mono WAV (as sox and baresip's sndfile write them). */
 export function readWav(path: string): { sampleRateHz: number; samples: Int16Array } {
   const buf = readFileSync(path);
-  if (buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE") throw new Error(`${path} is not a WAV file`);
+  if (buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE")
+    throw new Error(`${path} is not a WAV file`);
   let offset = 12;
   let sampleRateHz = 0;
   let channels = 1;
   while (offset + 8 <= buf.length) {
     const id = buf.toString("ascii", offset, offset + 4);
     const size = buf.readUInt32LE(offset + 4);
-    if (id === "fmt ") { channels = buf.readUInt16LE(offset + 10); sampleRateHz = buf.readUInt32LE(offset + 12); }
+    if (id === "fmt ") {
+      channels = buf.readUInt16LE(offset + 10);
+      sampleRateHz = buf.readUInt32LE(offset + 12);
+    }
     if (id === "data") {
       const end = Math.min(buf.length, offset + 8 + size);
-      const all = new Int16Array(buf.buffer.slice(buf.byteOffset + offset + 8, buf.byteOffset + end - ((end - offset - 8) % 2)));
+      const all = new Int16Array(
+        buf.buffer.slice(buf.byteOffset + offset + 8, buf.byteOffset + end - ((end - offset - 8) % 2)),
+      );
       if (channels === 1) return { sampleRateHz, samples: all };
       const mono = new Int16Array(Math.floor(all.length / channels));
       for (let i = 0; i < mono.length; i++) mono[i] = all[i * channels];
@@ -27,7 +33,11 @@ export function readWav(path: string): { sampleRateHz: number; samples: Int16Arr
 
 /** sox: convert to 8 kHz mono 16-bit with padding before/after (seconds). */
 export function toTelephoneWav(src: string, dst: string, padBefore = 0.5, padAfter = 1): void {
-  const r = spawnSync("sox", [src, "-r", "8000", "-c", "1", "-b", "16", dst, "pad", String(padBefore), String(padAfter)], { encoding: "utf8" });
+  const r = spawnSync(
+    "sox",
+    [src, "-r", "8000", "-c", "1", "-b", "16", dst, "pad", String(padBefore), String(padAfter)],
+    { encoding: "utf8" },
+  );
   if (r.status !== 0) throw new Error(`sox failed: ${r.stderr}`);
 }
 
@@ -37,7 +47,11 @@ export function toTelephoneWav(src: string, dst: string, padBefore = 0.5, padAft
  */
 export function maxCrossCorrelation(a: Int16Array, b: Int16Array, maxLag: number): { value: number; lag: number } {
   let best = { value: 0, lag: 0 };
-  const energy = (x: Int16Array, from: number, n: number) => { let e = 0; for (let i = 0; i < n; i++) e += x[from + i] * x[from + i]; return e; };
+  const energy = (x: Int16Array, from: number, n: number) => {
+    let e = 0;
+    for (let i = 0; i < n; i++) e += x[from + i] * x[from + i];
+    return e;
+  };
   for (let lag = -maxLag; lag <= maxLag; lag += 1) {
     const aStart = Math.max(0, -lag);
     const bStart = Math.max(0, lag);

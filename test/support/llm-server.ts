@@ -22,9 +22,21 @@ export interface ScriptedReply {
   hang?: boolean;
 }
 
-export interface ChatRequest { model: string; messages: { role: string; content: string | null; tool_calls?: unknown[]; tool_call_id?: string }[]; tools?: { function: { name: string } }[]; stream?: boolean; temperature?: number; response_format?: unknown; headers: IncomingMessage["headers"] }
+export interface ChatRequest {
+  model: string;
+  messages: { role: string; content: string | null; tool_calls?: unknown[]; tool_call_id?: string }[];
+  tools?: { function: { name: string } }[];
+  stream?: boolean;
+  temperature?: number;
+  response_format?: unknown;
+  headers: IncomingMessage["headers"];
+}
 
-export interface LlmServer { url: string; requests: ChatRequest[]; close(): Promise<void> }
+export interface LlmServer {
+  url: string;
+  requests: ChatRequest[];
+  close(): Promise<void>;
+}
 
 export async function startLlmServer(script: (req: ChatRequest) => ScriptedReply): Promise<LlmServer> {
   const requests: ChatRequest[] = [];
@@ -32,13 +44,22 @@ export async function startLlmServer(script: (req: ChatRequest) => ScriptedReply
   const server: Server = createServer(async (req, res) => {
     let body = "";
     for await (const c of req) body += c;
-    if (req.method !== "POST" || req.url !== "/v1/chat/completions") { res.writeHead(404).end(); return; }
+    if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+      res.writeHead(404).end();
+      return;
+    }
     const parsed = { ...JSON.parse(body), headers: req.headers } as ChatRequest;
     requests.push(parsed);
     const r = script(parsed);
-    if (r.hang) { open.add(res); res.on("close", () => open.delete(res)); return; }
+    if (r.hang) {
+      open.add(res);
+      res.on("close", () => open.delete(res));
+      return;
+    }
     if (r.status) {
-      res.writeHead(r.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `scripted ${r.status}`, type: "server_error", code: null } }));
+      res
+        .writeHead(r.status, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: { message: `scripted ${r.status}`, type: "server_error", code: null } }));
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
@@ -46,7 +67,10 @@ export async function startLlmServer(script: (req: ChatRequest) => ScriptedReply
     const chunk = (delta: object, finish: string | null = null) =>
       `data: ${JSON.stringify({ id: "chatcmpl-local", object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: parsed.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     await sleep(r.firstTokenMs);
-    if (r.malformed) { res.end("data: {\"id\": \"chatcmpl-local\", \"choices\": [ {broken\n\n"); return; }
+    if (r.malformed) {
+      res.end('data: {"id": "chatcmpl-local", "choices": [ {broken\n\n');
+      return;
+    }
     res.write(chunk({ role: "assistant", content: "" }));
     const words = (r.text ?? "").split(/(?<=\s)/);
     for (let i = 0; i < words.length; i += 3) {
@@ -55,7 +79,18 @@ export async function startLlmServer(script: (req: ChatRequest) => ScriptedReply
       if (r.chunkMs) await sleep(r.chunkMs);
     }
     (r.toolCalls ?? []).forEach((tc, index) => {
-      res.write(chunk({ tool_calls: [{ index, id: `call_${index}_${requests.length}`, type: "function", function: { name: tc.name, arguments: "" } }] }));
+      res.write(
+        chunk({
+          tool_calls: [
+            {
+              index,
+              id: `call_${index}_${requests.length}`,
+              type: "function",
+              function: { name: tc.name, arguments: "" },
+            },
+          ],
+        }),
+      );
       res.write(chunk({ tool_calls: [{ index, function: { arguments: JSON.stringify(tc.arguments) } }] }));
     });
     res.write(chunk({}, r.toolCalls?.length ? "tool_calls" : "stop"));
@@ -64,10 +99,15 @@ export async function startLlmServer(script: (req: ChatRequest) => ScriptedReply
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/v1`, requests,
-    close: async () => { for (const r of open) r.destroy(); await new Promise((r) => server.close(() => r(undefined))); },
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: async () => {
+      for (const r of open) r.destroy();
+      await new Promise((r) => server.close(() => r(undefined)));
+    },
   };
 }
 
 /** Last message of a request with this role. */
-export const lastOf = (req: ChatRequest, role: string) => [...req.messages].reverse().find((m) => m.role === role)?.content ?? "";
+export const lastOf = (req: ChatRequest, role: string) =>
+  [...req.messages].reverse().find((m) => m.role === role)?.content ?? "";

@@ -4,7 +4,11 @@ import { rtpCallAudio } from "../../main/engine/media/call-audio.js";
 import type { CallLeg } from "../../main/engine/calls/control.js";
 
 /** A frame the caller received, with when it arrived (performance.now) and its loudness. */
-export interface HeardFrame { at: number; rms: number; pcm: Int16Array }
+export interface HeardFrame {
+  at: number;
+  rms: number;
+  pcm: Int16Array;
+}
 
 /**
  * Two real RTP sessions over loopback UDP with PCMU: the engine's side becomes a CallLeg for the voice
@@ -12,10 +16,20 @@ export interface HeardFrame { at: number; rms: number; pcm: Int16Array }
  * No SIP: these tests are about the conversation, and RTP is still on the wire.
  */
 export async function rtpPair(): Promise<{
-  leg: CallLeg; hangups: number; transfers: string[]; transferResult: { ok: boolean };
+  leg: CallLeg;
+  hangups: number;
+  transfers: string[];
+  transferResult: { ok: boolean };
   /** The engine's side of the call (its RTP port is `ourPort`), and the caller's port. */
-  ours: RtpSession; ourPort: number; theirPort: number;
-  caller: { play(pcm: Int16Array): number; heard: HeardFrame[]; heardSince(at: number): HeardFrame[]; digits: string[] };
+  ours: RtpSession;
+  ourPort: number;
+  theirPort: number;
+  caller: {
+    play(pcm: Int16Array): number;
+    heard: HeardFrame[];
+    heardSince(at: number): HeardFrame[];
+    digits: string[];
+  };
   close(): void;
 }> {
   const ours = new RtpSession();
@@ -33,21 +47,37 @@ export async function rtpPair(): Promise<{
   const digits: string[] = [];
   theirs.on("dtmf", (d) => digits.push(d));
   const state = {
-    hangups: 0, transfers: [] as string[], transferResult: { ok: true }, ours, ourPort, theirPort,
+    hangups: 0,
+    transfers: [] as string[],
+    transferResult: { ok: true },
+    ours,
+    ourPort,
+    theirPort,
     leg: null as unknown as CallLeg,
     caller: {
       /** Queues audio; returns performance.now() of the moment its first sample will be sent (next tick, ≤20 ms). */
-      play(pcm: Int16Array) { theirs.play(pcm); return performance.now(); },
+      play(pcm: Int16Array) {
+        theirs.play(pcm);
+        return performance.now();
+      },
       heard,
       heardSince: (at: number) => heard.filter((h) => h.at >= at),
       digits,
     },
-    close() { ours.close(); theirs.close(); },
+    close() {
+      ours.close();
+      theirs.close();
+    },
   };
   state.leg = {
     audio: rtpCallAudio(ours),
-    hangup: async () => { state.hangups++; },
-    transfer: async (d) => { state.transfers.push(d); return { method: "refer" as const, ok: state.transferResult.ok }; },
+    hangup: async () => {
+      state.hangups++;
+    },
+    transfer: async (d) => {
+      state.transfers.push(d);
+      return { method: "refer" as const, ok: state.transferResult.ok };
+    },
     tap: () => rtpCallAudio(ours),
     sendDtmf: (d) => ours.sendDtmf(d),
   };

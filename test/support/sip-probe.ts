@@ -11,9 +11,17 @@ import { assertTestAddress } from "./test-subnets.js";
  * started through `ip netns exec` when a namespace is given, so it can bind to that namespace's address.
  */
 
-export interface SipResponse { status: number; reason: string; raw: string; header(name: string): string[] }
+export interface SipResponse {
+  status: number;
+  reason: string;
+  raw: string;
+  header(name: string): string[];
+}
 
-export interface Endpoint { address: string; port: number }
+export interface Endpoint {
+  address: string;
+  port: number;
+}
 
 export interface ExchangeOptions {
   /** Namespace to send from (default: the test's own). */
@@ -88,13 +96,28 @@ route.connect(o.port, o.address, () => {
 /** Sends one request and returns every response to it (provisional ones included, final one last). */
 export async function sipExchange(o: ExchangeOptions): Promise<SipResponse[]> {
   assertTestAddress(o.to.address);
-  const args = ["-e", EXCHANGE_SCRIPT, JSON.stringify({ bind: o.bind, address: o.to.address, port: o.to.port, message: o.message, timeoutMs: o.timeoutMs ?? 3000, retransmitMs: o.retransmitMs ?? 0 })];
+  const args = [
+    "-e",
+    EXCHANGE_SCRIPT,
+    JSON.stringify({
+      bind: o.bind,
+      address: o.to.address,
+      port: o.to.port,
+      message: o.message,
+      timeoutMs: o.timeoutMs ?? 3000,
+      retransmitMs: o.retransmitMs ?? 0,
+    }),
+  ];
   const argv = o.netns ? ["ip", "netns", "exec", o.netns, process.execPath, ...args] : [process.execPath, ...args];
   const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  child.stdout.on("data", (d) => { out += d; });
-  child.stderr.on("data", (d) => { err += d; });
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  child.stderr.on("data", (d) => {
+    err += d;
+  });
   const code = await new Promise<number | null>((r) => child.on("exit", r));
   if (code !== 0 || !out) throw new Error(`SIP probe to ${o.to.address}:${o.to.port} failed (exit ${code}): ${err}`);
   return (JSON.parse(out) as string[]).map(parseResponse).filter((r): r is SipResponse => r !== null);
@@ -105,9 +128,20 @@ export function parseResponse(raw: string): SipResponse | null {
   const m = /^SIP\/2\.0 (\d{3}) ?([^\r\n]*)/.exec(raw);
   if (!m) return null;
   const head = raw.split("\r\n\r\n")[0].split("\r\n").slice(1);
-  const short: Record<string, string> = { m: "contact", v: "via", f: "from", t: "to", i: "call-id", l: "content-length", k: "supported", c: "content-type" };
+  const short: Record<string, string> = {
+    m: "contact",
+    v: "via",
+    f: "from",
+    t: "to",
+    i: "call-id",
+    l: "content-length",
+    k: "supported",
+    c: "content-type",
+  };
   return {
-    status: Number(m[1]), reason: m[2], raw,
+    status: Number(m[1]),
+    reason: m[2],
+    raw,
     header(name) {
       const want = name.toLowerCase();
       return head.flatMap((line) => {
@@ -148,16 +182,40 @@ export function optionsRequest(target: Endpoint): string {
 /** An INVITE for `user` at `target` with a PCMU offer, as a SIP scanner or a stray carrier would send it. */
 export function inviteRequest(target: Endpoint, user: string): string {
   const uri = `sip:${user}@${target.address}:${target.port}`;
-  const sdp = ["v=0", "o=- 1 1 IN IP4 @LOCAL_ADDRESS@", "s=-", "c=IN IP4 @LOCAL_ADDRESS@", "t=0 0", "m=audio 40000 RTP/AVP 0", "a=rtpmap:0 PCMU/8000", ""].join("\r\n");
-  return `INVITE ${uri} SIP/2.0\r\n${commonHeaders("INVITE", 1, "sip:+4930123456@@LOCAL_ADDRESS@", uri, `${token()}@scanner`)}\r\n`
-    + `Contact: <sip:+4930123456@@LOCAL_ADDRESS@:@LOCAL_PORT@>\r\nContent-Type: application/sdp\r\nContent-Length: 0\r\n\r\n${sdp}`;
+  const sdp = [
+    "v=0",
+    "o=- 1 1 IN IP4 @LOCAL_ADDRESS@",
+    "s=-",
+    "c=IN IP4 @LOCAL_ADDRESS@",
+    "t=0 0",
+    "m=audio 40000 RTP/AVP 0",
+    "a=rtpmap:0 PCMU/8000",
+    "",
+  ].join("\r\n");
+  return (
+    `INVITE ${uri} SIP/2.0\r\n${commonHeaders("INVITE", 1, "sip:+4930123456@@LOCAL_ADDRESS@", uri, `${token()}@scanner`)}\r\n` +
+    `Contact: <sip:+4930123456@@LOCAL_ADDRESS@:@LOCAL_PORT@>\r\nContent-Type: application/sdp\r\nContent-Length: 0\r\n\r\n${sdp}`
+  );
 }
 
 /** Waits until a SIP server answers OPTIONS (any final response): it is up and listening there. */
-export async function waitForSipServer(o: { netns?: string; bind?: string; to: Endpoint; timeoutMs?: number }): Promise<SipResponse> {
-  const answers = await sipExchange({ ...o, message: optionsRequest(o.to), timeoutMs: o.timeoutMs ?? 10_000, retransmitMs: 200 });
+export async function waitForSipServer(o: {
+  netns?: string;
+  bind?: string;
+  to: Endpoint;
+  timeoutMs?: number;
+}): Promise<SipResponse> {
+  const answers = await sipExchange({
+    ...o,
+    message: optionsRequest(o.to),
+    timeoutMs: o.timeoutMs ?? 10_000,
+    retransmitMs: 200,
+  });
   const final = finalResponse(answers);
-  if (!final) throw new Error(`no SIP server answered OPTIONS at ${o.to.address}:${o.to.port} within ${o.timeoutMs ?? 10_000} ms`);
+  if (!final)
+    throw new Error(
+      `no SIP server answered OPTIONS at ${o.to.address}:${o.to.port} within ${o.timeoutMs ?? 10_000} ms`,
+    );
   return final;
 }
 
@@ -166,21 +224,36 @@ const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 /** The parameters of a `Digest …` challenge. */
 function challengeParams(header: string): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const m of header.replace(/^Digest\s+/i, "").matchAll(/(\w+)=("([^"]*)"|[^,\s]+)/g)) params[m[1].toLowerCase()] = m[3] ?? m[2];
+  for (const m of header.replace(/^Digest\s+/i, "").matchAll(/(\w+)=("([^"]*)"|[^,\s]+)/g))
+    params[m[1].toLowerCase()] = m[3] ?? m[2];
   return params;
 }
 
 /** An Authorization header answering `challenge` (RFC 2617 MD5, with qop=auth when offered). */
-export function digestAuthorization(challenge: string, method: string, uri: string, user: string, password: string): string {
+export function digestAuthorization(
+  challenge: string,
+  method: string,
+  uri: string,
+  user: string,
+  password: string,
+): string {
   const p = challengeParams(challenge);
   const ha1 = md5(`${user}:${p.realm}:${password}`);
   const ha2 = md5(`${method}:${uri}`);
-  const qopAuth = p.qop?.split(",").map((q) => q.trim()).includes("auth");
+  const qopAuth = p.qop
+    ?.split(",")
+    .map((q) => q.trim())
+    .includes("auth");
   const fields = [`username="${user}"`, `realm="${p.realm}"`, `nonce="${p.nonce}"`, `uri="${uri}"`, "algorithm=MD5"];
   if (qopAuth) {
     const cnonce = token();
     const nc = "00000001";
-    fields.push(`response="${md5(`${ha1}:${p.nonce}:${nc}:${cnonce}:auth:${ha2}`)}"`, "qop=auth", `nc=${nc}`, `cnonce="${cnonce}"`);
+    fields.push(
+      `response="${md5(`${ha1}:${p.nonce}:${nc}:${cnonce}:auth:${ha2}`)}"`,
+      "qop=auth",
+      `nc=${nc}`,
+      `cnonce="${cnonce}"`,
+    );
   } else fields.push(`response="${md5(`${ha1}:${p.nonce}:${ha2}`)}"`);
   if (p.opaque) fields.push(`opaque="${p.opaque}"`);
   return `Digest ${fields.join(", ")}`;
@@ -191,24 +264,42 @@ export function digestAuthorization(challenge: string, method: string, uri: stri
  * them), answering its digest challenge. Proves what Contact a trunk stored for us without trusting our
  * own API. Returns the Contact header values of the 200 (empty: nothing registered).
  */
-export async function fetchBindings(o: { registrar: Endpoint; user: string; password: string; netns?: string; bind?: string }): Promise<string[]> {
+export async function fetchBindings(o: {
+  registrar: Endpoint;
+  user: string;
+  password: string;
+  netns?: string;
+  bind?: string;
+}): Promise<string[]> {
   const uri = `sip:${o.registrar.address}:${o.registrar.port}`;
   const callId = `${token()}@bindings`;
   const register = (cseq: number, auth?: string) =>
-    `REGISTER ${uri} SIP/2.0\r\n${commonHeaders("REGISTER", cseq, `sip:${o.user}@${o.registrar.address}`, `sip:${o.user}@${o.registrar.address}`, callId)}\r\n`
-    + (auth ? `Authorization: ${auth}\r\n` : "") + "Content-Length: 0\r\n\r\n";
-  const exchange = (message: string) => sipExchange({ netns: o.netns, bind: o.bind, to: o.registrar, message, timeoutMs: 5000, retransmitMs: 500 });
+    `REGISTER ${uri} SIP/2.0\r\n${commonHeaders("REGISTER", cseq, `sip:${o.user}@${o.registrar.address}`, `sip:${o.user}@${o.registrar.address}`, callId)}\r\n` +
+    (auth ? `Authorization: ${auth}\r\n` : "") +
+    "Content-Length: 0\r\n\r\n";
+  const exchange = (message: string) =>
+    sipExchange({ netns: o.netns, bind: o.bind, to: o.registrar, message, timeoutMs: 5000, retransmitMs: 500 });
 
   let final = finalResponse(await exchange(register(1)));
   if (final?.status === 401 || final?.status === 407) {
     const challenge = final.header(final.status === 401 ? "www-authenticate" : "proxy-authenticate")[0];
-    final = finalResponse(await exchange(register(2, digestAuthorization(challenge, "REGISTER", uri, o.user, o.password))));
+    final = finalResponse(
+      await exchange(register(2, digestAuthorization(challenge, "REGISTER", uri, o.user, o.password))),
+    );
   }
-  if (final?.status !== 200) throw new Error(`fetching ${o.user}'s bindings from ${uri}: ${final ? `${final.status} ${final.reason}` : "no answer"}`);
+  if (final?.status !== 200)
+    throw new Error(
+      `fetching ${o.user}'s bindings from ${uri}: ${final ? `${final.status} ${final.reason}` : "no answer"}`,
+    );
   return final.header("contact").flatMap(splitContacts);
 }
 
 /** One Contact header may list several bindings, comma-separated outside <…> and quotes. */
 function splitContacts(value: string): string[] {
-  return value.match(/(?:[^,<"]|<[^>]*>|"[^"]*")+/g)?.map((s) => s.trim()).filter(Boolean) ?? [];
+  return (
+    value
+      .match(/(?:[^,<"]|<[^>]*>|"[^"]*")+/g)
+      ?.map((s) => s.trim())
+      .filter(Boolean) ?? []
+  );
 }

@@ -15,5 +15,8 @@ export function rememberSubnet(cidr: string): void {
 
 /** Throws unless `address` is loopback or inside a subnet a test topology made. */
 export function assertTestAddress(address: string): void {
-  if (!testSubnets.check(address)) throw new Error(`${address} is not inside a subnet this test created: refusing to send there (it could leave the machine)`);
+  if (!testSubnets.check(address))
+    throw new Error(
+      `${address} is not inside a subnet this test created: refusing to send there (it could leave the machine)`,
+    );
 }

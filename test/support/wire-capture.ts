@@ -10,7 +10,12 @@ export const canCapture = (() => {
 })();
 
 /** One UDP packet as it crossed the loopback interface (kernel timestamp, ms since the epoch). */
-export interface WirePacket { atMs: number; srcPort: number; dstPort: number; payload: Buffer }
+export interface WirePacket {
+  atMs: number;
+  srcPort: number;
+  dstPort: number;
+  payload: Buffer;
+}
 
 /**
  * A tcpdump capture of UDP on the loopback interface: a separate process timestamps each packet in the
@@ -19,12 +24,25 @@ export interface WirePacket { atMs: number; srcPort: number; dstPort: number; pa
 export async function startCapture(filter = "udp"): Promise<{ stop(): Promise<WirePacket[]> }> {
   const dir = mkdtempSync(join(tmpdir(), "wire-"));
   const file = join(dir, "capture.pcap");
-  const proc: ChildProcess = spawn("tcpdump", ["-i", "lo", "-n", "-U", "-B", "16384", "-s", "256", "--time-stamp-precision=nano", "-w", file, filter], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc: ChildProcess = spawn(
+    "tcpdump",
+    ["-i", "lo", "-n", "-U", "-B", "16384", "-s", "256", "--time-stamp-precision=nano", "-w", file, filter],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let err = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
-    proc.stderr!.on("data", (d) => { err += d; if (/listening on/.test(err)) { clearTimeout(timer); resolve(); } });
-    proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`tcpdump exited (${code}): ${err}`)); });
+    proc.stderr!.on("data", (d) => {
+      err += d;
+      if (/listening on/.test(err)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tcpdump exited (${code}): ${err}`));
+    });
   });
   return {
     async stop() {
@@ -54,19 +72,34 @@ export function parsePcap(buf: Buffer): WirePacket[] {
     const ip = pkt.subarray(linkHeader);
     if (ip.length < 28 || ip[0] >> 4 !== 4 || ip[9] !== 17) continue;
     const udp = ip.subarray((ip[0] & 0x0f) * 4);
-    out.push({ atMs: sec * 1000 + frac / (nano ? 1e6 : 1e3), srcPort: udp.readUInt16BE(0), dstPort: udp.readUInt16BE(2), payload: udp.subarray(8) });
+    out.push({
+      atMs: sec * 1000 + frac / (nano ? 1e6 : 1e3),
+      srcPort: udp.readUInt16BE(0),
+      dstPort: udp.readUInt16BE(2),
+      payload: udp.subarray(8),
+    });
   }
   return out;
 }
 
-export interface Pacing { packets: number; p50: number; p99: number; max: number; holes40: number; firstMs: number; lastMs: number }
+export interface Pacing {
+  packets: number;
+  p50: number;
+  p99: number;
+  max: number;
+  holes40: number;
+  firstMs: number;
+  lastMs: number;
+}
 
 /**
  * Send-interval deviation of one RTP stream (|interval − 20 ms| between consecutive packets, in the
  * order they hit the wire), and how many gaps reached 40 ms (a whole packet missing from the pace).
  */
 export function pacing(packets: WirePacket[], fromMs = -Infinity, toMs = Infinity): Pacing {
-  const at = packets.filter((p) => p.payload.length >= 12 && p.payload[0] >> 6 === 2 && p.atMs >= fromMs && p.atMs <= toMs).map((p) => p.atMs);
+  const at = packets
+    .filter((p) => p.payload.length >= 12 && p.payload[0] >> 6 === 2 && p.atMs >= fromMs && p.atMs <= toMs)
+    .map((p) => p.atMs);
   const dev: number[] = [];
   let holes40 = 0;
   for (let i = 1; i < at.length; i++) {
@@ -75,8 +108,17 @@ export function pacing(packets: WirePacket[], fromMs = -Infinity, toMs = Infinit
     if (d >= 40) holes40++;
   }
   dev.sort((a, b) => a - b);
-  const pct = (p: number) => (dev.length ? dev[Math.min(dev.length - 1, Math.max(0, Math.ceil((p / 100) * dev.length) - 1))] : NaN);
-  return { packets: at.length, p50: pct(50), p99: pct(99), max: dev.length ? dev[dev.length - 1] : NaN, holes40, firstMs: at[0] ?? NaN, lastMs: at.at(-1) ?? NaN };
+  const pct = (p: number) =>
+    dev.length ? dev[Math.min(dev.length - 1, Math.max(0, Math.ceil((p / 100) * dev.length) - 1))] : NaN;
+  return {
+    packets: at.length,
+    p50: pct(50),
+    p99: pct(99),
+    max: dev.length ? dev[dev.length - 1] : NaN,
+    holes40,
+    firstMs: at[0] ?? NaN,
+    lastMs: at.at(-1) ?? NaN,
+  };
 }
 
 export const describePacing = (p: Pacing): string =>
@@ -87,7 +129,8 @@ export function strays(packets: WirePacket[], thresholdMs: number, originMs: num
   const out: string[] = [];
   for (let i = 1; i < packets.length; i++) {
     const d = packets[i].atMs - packets[i - 1].atMs - 20;
-    if (Math.abs(d) > thresholdMs) out.push(`${d > 0 ? "+" : ""}${d.toFixed(1)} ms at ${(packets[i].atMs - originMs).toFixed(0)} ms`);
+    if (Math.abs(d) > thresholdMs)
+      out.push(`${d > 0 ? "+" : ""}${d.toFixed(1)} ms at ${(packets[i].atMs - originMs).toFixed(0)} ms`);
   }
   return out.join(", ") || "none";
 }

@@ -48,7 +48,9 @@ function findCycle(graph: Map<string, Map<string, string>>): string | null {
     for (const next of graph.get(node)?.keys() ?? []) {
       if (state.get(next) === "open") {
         const circle = [...path.slice(path.indexOf(next)), next];
-        return circle.map((n, i) => (i + 1 < circle.length ? `${n} (${graph.get(n)!.get(circle[i + 1])})` : n)).join(" → ");
+        return circle
+          .map((n, i) => (i + 1 < circle.length ? `${n} (${graph.get(n)!.get(circle[i + 1])})` : n))
+          .join(" → ");
       }
       if (!state.has(next)) {
         const found = visit(next);

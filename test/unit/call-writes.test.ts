@@ -17,7 +17,10 @@ describe("the call write queue", () => {
     store = new Store({ dataDir: dir });
     store.calls.create({ id: "c1", status: "in-progress", direction: "inbound" });
   });
-  afterEach(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("writes nothing on the caller's stack, and everything within the flush delay", async () => {
     store.calls.addMessage("c1", { role: "user", content: "Hello", at: "2026-01-01T00:00:00.000Z" });
@@ -35,11 +38,20 @@ describe("the call write queue", () => {
     store.calls.addEvent("c1", "dtmf", { digit: "1" });
     store.calls.addMessage("c1", { role: "user", content: "one", at: "2026-01-01T00:00:01.000Z" });
     store.calls.mergeMetrics("c1", { a: 1 });
-    store.tx(() => { store.calls.addEvent("c1", "status", { to: "ended" }); store.calls.update("c1", { status: "ended", metrics: { ...store.calls.get("c1")!.metrics, b: 2 } }); });
+    store.tx(() => {
+      store.calls.addEvent("c1", "status", { to: "ended" });
+      store.calls.update("c1", { status: "ended", metrics: { ...store.calls.get("c1")!.metrics, b: 2 } });
+    });
     store.calls.addEvent("c1", "problem", { message: "late" });
-    expect(store.calls.get("c1")).toMatchObject({ status: "ended", metrics: { a: 1, b: 2 }, messages: [{ content: "one" }] });
+    expect(store.calls.get("c1")).toMatchObject({
+      status: "ended",
+      metrics: { a: 1, b: 2 },
+      messages: [{ content: "one" }],
+    });
     expect(store.calls.events("c1").map((e) => e.type)).toEqual(["dtmf", "status", "problem"]);
-    expect(JSON.parse(store.db.prepare("SELECT api_json FROM calls WHERE id = 'c1'").pluck().get() as string).messages).toHaveLength(1);
+    expect(
+      JSON.parse(store.db.prepare("SELECT api_json FROM calls WHERE id = 'c1'").pluck().get() as string).messages,
+    ).toHaveLength(1);
   });
 
   it("keeps what a full disk refused, reads what is on disk meanwhile, and writes it all once there is room", () => {
@@ -51,20 +63,30 @@ describe("the call write queue", () => {
     store.calls.writes.flush();
     const pages = store.db.pragma("page_count", { simple: true }) as number;
     store.db.pragma(`max_page_count = ${pages}`);
-    for (let i = 0; i < 50; i++) store.calls.addMessage("c1", { role: "user", content: `${i} ${"x".repeat(2000)}`, at: "2026-01-01T00:00:01.000Z" });
+    for (let i = 0; i < 50; i++)
+      store.calls.addMessage("c1", {
+        role: "user",
+        content: `${i} ${"x".repeat(2000)}`,
+        at: "2026-01-01T00:00:01.000Z",
+      });
     expect(() => store.calls.writes.flush()).toThrow(expect.objectContaining({ code: "SQLITE_FULL" }));
     expect(refused).toEqual([["c1"]]);
     expect(store.calls.get("c1")!.messages.map((m) => m.content)).toEqual(["before"]);
     expect(store.calls.writes.size).toBe(50);
     expect(() => store.tx(() => undefined)).toThrow(expect.objectContaining({ code: "SQLITE_FULL" }));
     store.db.pragma("max_page_count = 1073741823");
-    expect(store.calls.get("c1")!.messages.map((m) => m.content.split(" ")[0])).toEqual(["before", ...Array.from({ length: 50 }, (_, i) => String(i))]);
+    expect(store.calls.get("c1")!.messages.map((m) => m.content.split(" ")[0])).toEqual([
+      "before",
+      ...Array.from({ length: 50 }, (_, i) => String(i)),
+    ]);
     expect(landed).toEqual([["c1"]]);
     expect(store.calls.writes.size).toBe(0);
   });
 
   it("writes at once inside a transaction, which belongs to the caller's unit of work", () => {
-    store.tx(() => { store.calls.addMessage("c1", { role: "assistant", content: "Hi", at: "2026-01-01T00:00:00.000Z" }); });
+    store.tx(() => {
+      store.calls.addMessage("c1", { role: "assistant", content: "Hi", at: "2026-01-01T00:00:00.000Z" });
+    });
     expect(onDisk("call_messages")).toBe(1);
   });
 

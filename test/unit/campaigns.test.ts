@@ -5,7 +5,12 @@ import { leadsFromCsv, parseCsv, toE164 } from "../../main/engine/campaigns/csv.
 import { DEFAULT_RETRY, nextStep } from "../../main/engine/campaigns/retry.js";
 import { withSystemMessage } from "../../main/engine/campaigns/dispatcher.js";
 
-const w = (start: string, end: string, timezone = "Europe/Amsterdam", weekdays = [1, 2, 3, 4, 5, 6, 7]) => ({ start, end, timezone, weekdays });
+const w = (start: string, end: string, timezone = "Europe/Amsterdam", weekdays = [1, 2, 3, 4, 5, 6, 7]) => ({
+  start,
+  end,
+  timezone,
+  weekdays,
+});
 
 describe("campaign window", () => {
   it("reads the wall clock of the zone, across daylight saving time", () => {
@@ -36,19 +41,49 @@ describe("campaign window", () => {
 describe("template", () => {
   it("fills {{variables}} (spaces allowed) and reports the missing ones", () => {
     expect(templateVariables("Hi {{name}}, {{ date }} {{name}}")).toEqual(["name", "date"]);
-    expect(renderTemplate("Hi {{name}}, on {{ date }}.", { name: "Jan", date: "Friday" })).toEqual({ text: "Hi Jan, on Friday.", missing: [] });
-    expect(renderTemplate("Hi {{name}}, on {{date}}.", { name: "Jan", date: "" })).toEqual({ text: "Hi Jan, on .", missing: ["date"] });
+    expect(renderTemplate("Hi {{name}}, on {{ date }}.", { name: "Jan", date: "Friday" })).toEqual({
+      text: "Hi Jan, on Friday.",
+      missing: [],
+    });
+    expect(renderTemplate("Hi {{name}}, on {{date}}.", { name: "Jan", date: "" })).toEqual({
+      text: "Hi Jan, on .",
+      missing: ["date"],
+    });
   });
   it("becomes the call's system message in place of the assistant's own", () => {
-    const a = { name: "x", llm_config: { model: "m", messages: [{ role: "system", content: "own" }, { role: "assistant", content: "hi" }] } };
-    expect(withSystemMessage(a, "campaign")).toEqual({ name: "x", llm_config: { model: "m", messages: [{ role: "system", content: "campaign" }, { role: "assistant", content: "hi" }] } });
-    expect(withSystemMessage({ name: "y" }, "c")).toEqual({ name: "y", llm_config: { messages: [{ role: "system", content: "c" }] } });
+    const a = {
+      name: "x",
+      llm_config: {
+        model: "m",
+        messages: [
+          { role: "system", content: "own" },
+          { role: "assistant", content: "hi" },
+        ],
+      },
+    };
+    expect(withSystemMessage(a, "campaign")).toEqual({
+      name: "x",
+      llm_config: {
+        model: "m",
+        messages: [
+          { role: "system", content: "campaign" },
+          { role: "assistant", content: "hi" },
+        ],
+      },
+    });
+    expect(withSystemMessage({ name: "y" }, "c")).toEqual({
+      name: "y",
+      llm_config: { messages: [{ role: "system", content: "c" }] },
+    });
   });
 });
 
 describe("CSV", () => {
   it("parses quotes, doubled quotes, commas and line breaks inside fields, CRLF and a BOM", () => {
-    expect(parseCsv("\uFEFFa,b\r\n\"x, y\",\"say \"\"hi\"\"\nthen\"\n\n")).toEqual([["a", "b"], ["x, y", "say \"hi\"\nthen"]]);
+    expect(parseCsv('\uFEFFa,b\r\n"x, y","say ""hi""\nthen"\n\n')).toEqual([
+      ["a", "b"],
+      ["x, y", 'say "hi"\nthen'],
+    ]);
   });
   it("turns numbers as people write them into E.164, or refuses them", () => {
     expect(toE164("+31 (0)6")).toBeNull();
@@ -67,10 +102,19 @@ describe("CSV", () => {
 describe("retry policy", () => {
   const at = new Date("2026-12-07T09:00:00Z");
   it("no answer: 3 attempts, 4 h apart; busy: 3 attempts, 15 min apart; failed stops; answered completes", () => {
-    expect(nextStep("no_answer", 1, at, DEFAULT_RETRY)).toEqual({ status: "pending", retryAt: new Date("2026-12-07T13:00:00Z") });
-    expect(nextStep("no_answer", 2, at, DEFAULT_RETRY)).toEqual({ status: "pending", retryAt: new Date("2026-12-07T13:00:00Z") });
+    expect(nextStep("no_answer", 1, at, DEFAULT_RETRY)).toEqual({
+      status: "pending",
+      retryAt: new Date("2026-12-07T13:00:00Z"),
+    });
+    expect(nextStep("no_answer", 2, at, DEFAULT_RETRY)).toEqual({
+      status: "pending",
+      retryAt: new Date("2026-12-07T13:00:00Z"),
+    });
     expect(nextStep("no_answer", 3, at, DEFAULT_RETRY)).toEqual({ status: "failed" });
-    expect(nextStep("busy", 1, at, DEFAULT_RETRY)).toEqual({ status: "pending", retryAt: new Date("2026-12-07T09:15:00Z") });
+    expect(nextStep("busy", 1, at, DEFAULT_RETRY)).toEqual({
+      status: "pending",
+      retryAt: new Date("2026-12-07T09:15:00Z"),
+    });
     expect(nextStep("busy", 3, at, DEFAULT_RETRY)).toEqual({ status: "failed" });
     expect(nextStep("failed", 1, at, DEFAULT_RETRY)).toEqual({ status: "failed" });
     expect(nextStep("answered", 1, at, DEFAULT_RETRY)).toEqual({ status: "completed" });

@@ -11,10 +11,17 @@ describe("an unhandled rejection does not take the engine down (issue #13 §13)"
       ${guard ? `guardUnhandledRejections(process, { error: (_o, msg) => console.error("LOGGED " + msg) });` : ""}
       Promise.reject(new Error("webhook receiver vanished"));
       setTimeout(() => { console.log("still serving calls"); }, 200);`;
-    const run = (guard: boolean) => spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(guard)], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+    const run = (guard: boolean) =>
+      spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script(guard)], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
     const guarded = run(true);
     expect(guarded.status).toBe(0);
-    expect(guarded.stderr).toContain("LOGGED unhandled promise rejection (the engine goes on): webhook receiver vanished");
+    expect(guarded.stderr).toContain(
+      "LOGGED unhandled promise rejection (the engine goes on): webhook receiver vanished",
+    );
     expect(guarded.stdout).toContain("still serving calls");
     const bare = run(false);
     expect(bare.status).not.toBe(0);

@@ -18,20 +18,33 @@ function harness() {
 describe("ReorderBuffer (incoming RTP)", () => {
   it("passes packets in order straight through, with no delay", () => {
     const { out, push } = harness();
-    for (let i = 0; i < 5; i++) { push(100 + i, i * 20); expect(out.length).toBe(i + 1); }
+    for (let i = 0; i < 5; i++) {
+      push(100 + i, i * 20);
+      expect(out.length).toBe(i + 1);
+    }
     expect(out).toEqual([100, 101, 102, 103, 104].map((s) => `${s}@${s * 160}`));
   });
 
   it("puts reordered packets back in order and counts them", () => {
     const { out, buf, push } = harness();
-    push(10, 0); push(12, 20); push(11, 25); push(14, 40); push(13, 41); push(15, 60);
+    push(10, 0);
+    push(12, 20);
+    push(11, 25);
+    push(14, 40);
+    push(13, 41);
+    push(15, 60);
     expect(out.map((o) => Number(o.split("@")[0]))).toEqual([10, 11, 12, 13, 14, 15]);
     expect(buf.stats).toMatchObject({ received: 6, reordered: 2, lost: 0, duplicates: 0, late: 0 });
   });
 
   it("drops duplicates, whether still held or already played", () => {
     const { out, buf, push } = harness();
-    push(1, 0); push(1, 1); push(3, 20); push(3, 21); push(2, 22); push(2, 23);
+    push(1, 0);
+    push(1, 1);
+    push(3, 20);
+    push(3, 21);
+    push(2, 22);
+    push(2, 23);
     expect(out.map((o) => Number(o.split("@")[0]))).toEqual([1, 2, 3]);
     expect(buf.stats).toMatchObject({ duplicates: 3, late: 0 });
     expect(buf.stats.waitMs).toBeLessThanOrEqual(40); // a repeat is not a reason to wait longer
@@ -39,7 +52,9 @@ describe("ReorderBuffer (incoming RTP)", () => {
 
   it("conceals a packet that never comes once the wait is over, in its place, then plays on", () => {
     const { out, buf, push } = harness();
-    push(1, 0); push(3, 40); push(4, 60);
+    push(1, 0);
+    push(3, 40);
+    push(4, 60);
     expect(out).toEqual(["1@160"]); // 3 and 4 held for 2
     buf.tick(60);
     expect(out).toEqual(["1@160"]); // not yet: 40 ms wait from 40
@@ -57,13 +72,23 @@ describe("ReorderBuffer (incoming RTP)", () => {
     const { buf, push } = harness();
     push(0, 0);
     let t = 20;
-    for (let s = 1; s < 201; s += 2) { push(s + 1, t); push(s, t + 5); t += 40; } // every pair swapped, 5 ms apart
+    for (let s = 1; s < 201; s += 2) {
+      push(s + 1, t);
+      push(s, t + 5);
+      t += 40;
+    } // every pair swapped, 5 ms apart
     expect(buf.stats.reordered).toBe(100);
     expect(buf.stats.waitMs).toBe(20); // the floor: reordering here never took long
     const slow = harness();
     slow.push(0, 0);
     t = 20;
-    for (let s = 1; s < 41; s += 2) { slow.push(s + 1, t); slow.buf.tick(t + 50); slow.buf.tick(t + 65); slow.push(s, t + 70); t += 100; }
+    for (let s = 1; s < 41; s += 2) {
+      slow.push(s + 1, t);
+      slow.buf.tick(t + 50);
+      slow.buf.tick(t + 65);
+      slow.push(s, t + 70);
+      t += 100;
+    }
     expect(slow.buf.stats.late).toBeGreaterThan(0); // the first ones were given up on at 40 ms
     expect(slow.buf.stats.waitMs).toBeGreaterThanOrEqual(70);
     expect(slow.buf.stats.reordered).toBeGreaterThan(10); // later ones were waited for
@@ -71,17 +96,24 @@ describe("ReorderBuffer (incoming RTP)", () => {
 
   it("keeps order across the 16-bit sequence wrap", () => {
     const { out, push } = harness();
-    push(65534, 0); push(0, 20); push(65535, 21); push(1, 40);
+    push(65534, 0);
+    push(0, 20);
+    push(65535, 21);
+    push(1, 40);
     expect(out.map((o) => Number(o.split("@")[0]))).toEqual([65534, 65535, 0, 1]);
   });
 
   it("a jump far ahead (an outage, or a new stream) is followed at once and counted as lost, not concealed", () => {
     const { out, buf, push } = harness();
-    push(1, 0); push(2, 20); push(500, 3000); push(501, 3020);
+    push(1, 0);
+    push(2, 20);
+    push(500, 3000);
+    push(501, 3020);
     expect(out).toEqual(["1@160", "2@320", "500@80000", "501@80160"]);
     expect(buf.stats.lost).toBe(497);
     // A peer that restarts its numbering far behind is followed too.
-    push(20, 3040); push(21, 3060);
+    push(20, 3040);
+    push(21, 3060);
     expect(out.slice(-2)).toEqual(["20@3200", "21@3360"]);
   });
 

@@ -10,11 +10,14 @@ describe("shared frame ring", () => {
     const out: { level: number; ts: number; n: number }[] = [];
     for (let round = 0; round < 3; round++) {
       // A consumer that was blocked while 200 frames arrived still gets all of them, in order.
-      for (let i = 0; i < 200; i++) expect(ringPush(s, frame(round * 1000 + i), SLOT_SAMPLES, (round * 200 + i) * 160)).toBe(true);
+      for (let i = 0; i < 200; i++)
+        expect(ringPush(s, frame(round * 1000 + i), SLOT_SAMPLES, (round * 200 + i) * 160)).toBe(true);
       ringDrain(s, (pcm, ts) => out.push({ level: pcm[0], ts, n: pcm.length }));
     }
     expect(out).toHaveLength(600);
-    out.forEach((f, k) => expect(f).toEqual({ level: Math.floor(k / 200) * 1000 + (k % 200), ts: k * 160, n: SLOT_SAMPLES }));
+    out.forEach((f, k) =>
+      expect(f).toEqual({ level: Math.floor(k / 200) * 1000 + (k % 200), ts: k * 160, n: SLOT_SAMPLES }),
+    );
     expect(s.i32[I.overrun]).toBe(0);
   });
 
@@ -25,7 +28,11 @@ describe("shared frame ring", () => {
     ringPush(s, pcm, 400, 0xffffff00);
     const got: { first: number; n: number; ts: number }[] = [];
     ringDrain(s, (p, ts) => got.push({ first: p[0], n: p.length, ts }));
-    expect(got).toEqual([{ first: 0, n: 160, ts: 0xffffff00 }, { first: 160, n: 160, ts: (0xffffff00 + 160) >>> 0 }, { first: 320, n: 80, ts: (0xffffff00 + 320) >>> 0 }]);
+    expect(got).toEqual([
+      { first: 0, n: 160, ts: 0xffffff00 },
+      { first: 160, n: 160, ts: (0xffffff00 + 160) >>> 0 },
+      { first: 320, n: 80, ts: (0xffffff00 + 320) >>> 0 },
+    ]);
   });
 
   it("when the main thread stays away longer than the ring holds, the newest frames are dropped and counted, never the ones waiting", () => {

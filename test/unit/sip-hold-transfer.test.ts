@@ -2,18 +2,37 @@ import { afterEach, describe, expect, it } from "vitest";
 import { answerDirection, RtpSessionDescriptionHandler } from "../../main/engine/sip/rtp-sdh.js";
 import { parseSipfrag } from "../../main/engine/sip/call-leg.js";
 
-const offer = (o: { port?: number; address?: string; direction?: string; codecs?: string } = {}) => [
-  "v=0", "o=peer 1 1 IN IP4 127.0.0.1", "s=-", `c=IN IP4 ${o.address ?? "127.0.0.1"}`, "t=0 0",
-  `m=audio ${o.port ?? 40000} RTP/AVP ${o.codecs ?? "8 101"}`, "a=rtpmap:8 PCMA/8000", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000",
-  ...(o.direction ? [`a=${o.direction}`] : []), "",
-].join("\r\n");
+const offer = (o: { port?: number; address?: string; direction?: string; codecs?: string } = {}) =>
+  [
+    "v=0",
+    "o=peer 1 1 IN IP4 127.0.0.1",
+    "s=-",
+    `c=IN IP4 ${o.address ?? "127.0.0.1"}`,
+    "t=0 0",
+    `m=audio ${o.port ?? 40000} RTP/AVP ${o.codecs ?? "8 101"}`,
+    "a=rtpmap:8 PCMA/8000",
+    "a=rtpmap:0 PCMU/8000",
+    "a=rtpmap:101 telephone-event/8000",
+    ...(o.direction ? [`a=${o.direction}`] : []),
+    "",
+  ].join("\r\n");
 
 const directionOf = (sdp: string) => /^a=(sendrecv|sendonly|recvonly|inactive)$/m.exec(sdp)?.[1];
 
 describe("offer/answer on re-INVITE", () => {
   const handlers: RtpSessionDescriptionHandler[] = [];
-  const sdh = () => { const h = new RtpSessionDescriptionHandler({ host: "127.0.0.1", advertisedAddress: "127.0.0.1", ports: { min: 30000, max: 39998 } }); handlers.push(h); return h; };
-  afterEach(() => { for (const h of handlers.splice(0)) h.close(); });
+  const sdh = () => {
+    const h = new RtpSessionDescriptionHandler({
+      host: "127.0.0.1",
+      advertisedAddress: "127.0.0.1",
+      ports: { min: 30000, max: 39998 },
+    });
+    handlers.push(h);
+    return h;
+  };
+  afterEach(() => {
+    for (const h of handlers.splice(0)) h.close();
+  });
 
   it("answers each direction with its mirror (RFC 3264 §6.1)", () => {
     expect(answerDirection("sendonly", "sendrecv")).toBe("recvonly");

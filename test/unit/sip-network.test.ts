@@ -11,7 +11,9 @@ const INVITE = [
   "To: <sip:+15550001111@10.0.0.5>",
   "Call-ID: call-1@10.0.0.1",
   "CSeq: 7 INVITE",
-  "Content-Length: 0", "", "",
+  "Content-Length: 0",
+  "",
+  "",
 ].join("\r\n");
 
 describe("stateless answers", () => {
@@ -30,11 +32,16 @@ describe("stateless answers", () => {
 
   it("keep a To tag that is already there", () => {
     const inDialog = INVITE.replace("To: <sip:+15550001111@10.0.0.5>", "To: <sip:+15550001111@10.0.0.5>;tag=ours");
-    expect(statelessReply(inDialog, 481, "Call/Transaction Does Not Exist")).toMatch(/^To: <sip:\+15550001111@10\.0\.0\.5>;tag=ours$/m);
+    expect(statelessReply(inDialog, 481, "Call/Transaction Does Not Exist")).toMatch(
+      /^To: <sip:\+15550001111@10\.0\.0\.5>;tag=ours$/m,
+    );
   });
 
   it("answer OPTIONS with what we allow, accept and support", () => {
-    const reply = optionsReply(INVITE.replace("INVITE sip", "OPTIONS sip").replace("7 INVITE", "7 OPTIONS"), "VoiceDock");
+    const reply = optionsReply(
+      INVITE.replace("INVITE sip", "OPTIONS sip").replace("7 INVITE", "7 OPTIONS"),
+      "VoiceDock",
+    );
     expect(reply).toMatch(/^SIP\/2\.0 200 OK\r\n/);
     expect(reply).toMatch(/^Allow: .*INVITE.*BYE.*OPTIONS/m);
     expect(reply).toMatch(/^Accept: application\/sdp/m);
@@ -55,7 +62,7 @@ describe("RFC 2782 SRV order", () => {
   it("a heavier target comes first about as often as its weight says", () => {
     let first = 0;
     let seed = 1;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     for (let i = 0; i < 2000; i++) if (orderSrv(records, random)[0].name === "a1") first++;
     expect(first / 2000).toBeGreaterThan(0.85);
     expect(first / 2000).toBeLessThan(0.95);
@@ -73,7 +80,9 @@ describe("where a trunk is and which address we are to it", () => {
   it("a DNS server that does not answer gives a reason a person can act on", async () => {
     // Port 9 (discard) on loopback: nothing answers, and nothing leaves the machine.
     const r = new SipResolver(["127.0.0.1:9"]);
-    await expect(r.resolve("pbx.example.test", null, "udp")).rejects.toThrow(/Cannot resolve pbx\.example\.test: the DNS server did not answer/);
+    await expect(r.resolve("pbx.example.test", null, "udp")).rejects.toThrow(
+      /Cannot resolve pbx\.example\.test: the DNS server did not answer/,
+    );
   }, 20_000);
 
   it("the local address toward loopback is loopback (the kernel's route, no packet sent)", async () => {

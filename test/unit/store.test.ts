@@ -15,7 +15,10 @@ describe("SecretBox", () => {
     expect(a).not.toBe(b);
     expect(box.open(a)).toBe("hunter2");
     const parts = a.split(":");
-    const tampered = [...parts.slice(0, 3), Buffer.from("x" + Buffer.from(parts[3], "base64").toString()).toString("base64")].join(":");
+    const tampered = [
+      ...parts.slice(0, 3),
+      Buffer.from("x" + Buffer.from(parts[3], "base64").toString()).toString("base64"),
+    ].join(":");
     expect(() => box.open(tampered)).toThrow();
     expect(() => new SecretBox(randomBytes(32)).open(a)).toThrow();
   });
@@ -26,7 +29,9 @@ describe("SecretBox", () => {
       const sealed = SecretBox.fromDataDir(dir).seal("x");
       expect(statSync(join(dir, "secret.key")).mode & 0o777).toBe(0o600);
       expect(SecretBox.fromDataDir(dir).open(sealed)).toBe("x");
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -42,7 +47,9 @@ describe("database", () => {
       const again = openDb({ dataDir: dir });
       expect(again.prepare("SELECT version FROM schema_migrations").pluck().all()).toEqual(versions);
       again.close();
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the write that ends a call commits with synchronous=FULL, then the connection goes back to NORMAL (issue #13 §13)", () => {
@@ -50,7 +57,10 @@ describe("database", () => {
     const store = new Store({ dataDir: dir });
     try {
       const levels: number[] = [];
-      store.durableTx(() => { levels.push(store.db.pragma("synchronous", { simple: true }) as number); store.settings.set("k", 1); });
+      store.durableTx(() => {
+        levels.push(store.db.pragma("synchronous", { simple: true }) as number);
+        store.settings.set("k", 1);
+      });
       expect(levels).toEqual([2]); // FULL while the end of a call commits
       expect(store.db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL for everything else
       expect(store.settings.get("k", 0)).toBe(1);
@@ -58,22 +68,36 @@ describe("database", () => {
       store.tx(() => store.durableTx(() => store.settings.set("k", 2)));
       expect(store.settings.get("k", 0)).toBe(2);
       // A failed write leaves nothing half-done and the level restored.
-      expect(() => store.durableTx(() => { store.settings.set("k", 3); throw new Error("disk full"); })).toThrow("disk full");
+      expect(() =>
+        store.durableTx(() => {
+          store.settings.set("k", 3);
+          throw new Error("disk full");
+        }),
+      ).toThrow("disk full");
       expect(store.settings.get("k", 0)).toBe(2);
       expect(store.db.pragma("synchronous", { simple: true })).toBe(1);
-    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the call list uses its indexes for status + date filters", () => {
     const dir = mkdtempSync(join(tmpdir(), "vd-plan-"));
     const store = new Store({ dataDir: dir });
     try {
-      const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT * FROM calls WHERE status = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 100")
+      const plan = store.db
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT * FROM calls WHERE status = ? AND created_at >= ? AND created_at <= ? ORDER BY created_at DESC, id DESC LIMIT 100",
+        )
         .all("ended", "2026-01-01", "2026-02-01") as { detail: string }[];
       const text = plan.map((p) => p.detail).join("\n");
       expect(text).toMatch(/USING INDEX calls_status_created/);
       expect(text).not.toMatch(/TEMP B-TREE/);
-    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -91,7 +115,10 @@ describe("API keys", () => {
       expect(store.keys.check("vd_live_x")).toEqual({ ok: false, reason: "invalid" });
       expect(store.keys.revoke(row.prefix)).toBe(true);
       expect(store.keys.check(key)).toEqual({ ok: false, reason: "revoked" });
-    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -103,9 +130,14 @@ describe("call counts", () => {
       const base = Date.parse("2026-01-01T00:00:00Z");
       const statuses = ["connecting", "in-progress", "ended", "failed"] as const;
       let seed = 42;
-      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       for (let i = 0; i < 2000; i++) {
-        store.calls.create({ id: `call-inbound-c${i}`, status: statuses[i % 4], direction: "inbound", created_at: new Date(base + Math.floor(rand() * 60 * 86_400_000)).toISOString() });
+        store.calls.create({
+          id: `call-inbound-c${i}`,
+          status: statuses[i % 4],
+          direction: "inbound",
+          created_at: new Date(base + Math.floor(rand() * 60 * 86_400_000)).toISOString(),
+        });
       }
       for (let i = 0; i < 300; i++) store.calls.update(`call-inbound-c${i * 5}`, { status: "ended" });
       store.db.prepare("DELETE FROM calls WHERE id LIKE 'call-inbound-c1%'").run();
@@ -115,10 +147,23 @@ describe("call counts", () => {
         const status = rand() < 0.5 ? undefined : statuses[Math.floor(rand() * 4)];
         const start = rand() < 0.2 ? undefined : new Date(a).toISOString();
         const end = rand() < 0.2 ? undefined : new Date(b).toISOString();
-        const where = [status ? "status = @status" : null, start ? "created_at >= @start" : null, end ? "created_at <= @end" : null].filter(Boolean);
-        const expected = store.db.prepare(`SELECT COUNT(*) FROM calls ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`).pluck().get({ status, start, end });
-        expect(store.calls.list({ status, start_date: start, end_date: end, limit: 1, offset: 0 }).total, JSON.stringify({ status, start, end })).toBe(expected);
+        const where = [
+          status ? "status = @status" : null,
+          start ? "created_at >= @start" : null,
+          end ? "created_at <= @end" : null,
+        ].filter(Boolean);
+        const expected = store.db
+          .prepare(`SELECT COUNT(*) FROM calls ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`)
+          .pluck()
+          .get({ status, start, end });
+        expect(
+          store.calls.list({ status, start_date: start, end_date: end, limit: 1, offset: 0 }).total,
+          JSON.stringify({ status, start, end }),
+        ).toBe(expected);
       }
-    } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,8 +6,13 @@ const LONG = "We fix leaks. We install boilers. We clear drains. We also do bath
 const WORD_SAMPLES = 150 * 8;
 
 let h: Harness;
-beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
-afterEach(() => { h?.close(); vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  h?.close();
+  vi.useRealTimers();
+});
 
 /** The caller asks, and the assistant is 600 ms into a long answer. */
 async function midReply(o: Parameters<typeof harness>[0]): Promise<void> {
@@ -20,7 +25,10 @@ async function midReply(o: Parameters<typeof harness>[0]): Promise<void> {
 
 describe("voice session: barge-in", () => {
   it("caller speaks over the reply: playout is held at once, then flushed; the reply is cut and what was heard is stored", async () => {
-    await midReply({ stt: ["Tell me about your services.", "Do you do roofs?"], llm: [words(LONG), words("No, sorry.")] });
+    await midReply({
+      stt: ["Tell me about your services.", "Do you do roofs?"],
+      llm: [words(LONG), words("No, sorry.")],
+    });
     const heardUpTo = h.audio.playedSamples;
     const firstReply = h.llm.requests[0];
     await h.speak(500);
@@ -38,7 +46,10 @@ describe("voice session: barge-in", () => {
     expect(h.said("assistant")).toEqual([heard, "No, sorry."]);
     expect(h.said("user")).toEqual(["Tell me about your services.", "Do you do roofs?"]);
     // The model is told what the caller actually heard, not what it wrote.
-    expect(h.llm.requests[1].messages.slice(-2)).toEqual([{ role: "assistant", content: heard }, { role: "user", content: "Do you do roofs?" }]);
+    expect(h.llm.requests[1].messages.slice(-2)).toEqual([
+      { role: "assistant", content: heard },
+      { role: "user", content: "Do you do roofs?" },
+    ]);
     // Nothing more of the cut reply was played: only the answer after it.
     expect(h.audio.playedSamples).toBe(heardUpTo + 2 * WORD_SAMPLES);
     expect(h.record.metrics.map((m) => m.interrupted)).toEqual([false, true]);
@@ -47,7 +58,9 @@ describe("voice session: barge-in", () => {
   it("with false_interruption_timeout null the interruption is final at the duration threshold, before any transcript", async () => {
     await midReply({
       assistant: { speech_config: { turn_taking: { false_interruption_timeout: null } } },
-      stt: ["Tell me about your services.", "Wait."], sttDelayMs: 500, llm: [words(LONG), words("Yes?")],
+      stt: ["Tell me about your services.", "Wait."],
+      sttDelayMs: 500,
+      llm: [words(LONG), words("Yes?")],
     });
     await h.speak(320);
     expect(h.audio.flushes).toBe(1);
@@ -71,7 +84,8 @@ describe("voice session: barge-in", () => {
   it("with interruption_min_words 2, one word is a false interruption: playout resumes and the reply goes on", async () => {
     await midReply({
       assistant: { speech_config: { turn_taking: { interruption_min_words: 2 } } },
-      stt: ["Tell me about your services.", "Okay."], llm: [words(LONG)],
+      stt: ["Tell me about your services.", "Okay."],
+      llm: [words(LONG)],
     });
     await h.speak(400);
     expect(h.audio.isPaused).toBe(true);

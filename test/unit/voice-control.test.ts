@@ -3,8 +3,13 @@ import { harness, type Harness } from "./voice-harness.js";
 import { words } from "../../main/engine/providers/fake/index.js";
 
 let h: Harness;
-beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
-afterEach(() => { h?.close(); vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  h?.close();
+  vi.useRealTimers();
+});
 
 const GREETING = "Hello, this is Acme Plumbing.";
 
@@ -35,12 +40,17 @@ describe("voice session: control commands", () => {
     h = harness({ stt: ["Where is my order?"], llm: [words("It shipped yesterday.")] });
     h.session.start();
     h.session.injectContext("Order 42 shipped yesterday.", false);
-    expect(h.record.messages).toEqual([expect.objectContaining({ role: "system", content: "Order 42 shipped yesterday." })]);
+    expect(h.record.messages).toEqual([
+      expect.objectContaining({ role: "system", content: "Order 42 shipped yesterday." }),
+    ]);
     await h.quiet(2000);
     expect(h.llm.requests).toHaveLength(0);
     await h.speak(600);
     await h.until(() => h.said("assistant").length > 0);
-    expect(h.llm.requests[0].messages).toEqual([{ role: "system", content: "Order 42 shipped yesterday." }, { role: "user", content: "Where is my order?" }]);
+    expect(h.llm.requests[0].messages).toEqual([
+      { role: "system", content: "Order 42 shipped yesterday." },
+      { role: "user", content: "Where is my order?" },
+    ]);
   });
 
   it("inject-context with trigger_response answers at once, without a caller turn", async () => {
@@ -79,7 +89,9 @@ describe("voice session: control commands", () => {
     await h.until(() => h.record.hangups.length > 0);
     await ended;
     expect(h.said("assistant")).toEqual([GREETING, "Thanks for calling."]);
-    expect(h.record.hangups).toEqual([expect.objectContaining({ reason: "assistant_hangup", queued: 0, played: (5 + 3) * 150 * 8 })]);
+    expect(h.record.hangups).toEqual([
+      expect.objectContaining({ reason: "assistant_hangup", queued: 0, played: (5 + 3) * 150 * 8 }),
+    ]);
   });
 
   it("transfer: the message is heard first, then the host transfers and its answer comes back", async () => {

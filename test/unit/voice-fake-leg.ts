@@ -27,10 +27,16 @@ export class FakeCallAudio implements CallAudio {
     this.timer = setInterval(() => this.tick(), FRAME_MS);
   }
 
-  get playedSamples(): number { return this.played; }
+  get playedSamples(): number {
+    return this.played;
+  }
   /** Agent audio still waiting to be sent. */
-  get queuedSamples(): number { return this.queuedEnd - this.played; }
-  get isPaused(): boolean { return this.paused; }
+  get queuedSamples(): number {
+    return this.queuedEnd - this.played;
+  }
+  get isPaused(): boolean {
+    return this.paused;
+  }
 
   onFrame(listener: (frame: AudioFrame) => void): () => void {
     this.listeners.add(listener);
@@ -40,8 +46,15 @@ export class FakeCallAudio implements CallAudio {
   /** One 20 ms caller frame: a tone when `loud`, else near silence. The buffer is reused, as the RTP leg's is. */
   hear(loud: boolean): void {
     const f = this.callerFrame;
-    for (let i = 0; i < f.length; i++) f[i] = loud ? Math.round(6000 * Math.sin((2 * Math.PI * 200 * (this.callerSamples + i)) / 8000)) : 0;
-    const frame: AudioFrame = { data: f, sampleRateHz: 8000, channels: 1, samples: f.length, timestampMs: (this.callerSamples / 8000) * 1000 };
+    for (let i = 0; i < f.length; i++)
+      f[i] = loud ? Math.round(6000 * Math.sin((2 * Math.PI * 200 * (this.callerSamples + i)) / 8000)) : 0;
+    const frame: AudioFrame = {
+      data: f,
+      sampleRateHz: 8000,
+      channels: 1,
+      samples: f.length,
+      timestampMs: (this.callerSamples / 8000) * 1000,
+    };
     this.callerSamples += f.length;
     for (const l of this.listeners) l(frame);
   }
@@ -59,8 +72,13 @@ export class FakeCallAudio implements CallAudio {
     this.settle(true);
   }
 
-  pause(): void { this.pauses++; this.paused = true; }
-  resume(): void { this.paused = false; }
+  pause(): void {
+    this.pauses++;
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+  }
 
   whenPlayed(sample: number): Promise<number> {
     if (this.closed || sample <= this.played) return Promise.resolve(this.now());
@@ -84,7 +102,10 @@ export class FakeCallAudio implements CallAudio {
   private settle(all: boolean): void {
     const at = this.now();
     for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (all || this.waiters[i].sample <= this.played) { this.waiters[i].resolve(at); this.waiters.splice(i, 1); }
+      if (all || this.waiters[i].sample <= this.played) {
+        this.waiters[i].resolve(at);
+        this.waiters.splice(i, 1);
+      }
     }
   }
 }

@@ -4,8 +4,13 @@ import { words } from "../../main/engine/providers/fake/index.js";
 import { FALLBACK } from "../../main/engine/voice/session.js";
 
 let h: Harness;
-beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
-afterEach(() => { h?.close(); vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  h?.close();
+  vi.useRealTimers();
+});
 
 async function turn(): Promise<void> {
   await h.quiet(300);
@@ -15,7 +20,10 @@ async function turn(): Promise<void> {
 
 describe("voice session: provider faults", () => {
   it("a failed model or recognizer is answered with a fallback line in the built-in voice, and the call goes on", async () => {
-    h = harness({ stt: ["Hello?", new Error("recognizer crashed"), "Still there?"], llm: [{ steps: [], error: new Error("HTTP 500") }, words("Yes, I am.")] });
+    h = harness({
+      stt: ["Hello?", new Error("recognizer crashed"), "Still there?"],
+      llm: [{ steps: [], error: new Error("HTTP 500") }, words("Yes, I am.")],
+    });
     h.session.start();
     await turn();
     await h.until(() => h.fallbackTts.requests.length === 1);
@@ -33,7 +41,10 @@ describe("voice session: provider faults", () => {
     const boom = { steps: [], error: new Error("connection refused") };
     h = harness({ stt: ["One.", "Two.", "Three."], llm: [boom, boom, boom] });
     h.session.start();
-    for (let i = 0; i < 3; i++) { await turn(); await h.quiet(2000); }
+    for (let i = 0; i < 3; i++) {
+      await turn();
+      await h.quiet(2000);
+    }
     await h.until(() => h.record.fails.length > 0);
     expect(h.fallbackTts.requests).toEqual([FALLBACK.llm, FALLBACK.llm, FALLBACK.fatal]);
     expect(h.record.fails).toEqual(["The assistant stopped after 3 provider errors in a row"]);
@@ -42,7 +53,9 @@ describe("voice session: provider faults", () => {
   it("a failing voice: the sentence is said with the built-in voice instead of going silent", async () => {
     h = harness({ stt: ["Hi."], llm: [words("Hello there. How can I help?")] });
     // A stream that fails before its first chunk, as a voice service that is down does.
-    const down = (): AsyncIterable<Int16Array> => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("voice service down")) }) });
+    const down = (): AsyncIterable<Int16Array> => ({
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error("voice service down")) }),
+    });
     Object.assign(h.tts, { synthesize: down });
     h.session.start();
     await turn();

@@ -2,7 +2,14 @@ import { vi } from "vitest";
 import { VoiceSession } from "../../main/engine/voice/session.js";
 import { voiceAssistant } from "../../main/engine/voice/assistant-config.js";
 import type { EndReason, PipelineHost, TurnMetrics } from "../../main/engine/voice/session.js";
-import { FakeLlm, FakeStt, FakeTts, FakeVad, type FakeLlmTurn, type FakeSttResult } from "../../main/engine/providers/fake/index.js";
+import {
+  FakeLlm,
+  FakeStt,
+  FakeTts,
+  FakeVad,
+  type FakeLlmTurn,
+  type FakeSttResult,
+} from "../../main/engine/providers/fake/index.js";
 import { FakeCallAudio } from "./voice-fake-leg.js";
 
 /**
@@ -43,15 +50,41 @@ export function harness(o: HarnessOptions = {}) {
     dtmf: [] as string[],
   };
   const host: PipelineHost = {
-    message: (role, content) => { record.messages.push({ role, content, at: now() }); log.push(`${role}: ${content}`); },
-    hangup: (reason) => { record.hangups.push({ reason, at: now(), played: audio.playedSamples, queued: audio.queuedSamples }); log.push(`hangup ${reason}`); },
-    fail: (error) => { record.fails.push(error); },
-    transfer: async (destination) => { record.transfers.push({ destination, at: now(), queued: audio.queuedSamples }); log.push(`transfer ${destination}`); return o.transferOk ?? true; },
-    toolCall: async (call) => { record.toolCalls.push({ name: call.name, arguments: call.arguments }); log.push(`tool ${call.name}`); return o.toolResult ? o.toolResult(call.name, call.arguments) : "done"; },
-    sendDtmf: (digits) => { record.dtmf.push(digits); return true; },
-    turnMetrics: (m) => { record.metrics.push(m); },
-    problem: (message) => { record.problems.push(message); },
-    interruption: (heard) => { record.interruptions.push(heard); log.push(`interrupted after: ${heard}`); },
+    message: (role, content) => {
+      record.messages.push({ role, content, at: now() });
+      log.push(`${role}: ${content}`);
+    },
+    hangup: (reason) => {
+      record.hangups.push({ reason, at: now(), played: audio.playedSamples, queued: audio.queuedSamples });
+      log.push(`hangup ${reason}`);
+    },
+    fail: (error) => {
+      record.fails.push(error);
+    },
+    transfer: async (destination) => {
+      record.transfers.push({ destination, at: now(), queued: audio.queuedSamples });
+      log.push(`transfer ${destination}`);
+      return o.transferOk ?? true;
+    },
+    toolCall: async (call) => {
+      record.toolCalls.push({ name: call.name, arguments: call.arguments });
+      log.push(`tool ${call.name}`);
+      return o.toolResult ? o.toolResult(call.name, call.arguments) : "done";
+    },
+    sendDtmf: (digits) => {
+      record.dtmf.push(digits);
+      return true;
+    },
+    turnMetrics: (m) => {
+      record.metrics.push(m);
+    },
+    problem: (message) => {
+      record.problems.push(message);
+    },
+    interruption: (heard) => {
+      record.interruptions.push(heard);
+      log.push(`interrupted after: ${heard}`);
+    },
   };
   const assistant = voiceAssistant({ first_message: null, ...o.assistant }, "inbound");
   const session = new VoiceSession({ audio, stt, llm, tts, fallbackTts, assistant, host, vad: vad.factory, now });
@@ -66,25 +99,43 @@ export function harness(o: HarnessOptions = {}) {
   }
 
   return {
-    session, audio, vad, stt, llm, tts, fallbackTts, host, record, log, now, assistant,
+    session,
+    audio,
+    vad,
+    stt,
+    llm,
+    tts,
+    fallbackTts,
+    host,
+    record,
+    log,
+    now,
+    assistant,
     /**
      * The caller talks for `ms`; resolves with the moment their speech ended as the session sees it (the
      * start of the first quiet frame after it, which is now).
      */
-    speak: async (ms: number) => { await frames(ms, 0.9); return now() - 20; },
+    speak: async (ms: number) => {
+      await frames(ms, 0.9);
+      return now() - 20;
+    },
     /** The line is quiet for `ms` (silent caller frames keep flowing, as on a real call). */
     quiet: (ms: number) => frames(ms, 0.02),
     /** Quiet frames until `done()` holds, at most `maxMs`; returns the simulated time it took. */
     async until(done: () => boolean, maxMs = 30_000): Promise<number> {
       const start = now();
       while (!done()) {
-        if (now() - start > maxMs) throw new Error(`not reached within ${maxMs} ms of simulated time; log:\n${log.join("\n")}`);
+        if (now() - start > maxMs)
+          throw new Error(`not reached within ${maxMs} ms of simulated time; log:\n${log.join("\n")}`);
         await frames(20, 0.02);
       }
       return now() - start;
     },
     said: (role: string) => record.messages.filter((m) => m.role === role).map((m) => m.content),
-    close: () => { session.close(); audio.close(); },
+    close: () => {
+      session.close();
+      audio.close();
+    },
   };
 }
 

@@ -38,22 +38,41 @@ describe("turn detector", () => {
     const events: string[] = [];
     let t = 0;
     const tt = voiceAssistant({}, "inbound").turnTaking;
-    const d = new TurnDetector(tt, vad.factory, {
-      speechStarted: () => events.push("started"),
-      speaking: () => undefined,
-      pausing: () => undefined,
-      speechEnded: (e) => events.push(`ended speech=${e.speechMs} silence=${e.silenceMs} at=${e.endedAt}`),
-    }, () => t);
+    const d = new TurnDetector(
+      tt,
+      vad.factory,
+      {
+        speechStarted: () => events.push("started"),
+        speaking: () => undefined,
+        pausing: () => undefined,
+        speechEnded: (e) => events.push(`ended speech=${e.speechMs} silence=${e.silenceMs} at=${e.endedAt}`),
+      },
+      () => t,
+    );
     const states: TurnState[] = [];
     // Windows the VAD scores at 0.35 or more carry sound; the rest are silent, as on a quiet line.
-    const window = (p: number) => { t += 20; vad.script(p); d.push(new Int16Array(160).fill(p >= 0.35 ? 3000 : 0)); states.push(d.state); };
+    const window = (p: number) => {
+      t += 20;
+      vad.script(p);
+      d.push(new Int16Array(160).fill(p >= 0.35 ? 3000 : 0));
+      states.push(d.state);
+    };
     window(0.2);
     window(0.6);
     for (let i = 0; i < 5; i++) window(0.4); // above OFF: speech goes on
     window(0.1);
     window(0.6);
     for (let i = 0; i < 5; i++) window(0.1);
-    expect(states.slice(0, 8)).toEqual(["quiet", "starting", "starting", "starting", "starting", "starting", "speaking", "stopping"]);
+    expect(states.slice(0, 8)).toEqual([
+      "quiet",
+      "starting",
+      "starting",
+      "starting",
+      "starting",
+      "starting",
+      "speaking",
+      "stopping",
+    ]);
     expect(states.at(-2)).toBe("stopping");
     expect(states.at(-1)).toBe("quiet");
     // Endpointing 400 ms: recognition starts 100 ms into the silence; the turn is final at 400 ms, or
@@ -76,16 +95,29 @@ describe("turn detector", () => {
     const vad = new FakeVad({ windowMs: 32 });
     const ended: { endedAt: number; releasedAt: number }[] = [];
     let t = 0;
-    const d = new TurnDetector(voiceAssistant({}, "inbound").turnTaking, vad.factory, {
-      speechStarted: () => undefined, speaking: () => undefined, pausing: () => undefined,
-      speechEnded: (e) => ended.push(e),
-    }, () => t);
+    const d = new TurnDetector(
+      voiceAssistant({}, "inbound").turnTaking,
+      vad.factory,
+      {
+        speechStarted: () => undefined,
+        speaking: () => undefined,
+        pausing: () => undefined,
+        speechEnded: (e) => ended.push(e),
+      },
+      () => t,
+    );
     // 20 ms frames; the VAD scores 32 ms windows. Speech for 400 ms, then silence the VAD still rates
     // as speech (Silero's probability decays over several windows after the last word).
     vad.level = 0.9;
-    for (; t < 400;) { t += 20; d.push(new Int16Array(160).fill(3000)); }
+    for (; t < 400;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
     vad.level = 0.8;
-    for (; t < 1000 && !ended.length;) { t += 20; d.push(new Int16Array(160)); }
+    for (; t < 1000 && !ended.length;) {
+      t += 20;
+      d.push(new Int16Array(160));
+    }
     // Without the energy check 0.8 would hold the turn open for ever.
     expect(ended).toHaveLength(1);
     expect(ended[0].endedAt).toBe(400);
@@ -97,14 +129,27 @@ describe("turn detector", () => {
     const vad = new FakeVad({ windowMs: 32 });
     const ended: number[] = [];
     let t = 0;
-    const d = new TurnDetector(voiceAssistant({}, "inbound").turnTaking, vad.factory, {
-      speechStarted: () => undefined, speaking: () => undefined, pausing: () => undefined,
-      speechEnded: (e) => ended.push(e.endedAt),
-    }, () => t);
+    const d = new TurnDetector(
+      voiceAssistant({}, "inbound").turnTaking,
+      vad.factory,
+      {
+        speechStarted: () => undefined,
+        speaking: () => undefined,
+        pausing: () => undefined,
+        speechEnded: (e) => ended.push(e.endedAt),
+      },
+      () => t,
+    );
     vad.level = 0.9;
-    for (; t < 400;) { t += 20; d.push(new Int16Array(160).fill(3000)); }
+    for (; t < 400;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
     vad.level = 0.1; // noise at −20 dBFS the VAD knows is not speech
-    for (; t < 1000 && !ended.length;) { t += 20; d.push(new Int16Array(160).fill(3000)); }
+    for (; t < 1000 && !ended.length;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
     expect(ended).toHaveLength(1);
     expect(ended[0]).toBeGreaterThanOrEqual(400 - 32);
     expect(ended[0]).toBeLessThan(440);
@@ -115,13 +160,26 @@ describe("turn detector", () => {
     const vad = new FakeVad({ windowMs: 32 });
     const pauses: number[] = [];
     let t = 0;
-    const d = new TurnDetector(voiceAssistant({}, "inbound").turnTaking, vad.factory, {
-      speechStarted: () => undefined, speaking: () => undefined, pausing: (silenceMs) => pauses.push(silenceMs),
-      speechEnded: () => undefined,
-    }, () => t);
+    const d = new TurnDetector(
+      voiceAssistant({}, "inbound").turnTaking,
+      vad.factory,
+      {
+        speechStarted: () => undefined,
+        speaking: () => undefined,
+        pausing: (silenceMs) => pauses.push(silenceMs),
+        speechEnded: () => undefined,
+      },
+      () => t,
+    );
     vad.level = 0.9;
-    for (; t < 100;) { t += 20; d.push(new Int16Array(160).fill(3000)); }
-    for (; t < 200;) { t += 20; d.push(new Int16Array(160)); } // 100 ms of quiet the VAD still calls speech
+    for (; t < 100;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
+    for (; t < 200;) {
+      t += 20;
+      d.push(new Int16Array(160));
+    } // 100 ms of quiet the VAD still calls speech
     expect(pauses).toEqual([]);
     expect(d.state).toBe("speaking");
     d.close();

@@ -3,12 +3,25 @@ import { harness, type Harness } from "./voice-harness.js";
 import { words } from "../../main/engine/providers/fake/index.js";
 
 let h: Harness;
-beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
-afterEach(() => { h?.close(); vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  h?.close();
+  vi.useRealTimers();
+});
 
 const silent = (extra: Record<string, unknown> = {}) => ({
   autonomous_silence_handling: true,
-  speech_config: { silence: { messages: ["Are you still there?", "Hello?"], final_message: "Bye for now.", first_check_seconds: 3, interval_seconds: 5, max_attempts: 2 } },
+  speech_config: {
+    silence: {
+      messages: ["Are you still there?", "Hello?"],
+      final_message: "Bye for now.",
+      first_check_seconds: 3,
+      interval_seconds: 5,
+      max_attempts: 2,
+    },
+  },
   ...extra,
 });
 
@@ -57,7 +70,9 @@ describe("voice session: silence watchdog", () => {
   });
 
   it("max_duration_seconds ends the call with the end-call message", async () => {
-    h = harness({ assistant: { max_duration_seconds: 4, speech_config: { end_call_message: "We have to stop here." } } });
+    h = harness({
+      assistant: { max_duration_seconds: 4, speech_config: { end_call_message: "We have to stop here." } },
+    });
     const t0 = h.now();
     h.session.start();
     await h.until(() => h.record.hangups.length > 0, 10_000);

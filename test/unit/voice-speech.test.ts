@@ -7,7 +7,15 @@ import { words } from "../../main/engine/providers/fake/index.js";
 
 const tone = (ms: number) => Int16Array.from({ length: ms * 8 }, (_, i) => Math.round(6000 * Math.sin(i / 3)));
 const silence = (ms: number) => new Int16Array(ms * 8);
-const join = (...parts: Int16Array[]) => { const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0)); let at = 0; for (const p of parts) { out.set(p, at); at += p.length; } return out; };
+const join = (...parts: Int16Array[]) => {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
 
 describe("TTS silence trimming", () => {
   it("drops the leading silence but a 10 ms lead-in, keeps pauses inside, cuts the end to 120 ms", () => {
@@ -55,12 +63,20 @@ describe("turn end from the recognizer's text", () => {
 });
 
 let h: Harness;
-beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
-afterEach(() => { h?.close(); vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  h?.close();
+  vi.useRealTimers();
+});
 
 describe("voice session: first clause", () => {
   it("starts synthesis on the first clause while the model is still writing the sentence", async () => {
-    h = harness({ stt: ["Can I book for Tuesday?"], llm: [words("Tuesday works for us, and I have booked you in.", { firstTokenMs: 20, stepMs: 40 })] });
+    h = harness({
+      stt: ["Can I book for Tuesday?"],
+      llm: [words("Tuesday works for us, and I have booked you in.", { firstTokenMs: 20, stepMs: 40 })],
+    });
     h.session.start();
     await h.quiet(400);
     await h.speak(600);

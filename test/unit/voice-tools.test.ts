@@ -3,12 +3,23 @@ import { harness, type Harness } from "./voice-harness.js";
 import { words } from "../../main/engine/providers/fake/index.js";
 
 let h: Harness;
-beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
-afterEach(() => { h?.close(); vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  h?.close();
+  vi.useRealTimers();
+});
 
 const weatherTool = {
-  type: "function", function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } },
-  server: { url: "https://example.test/weather" }, message: "Let me check.",
+  type: "function",
+  function: {
+    name: "get_weather",
+    description: "Weather in a city",
+    parameters: { type: "object", properties: { city: { type: "string" } } },
+  },
+  server: { url: "https://example.test/weather" },
+  message: "Let me check.",
 };
 
 async function ask(): Promise<void> {
@@ -22,8 +33,14 @@ describe("voice session: tools", () => {
     h = harness({
       assistant: { llm_config: { tools: [weatherTool] } },
       stt: ["What's the weather in Paris?"],
-      llm: [{ steps: [{ tool: "get_weather", args: { city: "Paris" }, id: "call_1" }] }, words("It is sunny in Paris.")],
-      toolResult: async () => { await new Promise((r) => setTimeout(r, 300)); return "sunny, 24 C"; },
+      llm: [
+        { steps: [{ tool: "get_weather", args: { city: "Paris" }, id: "call_1" }] },
+        words("It is sunny in Paris."),
+      ],
+      toolResult: async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        return "sunny, 24 C";
+      },
     });
     await ask();
     await h.until(() => h.said("assistant").length > 0);
@@ -33,7 +50,17 @@ describe("voice session: tools", () => {
     // The tool's own line fills the wait for the webhook.
     expect(h.tts.requests).toEqual(["Let me check.", "It is sunny in Paris."]);
     expect(h.llm.requests[1].messages.slice(-2)).toEqual([
-      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: JSON.stringify({ city: "Paris" }) } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: JSON.stringify({ city: "Paris" }) },
+          },
+        ],
+      },
       { role: "tool", tool_call_id: "call_1", content: "sunny, 24 C" },
     ]);
     expect(h.said("assistant")).toEqual(["Let me check. It is sunny in Paris."]);
@@ -44,18 +71,28 @@ describe("voice session: tools", () => {
       assistant: { llm_config: { tools: [{ ...weatherTool, message: undefined }] } },
       stt: ["Weather?"],
       llm: [{ steps: [{ tool: "get_weather", args: {}, id: "c" }] }, words("I could not find out.")],
-      toolResult: async () => { throw new Error("HTTP 502"); },
+      toolResult: async () => {
+        throw new Error("HTTP 502");
+      },
     });
     await ask();
     await h.until(() => h.said("assistant").length > 0);
     expect(h.record.problems).toContain("Tool 'get_weather' failed: HTTP 502");
     expect(h.tts.requests[0]).toBe("Sorry, that is taking longer than expected.");
-    expect(h.llm.requests[1].messages.at(-1)).toEqual({ role: "tool", tool_call_id: "c", content: JSON.stringify({ error: "HTTP 502" }) });
+    expect(h.llm.requests[1].messages.at(-1)).toEqual({
+      role: "tool",
+      tool_call_id: "c",
+      content: JSON.stringify({ error: "HTTP 502" }),
+    });
   });
 
   it("transfer_call: says the destination's message, then the host transfers once it was heard", async () => {
     h = harness({
-      assistant: { llm_config: { tools: [{ type: "transfer_call", destinations: [{ number: "+15551234", message: "Transferring you now." }] }] } },
+      assistant: {
+        llm_config: {
+          tools: [{ type: "transfer_call", destinations: [{ number: "+15551234", message: "Transferring you now." }] }],
+        },
+      },
       stt: ["Can I talk to a person?"],
       llm: [{ steps: [{ text: "Sure. " }, { tool: "transfer_call", args: { destination: "+1 555 1234" } }] }],
     });
@@ -71,7 +108,10 @@ describe("voice session: tools", () => {
     h = harness({
       assistant: { llm_config: { tools: [{ type: "transfer_call", destinations: [{ number: "+15551234" }] }] } },
       stt: ["Transfer me to 0900 123"],
-      llm: [{ steps: [{ tool: "transfer_call", args: { destination: "0900123" }, id: "t" }] }, words("I can't transfer you there.")],
+      llm: [
+        { steps: [{ tool: "transfer_call", args: { destination: "0900123" }, id: "t" }] },
+        words("I can't transfer you there."),
+      ],
     });
     await ask();
     await h.until(() => h.said("assistant").length > 0);
@@ -82,7 +122,10 @@ describe("voice session: tools", () => {
 
   it("end_call: the goodbye is spoken, then the end-call message, then the host hangs up", async () => {
     h = harness({
-      assistant: { llm_config: { tools: [{ type: "end_call" }] }, speech_config: { end_call_message: "Have a nice day." } },
+      assistant: {
+        llm_config: { tools: [{ type: "end_call" }] },
+        speech_config: { end_call_message: "Have a nice day." },
+      },
       stt: ["That's all, bye."],
       llm: [{ steps: [{ text: "Goodbye! " }, { tool: "end_call" }] }],
     });

@@ -3,12 +3,20 @@ import { harness, type Harness } from "./voice-harness.js";
 import { words } from "../../main/engine/providers/fake/index.js";
 
 let h: Harness;
-beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }); });
-afterEach(() => { h?.close(); vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  h?.close();
+  vi.useRealTimers();
+});
 
 describe("voice session: turn-taking", () => {
   it("answers a finished sentence after half the endpointing delay: recognition and the model start early, the reply is heard only once the turn is final", async () => {
-    h = harness({ stt: ["What time do you open?"], llm: [words("We open at nine. See you then.", { firstTokenMs: 50, stepMs: 10 })] });
+    h = harness({
+      stt: ["What time do you open?"],
+      llm: [words("We open at nine. See you then.", { firstTokenMs: 50, stepMs: 10 })],
+    });
     h.session.start();
     await h.quiet(600);
     const speechEnd = await h.speak(800);
@@ -56,7 +64,12 @@ describe("voice session: turn-taking", () => {
   });
 
   it("lets a confident final end the turn sooner", async () => {
-    h = harness({ stt: ["what time do you open"], sttDelayMs: 20, sttConfidence: 0.95, llm: [words("At nine.", { firstTokenMs: 20 })] });
+    h = harness({
+      stt: ["what time do you open"],
+      sttDelayMs: 20,
+      sttConfidence: 0.95,
+      llm: [words("At nine.", { firstTokenMs: 20 })],
+    });
     h.session.start();
     await h.quiet(400);
     const speechEnd = await h.speak(600);
@@ -67,7 +80,8 @@ describe("voice session: turn-taking", () => {
 
   it("does not answer into a mid-sentence pause the recognizer shows unfinished ('I'd like to'), even when confident", async () => {
     h = harness({
-      stt: ["I'd like to", "book a table for two."], sttConfidence: 0.99,
+      stt: ["I'd like to", "book a table for two."],
+      sttConfidence: 0.99,
       llm: [words("For when?", { firstTokenMs: 20 })],
     });
     h.session.start();
@@ -83,7 +97,10 @@ describe("voice session: turn-taking", () => {
   });
 
   it("never leaves a turn unanswered when a cough cancels its early reply", async () => {
-    h = harness({ stt: ["Can you call me back"], llm: [words("Of course.", { firstTokenMs: 200 }), words("Of course.", { firstTokenMs: 20 })] });
+    h = harness({
+      stt: ["Can you call me back"],
+      llm: [words("Of course.", { firstTokenMs: 200 }), words("Of course.", { firstTokenMs: 20 })],
+    });
     h.session.start();
     await h.quiet(400);
     await h.speak(600);
@@ -110,7 +127,8 @@ describe("voice session: turn-taking", () => {
   it("keeps listening when the caller trails off ('…and'), up to the maximum endpointing delay", async () => {
     h = harness({
       assistant: { speech_config: { turn_taking: { endpointing_min_delay: 0.4, endpointing_max_delay: 2 } } },
-      stt: ["I need a plumber and"], llm: [words("Sure, what is the problem?")],
+      stt: ["I need a plumber and"],
+      llm: [words("Sure, what is the problem?")],
     });
     h.session.start();
     await h.quiet(400);
@@ -149,7 +167,9 @@ describe("voice session: preemptive generation", () => {
     expect(early.signal.aborted).toBe(true);
     await h.until(() => h.said("assistant").length > 0);
     expect(h.llm.requests).toHaveLength(2);
-    expect(h.llm.requests[1].messages.filter((m) => m.role === "user")).toEqual([{ role: "user", content: "I'd like to book a table for two." }]);
+    expect(h.llm.requests[1].messages.filter((m) => m.role === "user")).toEqual([
+      { role: "user", content: "I'd like to book a table for two." },
+    ]);
     expect(h.said("user")).toEqual(["I'd like to book a table for two."]);
     expect(h.said("assistant")).toEqual(["A table for two, done."]);
     // "Booking what?" may have been synthesized while it waited, but the caller heard only the answer.
@@ -157,7 +177,11 @@ describe("voice session: preemptive generation", () => {
   });
 
   it("keeps the early reply when the caller stays quiet: it was already synthesized and waiting", async () => {
-    h = harness({ stt: ["Are you open on Sunday?"], sttDelayMs: 20, llm: [words("Yes, from ten.", { firstTokenMs: 20 })] });
+    h = harness({
+      stt: ["Are you open on Sunday?"],
+      sttDelayMs: 20,
+      llm: [words("Yes, from ten.", { firstTokenMs: 20 })],
+    });
     h.session.start();
     await h.quiet(400);
     const speechEnd = await h.speak(600);

@@ -11,7 +11,9 @@ function verify(raw: string, ts: string, sigHeader: string, secret: string): boo
 
 describe("webhook signatures (webhooks.md §4)", () => {
   const secret = "whsec_5f1e2d";
-  const body = JSON.stringify({ message: { type: "status-update", call: { id: "call-inbound-x", status: "in-progress" }, note: "ünïcode ✓" } });
+  const body = JSON.stringify({
+    message: { type: "status-update", call: { id: "call-inbound-x", status: "in-progress" }, note: "ünïcode ✓" },
+  });
   const now = 1_780_000_000_123;
   const ts = Math.floor(now / 1000);
 

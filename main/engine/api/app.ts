@@ -36,13 +36,22 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 function makeAjv(coerce: boolean): Ajv {
   // Query strings and paths arrive as text and are coerced; JSON bodies are not, so `"limit": "5"` is an error.
-  const ajv = new Ajv({ coerceTypes: coerce ? "array" : false, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  const ajv = new Ajv({
+    coerceTypes: coerce ? "array" : false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+  });
   addFormats.default(ajv);
   return ajv;
 }
 
 /** Builds the HTTP app. Routes are registered explicitly (autoloading does not survive bundling). */
-export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOptions["logger"] } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  ctx: ApiContext,
+  opts: { logger?: FastifyServerOptions["logger"] } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     // Our own request line at debug instead (plugins/request-log.ts).
@@ -87,32 +96,42 @@ export async function buildApp(ctx: ApiContext, opts: { logger?: FastifyServerOp
   registerAuth(app, ctx.store.keys);
   await registerRateLimit(app, ctx.rateLimit);
 
-  app.get("/api/openapi.json", { schema: { hide: true }, config: { public: true, rateLimit: false } }, async () => app.swagger());
+  app.get("/api/openapi.json", { schema: { hide: true }, config: { public: true, rateLimit: false } }, async () =>
+    app.swagger(),
+  );
 
-  await app.register(async (v1) => {
-    await v1.register(healthRoutes, { ctx });
-    await v1.register(organizationRoutes, { ctx });
-    await v1.register(assistantRoutes, { ctx });
-    await v1.register(callRoutes, { ctx });
-    await v1.register(eventRoutes, { ctx });
-    await v1.register(consoleCallRoutes, { ctx });
-    await v1.register(webhookRoutes, { ctx });
-    await v1.register(numberRoutes, { ctx });
-    await v1.register(sipTrunkRoutes, { ctx });
-    await v1.register(byokRoutes, { ctx });
-    await v1.register(voiceRoutes, { ctx });
-    await v1.register(usageRoutes, { ctx });
-    await v1.register(templateRoutes, { ctx });
-    await v1.register(modelRoutes, { ctx });
-    await v1.register(settingsRoutes, { ctx });
-    await v1.register(campaignRoutes, { ctx });
-  }, { prefix: "/api/v1" });
+  await app.register(
+    async (v1) => {
+      await v1.register(healthRoutes, { ctx });
+      await v1.register(organizationRoutes, { ctx });
+      await v1.register(assistantRoutes, { ctx });
+      await v1.register(callRoutes, { ctx });
+      await v1.register(eventRoutes, { ctx });
+      await v1.register(consoleCallRoutes, { ctx });
+      await v1.register(webhookRoutes, { ctx });
+      await v1.register(numberRoutes, { ctx });
+      await v1.register(sipTrunkRoutes, { ctx });
+      await v1.register(byokRoutes, { ctx });
+      await v1.register(voiceRoutes, { ctx });
+      await v1.register(usageRoutes, { ctx });
+      await v1.register(templateRoutes, { ctx });
+      await v1.register(modelRoutes, { ctx });
+      await v1.register(settingsRoutes, { ctx });
+      await v1.register(campaignRoutes, { ctx });
+    },
+    { prefix: "/api/v1" },
+  );
 
   if (ctx.consoleDir && existsSync(ctx.consoleDir)) {
     await app.register(fastifyStatic, { root: ctx.consoleDir, prefix: "/", index: ["index.html"], wildcard: false });
   } else {
     app.get("/", { schema: { hide: true }, config: { public: true } }, async (_req, reply) =>
-      reply.type("text/html").send("<h1>VoiceDock</h1><p>The console is not built: run <code>npm run build:app</code>. The API is at <a href=\"/api/docs\">/api/docs</a>.</p>"));
+      reply
+        .type("text/html")
+        .send(
+          '<h1>VoiceDock</h1><p>The console is not built: run <code>npm run build:app</code>. The API is at <a href="/api/docs">/api/docs</a>.</p>',
+        ),
+    );
   }
 
   return app;

@@ -1,4 +1,10 @@
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from "fastify";
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
@@ -42,7 +48,13 @@ export interface ApiContext {
  * The app as routes see it: with the TypeBox type provider, a route's `body`, `params` and `querystring`
  * schemas type its request, so handlers read validated input without casting.
  */
-export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /** A group of routes: a fastify plugin on the typed app, given what handlers may use. */
 export type ApiRoutes = FastifyPluginAsyncTypebox<{ ctx: ApiContext }>;

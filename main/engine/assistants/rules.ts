@@ -6,7 +6,12 @@ import { unsupportedProblem } from "./support.js";
  * What the rules read. Looser than AssistantInput on purpose: a merged assistant (a saved one under an
  * override, a webhook's answer over the stored config) is checked as a whole, whatever else it carries.
  */
-export type AssistantRuleInput = { llm_config?: { provider?: string } | null; stt_config?: unknown; tts_config?: unknown; [field: string]: unknown };
+export type AssistantRuleInput = {
+  llm_config?: { provider?: string } | null;
+  stt_config?: unknown;
+  tts_config?: unknown;
+  [field: string]: unknown;
+};
 
 /**
  * The cross-field rules that a JSON Schema cannot say clearly (api-v1 §2.1), for every way an assistant
@@ -20,8 +25,12 @@ export function checkAssistantConfig(a: AssistantRuleInput, where = "body"): voi
   if (!llm?.provider) return;
   const realtime = (REALTIME_LLM_PROVIDERS as readonly string[]).includes(llm.provider);
   if (realtime && (a.stt_config || a.tts_config)) {
-    throw invalid(`${where}.stt_config and ${where}.tts_config must be omitted when llm_config.provider is '${llm.provider}' (the model hears and speaks itself)`);
+    throw invalid(
+      `${where}.stt_config and ${where}.tts_config must be omitted when llm_config.provider is '${llm.provider}' (the model hears and speaks itself)`,
+    );
   }
-  if (!realtime && a.stt_config === null) throw invalid(`${where}.stt_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
-  if (!realtime && a.tts_config === null) throw invalid(`${where}.tts_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
+  if (!realtime && a.stt_config === null)
+    throw invalid(`${where}.stt_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
+  if (!realtime && a.tts_config === null)
+    throw invalid(`${where}.tts_config is required when llm_config.provider is '${llm.provider}'`, "missing_field");
 }

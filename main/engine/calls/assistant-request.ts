@@ -14,7 +14,13 @@ export type { AssistantDecision };
  * deadline; no answer, a non-2xx or invalid JSON → the saved assistant as it is. What the answer may
  * change is the assistants' rule (assistants/resolve.ts).
  */
-export async function requestAssistant(store: Store, webhooks: WebhookService, call: CallRecord, saved: FreeJson, timeoutMs = 5000): Promise<AssistantDecision> {
+export async function requestAssistant(
+  store: Store,
+  webhooks: WebhookService,
+  call: CallRecord,
+  saved: FreeJson,
+  timeoutMs = 5000,
+): Promise<AssistantDecision> {
   const url = typeof saved.webhook_url === "string" ? saved.webhook_url : null;
   const events = saved.webhook_events;
   if (!url || !Array.isArray(events) || !events.includes("assistant-request")) return { assistant: saved };
@@ -24,7 +30,13 @@ export async function requestAssistant(store: Store, webhooks: WebhookService, c
   const { assistant: _none, ...message } = { ...env, call: { ...env.call, status: "ringing" } };
   let answer: unknown;
   try {
-    answer = await requestWebhook({ url, event: "assistant-request", body: { message }, secret: secretEnc ? store.box.open(secretEnc) : null, timeoutMs });
+    answer = await requestWebhook({
+      url,
+      event: "assistant-request",
+      body: { message },
+      secret: secretEnc ? store.box.open(secretEnc) : null,
+      timeoutMs,
+    });
   } catch (err) {
     return { assistant: saved, problem: `assistant-request: ${(err as Error).message}; using the saved assistant` };
   }

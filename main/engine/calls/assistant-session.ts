@@ -26,7 +26,13 @@ export type AssistantStart =
  * Builds the providers of a call's resolved assistant and starts a voice session on the leg's audio;
  * `host` is how the pipeline acts on the call. A call whose assistant cannot run says so to the caller.
  */
-export function launchAssistant(config: ResolvedAssistant, direction: "inbound" | "outbound" | "web", leg: CallLeg, ctx: ProviderContext, host: PipelineHost): AssistantStart {
+export function launchAssistant(
+  config: ResolvedAssistant,
+  direction: "inbound" | "outbound" | "web",
+  leg: CallLeg,
+  ctx: ProviderContext,
+  host: PipelineHost,
+): AssistantStart {
   let providers;
   try {
     providers = {
@@ -38,7 +44,11 @@ export function launchAssistant(config: ResolvedAssistant, direction: "inbound" 
     return { ok: false, problem: err instanceof ProviderError ? err.message : (err as Error).message };
   }
   const session = new VoiceSession({
-    audio: leg.audio, ...providers, fallbackTts: new FliteTts("flite-kal"), assistant: voiceAssistant(config, direction), host,
+    audio: leg.audio,
+    ...providers,
+    fallbackTts: new FliteTts("flite-kal"),
+    assistant: voiceAssistant(config, direction),
+    host,
   });
   session.start();
   return { ok: true, session };
@@ -51,7 +61,12 @@ export const MISCONFIGURED = MISCONFIGURED_LINE;
  * Says one line with a built-in voice and resolves once it has been played (or after 20 s): refusals
  * and calls whose assistant cannot run. Never throws; ending the call is what matters after it.
  */
-export async function speakLine(leg: CallLeg, voice: "flite-slt" | "flite-kal", text: string, queued: () => void): Promise<boolean> {
+export async function speakLine(
+  leg: CallLeg,
+  voice: "flite-slt" | "flite-kal",
+  text: string,
+  queued: () => void,
+): Promise<boolean> {
   try {
     const tts = new FliteTts(voice);
     let end = leg.audio.playedSamples;

@@ -18,9 +18,11 @@ export class CallTransitionError extends Error {}
 export const noTelephonyDialer = (store: Store): Dialer => ({
   async dial() {
     const trunks = store.sipTrunks.activeCount();
-    throw new Error(trunks === 0
-      ? "No SIP trunk is configured: add one with POST /api/v1/sip-trunks, then place the call again"
-      : "This VoiceDock build cannot place outbound phone calls yet (no media engine): the call was not dialled");
+    throw new Error(
+      trunks === 0
+        ? "No SIP trunk is configured: add one with POST /api/v1/sip-trunks, then place the call again"
+        : "This VoiceDock build cannot place outbound phone calls yet (no media engine): the call was not dialled",
+    );
   },
 });
 
@@ -41,19 +43,36 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   /** Calls some of whose writes the disk refused: told once, and noted in their log once all has landed. */
   private readonly late = new Set<string>();
 
-  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly webhooks: WebhookService, private readonly opts: CallManagerOptions) {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly webhooks: WebhookService,
+    private readonly opts: CallManagerOptions,
+  ) {
     super();
     this.dialer = noTelephonyDialer(store);
     // Lines, events and metrics merges are queued by the store (store/call-writes.ts); it keeps and retries
     // what the disk refuses, and this is where a person hears about it.
     const writes = store.calls.writes;
-    writes.on("refused", (ids, err) => { for (const id of ids) this.report(id, err); });
-    writes.on("landed", (ids) => { for (const id of ids) if (!this.deferred.has(id)) this.savedLate(id); });
-    writes.on("dropped", (id, err) => this.bus.publish({ type: "call.problem", call_id: id, message: `A record of this call could not be saved: ${(err as Error).message}` }));
+    writes.on("refused", (ids, err) => {
+      for (const id of ids) this.report(id, err);
+    });
+    writes.on("landed", (ids) => {
+      for (const id of ids) if (!this.deferred.has(id)) this.savedLate(id);
+    });
+    writes.on("dropped", (id, err) =>
+      this.bus.publish({
+        type: "call.problem",
+        call_id: id,
+        message: `A record of this call could not be saved: ${(err as Error).message}`,
+      }),
+    );
   }
 
   /** The call in progress with this id, or undefined when it is not live on this engine. */
-  liveCall(id: string): LiveCall | undefined { return this.live.get(id); }
+  liveCall(id: string): LiveCall | undefined {
+    return this.live.get(id);
+  }
 
   /** A person takes a live call from its assistant (see LiveCall.takeOver). */
   takeOver(id: string): void {
@@ -63,11 +82,17 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   }
 
   /** How many calls this engine carries now (rows not yet final). */
-  get liveCount(): number { return this.live.size; }
+  get liveCount(): number {
+    return this.live.size;
+  }
 
-  setDialer(dialer: Dialer): void { this.dialer = dialer; }
+  setDialer(dialer: Dialer): void {
+    this.dialer = dialer;
+  }
 
-  get(id: string): CallRecord | undefined { return this.store.calls.get(id); }
+  get(id: string): CallRecord | undefined {
+    return this.store.calls.get(id);
+  }
 
   create(call: NewCall): CallRecord {
     const created = this.store.tx(() => {
@@ -76,7 +101,10 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
       return c;
     });
     if (!isFinal(created.status)) {
-      this.live.set(created.id, new LiveCall(created.id, { store: this.store, calls: this, webhooks: this.webhooks, ...this.opts }));
+      this.live.set(
+        created.id,
+        new LiveCall(created.id, { store: this.store, calls: this, webhooks: this.webhooks, ...this.opts }),
+      );
     }
     this.bus.publish({ type: "call.created", call: created });
     return created;
@@ -86,7 +114,11 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   transition(id: string, next: CallStatus, patch: CallPatch = {}): CallRecord {
     const now = nowIso();
     // Times are taken now: a write that must wait for disk space still records when things happened.
-    const timed: CallPatch = { ...patch, ...(next === "in-progress" ? { started_at: patch.started_at ?? now } : {}), ...(isFinal(next) ? { ended_at: patch.ended_at ?? now } : {}) };
+    const timed: CallPatch = {
+      ...patch,
+      ...(next === "in-progress" ? { started_at: patch.started_at ?? now } : {}),
+      ...(isFinal(next) ? { ended_at: patch.ended_at ?? now } : {}),
+    };
     if (this.deferred.has(id)) return this.defer(id, () => this.write(id, next, timed), next, timed);
     try {
       return this.write(id, next, timed);
@@ -101,7 +133,8 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     const updated = (isFinal(next) ? this.store.durableTx.bind(this.store) : this.store.tx.bind(this.store))(() => {
       const current = this.store.calls.get(id);
       if (!current) throw new CallTransitionError(`call ${id} does not exist`);
-      if (!canTransition(current.status, next)) throw new CallTransitionError(`call ${id} cannot go from ${current.status} to ${next}`);
+      if (!canTransition(current.status, next))
+        throw new CallTransitionError(`call ${id} cannot go from ${current.status} to ${next}`);
       const now = nowIso();
       const full: CallPatch = { ...patch, status: next };
       if (next === "in-progress" && current.started_at) delete full.started_at;
@@ -109,10 +142,17 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
       if (isFinal(next)) {
         full.ended_at = patch.ended_at ?? now;
         const started = full.started_at ?? current.started_at;
-        full.duration_seconds = started ? Math.max(0, Math.round((Date.parse(full.ended_at) - Date.parse(started)) / 1000)) : 0;
+        full.duration_seconds = started
+          ? Math.max(0, Math.round((Date.parse(full.ended_at) - Date.parse(started)) / 1000))
+          : 0;
       }
       const call = this.store.calls.update(id, full)!;
-      this.store.calls.addEvent(id, "status", { from: current.status, to: next, ...(patch.end_reason ? { end_reason: patch.end_reason } : {}), ...(patch.error ? { error: patch.error } : {}) });
+      this.store.calls.addEvent(id, "status", {
+        from: current.status,
+        to: next,
+        ...(patch.end_reason ? { end_reason: patch.end_reason } : {}),
+        ...(patch.error ? { error: patch.error } : {}),
+      });
       this.webhooks.enqueueStatusUpdate(call);
       return call;
     });
@@ -156,7 +196,9 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
    */
   private defer(id: string, write: () => CallRecord, next: CallStatus, patch: CallPatch, err?: unknown): CallRecord {
     if (err) this.report(id, err);
-    this.queue(id, () => { write(); });
+    this.queue(id, () => {
+      write();
+    });
     const current = this.store.calls.get(id);
     // The call is over for everyone now (the assistant stops); it is reported once its row is on disk.
     if (isFinal(next)) this.live.get(id)?.closed();
@@ -166,7 +208,11 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   private report(id: string, err: unknown): void {
     if (this.late.has(id)) return;
     this.late.add(id);
-    this.bus.publish({ type: "call.problem", call_id: id, message: `The database could not be written (${(err as Error).message}): the call goes on, and its record is saved as soon as there is room` });
+    this.bus.publish({
+      type: "call.problem",
+      call_id: id,
+      message: `The database could not be written (${(err as Error).message}): the call goes on, and its record is saved as soon as there is room`,
+    });
   }
 
   private queue(id: string, write: () => void): void {
@@ -181,7 +227,10 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     this.retryTimer = null;
     for (const [id, list] of this.deferred) {
       try {
-        while (list.length) { list[0](); list.shift(); }
+        while (list.length) {
+          list[0]();
+          list.shift();
+        }
       } catch (err) {
         if (!isStorageFailure(err)) list.shift(); // not a disk problem: retrying will not help
         continue;
@@ -196,14 +245,21 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   private savedLate(id: string): void {
     if (!this.late.delete(id)) return;
     try {
-      this.store.calls.addEvent(id, "problem", { message: "The database's disk was full during this call: its record was saved late, nothing was lost" });
+      this.store.calls.addEvent(id, "problem", {
+        message: "The database's disk was full during this call: its record was saved late, nothing was lost",
+      });
       const c = this.store.calls.get(id);
       if (c) this.bus.publish({ type: isFinal(c.status) ? "call.ended" : "call.updated", call: c });
-    } catch { /* the record itself is saved; the note is not essential */ }
+    } catch {
+      /* the record itself is saved; the note is not essential */
+    }
   }
 
   /** Summary/analysis arrive after the end; the report goes out once they are stored. */
-  finishReport(id: string, patch: Pick<CallPatch, "summary" | "analysis_result" | "recording_url" | "metrics"> = {}): CallRecord {
+  finishReport(
+    id: string,
+    patch: Pick<CallPatch, "summary" | "analysis_result" | "recording_url" | "metrics"> = {},
+  ): CallRecord {
     const changed = Object.values(patch).some((v) => v !== undefined);
     const call = this.store.tx(() => {
       const c = changed ? this.store.calls.update(id, patch)! : this.store.calls.get(id)!;
@@ -223,7 +279,9 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   }
 
   /** Who acts on a live call's control commands when neither an assistant nor a person does (API tests, scripts). */
-  attach(callId: string, controller: CallController): void { this.live.get(callId)?.useController(controller); }
+  attach(callId: string, controller: CallController): void {
+    this.live.get(callId)?.useController(controller);
+  }
 
   /**
    * A failure on a call that a person should hear about (a provider down, a refused webhook answer): kept
@@ -238,8 +296,13 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
       if (!c || isFinal(c.status)) return;
       this.bus.publish({ type: "call.updated", call: this.store.calls.update(callId, { error: message })! });
     };
-    if (this.deferred.has(callId)) { this.queue(callId, write); return; }
-    try { write(); } catch (err) {
+    if (this.deferred.has(callId)) {
+      this.queue(callId, write);
+      return;
+    }
+    try {
+      write();
+    } catch (err) {
       if (!isStorageFailure(err)) throw err;
       this.report(callId, err);
       this.queue(callId, write);
@@ -254,12 +317,19 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
 
   /** Places an outbound call created as `connecting`; a dial failure ends it as `failed` with the reason. */
   dial(call: CallRecord, assistant: Record<string, unknown>): void {
-    const request = { callId: call.id, destination: call.destination ?? "", callerId: call.assistant_phone, numberId: call.number_id, assistant };
+    const request = {
+      callId: call.id,
+      destination: call.destination ?? "",
+      callerId: call.assistant_phone,
+      numberId: call.number_id,
+      assistant,
+    };
     // Deferred so the API answers `dialing` first; the outcome arrives as events and webhooks.
     setImmediate(() => {
       this.dialer.dial(request).catch((err: Error) => {
         const current = this.store.calls.get(call.id);
-        if (current && !isFinal(current.status)) this.transition(call.id, "failed", { end_reason: "sip_error", error: err.message });
+        if (current && !isFinal(current.status))
+          this.transition(call.id, "failed", { end_reason: "sip_error", error: err.message });
       });
     });
   }
@@ -268,10 +338,17 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     const call = this.store.calls.get(id);
     if (!call) throw notFound("Call", id);
     if (call.status !== "in-progress") {
-      throw invalid(`Call '${id}' is ${call.status}: control commands need a call that is in-progress`, "call_not_active");
+      throw invalid(
+        `Call '${id}' is ${call.status}: control commands need a call that is in-progress`,
+        "call_not_active",
+      );
     }
     const live = this.live.get(id);
-    if (!live) throw conflict(`Call '${id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
+    if (!live)
+      throw conflict(
+        `Call '${id}' is in-progress but not carried by this engine (it may belong to an earlier run)`,
+        "call_not_live",
+      );
     this.store.calls.addEvent(id, "control", { type: command.type });
     await live.control(command);
   }
@@ -286,7 +363,10 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     for (const id of ids) {
       if (this.live.has(id)) continue;
       try {
-        this.transition(id, "failed", { end_reason: "engine_restart", error: "VoiceDock stopped while this call was active" });
+        this.transition(id, "failed", {
+          end_reason: "engine_restart",
+          error: "VoiceDock stopped while this call was active",
+        });
       } catch (err) {
         if (!(err instanceof CallTransitionError)) throw err; // already closed meanwhile
       }

@@ -21,4 +21,3 @@ const ALLOWED: Record<CallStatus, readonly CallStatus[]> = {
 
 export const isFinal = (s: CallStatus): boolean => ALLOWED[s].length === 0;
 export const canTransition = (from: CallStatus, to: CallStatus): boolean => ALLOWED[from].includes(to);
-

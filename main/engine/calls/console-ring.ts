@@ -9,18 +9,32 @@ import type { CallManager } from "./call-manager.js";
 export class ConsoleRing {
   private consoles = 0;
 
-  constructor(private readonly calls: CallManager, readonly ringSeconds = 30) {}
+  constructor(
+    private readonly calls: CallManager,
+    readonly ringSeconds = 30,
+  ) {}
 
   /** An open console; call the returned function when it closes. */
   register(): () => void {
     this.consoles++;
     let open = true;
-    return () => { if (open) { open = false; this.consoles--; } };
+    return () => {
+      if (open) {
+        open = false;
+        this.consoles--;
+      }
+    };
   }
 
-  get consoleCount(): number { return this.consoles; }
+  get consoleCount(): number {
+    return this.consoles;
+  }
 
   /** False when the call is not ringing (already answered, declined, or never rang). */
-  answer(callId: string): boolean { return this.calls.liveCall(callId)?.settleRing("answered") ?? false; }
-  decline(callId: string): boolean { return this.calls.liveCall(callId)?.settleRing("declined") ?? false; }
+  answer(callId: string): boolean {
+    return this.calls.liveCall(callId)?.settleRing("answered") ?? false;
+  }
+  decline(callId: string): boolean {
+    return this.calls.liveCall(callId)?.settleRing("declined") ?? false;
+  }
 }

@@ -26,7 +26,11 @@ export interface DialRequest {
 }
 
 /** How a transfer went: by REFER (the far end took the caller over) or by bridging a second call ourselves. */
-export interface TransferOutcome { method: "refer" | "bridge"; ok: boolean; reason?: string }
+export interface TransferOutcome {
+  method: "refer" | "bridge";
+  ok: boolean;
+  reason?: string;
+}
 
 /**
  * The port through which telephony hands an answered call to its live call: the audio and what can be

@@ -48,7 +48,10 @@ export class LiveCall {
   metrics: TurnMetrics[] | null = null;
   owner: CallOwner = "nobody";
 
-  constructor(readonly id: string, private readonly deps: LiveCallDeps) {}
+  constructor(
+    readonly id: string,
+    private readonly deps: LiveCallDeps,
+  ) {}
 
   /**
    * Before an inbound call is answered: the `assistant-request` webhook may choose or change the assistant,
@@ -69,10 +72,14 @@ export class LiveCall {
   }
 
   /** Whether an answer is in (media flows). */
-  get answered(): boolean { return this.leg !== null; }
+  get answered(): boolean {
+    return this.leg !== null;
+  }
 
   /** Whether the assistant speaks on this call now. */
-  get assistantSpeaks(): boolean { return this.voice !== null; }
+  get assistantSpeaks(): boolean {
+    return this.voice !== null;
+  }
 
   /** The call is answered (by us, or the far end answered ours) and this is its leg; then `startAssistant`. */
   answer(leg: CallLeg): void {
@@ -83,7 +90,9 @@ export class LiveCall {
   /** The leg is up; until an assistant runs, the one command is ending the call. */
   connect(leg: CallLeg): void {
     this.leg = leg;
-    this.controller ??= this.personController(this.deps.store.calls.assistantConfig(this.id) ? "its assistant has no llm_config" : null);
+    this.controller ??= this.personController(
+      this.deps.store.calls.assistantConfig(this.id) ? "its assistant has no llm_config" : null,
+    );
   }
 
   /** The assistant starts on the leg's audio when it has a model, a refusal is spoken, and otherwise the call is a person's. */
@@ -94,19 +103,24 @@ export class LiveCall {
     const config = store.calls.assistantConfig(this.id);
     if (this.refusal !== null) {
       const text = this.refusal;
-      void speakLine(leg, "flite-slt", text, () => this.deps.calls.addMessage(this.id, "assistant", text))
-        .then(() => this.end("ended", { end_reason: "rejected" }));
+      void speakLine(leg, "flite-slt", text, () => this.deps.calls.addMessage(this.id, "assistant", text)).then(() =>
+        this.end("ended", { end_reason: "rejected" }),
+      );
       return;
     }
     const call = this.deps.calls.get(this.id);
     // Assistants without an llm_config run no AI: the call stays open for a person to take over.
-    if (!config?.llm_config || !call) { this.owner = "person"; return; }
+    if (!config?.llm_config || !call) {
+      this.owner = "person";
+      return;
+    }
     const metrics: TurnMetrics[] = [];
     const started = launchAssistant(config, call.direction, leg, this.deps.providers, this.host(leg, metrics));
     if (!started.ok) {
       this.deps.calls.problem(this.id, started.problem);
-      void speakLine(leg, "flite-kal", MISCONFIGURED, () => this.deps.calls.addMessage(this.id, "assistant", MISCONFIGURED))
-        .then(() => this.end("failed", { end_reason: "pipeline_error", error: started.problem }));
+      void speakLine(leg, "flite-kal", MISCONFIGURED, () =>
+        this.deps.calls.addMessage(this.id, "assistant", MISCONFIGURED),
+      ).then(() => this.end("failed", { end_reason: "pipeline_error", error: started.problem }));
       return;
     }
     this.voice = started.session;
@@ -117,20 +131,32 @@ export class LiveCall {
 
   /** Control commands (api-v1 §5.4), acknowledged once accepted; what follows shows in the transcript. */
   async control(command: ControlCommand): Promise<void> {
-    if (!this.controller) throw conflict(`Call '${this.id}' is in-progress but not carried by this engine (it may belong to an earlier run)`, "call_not_live");
+    if (!this.controller)
+      throw conflict(
+        `Call '${this.id}' is in-progress but not carried by this engine (it may belong to an earlier run)`,
+        "call_not_live",
+      );
     await this.controller.control(command);
   }
 
   /** Who acts on control commands, when it is neither the assistant nor a person (an API-driven leg). */
-  useController(controller: CallController): void { this.controller = controller; }
+  useController(controller: CallController): void {
+    this.controller = controller;
+  }
 
   private async steer(command: ControlCommand): Promise<void> {
     const p = this.voice;
     if (!p) throw conflict(`Call '${this.id}' has no running assistant`, "call_not_live");
     switch (command.type) {
-      case "inject-context": p.injectContext(command.content, command.trigger_response); break;
-      case "say": void p.sayCommand(command.content, command.end_after); break;
-      case "end-call": void p.endCall(command.message ?? null, "assistant_hangup"); break;
+      case "inject-context":
+        p.injectContext(command.content, command.trigger_response);
+        break;
+      case "say":
+        void p.sayCommand(command.content, command.end_after);
+        break;
+      case "end-call":
+        void p.endCall(command.message ?? null, "assistant_hangup");
+        break;
       case "transfer":
         checkDestination(this.deps.store, command.destination);
         void p.transfer(command.destination, command.message ?? null).then((ok) => {
@@ -145,9 +171,11 @@ export class LiveCall {
     return {
       control: async (command) => {
         if (command.type !== "end-call") {
-          throw notImplemented(whyNoAssistant
-            ? `'${command.type}' needs the assistant, and this call runs none (${whyNoAssistant})`
-            : `'${command.type}' needs an assistant, and a person handles this call`);
+          throw notImplemented(
+            whyNoAssistant
+              ? `'${command.type}' needs the assistant, and this call runs none (${whyNoAssistant})`
+              : `'${command.type}' needs an assistant, and a person handles this call`,
+          );
         }
         this.hungUpByUs = true;
         await this.leg?.hangup();
@@ -160,7 +188,8 @@ export class LiveCall {
    * model's stream cancelled) and the call stays up for the person, whose only command is ending it.
    */
   takeOver(): void {
-    if (!this.voice || !this.leg) throw conflict(`Call '${this.id}' has no running assistant to take over`, "call_not_live");
+    if (!this.voice || !this.leg)
+      throw conflict(`Call '${this.id}' has no running assistant to take over`, "call_not_live");
     this.voice.close();
     this.voice = null;
     this.leg.audio.flush();
@@ -168,17 +197,22 @@ export class LiveCall {
     this.deps.store.calls.addEvent(this.id, "taken_over", {});
     this.controller = {
       control: async (command) => {
-        if (command.type !== "end-call") throw notImplemented(`'${command.type}' needs the assistant, and a person has taken over this call`);
+        if (command.type !== "end-call")
+          throw notImplemented(`'${command.type}' needs the assistant, and a person has taken over this call`);
         this.end("ended", { end_reason: "operator_hangup" });
       },
     };
   }
 
   /** Hands the caller on through the leg (REFER, else a bridge); undefined when the call is not answered here. */
-  transfer(destination: string): Promise<TransferOutcome> | undefined { return this.leg?.transfer(destination); }
+  transfer(destination: string): Promise<TransferOutcome> | undefined {
+    return this.leg?.transfer(destination);
+  }
 
   /** The call's audio for a listener (the console), or null before it is answered. */
-  listen(): CallAudio | null { return this.leg?.tap() ?? null; }
+  listen(): CallAudio | null {
+    return this.leg?.tap() ?? null;
+  }
 
   /** Commits the end first (so the reason is ours, not "user_hangup" from the BYE), then hangs up. */
   end(status: "ended" | "failed", patch: Ending): void {
@@ -222,22 +256,35 @@ export class LiveCall {
   private host(leg: CallLeg, metrics: TurnMetrics[]): PipelineHost {
     const { store, calls } = this.deps;
     return {
-      message: (role, content) => { calls.addMessage(this.id, role, content); },
+      message: (role, content) => {
+        calls.addMessage(this.id, role, content);
+      },
       hangup: (reason) => this.end("ended", { end_reason: reason }),
       fail: (error) => this.end("failed", { end_reason: "pipeline_error", error }),
       transfer: async (destination) => {
         // Every transfer leg, the model's and the operator's, passes the destination allow-list.
         const refused = destinationRefusal(store, destination);
-        if (refused) { calls.problem(this.id, `Transfer refused: ${refused}`); return false; }
+        if (refused) {
+          calls.problem(this.id, `Transfer refused: ${refused}`);
+          return false;
+        }
         const ok = (await leg.transfer(destination).catch(() => null))?.ok ?? false;
         store.calls.addEvent(this.id, "transfer", { destination, ok });
         return ok;
       },
-      toolCall: (call, tool) => callToolWebhook({ ...this.deps, timeoutMs: this.deps.toolTimeoutMs }, this.id, call, tool),
+      toolCall: (call, tool) =>
+        callToolWebhook({ ...this.deps, timeoutMs: this.deps.toolTimeoutMs }, this.id, call, tool),
       sendDtmf: (digits) => leg.sendDtmf(digits),
-      turnMetrics: (m) => { metrics.push(m); store.calls.addEvent(this.id, "turn", { ...m }); },
-      problem: (message) => { calls.problem(this.id, message); },
-      interruption: (heard) => { store.calls.addEvent(this.id, "interruption", { heard }); },
+      turnMetrics: (m) => {
+        metrics.push(m);
+        store.calls.addEvent(this.id, "turn", { ...m });
+      },
+      problem: (message) => {
+        calls.problem(this.id, message);
+      },
+      interruption: (heard) => {
+        store.calls.addEvent(this.id, "interruption", { heard });
+      },
     };
   }
 }

@@ -26,7 +26,10 @@ export interface OutboundRequest {
  * `assistant` is the JSON stored with the call (store.calls.assistantConfig): what the voice pipeline runs,
  * and what a campaign adds its system message to.
  */
-export interface OutboundPlan { call: NewCall; assistant: FreeJson }
+export interface OutboundPlan {
+  call: NewCall;
+  assistant: FreeJson;
+}
 
 /** Picks one of two spellings (current and deprecated); both at once is ambiguous. */
 function pick<K extends keyof OutboundRequest>(body: OutboundRequest, current: K, deprecated: K): OutboundRequest[K] {
@@ -54,7 +57,8 @@ export function resolveOutbound(store: Store, body: OutboundRequest): OutboundPl
   const numberId = body.number_id;
   const number = store.numbers.forOutbound(numberId);
   if (numberId && !number) throw notFound("Number", numberId);
-  if (number && !number.is_active) throw invalid(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
+  if (number && !number.is_active)
+    throw invalid(`Number ${number.phone_number} is not active: activate it or choose another number_id`);
   checkOutboundRoute(store, number ?? null);
   checkDestination(store, body.destination);
 

@@ -12,7 +12,8 @@ export interface PostCallOptions {
   ctx: ProviderContext;
 }
 
-const SUMMARY_PROMPT = "Summarize this phone call in one to three sentences for the business's records: who called, what they wanted, and the outcome. Plain text only.";
+const SUMMARY_PROMPT =
+  "Summarize this phone call in one to three sentences for the business's records: who called, what they wanted, and the outcome. Plain text only.";
 const ajv = new Ajv({ allErrors: true, strict: false });
 
 /**
@@ -23,15 +24,23 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 export class PostCall {
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly store: Store, private readonly calls: CallManager, private readonly opts: PostCallOptions) {
+  constructor(
+    private readonly store: Store,
+    private readonly calls: CallManager,
+    private readonly opts: PostCallOptions,
+  ) {
     calls.on("ended", (call, live) => {
-      const p = this.report(call, live?.metrics ?? null).catch(() => undefined).finally(() => this.running.delete(p));
+      const p = this.report(call, live?.metrics ?? null)
+        .catch(() => undefined)
+        .finally(() => this.running.delete(p));
       this.running.add(p);
     });
   }
 
   /** Lets stop() wait for reports in flight (bounded by the LLM timeouts). */
-  async idle(): Promise<void> { await Promise.allSettled([...this.running]); }
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
 
   /** `turns`: what the assistant measured, null when no assistant carried the call. */
   private async report(ended: CallRecord, turns: TurnMetrics[] | null): Promise<void> {
@@ -41,17 +50,33 @@ export class PostCall {
     const assistant = this.store.calls.assistantConfig(call.id) ?? {};
     // Calls the assistant never carried (unanswered, refused, failed before answer, declined, taken by a
     // person, recovered after a crash) still get their report: no summary, the reason in end_reason/error.
-    if (!turns) { this.calls.finishReport(call.id, {}); return; }
+    if (!turns) {
+      this.calls.finishReport(call.id, {});
+      return;
+    }
     const conversation = call.messages.filter((m) => m.role !== "system");
     let llm: LanguageModel | null = null;
-    try { if (conversation.length) llm = createLlm(assistant.llm_config, this.opts.ctx); } catch (err) {
+    try {
+      if (conversation.length) llm = createLlm(assistant.llm_config, this.opts.ctx);
+    } catch (err) {
       this.calls.problem(call.id, `No summary: ${(err as Error).message}`);
     }
-    const transcript = conversation.map((m) => `${m.role === "user" ? "Caller" : "Assistant"}: ${m.content}`).join("\n");
+    const transcript = conversation
+      .map((m) => `${m.role === "user" ? "Caller" : "Assistant"}: ${m.content}`)
+      .join("\n");
     let summary = "";
     if (llm) {
-      summary = await complete(llm, [{ role: "system", content: SUMMARY_PROMPT }, { role: "user", content: transcript }], false)
-        .catch((err: Error) => { this.calls.problem(call.id, `Summary failed: ${err.message}`); return ""; });
+      summary = await complete(
+        llm,
+        [
+          { role: "system", content: SUMMARY_PROMPT },
+          { role: "user", content: transcript },
+        ],
+        false,
+      ).catch((err: Error) => {
+        this.calls.problem(call.id, `Summary failed: ${err.message}`);
+        return "";
+      });
     }
     const analysis = llm ? await this.analyse(call, assistant, llm, transcript, summary) : null;
     this.calls.finishReport(call.id, {
@@ -61,45 +86,85 @@ export class PostCall {
     });
   }
 
-  private async analyse(call: CallRecord, assistant: ResolvedAssistant, llm: LanguageModel, transcript: string, summary: string): Promise<FreeJson | null> {
+  private async analyse(
+    call: CallRecord,
+    assistant: ResolvedAssistant,
+    llm: LanguageModel,
+    transcript: string,
+    summary: string,
+  ): Promise<FreeJson | null> {
     const plan = assistant.analysis_plan ?? null;
     const sdp = plan?.structured_data_plan;
     if (!sdp?.enabled || !sdp.schema) return null;
     const threshold = plan?.min_messages_threshold ?? 2;
     if (call.messages.filter((m) => m.role !== "system").length < threshold) return null;
     const schema = JSON.stringify(sdp.schema);
-    const fill = (text: string) => text.replaceAll("{{schema}}", schema).replaceAll("{{transcript}}", transcript)
-      .replaceAll("{{ended_reason}}", call.end_reason ?? "").replaceAll("{{summary}}", summary);
-    const messages = (sdp.messages?.length ? sdp.messages : [
-      { role: "system", content: "Extract the data defined by this JSON schema from the phone call transcript. Answer with one JSON object that matches the schema, nothing else.\n{{schema}}" },
-      { role: "user", content: "Transcript:\n{{transcript}}" },
-    ]).map((m) => ({ role: (m.role === "assistant" ? "assistant" : m.role === "user" ? "user" : "system") as "system", content: fill(m.content) }));
+    const fill = (text: string) =>
+      text
+        .replaceAll("{{schema}}", schema)
+        .replaceAll("{{transcript}}", transcript)
+        .replaceAll("{{ended_reason}}", call.end_reason ?? "")
+        .replaceAll("{{summary}}", summary);
+    const messages = (
+      sdp.messages?.length
+        ? sdp.messages
+        : [
+            {
+              role: "system",
+              content:
+                "Extract the data defined by this JSON schema from the phone call transcript. Answer with one JSON object that matches the schema, nothing else.\n{{schema}}",
+            },
+            { role: "user", content: "Transcript:\n{{transcript}}" },
+          ]
+    ).map((m) => ({
+      role: (m.role === "assistant" ? "assistant" : m.role === "user" ? "user" : "system") as "system",
+      content: fill(m.content),
+    }));
     const validate = ajv.compile(sdp.schema);
     // One retry with the validation errors: models sometimes miss a required field the first time.
     for (let attempt = 0; attempt < 2; attempt++) {
       let text: string;
-      try { text = await complete(llm, messages, true); } catch (err) {
+      try {
+        text = await complete(llm, messages, true);
+      } catch (err) {
         this.calls.problem(call.id, `Analysis failed: ${(err as Error).message}`);
         return null;
       }
       let value: unknown;
-      try { value = JSON.parse(stripFence(text)); } catch { value = undefined; }
+      try {
+        value = JSON.parse(stripFence(text));
+      } catch {
+        value = undefined;
+      }
       if (value !== undefined && validate(value)) return value as FreeJson;
       const why = value === undefined ? "the reply was not JSON" : ajv.errorsText(validate.errors);
       this.calls.problem(call.id, `Analysis did not match the schema: ${why}`);
-      messages.push({ role: "system", content: `Your previous answer was rejected (${why}). Answer with JSON matching the schema only.` });
+      messages.push({
+        role: "system",
+        content: `Your previous answer was rejected (${why}). Answer with JSON matching the schema only.`,
+      });
     }
     return null;
   }
 }
 
-async function complete(llm: LanguageModel, messages: { role: "system" | "user"; content: string }[], json: boolean): Promise<string> {
+async function complete(
+  llm: LanguageModel,
+  messages: { role: "system" | "user"; content: string }[],
+  json: boolean,
+): Promise<string> {
   let text = "";
-  for await (const chunk of llm.stream({ messages, json, temperature: 0, signal: AbortSignal.timeout(60_000) })) if (chunk.type === "text") text += chunk.text;
+  for await (const chunk of llm.stream({ messages, json, temperature: 0, signal: AbortSignal.timeout(60_000) }))
+    if (chunk.type === "text") text += chunk.text;
   return text;
 }
 
-const stripFence = (s: string) => s.trim().replace(/^```(?:json)?\s*/i, "").replace(/```$/, "").trim();
+const stripFence = (s: string) =>
+  s
+    .trim()
+    .replace(/^```(?:json)?\s*/i, "")
+    .replace(/```$/, "")
+    .trim();
 
 /** Per-turn figures plus p50s, stored as `metrics` on the call (local addition). */
 function summarize(turns: TurnMetrics[]): FreeJson {

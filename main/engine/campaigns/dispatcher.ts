@@ -19,12 +19,19 @@ export interface DispatcherOptions {
 }
 
 /** The lead's values a template may use: its variables, plus its `name` and `phone_number`. */
-export const leadValues = (lead: Pick<Lead, "variables" | "name" | "phone_number">): Record<string, string> =>
-  ({ phone_number: lead.phone_number, ...(lead.name ? { name: lead.name } : {}), ...lead.variables });
+export const leadValues = (lead: Pick<Lead, "variables" | "name" | "phone_number">): Record<string, string> => ({
+  phone_number: lead.phone_number,
+  ...(lead.name ? { name: lead.name } : {}),
+  ...lead.variables,
+});
 
 /** The lead's window: the campaign's, in the lead's own `timezone` variable when it has a valid one. */
-export const leadWindow = (c: Campaign, lead: Lead) =>
-  ({ start: c.schedule_start_time, end: c.schedule_end_time, timezone: lead.variables.timezone || c.timezone, weekdays: c.weekdays });
+export const leadWindow = (c: Campaign, lead: Lead) => ({
+  start: c.schedule_start_time,
+  end: c.schedule_end_time,
+  timezone: lead.variables.timezone || c.timezone,
+  weekdays: c.weekdays,
+});
 
 /**
  * Dials the leads of `scheduled` campaigns (docs/decisions.md "Campaign dispatcher"):
@@ -42,14 +49,21 @@ export class CampaignDispatcher {
   private unsubscribe: (() => void) | null = null;
   private readonly lastDialMs = new Map<string, number>();
 
-  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, private readonly opts: DispatcherOptions = {}) {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly calls: CallManager,
+    private readonly opts: DispatcherOptions = {},
+  ) {
     this.clock = opts.clock ?? (() => new Date());
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
   }
 
   start(): void {
     this.reconcile();
-    this.unsubscribe = this.bus.subscribe((e) => { if (e.type === "call.ended") this.callEnded(e.call); });
+    this.unsubscribe = this.bus.subscribe((e) => {
+      if (e.type === "call.ended") this.callEnded(e.call);
+    });
     const tickMs = this.opts.tickMs ?? 250;
     this.timer = setInterval(() => this.tick(), tickMs);
     this.timer.unref();
@@ -71,10 +85,17 @@ export class CampaignDispatcher {
   reconcile(): void {
     for (const lead of this.store.campaigns.callingLeads()) {
       const call = lead.call_id ? this.store.calls.get(lead.call_id) : undefined;
-      if (!call || (call.end_reason === "engine_restart" && !this.store.calls.events(call.id).some((e) => e.type === "invite"))) {
+      if (
+        !call ||
+        (call.end_reason === "engine_restart" && !this.store.calls.events(call.id).some((e) => e.type === "invite"))
+      ) {
         // No call row, or one closed by the restart before its INVITE was written: never dialled. Back to
         // pending, the attempt not counted.
-        this.store.db.prepare("UPDATE campaign_leads SET status = 'pending', attempts = MAX(0, attempts - 1), call_id = NULL, last_outcome = 'not dialled (engine restart)' WHERE id = ?").run(lead.id);
+        this.store.db
+          .prepare(
+            "UPDATE campaign_leads SET status = 'pending', attempts = MAX(0, attempts - 1), call_id = NULL, last_outcome = 'not dialled (engine restart)' WHERE id = ?",
+          )
+          .run(lead.id);
       } else if (isFinal(call.status)) {
         this.settle(lead, call);
       }
@@ -95,8 +116,10 @@ export class CampaignDispatcher {
       if (!now || now.status !== "calling" || now.call_id !== call.id) return; // settled already
       // A cancelled campaign makes no more attempts: what would have been retried is skipped.
       const cancelled = this.store.campaigns.get(now.campaign_id)?.status === "cancelled";
-      if (step.status === "pending" && cancelled) this.store.campaigns.settle(lead.id, "skipped", `${why}; campaign cancelled`);
-      else if (step.status === "pending") this.store.campaigns.settle(lead.id, "pending", why, step.retryAt.toISOString());
+      if (step.status === "pending" && cancelled)
+        this.store.campaigns.settle(lead.id, "skipped", `${why}; campaign cancelled`);
+      else if (step.status === "pending")
+        this.store.campaigns.settle(lead.id, "pending", why, step.retryAt.toISOString());
       else this.store.campaigns.settle(lead.id, step.status, why);
     });
   }
@@ -123,8 +146,11 @@ export class CampaignDispatcher {
     if (free <= 0 || pending === 0) return;
     const gapMs = 1000 / c.calls_per_second;
     const now = this.clock();
-    const open = this.store.campaigns.pendingZones(c.id, c.timezone)
-      .filter((tz) => inWindow({ start: c.schedule_start_time, end: c.schedule_end_time, timezone: tz, weekdays: c.weekdays }, now));
+    const open = this.store.campaigns
+      .pendingZones(c.id, c.timezone)
+      .filter((tz) =>
+        inWindow({ start: c.schedule_start_time, end: c.schedule_end_time, timezone: tz, weekdays: c.weekdays }, now),
+      );
     if (open.length === 0) return;
     for (const lead of this.store.campaigns.dueLeads(c.id, now.toISOString(), free * 4, open, c.timezone)) {
       if (free <= 0) break;
@@ -148,7 +174,11 @@ export class CampaignDispatcher {
     }
     let plan: ReturnType<typeof resolveOutbound>;
     try {
-      plan = resolveOutbound(this.store, { assistant_id: c.agent_id, destination: lead.phone_number, ...(c.number_id ? { number_id: c.number_id } : {}) });
+      plan = resolveOutbound(this.store, {
+        assistant_id: c.agent_id,
+        destination: lead.phone_number,
+        ...(c.number_id ? { number_id: c.number_id } : {}),
+      });
     } catch (err) {
       // A number the destination policy refuses fails alone; anything else (no trunk, assistant inactive) stops the campaign.
       if (err instanceof DomainError && err.code === "destination_not_allowed") {
@@ -179,6 +209,8 @@ export class CampaignDispatcher {
 /** The campaign's rendered template becomes the assistant's system message for this call (replacing its own). */
 export function withSystemMessage(assistant: Record<string, unknown>, text: string): Record<string, unknown> {
   const llm = (assistant.llm_config ?? {}) as Record<string, unknown>;
-  const messages = Array.isArray(llm.messages) ? (llm.messages as { role?: string }[]).filter((m) => m?.role !== "system") : [];
+  const messages = Array.isArray(llm.messages)
+    ? (llm.messages as { role?: string }[]).filter((m) => m?.role !== "system")
+    : [];
   return { ...assistant, llm_config: { ...llm, messages: [{ role: "system", content: text }, ...messages] } };
 }

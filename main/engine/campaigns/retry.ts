@@ -3,8 +3,15 @@ import type { CallRecord } from "../store/calls.js";
 /** How an attempt went, read from its call row. */
 export type AttemptOutcome = "answered" | "no_answer" | "busy" | "interrupted" | "failed";
 
-export interface RetryRule { maxAttempts: number; delayMs: number }
-export interface RetryPolicy { no_answer: RetryRule; busy: RetryRule; interrupted: RetryRule }
+export interface RetryRule {
+  maxAttempts: number;
+  delayMs: number;
+}
+export interface RetryPolicy {
+  no_answer: RetryRule;
+  busy: RetryRule;
+  interrupted: RetryRule;
+}
 
 /**
  * The default policy (docs/decisions.md "Campaign retries"): no answer 3 attempts 4 h apart (so at different
@@ -26,8 +33,12 @@ export function outcomeOf(call: CallRecord): AttemptOutcome {
 }
 
 /** What becomes of a lead after an attempt: final (completed/failed), or pending again at `retryAt`. */
-export function nextStep(outcome: AttemptOutcome, attempts: number, now: Date, policy: RetryPolicy):
-  { status: "completed" | "failed" } | { status: "pending"; retryAt: Date } {
+export function nextStep(
+  outcome: AttemptOutcome,
+  attempts: number,
+  now: Date,
+  policy: RetryPolicy,
+): { status: "completed" | "failed" } | { status: "pending"; retryAt: Date } {
   if (outcome === "answered") return { status: "completed" };
   if (outcome === "failed") return { status: "failed" };
   const rule = policy[outcome];

@@ -33,12 +33,23 @@ const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5
 export function localClock(at: Date, tz: string): { weekday: number; seconds: number; text: string } {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", { timeZone: tz, weekday: "short", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    f = new Intl.DateTimeFormat("en-GB", {
+      timeZone: tz,
+      weekday: "short",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
     formatters.set(tz, f);
   }
   const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
   const seconds = Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second);
-  return { weekday: WEEKDAY[parts.weekday as string] ?? 0, seconds, text: `${parts.weekday} ${parts.hour}:${parts.minute}:${parts.second}` };
+  return {
+    weekday: WEEKDAY[parts.weekday as string] ?? 0,
+    seconds,
+    text: `${parts.weekday} ${parts.hour}:${parts.minute}:${parts.second}`,
+  };
 }
 
 export const secondsOf = (hms: string): number => {

@@ -14,7 +14,10 @@ export function renderTemplate(template: string, values: Record<string, string>)
   const missing = new Set<string>();
   const text = template.replace(PLACEHOLDER, (_all, name: string) => {
     const v = values[name];
-    if (v === undefined || v === "") { missing.add(name); return ""; }
+    if (v === undefined || v === "") {
+      missing.add(name);
+      return "";
+    }
     return v;
   });
   return { text, missing: [...missing] };

@@ -13,39 +13,53 @@ export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
 // The response schema documents `role` as any string and `at` as optional (older clients' view); what the
 // engine writes is narrower, and the type says so without changing the documented schema.
-export interface CallMessage { role: "user" | "assistant" | "system"; content: string; at: string }
-export const CallMessageSchema = Type.Unsafe<CallMessage>(Type.Object({ role: Type.String(), content: Type.String(), at: Type.Optional(Type.String()) }));
+export interface CallMessage {
+  role: "user" | "assistant" | "system";
+  content: string;
+  at: string;
+}
+export const CallMessageSchema = Type.Unsafe<CallMessage>(
+  Type.Object({ role: Type.String(), content: Type.String(), at: Type.Optional(Type.String()) }),
+);
 
 /** A call as the API returns it (api-v1 §2.8, plus local additions). */
-export const Call = Type.Object({
-  id: Type.String(),
-  status: StringEnum(CALL_STATUSES),
-  direction: StringEnum(CALL_DIRECTIONS),
-  caller_phone: Nullable(Type.String()),
-  assistant_phone: Nullable(Type.String()),
-  agent_phone: Nullable(Type.String({ description: "same as assistant_phone (older docs' name)" })),
-  agent_id: Nullable(Type.String()),
-  number_id: Nullable(Type.String()),
-  agent_name: Nullable(Type.String()),
-  assistant_name: Nullable(Type.String()),
-  business_name: Nullable(Type.String()),
-  phone_number: Nullable(Type.String()),
-  end_reason: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-  ringing_at: Nullable(Type.String({ description: "Local addition: when the far end started ringing (an outbound call's 180/183); `status` stays `connecting` until it answers" })),
-  started_at: Nullable(Type.String()),
-  ended_at: Nullable(Type.String()),
-  duration_seconds: Nullable(Type.Integer()),
-  summary: Nullable(Type.String()),
-  analysis_result: Nullable(FreeObject()),
-  messages: Type.Array(CallMessageSchema),
-  room_name: Nullable(Type.String()),
-  recording_url: Nullable(Type.String()),
-  destination: Nullable(Type.String({ description: "Local addition: the dialled destination of outbound calls" })),
-  metadata: Nullable(FreeObject()),
-  metrics: Nullable(FreeObject({ description: "Local addition: per-turn latency metrics" })),
-  created_at: IsoDateTime,
-  updated_at: IsoDateTime,
-}, { $id: "Call", additionalProperties: false });
+export const Call = Type.Object(
+  {
+    id: Type.String(),
+    status: StringEnum(CALL_STATUSES),
+    direction: StringEnum(CALL_DIRECTIONS),
+    caller_phone: Nullable(Type.String()),
+    assistant_phone: Nullable(Type.String()),
+    agent_phone: Nullable(Type.String({ description: "same as assistant_phone (older docs' name)" })),
+    agent_id: Nullable(Type.String()),
+    number_id: Nullable(Type.String()),
+    agent_name: Nullable(Type.String()),
+    assistant_name: Nullable(Type.String()),
+    business_name: Nullable(Type.String()),
+    phone_number: Nullable(Type.String()),
+    end_reason: Nullable(Type.String()),
+    error: Nullable(Type.String()),
+    ringing_at: Nullable(
+      Type.String({
+        description:
+          "Local addition: when the far end started ringing (an outbound call's 180/183); `status` stays `connecting` until it answers",
+      }),
+    ),
+    started_at: Nullable(Type.String()),
+    ended_at: Nullable(Type.String()),
+    duration_seconds: Nullable(Type.Integer()),
+    summary: Nullable(Type.String()),
+    analysis_result: Nullable(FreeObject()),
+    messages: Type.Array(CallMessageSchema),
+    room_name: Nullable(Type.String()),
+    recording_url: Nullable(Type.String()),
+    destination: Nullable(Type.String({ description: "Local addition: the dialled destination of outbound calls" })),
+    metadata: Nullable(FreeObject()),
+    metrics: Nullable(FreeObject({ description: "Local addition: per-turn latency metrics" })),
+    created_at: IsoDateTime,
+    updated_at: IsoDateTime,
+  },
+  { $id: "Call", additionalProperties: false },
+);
 
 export type CallRecord = Static<typeof Call>;

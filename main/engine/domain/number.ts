@@ -5,14 +5,28 @@ import { Nullable, Uuid } from "./schema.js";
 
 const E164_RULE = { pattern: "^\\+[1-9][0-9]{6,14}$", description: "E.164, e.g. +31850835037" };
 
-export const PhoneNumber = Type.Object({
-  id: Type.String(), phone_number: Type.String(), name: Nullable(Type.String()),
-  assistant_id: Nullable(Type.String()), agent_id: Nullable(Type.String()), agent_name: Nullable(Type.String()), business_name: Nullable(Type.String()),
-  transfer_trunk_id: Nullable(Type.String()), transfer_trunk_name: Nullable(Type.String()),
-  sip_trunk_id: Nullable(Type.String({ description: "Local addition: the SIP trunk that carries this number" })), sip_trunk_name: Nullable(Type.String()),
-  workflow_id: Nullable(Type.String()), workflow_name: Nullable(Type.String()),
-  source: Type.String(), is_active: Type.Boolean(), created_at: Type.String(), updated_at: Type.String(),
-}, { additionalProperties: true });
+export const PhoneNumber = Type.Object(
+  {
+    id: Type.String(),
+    phone_number: Type.String(),
+    name: Nullable(Type.String()),
+    assistant_id: Nullable(Type.String()),
+    agent_id: Nullable(Type.String()),
+    agent_name: Nullable(Type.String()),
+    business_name: Nullable(Type.String()),
+    transfer_trunk_id: Nullable(Type.String()),
+    transfer_trunk_name: Nullable(Type.String()),
+    sip_trunk_id: Nullable(Type.String({ description: "Local addition: the SIP trunk that carries this number" })),
+    sip_trunk_name: Nullable(Type.String()),
+    workflow_id: Nullable(Type.String()),
+    workflow_name: Nullable(Type.String()),
+    source: Type.String(),
+    is_active: Type.Boolean(),
+    created_at: Type.String(),
+    updated_at: Type.String(),
+  },
+  { additionalProperties: true },
+);
 
 const numberFields = {
   phone_number: Type.Optional(Type.String(E164_RULE)),

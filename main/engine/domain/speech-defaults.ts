@@ -10,7 +10,9 @@ export const DEFAULT_TTS_CONFIG = { provider: "local", voice_id: "flite-slt" } a
 export const REALTIME_LLM_PROVIDERS = ["xai_realtime", "google_realtime", "openai_live"] as const;
 
 export const isRealtime = (llm: unknown): boolean =>
-  (REALTIME_LLM_PROVIDERS as readonly string[]).includes(String((llm as { provider?: unknown } | null | undefined)?.provider ?? ""));
+  (REALTIME_LLM_PROVIDERS as readonly string[]).includes(
+    String((llm as { provider?: unknown } | null | undefined)?.provider ?? ""),
+  );
 
 /**
  * Fills a missing `stt_config`/`tts_config`: the local defaults for a text LLM, null for a realtime one.

@@ -15,9 +15,29 @@ export type EngineEvent =
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   /** Something went wrong on a call that did not end it (a provider failure, a refused webhook answer…). */
   | { type: "call.problem"; call_id: string; message: string }
-  | { type: "trunk.registration"; trunk_id: string; registration: { status: string; reason: string | null; expires_at: string | null } }
-  | { type: "webhook.delivery"; delivery_id: string; call_id: string | null; event: string; status: string; attempts: number; status_code: number | null; error: string | null }
-  | { type: "model.download"; model_id: string; state: "downloading" | "verifying" | "installed" | "failed" | "cancelled"; received_bytes: number; total_bytes: number | null; error: string | null };
+  | {
+      type: "trunk.registration";
+      trunk_id: string;
+      registration: { status: string; reason: string | null; expires_at: string | null };
+    }
+  | {
+      type: "webhook.delivery";
+      delivery_id: string;
+      call_id: string | null;
+      event: string;
+      status: string;
+      attempts: number;
+      status_code: number | null;
+      error: string | null;
+    }
+  | {
+      type: "model.download";
+      model_id: string;
+      state: "downloading" | "verifying" | "installed" | "failed" | "cancelled";
+      received_bytes: number;
+      total_bytes: number | null;
+      error: string | null;
+    };
 
 export type EngineEventType = EngineEvent["type"];
 type Stamped = EngineEvent & { at: string };

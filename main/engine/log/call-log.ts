@@ -2,20 +2,28 @@ import type { EventBus } from "../events/bus.js";
 import type { CallRecord } from "../store/calls.js";
 
 /** The logger methods used here (fastify's pino logger has them). */
-export interface LineLogger { info(msg: string): void; warn(msg: string): void }
+export interface LineLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
 
 /**
  * One readable line per call event at `info`, so a person watching the log sees what the phone did:
  * created, ringing, answered, ended with its reason, problems, trunk registration changes. Failures are
  * `warn`. Per-frame and per-request detail stays at `debug` elsewhere.
  */
-export function logCallEvents(bus: EventBus, log: LineLogger, trunkName: (id: string) => string | undefined): () => void {
+export function logCallEvents(
+  bus: EventBus,
+  log: LineLogger,
+  trunkName: (id: string) => string | undefined,
+): () => void {
   // What was last logged per live call, to log changes only (call.updated fires for many reasons).
   const seen = new Map<string, { status: string; ringing: boolean }>();
   const registrations = new Map<string, string>();
-  const who = (c: CallRecord) => c.direction === "outbound"
-    ? `outbound to ${c.destination ?? c.caller_phone ?? "?"}${c.assistant_phone ? ` from ${c.assistant_phone}` : ""}`
-    : `${c.direction} from ${c.caller_phone ?? "unknown"}${c.assistant_phone ? ` to ${c.assistant_phone}` : ""}`;
+  const who = (c: CallRecord) =>
+    c.direction === "outbound"
+      ? `outbound to ${c.destination ?? c.caller_phone ?? "?"}${c.assistant_phone ? ` from ${c.assistant_phone}` : ""}`
+      : `${c.direction} from ${c.caller_phone ?? "unknown"}${c.assistant_phone ? ` to ${c.assistant_phone}` : ""}`;
   return bus.subscribe((e) => {
     switch (e.type) {
       case "call.created":
@@ -37,7 +45,8 @@ export function logCallEvents(bus: EventBus, log: LineLogger, trunkName: (id: st
         seen.delete(e.call.id);
         const c = e.call;
         const after = c.duration_seconds ? ` after ${c.duration_seconds} s` : "";
-        if (c.status === "failed") log.warn(`call ${c.id}: failed (${c.end_reason ?? "no reason"})${after}: ${c.error ?? "no detail"}`);
+        if (c.status === "failed")
+          log.warn(`call ${c.id}: failed (${c.end_reason ?? "no reason"})${after}: ${c.error ?? "no detail"}`);
         else log.info(`call ${c.id}: ended (${c.end_reason ?? "no reason"})${after}`);
         break;
       }
@@ -52,7 +61,8 @@ export function logCallEvents(bus: EventBus, log: LineLogger, trunkName: (id: st
         if (registrations.get(e.trunk_id) === key) break;
         registrations.set(e.trunk_id, key);
         const line = `trunk '${name}': ${r.status}${r.reason ? ` (${r.reason})` : ""}${r.expires_at ? `, until ${r.expires_at}` : ""}`;
-        if (r.status === "failed") log.warn(line); else log.info(line);
+        if (r.status === "failed") log.warn(line);
+        else log.info(line);
         break;
       }
       default:

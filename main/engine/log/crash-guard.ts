@@ -1,5 +1,7 @@
 /** The logger method used here (fastify's pino logger has it). */
-export interface ErrorLogger { error(obj: { err: unknown }, msg: string): void }
+export interface ErrorLogger {
+  error(obj: { err: unknown }, msg: string): void;
+}
 
 /**
  * Node ends the process on an unhandled promise rejection. For an engine carrying live calls, one forgotten
@@ -8,6 +10,9 @@ export interface ErrorLogger { error(obj: { err: unknown }, msg: string): void }
  */
 export function guardUnhandledRejections(proc: Pick<NodeJS.Process, "on">, log: ErrorLogger): void {
   proc.on("unhandledRejection", (reason) => {
-    log.error({ err: reason }, `unhandled promise rejection (the engine goes on): ${reason instanceof Error ? reason.message : String(reason)}`);
+    log.error(
+      { err: reason },
+      `unhandled promise rejection (the engine goes on): ${reason instanceof Error ? reason.message : String(reason)}`,
+    );
   });
 }

@@ -1,5 +1,7 @@
 /** Where log lines go: anything with a `write(line)` (process.stderr, a test's buffer). */
-export interface LineSink { write(text: string): unknown }
+export interface LineSink {
+  write(text: string): unknown;
+}
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
 
@@ -12,7 +14,11 @@ export function readableStream(sink: LineSink): LineSink {
   return {
     write(line: string) {
       let entry: Record<string, unknown>;
-      try { entry = JSON.parse(line); } catch { return sink.write(line); }
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        return sink.write(line);
+      }
       const level = LEVELS[entry.level as number] ?? String(entry.level);
       const time = typeof entry.time === "number" ? new Date(entry.time).toISOString() : new Date().toISOString();
       const err = entry.err as { message?: string; stack?: string } | undefined;

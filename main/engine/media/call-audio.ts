@@ -36,19 +36,26 @@ export function rtpCallAudio(rtp: RtpSession): CallAudio {
       return () => rtp.off("frame", listener);
     },
     play(audio) {
-      if (audio instanceof Int16Array) { rtp.play(audio); return; }
+      if (audio instanceof Int16Array) {
+        rtp.play(audio);
+        return;
+      }
       if (audio.sampleRateHz !== 8000) throw new Error(`The call leg plays 8 kHz audio, not ${audio.sampleRateHz} Hz`);
       rtp.play(audio.data);
     },
     flush: () => rtp.flush(),
     pause: () => rtp.pause(),
     resume: () => rtp.resume(),
-    get playedSamples() { return rtp.playedSamples; },
+    get playedSamples() {
+      return rtp.playedSamples;
+    },
     whenPlayed(sample) {
       if (closed) return Promise.resolve(performance.now());
       return new Promise((resolve) => {
         pending.add(resolve);
-        void rtp.whenPlayed(sample).then((at) => { if (pending.delete(resolve)) resolve(at); });
+        void rtp.whenPlayed(sample).then((at) => {
+          if (pending.delete(resolve)) resolve(at);
+        });
       });
     },
     close: () => {

@@ -60,14 +60,20 @@ export class MediaClock {
       this.tick++;
       this.lateness[this.latenessCount++ % this.lateness.length] = now - (this.start + this.tick * FRAME_MS);
       for (const l of this.listeners) {
-        try { l(this.tick); } catch { /* one call's error must not stop the others */ }
+        try {
+          l(this.tick);
+        } catch {
+          /* one call's error must not stop the others */
+        }
       }
     }
     if (this.listeners.size) this.schedule();
   }
 
   /** Starts a new measurement (each benchmark phase gets its own). */
-  resetStats(): void { this.latenessCount = 0; }
+  resetStats(): void {
+    this.latenessCount = 0;
+  }
 
   /** Lateness percentiles (ms) over the last ≤4096 ticks. */
   stats(): { p50: number; p99: number; max: number; ticks: number } {

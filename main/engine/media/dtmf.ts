@@ -15,7 +15,7 @@ export class DtmfReceiver {
     if (payload.length < 4) return null;
     if (rtpTimestamp === this.lastTimestamp) return null;
     // A zero-length, unfinished event says nothing (some senders fill gaps with all-zero packets).
-    if ((payload[2] << 8 | payload[3]) === 0 && (payload[1] & 0x80) === 0) return null;
+    if (((payload[2] << 8) | payload[3]) === 0 && (payload[1] & 0x80) === 0) return null;
     const digit = eventToDigit(payload[0]);
     if (digit === null) return null;
     this.lastTimestamp = rtpTimestamp;
@@ -41,6 +41,10 @@ function payload(event: number, end: boolean, volume: number, duration: number):
 /** SIP INFO bodies: `application/dtmf-relay` ("Signal=5\r\nDuration=160") and `application/dtmf` ("5"). */
 export function parseDtmfInfo(contentType: string, body: string): string | null {
   const type = contentType.toLowerCase();
-  const signal = type.includes("dtmf-relay") ? /Signal\s*=\s*([0-9*#A-Da-d])/i.exec(body)?.[1] : type.includes("application/dtmf") ? body.trim()[0] : undefined;
+  const signal = type.includes("dtmf-relay")
+    ? /Signal\s*=\s*([0-9*#A-Da-d])/i.exec(body)?.[1]
+    : type.includes("application/dtmf")
+      ? body.trim()[0]
+      : undefined;
   return signal && DIGITS.includes(signal.toUpperCase()) ? signal.toUpperCase() : null;
 }

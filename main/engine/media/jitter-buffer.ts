@@ -55,9 +55,20 @@ export class ReorderBuffer {
   /** The last 64 sequence numbers handed on, and whether each was concealed: tells a duplicate from a late packet. */
   private readonly recent = new Int32Array(64).fill(-1);
   private readonly recentConcealed = new Uint8Array(64);
-  readonly stats: ReorderStats = { received: 0, duplicates: 0, late: 0, reordered: 0, lost: 0, jitterMs: 0, waitMs: 40 };
+  readonly stats: ReorderStats = {
+    received: 0,
+    duplicates: 0,
+    late: 0,
+    reordered: 0,
+    lost: 0,
+    jitterMs: 0,
+    waitMs: 40,
+  };
 
-  constructor(private readonly sink: ReorderSink, private readonly clockRateHz = 8000) {}
+  constructor(
+    private readonly sink: ReorderSink,
+    private readonly clockRateHz = 8000,
+  ) {}
 
   /** A packet as it arrives; `now` in ms (performance.now()). */
   push(seq: number, timestamp: number, payload: Uint8Array, now: number): void {
@@ -91,7 +102,10 @@ export class ReorderBuffer {
 
   private store(seq: number, timestamp: number, payload: Uint8Array, now: number): void {
     const slot = seq % SLOTS;
-    if (this.seqs[slot] === seq) { this.stats.duplicates++; return; }
+    if (this.seqs[slot] === seq) {
+      this.stats.duplicates++;
+      return;
+    }
     this.stats.received++;
     if (seq === this.next && this.held > 0) {
       this.stats.reordered++;
@@ -126,7 +140,10 @@ export class ReorderBuffer {
 
   private drain(now: number): void {
     let moved = false;
-    for (let slot = this.next % SLOTS; this.seqs[slot] === this.next; slot = this.next % SLOTS) { this.emit(slot); moved = true; }
+    for (let slot = this.next % SLOTS; this.seqs[slot] === this.next; slot = this.next % SLOTS) {
+      this.emit(slot);
+      moved = true;
+    }
     // A gap opens when a packet is held; it restarts when play moved on to the next hole.
     if (this.held === 0) this.gapSince = -1;
     else if (moved || this.gapSince < 0) this.gapSince = now;

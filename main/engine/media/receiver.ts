@@ -40,7 +40,10 @@ export class RtpReceiver {
     lost: (timestamp) => this.conceal(timestamp),
   });
 
-  constructor(private readonly shared: CallShared, private readonly sink: ReceiverSink) {}
+  constructor(
+    private readonly shared: CallShared,
+    private readonly sink: ReceiverSink,
+  ) {}
 
   receive(buf: Buffer, address: string, port: number, now: number): void {
     const i32 = this.shared.i32;
@@ -51,13 +54,17 @@ export class RtpReceiver {
     }
     // telephone-event on the negotiated type, or on any other dynamic type with a 4-byte event payload:
     // some peers (sipp's play_dtmf among them) send events on a type they never offered.
-    const isEvent = p.payloadType === this.tePt || (p.payloadType >= 96 && p.payloadType !== this.pt && p.payload.length === 4);
+    const isEvent =
+      p.payloadType === this.tePt || (p.payloadType >= 96 && p.payloadType !== this.pt && p.payload.length === 4);
     if (this.codec && isEvent) {
       const digit = this.dtmfIn.push(p.payload, p.timestamp);
       if (digit) this.sink.dtmf(digit);
       return;
     }
-    if (!this.codec || p.payloadType !== this.pt) { i32[I.ignored]++; return; }
+    if (!this.codec || p.payloadType !== this.pt) {
+      i32[I.ignored]++;
+      return;
+    }
     if (!this.latched) {
       this.latched = true;
       this.sink.latched({ address, port });
@@ -77,8 +84,11 @@ export class RtpReceiver {
   private publish(): void {
     const s = this.incoming.stats;
     const i32 = this.shared.i32;
-    i32[I.inReceived] = s.received; i32[I.inLost] = s.lost; i32[I.inLate] = s.late;
-    i32[I.inDuplicates] = s.duplicates; i32[I.inReordered] = s.reordered;
+    i32[I.inReceived] = s.received;
+    i32[I.inLost] = s.lost;
+    i32[I.inLate] = s.late;
+    i32[I.inDuplicates] = s.duplicates;
+    i32[I.inReordered] = s.reordered;
     this.shared.f64[F.jitterMs] = s.jitterMs;
   }
 

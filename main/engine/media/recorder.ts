@@ -26,7 +26,10 @@ export class CallRecorder {
   private readonly heard = new Int16Array(SAMPLES * 50);
   private heardLength = 0;
 
-  constructor(readonly path: string, private readonly onFailure: (reason: string) => void = () => undefined) {
+  constructor(
+    readonly path: string,
+    private readonly onFailure: (reason: string) => void = () => undefined,
+  ) {
     this.chunk = Buffer.alloc(8000 * 2 * 2);
     this.file = open(path, "w", 0o600);
     this.file.catch((err: NodeJS.ErrnoException) => this.fail(err));
@@ -59,7 +62,10 @@ export class CallRecorder {
     const full = this.chunk.subarray(0, this.used);
     this.chunk = Buffer.alloc(this.chunk.length);
     this.used = 0;
-    if (this.pending >= MAX_PENDING_CHUNKS) { this.dropped++; return; }
+    if (this.pending >= MAX_PENDING_CHUNKS) {
+      this.dropped++;
+      return;
+    }
     this.dataBytes += full.length;
     this.enqueue(full, true);
   }
@@ -69,7 +75,12 @@ export class CallRecorder {
     this.writing = this.writing.then(async () => {
       // A failing disk loses the recording, never the call: the first error stops recording and is reported.
       if (!this.failure) {
-        try { const f = await this.file; await f.write(data, 0, data.length, position ?? null); } catch (err) { this.fail(err as NodeJS.ErrnoException); }
+        try {
+          const f = await this.file;
+          await f.write(data, 0, data.length, position ?? null);
+        } catch (err) {
+          this.fail(err as NodeJS.ErrnoException);
+        }
       }
       if (counts) this.pending--;
     });
@@ -77,7 +88,10 @@ export class CallRecorder {
 
   private fail(err: NodeJS.ErrnoException): void {
     if (this.failure) return;
-    this.failure = err.code === "ENOSPC" ? "the disk is full (ENOSPC)" : `the file could not be written (${err.code ?? err.message})`;
+    this.failure =
+      err.code === "ENOSPC"
+        ? "the disk is full (ENOSPC)"
+        : `the file could not be written (${err.code ?? err.message})`;
     this.onFailure(this.failure);
   }
 
@@ -88,6 +102,10 @@ export class CallRecorder {
     this.closed = true;
     this.enqueue(wavHeader(this.dataBytes, 8000, 2), false, 0);
     await this.writing;
-    try { await (await this.file).close(); } catch { /* nothing left to save */ }
+    try {
+      await (await this.file).close();
+    } catch {
+      /* nothing left to save */
+    }
   }
 }

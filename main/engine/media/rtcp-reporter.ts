@@ -30,7 +30,13 @@ export class RtcpReporter {
   start(): void {
     if (this.timer) return;
     const next = () => {
-      this.timer = setTimeout(() => { this.send(); next(); }, this.intervalMs * (0.5 + Math.random()));
+      this.timer = setTimeout(
+        () => {
+          this.send();
+          next();
+        },
+        this.intervalMs * (0.5 + Math.random()),
+      );
       this.timer.unref();
     };
     next();
@@ -52,12 +58,26 @@ export class RtcpReporter {
       const lostInterval = expectedInterval - (received - this.receivedPrior);
       this.expectedPrior = expected;
       this.receivedPrior = received;
-      block = { ssrc: peer.ssrc, fractionLost: expectedInterval > 0 && lostInterval > 0 ? lostInterval / expectedInterval : 0,
-        cumulativeLost: expected - received, extendedHighestSeq: (peer.cycles + peer.maxSeq) >>> 0, jitter: stats.jitterMs * 8,
-        lastSr: this.lastSrMiddle, delaySinceLastSr: this.lastSrMiddle ? Math.round(((performance.now() - this.lastSrAt) / 1000) * 65536) : 0 };
+      block = {
+        ssrc: peer.ssrc,
+        fractionLost: expectedInterval > 0 && lostInterval > 0 ? lostInterval / expectedInterval : 0,
+        cumulativeLost: expected - received,
+        extendedHighestSeq: (peer.cycles + peer.maxSeq) >>> 0,
+        jitter: stats.jitterMs * 8,
+        lastSr: this.lastSrMiddle,
+        delaySinceLastSr: this.lastSrMiddle ? Math.round(((performance.now() - this.lastSrAt) / 1000) * 65536) : 0,
+      };
     }
-    const report = buildReport({ ssrc: this.sender.ssrc, cname: this.cname, unixMs: Date.now(), rtpTimestamp: this.sender.ts,
-      packetCount: this.sender.sent, octetCount: this.sender.octetsSent, sending: this.sender.sending && this.sender.sent > 0, block });
+    const report = buildReport({
+      ssrc: this.sender.ssrc,
+      cname: this.cname,
+      unixMs: Date.now(),
+      rtpTimestamp: this.sender.ts,
+      packetCount: this.sender.sent,
+      octetCount: this.sender.octetsSent,
+      sending: this.sender.sending && this.sender.sent > 0,
+      block,
+    });
     if (this.out(report)) this.shared.i32[I.rtcpSent]++;
   }
 
@@ -68,7 +88,10 @@ export class RtcpReporter {
     this.shared.i32[I.rtcpReceived]++;
     const now = Date.now();
     for (const r of reports) {
-      if (r.type === "SR" && r.ntpMiddle !== undefined) { this.lastSrMiddle = r.ntpMiddle; this.lastSrAt = performance.now(); }
+      if (r.type === "SR" && r.ntpMiddle !== undefined) {
+        this.lastSrMiddle = r.ntpMiddle;
+        this.lastSrAt = performance.now();
+      }
       const ours = r.blocks.find((b) => b.ssrc === this.sender.ssrc);
       if (ours) {
         const rtt = roundTripMs(ours, now);

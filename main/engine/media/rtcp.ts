@@ -47,8 +47,14 @@ export const ntpMiddle = (unixMs: number): number => {
 
 /** A compound packet: SR (or RR when we have sent nothing) with at most one block, then SDES CNAME. */
 export function buildReport(o: {
-  ssrc: number; cname: string; unixMs: number; rtpTimestamp: number; packetCount: number; octetCount: number;
-  sending: boolean; block: ReportBlock | null;
+  ssrc: number;
+  cname: string;
+  unixMs: number;
+  rtpTimestamp: number;
+  packetCount: number;
+  octetCount: number;
+  sending: boolean;
+  block: ReportBlock | null;
 }): Buffer {
   const blocks = o.block ? 1 : 0;
   const head = o.sending ? 28 : 8;
@@ -113,9 +119,15 @@ export function parseRtcp(buf: Buffer): RtcpReport[] | null {
       }
       for (let i = 0; i < count; i++) {
         const b = off + head + i * 24;
-        r.blocks.push({ ssrc: buf.readUInt32BE(b), fractionLost: buf[b + 4] / 256, cumulativeLost: buf.readIntBE(b + 5, 3),
-          extendedHighestSeq: buf.readUInt32BE(b + 8), jitter: buf.readUInt32BE(b + 12), lastSr: buf.readUInt32BE(b + 16),
-          delaySinceLastSr: buf.readUInt32BE(b + 20) });
+        r.blocks.push({
+          ssrc: buf.readUInt32BE(b),
+          fractionLost: buf[b + 4] / 256,
+          cumulativeLost: buf.readIntBE(b + 5, 3),
+          extendedHighestSeq: buf.readUInt32BE(b + 8),
+          jitter: buf.readUInt32BE(b + 12),
+          lastSr: buf.readUInt32BE(b + 16),
+          delaySinceLastSr: buf.readUInt32BE(b + 20),
+        });
       }
       out.push(r);
     } else if (pt < 192 || pt > 223) return null; // not an RTCP packet type

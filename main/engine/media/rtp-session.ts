@@ -19,7 +19,10 @@ export { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange };
  *   behind audio);
  * - counters read synchronously (`playedSamples`, `mediaReport()`, `stats`) are in shared memory.
  */
-export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint]; dtmf: [string]; recordFailed: [reason: string] }> implements WorkerClient {
+export class RtpSession
+  extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint]; dtmf: [string]; recordFailed: [reason: string] }>
+  implements WorkerClient
+{
   private readonly shared = callShared();
   private readonly id: number;
   private port = 0;
@@ -54,10 +57,14 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     });
   }
 
-  get localPort(): number { return this.closed ? 0 : this.port; }
+  get localPort(): number {
+    return this.closed ? 0 : this.port;
+  }
 
   /** RTCP report interval (ms, randomized ±50 % per report). */
-  get rtcpIntervalMs(): number { return this.rtcpInterval; }
+  get rtcpIntervalMs(): number {
+    return this.rtcpInterval;
+  }
   set rtcpIntervalMs(ms: number) {
     this.rtcpInterval = ms;
     if (this.configured) this.post({ op: "rtcpInterval", id: this.id, ms });
@@ -67,23 +74,39 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   configure(remote: Endpoint, codec: Codec, pt: number, telephoneEventPt: number | null = null): void {
     this.tePt = telephoneEventPt;
     this.configured = true;
-    this.post({ op: "configure", id: this.id, remote, codec: codec.name, pt, tePt: telephoneEventPt, rtcpIntervalMs: this.rtcpInterval });
+    this.post({
+      op: "configure",
+      id: this.id,
+      remote,
+      codec: codec.name,
+      pt,
+      tePt: telephoneEventPt,
+      rtcpIntervalMs: this.rtcpInterval,
+    });
   }
 
   /** Resolves once the worker has acted on every message so far (after `configure`: its first packet is out). */
-  settled(): Promise<void> { return mediaWorker.settled(); }
+  settled(): Promise<void> {
+    return mediaWorker.settled();
+  }
 
-  setSending(on: boolean): void { this.post({ op: "sending", id: this.id, on }); }
+  setSending(on: boolean): void {
+    this.post({ op: "sending", id: this.id, on });
+  }
 
   /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
-  retarget(remote: Endpoint): void { this.post({ op: "retarget", id: this.id, remote }); }
+  retarget(remote: Endpoint): void {
+    this.post({ op: "retarget", id: this.id, remote });
+  }
 
   /** Queues 8 kHz PCM for playout (copied: the caller may reuse its buffer). */
   play(pcm: Int16Array): void {
     if (this.closed || pcm.length === 0) return;
     const copy = pcm.slice();
     this.posted += copy.length;
-    this.post({ op: "play", id: this.id, pcm: copy, gen: Atomics.load(this.shared.i32, I.flushGen) }, [copy.buffer as ArrayBuffer]);
+    this.post({ op: "play", id: this.id, pcm: copy, gen: Atomics.load(this.shared.i32, I.flushGen) }, [
+      copy.buffer as ArrayBuffer,
+    ]);
   }
 
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */
@@ -92,7 +115,9 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     this.post({ op: "record", id: this.id, path });
   }
 
-  stopRecording(): void { this.post({ op: "record", id: this.id, path: null }); }
+  stopRecording(): void {
+    this.post({ op: "record", id: this.id, path: null });
+  }
 
   /** Sends digits as RFC 4733 events (false when the peer did not offer telephone-event). */
   sendDtmf(digits: string): boolean {
@@ -110,14 +135,22 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
   }
 
   /** Holds playout from the next tick on, keeping what is queued (a caller may only be coughing). */
-  pause(): void { Atomics.store(this.shared.i32, I.paused, 1); }
+  pause(): void {
+    Atomics.store(this.shared.i32, I.paused, 1);
+  }
 
-  resume(): void { Atomics.store(this.shared.i32, I.paused, 0); }
+  resume(): void {
+    Atomics.store(this.shared.i32, I.paused, 0);
+  }
 
-  get isPaused(): boolean { return Atomics.load(this.shared.i32, I.paused) === 1; }
+  get isPaused(): boolean {
+    return Atomics.load(this.shared.i32, I.paused) === 1;
+  }
 
   /** Samples of queued audio that have gone out since the session began. */
-  get playedSamples(): number { return this.shared.f64[F.played]; }
+  get playedSamples(): number {
+    return this.shared.f64[F.played];
+  }
 
   /** Audio waiting to go out: in the worker's queue, plus what is still on its way there. */
   get queuedMs(): number {
@@ -148,10 +181,25 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     for (const w of this.waiters.splice(0)) w.resolve(now);
   }
 
-  get stats(): { sent: number; received: number; malformed: number; ignored: number; octetsSent: number; rtcpSent: number; rtcpReceived: number } {
+  get stats(): {
+    sent: number;
+    received: number;
+    malformed: number;
+    ignored: number;
+    octetsSent: number;
+    rtcpSent: number;
+    rtcpReceived: number;
+  } {
     const i = this.shared.i32;
-    return { sent: i[I.sent], received: i[I.received], malformed: i[I.malformed], ignored: i[I.ignored], octetsSent: i[I.octetsSent],
-      rtcpSent: i[I.rtcpSent], rtcpReceived: i[I.rtcpReceived] };
+    return {
+      sent: i[I.sent],
+      received: i[I.received],
+      malformed: i[I.malformed],
+      ignored: i[I.ignored],
+      octetsSent: i[I.octetsSent],
+      rtcpSent: i[I.rtcpSent],
+      rtcpReceived: i[I.rtcpReceived],
+    };
   }
 
   /** What the call's audio went through, stored on the call as `metrics.media` (local addition). */
@@ -159,11 +207,26 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     const i = this.shared.i32;
     const f = this.shared.f64;
     const rtt = f[F.peerRttMs];
-    return { packets_sent: i[I.sent], packets_received: i[I.inReceived], packets_lost: i[I.inLost], packets_late: i[I.inLate],
-      packets_duplicate: i[I.inDuplicates], packets_reordered: i[I.inReordered], packets_malformed: i[I.malformed],
-      jitter_ms: Math.round(f[F.jitterMs] * 100) / 100, rtcp_sent: i[I.rtcpSent], rtcp_received: i[I.rtcpReceived],
-      peer_reported: Atomics.load(i, I.peerReported) ? { fraction_lost: f[F.peerFractionLost], packets_lost: f[F.peerPacketsLost],
-        jitter_ms: f[F.peerJitterMs], rtt_ms: Number.isNaN(rtt) ? null : rtt } : null };
+    return {
+      packets_sent: i[I.sent],
+      packets_received: i[I.inReceived],
+      packets_lost: i[I.inLost],
+      packets_late: i[I.inLate],
+      packets_duplicate: i[I.inDuplicates],
+      packets_reordered: i[I.inReordered],
+      packets_malformed: i[I.malformed],
+      jitter_ms: Math.round(f[F.jitterMs] * 100) / 100,
+      rtcp_sent: i[I.rtcpSent],
+      rtcp_received: i[I.rtcpReceived],
+      peer_reported: Atomics.load(i, I.peerReported)
+        ? {
+            fraction_lost: f[F.peerFractionLost],
+            packets_lost: f[F.peerPacketsLost],
+            jitter_ms: f[F.peerJitterMs],
+            rtt_ms: Number.isNaN(rtt) ? null : rtt,
+          }
+        : null,
+    };
   }
 
   /** Caller frames waiting in the ring, handed on in order (the host calls this when the worker rings). */
@@ -172,23 +235,47 @@ export class RtpSession extends EventEmitter<{ frame: [AudioFrame]; latched: [En
     ringDrain(this.shared, (pcm, timestamp) => {
       const out = this.frameOut.subarray(0, pcm.length);
       out.set(pcm);
-      this.emit("frame", { data: out, sampleRateHz: 8000, channels: 1, samples: out.length, timestampMs: timestamp / 8 });
+      this.emit("frame", {
+        data: out,
+        sampleRateHz: 8000,
+        channels: 1,
+        samples: out.length,
+        timestampMs: timestamp / 8,
+      });
     });
   }
 
   onWorkerMessage(m: FromWorker): void {
     switch (m.op) {
-      case "opened": this.port = m.port; this.opening?.resolve(m.port); this.opening = null; return;
-      case "openFailed": this.opening?.reject(new Error(m.message)); this.opening = null; return;
-      case "latched": this.emit("latched", m.remote); return;
-      case "dtmf": this.emit("dtmf", m.digit); return;
-      case "recordFailed": this.emit("recordFailed", m.reason); return;
+      case "opened":
+        this.port = m.port;
+        this.opening?.resolve(m.port);
+        this.opening = null;
+        return;
+      case "openFailed":
+        this.opening?.reject(new Error(m.message));
+        this.opening = null;
+        return;
+      case "latched":
+        this.emit("latched", m.remote);
+        return;
+      case "dtmf":
+        this.emit("dtmf", m.digit);
+        return;
+      case "recordFailed":
+        this.emit("recordFailed", m.reason);
+        return;
       case "played": {
         const at = m.atEpochMs - performance.timeOrigin;
-        this.waiters = this.waiters.filter((w) => { if (w.sample > m.played) return true; w.resolve(at); return false; });
+        this.waiters = this.waiters.filter((w) => {
+          if (w.sample > m.played) return true;
+          w.resolve(at);
+          return false;
+        });
         return;
       }
-      default: return;
+      default:
+        return;
     }
   }
 

@@ -14,7 +14,11 @@ export interface RemoteAudio {
 
 export type ParseResult = { ok: true; audio: RemoteAudio } | { ok: false; error: string };
 
-const STATIC: Record<number, { name: string; clockRateHz: number }> = { 0: { name: "PCMU", clockRateHz: 8000 }, 8: { name: "PCMA", clockRateHz: 8000 }, 9: { name: "G722", clockRateHz: 8000 } };
+const STATIC: Record<number, { name: string; clockRateHz: number }> = {
+  0: { name: "PCMU", clockRateHz: 8000 },
+  8: { name: "PCMA", clockRateHz: 8000 },
+  9: { name: "G722", clockRateHz: 8000 },
+};
 
 /** Reads the first audio stream of an SDP body; never throws. */
 export function parseSdp(sdp: string): ParseResult {
@@ -22,7 +26,9 @@ export function parseSdp(sdp: string): ParseResult {
   const lines = sdp.split(/\r?\n/);
   let sessionAddress: string | null = null;
   let sessionDirection: Direction = "sendrecv";
-  let audio: (RemoteAudio & { pts: number[]; rtpmap: Map<number, { name: string; clockRateHz: number }>; addr: string | null }) | null = null;
+  let audio:
+    | (RemoteAudio & { pts: number[]; rtpmap: Map<number, { name: string; clockRateHz: number }>; addr: string | null })
+    | null = null;
   let inAudio = false;
   for (const line of lines) {
     const [k, v] = [line.slice(0, 2), line.slice(2).trim()];
@@ -33,14 +39,29 @@ export function parseSdp(sdp: string): ParseResult {
       if (m) {
         const port = Number(m[1]);
         if (port > 65535) return { ok: false, error: "audio port out of range" };
-        audio = { address: "", port, formats: [], telephoneEventPt: null, direction: sessionDirection, ptimeMs: null, pts: m[2].trim().split(/\s+/).map(Number), rtpmap: new Map(), addr: null };
+        audio = {
+          address: "",
+          port,
+          formats: [],
+          telephoneEventPt: null,
+          direction: sessionDirection,
+          ptimeMs: null,
+          pts: m[2].trim().split(/\s+/).map(Number),
+          rtpmap: new Map(),
+          addr: null,
+        };
       }
     } else if (k === "c=") {
       const addr = /^IN\s+IP[46]\s+(\S+)/.exec(v)?.[1] ?? null;
-      if (inAudio && audio) audio.addr = addr; else if (!audio) sessionAddress = addr;
+      if (inAudio && audio) audio.addr = addr;
+      else if (!audio) sessionAddress = addr;
     } else if (k === "a=") {
       const dir = /^(sendrecv|sendonly|recvonly|inactive)$/.exec(v)?.[1] as Direction | undefined;
-      if (dir) { if (inAudio && audio) audio.direction = dir; else if (!audio) sessionDirection = dir; continue; }
+      if (dir) {
+        if (inAudio && audio) audio.direction = dir;
+        else if (!audio) sessionDirection = dir;
+        continue;
+      }
       if (!inAudio || !audio) continue;
       const rtpmap = /^rtpmap:(\d+)\s+([\w.-]+)\/(\d+)/.exec(v);
       if (rtpmap) audio.rtpmap.set(Number(rtpmap[1]), { name: rtpmap[2], clockRateHz: Number(rtpmap[3]) });
@@ -54,14 +75,21 @@ export function parseSdp(sdp: string): ParseResult {
   for (const pt of audio.pts) {
     const f = audio.rtpmap.get(pt) ?? STATIC[pt];
     if (!f) continue;
-    if (f.name.toLowerCase() === "telephone-event") { audio.telephoneEventPt ??= pt; continue; }
+    if (f.name.toLowerCase() === "telephone-event") {
+      audio.telephoneEventPt ??= pt;
+      continue;
+    }
     audio.formats.push({ pt, name: f.name.toUpperCase(), clockRateHz: f.clockRateHz });
   }
   const { pts: _p, rtpmap: _r, addr: _a, ...result } = audio;
   return { ok: true, audio: { ...result, address } };
 }
 
-export interface Negotiated { codec: Codec; pt: number; telephoneEventPt: number | null }
+export interface Negotiated {
+  codec: Codec;
+  pt: number;
+  telephoneEventPt: number | null;
+}
 
 /** The first of the offerer's formats we support (their preference wins), or null → 488. */
 export function negotiate(remote: RemoteAudio): Negotiated | null {
@@ -75,7 +103,15 @@ export function negotiate(remote: RemoteAudio): Negotiated | null {
 const TE_DEFAULT_PT = 101;
 
 /** Our SDP: an offer lists every codec we have; an answer only the negotiated one (+ telephone-event). */
-export function buildSdp(o: { address: string; port: number; sessionId: number; version: number; codecs: { pt: number; name: string }[]; telephoneEventPt: number | null; direction: Direction }): string {
+export function buildSdp(o: {
+  address: string;
+  port: number;
+  sessionId: number;
+  version: number;
+  codecs: { pt: number; name: string }[];
+  telephoneEventPt: number | null;
+  direction: Direction;
+}): string {
   const ip = o.address.includes(":") ? "IP6" : "IP4";
   const pts = [...o.codecs.map((c) => c.pt), ...(o.telephoneEventPt !== null ? [o.telephoneEventPt] : [])];
   const lines = [
@@ -86,7 +122,9 @@ export function buildSdp(o: { address: string; port: number; sessionId: number; 
     "t=0 0",
     `m=audio ${o.port} RTP/AVP ${pts.join(" ")}`,
     ...o.codecs.map((c) => `a=rtpmap:${c.pt} ${c.name}/8000`),
-    ...(o.telephoneEventPt !== null ? [`a=rtpmap:${o.telephoneEventPt} telephone-event/8000`, `a=fmtp:${o.telephoneEventPt} 0-16`] : []),
+    ...(o.telephoneEventPt !== null
+      ? [`a=rtpmap:${o.telephoneEventPt} telephone-event/8000`, `a=fmtp:${o.telephoneEventPt} 0-16`]
+      : []),
     "a=ptime:20",
     `a=${o.direction}`,
   ];

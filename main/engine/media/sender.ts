@@ -42,10 +42,17 @@ export class RtpSender {
   private readonly dtmfOut: { payload: Uint8Array; first: boolean; last: boolean }[] = [];
   private dtmfTimestamp = 0;
 
-  constructor(private readonly shared: CallShared, private readonly out: (packet: Buffer) => void) {}
+  constructor(
+    private readonly shared: CallShared,
+    private readonly out: (packet: Buffer) => void,
+  ) {}
 
-  get sent(): number { return this.shared.i32[I.sent]; }
-  get octetsSent(): number { return this.shared.i32[I.octetsSent]; }
+  get sent(): number {
+    return this.shared.i32[I.sent];
+  }
+  get octetsSent(): number {
+    return this.shared.i32[I.octetsSent];
+  }
 
   /** Queues 8 kHz PCM; `gen` is the flush generation it was posted in (older ones were flushed). */
   play(pcm: Int16Array, gen: number): void {
@@ -109,7 +116,13 @@ export class RtpSender {
       if (event.first) this.dtmfTimestamp = this.ts;
       if (event.payload.length === 0) return; // gap between digits
       const packet = this.dtmfPackets[buffer];
-      writeRtpHeader(packet, { marker: event.first, payloadType: this.tePt, sequence: this.seq, timestamp: this.dtmfTimestamp, ssrc: this.ssrc });
+      writeRtpHeader(packet, {
+        marker: event.first,
+        payloadType: this.tePt,
+        sequence: this.seq,
+        timestamp: this.dtmfTimestamp,
+        ssrc: this.ssrc,
+      });
       packet.set(event.payload, 12);
       this.out(packet);
       this.shared.i32[I.sent]++;
@@ -117,7 +130,13 @@ export class RtpSender {
       return;
     }
     const packet = this.packets[buffer];
-    writeRtpHeader(packet, { marker: this.shared.i32[I.sent] === 0, payloadType: this.pt, sequence: this.seq, timestamp: this.ts, ssrc: this.ssrc });
+    writeRtpHeader(packet, {
+      marker: this.shared.i32[I.sent] === 0,
+      payloadType: this.pt,
+      sequence: this.seq,
+      timestamp: this.ts,
+      ssrc: this.ssrc,
+    });
     this.codec.encode(this.pcmOut, packet.subarray(12));
     this.out(packet);
     this.shared.i32[I.sent]++;

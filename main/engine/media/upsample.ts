@@ -11,7 +11,8 @@ const KERNEL = (() => {
   for (let i = 0; i < TAPS; i++) {
     const x = i - mid;
     const sinc = x === 0 ? 1 : Math.sin((Math.PI * x) / 2) / ((Math.PI * x) / 2);
-    h[i] = sinc * (0.42 - 0.5 * Math.cos((2 * Math.PI * i) / (TAPS - 1)) + 0.08 * Math.cos((4 * Math.PI * i) / (TAPS - 1)));
+    h[i] =
+      sinc * (0.42 - 0.5 * Math.cos((2 * Math.PI * i) / (TAPS - 1)) + 0.08 * Math.cos((4 * Math.PI * i) / (TAPS - 1)));
   }
   return h;
 })();
@@ -21,7 +22,9 @@ export class Upsampler2x {
   private readonly history = new Float64Array(HISTORY);
   private out: Int16Array;
 
-  constructor(maxInput = 160) { this.out = new Int16Array(maxInput * 2); }
+  constructor(maxInput = 160) {
+    this.out = new Int16Array(maxInput * 2);
+  }
 
   /** Returns a view into an internal buffer, valid until the next call. */
   process(input: Int16Array): Int16Array {

@@ -7,4 +7,5 @@ import { mediaWorker } from "./worker/host.js";
 export const warmMediaWorker = (): Promise<void> => mediaWorker.settled();
 
 /** Resolves once a call recording at `path` is complete on disk (the media worker writes it asynchronously). */
-export const recordingComplete = (path: string, timeoutMs?: number): Promise<void> => mediaWorker.recordingComplete(path, timeoutMs);
+export const recordingComplete = (path: string, timeoutMs?: number): Promise<void> =>
+  mediaWorker.recordingComplete(path, timeoutMs);

@@ -5,7 +5,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /** A download failure a person can act on; `retryable` says whether trying again the same way may help. */
 export class DownloadError extends Error {
-  constructor(message: string, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
     super(message);
   }
 }
@@ -58,7 +61,10 @@ export async function downloadToPart(opts: PartDownload): Promise<PartResult> {
         }
         if (!res.ok) {
           await res.body?.cancel();
-          throw new DownloadError(`the server answered ${res.status} ${res.statusText}`.trim() + ` for ${opts.url}`, RETRYABLE_STATUS.has(res.status));
+          throw new DownloadError(
+            `the server answered ${res.status} ${res.statusText}`.trim() + ` for ${opts.url}`,
+            RETRYABLE_STATUS.has(res.status),
+          );
         }
         let total: number | null;
         if (res.status === 206) {
@@ -87,14 +93,17 @@ export async function downloadToPart(opts: PartDownload): Promise<PartResult> {
           offset += chunk.byteLength;
           opts.onBytes(offset, limit);
         }
-        if (total !== null && offset < total) throw new DownloadError(`the connection closed after ${offset} of ${total} bytes`, true);
+        if (total !== null && offset < total)
+          throw new DownloadError(`the connection closed after ${offset} of ${total} bytes`, true);
         break;
       } catch (err) {
         if (opts.signal.aborted) throw opts.signal.reason;
         const e = asDownloadError(err, opts.url);
         if (offset > before) failures = 0;
         if (!e.retryable || failures >= delays.length) throw e;
-        await sleep(delays[failures++], undefined, { signal: opts.signal }).catch(() => { throw opts.signal.reason; });
+        await sleep(delays[failures++], undefined, { signal: opts.signal }).catch(() => {
+          throw opts.signal.reason;
+        });
       }
     }
     await fh.sync();
@@ -148,6 +157,7 @@ function asDownloadError(err: unknown, url: string): DownloadError {
   }
   const fsCode = (err as NodeJS.ErrnoException).code;
   if (fsCode === "ENOSPC") return new DownloadError("the disk is full: free some space and download again", false);
-  if (fsCode && fsCode.startsWith("E") && !e.cause) return new DownloadError(`could not write the model file (${fsCode}): ${e.message}`, false);
+  if (fsCode && fsCode.startsWith("E") && !e.cause)
+    return new DownloadError(`could not write the model file (${fsCode}): ${e.message}`, false);
   return new DownloadError(`the connection failed (${e.cause?.message ?? e.message})`, true);
 }

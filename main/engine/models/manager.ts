@@ -71,12 +71,33 @@ export class ModelManager {
   download(id: string): ModelInfo {
     const spec = this.spec(id);
     if (spec.builtin) throw new ModelError("model_builtin", `${spec.name} ships with VoiceDock and needs no download`);
-    if (this.jobs.has(id)) throw new ModelError("model_downloading", `${spec.name} is already downloading: wait for it, or cancel it with DELETE /api/v1/models/${id}/download`);
-    if (this.installedPath(spec)) throw new ModelError("model_installed", `${spec.name} is already installed: delete it first (DELETE /api/v1/models/${id}) to download it again`);
+    if (this.jobs.has(id))
+      throw new ModelError(
+        "model_downloading",
+        `${spec.name} is already downloading: wait for it, or cancel it with DELETE /api/v1/models/${id}/download`,
+      );
+    if (this.installedPath(spec))
+      throw new ModelError(
+        "model_installed",
+        `${spec.name} is already installed: delete it first (DELETE /api/v1/models/${id}) to download it again`,
+      );
 
     const now = new Date().toISOString();
-    const info: DownloadInfo = { state: "downloading", received_bytes: 0, total_bytes: estimatedSize(spec.files), error: null, sha256: {}, started_at: now, updated_at: now };
-    const job: Job = { controller: new AbortController(), info, throttle: new ProgressThrottle(this.opts.progressIntervalMs ?? 250), done: Promise.resolve() };
+    const info: DownloadInfo = {
+      state: "downloading",
+      received_bytes: 0,
+      total_bytes: estimatedSize(spec.files),
+      error: null,
+      sha256: {},
+      started_at: now,
+      updated_at: now,
+    };
+    const job: Job = {
+      controller: new AbortController(),
+      info,
+      throttle: new ProgressThrottle(this.opts.progressIntervalMs ?? 250),
+      done: Promise.resolve(),
+    };
     this.jobs.set(id, job);
     this.last.set(id, info);
     this.publish(spec.id, job, true);
@@ -98,7 +119,11 @@ export class ModelManager {
   async remove(id: string): Promise<ModelInfo> {
     const spec = this.spec(id);
     if (spec.builtin) throw new ModelError("model_builtin", `${spec.name} ships with VoiceDock and cannot be removed`);
-    if (this.jobs.has(id)) throw new ModelError("model_downloading", `${spec.name} is downloading: cancel it first (DELETE /api/v1/models/${id}/download)`);
+    if (this.jobs.has(id))
+      throw new ModelError(
+        "model_downloading",
+        `${spec.name} is downloading: cancel it first (DELETE /api/v1/models/${id}/download)`,
+      );
     const paths = spec.files.flatMap((f) => [this.filePath(f), this.filePath(f) + ".part"]);
     const present = paths.filter((p) => statSync(p, { throwIfNoEntry: false }));
     if (present.length === 0) throw new ModelError("not_installed", `${spec.name} is not installed`);
@@ -123,11 +148,20 @@ export class ModelManager {
         const final = this.filePath(file);
         // A model whose first file arrived while a later one failed keeps the verified file.
         const existing = await stat(final).catch(() => null);
-        if (existing) { doneBytes += existing.size; continue; }
-        if (info.state !== "downloading") { info.state = "downloading"; this.publish(spec.id, job, true); }
+        if (existing) {
+          doneBytes += existing.size;
+          continue;
+        }
+        if (info.state !== "downloading") {
+          info.state = "downloading";
+          this.publish(spec.id, job, true);
+        }
         const later = sumSizes(spec.files.slice(i + 1), 0) ?? 0;
         const result = await downloadToPart({
-          url: this.urlOf(file), partPath: final + ".part", expectedBytes: file.sizeBytes, signal: controller.signal,
+          url: this.urlOf(file),
+          partPath: final + ".part",
+          expectedBytes: file.sizeBytes,
+          signal: controller.signal,
           retryDelaysMs: this.opts.retryDelaysMs,
           onBytes: (received, total) => {
             info.received_bytes = doneBytes + received;
@@ -141,8 +175,11 @@ export class ModelManager {
         if (file.sha256 !== null && result.sha256 !== file.sha256) {
           // Never keep bytes that are not the published file: a resume would only extend the corruption.
           await rm(final + ".part", { force: true });
-          throw new DownloadError(`${file.name} is not the published file (expected sha256 ${file.sha256}, got ${result.sha256}); `
-            + "the download was deleted: try again, or check that no proxy or mirror alters it", false);
+          throw new DownloadError(
+            `${file.name} is not the published file (expected sha256 ${file.sha256}, got ${result.sha256}); ` +
+              "the download was deleted: try again, or check that no proxy or mirror alters it",
+            false,
+          );
         }
         // Same directory, so the file appears whole or not at all: providers never load half a model.
         await rename(final + ".part", final);
@@ -167,14 +204,22 @@ export class ModelManager {
     info.updated_at = new Date().toISOString();
     if (!job.throttle.shouldEmit(force)) return;
     this.opts.bus.publish({
-      type: "model.download", model_id: modelId, state: info.state,
-      received_bytes: info.received_bytes, total_bytes: info.total_bytes, error: info.error,
+      type: "model.download",
+      model_id: modelId,
+      state: info.state,
+      received_bytes: info.received_bytes,
+      total_bytes: info.total_bytes,
+      error: info.error,
     });
   }
 
   private spec(id: string): ModelSpec {
     const spec = this.specs.get(id);
-    if (!spec) throw new ModelError("unknown_model", `Model '${id}' does not exist: GET /api/v1/models lists the available ones`);
+    if (!spec)
+      throw new ModelError(
+        "unknown_model",
+        `Model '${id}' does not exist: GET /api/v1/models lists the available ones`,
+      );
     return spec;
   }
 
@@ -201,16 +246,28 @@ export class ModelManager {
 
   private describe(spec: ModelSpec): ModelInfo {
     const path = this.installedPath(spec);
-    const partial = spec.builtin ? 0
-      : spec.files.reduce((n, f) => n + (statSync(this.filePath(f) + ".part", { throwIfNoEntry: false })?.size ?? 0), 0);
+    const partial = spec.builtin
+      ? 0
+      : spec.files.reduce(
+          (n, f) => n + (statSync(this.filePath(f) + ".part", { throwIfNoEntry: false })?.size ?? 0),
+          0,
+        );
     const download = this.last.get(spec.id);
     return {
-      id: spec.id, kind: spec.kind, name: spec.name, description: spec.description,
-      license: spec.license, license_url: spec.licenseUrl,
-      size_bytes: estimatedSize(spec.files), sha256: spec.files[0].sha256,
+      id: spec.id,
+      kind: spec.kind,
+      name: spec.name,
+      description: spec.description,
+      license: spec.license,
+      license_url: spec.licenseUrl,
+      size_bytes: estimatedSize(spec.files),
+      sha256: spec.files[0].sha256,
       urls: spec.files.map((f) => f.url),
       files: spec.files.map((f) => ({ name: f.name, url: f.url, size_bytes: f.sizeBytes, sha256: f.sha256 })),
-      builtin: spec.builtin === true, installed: path !== null, path, partial_bytes: partial,
+      builtin: spec.builtin === true,
+      installed: path !== null,
+      path,
+      partial_bytes: partial,
       download: download ? { ...download, sha256: { ...download.sha256 } } : null,
     };
   }

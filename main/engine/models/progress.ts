@@ -5,7 +5,10 @@
 export class ProgressThrottle {
   private last = -Infinity;
 
-  constructor(private readonly intervalMs: number, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   shouldEmit(force = false): boolean {
     const t = this.now();

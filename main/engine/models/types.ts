@@ -5,7 +5,13 @@ export type ModelDownloadEvent = Extract<EngineEvent, { type: "model.download" }
 export type DownloadState = ModelDownloadEvent["state"];
 
 /** The states in the order a download passes through them; the API schema's enum. */
-export const DOWNLOAD_STATES = ["downloading", "verifying", "installed", "failed", "cancelled"] as const satisfies readonly DownloadState[];
+export const DOWNLOAD_STATES = [
+  "downloading",
+  "verifying",
+  "installed",
+  "failed",
+  "cancelled",
+] as const satisfies readonly DownloadState[];
 
 /** The latest download of a model in this run of the engine (not persisted: a restart forgets it). */
 export interface DownloadInfo {

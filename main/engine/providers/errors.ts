@@ -14,8 +14,17 @@ export class ProviderError extends Error {
 }
 
 const DISPLAY: Record<string, string> = {
-  openai: "OpenAI", deepgram: "Deepgram", elevenlabs: "ElevenLabs", mistral: "Mistral", xai: "xAI", groq: "Groq",
-  google: "Google", gladia: "Gladia", cartesia: "Cartesia", inworld: "Inworld", openai_compatible: "OpenAI-compatible server",
+  openai: "OpenAI",
+  deepgram: "Deepgram",
+  elevenlabs: "ElevenLabs",
+  mistral: "Mistral",
+  xai: "xAI",
+  groq: "Groq",
+  google: "Google",
+  gladia: "Gladia",
+  cartesia: "Cartesia",
+  inworld: "Inworld",
+  openai_compatible: "OpenAI-compatible server",
 };
 export const providerName = (p: string): string => DISPLAY[p] ?? p;
 
@@ -26,8 +35,14 @@ export const missingKey = (provider: string): ProviderError =>
 export function httpError(provider: string, status: number, detail = ""): ProviderError {
   const name = providerName(provider);
   const tail = detail ? `: ${detail.slice(0, 200)}` : "";
-  if (status === 401 || status === 403) return new ProviderError(provider, "auth", `${name} rejected the API key (${status}): check the key saved with POST /api/v1/byok`);
-  if (status === 429) return new ProviderError(provider, "unavailable", `${name} is rate-limiting this key (429)${tail}`);
+  if (status === 401 || status === 403)
+    return new ProviderError(
+      provider,
+      "auth",
+      `${name} rejected the API key (${status}): check the key saved with POST /api/v1/byok`,
+    );
+  if (status === 429)
+    return new ProviderError(provider, "unavailable", `${name} is rate-limiting this key (429)${tail}`);
   if (status >= 500) return new ProviderError(provider, "unavailable", `${name} is failing (${status})${tail}`);
   return new ProviderError(provider, "bad_response", `${name} refused the request (${status})${tail}`);
 }

@@ -21,7 +21,9 @@ const normal = (url: string): string | null => {
   try {
     const u = new URL(url);
     return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 };
 
 /** Whether `url` is the provider's own service: https on one of its official hosts. */
@@ -29,7 +31,9 @@ export function isOfficialEndpoint(provider: string, url: string): boolean {
   try {
     const u = new URL(url);
     return u.protocol === "https:" && (OFFICIAL_HOSTS[provider] ?? []).includes(u.hostname.toLowerCase());
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 export interface KeyRoute {
@@ -46,19 +50,26 @@ export interface KeyRoute {
  * default, to its official hosts, and to the base_url saved together with the key (POST /byok); no elsewhere.
  */
 export function routeKey(keys: ProviderKeys, provider: string, requested: string | undefined): KeyRoute {
-  const savedBase = typeof keys.config(provider).base_url === "string" ? keys.config(provider).base_url as string : undefined;
+  const savedBase =
+    typeof keys.config(provider).base_url === "string" ? (keys.config(provider).base_url as string) : undefined;
   const baseUrl = requested ?? savedBase;
   const key = keys.apiKey(provider);
   if (!key) return { baseUrl, apiKey: null, withheld: false };
-  const allowed = baseUrl === undefined || isOfficialEndpoint(provider, baseUrl) || (savedBase !== undefined && normal(baseUrl) === normal(savedBase));
+  const allowed =
+    baseUrl === undefined ||
+    isOfficialEndpoint(provider, baseUrl) ||
+    (savedBase !== undefined && normal(baseUrl) === normal(savedBase));
   return allowed ? { baseUrl, apiKey: key, withheld: false } : { baseUrl, apiKey: null, withheld: true };
 }
 
 /** The error for a withheld key: says why, and how to allow that URL. */
 export function withheldKey(provider: string, field: string, url: string): ProviderError {
-  return new ProviderError(provider, "config",
+  return new ProviderError(
+    provider,
+    "config",
     `The saved ${providerName(provider)} key is not sent to ${field}.base_url ${normal(url) ?? url}: it is not ${providerName(provider)}'s official endpoint ` +
-    `nor the base_url saved with the key. To use that server, save it with the key: POST /api/v1/byok {"provider": "${provider}", "api_key": …, "base_url": "${url}"}`);
+      `nor the base_url saved with the key. To use that server, save it with the key: POST /api/v1/byok {"provider": "${provider}", "api_key": …, "base_url": "${url}"}`,
+  );
 }
 
 /**
@@ -73,7 +84,12 @@ export function cloudVendor(keys: ProviderKeys, provider: string, config: Record
 }
 
 /** For cloud vendors that always need their key: the key and where to send it, or an error a person can act on. */
-export function requireKey(keys: ProviderKeys, provider: string, requested: string | undefined, field: string): { apiKey: string; baseUrl: string | undefined } {
+export function requireKey(
+  keys: ProviderKeys,
+  provider: string,
+  requested: string | undefined,
+  field: string,
+): { apiKey: string; baseUrl: string | undefined } {
   const r = routeKey(keys, provider, requested);
   if (r.withheld) throw withheldKey(provider, field, r.baseUrl!);
   if (!r.apiKey) throw missingKey(provider);

@@ -6,13 +6,15 @@ export const num = (v: unknown): number | undefined => (typeof v === "number" &&
 /** A setting that only makes sense above zero (timeouts): anything else means "use the default". */
 export const positive = (v: unknown): number | undefined => (typeof v === "number" && v > 0 ? v : undefined);
 /** The strings of a list setting (keyterms), or undefined when it is not a list. */
-export const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((k): k is string => typeof k === "string") : undefined);
+export const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((k): k is string => typeof k === "string") : undefined;
 
 /** Some gateways quote the key back in their error bodies: never show it. */
 export const redact = (text: string, key: string): string => (key ? text.split(key).join("***") : text);
 
 /** fetch() wraps the real network error in `cause`. */
-export const causeMessage = (err: unknown): string => ((err as { cause?: Error })?.cause?.message ?? (err as Error)?.message ?? String(err));
+export const causeMessage = (err: unknown): string =>
+  (err as { cause?: Error })?.cause?.message ?? (err as Error)?.message ?? String(err);
 
 /** The start of an error body that is not the vendor's JSON (a proxy's page). */
 export const bodyStart = (body: string): string => body.replace(/\s+/g, " ").trim().slice(0, 200);
@@ -25,6 +27,8 @@ export function errorDetailFrom(body: string, pick: (json: any) => unknown): str
   try {
     const msg = pick(JSON.parse(body));
     if (typeof msg === "string") return msg;
-  } catch { /* not JSON, or not the vendor's shape */ }
+  } catch {
+    /* not JSON, or not the vendor's shape */
+  }
   return bodyStart(body);
 }

@@ -39,13 +39,19 @@ export interface CallLegEvents {
 export class SipCallLeg extends EventEmitter<CallLegEvents> {
   private over = false;
 
-  constructor(protected readonly session: Session, readonly trunkId: string) {
+  constructor(
+    protected readonly session: Session,
+    readonly trunkId: string,
+  ) {
     super();
     session.stateChange.addListener((state) => {
       if (state === SessionState.Established) this.established();
       // sip.js reports Terminated before it hands a final response to onReject: "ended" follows on the next turn,
       // when the reason is known.
-      else if (state === SessionState.Terminated && !this.over) { this.over = true; setImmediate(() => this.emit("ended")); }
+      else if (state === SessionState.Terminated && !this.over) {
+        this.over = true;
+        setImmediate(() => this.emit("ended"));
+      }
     });
     session.delegate = {
       ...session.delegate,
@@ -62,13 +68,21 @@ export class SipCallLeg extends EventEmitter<CallLegEvents> {
     this.emit("answered");
   }
 
-  private get sdh(): RtpSessionDescriptionHandler { return this.session.sessionDescriptionHandler as RtpSessionDescriptionHandler; }
+  private get sdh(): RtpSessionDescriptionHandler {
+    return this.session.sessionDescriptionHandler as RtpSessionDescriptionHandler;
+  }
 
   /** The call's RTP, once an answer set it up (null before). */
-  get media(): RtpSession | null { return this.session.sessionDescriptionHandler ? this.sdh.rtp : null; }
+  get media(): RtpSession | null {
+    return this.session.sessionDescriptionHandler ? this.sdh.rtp : null;
+  }
 
-  get isUp(): boolean { return this.session.state === SessionState.Established; }
-  get isOver(): boolean { return this.session.state === SessionState.Terminated; }
+  get isUp(): boolean {
+    return this.session.state === SessionState.Established;
+  }
+  get isOver(): boolean {
+    return this.session.state === SessionState.Terminated;
+  }
 
   /** Ends an answered call with BYE; a call not yet answered is ended as its direction requires. */
   async hangup(): Promise<void> {
@@ -100,23 +114,40 @@ export class SipCallLeg extends EventEmitter<CallLegEvents> {
         resolve(result);
       };
       this.on("ended", onEnded);
-      wait(timing.firstReportMs, `the far end did not report on the transfer within ${Math.round(timing.firstReportMs / 1000)} s`);
-      session.refer(uri, {
-        requestDelegate: {
-          onReject: (response) => finish({ ok: false, reason: `the far end refused the transfer request (${response.message.statusCode} ${response.message.reasonPhrase})` }),
-        },
-        // Reports keep coming after we are done (or after a fallback): each still gets its 200.
-        onNotify: (notification) => {
-          void notification.accept().catch(() => undefined);
-          if (settled) return;
-          const status = parseSipfrag(notification.request.body);
-          const terminated = /^\s*terminated/i.test(notification.request.getHeader("subscription-state") ?? "");
-          if (status && status.code >= 200 && status.code < 300) finish({ ok: true });
-          else if (status && status.code >= 300) finish({ ok: false, reason: `the transfer target answered ${status.code} ${status.phrase}`.trim() });
-          else if (terminated) finish({ ok: false, reason: "the far end stopped reporting before the transfer target answered" });
-          else wait(timing.answerMs, `the transfer target did not answer within ${Math.round(timing.answerMs / 1000)} s`);
-        },
-      }).catch((err: Error) => finish({ ok: false, reason: `the transfer request could not be sent (${err.message})` }));
+      wait(
+        timing.firstReportMs,
+        `the far end did not report on the transfer within ${Math.round(timing.firstReportMs / 1000)} s`,
+      );
+      session
+        .refer(uri, {
+          requestDelegate: {
+            onReject: (response) =>
+              finish({
+                ok: false,
+                reason: `the far end refused the transfer request (${response.message.statusCode} ${response.message.reasonPhrase})`,
+              }),
+          },
+          // Reports keep coming after we are done (or after a fallback): each still gets its 200.
+          onNotify: (notification) => {
+            void notification.accept().catch(() => undefined);
+            if (settled) return;
+            const status = parseSipfrag(notification.request.body);
+            const terminated = /^\s*terminated/i.test(notification.request.getHeader("subscription-state") ?? "");
+            if (status && status.code >= 200 && status.code < 300) finish({ ok: true });
+            else if (status && status.code >= 300)
+              finish({ ok: false, reason: `the transfer target answered ${status.code} ${status.phrase}`.trim() });
+            else if (terminated)
+              finish({ ok: false, reason: "the far end stopped reporting before the transfer target answered" });
+            else
+              wait(
+                timing.answerMs,
+                `the transfer target did not answer within ${Math.round(timing.answerMs / 1000)} s`,
+              );
+          },
+        })
+        .catch((err: Error) =>
+          finish({ ok: false, reason: `the transfer request could not be sent (${err.message})` }),
+        );
     });
   }
 }
@@ -139,18 +170,29 @@ export interface IncomingAddress {
 export class IncomingCall extends SipCallLeg {
   readonly address: IncomingAddress;
 
-  constructor(private readonly invitation: Invitation, trunkId: string) {
+  constructor(
+    private readonly invitation: Invitation,
+    trunkId: string,
+  ) {
     super(invitation, trunkId);
     const request = invitation.request;
     const original = /^sips?:([^@;>\s]+)@/i.exec(request.getHeader(ORIGINAL_URI_HEADER) ?? "")?.[1];
-    this.address = { requestUser: original ?? request.ruri?.user, toUser: request.to.uri.user, fromUser: request.from.uri.user };
+    this.address = {
+      requestUser: original ?? request.ruri?.user,
+      toUser: request.to.uri.user,
+      fromUser: request.from.uri.user,
+    };
   }
 
   /** Still waiting for our answer (the caller has not given up). */
-  get isRinging(): boolean { return this.invitation.state === SessionState.Initial || this.invitation.state === SessionState.Establishing; }
+  get isRinging(): boolean {
+    return this.invitation.state === SessionState.Initial || this.invitation.state === SessionState.Establishing;
+  }
 
   /** 180 Ringing. */
-  async ring(): Promise<void> { await this.invitation.progress().catch(() => undefined); }
+  async ring(): Promise<void> {
+    await this.invitation.progress().catch(() => undefined);
+  }
 
   /** 200 OK. An offer we cannot answer is refused with its SIP code, and thrown as SdpError. */
   async accept(): Promise<void> {
@@ -180,7 +222,11 @@ export class OutgoingCall extends SipCallLeg {
   failure: string | null = null;
   private noAnswer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly inviter: Inviter, trunkId: string, private readonly opts: DialOptions) {
+  constructor(
+    private readonly inviter: Inviter,
+    trunkId: string,
+    private readonly opts: DialOptions,
+  ) {
     super(inviter, trunkId);
     this.on("answered", () => this.stopClock());
     this.on("ended", () => this.stopClock());
@@ -202,22 +248,31 @@ export class OutgoingCall extends SipCallLeg {
           if (code === 180 || code === 183) this.emit("ringing");
         },
         onReject: (response) => {
-          this.failure = describeFailure(response.message.statusCode ?? 0, response.message.reasonPhrase ?? "", this.opts.noAnswerSeconds);
+          this.failure = describeFailure(
+            response.message.statusCode ?? 0,
+            response.message.reasonPhrase ?? "",
+            this.opts.noAnswerSeconds,
+          );
         },
       },
     });
   }
 
   /** Whether the far end gave up waiting for an answer (our no-answer clock), as opposed to refusing. */
-  get unanswered(): boolean { return this.failure?.startsWith("no answer") ?? false; }
+  get unanswered(): boolean {
+    return this.failure?.startsWith("no answer") ?? false;
+  }
 
   /** Ends the call whatever its state: BYE once answered, CANCEL before. */
   override async hangup(): Promise<void> {
     if (this.inviter.state === SessionState.Established) await this.inviter.bye();
-    else if (this.inviter.state === SessionState.Establishing || this.inviter.state === SessionState.Initial) await this.inviter.cancel();
+    else if (this.inviter.state === SessionState.Establishing || this.inviter.state === SessionState.Initial)
+      await this.inviter.cancel();
   }
 
-  private stopClock(): void { if (this.noAnswer) clearTimeout(this.noAnswer); }
+  private stopClock(): void {
+    if (this.noAnswer) clearTimeout(this.noAnswer);
+  }
 }
 
 /** Places a call on a trunk's user agent; undefined when `target` is no SIP URI. */

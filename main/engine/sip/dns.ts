@@ -5,7 +5,10 @@ import type { Remote } from "./udp-endpoint.js";
 export type SipTransportName = "udp" | "tcp" | "tls";
 
 /** The servers a trunk's name stands for, in the order to try them, and until when that answer holds. */
-export interface ResolvedTargets { targets: Remote[]; expiresAt: number }
+export interface ResolvedTargets {
+  targets: Remote[];
+  expiresAt: number;
+}
 
 /** A name that could not be turned into addresses; the message is what a person reads on the trunk. */
 export class SipResolveError extends Error {}
@@ -36,13 +39,17 @@ export class SipResolver {
 
   async resolve(host: string, port: number | null, transport: SipTransportName): Promise<ResolvedTargets> {
     const bare = host.replace(/^\[|\]$/g, "");
-    if (isIP(bare)) return { targets: [{ host: bare, port: port ?? defaultPort(transport) }], expiresAt: Date.now() + STATIC_MS };
+    if (isIP(bare))
+      return { targets: [{ host: bare, port: port ?? defaultPort(transport) }], expiresAt: Date.now() + STATIC_MS };
     if (port === null) {
       const srv = await this.srv(bare, transport);
       if (srv) return srv;
     }
     const a = await this.addresses(bare);
-    return { targets: a.addresses.map((address) => ({ host: address, port: port ?? defaultPort(transport) })), expiresAt: Date.now() + a.ttlMs };
+    return {
+      targets: a.addresses.map((address) => ({ host: address, port: port ?? defaultPort(transport) })),
+      expiresAt: Date.now() + a.ttlMs,
+    };
   }
 
   private async srv(host: string, transport: SipTransportName): Promise<ResolvedTargets | null> {
@@ -69,7 +76,8 @@ export class SipResolver {
         problems.push((err as Error).message);
       }
     }
-    if (targets.length === 0) throw new SipResolveError(`Cannot resolve ${host}: its SRV targets have no address (${problems.join("; ")})`);
+    if (targets.length === 0)
+      throw new SipResolveError(`Cannot resolve ${host}: its SRV targets have no address (${problems.join("; ")})`);
     return { targets, expiresAt: Date.now() + ttlMs };
   }
 
@@ -77,7 +85,10 @@ export class SipResolver {
     let firstCode: string | undefined;
     for (const family of [4, 6] as const) {
       try {
-        const records = family === 4 ? await this.resolver.resolve4(host, { ttl: true }) : await this.resolver.resolve6(host, { ttl: true });
+        const records =
+          family === 4
+            ? await this.resolver.resolve4(host, { ttl: true })
+            : await this.resolver.resolve6(host, { ttl: true });
         if (records.length) {
           const ttl = Math.min(...records.map((r) => r.ttl));
           return { addresses: records.map((r) => r.address), ttlMs: Math.min(MAX_CACHE_MS, Math.max(1, ttl) * 1000) };
@@ -91,14 +102,19 @@ export class SipResolver {
       try {
         const found = await lookup(host, { all: true });
         if (found.length) return { addresses: found.map((f) => f.address), ttlMs: STATIC_MS };
-      } catch { /* reported below as the DNS answer */ }
+      } catch {
+        /* reported below as the DNS answer */
+      }
     }
     throw new SipResolveError(`Cannot resolve ${host}: ${describeDnsError(firstCode)}`);
   }
 }
 
 /** RFC 2782: lowest priority first; within a priority, a weighted random order. */
-export function orderSrv<T extends { priority: number; weight: number }>(records: readonly T[], random = Math.random): T[] {
+export function orderSrv<T extends { priority: number; weight: number }>(
+  records: readonly T[],
+  random = Math.random,
+): T[] {
   const byPriority = new Map<number, T[]>();
   for (const r of records) byPriority.set(r.priority, [...(byPriority.get(r.priority) ?? []), r]);
   const out: T[] = [];
@@ -117,11 +133,18 @@ export function orderSrv<T extends { priority: number; weight: number }>(records
 
 function describeDnsError(code: string | undefined): string {
   switch (code) {
-    case "ENOTFOUND": return "no such name (NXDOMAIN)";
-    case "ENODATA": return "the name has no address records";
-    case "ETIMEOUT": case "ECONNREFUSED": return "the DNS server did not answer";
-    case "ESERVFAIL": return "the DNS server failed (SERVFAIL)";
-    case "EREFUSED": return "the DNS server refused the query";
-    default: return code ? `DNS error ${code}` : "no address found";
+    case "ENOTFOUND":
+      return "no such name (NXDOMAIN)";
+    case "ENODATA":
+      return "the name has no address records";
+    case "ETIMEOUT":
+    case "ECONNREFUSED":
+      return "the DNS server did not answer";
+    case "ESERVFAIL":
+      return "the DNS server failed (SERVFAIL)";
+    case "EREFUSED":
+      return "the DNS server refused the query";
+    default:
+      return code ? `DNS error ${code}` : "no address found";
   }
 }

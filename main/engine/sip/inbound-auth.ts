@@ -2,7 +2,10 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypt
 import { firstHeader, headerBlock } from "./message-info.js";
 
 /** Credentials a trunk must present on its INVITEs (carriers that authenticate to the PBX they call). */
-export interface InboundCredentials { username: string; password: string }
+export interface InboundCredentials {
+  username: string;
+  password: string;
+}
 
 /** A nonce is honoured this long; an older one gets a fresh challenge with `stale=true` (RFC 2617 §3.2.1). */
 const NONCE_TTL_MS = 5 * 60 * 1000;
@@ -47,15 +50,20 @@ export class InboundDigest {
     if (age > NONCE_TTL_MS) return "stale";
     const ha1 = md5(`${creds.username}:${INBOUND_REALM}:${creds.password}`);
     const ha2 = md5(`${method}:${p.uri}`);
-    const expected = p.qop ? md5(`${ha1}:${p.nonce}:${p.nc ?? ""}:${p.cnonce ?? ""}:${p.qop}:${ha2}`) : md5(`${ha1}:${p.nonce}:${ha2}`);
+    const expected = p.qop
+      ? md5(`${ha1}:${p.nonce}:${p.nc ?? ""}:${p.cnonce ?? ""}:${p.qop}:${ha2}`)
+      : md5(`${ha1}:${p.nonce}:${ha2}`);
     const given = p.response.toLowerCase();
-    return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected)) ? "ok" : "wrong";
+    return given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+      ? "ok"
+      : "wrong";
   }
 }
 
 /** `key=value, key="quoted, value"` → a map (RFC 2617 auth-params). */
 function parseParams(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of text.matchAll(/([A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) out[m[1].toLowerCase()] = m[2] ?? m[3];
+  for (const m of text.matchAll(/([A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g))
+    out[m[1].toLowerCase()] = m[2] ?? m[3];
   return out;
 }

@@ -6,7 +6,12 @@ import type { SipTimers } from "./retransmitter.js";
 
 /** A listener that could not bind, naming the transport and port (the CLI turns it into advice). */
 export class SipListenError extends Error {
-  constructor(readonly transport: "UDP" | "TCP" | "TLS", readonly port: number, readonly code: string | undefined, cause: Error) {
+  constructor(
+    readonly transport: "UDP" | "TCP" | "TLS",
+    readonly port: number,
+    readonly code: string | undefined,
+    cause: Error,
+  ) {
     super(`${transport} port ${port}: ${cause.message}`);
   }
 }
@@ -48,7 +53,9 @@ export class SipListeners extends EventEmitter<SipListenersEvents> {
     if (tls) {
       this.tls = new StreamListener("TLS", tls);
       this.wire(this.tls);
-      try { this.tlsLocal = await this.tls.listen(this.opts.host, tls.port); } catch (err) {
+      try {
+        this.tlsLocal = await this.tls.listen(this.opts.host, tls.port);
+      } catch (err) {
         await this.tcp?.close();
         await this.udp.close();
         throw new SipListenError("TLS", tls.port, (err as NodeJS.ErrnoException).code, err as Error);
@@ -62,7 +69,11 @@ export class SipListeners extends EventEmitter<SipListenersEvents> {
     const wanted = this.opts.port;
     for (let attempt = 0; ; attempt++) {
       let local: Remote;
-      try { local = await this.udp.start(wanted); } catch (err) { throw new SipListenError("UDP", wanted, (err as NodeJS.ErrnoException).code, err as Error); }
+      try {
+        local = await this.udp.start(wanted);
+      } catch (err) {
+        throw new SipListenError("UDP", wanted, (err as NodeJS.ErrnoException).code, err as Error);
+      }
       if (!this.tcp) return local;
       try {
         await this.tcp.listen(this.opts.host, local.port);
@@ -70,14 +81,19 @@ export class SipListeners extends EventEmitter<SipListenersEvents> {
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         await this.udp.close();
-        if (wanted !== 0 || e.code !== "EADDRINUSE" || attempt >= 20) throw new SipListenError("TCP", local.port, e.code, e);
+        if (wanted !== 0 || e.code !== "EADDRINUSE" || attempt >= 20)
+          throw new SipListenError("TCP", local.port, e.code, e);
       }
     }
   }
 
   /** UDP (and TCP, same port): the bound address, which may be 0.0.0.0 (all interfaces). */
-  get address(): Remote { return this.local; }
-  get tlsAddress(): Remote | null { return this.tlsLocal; }
+  get address(): Remote {
+    return this.local;
+  }
+  get tlsAddress(): Remote | null {
+    return this.tlsLocal;
+  }
 
   async close(): Promise<void> {
     await this.tcp?.close();

@@ -5,16 +5,31 @@
  */
 export interface SipMessageInfo {
   kind: "request" | "response";
-  method: string;          // request method, or the CSeq method for responses
-  status: number;          // 0 for requests
-  requestUri: string;      // "" for responses
+  method: string; // request method, or the CSeq method for responses
+  status: number; // 0 for requests
+  requestUri: string; // "" for responses
   callId: string;
   cseq: number;
   branch: string;
-  via: { protocol: string; host: string; port: number | null; received: string | null; rport: number | null; hasRport: boolean } | null;
+  via: {
+    protocol: string;
+    host: string;
+    port: number | null;
+    received: string | null;
+    rport: number | null;
+    hasRport: boolean;
+  } | null;
 }
 
-const COMPACT: Record<string, string> = { v: "via", i: "call-id", f: "from", t: "to", m: "contact", l: "content-length", c: "content-type" };
+const COMPACT: Record<string, string> = {
+  v: "via",
+  i: "call-id",
+  f: "from",
+  t: "to",
+  m: "contact",
+  l: "content-length",
+  c: "content-type",
+};
 
 export function headerBlock(text: string): string {
   const end = text.indexOf("\r\n\r\n");
@@ -66,9 +81,27 @@ export function parseMessageInfo(text: string): SipMessageInfo | null {
   const callId = firstHeader(block, "call-id") ?? "";
   const response = /^SIP\/2\.0\s+(\d{3})\s/.exec(startLine + " ");
   if (response) {
-    return { kind: "response", status: Number(response[1]), method: cseqMatch?.[2].toUpperCase() ?? "", requestUri: "", callId, cseq: cseqMatch ? Number(cseqMatch[1]) : 0, branch, via };
+    return {
+      kind: "response",
+      status: Number(response[1]),
+      method: cseqMatch?.[2].toUpperCase() ?? "",
+      requestUri: "",
+      callId,
+      cseq: cseqMatch ? Number(cseqMatch[1]) : 0,
+      branch,
+      via,
+    };
   }
   const request = /^([A-Za-z]+)\s+(\S+)\s+SIP\/2\.0$/.exec(startLine);
   if (!request) return null;
-  return { kind: "request", status: 0, method: request[1].toUpperCase(), requestUri: request[2], callId, cseq: cseqMatch ? Number(cseqMatch[1]) : 0, branch, via };
+  return {
+    kind: "request",
+    status: 0,
+    method: request[1].toUpperCase(),
+    requestUri: request[2],
+    callId,
+    cseq: cseqMatch ? Number(cseqMatch[1]) : 0,
+    branch,
+    via,
+  };
 }

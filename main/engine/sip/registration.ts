@@ -36,10 +36,13 @@ export interface RegistrationOptions {
 
 /** Human reasons for the registrar's answers. */
 function describeRejection(trunk: string, code: number, phrase: string): string {
-  if (code === 401 || code === 407) return `SIP trunk '${trunk}' rejected our credentials (${code} ${phrase}): check username and password`;
-  if (code === 403) return `SIP trunk '${trunk}': ${code} ${phrase} from the registrar: check username and password, and that this account may register from this address`;
+  if (code === 401 || code === 407)
+    return `SIP trunk '${trunk}' rejected our credentials (${code} ${phrase}): check username and password`;
+  if (code === 403)
+    return `SIP trunk '${trunk}': ${code} ${phrase} from the registrar: check username and password, and that this account may register from this address`;
   if (code === 404) return `SIP trunk '${trunk}' does not know this user (${code} ${phrase}): check the username`;
-  if (code === 408) return `SIP trunk '${trunk}' answered 408 Request Timeout: its registrar could not be reached from the proxy`;
+  if (code === 408)
+    return `SIP trunk '${trunk}' answered 408 Request Timeout: its registrar could not be reached from the proxy`;
   if (code === 423) return `SIP trunk '${trunk}' wants a longer registration interval (423 Interval Too Brief)`;
   return `SIP trunk '${trunk}' refused registration (${code} ${phrase})`;
 }
@@ -51,7 +54,13 @@ function describeRejection(trunk: string, code: number, phrase: string): string 
  */
 export class TrunkRegistration {
   private readonly registerer: Registerer;
-  private state: RegistrationState = { status: "unregistered", reason: null, expires_at: null, server: null, contact: null };
+  private state: RegistrationState = {
+    status: "unregistered",
+    reason: null,
+    expires_at: null,
+    server: null,
+    contact: null,
+  };
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private stopped = false;
@@ -61,7 +70,10 @@ export class TrunkRegistration {
   private stale: string[] = [];
   readonly attempts = { count: 0 };
 
-  constructor(ua: UserAgent, private readonly opts: RegistrationOptions) {
+  constructor(
+    ua: UserAgent,
+    private readonly opts: RegistrationOptions,
+  ) {
     this.registerer = new Registerer(ua, { expires: opts.expiresSeconds, refreshFrequency: 90 });
     this.registerer.stateChange.addListener((s) => {
       // "Registered" is reported from onAccept, which knows the granted expiry.
@@ -71,7 +83,9 @@ export class TrunkRegistration {
     });
   }
 
-  get current(): RegistrationState { return this.state; }
+  get current(): RegistrationState {
+    return this.state;
+  }
 
   start(): void {
     this.stopped = false;
@@ -79,13 +93,21 @@ export class TrunkRegistration {
   }
 
   /** The Contact changed: the next REGISTER also removes the old binding, so calls do not fork to a dead address. */
-  contactChanged(previous: string): void { if (!this.stale.includes(previous)) this.stale.push(previous); }
+  contactChanged(previous: string): void {
+    if (!this.stale.includes(previous)) this.stale.push(previous);
+  }
 
   /** Re-register now (network change, contact fixed after NAT discovery). */
   refresh(): void {
     if (this.stopped) return;
-    if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = null; }
-    if (this.refreshTimer) { clearTimeout(this.refreshTimer); this.refreshTimer = null; }
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    if (this.refreshTimer) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
+    }
     void this.attempt();
   }
 
@@ -105,64 +127,111 @@ export class TrunkRegistration {
     if (this.stopped) return;
     const target = this.opts.describeTarget?.();
     const removing = this.stale;
-    this.registerer.register({
-      requestOptions: { extraHeaders: removing.map((uri) => `Contact: <${uri}>;expires=0`) },
-      requestDelegate: {
-        onAccept: (response) => {
-          this.stale = this.stale.filter((uri) => !removing.includes(uri));
-          const expires = Number(/expires=(\d+)/i.exec(response.message.getHeader("contact") ?? "")?.[1] ?? response.message.getHeader("expires") ?? this.opts.expiresSeconds);
-          // We refresh ourselves (sip.js's own refresh has no delegate: its failures would go unexplained).
-          (this.registerer as unknown as { clearTimers(): void }).clearTimers();
-          this.scheduleRefresh(expires);
-          if (this.opts.onReceived?.(response.message)) { setImmediate(() => this.refresh()); return; }
-          this.failures = 0;
-          this.set({ status: "registered", reason: null, expires_at: new Date(Date.now() + expires * 1000).toISOString(),
-            server: target?.server ?? null, contact: target?.contact ?? null });
+    this.registerer
+      .register({
+        requestOptions: { extraHeaders: removing.map((uri) => `Contact: <${uri}>;expires=0`) },
+        requestDelegate: {
+          onAccept: (response) => {
+            this.stale = this.stale.filter((uri) => !removing.includes(uri));
+            const expires = Number(
+              /expires=(\d+)/i.exec(response.message.getHeader("contact") ?? "")?.[1] ??
+                response.message.getHeader("expires") ??
+                this.opts.expiresSeconds,
+            );
+            // We refresh ourselves (sip.js's own refresh has no delegate: its failures would go unexplained).
+            (this.registerer as unknown as { clearTimers(): void }).clearTimers();
+            this.scheduleRefresh(expires);
+            if (this.opts.onReceived?.(response.message)) {
+              setImmediate(() => this.refresh());
+              return;
+            }
+            this.failures = 0;
+            this.set({
+              status: "registered",
+              reason: null,
+              expires_at: new Date(Date.now() + expires * 1000).toISOString(),
+              server: target?.server ?? null,
+              contact: target?.contact ?? null,
+            });
+          },
+          onReject: (response) => {
+            const m = response.message;
+            // sip.js reports a timeout as a 408 and a transport failure as a 503 it made up itself: no Via.
+            const internal = !m.getHeader("via");
+            if (internal && m.statusCode === 408) {
+              const next = this.opts.onNoAnswer?.() ?? `SIP trunk '${this.opts.trunkName}' did not answer`;
+              if (next === true) {
+                setImmediate(() => this.refresh());
+                return;
+              }
+              this.fail(next);
+            } else if (internal && m.statusCode === 503) {
+              this.fail(this.opts.transportProblem?.() ?? `SIP trunk '${this.opts.trunkName}' could not be reached`);
+            } else this.fail(describeRejection(this.opts.trunkName, m.statusCode ?? 0, m.reasonPhrase ?? ""));
+          },
         },
-        onReject: (response) => {
-          const m = response.message;
-          // sip.js reports a timeout as a 408 and a transport failure as a 503 it made up itself: no Via.
-          const internal = !m.getHeader("via");
-          if (internal && m.statusCode === 408) {
-            const next = this.opts.onNoAnswer?.() ?? `SIP trunk '${this.opts.trunkName}' did not answer`;
-            if (next === true) { setImmediate(() => this.refresh()); return; }
-            this.fail(next);
-          } else if (internal && m.statusCode === 503) {
-            this.fail(this.opts.transportProblem?.() ?? `SIP trunk '${this.opts.trunkName}' could not be reached`);
-          } else this.fail(describeRejection(this.opts.trunkName, m.statusCode ?? 0, m.reasonPhrase ?? ""));
-        },
-      },
-    }).catch((err: Error) => {
-      // One REGISTER at a time (RFC 3261 §10.2): a refresh asked for meanwhile goes out after it.
-      if (err instanceof RequestPendingError) { this.scheduleRefresh(1 / 0.9); return; }
-      this.fail(`Could not send REGISTER for SIP trunk '${this.opts.trunkName}': ${err.message}`);
-    });
+      })
+      .catch((err: Error) => {
+        // One REGISTER at a time (RFC 3261 §10.2): a refresh asked for meanwhile goes out after it.
+        if (err instanceof RequestPendingError) {
+          this.scheduleRefresh(1 / 0.9);
+          return;
+        }
+        this.fail(`Could not send REGISTER for SIP trunk '${this.opts.trunkName}': ${err.message}`);
+      });
   }
 
   /** The next REGISTER at 90 % of the granted interval (as sip.js would), never sooner than 1 s. */
   private scheduleRefresh(expiresSeconds: number): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => { this.refreshTimer = null; void this.attempt(); }, Math.max(1000, expiresSeconds * 900));
+    this.refreshTimer = setTimeout(
+      () => {
+        this.refreshTimer = null;
+        void this.attempt();
+      },
+      Math.max(1000, expiresSeconds * 900),
+    );
     this.refreshTimer.unref();
   }
 
   private fail(reason: string): void {
     if (this.stopped) return;
     this.failures++;
-    if (this.refreshTimer) { clearTimeout(this.refreshTimer); this.refreshTimer = null; }
-    this.set({ status: "failed", reason, expires_at: null, server: this.opts.describeTarget?.().server ?? this.state.server, contact: null });
+    if (this.refreshTimer) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
+    }
+    this.set({
+      status: "failed",
+      reason,
+      expires_at: null,
+      server: this.opts.describeTarget?.().server ?? this.state.server,
+      contact: null,
+    });
     const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (this.failures - 1));
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; void this.attempt(); }, delay * (0.8 + Math.random() * 0.4));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        void this.attempt();
+      },
+      delay * (0.8 + Math.random() * 0.4),
+    );
     this.retryTimer.unref();
   }
 
   /** A failure found outside a REGISTER transaction (e.g. DNS at start): shown and retried with backoff. */
-  failWith(reason: string): void { this.fail(reason); }
+  failWith(reason: string): void {
+    this.fail(reason);
+  }
 
   private set(next: RegistrationState): void {
-    const changed = next.status !== this.state.status || next.reason !== this.state.reason || next.expires_at !== this.state.expires_at
-      || next.server !== this.state.server || next.contact !== this.state.contact;
+    const changed =
+      next.status !== this.state.status ||
+      next.reason !== this.state.reason ||
+      next.expires_at !== this.state.expires_at ||
+      next.server !== this.state.server ||
+      next.contact !== this.state.contact;
     this.state = next;
     if (changed) this.opts.onChange(next);
   }
@@ -172,7 +241,8 @@ export class TrunkRegistration {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     // Unregister politely, but a dead registrar must not hold shutdown for Timer F (32 s).
-    const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    const bounded = (p: Promise<unknown>) =>
+      Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     if (this.registerer.state === RegistererState.Registered) await bounded(this.registerer.unregister());
     await bounded(this.registerer.dispose());
     this.set({ status: "unregistered", reason: null, expires_at: null, server: null, contact: null });

@@ -1,7 +1,10 @@
 import type { SipMessageInfo } from "./message-info.js";
 
 /** RFC 3261 timer values (§17.1.1.1, §17.1.2.2, §17.2.1). */
-export interface SipTimers { t1Ms: number; t2Ms: number }
+export interface SipTimers {
+  t1Ms: number;
+  t2Ms: number;
+}
 export const DEFAULT_TIMERS: SipTimers = { t1Ms: 500, t2Ms: 4000 };
 
 interface Pending {
@@ -53,7 +56,13 @@ export class Retransmitter {
 
   private track(key: string, send: () => void, capAtT2: boolean): void {
     this.stop(key);
-    const p: Pending = { send, intervalMs: this.timers.t1Ms, capAtT2, deadline: Date.now() + 64 * this.timers.t1Ms, timer: null };
+    const p: Pending = {
+      send,
+      intervalMs: this.timers.t1Ms,
+      capAtT2,
+      deadline: Date.now() + 64 * this.timers.t1Ms,
+      timer: null,
+    };
     this.pending.set(key, p);
     this.schedule(key, p);
   }
@@ -61,7 +70,10 @@ export class Retransmitter {
   private schedule(key: string, p: Pending): void {
     p.timer = setTimeout(() => {
       if (this.pending.get(key) !== p) return;
-      if (Date.now() >= p.deadline) { this.pending.delete(key); return; }
+      if (Date.now() >= p.deadline) {
+        this.pending.delete(key);
+        return;
+      }
       p.send();
       p.intervalMs = p.capAtT2 ? Math.min(p.intervalMs * 2, this.timers.t2Ms) : p.intervalMs * 2;
       this.schedule(key, p);
@@ -75,7 +87,9 @@ export class Retransmitter {
     this.pending.delete(key);
   }
 
-  get size(): number { return this.pending.size; }
+  get size(): number {
+    return this.pending.size;
+  }
 
   close(): void {
     for (const key of [...this.pending.keys()]) this.stop(key);

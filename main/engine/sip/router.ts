@@ -67,20 +67,31 @@ export class SipRouter {
       if (creds && m.info.method === "INVITE") {
         const verdict = this.digest.verify(m.text, "INVITE", creds);
         if (verdict !== "ok") {
-          if (verdict === "wrong") { this.stats.rejected++; this.onRejected(m.remote, m.info.method); }
-          this.reply(m, conn, statelessReply(m.text, 401, "Unauthorized", [this.digest.challenge(verdict === "stale")]));
+          if (verdict === "wrong") {
+            this.stats.rejected++;
+            this.onRejected(m.remote, m.info.method);
+          }
+          this.reply(
+            m,
+            conn,
+            statelessReply(m.text, 401, "Unauthorized", [this.digest.challenge(verdict === "stale")]),
+          );
           return;
         }
       }
     }
     if (conn) this.streams.set(m.info.callId, conn);
     this.callIds.set(m.info.callId, { trunkId: agent.trunk.id, seen: Date.now() });
-    const text = m.info.kind === "request" ? addressToUs(m.text, m.info.requestUri, agent.ua.contact.uri.user ?? "") : m.text;
+    const text =
+      m.info.kind === "request" ? addressToUs(m.text, m.info.requestUri, agent.ua.contact.uri.user ?? "") : m.text;
     agent.transport.deliver(text, m.info.kind === "response");
   }
 
   private reply(m: IncomingSip, conn: StreamConnection | undefined, text: string): void {
-    if (conn) { conn.send(text); return; }
+    if (conn) {
+      conn.send(text);
+      return;
+    }
     const target = responseTarget(parseMessageInfo(m.text) ?? m.info);
     if (target) this.listeners.udp.send(text, target);
   }
@@ -95,16 +106,26 @@ export class SipRouter {
     if (!conn?.connected) return false;
     const isRequest = !text.startsWith("SIP/2.0 ");
     const local = conn.local;
-    conn.send(isRequest && local
-      ? text.replace(/^(Via|v)(\s*:\s*)SIP\/2\.0\/[A-Z]+\s+(\[[^\]]+\]|[^\s;:]+)(?::\d+)?/im, (_all, name: string, sep: string, host: string) => `${name}${sep}SIP/2.0/${conn.protocol} ${host}:${local.port}`)
-      : text);
+    conn.send(
+      isRequest && local
+        ? text.replace(
+            /^(Via|v)(\s*:\s*)SIP\/2\.0\/[A-Z]+\s+(\[[^\]]+\]|[^\s;:]+)(?::\d+)?/im,
+            (_all, name: string, sep: string, host: string) =>
+              `${name}${sep}SIP/2.0/${conn.protocol} ${host}:${local.port}`,
+          )
+        : text,
+    );
     return true;
   }
 
   /** Forgets Call-IDs of calls long over, and connections that closed. */
   sweep(): void {
     const cutoff = Date.now() - CALL_ID_TTL_MS;
-    for (const [id, v] of this.callIds) if (v.seen < cutoff) { this.callIds.delete(id); this.streams.delete(id); }
+    for (const [id, v] of this.callIds)
+      if (v.seen < cutoff) {
+        this.callIds.delete(id);
+        this.streams.delete(id);
+      }
     for (const [id, conn] of this.streams) if (!conn.connected) this.streams.delete(id);
   }
 }
@@ -119,6 +140,8 @@ function addressToUs(text: string, requestUri: string, ourUser: string): string 
   if (!m || m[2] === ourUser || !ourUser) return text;
   const lineEnd = text.indexOf("\r\n");
   if (lineEnd < 0) return text;
-  const start = text.slice(0, lineEnd).replace(requestUri, requestUri.replace(`${m[1]}:${m[2]}@`, `${m[1]}:${ourUser}@`));
+  const start = text
+    .slice(0, lineEnd)
+    .replace(requestUri, requestUri.replace(`${m[1]}:${m[2]}@`, `${m[1]}:${ourUser}@`));
   return `${start}\r\n${ORIGINAL_URI_HEADER}: ${requestUri}${text.slice(lineEnd)}`;
 }

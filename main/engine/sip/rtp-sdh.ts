@@ -1,11 +1,24 @@
 import { EventEmitter } from "node:events";
 import type { BodyAndContentType, SessionDescriptionHandler } from "sip.js";
 import { RtpSession, type Endpoint, type RtpPortRange } from "../media/rtp-session.js";
-import { buildSdp, negotiate, OFFER_CODECS, parseSdp, TE_DEFAULT_PT, type Direction, type Negotiated } from "../media/sdp.js";
+import {
+  buildSdp,
+  negotiate,
+  OFFER_CODECS,
+  parseSdp,
+  TE_DEFAULT_PT,
+  type Direction,
+  type Negotiated,
+} from "../media/sdp.js";
 
 /** An SDP problem that should become a SIP answer (488 when no codec is common). */
 export class SdpError extends Error {
-  constructor(message: string, readonly statusCode: number) { super(message); }
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
 }
 
 /** RFC 3264 §6.1: the answer mirrors the offer's direction, narrowed by what we ourselves want. */
@@ -22,7 +35,10 @@ export function answerDirection(offered: Direction, ours: Direction): Direction 
  * G.711 + telephone-event and run an RtpSession. One per call leg. Emits `hold` when the peer puts the
  * call on hold or takes it off (re-INVITE with sendonly/inactive/c=0.0.0.0, then sendrecv).
  */
-export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: boolean] }> implements SessionDescriptionHandler {
+export class RtpSessionDescriptionHandler
+  extends EventEmitter<{ hold: [held: boolean] }>
+  implements SessionDescriptionHandler
+{
   readonly rtp = new RtpSession();
   private port = 0;
   private opened: Promise<number> | null = null;
@@ -42,23 +58,32 @@ export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: bo
   /** What we want for ourselves; answers are narrowed to what the offer allows. */
   direction: Direction = "sendrecv";
 
-  constructor(private readonly opts: { host: string; advertisedAddress: string; ports: RtpPortRange }) { super(); }
+  constructor(private readonly opts: { host: string; advertisedAddress: string; ports: RtpPortRange }) {
+    super();
+  }
 
   private open(): Promise<number> {
     this.opened ??= this.rtp.open(this.opts.host, this.opts.ports).then((p) => (this.port = p));
     return this.opened;
   }
 
-  get codec(): Negotiated | null { return this.negotiated; }
+  get codec(): Negotiated | null {
+    return this.negotiated;
+  }
 
   /** True while the peer holds the call (we send nothing then). */
-  get onHold(): boolean { return this.held; }
+  get onHold(): boolean {
+    return this.held;
+  }
 
   async getDescription(): Promise<BodyAndContentType> {
     await this.open();
     const answer = this.remoteOffered && this.negotiated;
     const body = buildSdp({
-      address: this.opts.advertisedAddress, port: this.port, sessionId: this.sessionId, version: this.version++,
+      address: this.opts.advertisedAddress,
+      port: this.port,
+      sessionId: this.sessionId,
+      version: this.version++,
       codecs: answer ? [{ pt: this.negotiated!.pt, name: this.negotiated!.codec.name }] : OFFER_CODECS,
       telephoneEventPt: answer ? this.negotiated!.telephoneEventPt : TE_DEFAULT_PT,
       direction: answer ? answerDirection(this.remoteDirection, this.direction) : this.direction,
@@ -68,14 +93,20 @@ export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: bo
     return { body, contentType: "application/sdp" };
   }
 
-  hasDescription(contentType: string): boolean { return contentType.toLowerCase().startsWith("application/sdp"); }
+  hasDescription(contentType: string): boolean {
+    return contentType.toLowerCase().startsWith("application/sdp");
+  }
 
   async setDescription(sdp: string): Promise<void> {
     await this.open();
     const parsed = parseSdp(sdp);
     if (!parsed.ok) throw new SdpError(parsed.error, 488);
     const chosen = negotiate(parsed.audio);
-    if (!chosen) throw new SdpError(`no common codec (offered: ${parsed.audio.formats.map((f) => f.name).join(", ") || "none"}; we support PCMU, PCMA)`, 488);
+    if (!chosen)
+      throw new SdpError(
+        `no common codec (offered: ${parsed.audio.formats.map((f) => f.name).join(", ") || "none"}; we support PCMU, PCMA)`,
+        488,
+      );
     // When we sent the offer, the answer's payload type is the one to send with.
     this.negotiated = chosen;
     this.remoteOffered = !this.localOfferPending;
@@ -88,7 +119,11 @@ export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: bo
     this.rtp.setSending(!held);
     const target = nullAddress ? (this.remoteEndpoint ?? { address, port }) : { address, port };
     // A re-INVITE that moves the media must win over symmetric-RTP latching to the old source.
-    if (this.remoteEndpoint && (this.remoteEndpoint.address !== target.address || this.remoteEndpoint.port !== target.port)) this.rtp.retarget(target);
+    if (
+      this.remoteEndpoint &&
+      (this.remoteEndpoint.address !== target.address || this.remoteEndpoint.port !== target.port)
+    )
+      this.rtp.retarget(target);
     this.remoteEndpoint = target;
     const first = !this.configuredOnce;
     this.configuredOnce = true;
@@ -101,7 +136,11 @@ export class RtpSessionDescriptionHandler extends EventEmitter<{ hold: [held: bo
     }
   }
 
-  sendDtmf(tones: string): boolean { return this.rtp.sendDtmf(tones); }
+  sendDtmf(tones: string): boolean {
+    return this.rtp.sendDtmf(tones);
+  }
 
-  close(): void { this.rtp.close(); }
+  close(): void {
+    this.rtp.close();
+  }
 }

@@ -58,10 +58,13 @@ export class SipStack extends EventEmitter<SipStackEvents> {
 
   constructor(private readonly opts: SipStackOptions) {
     super();
-    if (opts.publicAddress && isUnspecified(opts.publicAddress)) throw new Error(`${opts.publicAddress} is no public address: give the address peers reach this machine at`);
+    if (opts.publicAddress && isUnspecified(opts.publicAddress))
+      throw new Error(`${opts.publicAddress} is no public address: give the address peers reach this machine at`);
     this.sockets = new SipListeners({ host: opts.host, port: opts.udpPort, tcp: opts.tcp, timers: opts.timers });
     this.resolver = new SipResolver(opts.dnsServers);
-    this.router = new SipRouter(this.agents, this.sockets, opts.userAgentString ?? "VoiceDock", (remote, method) => this.emit("rejected", remote, method));
+    this.router = new SipRouter(this.agents, this.sockets, opts.userAgentString ?? "VoiceDock", (remote, method) =>
+      this.emit("rejected", remote, method),
+    );
     this.sockets.on("message", (m, conn) => this.router.route(m, conn));
     this.sockets.on("malformed", (remote, text) => this.emit("malformed", remote, text));
   }
@@ -75,11 +78,19 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   }
 
   /** UDP (and TCP, same port). */
-  get address(): Remote { return this.sockets.address; }
-  get tlsAddress(): Remote | null { return this.sockets.tlsAddress; }
-  get udpStats() { return this.sockets.udp.stats; }
+  get address(): Remote {
+    return this.sockets.address;
+  }
+  get tlsAddress(): Remote | null {
+    return this.sockets.tlsAddress;
+  }
+  get udpStats() {
+    return this.sockets.udp.stats;
+  }
   /** Requests answered 403 because no trunk accepts their source. */
-  get rejectedRequests(): number { return this.router.stats.rejected; }
+  get rejectedRequests(): number {
+    return this.router.stats.rejected;
+  }
 
   async addTrunk(trunk: TrunkConfig): Promise<void> {
     await this.removeTrunk(trunk.id);
@@ -111,7 +122,9 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   }
 
   /** Whether the trunk's user agent runs (it may still be registering). */
-  hasTrunk(trunkId: string): boolean { return Boolean(this.agents.get(trunkId)?.ua); }
+  hasTrunk(trunkId: string): boolean {
+    return Boolean(this.agents.get(trunkId)?.ua);
+  }
 
   /** Places a call on the trunk; undefined when the trunk does not run or the target is no SIP URI. */
   dial(trunkId: string, opts: DialOptions): OutgoingCall | undefined {
@@ -120,7 +133,9 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   }
 
   /** Resolves the trunk's server and our address toward it (before an outbound call); throws the reason. */
-  async ready(trunkId: string): Promise<void> { await this.agents.get(trunkId)?.ready(); }
+  async ready(trunkId: string): Promise<void> {
+    await this.agents.get(trunkId)?.ready();
+  }
 
   /** Re-register every trunk, e.g. after the machine's network changed. */
   refreshRegistrations(): void {

@@ -13,18 +13,34 @@ export const SUPPORTED = "replaces, norefersub";
  */
 export function statelessReply(request: string, status: number, reason: string, extraHeaders: string[] = []): string {
   const lines = headerBlock(request).split(/\r?\n/).slice(1);
-  const named = (...names: string[]) => lines.filter((l) => names.includes(l.slice(0, Math.max(0, l.indexOf(":"))).trim().toLowerCase()));
+  const named = (...names: string[]) =>
+    lines.filter((l) =>
+      names.includes(
+        l
+          .slice(0, Math.max(0, l.indexOf(":")))
+          .trim()
+          .toLowerCase(),
+      ),
+    );
   const to = named("to", "t")[0]?.replace(/^[^:]*:\s*/, "");
   const toWithTag = to && !/;\s*tag=/i.test(to) ? `${to};tag=${randomBytes(6).toString("hex")}` : to;
   return [
     `SIP/2.0 ${status} ${reason.replace(/[\r\n]/g, " ").slice(0, 100)}`,
     ...named("via", "v").map((l) => `Via: ${l.replace(/^[^:]*:\s*/, "")}`),
-    ...named("from", "f").slice(0, 1).map((l) => `From: ${l.replace(/^[^:]*:\s*/, "")}`),
+    ...named("from", "f")
+      .slice(0, 1)
+      .map((l) => `From: ${l.replace(/^[^:]*:\s*/, "")}`),
     ...(toWithTag ? [`To: ${toWithTag}`] : []),
-    ...named("call-id", "i").slice(0, 1).map((l) => `Call-ID: ${l.replace(/^[^:]*:\s*/, "")}`),
-    ...named("cseq").slice(0, 1).map((l) => `CSeq: ${l.replace(/^[^:]*:\s*/, "")}`),
+    ...named("call-id", "i")
+      .slice(0, 1)
+      .map((l) => `Call-ID: ${l.replace(/^[^:]*:\s*/, "")}`),
+    ...named("cseq")
+      .slice(0, 1)
+      .map((l) => `CSeq: ${l.replace(/^[^:]*:\s*/, "")}`),
     ...extraHeaders,
-    "Content-Length: 0", "", "",
+    "Content-Length: 0",
+    "",
+    "",
   ].join("\r\n");
 }
 
@@ -35,5 +51,11 @@ export function badRequest(text: string, reason: string): string {
 
 /** The 200 to an out-of-dialog OPTIONS: carriers ping with it to see whether we are up. */
 export function optionsReply(request: string, userAgent: string): string {
-  return statelessReply(request, 200, "OK", [`Allow: ${ALLOW}`, `Accept: ${ACCEPT}`, `Supported: ${SUPPORTED}`, "Accept-Language: en", `Server: ${userAgent}`]);
+  return statelessReply(request, 200, "OK", [
+    `Allow: ${ALLOW}`,
+    `Accept: ${ACCEPT}`,
+    `Supported: ${SUPPORTED}`,
+    "Accept-Language: en",
+    `Server: ${userAgent}`,
+  ]);
 }

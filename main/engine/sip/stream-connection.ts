@@ -25,14 +25,21 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
   private buffer: Buffer = Buffer.alloc(0);
   private remote: Remote;
 
-  constructor(server: Remote, readonly protocol: "TCP" | "TLS", private readonly tls: { ca?: string; servername?: string } = {}) {
+  constructor(
+    server: Remote,
+    readonly protocol: "TCP" | "TLS",
+    private readonly tls: { ca?: string; servername?: string } = {},
+  ) {
     super();
     this.remote = server;
   }
 
   /** A connection a peer opened to our listener. */
   static accepted(socket: Socket, protocol: "TCP" | "TLS"): StreamConnection {
-    const conn = new StreamConnection({ host: (socket.remoteAddress ?? "").replace(/^::ffff:/, ""), port: socket.remotePort ?? 0 }, protocol);
+    const conn = new StreamConnection(
+      { host: (socket.remoteAddress ?? "").replace(/^::ffff:/, ""), port: socket.remotePort ?? 0 },
+      protocol,
+    );
     conn.adopt(socket);
     return conn;
   }
@@ -42,7 +49,9 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
     return s?.localAddress && s.localPort ? { host: s.localAddress, port: s.localPort } : null;
   }
 
-  get peer(): Remote { return this.remote; }
+  get peer(): Remote {
+    return this.remote;
+  }
 
   /** Another server of the same trunk (DNS failover): the next send connects there. */
   setPeer(remote: Remote): void {
@@ -51,13 +60,22 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
     this.remote = remote;
   }
 
-  get connected(): boolean { return Boolean(this.socket && !this.socket.destroyed); }
+  get connected(): boolean {
+    return Boolean(this.socket && !this.socket.destroyed);
+  }
 
   async connect(): Promise<void> {
     if (this.connected) return;
-    const socket = this.protocol === "TLS"
-      ? tlsConnect({ host: this.remote.host, port: this.remote.port, ca: this.tls.ca, servername: this.tls.servername, rejectUnauthorized: Boolean(this.tls.ca) || undefined })
-      : netConnect({ host: this.remote.host, port: this.remote.port });
+    const socket =
+      this.protocol === "TLS"
+        ? tlsConnect({
+            host: this.remote.host,
+            port: this.remote.port,
+            ca: this.tls.ca,
+            servername: this.tls.servername,
+            rejectUnauthorized: Boolean(this.tls.ca) || undefined,
+          })
+        : netConnect({ host: this.remote.host, port: this.remote.port });
     await new Promise<void>((resolve, reject) => {
       socket.once(this.protocol === "TLS" ? "secureConnect" : "connect", () => resolve());
       socket.once("error", reject);
@@ -69,12 +87,19 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
     socket.setKeepAlive(true, 30_000);
     socket.on("error", () => undefined);
     socket.on("data", (d) => this.receive(d));
-    socket.on("close", () => { if (this.socket === socket) { this.socket = null; this.emit("closed", new Error("connection closed")); } });
+    socket.on("close", () => {
+      if (this.socket === socket) {
+        this.socket = null;
+        this.emit("closed", new Error("connection closed"));
+      }
+    });
     this.socket = socket;
     this.buffer = Buffer.alloc(0);
   }
 
-  send(text: string): void { this.socket?.write(text); }
+  send(text: string): void {
+    this.socket?.write(text);
+  }
 
   private receive(data: Buffer): void {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, data]) : data;
@@ -85,18 +110,28 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
       if (start >= 4) this.socket?.write("\r\n");
       if (start) this.buffer = this.buffer.subarray(start);
       const end = this.buffer.indexOf("\r\n\r\n");
-      if (end < 0) { if (this.buffer.length > MAX_MESSAGE) this.socket?.destroy(); return; }
+      if (end < 0) {
+        if (this.buffer.length > MAX_MESSAGE) this.socket?.destroy();
+        return;
+      }
       const head = this.buffer.subarray(0, end).toString("utf8");
       const lengthText = /^(?:Content-Length|l)\s*:\s*(\S*)/im.exec(head)?.[1] ?? "0";
       const length = Number(lengthText);
       // Without a usable Content-Length a stream cannot be framed again: answer if we can, then close.
-      if (!/^\d+$/.test(lengthText) || end + 4 + length > MAX_MESSAGE) { this.reject(head + "\r\n\r\n", "Bad Content-Length"); this.socket?.destroy(); return; }
+      if (!/^\d+$/.test(lengthText) || end + 4 + length > MAX_MESSAGE) {
+        this.reject(head + "\r\n\r\n", "Bad Content-Length");
+        this.socket?.destroy();
+        return;
+      }
       if (this.buffer.length < end + 4 + length) return;
       let text = this.buffer.subarray(0, end + 4 + length).toString("utf8");
       this.buffer = this.buffer.subarray(end + 4 + length);
       const info = parseMessageInfo(text);
       const problem = !info ? "unreadable start line" : malformedReason(text, info);
-      if (problem || !info) { this.reject(text, problem ?? "unreadable start line"); continue; }
+      if (problem || !info) {
+        this.reject(text, problem ?? "unreadable start line");
+        continue;
+      }
       if (info.kind === "request") text = stampVia(text, this.remote, info);
       this.emit("message", { text, info, remote: this.remote, protocol: this.protocol });
     }
@@ -117,10 +152,16 @@ export class StreamConnection extends EventEmitter<StreamConnectionEvents> {
 }
 
 /** What a person reads when a TCP/TLS connection to the trunk could not be made. */
-export function describeConnectError(trunk: string, protocol: "TCP" | "TLS", to: Remote, err: NodeJS.ErrnoException): string {
+export function describeConnectError(
+  trunk: string,
+  protocol: "TCP" | "TLS",
+  to: Remote,
+  err: NodeJS.ErrnoException,
+): string {
   const where = `${to.host.includes(":") ? `[${to.host}]` : to.host}:${to.port}`;
   const code = err.code ?? "";
-  if (code === "ECONNREFUSED") return `SIP trunk '${trunk}': connection refused (${protocol}) by ${where}: check the port and transport`;
+  if (code === "ECONNREFUSED")
+    return `SIP trunk '${trunk}': connection refused (${protocol}) by ${where}: check the port and transport`;
   if (code === "ETIMEDOUT") return `SIP trunk '${trunk}': no answer from ${where} (${protocol} connect timed out)`;
   if (code === "EHOSTUNREACH") return `SIP trunk '${trunk}': host ${to.host} is unreachable (${protocol})`;
   if (code === "ENETUNREACH") return `SIP trunk '${trunk}': no route to ${to.host} from this machine`;

@@ -22,12 +22,18 @@ export class StreamListener extends EventEmitter<StreamListenerEvents> {
   private server: Server | null = null;
   private readonly connections = new Set<StreamConnection>();
 
-  constructor(private readonly protocol: "TCP" | "TLS", private readonly tls?: { cert: string; key: string }) { super(); }
+  constructor(
+    private readonly protocol: "TCP" | "TLS",
+    private readonly tls?: { cert: string; key: string },
+  ) {
+    super();
+  }
 
   async listen(host: string, port: number): Promise<Remote> {
-    const server = this.protocol === "TLS"
-      ? createTlsServer({ cert: this.tls!.cert, key: this.tls!.key, handshakeTimeout: 10_000 })
-      : createTcpServer();
+    const server =
+      this.protocol === "TLS"
+        ? createTlsServer({ cert: this.tls!.cert, key: this.tls!.key, handshakeTimeout: 10_000 })
+        : createTcpServer();
     server.maxConnections = MAX_CONNECTIONS;
     server.on(this.protocol === "TLS" ? "secureConnection" : "connection", (socket) => {
       socket.setTimeout(IDLE_MS, () => socket.destroy());
@@ -42,14 +48,19 @@ export class StreamListener extends EventEmitter<StreamListenerEvents> {
     server.on("error", () => undefined);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, host, () => { server.off("error", reject); resolve(); });
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
     this.server = server;
     const a = server.address();
     return typeof a === "object" && a ? { host: a.address, port: a.port } : { host, port };
   }
 
-  get connectionCount(): number { return this.connections.size; }
+  get connectionCount(): number {
+    return this.connections.size;
+  }
 
   async close(): Promise<void> {
     for (const c of this.connections) c.close();

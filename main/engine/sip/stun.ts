@@ -58,13 +58,22 @@ export async function stunMappedAddress(socket: StunSocket, server: Remote, time
   const { id, packet } = bindingRequest();
   return await new Promise<Remote>((resolve, reject) => {
     const timers: NodeJS.Timeout[] = [];
-    const done = (fn: () => void) => { for (const t of timers) clearTimeout(t); socket.off("stun", listener); fn(); };
+    const done = (fn: () => void) => {
+      for (const t of timers) clearTimeout(t);
+      socket.off("stun", listener);
+      fn();
+    };
     const listener = (buf: Buffer) => {
       const mapped = parseBindingResponse(buf, id);
       if (mapped) done(() => resolve(mapped));
     };
     socket.on("stun", listener);
     for (const at of [0, 500, 1500]) timers.push(setTimeout(() => socket.sendRaw(packet, server), at));
-    timers.push(setTimeout(() => done(() => reject(new Error(`STUN server ${server.host}:${server.port} did not answer`))), timeoutMs));
+    timers.push(
+      setTimeout(
+        () => done(() => reject(new Error(`STUN server ${server.host}:${server.port} did not answer`))),
+        timeoutMs,
+      ),
+    );
   });
 }

@@ -84,7 +84,10 @@ export class TrunkAgent {
   private preparing: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(readonly trunk: TrunkConfig, private readonly env: AgentEnv) {
+  constructor(
+    readonly trunk: TrunkConfig,
+    private readonly env: AgentEnv,
+  ) {
     this.servers = new TrunkServers(trunk, env.resolver);
     const local = env.listeners.address;
     const placeholder = { host: trunk.host, port: trunk.port };
@@ -95,20 +98,39 @@ export class TrunkAgent {
       return (await env.resolver.resolve(bare, port, trunk.transport)).targets[0];
     };
     if (trunk.transport === "udp") {
-      this.transport = new TrunkTransport({
-        send: (text, to) => { env.remember(text, trunk.id); if (!env.sendOnStream(text)) env.listeners.udp.send(text, to); },
-      }, placeholder, sentBy, "UDP", locate);
+      this.transport = new TrunkTransport(
+        {
+          send: (text, to) => {
+            env.remember(text, trunk.id);
+            if (!env.sendOnStream(text)) env.listeners.udp.send(text, to);
+          },
+        },
+        placeholder,
+        sentBy,
+        "UDP",
+        locate,
+      );
     } else {
       const protocol = trunk.transport === "tls" ? "TLS" : "TCP";
-      const conn = new StreamConnection(placeholder, protocol, { ca: trunk.tlsCa ?? undefined, servername: isIP(trunk.host) ? undefined : trunk.host });
+      const conn = new StreamConnection(placeholder, protocol, {
+        ca: trunk.tlsCa ?? undefined,
+        servername: isIP(trunk.host) ? undefined : trunk.host,
+      });
       this.stream = conn;
       // Connected lazily and again after a drop; the registration's retries drive reconnection.
       const send = async (text: string) => {
         env.remember(text, trunk.id);
         if (env.sendOnStream(text)) return;
         if (!conn.connected) {
-          try { await conn.connect(); } catch (err) {
-            this.lastTransportError = describeConnectError(trunk.name, protocol, conn.peer, err as NodeJS.ErrnoException);
+          try {
+            await conn.connect();
+          } catch (err) {
+            this.lastTransportError = describeConnectError(
+              trunk.name,
+              protocol,
+              conn.peer,
+              err as NodeJS.ErrnoException,
+            );
             throw new Error(this.lastTransportError, { cause: err });
           }
         }
@@ -131,11 +153,18 @@ export class TrunkAgent {
       logLevel: (process.env.VOICEDOCK_SIP_LOG ?? "error") as LogLevel,
       logBuiltinEnabled: Boolean(process.env.VOICEDOCK_SIP_LOG),
       userAgentString: env.userAgentString,
-      transportConstructor: class { constructor() { return transport; } } as never,
+      transportConstructor: class {
+        constructor() {
+          return transport;
+        }
+      } as never,
       delegate: { onInvite: (invitation) => env.onInvite(invitation) },
-      sessionDescriptionHandlerFactory: () => new RtpSessionDescriptionHandler({
-        host: env.rtpHost, advertisedAddress: transport.sentBy.host, ports: env.rtpPorts,
-      }),
+      sessionDescriptionHandlerFactory: () =>
+        new RtpSessionDescriptionHandler({
+          host: env.rtpHost,
+          advertisedAddress: transport.sentBy.host,
+          ports: env.rtpPorts,
+        }),
     });
     // sip.js builds the Contact from viaHost alone; the port is ours to add.
     this.ua.contact.uri.port = local.port;
@@ -147,7 +176,10 @@ export class TrunkAgent {
         retryMaxMs: env.retryMaxMs,
         onChange: (state) => env.onRegistration(state),
         prepare: () => this.ready(),
-        describeTarget: () => ({ server: this.servers.known ? hostPort(this.transport.currentServer) : null, contact: this.ua.contact.uri.toString() }),
+        describeTarget: () => ({
+          server: this.servers.known ? hostPort(this.transport.currentServer) : null,
+          contact: this.ua.contact.uri.toString(),
+        }),
         onReceived: (response) => this.learnPublicAddress(response),
         onNoAnswer: () => this.servers.next(env.noAnswerSeconds),
         transportProblem: () => this.lastTransportError,
@@ -171,21 +203,32 @@ export class TrunkAgent {
 
   get state(): RegistrationState {
     if (this.registration) return this.registration.current;
-    return { ...NOT_SENT, reason: this.trunk.username ? "Registration is turned off for this trunk" : "No credentials: this trunk is used without registration" };
+    return {
+      ...NOT_SENT,
+      reason: this.trunk.username
+        ? "Registration is turned off for this trunk"
+        : "No credentials: this trunk is used without registration",
+    };
   }
 
   /** True when `remote` is one of this trunk's servers, port and all (several trunks may share one host). */
-  isServer(remote: Remote): boolean { return this.servers.isServer(remote); }
+  isServer(remote: Remote): boolean {
+    return this.servers.isServer(remote);
+  }
 
   /** True when a request from `address` may be this trunk's: its servers, its proxy, or its allowed sources. */
-  accepts(address: string): boolean { return this.servers.accepts(address); }
+  accepts(address: string): boolean {
+    return this.servers.accepts(address);
+  }
 
   /**
    * Knows where the trunk's server is and which address we are to it; DNS is asked again when its answer
    * has expired. Throws the reason a person reads when either fails.
    */
   ready(): Promise<void> {
-    this.preparing ??= this.prepare().finally(() => { this.preparing = null; });
+    this.preparing ??= this.prepare().finally(() => {
+      this.preparing = null;
+    });
     return this.preparing;
   }
 
@@ -225,7 +268,10 @@ export class TrunkAgent {
       try {
         local = await localAddressToward(server.host, server.port);
       } catch (err) {
-        throw new Error(`SIP trunk '${this.trunk.name}': no route to ${server.host} from this machine (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check its network connection`, { cause: err });
+        throw new Error(
+          `SIP trunk '${this.trunk.name}': no route to ${server.host} from this machine (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check its network connection`,
+          { cause: err },
+        );
       }
     }
     if (local === this.localAddress) return;

@@ -25,7 +25,10 @@ export class TrunkServers {
   private readonly silent = new Set<string>();
   private sources = new BlockList();
 
-  constructor(private readonly trunk: TrunkPlace, private readonly resolver: SipResolver) {}
+  constructor(
+    private readonly trunk: TrunkPlace,
+    private readonly resolver: SipResolver,
+  ) {}
 
   /** The server to send to now, asking DNS first when its answer has expired; throws the reason when it cannot. */
   async current(): Promise<Remote> {
@@ -33,7 +36,9 @@ export class TrunkServers {
     return this.targets[this.index];
   }
 
-  get known(): boolean { return this.targets.length > 0; }
+  get known(): boolean {
+    return this.targets.length > 0;
+  }
 
   /** True when `remote` is one of the servers, port and all (several trunks may share one host). */
   isServer(remote: Remote): boolean {
@@ -81,7 +86,10 @@ export class TrunkServers {
     for (const cidr of this.trunk.allowedSources ?? []) addCidr(sources, cidr);
     this.targets = resolved.targets;
     // The most preferred server that has not been silent in this round (a short TTL must not send us back).
-    this.index = Math.max(0, this.targets.findIndex((t) => !this.silent.has(hostPort(t))));
+    this.index = Math.max(
+      0,
+      this.targets.findIndex((t) => !this.silent.has(hostPort(t))),
+    );
     this.resolvedUntil = resolved.expiresAt;
     this.sources = sources;
   }

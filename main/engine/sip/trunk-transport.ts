@@ -4,7 +4,9 @@ import { firstHeader, headerBlock, parseMessageInfo, type SipMessageInfo } from 
 import { responseTarget, type Remote } from "./udp-endpoint.js";
 
 /** What a transport needs from the shared socket(s): send text to an address (a stream may fail to connect). */
-export interface SipSender { send(text: string, to: Remote): void | Promise<void> }
+export interface SipSender {
+  send(text: string, to: Remote): void | Promise<void>;
+}
 
 /** Finds the address of a URI's host (RFC 3263): an IP as it is, a name through DNS. */
 export type Locate = (host: string, port: number | null) => Promise<Remote>;
@@ -44,18 +46,29 @@ export class TrunkTransport implements Transport {
   /** INVITE branch → where it went, for its CANCEL and non-2xx ACK. */
   private readonly invites = new Map<string, { to: Remote; at: number }>();
 
-  constructor(private readonly sender: SipSender, private server: Remote, sentBy: { host: string; port: number }, protocol: "UDP" | "TCP" | "TLS" = "UDP",
-    private readonly locate: Locate | null = null) {
+  constructor(
+    private readonly sender: SipSender,
+    private server: Remote,
+    sentBy: { host: string; port: number },
+    protocol: "UDP" | "TCP" | "TLS" = "UDP",
+    private readonly locate: Locate | null = null,
+  ) {
     this.sentBy = sentBy;
     this.protocol = protocol;
     this.stateChange = this.stateEmitter;
   }
 
-  get state(): TransportState { return this._state; }
+  get state(): TransportState {
+    return this._state;
+  }
 
-  setServer(server: Remote): void { this.server = server; }
+  setServer(server: Remote): void {
+    this.server = server;
+  }
 
-  get currentServer(): Remote { return this.server; }
+  get currentServer(): Remote {
+    return this.server;
+  }
 
   async connect(): Promise<void> {
     if (this._state === TransportState.Connected) return;
@@ -69,7 +82,9 @@ export class TrunkTransport implements Transport {
     this.transition(TransportState.Disconnected);
   }
 
-  isConnected(): boolean { return this._state === TransportState.Connected; }
+  isConnected(): boolean {
+    return this._state === TransportState.Connected;
+  }
 
   async send(message: string): Promise<void> {
     if (this._state !== TransportState.Connected) throw new Error("SIP transport is not connected");
@@ -81,7 +96,10 @@ export class TrunkTransport implements Transport {
     const to = info ? await this.destination(message, info) : this.server;
     const { host, port } = this.sentBy;
     const sentBy = `${host.includes(":") ? `[${host}]` : host}:${port}`;
-    const wire = message.replace(/^(Via:\s*SIP\/2\.0\/[A-Z]+\s+)([^\s;:]+)(?=[;\s])/im, (all, prefix: string, h: string) => (h === VIA_PLACEHOLDER ? `${prefix}${sentBy}` : all));
+    const wire = message.replace(
+      /^(Via:\s*SIP\/2\.0\/[A-Z]+\s+)([^\s;:]+)(?=[;\s])/im,
+      (all, prefix: string, h: string) => (h === VIA_PLACEHOLDER ? `${prefix}${sentBy}` : all),
+    );
     await this.sender.send(wire, to);
   }
 
@@ -103,14 +121,19 @@ export class TrunkTransport implements Transport {
     return to;
   }
 
-  dispose(): Promise<void> { return this.disconnect(); }
+  dispose(): Promise<void> {
+    return this.disconnect();
+  }
 
   /** A message from the network for this user agent. */
   deliver(text: string, isResponse: boolean): void {
     if (this._state !== TransportState.Connected) return;
     if (isResponse) {
       // The top Via of a response is ours (it was routed here by its Call-ID), whatever sent-by we wrote then.
-      text = text.replace(/^((?:Via|v)\s*:\s*SIP\/2\.0\/[A-Z]+\s+)(\[[^\]]+\]|[^\s;:]+)(?::\d+)?/im, (_all, prefix: string) => `${prefix}${VIA_PLACEHOLDER}`);
+      text = text.replace(
+        /^((?:Via|v)\s*:\s*SIP\/2\.0\/[A-Z]+\s+)(\[[^\]]+\]|[^\s;:]+)(?::\d+)?/im,
+        (_all, prefix: string) => `${prefix}${VIA_PLACEHOLDER}`,
+      );
     }
     this.onMessage?.(text);
   }

@@ -4,4 +4,7 @@
  */
 
 /** Where a datagram or connection comes from or goes to. */
-export interface Remote { host: string; port: number }
+export interface Remote {
+  host: string;
+  port: number;
+}

@@ -8,7 +8,12 @@ import type { Remote } from "./types.js";
 
 // Re-exported: the rest of sip/ imports Remote from here.
 export type { Remote };
-export interface IncomingSip { text: string; info: SipMessageInfo; remote: Remote; protocol: "UDP" | "TCP" | "TLS" }
+export interface IncomingSip {
+  text: string;
+  info: SipMessageInfo;
+  remote: Remote;
+  protocol: "UDP" | "TCP" | "TLS";
+}
 
 /** A datagram is at most 64 KB; SIP over UDP should stay under the path MTU, but we accept what arrives. */
 const MAX_DATAGRAM = 65_507;
@@ -18,7 +23,12 @@ const MAX_DATAGRAM = 65_507;
  * stamps `received`/`rport` on incoming requests' top Via (§18.2.1, RFC 3581) so answers go back where the
  * request came from, and drops anything that is not SIP without disturbing anyone else.
  */
-export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malformed: [Remote, string]; stun: [Buffer, Remote]; handlerError: [Error] }> {
+export class UdpSipEndpoint extends EventEmitter<{
+  message: [IncomingSip];
+  malformed: [Remote, string];
+  stun: [Buffer, Remote];
+  handlerError: [Error];
+}> {
   private socket: Socket | null = null;
   private readonly retransmitter: Retransmitter;
   readonly stats = { received: 0, sent: 0, malformed: 0, handlerErrors: 0 };
@@ -33,10 +43,18 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     const socket = createSocket({ type: this.opts.host.includes(":") ? "udp6" : "udp4", reuseAddr: false });
     socket.on("message", (buf, rinfo) => this.receive(buf, rinfo));
     await new Promise<void>((resolve, reject) => {
-      socket.once("error", (err) => { socket.close(); reject(err); });
-      socket.bind(port, this.opts.host, () => { socket.removeAllListeners("error"); resolve(); });
+      socket.once("error", (err) => {
+        socket.close();
+        reject(err);
+      });
+      socket.bind(port, this.opts.host, () => {
+        socket.removeAllListeners("error");
+        resolve();
+      });
     });
-    socket.on("error", () => { /* ICMP errors etc. on an unconnected socket: nothing to do per message */ });
+    socket.on("error", () => {
+      /* ICMP errors etc. on an unconnected socket: nothing to do per message */
+    });
     this.socket = socket;
     return this.address();
   }
@@ -52,7 +70,10 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     // Keep-alives (RFC 5626 CRLF) are answered with nothing over UDP; they only refresh NAT bindings.
     if (buf.length <= 4 && /^[\r\n]*$/.test(buf.toString("latin1"))) return;
     // STUN answers to the binding requests we send from this socket to learn our public address.
-    if (isStun(buf)) { this.emit("stun", buf, remote); return; }
+    if (isStun(buf)) {
+      this.emit("stun", buf, remote);
+      return;
+    }
     if (buf.length > MAX_DATAGRAM) return;
     let text = buf.toString("utf8");
     const info = parseMessageInfo(text);
@@ -72,7 +93,9 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     } catch (err) {
       // A failure while handling one message (a full disk, a bug) must not end every call on the machine.
       this.stats.handlerErrors++;
-      process.emitWarning(`SIP message from ${remote.host}:${remote.port} could not be handled: ${(err as Error).message}`);
+      process.emitWarning(
+        `SIP message from ${remote.host}:${remote.port} could not be handled: ${(err as Error).message}`,
+      );
       this.emit("handlerError", err as Error);
     }
   }
@@ -92,7 +115,10 @@ export class UdpSipEndpoint extends EventEmitter<{ message: [IncomingSip]; malfo
     const socket = this.socket;
     if (!socket) return;
     const buf = Buffer.from(text, "utf8");
-    const write = () => { this.stats.sent++; socket.send(buf, to.port, to.host); };
+    const write = () => {
+      this.stats.sent++;
+      socket.send(buf, to.port, to.host);
+    };
     write();
     const info = parseMessageInfo(text);
     if (info) this.retransmitter.onSend(info, write);
@@ -141,6 +167,7 @@ export function malformedReason(text: string, info: SipMessageInfo): string | nu
     if (info.cseq > 2 ** 31) return "CSeq number out of range";
   }
   const length = firstHeader(block, "content-length");
-  if (length !== null && (!/^\d+$/.test(length) || Number(length) > Buffer.byteLength(text) )) return "Bad Content-Length";
+  if (length !== null && (!/^\d+$/.test(length) || Number(length) > Buffer.byteLength(text)))
+    return "Bad Content-Length";
   return null;
 }

@@ -44,19 +44,36 @@ function start(m: Extract<ToSpawner, { op: "spawn" }>): void {
 function mkfifo(m: Extract<ToSpawner, { op: "mkfifo" }>): void {
   const child = spawn("mkfifo", ["-m", m.mode.toString(8), "--", m.path], { stdio: "ignore" });
   let answered = false;
-  const answer = (error?: string) => { if (!answered) { answered = true; send({ op: "done", token: m.token, error }); } };
+  const answer = (error?: string) => {
+    if (!answered) {
+      answered = true;
+      send({ op: "done", token: m.token, error });
+    }
+  };
   child.on("error", (err) => answer(err.message));
   child.on("close", (code) => answer(code === 0 ? undefined : `mkfifo exited with code ${code}`));
 }
 
 process.on("message", (m: ToSpawner) => {
   switch (m.op) {
-    case "spawn": start(m); break;
-    case "stdin": children.get(m.id)?.stdin?.write(m.data); break;
-    case "stdinEnd": children.get(m.id)?.stdin?.end(); break;
-    case "kill": children.get(m.id)?.kill(m.signal); break;
-    case "mkfifo": mkfifo(m); break;
-    case "ping": send({ op: "done", token: m.token }); break;
+    case "spawn":
+      start(m);
+      break;
+    case "stdin":
+      children.get(m.id)?.stdin?.write(m.data);
+      break;
+    case "stdinEnd":
+      children.get(m.id)?.stdin?.end();
+      break;
+    case "kill":
+      children.get(m.id)?.kill(m.signal);
+      break;
+    case "mkfifo":
+      mkfifo(m);
+      break;
+    case "ping":
+      send({ op: "done", token: m.token });
+      break;
   }
 });
 

@@ -6,12 +6,22 @@ import { Readable, Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { FromSpawner, ToSpawner } from "./protocol.js";
 
-export interface SpawnOptions { stdin?: "pipe" | "ignore" }
-export interface ExitStatus { code: number | null; signal: NodeJS.Signals | null }
+export interface SpawnOptions {
+  stdin?: "pipe" | "ignore";
+}
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 /** What a failed start or a lost helper reports: `code` as Node's spawn would (ENOENT…), or ESPAWNER. */
 export class SpawnError extends Error {
-  constructor(message: string, readonly code: string | undefined) { super(message); }
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -30,20 +40,29 @@ export class RemoteChild extends EventEmitter {
   private ended = false;
   private settle: (s: ExitStatus) => void = () => {};
 
-  constructor(readonly id: number, private readonly owner: Spawner, stdin: "pipe" | "ignore") {
+  constructor(
+    readonly id: number,
+    private readonly owner: Spawner,
+    stdin: "pipe" | "ignore",
+  ) {
     super();
-    this.exited = new Promise((r) => { this.settle = r; });
-    this.stdin = stdin === "pipe"
-      ? new Writable({
-        // The callback waits for the bytes to be on the channel: a fast writer is held back, not buffered here.
-        write: (chunk: Buffer, _enc, cb) => owner.send({ op: "stdin", id, data: chunk }, cb),
-        final: (cb) => owner.send({ op: "stdinEnd", id }, cb),
-      })
-      : null;
+    this.exited = new Promise((r) => {
+      this.settle = r;
+    });
+    this.stdin =
+      stdin === "pipe"
+        ? new Writable({
+            // The callback waits for the bytes to be on the channel: a fast writer is held back, not buffered here.
+            write: (chunk: Buffer, _enc, cb) => owner.send({ op: "stdin", id, data: chunk }, cb),
+            final: (cb) => owner.send({ op: "stdinEnd", id }, cb),
+          })
+        : null;
     this.stdin?.on("error", () => {});
   }
 
-  get running(): boolean { return !this.ended; }
+  get running(): boolean {
+    return !this.ended;
+  }
 
   kill(signal: NodeJS.Signals = "SIGTERM"): boolean {
     if (this.ended) return false;
@@ -54,7 +73,10 @@ export class RemoteChild extends EventEmitter {
   /** @internal the helper's news about this child. */
   receive(m: FromSpawner): void {
     if (m.op === "spawned") this.pid = m.pid;
-    else if (m.op === "stdout") this.stdout.push(Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+    else if (m.op === "stdout")
+      this.stdout.push(
+        Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
+      );
     else if (m.op === "error") this.fail(new SpawnError(m.message, m.code), false);
     else if (m.op === "exit") this.end(m.code, m.signal, this.pid !== undefined);
   }
@@ -100,7 +122,9 @@ export class Spawner {
   }
 
   /** Makes a named pipe without a fork of the engine (and without blocking its loop, as spawnSync did). */
-  mkfifo(path: string, mode = 0o600): Promise<void> { return this.request((token) => ({ op: "mkfifo", token, path, mode })); }
+  mkfifo(path: string, mode = 0o600): Promise<void> {
+    return this.request((token) => ({ op: "mkfifo", token, path, mode }));
+  }
 
   /**
    * Starts the helper now and waits until it answers. A helper that dies while starting is not an
@@ -118,26 +142,39 @@ export class Spawner {
   }
 
   /** The helper's pid, for tests and benches. */
-  get helperPid(): number | undefined { return this.helper?.pid; }
+  get helperPid(): number | undefined {
+    return this.helper?.pid;
+  }
 
   /** @internal */
   send(m: ToSpawner, cb?: (err?: Error | null) => void): void {
     const h = this.start();
     this.refresh();
-    if (!h.connected) { cb?.(); return; }
+    if (!h.connected) {
+      cb?.();
+      return;
+    }
     // With a callback, a channel that closed under us reports there instead of as an "error" event; the
     // loss itself reaches the children through "exit", so a stdin write is not failed twice.
     h.send(m, () => cb?.());
   }
 
   /** @internal */
-  forget(id: number): void { this.children.delete(id); this.refresh(); }
+  forget(id: number): void {
+    this.children.delete(id);
+    this.refresh();
+  }
 
   private request(make: (token: number) => ToSpawner): Promise<void> {
     const token = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(token, { resolve, reject });
-      try { this.send(make(token)); } catch (err) { this.pending.delete(token); reject(err as Error); }
+      try {
+        this.send(make(token));
+      } catch (err) {
+        this.pending.delete(token);
+        reject(err as Error);
+      }
     });
   }
 
@@ -155,7 +192,8 @@ export class Spawner {
       if (m.op === "done") {
         const p = this.pending.get(m.token);
         this.pending.delete(m.token);
-        if (m.error) p?.reject(new Error(m.error)); else p?.resolve();
+        if (m.error) p?.reject(new Error(m.error));
+        else p?.resolve();
         this.refresh();
         return;
       }
@@ -172,7 +210,13 @@ export class Spawner {
     this.helper = null;
     for (const c of [...this.children.values()]) {
       // Its children were in process groups of their own: end them, or they would outlive their call.
-      if (c.pid !== undefined) { try { process.kill(-c.pid, "SIGKILL"); } catch { /* already gone */ } }
+      if (c.pid !== undefined) {
+        try {
+          process.kill(-c.pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+      }
       c.fail(new SpawnError(why, "ESPAWNER"));
     }
     for (const p of this.pending.values()) p.reject(new Error(why));
@@ -184,8 +228,13 @@ export class Spawner {
     const h = this.helper;
     if (!h) return;
     const channel = h.channel as unknown as { ref(): void; unref(): void } | undefined;
-    if (this.children.size || this.pending.size) { h.ref(); channel?.ref(); }
-    else { h.unref(); channel?.unref(); }
+    if (this.children.size || this.pending.size) {
+      h.ref();
+      channel?.ref();
+    } else {
+      h.unref();
+      channel?.unref();
+    }
   }
 }
 
@@ -196,14 +245,20 @@ export class Spawner {
 function helperEntry(): { path: string; execArgv: string[] } {
   const here = new URL(import.meta.url);
   if (here.pathname.endsWith(".ts")) {
-    const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm").replace(/\.cjs$/, ".mjs")).href;
+    const tsx = pathToFileURL(
+      createRequire(here)
+        .resolve("tsx/esm")
+        .replace(/\.cjs$/, ".mjs"),
+    ).href;
     return { path: fileURLToPath(new URL("./spawner-process.ts", here)), execArgv: ["--import", tsx] };
   }
   for (const rel of ["./spawner-process.js", "../spawner-process.js", "../../spawner-process.js"]) {
     const url = new URL(rel, here);
     if (existsSync(url)) return { path: fileURLToPath(url), execArgv: [] };
   }
-  throw new Error(`the process spawner (spawner-process.js) is missing beside ${here.pathname}: the build is incomplete`);
+  throw new Error(
+    `the process spawner (spawner-process.js) is missing beside ${here.pathname}: the build is incomplete`,
+  );
 }
 
 export const spawner = new Spawner();

@@ -28,14 +28,24 @@ export class ApiKeyRepo {
   private readonly touch;
 
   constructor(private readonly db: Db) {
-    this.byHash = db.prepare<[string], ApiKeyRow>("SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE hash = ?");
+    this.byHash = db.prepare<[string], ApiKeyRow>(
+      "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE hash = ?",
+    );
     this.touch = db.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?");
   }
 
   /** Creates a key and returns it in clear text: the only time anyone sees it. */
   create(name: string, plainKey = `vd_live_${randomBase62(32)}`): { key: string; row: ApiKeyRow } {
-    const row: ApiKeyRow = { id: uuid(), name, prefix: plainKey.slice(0, 12), created_at: nowIso(), last_used_at: null, revoked_at: null };
-    this.db.prepare("INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)")
+    const row: ApiKeyRow = {
+      id: uuid(),
+      name,
+      prefix: plainKey.slice(0, 12),
+      created_at: nowIso(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    this.db
+      .prepare("INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)")
       .run(row.id, row.name, row.prefix, hashKey(plainKey), row.created_at);
     return { key: plainKey, row };
   }
@@ -58,13 +68,21 @@ export class ApiKeyRepo {
     const now = nowIso();
     // Bookkeeping only: a full disk must not lock everyone out of the API.
     if (!row.last_used_at || row.last_used_at.slice(0, 16) !== now.slice(0, 16)) {
-      try { this.touch.run(now, row.id); } catch { /* retried on a later request */ }
+      try {
+        this.touch.run(now, row.id);
+      } catch {
+        /* retried on a later request */
+      }
     }
     return { ok: true, key: row };
   }
 
   list(): ApiKeyRow[] {
-    return this.db.prepare<[], ApiKeyRow>("SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at").all();
+    return this.db
+      .prepare<[], ApiKeyRow>(
+        "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at",
+      )
+      .all();
   }
 
   count(): number {
@@ -73,7 +91,9 @@ export class ApiKeyRepo {
 
   /** Revokes by id or by prefix; returns false when nothing matched. */
   revoke(idOrPrefix: string): boolean {
-    const r = this.db.prepare("UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL").run(nowIso(), idOrPrefix, idOrPrefix);
+    const r = this.db
+      .prepare("UPDATE api_keys SET revoked_at = ? WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL")
+      .run(nowIso(), idOrPrefix, idOrPrefix);
     return r.changes > 0;
   }
 }

@@ -10,7 +10,15 @@ export { SECRET_MASK };
 
 export type { AssistantInput, AssistantRecord };
 
-interface Row { id: string; name: string; is_active: number; config: string; webhook_secret_enc: string | null; created_at: string; updated_at: string }
+interface Row {
+  id: string;
+  name: string;
+  is_active: number;
+  config: string;
+  webhook_secret_enc: string | null;
+  created_at: string;
+  updated_at: string;
+}
 
 /** Defaults for a new assistant: local engines first, so a fresh install works offline (docs/decisions.md). */
 export const ASSISTANT_DEFAULTS = {
@@ -36,7 +44,10 @@ export const ASSISTANT_DEFAULTS = {
 const COLUMN_FIELDS = new Set(["id", "name", "is_active", "webhook_secret", "created_at", "updated_at"]);
 
 export class AssistantRepo {
-  constructor(private readonly db: Db, private readonly box: SecretBox) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {}
 
   private toRecord(row: Row): AssistantRecord {
     // Speech defaults depend on the LLM (none for a realtime model): filled by the shared rule.
@@ -60,9 +71,23 @@ export class AssistantRepo {
   create(input: AssistantInput & { name: string }): AssistantRecord {
     const now = nowIso();
     const id = uuid();
-    const secret = typeof input.webhook_secret === "string" && input.webhook_secret !== SECRET_MASK ? this.box.seal(input.webhook_secret) : null;
-    this.db.prepare("INSERT INTO assistants (id, name, is_active, config, webhook_secret_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(id, input.name, input.is_active === false ? 0 : 1, JSON.stringify(sealCredentials(this.splitConfig(input), this.box)), secret, now, now);
+    const secret =
+      typeof input.webhook_secret === "string" && input.webhook_secret !== SECRET_MASK
+        ? this.box.seal(input.webhook_secret)
+        : null;
+    this.db
+      .prepare(
+        "INSERT INTO assistants (id, name, is_active, config, webhook_secret_enc, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        id,
+        input.name,
+        input.is_active === false ? 0 : 1,
+        JSON.stringify(sealCredentials(this.splitConfig(input), this.box)),
+        secret,
+        now,
+        now,
+      );
     return this.get(id)!;
   }
 
@@ -76,7 +101,10 @@ export class AssistantRepo {
   }
 
   list(): AssistantRecord[] {
-    return this.db.prepare<[], Row>("SELECT * FROM assistants ORDER BY created_at, id").all().map((r) => this.toRecord(r));
+    return this.db
+      .prepare<[], Row>("SELECT * FROM assistants ORDER BY created_at, id")
+      .all()
+      .map((r) => this.toRecord(r));
   }
 
   /** PATCH: each top-level field present replaces the stored one whole (the spec's shallow-merge rule). */
@@ -89,9 +117,20 @@ export class AssistantRepo {
     for (const [k, v] of Object.entries(config)) if (v === undefined) delete config[k];
     let secret = row.webhook_secret_enc;
     if (patch.webhook_secret === null) secret = null;
-    else if (typeof patch.webhook_secret === "string" && patch.webhook_secret !== SECRET_MASK) secret = this.box.seal(patch.webhook_secret);
-    this.db.prepare("UPDATE assistants SET name = ?, is_active = ?, config = ?, webhook_secret_enc = ?, updated_at = ? WHERE id = ?")
-      .run(patch.name ?? row.name, patch.is_active === undefined ? row.is_active : patch.is_active ? 1 : 0, JSON.stringify(config), secret, nowIso(), id);
+    else if (typeof patch.webhook_secret === "string" && patch.webhook_secret !== SECRET_MASK)
+      secret = this.box.seal(patch.webhook_secret);
+    this.db
+      .prepare(
+        "UPDATE assistants SET name = ?, is_active = ?, config = ?, webhook_secret_enc = ?, updated_at = ? WHERE id = ?",
+      )
+      .run(
+        patch.name ?? row.name,
+        patch.is_active === undefined ? row.is_active : patch.is_active ? 1 : 0,
+        JSON.stringify(config),
+        secret,
+        nowIso(),
+        id,
+      );
     return this.get(id);
   }
 
@@ -101,7 +140,8 @@ export class AssistantRepo {
 
   /** The clear-text webhook secret, for signing only; never leaves the engine. */
   webhookSecret(id: string): string | null {
-    const enc = this.db.prepare("SELECT webhook_secret_enc FROM assistants WHERE id = ?").pluck().get(id) as string | null | undefined;
+    const enc = this.db.prepare("SELECT webhook_secret_enc FROM assistants WHERE id = ?").pluck().get(id) as
+      string | null | undefined;
     return enc ? this.box.open(enc) : null;
   }
 

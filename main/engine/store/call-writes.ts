@@ -38,15 +38,26 @@ export class CallWriteQueue extends EventEmitter<{
   private soon: NodeJS.Immediate | null = null;
   private refusedIds = new Set<string>();
 
-  constructor(private readonly db: Db) { super(); }
+  constructor(private readonly db: Db) {
+    super();
+  }
 
-  get size(): number { return this.pending.length; }
+  get size(): number {
+    return this.pending.length;
+  }
 
   push(callId: string, write: () => void): void {
     this.pending.push({ callId, write });
     if (this.refusedIds.size) return; // the retry timer is already set
-    if (this.pending.length >= MAX_PENDING) this.soon ??= setImmediate(() => { this.soon = null; this.settle(); });
-    this.timer ??= setTimeout(() => { this.timer = null; this.settle(); }, FLUSH_DELAY_MS).unref();
+    if (this.pending.length >= MAX_PENDING)
+      this.soon ??= setImmediate(() => {
+        this.soon = null;
+        this.settle();
+      });
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.settle();
+    }, FLUSH_DELAY_MS).unref();
   }
 
   /**
@@ -59,7 +70,9 @@ export class CallWriteQueue extends EventEmitter<{
     const batch = this.pending;
     this.pending = [];
     try {
-      this.db.transaction(() => { for (const p of batch) p.write(); })();
+      this.db.transaction(() => {
+        for (const p of batch) p.write();
+      })();
     } catch (err) {
       if (isStorageFailure(err)) {
         this.pending = batch.concat(this.pending);
@@ -78,22 +91,34 @@ export class CallWriteQueue extends EventEmitter<{
 
   /** flush() for readers: a refused batch stays queued (and reported) and the reader sees what is on disk. */
   settle(): void {
-    try { this.flush(); } catch (err) { if (!isStorageFailure(err)) throw err; }
+    try {
+      this.flush();
+    } catch (err) {
+      if (!isStorageFailure(err)) throw err;
+    }
   }
 
   private refuse(batch: Pending[], err: unknown): void {
     const fresh = [...new Set(batch.map((p) => p.callId))].filter((id) => !this.refusedIds.has(id));
     for (const id of fresh) this.refusedIds.add(id);
     this.clearTimers();
-    this.timer = setTimeout(() => { this.timer = null; this.settle(); }, RETRY_MS).unref();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.settle();
+    }, RETRY_MS).unref();
     if (fresh.length) this.emit("refused", fresh, err);
   }
 
   /** A batch failed for another reason: each write alone, so one bad write costs only itself. */
   private oneByOne(batch: Pending[]): void {
     for (let i = 0; i < batch.length; i++) {
-      try { batch[i].write(); } catch (err) {
-        if (!isStorageFailure(err)) { this.emit("dropped", batch[i].callId, err); continue; }
+      try {
+        batch[i].write();
+      } catch (err) {
+        if (!isStorageFailure(err)) {
+          this.emit("dropped", batch[i].callId, err);
+          continue;
+        }
         const rest = batch.slice(i);
         this.pending = rest.concat(this.pending);
         this.refuse(rest, err);

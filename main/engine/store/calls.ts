@@ -8,32 +8,117 @@ import type { ResolvedAssistant } from "../domain/assistant.js";
 import { CallWriteQueue } from "./call-writes.js";
 import { CALL_JSON } from "./migrations/call-json-sql.js";
 
-import { CALL_STATUSES, type CallDirection, type CallMessage, type CallRecord, type CallStatus } from "../domain/call.js";
+import {
+  CALL_STATUSES,
+  type CallDirection,
+  type CallMessage,
+  type CallRecord,
+  type CallStatus,
+} from "../domain/call.js";
 
 export { CALL_STATUSES };
 export type { CallDirection, CallMessage, CallRecord, CallStatus };
 
 /** A call row as the engine first writes it; `assistant_config` is the resolved assistant the call runs. */
-export type NewCall = Pick<CallRecord, "id" | "status" | "direction"> & Partial<Pick<CallRecord,
-  "caller_phone" | "assistant_phone" | "agent_id" | "number_id" | "agent_name" | "business_name" | "phone_number" | "room_name" |
-  "destination" | "metadata" | "created_at">> & { assistant_config?: FreeJson | null };
+export type NewCall = Pick<CallRecord, "id" | "status" | "direction"> &
+  Partial<
+    Pick<
+      CallRecord,
+      | "caller_phone"
+      | "assistant_phone"
+      | "agent_id"
+      | "number_id"
+      | "agent_name"
+      | "business_name"
+      | "phone_number"
+      | "room_name"
+      | "destination"
+      | "metadata"
+      | "created_at"
+    >
+  > & { assistant_config?: FreeJson | null };
 
-export type CallPatch = Partial<Pick<CallRecord,
-  "status" | "end_reason" | "error" | "ringing_at" | "started_at" | "ended_at" | "duration_seconds" | "summary" |
-  "analysis_result" | "recording_url" | "metrics" | "caller_phone" | "assistant_phone">>;
+export type CallPatch = Partial<
+  Pick<
+    CallRecord,
+    | "status"
+    | "end_reason"
+    | "error"
+    | "ringing_at"
+    | "started_at"
+    | "ended_at"
+    | "duration_seconds"
+    | "summary"
+    | "analysis_result"
+    | "recording_url"
+    | "metrics"
+    | "caller_phone"
+    | "assistant_phone"
+  >
+>;
 
-export interface CallFilter { status?: string; start_date?: string; end_date?: string; limit: number; offset: number }
+export interface CallFilter {
+  status?: string;
+  start_date?: string;
+  end_date?: string;
+  limit: number;
+  offset: number;
+}
 
 const JSON_COLUMNS = new Set(["analysis_result", "metrics", "metadata", "assistant_config"]);
-const PATCHABLE = new Set(["status", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url", "metrics", "caller_phone", "assistant_phone"]);
+const PATCHABLE = new Set([
+  "status",
+  "end_reason",
+  "error",
+  "ringing_at",
+  "started_at",
+  "ended_at",
+  "duration_seconds",
+  "summary",
+  "analysis_result",
+  "recording_url",
+  "metrics",
+  "caller_phone",
+  "assistant_phone",
+]);
 
 /** Every Call column but the resolved assistant (large, internal): list pages never read it. */
-const COLUMNS = ["id", "status", "direction", "caller_phone", "assistant_phone", "agent_id", "number_id", "agent_name", "business_name",
-  "phone_number", "end_reason", "error", "ringing_at", "started_at", "ended_at", "duration_seconds", "summary", "analysis_result", "recording_url",
-  "room_name", "destination", "metadata", "metrics", "created_at", "updated_at"] as const;
+const COLUMNS = [
+  "id",
+  "status",
+  "direction",
+  "caller_phone",
+  "assistant_phone",
+  "agent_id",
+  "number_id",
+  "agent_name",
+  "business_name",
+  "phone_number",
+  "end_reason",
+  "error",
+  "ringing_at",
+  "started_at",
+  "ended_at",
+  "duration_seconds",
+  "summary",
+  "analysis_result",
+  "recording_url",
+  "room_name",
+  "destination",
+  "metadata",
+  "metrics",
+  "created_at",
+  "updated_at",
+] as const;
 const SELECT = `SELECT ${COLUMNS.join(", ")} FROM calls`;
 /** A row of these columns: the JSON ones (analysis_result, metadata, metrics) as text. */
-type Row = { [C in (typeof COLUMNS)[number]]: C extends "analysis_result" | "metadata" | "metrics" ? string | null : C extends keyof CallRecord ? CallRecord[C] : never };
+type Row = {
+  [C in (typeof COLUMNS)[number]]: C extends "analysis_result" | "metadata" | "metrics"
+    ? string | null
+    : C extends keyof CallRecord
+      ? CallRecord[C]
+      : never;
+};
 
 export class CallRepo {
   /** Prepared once per filter shape: preparing costs about as much as running the page query. */
@@ -49,8 +134,13 @@ export class CallRepo {
   readonly writes: CallWriteQueue;
 
   /** The box seals credentials inside a call's resolved assistant (transient tools, assistant-request answers). */
-  constructor(private readonly db: Db, private readonly box?: SecretBox) {
-    this.messagesByIds = db.prepare("SELECT call_id, role, content, at FROM call_messages WHERE call_id IN (SELECT value FROM json_each(?)) ORDER BY id");
+  constructor(
+    private readonly db: Db,
+    private readonly box?: SecretBox,
+  ) {
+    this.messagesByIds = db.prepare(
+      "SELECT call_id, role, content, at FROM call_messages WHERE call_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+    );
     this.insertMessage = db.prepare("INSERT INTO call_messages (call_id, role, content, at) VALUES (?, ?, ?, ?)");
     this.insertEvent = db.prepare("INSERT INTO call_events (call_id, type, data, at) VALUES (?, ?, ?, ?)");
     this.writes = new CallWriteQueue(db);
@@ -112,17 +202,29 @@ export class CallRepo {
 
   create(call: NewCall): CallRecord {
     const now = call.created_at ?? nowIso();
-    this.db.prepare(`INSERT INTO calls (id, status, direction, caller_phone, assistant_phone, agent_id, number_id, agent_name,
+    this.db
+      .prepare(
+        `INSERT INTO calls (id, status, direction, caller_phone, assistant_phone, agent_id, number_id, agent_name,
       business_name, phone_number, room_name, destination, assistant_config, metadata, created_at, updated_at)
       VALUES (@id, @status, @direction, @caller_phone, @assistant_phone, @agent_id, @number_id, @agent_name,
-      @business_name, @phone_number, @room_name, @destination, @assistant_config, @metadata, @created_at, @updated_at)`).run({
-      caller_phone: null, assistant_phone: null, agent_id: null, number_id: null, agent_name: null, business_name: null,
-      phone_number: null, room_name: null, destination: null,
-      ...call,
-      assistant_config: call.assistant_config ? JSON.stringify(this.sealConfig(call.assistant_config)) : null,
-      metadata: call.metadata ? JSON.stringify(call.metadata) : null,
-      created_at: now, updated_at: now,
-    });
+      @business_name, @phone_number, @room_name, @destination, @assistant_config, @metadata, @created_at, @updated_at)`,
+      )
+      .run({
+        caller_phone: null,
+        assistant_phone: null,
+        agent_id: null,
+        number_id: null,
+        agent_name: null,
+        business_name: null,
+        phone_number: null,
+        room_name: null,
+        destination: null,
+        ...call,
+        assistant_config: call.assistant_config ? JSON.stringify(this.sealConfig(call.assistant_config)) : null,
+        metadata: call.metadata ? JSON.stringify(call.metadata) : null,
+        created_at: now,
+        updated_at: now,
+      });
     return this.get(call.id)!;
   }
 
@@ -142,13 +244,17 @@ export class CallRepo {
    * with that type.
    */
   assistantConfig(id: string): ResolvedAssistant | null {
-    const v = this.db.prepare("SELECT assistant_config FROM calls WHERE id = ?").pluck().get(id) as string | null | undefined;
+    const v = this.db.prepare("SELECT assistant_config FROM calls WHERE id = ?").pluck().get(id) as
+      string | null | undefined;
     return v ? JSON.parse(v) : null;
   }
 
   /** Replaces the resolved assistant (the `assistant-request` webhook chose another one or changed it). */
   setAssistantConfig(id: string, config: FreeJson, agent?: { id: string; name: string }): void {
-    this.db.prepare("UPDATE calls SET assistant_config = ?, agent_id = COALESCE(?, agent_id), agent_name = COALESCE(?, agent_name), updated_at = ? WHERE id = ?")
+    this.db
+      .prepare(
+        "UPDATE calls SET assistant_config = ?, agent_id = COALESCE(?, agent_id), agent_name = COALESCE(?, agent_name), updated_at = ? WHERE id = ?",
+      )
       .run(JSON.stringify(this.sealConfig(config)), agent?.id ?? null, agent?.name ?? null, nowIso(), id);
   }
 
@@ -159,40 +265,54 @@ export class CallRepo {
     for (const [k, v] of Object.entries(patch)) {
       if (!PATCHABLE.has(k) || v === undefined) continue;
       sets.push(`${k} = @${k}`);
-      values[k] = JSON_COLUMNS.has(k) && v !== null ? JSON.stringify(v) : v as string | number | null;
+      values[k] = JSON_COLUMNS.has(k) && v !== null ? JSON.stringify(v) : (v as string | number | null);
     }
-    if (sets.length) this.db.prepare(`UPDATE calls SET ${sets.join(", ")}, updated_at = @updated_at WHERE id = @id`).run(values);
+    if (sets.length)
+      this.db.prepare(`UPDATE calls SET ${sets.join(", ")}, updated_at = @updated_at WHERE id = @id`).run(values);
     return this.get(id);
   }
 
   /** Queued (see `writes`): the line is on disk within FLUSH_DELAY_MS, or before anything reads the call. */
   addMessage(callId: string, message: CallMessage): void {
     const { role, content, at } = message;
-    this.later(callId, () => { this.insertMessage.run(callId, role, content, at); });
+    this.later(callId, () => {
+      this.insertMessage.run(callId, role, content, at);
+    });
   }
 
   /** Queued like addMessage; the time and data are those of the moment it was called. */
   addEvent(callId: string, type: string, data: FreeJson = {}): void {
     const json = JSON.stringify(data);
     const at = nowIso();
-    this.later(callId, () => { this.insertEvent.run(callId, type, json, at); });
+    this.later(callId, () => {
+      this.insertEvent.run(callId, type, json, at);
+    });
   }
 
   /** Adds figures to the call's `metrics`, keeping what is there; queued like addMessage. */
   mergeMetrics(callId: string, metrics: Record<string, unknown>): void {
     const at = nowIso();
     this.later(callId, () => {
-      const old = this.cached("SELECT metrics FROM calls WHERE id = ?").pluck().get(callId) as string | null | undefined;
+      const old = this.cached("SELECT metrics FROM calls WHERE id = ?").pluck().get(callId) as
+        string | null | undefined;
       if (old === undefined) return;
-      this.cached("UPDATE calls SET metrics = ?, updated_at = ? WHERE id = ?")
-        .run(JSON.stringify({ ...(old ? JSON.parse(old) : {}), ...metrics }), at, callId);
+      this.cached("UPDATE calls SET metrics = ?, updated_at = ? WHERE id = ?").run(
+        JSON.stringify({ ...(old ? JSON.parse(old) : {}), ...metrics }),
+        at,
+        callId,
+      );
     });
   }
 
   events(callId: string): { type: string; data: FreeJson; at: string }[] {
     this.writes.settle();
-    return (this.db.prepare("SELECT type, data, at FROM call_events WHERE call_id = ? ORDER BY id").all(callId) as { type: string; data: string; at: string }[])
-      .map((e) => ({ ...e, data: JSON.parse(e.data) }));
+    return (
+      this.db.prepare("SELECT type, data, at FROM call_events WHERE call_id = ? ORDER BY id").all(callId) as {
+        type: string;
+        data: string;
+        at: string;
+      }[]
+    ).map((e) => ({ ...e, data: JSON.parse(e.data) }));
   }
 
   private messagesOf(ids: string[]): Map<string, CallMessage[]> {
@@ -211,10 +331,16 @@ export class CallRepo {
   list(filter: CallFilter): { calls: CallRecord[]; total: number } {
     this.writes.settle();
     const { clause, params } = this.where(filter);
-    const rows = (this.cached(`${SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`, true)
-      .all(params) as unknown[][]).map((v) => this.fromRaw(v));
+    const rows = (
+      this.cached(`${SELECT} ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`, true).all(
+        params,
+      ) as unknown[][]
+    ).map((v) => this.fromRaw(v));
     const messages = this.messagesOf(rows.map((r) => r.id));
-    return { calls: rows.map((r) => this.toRecord(r, messages.get(r.id) ?? [])), total: this.count(filter.status, filter.start_date, filter.end_date) };
+    return {
+      calls: rows.map((r) => this.toRecord(r, messages.get(r.id) ?? [])),
+      total: this.count(filter.status, filter.start_date, filter.end_date),
+    };
   }
 
   /**
@@ -228,17 +354,33 @@ export class CallRepo {
     const page = `FROM calls ${clause} ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`;
     let calls = this.cached(`SELECT api_json ${page}`).pluck().all(params) as (string | null)[];
     // Only a page with a live call on it pays for building: COALESCE alone costs every page ~25 % of its query.
-    if (calls.includes(null)) calls = this.cached(`SELECT COALESCE(api_json, ${CALL_JSON}) ${page}`).pluck().all(params) as string[];
+    if (calls.includes(null))
+      calls = this.cached(`SELECT COALESCE(api_json, ${CALL_JSON}) ${page}`).pluck().all(params) as string[];
     const total = this.count(filter.status, filter.start_date, filter.end_date);
     return `{"calls":[${calls.join(",")}],"pagination":{"total":${total},"limit":${filter.limit},"offset":${filter.offset}}}`;
   }
 
-  private where(filter: CallFilter): { clause: string; params: { limit: number; offset: number; status?: string; start?: string; end?: string } } {
+  private where(filter: CallFilter): {
+    clause: string;
+    params: { limit: number; offset: number; status?: string; start?: string; end?: string };
+  } {
     const where: string[] = [];
-    const params: { limit: number; offset: number; status?: string; start?: string; end?: string } = { limit: filter.limit, offset: filter.offset };
-    if (filter.status) { where.push("status = @status"); params.status = filter.status; }
-    if (filter.start_date) { where.push("created_at >= @start"); params.start = filter.start_date; }
-    if (filter.end_date) { where.push("created_at <= @end"); params.end = filter.end_date; }
+    const params: { limit: number; offset: number; status?: string; start?: string; end?: string } = {
+      limit: filter.limit,
+      offset: filter.offset,
+    };
+    if (filter.status) {
+      where.push("status = @status");
+      params.status = filter.status;
+    }
+    if (filter.start_date) {
+      where.push("created_at >= @start");
+      params.start = filter.start_date;
+    }
+    if (filter.end_date) {
+      where.push("created_at <= @end");
+      params.end = filter.end_date;
+    }
     return { clause: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
   }
 
@@ -253,20 +395,39 @@ export class CallRepo {
     const parts: string[] = [];
     const params: Record<string, string> = {};
     if (status) params.status = status;
-    const bound = (v: string) => { const name = `p${Object.keys(params).length}`; params[name] = v; return `@${name}`; };
+    const bound = (v: string) => {
+      const name = `p${Object.keys(params).length}`;
+      params[name] = v;
+      return `@${name}`;
+    };
     const statusIs = status ? ["status = @status"] : [];
     const where = (conds: string[]) => (conds.length ? `WHERE ${conds.join(" AND ")}` : "");
     // Exact count over the index: cheap for at most an hour of calls.
-    const range = (from?: string, to?: string) => parts.push(`(SELECT COUNT(*) FROM calls ${where([...statusIs,
-      ...(from ? [`created_at >= ${bound(from)}`] : []), ...(to ? [`created_at <= ${bound(to)}`] : [])])})`);
+    const range = (from?: string, to?: string) =>
+      parts.push(
+        `(SELECT COUNT(*) FROM calls ${where([
+          ...statusIs,
+          ...(from ? [`created_at >= ${bound(from)}`] : []),
+          ...(to ? [`created_at <= ${bound(to)}`] : []),
+        ])})`,
+      );
     // Sum of the per-day or per-hour buckets strictly between two keys (either may be open).
-    const buckets = (table: string, key: string, after?: string, before?: string) => parts.push(`(SELECT COALESCE(SUM(n), 0) FROM ${table} ${where([...statusIs,
-      ...(after ? [`${key} > ${bound(after)}`] : []), ...(before ? [`${key} < ${bound(before)}`] : [])])})`);
+    const buckets = (table: string, key: string, after?: string, before?: string) =>
+      parts.push(
+        `(SELECT COALESCE(SUM(n), 0) FROM ${table} ${where([
+          ...statusIs,
+          ...(after ? [`${key} > ${bound(after)}`] : []),
+          ...(before ? [`${key} < ${bound(before)}`] : []),
+        ])})`,
+      );
     // Within one UTC day: whole hours from the hourly buckets, the partial first and last hours exactly.
     const withinDay = (from: string, to: string) => {
       const h1 = from.slice(0, 13);
       const h2 = to.slice(0, 13);
-      if (h1 === h2) { range(from, to); return; }
+      if (h1 === h2) {
+        range(from, to);
+        return;
+      }
       buckets("call_counts_hourly", "hour", h1, h2);
       range(from, `${h1}:59:59.999Z`);
       range(`${h2}:00:00.000Z`, to);
@@ -279,21 +440,31 @@ export class CallRepo {
       if (d1) withinDay(start!, `${d1}T23:59:59.999Z`);
       if (d2) withinDay(`${d2}T00:00:00.000Z`, end!);
     }
-    return this.cached(`SELECT ${parts.join(" + ")}`).pluck().get(params) as number;
+    return this.cached(`SELECT ${parts.join(" + ")}`)
+      .pluck()
+      .get(params) as number;
   }
 
   /** Calls whose rows say they are still going (connecting or in progress). */
   liveIds(): string[] {
-    return this.db.prepare("SELECT id FROM calls WHERE status IN ('connecting', 'in-progress')").pluck().all() as string[];
+    return this.db
+      .prepare("SELECT id FROM calls WHERE status IN ('connecting', 'in-progress')")
+      .pluck()
+      .all() as string[];
   }
 
   /** Seconds talked on calls created since `since` (ISO), for the organization's monthly usage. */
   secondsSince(since: string): number {
-    return this.db.prepare("SELECT COALESCE(SUM(duration_seconds), 0) FROM calls WHERE created_at >= ?").pluck().get(since) as number;
+    return this.db
+      .prepare("SELECT COALESCE(SUM(duration_seconds), 0) FROM calls WHERE created_at >= ?")
+      .pluck()
+      .get(since) as number;
   }
 
   countByStatus(statuses: CallStatus[]): number {
-    return this.db.prepare(`SELECT COUNT(*) FROM calls WHERE status IN (${statuses.map(() => "?").join(",")})`).pluck().get(...statuses) as number;
+    return this.db
+      .prepare(`SELECT COUNT(*) FROM calls WHERE status IN (${statuses.map(() => "?").join(",")})`)
+      .pluck()
+      .get(...statuses) as number;
   }
-
 }

@@ -13,8 +13,26 @@ export const SECRET_MASK = "********";
 /** A sealed value inside JSON: the prefix, then the SecretBox format. */
 export const SEALED_PREFIX = "vd-sealed:";
 
-const KEY_NAMES = new Set(["secret", "password", "passwd", "api_key", "apikey", "api-key", "x-api-key", "token", "auth_token", "access_token",
-  "refresh_token", "client_secret", "private_key", "authorization", "proxy-authorization", "cookie", "x-auth-token", "xi-api-key"]);
+const KEY_NAMES = new Set([
+  "secret",
+  "password",
+  "passwd",
+  "api_key",
+  "apikey",
+  "api-key",
+  "x-api-key",
+  "token",
+  "auth_token",
+  "access_token",
+  "refresh_token",
+  "client_secret",
+  "private_key",
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "x-auth-token",
+  "xi-api-key",
+]);
 
 /** Whether a key names a credential (its `_enc` siblings are sealed already, by their owner). */
 export function isCredentialKey(key: string): boolean {
@@ -30,16 +48,28 @@ export const isSealed = (v: unknown): v is string => typeof v === "string" && v.
 
 type Json = unknown;
 
-function walk(value: Json, previous: Json, inHeaders: boolean, leaf: (v: string, previous: Json) => string | undefined): Json {
-  if (Array.isArray(value)) return value.map((v, i) => walk(v, Array.isArray(previous) ? previous[i] : undefined, false, leaf));
+function walk(
+  value: Json,
+  previous: Json,
+  inHeaders: boolean,
+  leaf: (v: string, previous: Json) => string | undefined,
+): Json {
+  if (Array.isArray(value))
+    return value.map((v, i) => walk(v, Array.isArray(previous) ? previous[i] : undefined, false, leaf));
   if (!value || typeof value !== "object") return value;
-  const prev = previous && typeof previous === "object" && !Array.isArray(previous) ? previous as Record<string, Json> : {};
+  const prev =
+    previous && typeof previous === "object" && !Array.isArray(previous) ? (previous as Record<string, Json>) : {};
   const out: Record<string, Json> = {};
   for (const [k, v] of Object.entries(value)) {
     // `metadata` is the user's own object, echoed to their webhooks as given (webhooks.md §5.1): not ours to seal.
-    if (k === "metadata") { out[k] = v; continue; }
+    if (k === "metadata") {
+      out[k] = v;
+      continue;
+    }
     // The mask where a sealed value was is that credential sent back, whatever the field is called.
-    const credential = typeof v === "string" && (isCredentialKey(k) || (inHeaders && AUTH_VALUE.test(v)) || (v === SECRET_MASK && isSealed(prev[k])));
+    const credential =
+      typeof v === "string" &&
+      (isCredentialKey(k) || (inHeaders && AUTH_VALUE.test(v)) || (v === SECRET_MASK && isSealed(prev[k])));
     if (credential) {
       const replaced = leaf(v as string, prev[k]);
       if (replaced !== undefined) out[k] = replaced;

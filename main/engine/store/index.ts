@@ -13,7 +13,11 @@ import { CampaignRepo } from "./campaigns.js";
 import { WebhookOutboxRepo } from "./webhook-outbox.js";
 import { UsageRepo } from "./usage.js";
 
-export interface StoreOptions { dataDir: string; fileName?: string; secretBox?: SecretBox }
+export interface StoreOptions {
+  dataDir: string;
+  fileName?: string;
+  secretBox?: SecretBox;
+}
 
 /** Every table group of the engine behind one object; repositories share one connection. */
 export class Store {

@@ -11,13 +11,31 @@ const SELECT = `SELECT n.*, a.name AS agent_name, json_extract(a.config, '$.busi
 
 /** A number joined with the names of its assistant and trunks (SELECT above). */
 interface Row {
-  id: string; phone_number: string; name: string | null; assistant_id: string | null; agent_name: string | null; business_name: string | null;
-  transfer_trunk_id: string | null; transfer_trunk_name: string | null; sip_trunk_id: string | null; sip_trunk_name: string | null;
-  workflow_id: string | null; source: string; is_active: number; created_at: string; updated_at: string;
+  id: string;
+  phone_number: string;
+  name: string | null;
+  assistant_id: string | null;
+  agent_name: string | null;
+  business_name: string | null;
+  transfer_trunk_id: string | null;
+  transfer_trunk_name: string | null;
+  sip_trunk_id: string | null;
+  sip_trunk_name: string | null;
+  workflow_id: string | null;
+  source: string;
+  is_active: number;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A number's row as outbound routing reads it (`is_active` as SQLite stores it, 0 or 1). */
-export interface OutboundNumber { id: string; phone_number: string; name: string | null; is_active: number; sip_trunk_id: string | null }
+export interface OutboundNumber {
+  id: string;
+  phone_number: string;
+  name: string | null;
+  is_active: number;
+  sip_trunk_id: string | null;
+}
 
 /** Phone numbers: both id spellings (`assistant_id`, `agent_id`) in responses, as gaps.md B10 suggests. */
 export class NumberRepo {
@@ -45,7 +63,9 @@ export class NumberRepo {
     };
   }
 
-  list() { return (this.db.prepare(`${SELECT} ORDER BY n.created_at, n.id`).all() as Row[]).map((r) => this.view(r)); }
+  list() {
+    return (this.db.prepare(`${SELECT} ORDER BY n.created_at, n.id`).all() as Row[]).map((r) => this.view(r));
+  }
 
   get(id: string) {
     const r = this.db.prepare(`${SELECT} WHERE n.id = ?`).get(id) as Row | undefined;
@@ -60,19 +80,46 @@ export class NumberRepo {
   create(input: NumberInput & { phone_number: string }) {
     const id = uuid();
     const now = nowIso();
-    this.db.prepare(`INSERT INTO numbers (id, phone_number, name, assistant_id, transfer_trunk_id, sip_trunk_id, workflow_id, is_active, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, input.phone_number, input.name ?? null, input.assistant_id ?? null, input.transfer_trunk_id ?? null,
-      input.sip_trunk_id ?? null, input.workflow_id ?? null, input.is_active === false ? 0 : 1, now, now);
+    this.db
+      .prepare(
+        `INSERT INTO numbers (id, phone_number, name, assistant_id, transfer_trunk_id, sip_trunk_id, workflow_id, is_active, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        input.phone_number,
+        input.name ?? null,
+        input.assistant_id ?? null,
+        input.transfer_trunk_id ?? null,
+        input.sip_trunk_id ?? null,
+        input.workflow_id ?? null,
+        input.is_active === false ? 0 : 1,
+        now,
+        now,
+      );
     return this.get(id)!;
   }
 
   update(id: string, patch: NumberInput) {
     const sets: string[] = [];
     const values: unknown[] = [];
-    for (const key of ["phone_number", "name", "assistant_id", "transfer_trunk_id", "sip_trunk_id", "workflow_id"] as const) {
-      if (patch[key] !== undefined) { sets.push(`${key} = ?`); values.push(patch[key]); }
+    for (const key of [
+      "phone_number",
+      "name",
+      "assistant_id",
+      "transfer_trunk_id",
+      "sip_trunk_id",
+      "workflow_id",
+    ] as const) {
+      if (patch[key] !== undefined) {
+        sets.push(`${key} = ?`);
+        values.push(patch[key]);
+      }
     }
-    if (patch.is_active !== undefined) { sets.push("is_active = ?"); values.push(patch.is_active ? 1 : 0); }
+    if (patch.is_active !== undefined) {
+      sets.push("is_active = ?");
+      values.push(patch.is_active ? 1 : 0);
+    }
     sets.push("updated_at = ?");
     values.push(nowIso(), id);
     this.db.prepare(`UPDATE numbers SET ${sets.join(", ")} WHERE id = ?`).run(...values);
@@ -85,14 +132,25 @@ export class NumberRepo {
    */
   forOutbound(id?: string): OutboundNumber | undefined {
     return id
-      ? this.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE id = ?").get(id) as OutboundNumber | undefined
-      : this.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1").get() as OutboundNumber | undefined;
+      ? (this.db.prepare("SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE id = ?").get(id) as
+          OutboundNumber | undefined)
+      : (this.db
+          .prepare(
+            "SELECT id, phone_number, name, is_active, sip_trunk_id FROM numbers WHERE is_active = 1 ORDER BY created_at LIMIT 1",
+          )
+          .get() as OutboundNumber | undefined);
   }
 
-  activeCount(): number { return this.db.prepare("SELECT COUNT(*) FROM numbers WHERE is_active = 1").pluck().get() as number; }
+  activeCount(): number {
+    return this.db.prepare("SELECT COUNT(*) FROM numbers WHERE is_active = 1").pluck().get() as number;
+  }
 
   /** Every registered number, for the destination policy (calling one of our own is allowed). */
-  phoneNumbers(): string[] { return this.db.prepare("SELECT phone_number FROM numbers").pluck().all() as string[]; }
+  phoneNumbers(): string[] {
+    return this.db.prepare("SELECT phone_number FROM numbers").pluck().all() as string[];
+  }
 
-  delete(id: string): boolean { return this.db.prepare("DELETE FROM numbers WHERE id = ?").run(id).changes > 0; }
+  delete(id: string): boolean {
+    return this.db.prepare("DELETE FROM numbers WHERE id = ?").run(id).changes > 0;
+  }
 }

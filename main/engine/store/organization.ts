@@ -1,7 +1,12 @@
 import type { Db } from "./db.js";
 import { nowIso, uuid } from "../util/ids.js";
 
-export interface OrganizationRow { id: string; name: string; created_at: string; updated_at: string }
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
 
 /** The single local organization: created on first start, named after the machine's user if nothing better. */
 export class OrganizationRepo {
@@ -12,7 +17,11 @@ export class OrganizationRepo {
     if (row) return row;
     const now = nowIso();
     const created: OrganizationRow = { id: uuid(), name: "Local organization", created_at: now, updated_at: now };
-    this.db.prepare("INSERT INTO organization (id, name, created_at, updated_at) VALUES (@id, @name, @created_at, @updated_at)").run(created);
+    this.db
+      .prepare(
+        "INSERT INTO organization (id, name, created_at, updated_at) VALUES (@id, @name, @created_at, @updated_at)",
+      )
+      .run(created);
     return created;
   }
 }
@@ -26,6 +35,8 @@ export class SettingsRepo {
   }
 
   set(key: string, value: unknown): void {
-    this.db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(key, JSON.stringify(value));
+    this.db
+      .prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .run(key, JSON.stringify(value));
   }
 }

@@ -20,8 +20,10 @@ export class SecretBox {
     // The desktop app moves the key into the OS keychain (main/desktop/secret-vault.ts). Making a new key
     // here would leave every stored secret unreadable, so refuse instead.
     if (!existsSync(path) && existsSync(join(dataDir, SEALED_SECRET_KEY_FILE))) {
-      throw new Error(`this data directory's encryption key is sealed in VoiceDock Desktop's OS keychain (${SEALED_SECRET_KEY_FILE}): ` +
-        "start the desktop app to use it, or give 'voicedock serve' another --data-dir");
+      throw new Error(
+        `this data directory's encryption key is sealed in VoiceDock Desktop's OS keychain (${SEALED_SECRET_KEY_FILE}): ` +
+          "start the desktop app to use it, or give 'voicedock serve' another --data-dir",
+      );
     }
     if (!existsSync(path)) {
       writeFileSync(path, randomBytes(32).toString("base64") + "\n", { mode: 0o600, flag: "wx" });

@@ -23,7 +23,13 @@ export interface DeliveryRow {
 
 /** A delivery as the API shows it: never the sealed secret; the body only as a parsed `payload` in detail. */
 export type DeliveryView = Omit<DeliveryRow, "body" | "secret_enc">;
-export interface DeliveryAttempt { attempt: number; status_code: number | null; error: string | null; duration_ms: number; at: string }
+export interface DeliveryAttempt {
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  at: string;
+}
 export type DeliveryDetail = DeliveryView & { payload: unknown; attempt_log: DeliveryAttempt[] };
 
 /** What one attempt ended in, as the dispatcher decided it. */
@@ -37,7 +43,8 @@ export interface DeliveryOutcome {
   at: string;
 }
 
-const VIEW_COLUMNS = "id, call_id, event, url, status, attempts, next_attempt_at, last_error, last_status_code, created_at, delivered_at";
+const VIEW_COLUMNS =
+  "id, call_id, event, url, status, attempts, next_attempt_at, last_error, last_status_code, created_at, delivered_at";
 
 /**
  * The webhook outbox (webhook_outbox, webhook_attempts). Delivery logic lives in webhooks/; this file is its
@@ -56,22 +63,36 @@ export class WebhookOutboxRepo {
 
   constructor(private readonly db: Db) {
     this.sql = {
-      insert: db.prepare(`INSERT INTO webhook_outbox (id, call_id, event, url, body, secret_enc, status, attempts, next_attempt_at, created_at)
+      insert:
+        db.prepare(`INSERT INTO webhook_outbox (id, call_id, event, url, body, secret_enc, status, attempts, next_attempt_at, created_at)
         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`),
       number: db.prepare("SELECT id, phone_number, name FROM numbers WHERE id = ?"),
       // Only the oldest pending delivery of each call is eligible, so a call's events go out in order.
       due: db.prepare(`SELECT * FROM webhook_outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
         AND NOT EXISTS (SELECT 1 FROM webhook_outbox e WHERE e.call_id = o.call_id AND e.status = 'pending' AND e.rowid < o.rowid)
         ORDER BY o.next_attempt_at, o.rowid LIMIT ?`),
-      nextDue: db.prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at > ?").pluck(),
-      attempt: db.prepare("INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?)"),
-      result: db.prepare(`UPDATE webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
+      nextDue: db
+        .prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at > ?")
+        .pluck(),
+      attempt: db.prepare(
+        "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      result:
+        db.prepare(`UPDATE webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
         delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?`),
     };
   }
 
   /** One pending delivery, due at `now`. Runs inside the caller's transaction when there is one. */
-  insert(row: { id: string; callId: string | null; event: string; url: string; body: string; secretEnc: string | null; now: string }): void {
+  insert(row: {
+    id: string;
+    callId: string | null;
+    event: string;
+    url: string;
+    body: string;
+    secretEnc: string | null;
+    now: string;
+  }): void {
     this.sql.insert.run(row.id, row.callId, row.event, row.url, row.body, row.secretEnc, row.now, row.now);
   }
 
@@ -99,32 +120,58 @@ export class WebhookOutboxRepo {
   }
 
   /** Newest first. */
-  list(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): { deliveries: DeliveryView[]; total: number } {
+  list(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): {
+    deliveries: DeliveryView[];
+    total: number;
+  } {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (f.callId) { where.push("call_id = ?"); params.push(f.callId); }
-    if (f.status) { where.push("status = ?"); params.push(f.status); }
+    if (f.callId) {
+      where.push("call_id = ?");
+      params.push(f.callId);
+    }
+    if (f.status) {
+      where.push("status = ?");
+      params.push(f.status);
+    }
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
-    const total = this.db.prepare(`SELECT COUNT(*) FROM webhook_outbox ${clause}`).pluck().get(...params) as number;
-    const deliveries = this.db.prepare(`SELECT ${VIEW_COLUMNS} FROM webhook_outbox ${clause} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
+    const total = this.db
+      .prepare(`SELECT COUNT(*) FROM webhook_outbox ${clause}`)
+      .pluck()
+      .get(...params) as number;
+    const deliveries = this.db
+      .prepare(
+        `SELECT ${VIEW_COLUMNS} FROM webhook_outbox ${clause} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+      )
       .all(...params, f.limit, f.offset) as DeliveryView[];
     return { deliveries, total };
   }
 
   /** One delivery with the payload it sends (no secret is ever in it) and every attempt so far. */
   get(id: string): DeliveryDetail | undefined {
-    const row = this.db.prepare(`SELECT ${VIEW_COLUMNS}, body FROM webhook_outbox WHERE id = ?`).get(id) as (DeliveryView & { body: string }) | undefined;
+    const row = this.db.prepare(`SELECT ${VIEW_COLUMNS}, body FROM webhook_outbox WHERE id = ?`).get(id) as
+      (DeliveryView & { body: string }) | undefined;
     if (!row) return undefined;
     const { body, ...view } = row;
-    const attempt_log = this.db.prepare("SELECT attempt, status_code, error, duration_ms, at FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt, id")
+    const attempt_log = this.db
+      .prepare(
+        "SELECT attempt, status_code, error, duration_ms, at FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt, id",
+      )
       .all(id) as DeliveryAttempt[];
     let payload: unknown;
-    try { payload = JSON.parse(body); } catch { payload = null; }
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      payload = null;
+    }
     return { ...view, payload, attempt_log };
   }
 
   /** Makes a delivery pending and due at `now`, whatever its state; false when there is no such delivery. */
   makeDue(id: string, now: string): boolean {
-    return this.db.prepare("UPDATE webhook_outbox SET status = 'pending', next_attempt_at = ? WHERE id = ?").run(now, id).changes > 0;
+    return (
+      this.db.prepare("UPDATE webhook_outbox SET status = 'pending', next_attempt_at = ? WHERE id = ?").run(now, id)
+        .changes > 0
+    );
   }
 }

@@ -50,7 +50,9 @@ export function bindLeg(deps: BindingDeps, callId: string, leg: SipCallLeg, ende
       mkdirSync(deps.recordingsDir, { recursive: true, mode: 0o700 });
       rtp.on("recordFailed", (reason) => calls.problem(callId, `Recording stopped: ${reason}; the call goes on`));
       rtp.startRecording(join(deps.recordingsDir, `${callId}.wav`));
-      store.calls.update(callId, { recording_url: `${deps.baseUrl()}/api/v1/calls/${encodeURIComponent(callId)}/recording` });
+      store.calls.update(callId, {
+        recording_url: `${deps.baseUrl()}/api/v1/calls/${encodeURIComponent(callId)}/recording`,
+      });
     }
     const port: CallLeg = {
       audio: rtpCallAudio(rtp),

@@ -44,13 +44,25 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
   }
 
   const callId = newCallId("inbound");
-  const base = { id: callId, status: "connecting" as const, direction: "inbound" as const,
-    caller_phone: toE164(fromUser), assistant_phone: number.phone_number, phone_number: number.phone_number, number_id: number.id };
+  const base = {
+    id: callId,
+    status: "connecting" as const,
+    direction: "inbound" as const,
+    caller_phone: toE164(fromUser),
+    assistant_phone: number.phone_number,
+    phone_number: number.phone_number,
+    number_id: number.id,
+  };
   if (assistant) {
     const { webhook_secret: _mask, ...resolved } = assistant;
     const secret = store.assistants.webhookSecret(assistant.id);
-    calls.create({ ...base, agent_id: assistant.id, agent_name: assistant.name, business_name: (assistant.business_name as string | null) ?? null,
-      assistant_config: { ...resolved, webhook_secret_enc: secret ? store.box.seal(secret) : null } });
+    calls.create({
+      ...base,
+      agent_id: assistant.id,
+      agent_name: assistant.name,
+      business_name: (assistant.business_name as string | null) ?? null,
+      assistant_config: { ...resolved, webhook_secret_enc: secret ? store.box.seal(secret) : null },
+    });
   } else calls.create(base);
 
   /** Set when the call ends before it was answered for a reason of ours (declined, not answered). */
@@ -63,7 +75,9 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
   // Our side hung up: the assistant, or on a call a person took at the console, that person.
   const ours = assistant ? "assistant_hangup" : "operator_hangup";
   incoming.on("ended", () => callerGaveUp.abort());
-  bindLeg(deps, callId, incoming, ({ byUs }) => finish("ended", { end_reason: unanswered ?? (byUs ? ours : "user_hangup") }));
+  bindLeg(deps, callId, incoming, ({ byUs }) =>
+    finish("ended", { end_reason: unanswered ?? (byUs ? ours : "user_hangup") }),
+  );
 
   try {
     if (!assistant && deps.ring) {
@@ -80,12 +94,20 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
     } else {
       // While the caller hears ringing: the `assistant-request` webhook may choose the assistant.
       await incoming.ring();
-      await calls.liveCall(callId)?.askWebhookForAssistant().catch(() => undefined);
+      await calls
+        .liveCall(callId)
+        ?.askWebhookForAssistant()
+        .catch(() => undefined);
       if (!incoming.isRinging) return; // the caller gave up
     }
     await incoming.accept();
   } catch (err) {
     const sdpError = err instanceof SdpError ? err : null;
-    finish("failed", { end_reason: "sip_error", error: sdpError ? `Could not agree on audio with the caller: ${sdpError.message}` : `Could not answer: ${(err as Error).message}` });
+    finish("failed", {
+      end_reason: "sip_error",
+      error: sdpError
+        ? `Could not agree on audio with the caller: ${sdpError.message}`
+        : `Could not answer: ${(err as Error).message}`,
+    });
   }
 }

@@ -63,7 +63,8 @@ export class Telephony {
    * What starts on an answered call once its live call has the leg: the assistant. Tests replace it to
    * drive the call's RTP themselves (or with a no-op: then the call stays open for a person).
    */
-  onAnswered: (callId: string, leg: CallLeg, rtp: RtpSession) => void = (callId) => this.calls.liveCall(callId)?.startAssistant();
+  onAnswered: (callId: string, leg: CallLeg, rtp: RtpSession) => void = (callId) =>
+    this.calls.liveCall(callId)?.startAssistant();
 
   private readonly noAnswerSeconds: number;
   private readonly recordingsDir: string;
@@ -73,40 +74,87 @@ export class Telephony {
   /** The API's base URL, for recording_url; set once the HTTP server listens. */
   publicBaseUrl = "";
 
-  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly calls: CallManager, private readonly opts: TelephonyOptions) {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly calls: CallManager,
+    private readonly opts: TelephonyOptions,
+  ) {
     this.noAnswerSeconds = opts.noAnswerSeconds ?? 60;
     this.recordingsDir = opts.recordingsDir;
     this.transferReportMs = (opts.transferReportSeconds ?? 10) * 1000;
-    this.stack = new SipStack({ host: opts.host, udpPort: opts.sipPort, retryBaseMs: opts.retryBaseMs, retryMaxMs: opts.retryMaxMs,
-      rtpPorts: opts.rtpPorts, publicAddress: opts.publicAddress, dnsServers: opts.dnsServers, registerExpiresSeconds: opts.registerExpiresSeconds, timers: opts.timers,
-      addressCheckMs: opts.addressCheckMs });
+    this.stack = new SipStack({
+      host: opts.host,
+      udpPort: opts.sipPort,
+      retryBaseMs: opts.retryBaseMs,
+      retryMaxMs: opts.retryMaxMs,
+      rtpPorts: opts.rtpPorts,
+      publicAddress: opts.publicAddress,
+      dnsServers: opts.dnsServers,
+      registerExpiresSeconds: opts.registerExpiresSeconds,
+      timers: opts.timers,
+      addressCheckMs: opts.addressCheckMs,
+    });
     this.stack.on("registration", (trunkId, state) => this.published(trunkId, state));
     this.stack.on("invite", (trunk, incoming) => {
-      void handleInvite({ ...this.binding, ring: opts.ring, onIncoming: (id) => { const call = this.calls.get(id); if (call) this.bus.publish({ type: "call.incoming", call }); } }, trunk, incoming)
-        .catch(() => incoming.reject(500, "Server Internal Error"));
+      void handleInvite(
+        {
+          ...this.binding,
+          ring: opts.ring,
+          onIncoming: (id) => {
+            const call = this.calls.get(id);
+            if (call) this.bus.publish({ type: "call.incoming", call });
+          },
+        },
+        trunk,
+        incoming,
+      ).catch(() => incoming.reject(500, "Server Internal Error"));
     });
   }
 
   async start(): Promise<Remote> {
     let tls = null;
     if (this.opts.sipsPort !== null) {
-      const id = await tlsIdentity({ dir: this.opts.tlsDir, certFile: this.opts.sipsCertFile, keyFile: this.opts.sipsKeyFile });
+      const id = await tlsIdentity({
+        dir: this.opts.tlsDir,
+        certFile: this.opts.sipsCertFile,
+        keyFile: this.opts.sipsKeyFile,
+      });
       this.tlsFingerprint = id.fingerprint;
       tls = { port: this.opts.sipsPort, cert: id.cert, key: id.key };
     }
     this.address = await this.stack.start(tls);
-    this.calls.setDialer(new OutboundDialer(this.store, this.calls, this.stack, { ...this.binding, noAnswerSeconds: this.noAnswerSeconds }));
-    this.store.sipTrunks.setRegistrationSource((id, active) => this.stack.registrationOf(id)
-      ?? { status: "unregistered", reason: active ? "Starting: the trunk is being set up" : "This trunk is not active", expires_at: null, server: null, contact: null });
+    this.calls.setDialer(
+      new OutboundDialer(this.store, this.calls, this.stack, {
+        ...this.binding,
+        noAnswerSeconds: this.noAnswerSeconds,
+      }),
+    );
+    this.store.sipTrunks.setRegistrationSource(
+      (id, active) =>
+        this.stack.registrationOf(id) ?? {
+          status: "unregistered",
+          reason: active ? "Starting: the trunk is being set up" : "This trunk is not active",
+          expires_at: null,
+          server: null,
+          contact: null,
+        },
+    );
     for (const id of this.store.sipTrunks.activeIds()) await this.sync(id);
     return this.address;
   }
 
   /** UDP and TCP. */
-  get sipAddress(): Remote | null { return this.address; }
+  get sipAddress(): Remote | null {
+    return this.address;
+  }
   /** Requests answered 403 because they came from no trunk's address (scanners, toll fraud attempts). */
-  get rejectedRequests(): number { return this.stack.rejectedRequests; }
-  get sipsAddress(): Remote | null { return this.stack.tlsAddress; }
+  get rejectedRequests(): number {
+    return this.stack.rejectedRequests;
+  }
+  get sipsAddress(): Remote | null {
+    return this.stack.tlsAddress;
+  }
 
   /** Re-reads one trunk after the API created, changed or deleted it. */
   async sync(trunkId: string): Promise<void> {
@@ -116,24 +164,45 @@ export class Telephony {
       return;
     }
     await this.stack.addTrunk({
-      id: trunk.id, name: trunk.name, host: trunk.host, port: trunk.port, transport: trunk.transport,
-      username: trunk.username, password: trunk.password, register: trunk.register, outboundProxy: trunk.outbound_proxy, tlsCa: trunk.tls_ca,
-      keepaliveSeconds: trunk.keepalive_seconds, allowedSources: trunk.allowed_sources, stunServer: trunk.stun_server,
+      id: trunk.id,
+      name: trunk.name,
+      host: trunk.host,
+      port: trunk.port,
+      transport: trunk.transport,
+      username: trunk.username,
+      password: trunk.password,
+      register: trunk.register,
+      outboundProxy: trunk.outbound_proxy,
+      tlsCa: trunk.tls_ca,
+      keepaliveSeconds: trunk.keepalive_seconds,
+      allowedSources: trunk.allowed_sources,
+      stunServer: trunk.stun_server,
       inboundAuth: trunk.inbound_auth,
     });
   }
 
   /** How calls' SIP legs reach their rows and live calls (the same for inbound and outbound). */
   private get binding(): BindingDeps {
-    return { store: this.store, calls: this.calls, recordingsDir: this.recordingsDir, baseUrl: () => this.publicBaseUrl,
+    return {
+      store: this.store,
+      calls: this.calls,
+      recordingsDir: this.recordingsDir,
+      baseUrl: () => this.publicBaseUrl,
       transfer: (callId, leg, destination) => this.transferLeg(callId, leg, destination),
-      answered: (callId, leg, rtp) => this.onAnswered(callId, leg, rtp) };
+      answered: (callId, leg, rtp) => this.onAnswered(callId, leg, rtp),
+    };
   }
 
   /** Transfers a live call by id (see transferLeg); not ok when the call is not answered on this engine. */
   async transfer(callId: string, destination: string): Promise<TransferOutcome> {
     const outcome = await this.calls.liveCall(callId)?.transfer(destination);
-    return outcome ?? { method: "refer", ok: false, reason: `Call '${callId}' is not connected on this engine: only an answered call can be transferred` };
+    return (
+      outcome ?? {
+        method: "refer",
+        ok: false,
+        reason: `Call '${callId}' is not connected on this engine: only an answered call can be transferred`,
+      }
+    );
   }
 
   /**
@@ -146,11 +215,21 @@ export class Telephony {
   private async transferLeg(callId: string, live: SipCallLeg, destination: string): Promise<TransferOutcome> {
     // A bridged call keeps its SIP leg, but its row has ended: it is no longer the assistant's to hand on.
     if (!live.isUp || this.calls.get(callId)?.status !== "in-progress") {
-      return { method: "refer", ok: false, reason: `Call '${callId}' is not connected on this engine: only an answered call can be transferred` };
+      return {
+        method: "refer",
+        ok: false,
+        reason: `Call '${callId}' is not connected on this engine: only an answered call can be transferred`,
+      };
     }
-    if (this.transferring.has(live)) return { method: "refer", ok: false, reason: "A transfer of this call is already under way" };
+    if (this.transferring.has(live))
+      return { method: "refer", ok: false, reason: "A transfer of this call is already under way" };
     const callTrunkId = live.trunkId;
-    if (!this.stack.hasTrunk(callTrunkId)) return { method: "refer", ok: false, reason: "The SIP trunk this call came on is no longer active, so the call cannot be transferred" };
+    if (!this.stack.hasTrunk(callTrunkId))
+      return {
+        method: "refer",
+        ok: false,
+        reason: "The SIP trunk this call came on is no longer active, so the call cannot be transferred",
+      };
     // The number's transfer trunk (features §3: the office PBX) when it has a live one, else the call's own.
     const call = this.store.calls.get(callId);
     const transferTrunkId = call?.number_id ? this.store.numbers.get(call.number_id)?.transfer_trunk_id : null;
@@ -158,26 +237,56 @@ export class Telephony {
     const trunk = this.store.sipTrunks.get(trunkId)!;
     const number = /^sips?:/i.test(destination.trim()) ? destination.trim() : toE164(destination);
     const target = number ? dialTarget(trunk, number) : undefined;
-    if (!target || !isSipUri(target)) return { method: "refer", ok: false, reason: `'${destination}' is neither a phone number in E.164 form (like +31201234567) nor a SIP URI` };
+    if (!target || !isSipUri(target))
+      return {
+        method: "refer",
+        ok: false,
+        reason: `'${destination}' is neither a phone number in E.164 form (like +31201234567) nor a SIP URI`,
+      };
 
     this.transferring.add(live);
     try {
-      const refer = await live.refer(target, { firstReportMs: this.transferReportMs, answerMs: this.noAnswerSeconds * 1000 });
-      this.store.calls.addEvent(callId, "transfer_attempt", { method: "refer", destination: target, ok: refer.ok, ...(refer.ok ? {} : { reason: refer.reason }) });
+      const refer = await live.refer(target, {
+        firstReportMs: this.transferReportMs,
+        answerMs: this.noAnswerSeconds * 1000,
+      });
+      this.store.calls.addEvent(callId, "transfer_attempt", {
+        method: "refer",
+        destination: target,
+        ok: refer.ok,
+        ...(refer.ok ? {} : { reason: refer.reason }),
+      });
       if (refer.ok) {
         this.endAsTransferred(callId);
         // The transferee usually hangs up on its own after the 200 report; we do not wait for it to.
         await live.hangup().catch(() => undefined);
         return { method: "refer", ok: true };
       }
-      if (refer.callerGone) return { method: "refer", ok: false, reason: `Transfer to ${destination} failed: ${refer.reason}` };
+      if (refer.callerGone)
+        return { method: "refer", ok: false, reason: `Transfer to ${destination} failed: ${refer.reason}` };
 
       const fromUser = call?.assistant_phone ?? trunk.username ?? "voicedock";
-      const leg = await dialBridgeLeg(this.stack, trunkId, target, `sip:${fromUser}@${trunkHostPort(trunk)}`, this.noAnswerSeconds, live);
-      this.store.calls.addEvent(callId, "transfer_attempt", { method: "bridge", destination: target, ok: leg.ok, ...(leg.ok ? {} : { reason: leg.reason }) });
+      const leg = await dialBridgeLeg(
+        this.stack,
+        trunkId,
+        target,
+        `sip:${fromUser}@${trunkHostPort(trunk)}`,
+        this.noAnswerSeconds,
+        live,
+      );
+      this.store.calls.addEvent(callId, "transfer_attempt", {
+        method: "bridge",
+        destination: target,
+        ok: leg.ok,
+        ...(leg.ok ? {} : { reason: leg.reason }),
+      });
       if (!leg.ok) {
         const stillUp = leg.callerGone ? "" : " The caller is still on the line.";
-        return { method: "bridge", ok: false, reason: `Transfer to ${destination} failed: ${refer.reason}, and calling it directly failed too (${leg.reason}).${stillUp}` };
+        return {
+          method: "bridge",
+          ok: false,
+          reason: `Transfer to ${destination} failed: ${refer.reason}, and calling it directly failed too (${leg.reason}).${stillUp}`,
+        };
       }
       this.bridge(callId, live, leg.call);
       return { method: "bridge", ok: true };
@@ -222,7 +331,9 @@ export class Telephony {
     this.bus.publish({ type: "trunk.registration", trunk_id: trunkId, registration: state });
   }
 
-  recordingPath(callId: string): string { return join(this.recordingsDir, `${callId}.wav`); }
+  recordingPath(callId: string): string {
+    return join(this.recordingsDir, `${callId}.wav`);
+  }
 
   async stop(): Promise<void> {
     await this.stack.stop();

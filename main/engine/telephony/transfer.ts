@@ -8,10 +8,20 @@ export type BridgeLeg = { ok: true; call: OutgoingCall } | { ok: false; reason: 
  * Calls the transfer target on the trunk, as the outbound dialer would, and settles once: answered,
  * refused, unanswered after `noAnswerSeconds`, or abandoned because the caller hung up meanwhile.
  */
-export function dialBridgeLeg(stack: SipStack, trunkId: string, target: string, fromUri: string, noAnswerSeconds: number, caller: SipCallLeg): Promise<BridgeLeg> {
+export function dialBridgeLeg(
+  stack: SipStack,
+  trunkId: string,
+  target: string,
+  fromUri: string,
+  noAnswerSeconds: number,
+  caller: SipCallLeg,
+): Promise<BridgeLeg> {
   return new Promise<BridgeLeg>((resolve) => {
     const call = stack.dial(trunkId, { target, fromUri, noAnswerSeconds });
-    if (!call) { resolve({ ok: false, reason: `'${target}' cannot be dialled on this trunk` }); return; }
+    if (!call) {
+      resolve({ ok: false, reason: `'${target}' cannot be dialled on this trunk` });
+      return;
+    }
     let settled = false;
     const finish = (result: BridgeLeg) => {
       if (settled) return;
@@ -25,8 +35,14 @@ export function dialBridgeLeg(stack: SipStack, trunkId: string, target: string, 
     };
     caller.on("ended", onCaller);
     call.on("answered", () => finish({ ok: true, call }));
-    call.on("ended", () => finish({ ok: false, reason: call.failure ?? "the call to the transfer target ended before it was answered" }));
-    call.invite().catch((err: Error) => finish({ ok: false, reason: `the call to the transfer target could not be placed (${err.message})` }));
+    call.on("ended", () =>
+      finish({ ok: false, reason: call.failure ?? "the call to the transfer target ended before it was answered" }),
+    );
+    call
+      .invite()
+      .catch((err: Error) =>
+        finish({ ok: false, reason: `the call to the transfer target could not be placed (${err.message})` }),
+      );
   });
 }
 
@@ -43,11 +59,18 @@ export function relayAudio(a: RtpSession, b: RtpSession): () => void {
       if (to.queuedMs > MAX_RELAY_BACKLOG_MS) to.flush();
       to.play(f.data);
     };
-    const onDigit = (digit: string) => { to.sendDtmf(digit); };
+    const onDigit = (digit: string) => {
+      to.sendDtmf(digit);
+    };
     from.on("frame", onFrame);
     from.on("dtmf", onDigit);
-    return () => { from.off("frame", onFrame); from.off("dtmf", onDigit); };
+    return () => {
+      from.off("frame", onFrame);
+      from.off("dtmf", onDigit);
+    };
   };
   const undo = [pipe(a, b), pipe(b, a)];
-  return () => { for (const u of undo) u(); };
+  return () => {
+    for (const u of undo) u();
+  };
 }

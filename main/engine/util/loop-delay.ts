@@ -4,7 +4,12 @@ const WINDOW_MS = 60_000;
 /** Sampling interval: Node's histogram records whole intervals, so this much of each sample is not delay. */
 const RESOLUTION_MS = 10;
 
-export interface LoopDelay { p50_ms: number; p99_ms: number; max_ms: number; window_seconds: number }
+export interface LoopDelay {
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  window_seconds: number;
+}
 
 /**
  * How late the main thread's event loop runs (perf_hooks.monitorEventLoopDelay, sampled every 10 ms),
@@ -36,8 +41,14 @@ class LoopDelayMonitor {
 
   private window(): LoopDelay {
     const h = this.current!;
-    const ms = (ns: number) => (Number.isFinite(ns) && h.count ? Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS) : 0);
-    return { p50_ms: ms(h.percentile(50)), p99_ms: ms(h.percentile(99)), max_ms: ms(h.max), window_seconds: Math.round((Date.now() - this.since) / 1000) };
+    const ms = (ns: number) =>
+      Number.isFinite(ns) && h.count ? Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS) : 0;
+    return {
+      p50_ms: ms(h.percentile(50)),
+      p99_ms: ms(h.percentile(99)),
+      max_ms: ms(h.max),
+      window_seconds: Math.round((Date.now() - this.since) / 1000),
+    };
   }
 
   read(): LoopDelay {
@@ -45,8 +56,12 @@ class LoopDelayMonitor {
     const now = this.window();
     const p = this.previous;
     if (!p) return now;
-    return { p50_ms: Math.max(now.p50_ms, p.p50_ms), p99_ms: Math.max(now.p99_ms, p.p99_ms), max_ms: Math.max(now.max_ms, p.max_ms),
-      window_seconds: now.window_seconds + p.window_seconds };
+    return {
+      p50_ms: Math.max(now.p50_ms, p.p50_ms),
+      p99_ms: Math.max(now.p99_ms, p.p99_ms),
+      max_ms: Math.max(now.max_ms, p.max_ms),
+      window_seconds: now.window_seconds + p.window_seconds,
+    };
   }
 
   stop(): void {

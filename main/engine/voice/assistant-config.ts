@@ -34,11 +34,16 @@ export interface VoiceAssistant {
   keyterms: string[];
 }
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const num = (v: unknown, fallback: number): number => (typeof v === "number" && Number.isFinite(v) ? v : fallback);
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() ? v : null);
 
-export const DEFAULT_SILENCE_MESSAGES = ["Are you still there?", "I'm still here if you need me.", "Hello? Can you hear me?"];
+export const DEFAULT_SILENCE_MESSAGES = [
+  "Are you still there?",
+  "I'm still here if you need me.",
+  "Hello? Can you hear me?",
+];
 export const DEFAULT_SILENCE_FINAL = "I haven't heard from you, so I'll end the call now. Goodbye!";
 
 export function voiceAssistant(a: Record<string, unknown>, direction: "inbound" | "outbound" | "web"): VoiceAssistant {
@@ -48,7 +53,7 @@ export function voiceAssistant(a: Record<string, unknown>, direction: "inbound" 
   const tt = obj(speech.turn_taking);
   const minDelay = num(tt.endpointing_min_delay, 0.4);
   const silence = obj(speech.silence);
-  const messages = Array.isArray(llm.messages) ? llm.messages as ChatMessage[] : [];
+  const messages = Array.isArray(llm.messages) ? (llm.messages as ChatMessage[]) : [];
   const autonomous = a.autonomous_silence_handling === true;
   const tools = normaliseTools(Array.isArray(llm.tools) ? llm.tools : []);
   // features.md §1: silence handling adds end_call so the model can hang up.
@@ -64,18 +69,24 @@ export function voiceAssistant(a: Record<string, unknown>, direction: "inbound" 
       endpointingMaxMs: Math.max(minDelay, num(tt.endpointing_max_delay, 2)) * 1000,
       interruptionMinMs: num(tt.interruption_min_duration, 0.3) * 1000,
       interruptionMinWords: num(tt.interruption_min_words, 0),
-      falseInterruptionMs: tt.false_interruption_timeout === null ? null : num(tt.false_interruption_timeout, 1.5) * 1000,
+      falseInterruptionMs:
+        tt.false_interruption_timeout === null ? null : num(tt.false_interruption_timeout, 1.5) * 1000,
     },
-    silence: autonomous ? {
-      messages: Array.isArray(silence.messages) && silence.messages.length ? silence.messages.map(String) : DEFAULT_SILENCE_MESSAGES,
-      finalMessage: str(silence.final_message) ?? DEFAULT_SILENCE_FINAL,
-      firstCheckMs: num(silence.first_check_seconds, 3) * 1000,
-      intervalMs: num(silence.interval_seconds, 12) * 1000,
-      maxAttempts: num(silence.max_attempts, 3),
-    } : null,
+    silence: autonomous
+      ? {
+          messages:
+            Array.isArray(silence.messages) && silence.messages.length
+              ? silence.messages.map(String)
+              : DEFAULT_SILENCE_MESSAGES,
+          finalMessage: str(silence.final_message) ?? DEFAULT_SILENCE_FINAL,
+          firstCheckMs: num(silence.first_check_seconds, 3) * 1000,
+          intervalMs: num(silence.interval_seconds, 12) * 1000,
+          maxAttempts: num(silence.max_attempts, 3),
+        }
+      : null,
     maxDurationMs: typeof a.max_duration_seconds === "number" ? a.max_duration_seconds * 1000 : null,
     endCallMessage: str(speech.end_call_message),
-    pronunciation: Array.isArray(speech.pronunciation) ? speech.pronunciation as { from: string; to: string }[] : [],
+    pronunciation: Array.isArray(speech.pronunciation) ? (speech.pronunciation as { from: string; to: string }[]) : [],
     language: str(stt.language) ?? "en",
     keyterms: Array.isArray(stt.keyterms) ? stt.keyterms.map(String) : [],
   };

@@ -21,9 +21,15 @@ export class BargeIn {
   /** The next reply's metrics say the caller interrupted the previous one. */
   private lastInterrupted = false;
 
-  constructor(private readonly tt: TurnTaking, private readonly speaker: Speaker, private readonly hooks: BargeInHooks) {}
+  constructor(
+    private readonly tt: TurnTaking,
+    private readonly speaker: Speaker,
+    private readonly hooks: BargeInHooks,
+  ) {}
 
-  get holding(): boolean { return this.pausedAt !== null; }
+  get holding(): boolean {
+    return this.pausedAt !== null;
+  }
 
   speechStarted(): void {
     if (this.speaker.audible && this.pausedAt === null) this.pausedAt = this.speaker.hold();
@@ -41,27 +47,43 @@ export class BargeIn {
 
   /** A short sound during our speech: let the caller hear the rest. */
   pausing(silenceMs: number, speechMs: number, windowMs: number): void {
-    if (this.pausedAt !== null && !this.interrupting && silenceMs >= 2 * windowMs && speechMs < this.tt.interruptionMinMs) this.resume();
+    if (
+      this.pausedAt !== null &&
+      !this.interrupting &&
+      silenceMs >= 2 * windowMs &&
+      speechMs < this.tt.interruptionMinMs
+    )
+      this.resume();
   }
 
   /** The speech was too short to be a turn. */
-  tooShort(): void { if (this.pausedAt !== null && !this.interrupting) this.resume(); }
+  tooShort(): void {
+    if (this.pausedAt !== null && !this.interrupting) this.resume();
+  }
 
   /** Speech ended while held: without words within the false-interruption timeout, the reply resumes. */
   speechEnded(): void {
     if (this.pausedAt === null || this.tt.falseInterruptionMs === null) return;
     this.clearTimer();
-    this.falseInterruptionTimer = setTimeout(() => { this.falseInterruptionTimer = null; if (this.pausedAt !== null) this.resume(); }, this.tt.falseInterruptionMs);
+    this.falseInterruptionTimer = setTimeout(() => {
+      this.falseInterruptionTimer = null;
+      if (this.pausedAt !== null) this.resume();
+    }, this.tt.falseInterruptionMs);
   }
 
-  recognitionFailed(): void { if (this.pausedAt !== null) this.resume(); }
+  recognitionFailed(): void {
+    if (this.pausedAt !== null) this.resume();
+  }
 
   /** The caller's words are known; false when they do not make a turn (the reply resumed). */
   transcript(words: number): boolean {
     const enough = words >= Math.max(1, this.tt.interruptionMinWords);
     if (this.pausedAt !== null || this.interrupting) {
       if (enough) this.commit();
-      else { this.resume(); return false; }
+      else {
+        this.resume();
+        return false;
+      }
     } else if (words > 0 && this.speaker.audible && enough) {
       // The false-interruption timer resumed us before the transcript came: it was real after all.
       this.pausedAt = this.speaker.hold();
@@ -110,8 +132,13 @@ export class BargeIn {
   }
 
   private clearTimer(): void {
-    if (this.falseInterruptionTimer) { clearTimeout(this.falseInterruptionTimer); this.falseInterruptionTimer = null; }
+    if (this.falseInterruptionTimer) {
+      clearTimeout(this.falseInterruptionTimer);
+      this.falseInterruptionTimer = null;
+    }
   }
 
-  close(): void { this.clearTimer(); }
+  close(): void {
+    this.clearTimer();
+  }
 }

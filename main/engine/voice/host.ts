@@ -11,7 +11,10 @@ export interface PipelineHost {
   fail(error: string): void;
   transfer(destination: string): Promise<boolean>;
   /** Runs a custom tool through its webhook; resolves with the text the model gets back. */
-  toolCall(call: { id: string; name: string; arguments: Record<string, unknown> }, tool: Extract<ToolSpec, { kind: "webhook" }>): Promise<string>;
+  toolCall(
+    call: { id: string; name: string; arguments: Record<string, unknown> },
+    tool: Extract<ToolSpec, { kind: "webhook" }>,
+  ): Promise<string>;
   sendDtmf(digits: string): boolean;
   turnMetrics(m: TurnMetrics): void;
   /** A provider fault or another problem worth a line in the call's event log. */

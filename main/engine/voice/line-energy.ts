@@ -34,7 +34,8 @@ export class LineEnergy {
   /** The end of the last loud window before `to`, looking back at most `maxSamples`; null when none. */
   lastLoudEnd(to: number, maxSamples: number): number | null {
     const stop = Math.max(0, to - maxSamples, this.fed - (RING - 1) * WINDOW);
-    for (let w = Math.floor((to - 1) / WINDOW); w * WINDOW >= stop; w--) if (this.loud[w % RING]) return (w + 1) * WINDOW;
+    for (let w = Math.floor((to - 1) / WINDOW); w * WINDOW >= stop; w--)
+      if (this.loud[w % RING]) return (w + 1) * WINDOW;
     return null;
   }
 }

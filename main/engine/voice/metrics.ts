@@ -33,13 +33,20 @@ export interface TurnMetrics {
 
 /** When a caller's turn went through each stage (the session's clock). */
 export interface TurnTiming {
-  speechEndAt: number; vadEndAt: number; decidedAt: number; sttDoneAt: number;
+  speechEndAt: number;
+  vadEndAt: number;
+  decidedAt: number;
+  sttDoneAt: number;
   /** The recognizer's confidence in the turn's text, when it reports one. */
   confidence?: number;
 }
 
 /** What the speaker knows about the reply's first audible chunk. */
-export interface FirstAudioTiming { synthMs: number; readyAt: number; queuedAt: number }
+export interface FirstAudioTiming {
+  synthMs: number;
+  readyAt: number;
+  queuedAt: number;
+}
 
 export const round = (ms: number): number => Math.round(ms * 10) / 10;
 
@@ -53,12 +60,28 @@ export class TurnMeter {
   private firstSample: number | null = null;
   private finalAt: number | null = null;
 
-  constructor(turn: number, private readonly t: TurnTiming | null, interrupted: boolean, private readonly now: () => number) {
+  constructor(
+    turn: number,
+    private readonly t: TurnTiming | null,
+    interrupted: boolean,
+    private readonly now: () => number,
+  ) {
     this.metrics = {
-      turn, vad_tail_ms: t ? round(t.vadEndAt - t.speechEndAt) : 0, endpointing_ms: 0,
-      preempt_ms: t ? round(t.decidedAt - t.speechEndAt) : 0, stt_ms: t ? round(t.sttDoneAt - t.decidedAt) : 0,
-      llm_first_token_ms: null, tts_first_audio_ms: null, hold_ms: null, playout_ms: null, voice_to_voice_ms: null, overhead_ms: null,
-      interrupted, speech_end_at: t ? round(t.speechEndAt) : 0, vad_end_at: t ? round(t.vadEndAt) : 0, sent_at: null,
+      turn,
+      vad_tail_ms: t ? round(t.vadEndAt - t.speechEndAt) : 0,
+      endpointing_ms: 0,
+      preempt_ms: t ? round(t.decidedAt - t.speechEndAt) : 0,
+      stt_ms: t ? round(t.sttDoneAt - t.decidedAt) : 0,
+      llm_first_token_ms: null,
+      tts_first_audio_ms: null,
+      hold_ms: null,
+      playout_ms: null,
+      voice_to_voice_ms: null,
+      overhead_ms: null,
+      interrupted,
+      speech_end_at: t ? round(t.speechEndAt) : 0,
+      vad_end_at: t ? round(t.vadEndAt) : 0,
+      sent_at: null,
     };
   }
 
@@ -69,10 +92,13 @@ export class TurnMeter {
     this.metrics.endpointing_ms = round(this.finalAt - this.t.speechEndAt);
   }
 
-  llmStarted(): void { this.llmStartedAt = this.now(); }
+  llmStarted(): void {
+    this.llmStartedAt = this.now();
+  }
 
   llmChunk(): void {
-    if (this.metrics.llm_first_token_ms === null) this.metrics.llm_first_token_ms = round(this.now() - this.llmStartedAt);
+    if (this.metrics.llm_first_token_ms === null)
+      this.metrics.llm_first_token_ms = round(this.now() - this.llmStartedAt);
   }
 
   /** The reply's first audio was queued at `sample`; reported once the packet carrying it has been sent. */

@@ -21,15 +21,26 @@ export class Recognizer {
   private stream: SttStream | null = null;
   private readonly upsampler = new Upsampler2x();
 
-  constructor(private readonly stt: SpeechToText, private readonly language: string, private readonly keyterms: string[], problem: (message: string) => void, private readonly rateHz: number) {
+  constructor(
+    private readonly stt: SpeechToText,
+    private readonly language: string,
+    private readonly keyterms: string[],
+    problem: (message: string) => void,
+    private readonly rateHz: number,
+  ) {
     if (!isStreaming(stt) || stt.sampleRateHz !== 16000) return;
     try {
-      this.stream = stt.stream({ language, onError: (err) => {
-        // Fall back to one recognition per utterance for the rest of the call.
-        problem(err.message);
-        this.stream = null;
-      } });
-    } catch (err) { problem((err as Error).message); }
+      this.stream = stt.stream({
+        language,
+        onError: (err) => {
+          // Fall back to one recognition per utterance for the rest of the call.
+          problem(err.message);
+          this.stream = null;
+        },
+      });
+    } catch (err) {
+      problem((err as Error).message);
+    }
   }
 
   /**
@@ -38,11 +49,14 @@ export class Recognizer {
    */
   speechStarted(preroll: Int16Array): void {
     if (!this.stream) return;
-    for (let i = 0; i < preroll.length; i += FRAME_SAMPLES) this.write(preroll.subarray(i, Math.min(i + FRAME_SAMPLES, preroll.length)));
+    for (let i = 0; i < preroll.length; i += FRAME_SAMPLES)
+      this.write(preroll.subarray(i, Math.min(i + FRAME_SAMPLES, preroll.length)));
   }
 
   /** Caller audio during speech, one frame at a time. */
-  write(pcm: Int16Array): void { this.stream?.write(this.upsampler.process(pcm)); }
+  write(pcm: Int16Array): void {
+    this.stream?.write(this.upsampler.process(pcm));
+  }
 
   /** The turn's text, with the recognizer's confidence when it gives one (endpointing reads both). */
   async recognize(audio: Int16Array, speechStartAt: number, speechEndAt: number): Promise<SttResult> {
@@ -52,9 +66,17 @@ export class Recognizer {
       return this.stream.finish(speechStartAt, speechEndAt, STREAM_BEHIND_MS);
     }
     const pcm = await resample(audio, this.rateHz, this.stt.sampleRateHz);
-    const r = await this.stt.transcribe({ audio: pcm, sampleRateHz: this.stt.sampleRateHz, language: this.language, keyterms: this.keyterms, signal: AbortSignal.timeout(BATCH_TIMEOUT_MS) });
+    const r = await this.stt.transcribe({
+      audio: pcm,
+      sampleRateHz: this.stt.sampleRateHz,
+      language: this.language,
+      keyterms: this.keyterms,
+      signal: AbortSignal.timeout(BATCH_TIMEOUT_MS),
+    });
     return r;
   }
 
-  close(): void { this.stream?.close(); }
+  close(): void {
+    this.stream?.close();
+  }
 }

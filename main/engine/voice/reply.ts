@@ -1,7 +1,11 @@
 import type { ChatMessage } from "../providers/llm/types.js";
 
 /** A sentence as queued for playout: samples [start, end) of the call's agent audio. */
-export interface Segment { text: string; start: number; end: number }
+export interface Segment {
+  text: string;
+  start: number;
+  end: number;
+}
 
 /** One thing the assistant says: LLM turns, the greeting, `say`, fallback lines, silence checks. */
 export class Reply {
@@ -15,14 +19,21 @@ export class Reply {
   committed = true;
   constructor(readonly source: "llm" | "scripted") {}
 
-  get aborted(): boolean { return this.abort.signal.aborted; }
-  get text(): string { return this.segments.map((s) => s.text).join(" "); }
+  get aborted(): boolean {
+    return this.abort.signal.aborted;
+  }
+  get text(): string {
+    return this.segments.map((s) => s.text).join(" ");
+  }
 
   /** The words that had been played at sample `at`: whole segments plus the played share of the current one. */
   heardAt(at: number): string {
     const words: string[] = [];
     for (const s of this.segments) {
-      if (at >= s.end) { words.push(s.text); continue; }
+      if (at >= s.end) {
+        words.push(s.text);
+        continue;
+      }
       if (at <= s.start) break;
       const parts = s.text.split(/\s+/);
       const n = Math.floor((parts.length * (at - s.start)) / Math.max(1, s.end - s.start));

@@ -57,10 +57,14 @@ export class Responder {
     this.history = [...o.assistant.systemMessages];
   }
 
-  get pending(): string { return this.pendingUserText; }
+  get pending(): string {
+    return this.pendingUserText;
+  }
 
   /** Words of the caller's turn; answered by the next `respond`. */
-  hear(text: string): void { this.pendingUserText = this.pendingUserText ? `${this.pendingUserText} ${text}` : text; }
+  hear(text: string): void {
+    this.pendingUserText = this.pendingUserText ? `${this.pendingUserText} ${text}` : text;
+  }
 
   /** Something the assistant said, as the caller heard it. */
   record(text: string): void {
@@ -118,7 +122,8 @@ export class Responder {
       } else host.message("user", userText);
     }
     if (reply.committed) meter.final();
-    const onFirstAudio: FirstAudio = (sample, timing) => meter.firstAudio(sample, timing, this.o.audio, (m: TurnMetrics) => host.turnMetrics(m));
+    const onFirstAudio: FirstAudio = (sample, timing) =>
+      meter.firstAudio(sample, timing, this.o.audio, (m: TurnMetrics) => host.turnMetrics(m));
     let after: AfterReply;
     try {
       after = await this.toolLoop(reply, meter, onFirstAudio);
@@ -148,11 +153,17 @@ export class Responder {
       let text = "";
       meter.llmStarted();
       for await (const chunk of this.o.llm.stream({
-        messages: this.history, tools: assistant.tools.map((x) => x.llm), temperature: assistant.temperature,
-        maxTokens: assistant.maxTokens, signal: reply.abort.signal,
+        messages: this.history,
+        tools: assistant.tools.map((x) => x.llm),
+        temperature: assistant.temperature,
+        maxTokens: assistant.maxTokens,
+        signal: reply.abort.signal,
       })) {
         meter.llmChunk();
-        if (chunk.type === "tool_call") { calls.push(chunk.call); continue; }
+        if (chunk.type === "tool_call") {
+          calls.push(chunk.call);
+          continue;
+        }
         text += chunk.text;
         for (const s of chunker.push(chunk.text)) speaker.queue(reply, s, onFirstAudio);
       }
@@ -173,7 +184,11 @@ export class Responder {
     return after;
   }
 
-  private async runTool(reply: Reply, call: ToolCall, onFirstAudio: FirstAudio): Promise<{ result: string; hangup?: boolean; transferTo?: string }> {
+  private async runTool(
+    reply: Reply,
+    call: ToolCall,
+    onFirstAudio: FirstAudio,
+  ): Promise<{ result: string; hangup?: boolean; transferTo?: string }> {
     const { speaker, host } = this.o;
     const tool = this.o.assistant.tools.find((x) => x.llm.name === call.function.name);
     const args = parseArgs(call.function.arguments);
@@ -183,7 +198,9 @@ export class Responder {
         return { result: "The call will end after your goodbye.", hangup: true };
       case "dtmf": {
         const digits = typeof args.digits === "string" ? args.digits.replace(/[^0-9*#A-Da-d]/g, "").toUpperCase() : "";
-        return { result: digits && host.sendDtmf(digits) ? `Pressed ${digits}.` : "The keys could not be sent on this line." };
+        return {
+          result: digits && host.sendDtmf(digits) ? `Pressed ${digits}.` : "The keys could not be sent on this line.",
+        };
       }
       case "transfer_call": {
         const target = transferTarget(tool, args.destination);
@@ -196,11 +213,13 @@ export class Responder {
       }
       case "webhook": {
         if (tool.message) speaker.queue(reply, tool.message, onFirstAudio);
-        const result = await host.toolCall({ id: call.id, name: call.function.name, arguments: args }, tool).catch((err: Error) => {
-          host.problem(`Tool '${call.function.name}' failed: ${err.message}`);
-          speaker.queue(reply, FALLBACK.tool, onFirstAudio);
-          return JSON.stringify({ error: err.message });
-        });
+        const result = await host
+          .toolCall({ id: call.id, name: call.function.name, arguments: args }, tool)
+          .catch((err: Error) => {
+            host.problem(`Tool '${call.function.name}' failed: ${err.message}`);
+            speaker.queue(reply, FALLBACK.tool, onFirstAudio);
+            return JSON.stringify({ error: err.message });
+          });
         return { result };
       }
     }
@@ -211,5 +230,7 @@ function parseArgs(json: string): Record<string, unknown> {
   try {
     const v = JSON.parse(json || "{}");
     return v && typeof v === "object" && !Array.isArray(v) ? v : {};
-  } catch { return {}; }
+  } catch {
+    return {};
+  }
 }

@@ -75,36 +75,76 @@ export class VoiceSession {
     const problem = (err: unknown) => host.problem(describe(err));
     this.recognizer = new Recognizer(o.stt, a.language, a.keyterms, (m) => host.problem(m), RATE);
     this.speaker = new Speaker({
-      audio: o.audio, tts: o.tts, fallbackTts: o.fallbackTts, pronunciation: a.pronunciation, rateHz: RATE, now, problem,
+      audio: o.audio,
+      tts: o.tts,
+      fallbackTts: o.fallbackTts,
+      pronunciation: a.pronunciation,
+      rateHz: RATE,
+      now,
+      problem,
       onAudio: () => this.watchdog?.sound(),
-      onSpoken: (text) => { this.responder.record(text); this.watchdog?.quiet(); },
+      onSpoken: (text) => {
+        this.responder.record(text);
+        this.watchdog?.quiet();
+      },
     });
     this.bargeIn = new BargeIn(a.turnTaking, this.speaker, {
-      interrupted: (heard) => { host.interruption(heard); this.responder.record(heard); },
-      spokenAfterAll: (text) => { this.responder.record(text); this.watchdog?.quiet(); },
+      interrupted: (heard) => {
+        host.interruption(heard);
+        this.responder.record(heard);
+      },
+      spokenAfterAll: (text) => {
+        this.responder.record(text);
+        this.watchdog?.quiet();
+      },
     });
     this.responder = new Responder({
-      llm: o.llm, assistant: a, host, speaker: this.speaker, audio: o.audio, now, problem,
+      llm: o.llm,
+      assistant: a,
+      host,
+      speaker: this.speaker,
+      audio: o.audio,
+      now,
+      problem,
       finalAt: (endedAt, text, confidence) => this.turns.finalAt(endedAt, text, confidence),
       takeInterrupted: () => this.bargeIn.takeInterrupted(),
-      succeeded: () => { this.consecutiveFaults = 0; },
+      succeeded: () => {
+        this.consecutiveFaults = 0;
+      },
       fault: (line) => this.fault(line),
       isClosed: () => this.closed,
       isEnding: () => this.ending,
       endCall: () => this.endCall(a.endCallMessage, "assistant_hangup"),
       transfer: (destination) => this.transfer(destination, null),
     });
-    this.watchdog = a.silence ? new SilenceWatchdog(a.silence, {
-      busy: () => this.closed || this.ending || this.turns.inSpeech || this.speaker.audible || this.speaker.current !== null || this.responder.pending !== "",
-      say: (line) => this.say(line),
-      giveUp: (finalMessage) => void this.endCall(finalMessage, "silence_timeout"),
-    }, now) : null;
-    this.turns = new TurnDetector(a.turnTaking, o.vad ?? sileroVad, {
-      speechStarted: () => this.speechStarted(),
-      speaking: (speechMs) => this.bargeIn.speaking(speechMs),
-      pausing: (silenceMs, speechMs) => this.bargeIn.pausing(silenceMs, speechMs, this.turns.windowMs),
-      speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt, e.releasedAt),
-    }, now);
+    this.watchdog = a.silence
+      ? new SilenceWatchdog(
+          a.silence,
+          {
+            busy: () =>
+              this.closed ||
+              this.ending ||
+              this.turns.inSpeech ||
+              this.speaker.audible ||
+              this.speaker.current !== null ||
+              this.responder.pending !== "",
+            say: (line) => this.say(line),
+            giveUp: (finalMessage) => void this.endCall(finalMessage, "silence_timeout"),
+          },
+          now,
+        )
+      : null;
+    this.turns = new TurnDetector(
+      a.turnTaking,
+      o.vad ?? sileroVad,
+      {
+        speechStarted: () => this.speechStarted(),
+        speaking: (speechMs) => this.bargeIn.speaking(speechMs),
+        pausing: (silenceMs, speechMs) => this.bargeIn.pausing(silenceMs, speechMs, this.turns.windowMs),
+        speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt, e.releasedAt),
+      },
+      now,
+    );
     this.unsubscribe = o.audio.onFrame((frame) => this.onFrame(frame));
   }
 
@@ -112,7 +152,8 @@ export class VoiceSession {
   start(): void {
     const a = this.o.assistant;
     if (a.firstMessage) void this.say(a.firstMessage);
-    if (a.maxDurationMs) this.timers.push(setTimeout(() => void this.endCall(a.endCallMessage, "max_duration"), a.maxDurationMs));
+    if (a.maxDurationMs)
+      this.timers.push(setTimeout(() => void this.endCall(a.endCallMessage, "max_duration"), a.maxDurationMs));
     this.watchdog?.start();
   }
 
@@ -132,7 +173,10 @@ export class VoiceSession {
     // The VAD reports a window after it was heard; the pre-roll covers the rest.
     this.speechStartAt = this.now() - this.buffer.prerollMs;
     this.watchdog?.answered();
-    if (this.continueTimer) { clearTimeout(this.continueTimer); this.continueTimer = null; }
+    if (this.continueTimer) {
+      clearTimeout(this.continueTimer);
+      this.continueTimer = null;
+    }
     this.recognizer.speechStarted(this.buffer.begin());
     this.bargeIn.speechStarted();
     // A reply still being prepared (no audio yet) is dropped: the caller is still talking.
@@ -147,12 +191,22 @@ export class VoiceSession {
   private speechEnded(speechMs: number, endedAt: number, releasedAt: number): void {
     this.watchdog?.quiet();
     const audio = this.buffer.take();
-    if (speechMs < MIN_UTTERANCE_MS) { this.bargeIn.tooShort(); this.answerLeftover(); return; }
+    if (speechMs < MIN_UTTERANCE_MS) {
+      this.bargeIn.tooShort();
+      this.answerLeftover();
+      return;
+    }
     this.bargeIn.speechEnded();
     void this.transcribe(audio, this.speechStartAt, endedAt, releasedAt, this.now());
   }
 
-  private async transcribe(audio: Int16Array, speechStartAt: number, speechEndAt: number, vadEndAt: number, decidedAt: number): Promise<void> {
+  private async transcribe(
+    audio: Int16Array,
+    speechStartAt: number,
+    speechEndAt: number,
+    vadEndAt: number,
+    decidedAt: number,
+  ): Promise<void> {
     const seq = ++this.turnSeq;
     let text: string;
     let confidence: number | undefined;
@@ -186,9 +240,15 @@ export class VoiceSession {
   private answer(t: TurnTiming): void {
     const go = () => void this.responder.respond(t, this.turnSeq);
     const wait = this.turns.continuationWaitMs(this.responder.pending, t.speechEndAt);
-    if (wait === null) { go(); return; }
+    if (wait === null) {
+      go();
+      return;
+    }
     if (this.continueTimer) clearTimeout(this.continueTimer);
-    this.continueTimer = setTimeout(() => { this.continueTimer = null; if (!this.turns.inSpeech) go(); }, wait);
+    this.continueTimer = setTimeout(() => {
+      this.continueTimer = null;
+      if (!this.turns.inSpeech) go();
+    }, wait);
   }
 
   /**
@@ -262,4 +322,5 @@ export class VoiceSession {
   }
 }
 
-const describe = (err: unknown): string => (err instanceof ProviderError ? err.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`);
+const describe = (err: unknown): string =>
+  err instanceof ProviderError ? err.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`;

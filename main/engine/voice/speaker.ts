@@ -40,8 +40,12 @@ export class Speaker {
   constructor(private readonly o: SpeakerOptions) {}
 
   /** True while the caller can hear us (or would, but for a barge-in pause). */
-  get audible(): boolean { return this.o.audio.playedSamples < this.enqueued; }
-  get playedSamples(): number { return this.o.audio.playedSamples; }
+  get audible(): boolean {
+    return this.o.audio.playedSamples < this.enqueued;
+  }
+  get playedSamples(): number {
+    return this.o.audio.playedSamples;
+  }
 
   /** Waits until a preemptive reply's turn is final; false when it was dropped meanwhile. */
   async committed(reply: Reply): Promise<boolean> {
@@ -75,7 +79,8 @@ export class Speaker {
           // A preemptive reply is ready before its turn is final: it waits here, silent.
           if (reply.notBefore > readyAt && !(await this.committed(reply))) return;
           if (reply.aborted || this.closed) return;
-          if (this.enqueued === start) onFirstAudio?.(start, { synthMs: readyAt - started, readyAt, queuedAt: this.o.now() });
+          if (this.enqueued === start)
+            onFirstAudio?.(start, { synthMs: readyAt - started, readyAt, queuedAt: this.o.now() });
           play(pcm);
         }
         const pause = reply.source === "llm" ? trim.flush() : new Int16Array(0);
@@ -131,7 +136,9 @@ export class Speaker {
     return this.o.audio.playedSamples;
   }
 
-  resume(): void { this.o.audio.resume(); }
+  resume(): void {
+    this.o.audio.resume();
+  }
 
   /** Drops every queued sample at once (barge-in): nothing queued before now will be heard. */
   flush(): void {
@@ -140,7 +147,9 @@ export class Speaker {
   }
 
   /** Stops the current reply's generation (its queued audio stays until flushed). */
-  abortCurrent(): void { this.current?.abort.abort(); }
+  abortCurrent(): void {
+    this.current?.abort.abort();
+  }
 
   close(): void {
     this.closed = true;
@@ -148,7 +157,13 @@ export class Speaker {
   }
 
   private frame(pcm: Int16Array): AudioFrame {
-    return { data: pcm, sampleRateHz: this.o.rateHz, channels: 1, samples: pcm.length, timestampMs: (this.enqueued / this.o.rateHz) * 1000 };
+    return {
+      data: pcm,
+      sampleRateHz: this.o.rateHz,
+      channels: 1,
+      samples: pcm.length,
+      timestampMs: (this.enqueued / this.o.rateHz) * 1000,
+    };
   }
 
   private pronounce(text: string): string {

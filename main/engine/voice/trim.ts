@@ -58,13 +58,17 @@ function firstAudible(pcm: Int16Array): number {
 }
 
 function lastAudibleEnd(pcm: Int16Array, from: number): number {
-  for (let w = pcm.length - WINDOW; w >= from - WINDOW + 1; w -= WINDOW) if (loud(pcm, Math.max(from, w))) return Math.min(pcm.length, w + WINDOW);
+  for (let w = pcm.length - WINDOW; w >= from - WINDOW + 1; w -= WINDOW)
+    if (loud(pcm, Math.max(from, w))) return Math.min(pcm.length, w + WINDOW);
   return -1;
 }
 
 function concat(parts: Int16Array[]): Int16Array {
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

@@ -54,13 +54,24 @@ export class TurnDetector {
   private readonly energy = new LineEnergy();
   private closed = false;
 
-  constructor(private readonly tt: TurnTaking, vad: VadFactory, private readonly listener: TurnListener, private readonly now: () => number) {
+  constructor(
+    private readonly tt: TurnTaking,
+    vad: VadFactory,
+    private readonly listener: TurnListener,
+    private readonly now: () => number,
+  ) {
     this.vad = vad((p, endSample) => this.onProbability(p, endSample ?? this.energy.fed));
   }
 
-  get state(): TurnState { return this._state; }
-  get inSpeech(): boolean { return this._state !== "quiet"; }
-  get windowMs(): number { return this.vad.windowMs; }
+  get state(): TurnState {
+    return this._state;
+  }
+  get inSpeech(): boolean {
+    return this._state !== "quiet";
+  }
+  get windowMs(): number {
+    return this.vad.windowMs;
+  }
 
   push(pcm: Int16Array): void {
     if (this.closed) return;
@@ -97,7 +108,8 @@ export class TurnDetector {
     // A window whose every 5 ms is below −45 dBFS is a pause, whatever Silero's slowly decaying
     // probability says; a noisy line is never that quiet and keeps the VAD's own release. Not in the
     // first ENERGY_AFTER_MS of speech: the gaps between a barge-in's first words would resume our reply.
-    const energyQuiet = (!this.inSpeech || this.speechMs >= ENERGY_AFTER_MS) && this.energy.quiet(endSample - windowSamples, endSample);
+    const energyQuiet =
+      (!this.inSpeech || this.speechMs >= ENERGY_AFTER_MS) && this.energy.quiet(endSample - windowSamples, endSample);
     if (!energyQuiet && (p >= SPEECH_ON || (this.inSpeech && p >= SPEECH_OFF))) {
       this.silenceMs = 0;
       if (this._state === "quiet") {
@@ -123,7 +135,12 @@ export class TurnDetector {
     this.listener.pausing(this.silenceMs, this.speechMs);
     if (this.closed || this.silenceMs < this.preemptAfterMs) return;
     this._state = "quiet";
-    this.listener.speechEnded({ speechMs: this.speechMs, silenceMs: this.silenceMs, endedAt: this.quietSince, releasedAt: this.releasedAt });
+    this.listener.speechEnded({
+      speechMs: this.speechMs,
+      silenceMs: this.silenceMs,
+      endedAt: this.quietSince,
+      releasedAt: this.releasedAt,
+    });
   }
 
   close(): void {

@@ -12,15 +12,23 @@ export class UtteranceBuffer {
   private readonly utterance: Int16Array;
   private length = 0;
 
-  constructor(readonly sampleRateHz: number, prerollMs: number, maxUtteranceMs: number) {
+  constructor(
+    readonly sampleRateHz: number,
+    prerollMs: number,
+    maxUtteranceMs: number,
+  ) {
     this.ring = new Int16Array(Math.round((sampleRateHz * prerollMs) / 1000));
     this.utterance = new Int16Array(Math.round((sampleRateHz * maxUtteranceMs) / 1000));
   }
 
-  get prerollMs(): number { return (this.ring.length / this.sampleRateHz) * 1000; }
+  get prerollMs(): number {
+    return (this.ring.length / this.sampleRateHz) * 1000;
+  }
 
   /** Samples in the current utterance (the pre-roll included once `begin` moved it in). */
-  get samples(): number { return this.length; }
+  get samples(): number {
+    return this.length;
+  }
 
   /** Audio while nobody is talking: only the most recent pre-roll's worth is kept. */
   pushPreroll(pcm: Int16Array): void {

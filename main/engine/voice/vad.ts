@@ -10,10 +10,19 @@ import type { VadFactory, VoiceActivityDetector } from "../providers/vad/types.j
  */
 export function sileroModelPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [process.env.VOICEDOCK_RESOURCES, join(here, "../../../resources"), join(here, "../../resources"), join(process.cwd(), "resources")]
-    .filter((d): d is string => Boolean(d)).map((d) => join(d, "silero_vad.onnx"));
+  const candidates = [
+    process.env.VOICEDOCK_RESOURCES,
+    join(here, "../../../resources"),
+    join(here, "../../resources"),
+    join(process.cwd(), "resources"),
+  ]
+    .filter((d): d is string => Boolean(d))
+    .map((d) => join(d, "silero_vad.onnx"));
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`The voice activity model silero_vad.onnx is missing (looked in ${candidates.join(", ")}): reinstall VoiceDock`);
+  if (!found)
+    throw new Error(
+      `The voice activity model silero_vad.onnx is missing (looked in ${candidates.join(", ")}): reinstall VoiceDock`,
+    );
   return found;
 }
 
@@ -21,7 +30,11 @@ let sessionPromise: Promise<ort.InferenceSession> | null = null;
 
 /** One ONNX session for every call: the model is stateless apart from the state tensor each call keeps. */
 function session(): Promise<ort.InferenceSession> {
-  sessionPromise ??= ort.InferenceSession.create(sileroModelPath(), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
+  sessionPromise ??= ort.InferenceSession.create(sileroModelPath(), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+  });
   return sessionPromise;
 }
 
@@ -81,7 +94,11 @@ export class SileroVad implements VoiceActivityDetector {
   private async infer(data: Float32Array, endSample: number): Promise<void> {
     if (this.closed) return;
     const s = await session();
-    const out = await s.run({ input: new ort.Tensor("float32", data, [1, data.length]), state: this.state, sr: this.sr });
+    const out = await s.run({
+      input: new ort.Tensor("float32", data, [1, data.length]),
+      state: this.state,
+      sr: this.sr,
+    });
     if (this.closed) return;
     this.state = out.stateN as ort.Tensor;
     this.onProbability((out.output.data as Float32Array)[0], endSample);
@@ -93,5 +110,7 @@ export class SileroVad implements VoiceActivityDetector {
     this.pendingLength = 0;
   }
 
-  close(): void { this.closed = true; }
+  close(): void {
+    this.closed = true;
+  }
 }

@@ -7,7 +7,12 @@ const USER_AGENT = "HMS-Sovereign/1.0";
  * The headers of every webhook POST, outbox delivery or direct request alike, so receivers verify both the
  * same way (webhooks.md §4). Built per attempt: the timestamp is part of what is signed.
  */
-export function webhookHeaders(opts: { event: WebhookEvent | string; deliveryId: string; rawBody: string; secret: string | null }): Record<string, string> {
+export function webhookHeaders(opts: {
+  event: WebhookEvent | string;
+  deliveryId: string;
+  rawBody: string;
+  secret: string | null;
+}): Record<string, string> {
   const timestamp = Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     "content-type": "application/json",

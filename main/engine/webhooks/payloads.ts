@@ -5,7 +5,11 @@ import { isSealed } from "../store/credentials.js";
 export type WebhookEvent = "assistant-request" | "tool-calls" | "status-update" | "end-of-call-report";
 
 /** `message.phone_number`: our number on the call; all null on web calls. */
-export interface PhoneNumberInfo { id: string | null; number: string | null; name: string | null }
+export interface PhoneNumberInfo {
+  id: string | null;
+  number: string | null;
+  name: string | null;
+}
 
 /** The resolved assistant as stored with a call (see CallRepo.assistantConfig). */
 export type ResolvedAssistant = Record<string, unknown>;
@@ -21,10 +25,25 @@ export function webhookStatus(s: CallStatus): "in-progress" | "ended" | "ended-w
 const CALL_TYPES = { inbound: "inbound_phone_call", outbound: "outbound_phone_call", web: "web_call" } as const;
 
 /** Keys that hold a credential when their value is a string, at any depth (e.g. a tool's `server.secret`). */
-const SECRET_KEYS = new Set(["secret", "webhook_secret", "api_key", "apikey", "password", "auth_token", "access_token", "token_secret"]);
+const SECRET_KEYS = new Set([
+  "secret",
+  "webhook_secret",
+  "api_key",
+  "apikey",
+  "password",
+  "auth_token",
+  "access_token",
+  "token_secret",
+]);
 const isSecretKey = (key: string) => {
   const k = key.toLowerCase();
-  return SECRET_KEYS.has(k) || k.endsWith("_secret") || k.endsWith("_enc") || k.endsWith("_api_key") || k.endsWith("_password");
+  return (
+    SECRET_KEYS.has(k) ||
+    k.endsWith("_secret") ||
+    k.endsWith("_enc") ||
+    k.endsWith("_api_key") ||
+    k.endsWith("_password")
+  );
 };
 
 function withoutSecrets(value: unknown): unknown {
@@ -52,7 +71,12 @@ export function publicAssistant(assistant: ResolvedAssistant | null): Record<str
 }
 
 /** The envelope every event shares (webhooks.md §5). `timestamp` is fixed at enqueue time: retries resend it unchanged. */
-export function envelope(type: WebhookEvent, call: CallRecord, number: PhoneNumberInfo, assistant: ResolvedAssistant | null) {
+export function envelope(
+  type: WebhookEvent,
+  call: CallRecord,
+  number: PhoneNumberInfo,
+  assistant: ResolvedAssistant | null,
+) {
   return {
     type,
     timestamp: new Date().toISOString(),

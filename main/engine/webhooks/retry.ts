@@ -10,11 +10,18 @@ export interface WebhookRetryOptions {
   timeoutMs: number;
 }
 
-export const DEFAULT_RETRY: WebhookRetryOptions = { baseDelayMs: 1000, maxDelayMs: 5 * 60_000, maxAttempts: 12, timeoutMs: 10_000 };
+export const DEFAULT_RETRY: WebhookRetryOptions = {
+  baseDelayMs: 1000,
+  maxDelayMs: 5 * 60_000,
+  maxAttempts: 12,
+  timeoutMs: 10_000,
+};
 
 /** Defaults overridden by whatever the caller set; an explicit `undefined` keeps the default. */
 export function retryOptions(partial: Partial<WebhookRetryOptions> | undefined): WebhookRetryOptions {
-  const set = Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined)) as Partial<WebhookRetryOptions>;
+  const set = Object.fromEntries(
+    Object.entries(partial ?? {}).filter(([, v]) => v !== undefined),
+  ) as Partial<WebhookRetryOptions>;
   return { ...DEFAULT_RETRY, ...set };
 }
 
@@ -27,7 +34,9 @@ export function backoffMs(retry: WebhookRetryOptions, attempts: number): number 
 /** True when every promise settled within `ms`. */
 export async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((r) => { timer = setTimeout(() => r(false), ms); });
+  const timeout = new Promise<false>((r) => {
+    timer = setTimeout(() => r(false), ms);
+  });
   try {
     return await Promise.race([Promise.allSettled(promises).then(() => true as const), timeout]);
   } finally {
@@ -40,6 +49,7 @@ export function describeFetchError(err: unknown, timeoutMs: number): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   if (e?.name === "TimeoutError") return `no answer within ${timeoutMs} ms`;
   const cause = e?.cause;
-  if (cause?.code) return `could not reach the receiver: ${cause.message && cause.message.includes(cause.code) ? cause.message : `${cause.code} ${cause.message ?? ""}`.trim()}`;
+  if (cause?.code)
+    return `could not reach the receiver: ${cause.message && cause.message.includes(cause.code) ? cause.message : `${cause.code} ${cause.message ?? ""}`.trim()}`;
   return `could not reach the receiver: ${cause?.message ?? e?.message ?? String(err)}`;
 }

@@ -3,12 +3,24 @@ import type { CallRecord } from "../store/calls.js";
 import type { DeliveryDetail, DeliveryRow, DeliveryStatus, DeliveryView } from "../store/webhook-outbox.js";
 import type { EventBus } from "../events/bus.js";
 import { nowIso, uuid } from "../util/ids.js";
-import { endOfCallReport, statusUpdate, type PhoneNumberInfo, type ResolvedAssistant, type WebhookEvent } from "./payloads.js";
+import {
+  endOfCallReport,
+  statusUpdate,
+  type PhoneNumberInfo,
+  type ResolvedAssistant,
+  type WebhookEvent,
+} from "./payloads.js";
 import { webhookHeaders } from "./headers.js";
 import { backoffMs, describeFetchError, retryOptions, settledWithin, type WebhookRetryOptions } from "./retry.js";
 
 // The API and the config import these from here; the outbox's SQL and row types live in store/.
-export { DELIVERY_STATUSES, type DeliveryStatus, type DeliveryView, type DeliveryAttempt, type DeliveryDetail } from "../store/webhook-outbox.js";
+export {
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  type DeliveryView,
+  type DeliveryAttempt,
+  type DeliveryDetail,
+} from "../store/webhook-outbox.js";
 export { DEFAULT_RETRY, type WebhookRetryOptions } from "./retry.js";
 
 export interface WebhookServiceOptions {
@@ -23,7 +35,12 @@ export interface WebhookServiceOptions {
   stopGraceMs?: number;
 }
 
-interface AttemptResult { statusCode: number | null; error: string | null; durationMs: number; final: boolean }
+interface AttemptResult {
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  final: boolean;
+}
 
 const MAX_IN_FLIGHT = 4;
 
@@ -72,7 +89,13 @@ export class WebhookService {
   // ── enqueueing (synchronous, inside the caller's transaction) ───────────────────────────────
 
   /** Writes one delivery (due now) and returns its id. `body` is the exact string that will be signed and sent. */
-  enqueue(row: { callId: string | null; event: WebhookEvent; url: string; body: string; secretEnc: string | null }): string {
+  enqueue(row: {
+    callId: string | null;
+    event: WebhookEvent;
+    url: string;
+    body: string;
+    secretEnc: string | null;
+  }): string {
     const id = uuid();
     this.outbox.insert({ id, ...row, now: nowIso() });
     this.poke();
@@ -94,14 +117,20 @@ export class WebhookService {
    * `webhook_events` null means every call event (nothing was chosen, so nothing is held back;
    * `assistant-request` is the exception and needs to be listed, as documented); `[]` means none.
    */
-  private enqueueForCall(call: CallRecord, event: WebhookEvent,
-    build: (call: CallRecord, number: PhoneNumberInfo, assistant: ResolvedAssistant | null) => unknown): void {
+  private enqueueForCall(
+    call: CallRecord,
+    event: WebhookEvent,
+    build: (call: CallRecord, number: PhoneNumberInfo, assistant: ResolvedAssistant | null) => unknown,
+  ): void {
     const assistant = this.store.calls.assistantConfig(call.id);
     const url = assistant?.webhook_url;
     if (typeof url !== "string" || !url) return;
     if (!subscribed(assistant!.webhook_events, event)) return;
     const body = JSON.stringify(build(call, this.numberInfo(call), assistant));
-    const secretEnc = typeof assistant!.webhook_secret_enc === "string" && assistant!.webhook_secret_enc ? assistant!.webhook_secret_enc : null;
+    const secretEnc =
+      typeof assistant!.webhook_secret_enc === "string" && assistant!.webhook_secret_enc
+        ? assistant!.webhook_secret_enc
+        : null;
     this.enqueue({ callId: call.id, event, url, body, secretEnc });
   }
 
@@ -142,13 +171,22 @@ export class WebhookService {
   private poke(): void {
     if (!this.running || this.pokeScheduled) return;
     this.pokeScheduled = true;
-    setImmediate(() => { this.pokeScheduled = false; this.tick(); });
+    setImmediate(() => {
+      this.pokeScheduled = false;
+      this.tick();
+    });
   }
 
   private schedule(delayMs: number): void {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = null; this.tick(); }, Math.max(0, delayMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.tick();
+      },
+      Math.max(0, delayMs),
+    );
     this.timer.unref();
   }
 
@@ -193,7 +231,13 @@ export class WebhookService {
       try {
         secret = this.store.box.open(row.secret_enc);
       } catch {
-        this.finish(row, { statusCode: null, error: "The webhook secret could not be decrypted (was secret.key in the data dir replaced?): set the assistant's webhook_secret again", durationMs: 0, final: true });
+        this.finish(row, {
+          statusCode: null,
+          error:
+            "The webhook secret could not be decrypted (was secret.key in the data dir replaced?): set the assistant's webhook_secret again",
+          durationMs: 0,
+          final: true,
+        });
         return;
       }
     }
@@ -203,7 +247,13 @@ export class WebhookService {
     let error: string | null = null;
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.retry.timeoutMs), this.abort.signal]);
-      const res = await this.fetchImpl(row.url, { method: "POST", headers, body: row.body, redirect: "manual", signal });
+      const res = await this.fetchImpl(row.url, {
+        method: "POST",
+        headers,
+        body: row.body,
+        redirect: "manual",
+        signal,
+      });
       statusCode = res.status;
       // The response body is ignored (webhooks.md §8, §9): do not wait for it.
       await res.body?.cancel().catch(() => undefined);
@@ -224,14 +274,34 @@ export class WebhookService {
     if (r.error === null) status = "delivered";
     else if (r.final || attempts >= this.retry.maxAttempts) status = "failed";
     else next = new Date(Date.now() + backoffMs(this.retry, attempts)).toISOString();
-    this.outbox.recordOutcome(row.id, { attempts, status, nextAttemptAt: next, statusCode: r.statusCode, error: r.error, durationMs: r.durationMs, at: now });
-    this.bus.publish({ type: "webhook.delivery", delivery_id: row.id, call_id: row.call_id, event: row.event, status, attempts, status_code: r.statusCode, error: r.error });
+    this.outbox.recordOutcome(row.id, {
+      attempts,
+      status,
+      nextAttemptAt: next,
+      statusCode: r.statusCode,
+      error: r.error,
+      durationMs: r.durationMs,
+      at: now,
+    });
+    this.bus.publish({
+      type: "webhook.delivery",
+      delivery_id: row.id,
+      call_id: row.call_id,
+      event: row.event,
+      status,
+      attempts,
+      status_code: r.statusCode,
+      error: r.error,
+    });
   }
 
   // ── reading and redelivery (for the API) ────────────────────────────────────────────────────
 
   /** Newest first. */
-  listDeliveries(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): { deliveries: DeliveryView[]; total: number } {
+  listDeliveries(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): {
+    deliveries: DeliveryView[];
+    total: number;
+  } {
     return this.outbox.list(f);
   }
 

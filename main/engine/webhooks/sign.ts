@@ -32,11 +32,22 @@ export interface VerifyOptions {
  * bare-hex form, compares in constant time, and rejects stale or future timestamps (replay protection).
  * The HMAC is computed over the timestamp header exactly as received.
  */
-export function verifySignature(rawBody: string, timestampHeader: string, signatureHeader: string, secret: string,
-  { toleranceSeconds = 300, now = Date.now() }: VerifyOptions = {}): boolean {
+export function verifySignature(
+  rawBody: string,
+  timestampHeader: string,
+  signatureHeader: string,
+  secret: string,
+  { toleranceSeconds = 300, now = Date.now() }: VerifyOptions = {},
+): boolean {
   if (!/^\d{1,12}$/.test(timestampHeader)) return false;
   if (Math.abs(now / 1000 - Number(timestampHeader)) > toleranceSeconds) return false;
   const expected = Buffer.from(hmacHex(secret, timestampHeader, rawBody), "utf8");
-  const got = Buffer.from(signatureHeader.trim().replace(/^sha256=/i, "").toLowerCase(), "utf8");
+  const got = Buffer.from(
+    signatureHeader
+      .trim()
+      .replace(/^sha256=/i, "")
+      .toLowerCase(),
+    "utf8",
+  );
   return got.length === expected.length && timingSafeEqual(got, expected);
 }

@@ -2,7 +2,13 @@
 const KEY_STORAGE = "voicedock.apiKey";
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly error: string, message: string) { super(message); }
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export function apiBase(): string {
@@ -13,8 +19,12 @@ export function apiKey(): string | null {
   return window.voicedock?.apiKey || localStorage.getItem(KEY_STORAGE);
 }
 
-export function saveApiKey(key: string): void { localStorage.setItem(KEY_STORAGE, key.trim()); }
-export function forgetApiKey(): void { localStorage.removeItem(KEY_STORAGE); }
+export function saveApiKey(key: string): void {
+  localStorage.setItem(KEY_STORAGE, key.trim());
+}
+export function forgetApiKey(): void {
+  localStorage.removeItem(KEY_STORAGE);
+}
 
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
@@ -23,6 +33,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   if (init.body) headers.set("content-type", "application/json");
   const res = await fetch(`${apiBase()}/api/v1${path}`, { ...init, headers });
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, body.error ?? res.statusText, body.message ?? `Request failed (${res.status})`);
+  if (!res.ok)
+    throw new ApiError(res.status, body.error ?? res.statusText, body.message ?? `Request failed (${res.status})`);
   return body as T;
 }

@@ -18,13 +18,31 @@ export function useEventStream(onEvent: (e: EngineEvent) => void) {
     // role=console: calls to numbers without an assistant ring here while this socket is open.
     const url = `${apiBase().replace(/^http/, "ws")}/api/v1/events?role=console&api_key=${encodeURIComponent(key)}`;
     socket = new WebSocket(url);
-    socket.onopen = () => { state.value = "live"; retryMs = 500; };
-    socket.onmessage = (m) => { try { onEvent(JSON.parse(String(m.data))); } catch { /* ignore malformed */ } };
+    socket.onopen = () => {
+      state.value = "live";
+      retryMs = 500;
+    };
+    socket.onmessage = (m) => {
+      try {
+        onEvent(JSON.parse(String(m.data)));
+      } catch {
+        /* ignore malformed */
+      }
+    };
     socket.onclose = () => {
       state.value = "offline";
-      if (!closed) { setTimeout(connect, retryMs); retryMs = Math.min(retryMs * 2, 10_000); }
+      if (!closed) {
+        setTimeout(connect, retryMs);
+        retryMs = Math.min(retryMs * 2, 10_000);
+      }
     };
   };
   connect();
-  return { state, close: () => { closed = true; socket?.close(); } };
+  return {
+    state,
+    close: () => {
+      closed = true;
+      socket?.close();
+    },
+  };
 }

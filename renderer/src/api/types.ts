@@ -4,7 +4,10 @@ import type { CallMessage, CallRecord, CallStatus } from "../../../shared-types/
 export type { CallMessage, CallStatus };
 export type Call = CallRecord;
 
-export interface CallList { calls: Call[]; pagination: { total: number; limit: number; offset: number } }
+export interface CallList {
+  calls: Call[];
+  pagination: { total: number; limit: number; offset: number };
+}
 
 export type EngineEvent =
   | { type: "hello"; at: string }

@@ -25,20 +25,33 @@ export function useCallAudio(callId: () => string) {
     try {
       ctx = new AudioContext({ sampleRate: 8000 });
       await ctx.audioWorklet.addModule(new URL("./pcm-worklet.js", import.meta.url));
-      const node = new AudioWorkletNode(ctx, "pcm-bridge", { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+      const node = new AudioWorkletNode(ctx, "pcm-bridge", {
+        numberOfInputs: 1,
+        numberOfOutputs: 1,
+        outputChannelCount: [1],
+      });
       node.connect(ctx.destination);
-      const ws = new WebSocket(`${apiBase().replace(/^http/, "ws")}/api/v1/calls/${encodeURIComponent(callId())}/audio?api_key=${encodeURIComponent(apiKey() ?? "")}`);
+      const ws = new WebSocket(
+        `${apiBase().replace(/^http/, "ws")}/api/v1/calls/${encodeURIComponent(callId())}/audio?api_key=${encodeURIComponent(apiKey() ?? "")}`,
+      );
       ws.binaryType = "arraybuffer";
       socket.value = ws;
       ws.onmessage = async (m) => {
         if (typeof m.data === "string") {
           const msg = JSON.parse(m.data) as { type: string; talk?: boolean; message?: string };
-          if (msg.type === "error") { error.value = msg.message ?? "audio unavailable"; return; }
+          if (msg.type === "error") {
+            error.value = msg.message ?? "audio unavailable";
+            return;
+          }
           canTalk.value = Boolean(msg.talk);
           if (talk && msg.talk) {
-            mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true, channelCount: 1 } });
+            mic = await navigator.mediaDevices.getUserMedia({
+              audio: { echoCancellation: true, noiseSuppression: true, channelCount: 1 },
+            });
             ctx!.createMediaStreamSource(mic).connect(node);
-            node.port.onmessage = (e) => { if (ws.readyState === WebSocket.OPEN) ws.send(e.data as ArrayBuffer); };
+            node.port.onmessage = (e) => {
+              if (ws.readyState === WebSocket.OPEN) ws.send(e.data as ArrayBuffer);
+            };
             mode.value = "talking";
           } else mode.value = "listening";
           return;
@@ -49,7 +62,9 @@ export function useCallAudio(callId: () => string) {
         level.value = level.value * 0.7 + (peak / 32768) * 0.3;
         node.port.postMessage(m.data, [m.data as ArrayBuffer]);
       };
-      ws.onclose = () => { if (socket.value === ws) stop(); };
+      ws.onclose = () => {
+        if (socket.value === ws) stop();
+      };
       await ctx.resume();
     } catch (e) {
       error.value = (e as Error).message;

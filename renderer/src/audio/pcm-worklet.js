@@ -12,7 +12,10 @@ class PcmBridge extends AudioWorkletProcessor {
     this.filled = 0;
     this.port.onmessage = (e) => {
       this.queue.push(new Int16Array(e.data));
-      if (this.queue.length > MAX_QUEUED) { this.queue.splice(0, this.queue.length - MAX_QUEUED); this.offset = 0; }
+      if (this.queue.length > MAX_QUEUED) {
+        this.queue.splice(0, this.queue.length - MAX_QUEUED);
+        this.offset = 0;
+      }
     };
   }
 
@@ -32,9 +35,15 @@ class PcmBridge extends AudioWorkletProcessor {
     const out = outputs[0][0];
     for (let i = 0; i < out.length; i++) {
       const head = this.queue[0];
-      if (!head) { out[i] = 0; continue; }
+      if (!head) {
+        out[i] = 0;
+        continue;
+      }
       out[i] = head[this.offset++] / 32768;
-      if (this.offset >= head.length) { this.queue.shift(); this.offset = 0; }
+      if (this.offset >= head.length) {
+        this.queue.shift();
+        this.offset = 0;
+      }
     }
     return true;
   }

@@ -3,7 +3,13 @@ import { computed, reactive, ref } from "vue";
 import { api } from "../api/client";
 import type { Call, CallList, CallMessage, CallStatus, EngineEvent } from "../api/types";
 
-export interface CallFilters { status: CallStatus | ""; startDate: string; endDate: string; limit: number; offset: number }
+export interface CallFilters {
+  status: CallStatus | "";
+  startDate: string;
+  endDate: string;
+  limit: number;
+  offset: number;
+}
 
 /** The calls list with the API's filters, kept live from engine events. */
 export const useCallsStore = defineStore("calls", () => {
@@ -49,15 +55,22 @@ export const useCallsStore = defineStore("calls", () => {
   }
 
   function apply(event: EngineEvent): void {
-    if (event.type === "call.message" && "message" in event) { lastMessage.value = { call_id: event.call_id, message: event.message }; return; }
+    if (event.type === "call.message" && "message" in event) {
+      lastMessage.value = { call_id: event.call_id, message: event.message };
+      return;
+    }
     if (!("call" in event)) return;
     const call = (event as { call: Call }).call;
-    if (event.type === "call.incoming") { if (!incoming.value.some((c) => c.id === call.id)) incoming.value.push(call); }
-    else if (call.status !== "connecting") incoming.value = incoming.value.filter((c) => c.id !== call.id);
+    if (event.type === "call.incoming") {
+      if (!incoming.value.some((c) => c.id === call.id)) incoming.value.push(call);
+    } else if (call.status !== "connecting") incoming.value = incoming.value.filter((c) => c.id !== call.id);
     const i = calls.value.findIndex((c) => c.id === call.id);
     if (i >= 0) {
       if (matches(call)) calls.value[i] = call;
-      else { calls.value.splice(i, 1); total.value--; }
+      else {
+        calls.value.splice(i, 1);
+        total.value--;
+      }
     } else if (matches(call) && filters.offset === 0) {
       calls.value.unshift(call);
       total.value++;

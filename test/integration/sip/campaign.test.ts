@@ -17,91 +17,195 @@ const DNC = "+3161000040";
 const MISSING = "+3161000041";
 const TEMPLATE = "You call {{name}} to confirm the appointment on {{date}} at {{ time }}. Speak {{language}}.";
 
-describe.skipIf(!hasSipp)("a campaign end to end against sipp callees (skipped only where sip-tester is not installed)", () => {
-  let t: TestEngine;
-  let uas: CampaignUas;
-  let llm: LlmServer;
+describe.skipIf(!hasSipp)(
+  "a campaign end to end against sipp callees (skipped only where sip-tester is not installed)",
+  () => {
+    let t: TestEngine;
+    let uas: CampaignUas;
+    let llm: LlmServer;
 
-  beforeAll(async () => {
-    llm = await startLlmServer((req) => {
-      const system = req.messages[0]?.content ?? "";
-      if (system.startsWith("Summarize") || req.response_format) return { text: "A reminder call." };
-      // The model hangs up at once (end_call), then says goodbye after the tool's result.
-      if (req.messages.some((m) => m.role === "tool")) return { text: "Goodbye." };
-      return { toolCalls: [{ name: "end_call", arguments: {} }] };
+    beforeAll(async () => {
+      llm = await startLlmServer((req) => {
+        const system = req.messages[0]?.content ?? "";
+        if (system.startsWith("Summarize") || req.response_format) return { text: "A reminder call." };
+        // The model hangs up at once (end_call), then says goodbye after the tool's result.
+        if (req.messages.some((m) => m.role === "tool")) return { text: "Goodbye." };
+        return { toolCalls: [{ name: "end_call", arguments: {} }] };
+      });
+      t = await startTestEngine({
+        campaigns: {
+          tickMs: 100,
+          retry: { no_answer: { maxAttempts: 3, delayMs: 1000 }, busy: { maxAttempts: 3, delayMs: 1000 } },
+        },
+      });
+      uas = await startCampaignUas(ANSWER.length + 3 * BUSY.length + 3 * UNANSWERED.length);
     });
-    t = await startTestEngine({ campaigns: { tickMs: 100, retry: { no_answer: { maxAttempts: 3, delayMs: 1000 }, busy: { maxAttempts: 3, delayMs: 1000 } } } });
-    uas = await startCampaignUas(ANSWER.length + 3 * BUSY.length + 3 * UNANSWERED.length);
-  });
-  afterAll(async () => { await t?.stop(); await uas?.stop(); await llm?.close(); });
+    afterAll(async () => {
+      await t?.stop();
+      await uas?.stop();
+      await llm?.close();
+    });
 
-  it("dials every lead within max_concurrency, retries by outcome, fills the template per lead, and completes with the right counters", async () => {
-    const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "callees", host: "127.0.0.1", port: uas.port } })).json()) as any).trunk;
-    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
-    await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+31850835037", sip_trunk_id: trunk.id } });
-    const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Reminders",
-      stt_config: { provider: "pocketsphinx", language: "en" },
-      llm_config: { provider: "openai_compatible", model: "double", base_url: llm.url, messages: [{ role: "system", content: "The assistant's own prompt" }], tools: [{ type: "end_call" }] },
-      tts_config: { provider: "local", voice_id: "flite-kal" } } })).json()) as any).assistant;
+    it("dials every lead within max_concurrency, retries by outcome, fills the template per lead, and completes with the right counters", async () => {
+      const trunk = (
+        (await (
+          await t.api("/api/v1/sip-trunks", {
+            method: "POST",
+            json: { name: "callees", host: "127.0.0.1", port: uas.port },
+          })
+        ).json()) as any
+      ).trunk;
+      await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
+      await t.api("/api/v1/numbers", {
+        method: "POST",
+        json: { phone_number: "+31850835037", sip_trunk_id: trunk.id },
+      });
+      const assistant = (
+        (await (
+          await t.api("/api/v1/assistants", {
+            method: "POST",
+            json: {
+              name: "Reminders",
+              stt_config: { provider: "pocketsphinx", language: "en" },
+              llm_config: {
+                provider: "openai_compatible",
+                model: "double",
+                base_url: llm.url,
+                messages: [{ role: "system", content: "The assistant's own prompt" }],
+                tools: [{ type: "end_call" }],
+              },
+              tts_config: { provider: "local", voice_id: "flite-kal" },
+            },
+          })
+        ).json()) as any
+      ).assistant;
 
-    const vars = (i: number) => ({ name: `Person ${i}`, date: `2026-12-${10 + i}`, time: `1${i}:00`, language: i % 2 ? "Dutch" : "English" });
-    const leads = [...ANSWER, ...BUSY, ...UNANSWERED, DNC].map((phone_number, i) => ({ phone_number, variables: vars(i) }));
-    leads.push({ phone_number: MISSING, variables: { name: "No date" } as any });
-    const created = await t.api("/api/v1/campaigns", { method: "POST", json: { name: "Reminders", agent_id: assistant.id, system_message_template: TEMPLATE,
-      schedule_start_time: "00:00:00", schedule_end_time: "00:00:00", max_concurrency: 3, calls_per_second: 5, leads } });
-    expect(created.status).toBe(201);
-    const id = ((await created.json()) as any).campaign.id;
-    expect((await t.api("/api/v1/do-not-call", { method: "POST", json: { phone_number: DNC, reason: "asked" } })).status).toBe(201);
+      const vars = (i: number) => ({
+        name: `Person ${i}`,
+        date: `2026-12-${10 + i}`,
+        time: `1${i}:00`,
+        language: i % 2 ? "Dutch" : "English",
+      });
+      const leads = [...ANSWER, ...BUSY, ...UNANSWERED, DNC].map((phone_number, i) => ({
+        phone_number,
+        variables: vars(i),
+      }));
+      leads.push({ phone_number: MISSING, variables: { name: "No date" } as any });
+      const created = await t.api("/api/v1/campaigns", {
+        method: "POST",
+        json: {
+          name: "Reminders",
+          agent_id: assistant.id,
+          system_message_template: TEMPLATE,
+          schedule_start_time: "00:00:00",
+          schedule_end_time: "00:00:00",
+          max_concurrency: 3,
+          calls_per_second: 5,
+          leads,
+        },
+      });
+      expect(created.status).toBe(201);
+      const id = ((await created.json()) as any).campaign.id;
+      expect(
+        (await t.api("/api/v1/do-not-call", { method: "POST", json: { phone_number: DNC, reason: "asked" } })).status,
+      ).toBe(201);
 
-    // Each answered call: as soon as it is up, the model is asked to speak (control API), so it sees the system message.
-    const stop = t.engine.bus.subscribe((e) => {
-      if (e.type === "call.updated" && e.call.status === "in-progress" && e.call.direction === "outbound") {
-        // Until the assistant has taken the call the control API answers 501/409: ask again shortly.
-        const ask = async (tries: number): Promise<void> => {
-          const r = await t.api(`/api/v1/calls/${e.call.id}/control`, { method: "POST", json: { type: "inject-context", content: "The callee picked up.", trigger_response: true } });
-          if (r.status !== 200 && tries > 0) { await new Promise((ok) => setTimeout(ok, 200)); return ask(tries - 1); }
-        };
-        void ask(5);
+      // Each answered call: as soon as it is up, the model is asked to speak (control API), so it sees the system message.
+      const stop = t.engine.bus.subscribe((e) => {
+        if (e.type === "call.updated" && e.call.status === "in-progress" && e.call.direction === "outbound") {
+          // Until the assistant has taken the call the control API answers 501/409: ask again shortly.
+          const ask = async (tries: number): Promise<void> => {
+            const r = await t.api(`/api/v1/calls/${e.call.id}/control`, {
+              method: "POST",
+              json: { type: "inject-context", content: "The callee picked up.", trigger_response: true },
+            });
+            if (r.status !== 200 && tries > 0) {
+              await new Promise((ok) => setTimeout(ok, 200));
+              return ask(tries - 1);
+            }
+          };
+          void ask(5);
+        }
+      });
+      try {
+        expect(
+          (await t.api(`/api/v1/campaigns/${id}`, { method: "PATCH", json: { status: "scheduled" } })).status,
+        ).toBe(200);
+        const campaign = await waitForAsync(
+          async () => {
+            const c = ((await (await t.api(`/api/v1/campaigns/${id}`)).json()) as any).campaign;
+            return c.status === "completed" && c;
+          },
+          150_000,
+          500,
+          async () =>
+            JSON.stringify(
+              ((await (await t.api(`/api/v1/campaigns/${id}/leads`)).json()) as any).leads.map((l: any) => [
+                l.phone_number,
+                l.status,
+                l.attempts,
+                l.last_outcome,
+              ]),
+            ),
+        );
+        expect(campaign).toMatchObject({ total_leads: 17, completed_leads: 9, failed_leads: 6 });
+      } finally {
+        stop();
       }
-    });
-    try {
-      expect((await t.api(`/api/v1/campaigns/${id}`, { method: "PATCH", json: { status: "scheduled" } })).status).toBe(200);
-      const campaign = await waitForAsync(async () => {
-        const c = ((await (await t.api(`/api/v1/campaigns/${id}`)).json()) as any).campaign;
-        return c.status === "completed" && c;
-      }, 150_000, 500, async () => JSON.stringify(((await (await t.api(`/api/v1/campaigns/${id}/leads`)).json()) as any).leads.map((l: any) => [l.phone_number, l.status, l.attempts, l.last_outcome])));
-      expect(campaign).toMatchObject({ total_leads: 17, completed_leads: 9, failed_leads: 6 });
-    } finally { stop(); }
 
-    const all = ((await (await t.api(`/api/v1/campaigns/${id}/leads`)).json()) as any).leads as any[];
-    const by = new Map(all.map((l) => [l.phone_number, l]));
-    for (const n of ANSWER) expect(by.get(n), n).toMatchObject({ status: "completed", attempts: 1, last_outcome: "answered" });
-    for (const n of BUSY) expect(by.get(n), n).toMatchObject({ status: "failed", attempts: 3, last_outcome: "busy" });
-    for (const n of UNANSWERED) expect(by.get(n), n).toMatchObject({ status: "failed", attempts: 3, last_outcome: "no_answer" });
-    expect(by.get(DNC)).toMatchObject({ status: "skipped", attempts: 0, call_id: null, last_outcome: "do_not_call" });
-    expect(by.get(MISSING)).toMatchObject({ status: "skipped", attempts: 0, call_id: null, last_outcome: "missing variables: date, time, language" });
-    for (const l of all.filter((x) => x.attempts > 0)) {
-      const call = t.store.calls.get(l.call_id)!;
-      expect(call).toMatchObject({ destination: l.phone_number, direction: "outbound", metadata: expect.objectContaining({ campaign_id: id, lead_id: l.id }) });
-      expect(l.last_attempt_at).toMatch(/Z$/);
-    }
+      const all = ((await (await t.api(`/api/v1/campaigns/${id}/leads`)).json()) as any).leads as any[];
+      const by = new Map(all.map((l) => [l.phone_number, l]));
+      for (const n of ANSWER)
+        expect(by.get(n), n).toMatchObject({ status: "completed", attempts: 1, last_outcome: "answered" });
+      for (const n of BUSY) expect(by.get(n), n).toMatchObject({ status: "failed", attempts: 3, last_outcome: "busy" });
+      for (const n of UNANSWERED)
+        expect(by.get(n), n).toMatchObject({ status: "failed", attempts: 3, last_outcome: "no_answer" });
+      expect(by.get(DNC)).toMatchObject({ status: "skipped", attempts: 0, call_id: null, last_outcome: "do_not_call" });
+      expect(by.get(MISSING)).toMatchObject({
+        status: "skipped",
+        attempts: 0,
+        call_id: null,
+        last_outcome: "missing variables: date, time, language",
+      });
+      for (const l of all.filter((x) => x.attempts > 0)) {
+        const call = t.store.calls.get(l.call_id)!;
+        expect(call).toMatchObject({
+          destination: l.phone_number,
+          direction: "outbound",
+          metadata: expect.objectContaining({ campaign_id: id, lead_id: l.id }),
+        });
+        expect(l.last_attempt_at).toMatch(/Z$/);
+      }
 
-    // At the callee side: never more than 3 calls at once, and each number dialled once per attempt.
-    await waitFor(() => uas.events().filter((e) => e.kind === "end").length === ANSWER.length + 3 * BUSY.length + 3 * UNANSWERED.length, 20_000);
-    const events = uas.events();
-    const peak = peakConcurrency(events);
-    expect(peak, uas.output()).toBeLessThanOrEqual(3);
-    expect(peak).toBeGreaterThanOrEqual(2); // the limit was reached, not avoided by luck of timing
-    const invites = new Map<string, number>();
-    for (const e of events) if (e.kind === "start") invites.set(e.to, (invites.get(e.to) ?? 0) + 1);
-    for (const l of all) expect(invites.get(l.phone_number) ?? 0, l.phone_number).toBe(l.attempts);
+      // At the callee side: never more than 3 calls at once, and each number dialled once per attempt.
+      await waitFor(
+        () =>
+          uas.events().filter((e) => e.kind === "end").length ===
+          ANSWER.length + 3 * BUSY.length + 3 * UNANSWERED.length,
+        20_000,
+      );
+      const events = uas.events();
+      const peak = peakConcurrency(events);
+      expect(peak, uas.output()).toBeLessThanOrEqual(3);
+      expect(peak).toBeGreaterThanOrEqual(2); // the limit was reached, not avoided by luck of timing
+      const invites = new Map<string, number>();
+      for (const e of events) if (e.kind === "start") invites.set(e.to, (invites.get(e.to) ?? 0) + 1);
+      for (const l of all) expect(invites.get(l.phone_number) ?? 0, l.phone_number).toBe(l.attempts);
 
-    // The model saw each answered lead's own rendered template as its system message, and nothing else as one.
-    const systems = new Set(llm.requests.map((r) => r.messages[0]).filter((m) => m?.role === "system").map((m) => m.content));
-    ANSWER.forEach((n, i) => {
-      const v = vars(i);
-      expect(systems, n).toContain(`You call ${v.name} to confirm the appointment on ${v.date} at ${v.time}. Speak ${v.language}.`);
-    });
-    expect([...systems].some((s) => s?.includes("The assistant's own prompt"))).toBe(false);
-  }, 200_000);
-});
+      // The model saw each answered lead's own rendered template as its system message, and nothing else as one.
+      const systems = new Set(
+        llm.requests
+          .map((r) => r.messages[0])
+          .filter((m) => m?.role === "system")
+          .map((m) => m.content),
+      );
+      ANSWER.forEach((n, i) => {
+        const v = vars(i);
+        expect(systems, n).toContain(
+          `You call ${v.name} to confirm the appointment on ${v.date} at ${v.time}. Speak ${v.language}.`,
+        );
+      });
+      expect([...systems].some((s) => s?.includes("The assistant's own prompt"))).toBe(false);
+    }, 200_000);
+  },
+);

@@ -70,56 +70,129 @@ Content-Length: 0
 
 describe("DTMF", () => {
   let t: TestEngine;
-  beforeAll(async () => { t = await startTestEngine(); });
-  afterAll(async () => { await t?.stop(); });
-
-  it.skipIf(!hasSipp)("digits '1234#' pressed by the peer (RFC 4733) arrive in order without duplicates (skipped only where sip-tester is not installed)", async () => {
-    const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "IVR" } })).json()) as any).assistant.id;
-    const sippPort = await freeUdpPort();
-    const mediaPort = await freeUdpPort(false);
-    await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "sipp uac", host: "127.0.0.1", port: sippPort } });
-    await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550002222", assistant_id: assistant } });
-    for (let i = 0; i < 100 && !t.engine.telephony!.stack.hasTrunk(t.store.sipTrunks.list()[0].id); i++) await new Promise((r) => setTimeout(r, 20));
-
-    const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events?api_key=${t.apiKey}`);
-    const digits: string[] = [];
-    ws.on("message", (m) => { const e = JSON.parse(String(m)); if (e.type === "call.dtmf") digits.push(e.digit); });
-    await new Promise((r) => ws.once("open", r));
-
-    const dir = mkdtempSync(join(tmpdir(), "sipp-dtmf-"));
-    writeFileSync(join(dir, "uac.xml"), UAC_WITH_DTMF);
-    const sip = t.engine.telephony!.sipAddress!;
-    const sipp = spawn("sipp", ["-sf", join(dir, "uac.xml"), "-s", "+15550002222", "-i", "127.0.0.1", "-p", String(sippPort), "-mp", String(mediaPort), "-m", "1", "-nostdin", "-timeout", "20s", `127.0.0.1:${sip.port}`], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    sipp.stdout.on("data", (d) => { out += d; });
-    sipp.stderr.on("data", (d) => { out += d; });
-    const code = await new Promise<number | null>((r) => sipp.on("exit", (c) => r(c)));
-    ws.close();
-    expect(code, out).toBe(0);
-    expect(digits.join("")).toBe("1234#");
-    const call = t.store.calls.list({ limit: 1, offset: 0 }).calls[0];
-    expect(t.store.calls.events(call.id).filter((e) => e.type === "dtmf").map((e) => e.data.digit).join("")).toBe("1234#");
-    expect(call.status).toBe("ended");
+  beforeAll(async () => {
+    t = await startTestEngine();
+  });
+  afterAll(async () => {
+    await t?.stop();
   });
 
-  it.skipIf(!hasKamailio || !hasBaresip)("digits we send reach a real softphone (skipped only where kamailio/baresip are not installed)", async () => {
-    const k: Kamailio = await startKamailio();
-    try {
-      const work = mkdtempSync(join(tmpdir(), "dtmf-out-"));
-      const wav = join(work, "caller.wav");
-      toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), wav, 0.5, 2.5);
-      const assistant = ((await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Sender" } })).json()) as any).assistant.id;
-      const trunk = ((await (await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "K", host: "127.0.0.1", port: k.port, username: "alice", password: "secret" } })).json()) as any).trunk;
-      await t.api("/api/v1/numbers", { method: "POST", json: { phone_number: "+15550003333", assistant_id: assistant, sip_trunk_id: trunk.id } });
-      for (let i = 0; i < 200 && t.store.sipTrunks.get(trunk.id)!.registration.status !== "registered"; i++) await new Promise((r) => setTimeout(r, 50));
-      t.engine.telephony!.onAnswered = (_id, _leg, rtp) => { setTimeout(() => rtp.sendDtmf("1234#"), 300); };
-      const phone = await runBaresip({ account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`, wav, dial: `sip:alice@127.0.0.1:${k.port}`, seconds: 8 });
-      await phone.exited;
-      // baresip prints each RFC 4733 event when it ends: "received event: '1' (end=1)".
-      const received = [...phone.output().matchAll(/received event: '(.)' \(end=1\)/g)].map((m) => m[1]).join("");
-      expect(received, phone.output()).toBe("1234#");
-    } finally {
-      await k.stop();
-    }
-  });
+  it.skipIf(!hasSipp)(
+    "digits '1234#' pressed by the peer (RFC 4733) arrive in order without duplicates (skipped only where sip-tester is not installed)",
+    async () => {
+      const assistant = (
+        (await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "IVR" } })).json()) as any
+      ).assistant.id;
+      const sippPort = await freeUdpPort();
+      const mediaPort = await freeUdpPort(false);
+      await t.api("/api/v1/sip-trunks", {
+        method: "POST",
+        json: { name: "sipp uac", host: "127.0.0.1", port: sippPort },
+      });
+      await t.api("/api/v1/numbers", {
+        method: "POST",
+        json: { phone_number: "+15550002222", assistant_id: assistant },
+      });
+      for (let i = 0; i < 100 && !t.engine.telephony!.stack.hasTrunk(t.store.sipTrunks.list()[0].id); i++)
+        await new Promise((r) => setTimeout(r, 20));
+
+      const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events?api_key=${t.apiKey}`);
+      const digits: string[] = [];
+      ws.on("message", (m) => {
+        const e = JSON.parse(String(m));
+        if (e.type === "call.dtmf") digits.push(e.digit);
+      });
+      await new Promise((r) => ws.once("open", r));
+
+      const dir = mkdtempSync(join(tmpdir(), "sipp-dtmf-"));
+      writeFileSync(join(dir, "uac.xml"), UAC_WITH_DTMF);
+      const sip = t.engine.telephony!.sipAddress!;
+      const sipp = spawn(
+        "sipp",
+        [
+          "-sf",
+          join(dir, "uac.xml"),
+          "-s",
+          "+15550002222",
+          "-i",
+          "127.0.0.1",
+          "-p",
+          String(sippPort),
+          "-mp",
+          String(mediaPort),
+          "-m",
+          "1",
+          "-nostdin",
+          "-timeout",
+          "20s",
+          `127.0.0.1:${sip.port}`,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      sipp.stdout.on("data", (d) => {
+        out += d;
+      });
+      sipp.stderr.on("data", (d) => {
+        out += d;
+      });
+      const code = await new Promise<number | null>((r) => sipp.on("exit", (c) => r(c)));
+      ws.close();
+      expect(code, out).toBe(0);
+      expect(digits.join("")).toBe("1234#");
+      const call = t.store.calls.list({ limit: 1, offset: 0 }).calls[0];
+      expect(
+        t.store.calls
+          .events(call.id)
+          .filter((e) => e.type === "dtmf")
+          .map((e) => e.data.digit)
+          .join(""),
+      ).toBe("1234#");
+      expect(call.status).toBe("ended");
+    },
+  );
+
+  it.skipIf(!hasKamailio || !hasBaresip)(
+    "digits we send reach a real softphone (skipped only where kamailio/baresip are not installed)",
+    async () => {
+      const k: Kamailio = await startKamailio();
+      try {
+        const work = mkdtempSync(join(tmpdir(), "dtmf-out-"));
+        const wav = join(work, "caller.wav");
+        toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), wav, 0.5, 2.5);
+        const assistant = (
+          (await (await t.api("/api/v1/assistants", { method: "POST", json: { name: "Sender" } })).json()) as any
+        ).assistant.id;
+        const trunk = (
+          (await (
+            await t.api("/api/v1/sip-trunks", {
+              method: "POST",
+              json: { name: "K", host: "127.0.0.1", port: k.port, username: "alice", password: "secret" },
+            })
+          ).json()) as any
+        ).trunk;
+        await t.api("/api/v1/numbers", {
+          method: "POST",
+          json: { phone_number: "+15550003333", assistant_id: assistant, sip_trunk_id: trunk.id },
+        });
+        for (let i = 0; i < 200 && t.store.sipTrunks.get(trunk.id)!.registration.status !== "registered"; i++)
+          await new Promise((r) => setTimeout(r, 50));
+        t.engine.telephony!.onAnswered = (_id, _leg, rtp) => {
+          setTimeout(() => rtp.sendDtmf("1234#"), 300);
+        };
+        const phone = await runBaresip({
+          account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`,
+          wav,
+          dial: `sip:alice@127.0.0.1:${k.port}`,
+          seconds: 8,
+        });
+        await phone.exited;
+        // baresip prints each RFC 4733 event when it ends: "received event: '1' (end=1)".
+        const received = [...phone.output().matchAll(/received event: '(.)' \(end=1\)/g)].map((m) => m[1]).join("");
+        expect(received, phone.output()).toBe("1234#");
+      } finally {
+        await k.stop();
+      }
+    },
+  );
 });

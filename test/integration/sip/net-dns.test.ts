@@ -24,7 +24,8 @@ const DNS = "10.213.0.53";
 const DEAD = "10.213.0.9";
 
 describe.skipIf(!hasNetns || !hasKamailio || !hasDnsmasq)(
-  "trunks by DNS name and unreachable trunks (network namespaces; skipped only where not root or kamailio/dnsmasq are not installed)", () => {
+  "trunks by DNS name and unreachable trunks (network namespaces; skipped only where not root or kamailio/dnsmasq are not installed)",
+  () => {
     const topo = new Topology();
     let pbx = "";
     let link: Link;
@@ -39,19 +40,29 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasDnsmasq)(
       topo.addAddress(pbx, link.b, `${B}/24`);
       topo.addAddress(pbx, link.b, `${DNS}/24`);
       dns = await startDnsmasq({
-        netns: pbx, address: DNS,
+        netns: pbx,
+        address: DNS,
         srv: [
           { name: "_sip._udp.pbx.test", target: "a.pbx.test", port: 5060, priority: 10, weight: 10 },
           { name: "_sip._udp.pbx.test", target: "b.pbx.test", port: 5060, priority: 20, weight: 10 },
         ],
-        hosts: [{ name: "a.pbx.test", address: A }, { name: "b.pbx.test", address: B }],
+        hosts: [
+          { name: "a.pbx.test", address: A },
+          { name: "b.pbx.test", address: B },
+        ],
       });
       // Registrations may be as short as 5 s here (kamailio would raise them to 60 s): failover needs a REGISTER soon.
       kA = await startKamailio({ netns: pbx, address: A, minExpiresSeconds: 5 });
       kB = await startKamailio({ netns: pbx, address: B, minExpiresSeconds: 5 });
     });
     afterAll(async () => {
-      await teardown(() => kA?.stop(), () => kB?.stop(), () => kDead?.stop(), () => dns?.stop(), () => topo.cleanup());
+      await teardown(
+        () => kA?.stop(),
+        () => kB?.stop(),
+        () => kDead?.stop(),
+        () => dns?.stop(),
+        () => topo.cleanup(),
+      );
     });
 
     describe("a trunk named pbx.test with two SRV targets", () => {
@@ -59,9 +70,16 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasDnsmasq)(
       let trunkId = "";
       beforeAll(async () => {
         // Short registrations so a failover shows within a minute; short retransmission intervals.
-        t = await startTestEngine({ dnsServers: [DNS], sipRegisterExpiresSeconds: 5, sipTimers: { t1Ms: 100, t2Ms: 1000 }, sipRetryBaseMs: 300 });
+        t = await startTestEngine({
+          dnsServers: [DNS],
+          sipRegisterExpiresSeconds: 5,
+          sipTimers: { t1Ms: 100, t2Ms: 1000 },
+          sipRetryBaseMs: 300,
+        });
       });
-      afterAll(async () => { await t?.stop(); });
+      afterAll(async () => {
+        await t?.stop();
+      });
 
       it("registers to the higher-priority target (A), found by SRV", async () => {
         trunkId = (await createTrunk(t, { name: "PBX", host: "pbx.test", username: "alice", password: "secret" })).id;
@@ -70,16 +88,27 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasDnsmasq)(
         // The name was resolved by the server we gave, by SRV (RFC 3263), not through the system's resolver.
         expect(dns.log()).toContain(`query[SRV] _sip._udp.pbx.test from ${OUR_ADDRESS}`);
         const atA = await fetchBindings({ registrar: { address: A, port: 5060 }, user: "alice", password: "secret" });
-        expect(atA.some((c) => c.includes(`@${OUR_ADDRESS}:`)), JSON.stringify(atA)).toBe(true);
+        expect(
+          atA.some((c) => c.includes(`@${OUR_ADDRESS}:`)),
+          JSON.stringify(atA),
+        ).toBe(true);
       });
 
       it("fails over to the other target (B) when A stops", async () => {
         await kA.stop();
         // Within: the next refresh (4.5 s) + sip.js's Timer F (32 s, not shortened by sipTimers) + a retry, with room for a slow machine.
-        const reg = await waitForRegistration(t, trunkId, (r) => r.status === "registered" && r.server === `${B}:5060`, 55_000);
+        const reg = await waitForRegistration(
+          t,
+          trunkId,
+          (r) => r.status === "registered" && r.server === `${B}:5060`,
+          55_000,
+        );
         expect(reg.server).toBe(`${B}:5060`);
         const atB = await fetchBindings({ registrar: { address: B, port: 5060 }, user: "alice", password: "secret" });
-        expect(atB.some((c) => c.includes(`@${OUR_ADDRESS}:`)), JSON.stringify(atB)).toBe(true);
+        expect(
+          atB.some((c) => c.includes(`@${OUR_ADDRESS}:`)),
+          JSON.stringify(atB),
+        ).toBe(true);
       }, 75_000);
     });
 
@@ -89,13 +118,19 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasDnsmasq)(
       beforeAll(async () => {
         t = await startTestEngine({ dnsServers: [DNS], sipRetryBaseMs: 300 });
       });
-      afterAll(async () => { await t?.stop(); });
+      afterAll(async () => {
+        await t?.stop();
+      });
 
       it("a name that does not resolve and a host where nothing answers both fail within 35 s, each saying why", async () => {
         const created = Date.now();
-        const nowhere = (await createTrunk(t, { name: "Nowhere", host: "nowhere.test", username: "alice", password: "secret" })).id;
+        const nowhere = (
+          await createTrunk(t, { name: "Nowhere", host: "nowhere.test", username: "alice", password: "secret" })
+        ).id;
         // An address inside this test's subnet that no namespace holds (yet): nothing answers there.
-        deadTrunk = (await createTrunk(t, { name: "Dead", host: DEAD, port: 5060, username: "alice", password: "secret" })).id;
+        deadTrunk = (
+          await createTrunk(t, { name: "Dead", host: DEAD, port: 5060, username: "alice", password: "secret" })
+        ).id;
         const [unresolved, unreachable] = await Promise.all([
           waitForRegistration(t, nowhere, (r) => r.status === "failed", 35_000),
           waitForRegistration(t, deadTrunk, (r) => r.status === "failed", 35_000),
@@ -103,7 +138,9 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasDnsmasq)(
         expect(Date.now() - created).toBeLessThan(36_000);
         expect(unresolved.reason).toMatch(/resolve/i);
         expect(unresolved.reason).toContain("nowhere.test");
-        expect(dns.log(), "the engine did not ask the DNS server it was given").toMatch(/query\[\w+\] \S*nowhere\.test from 10\.213\.0\.1/);
+        expect(dns.log(), "the engine did not ask the DNS server it was given").toMatch(
+          /query\[\w+\] \S*nowhere\.test from 10\.213\.0\.1/,
+        );
         expect(unreachable.reason).toContain(DEAD);
         expect(unreachable.reason).not.toMatch(/not active/i);
       }, 60_000);
@@ -115,4 +152,5 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasDnsmasq)(
         expect(reg.server).toBe(`${DEAD}:5060`);
       }, 60_000);
     });
-  });
+  },
+);

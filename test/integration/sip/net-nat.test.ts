@@ -7,7 +7,15 @@ import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { hasIptables, hasNetns, run, teardown, Topology } from "../../helpers/netns.js";
 import { fetchBindings } from "../../support/sip-probe.js";
-import { answerWith, callOutcome, createAssistant, createNumber, createTrunk, getTrunk, waitForRegistration } from "../../helpers/net-telephony.js";
+import {
+  answerWith,
+  callOutcome,
+  createAssistant,
+  createNumber,
+  createTrunk,
+  getTrunk,
+  waitForRegistration,
+} from "../../helpers/net-telephony.js";
 import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 
 /*
@@ -29,7 +37,8 @@ const CONNTRACK_TIMEOUT_S = 20;
 const IDLE_S = 30;
 
 describe.skipIf(!hasNetns || !hasIptables || !hasKamailio || !hasBaresip)(
-  "behind NAT (network namespaces; skipped only where not root or iptables/kamailio/baresip are not installed)", () => {
+  "behind NAT (network namespaces; skipped only where not root or iptables/kamailio/baresip are not installed)",
+  () => {
     const topo = new Topology();
     let router = "";
     let carrier = "";
@@ -41,7 +50,13 @@ describe.skipIf(!hasNetns || !hasIptables || !hasKamailio || !hasBaresip)(
     const ourWav = join(work, "ours.wav");
 
     /** What the router's connection tracking holds, for failure messages. */
-    const conntrack = () => { try { return run("ip", ["netns", "exec", router, "conntrack", "-L", "-p", "udp"]); } catch (err) { return String(err); } };
+    const conntrack = () => {
+      try {
+        return run("ip", ["netns", "exec", router, "conntrack", "-L", "-p", "udp"]);
+      } catch (err) {
+        return String(err);
+      }
+    };
 
     beforeAll(async () => {
       toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), callerWav, 0.5, 1.5);
@@ -58,23 +73,42 @@ describe.skipIf(!hasNetns || !hasIptables || !hasKamailio || !hasBaresip)(
       k = await startKamailio({ netns: carrier, address: CARRIER });
       t = await startTestEngine({ sipRetryBaseMs: 300 });
       const assistantId = await createAssistant(t, "Front desk");
-      trunkId = (await createTrunk(t, { name: "Carrier", host: CARRIER, port: k.port, username: "alice", password: "secret", keepalive_seconds: 8 })).id;
+      trunkId = (
+        await createTrunk(t, {
+          name: "Carrier",
+          host: CARRIER,
+          port: k.port,
+          username: "alice",
+          password: "secret",
+          keepalive_seconds: 8,
+        })
+      ).id;
       await createNumber(t, NUMBER, trunkId, assistantId);
     });
     afterAll(async () => {
-      await teardown(() => t?.stop(), () => k?.stop(), () => topo.cleanup(), () => rmSync(work, { recursive: true, force: true }));
+      await teardown(
+        () => t?.stop(),
+        () => k?.stop(),
+        () => topo.cleanup(),
+        () => rmSync(work, { recursive: true, force: true }),
+      );
     });
 
     it("the topology is what the test claims: conntrack timeouts lowered, no route from the carrier back to the office", () => {
       expect(topo.readSysctl(router, "net.netfilter.nf_conntrack_udp_timeout")).toBe(String(CONNTRACK_TIMEOUT_S));
-      expect(topo.readSysctl(router, "net.netfilter.nf_conntrack_udp_timeout_stream")).toBe(String(CONNTRACK_TIMEOUT_S));
+      expect(topo.readSysctl(router, "net.netfilter.nf_conntrack_udp_timeout_stream")).toBe(
+        String(CONNTRACK_TIMEOUT_S),
+      );
       expect(run("ip", ["-n", carrier, "route", "show"])).not.toMatch(/default|10\.212\.1\./);
     });
 
     it("registers with a Contact that carries the router's public address, learned from received/rport", async () => {
       await waitForRegistration(t, trunkId, (r) => r.status === "registered", 20_000);
       // The first REGISTER may carry the private address; the corrected one follows on its own.
-      const contacts = await waitForBindings((c) => c.length > 0 && c.every((x) => x.includes(`@${ROUTER_PUBLIC}:`)), 20_000);
+      const contacts = await waitForBindings(
+        (c) => c.length > 0 && c.every((x) => x.includes(`@${ROUTER_PUBLIC}:`)),
+        20_000,
+      );
       for (const contact of contacts) expect(contact).not.toContain(OFFICE);
       const reg = (await getTrunk(t, trunkId)).registration;
       expect(reg).toMatchObject({ status: "registered", server: `${CARRIER}:${k.port}` });
@@ -87,23 +121,39 @@ describe.skipIf(!hasNetns || !hasIptables || !hasKamailio || !hasBaresip)(
       await new Promise((r) => setTimeout(r, IDLE_S * 1000));
       // A REGISTER refresh in the idle time would hold the mapping too: only keep-alives may have.
       const after = (await getTrunk(t, trunkId)).registration;
-      expect(after.expires_at, "the trunk registered again while idle: this would not prove keep-alives").toBe(before.expires_at);
+      expect(after.expires_at, "the trunk registered again while idle: this would not prove keep-alives").toBe(
+        before.expires_at,
+      );
       expect(after.status).toBe("registered");
 
       const ours = readWav(ourWav).samples;
       const answered = answerWith(t, ours);
-      const phone = await runBaresip({ netns: carrier, address: CARRIER, account: `<sip:bob@${CARRIER}:${k.port};transport=udp>;auth_pass=bobpass;regint=60`,
-        wav: callerWav, dial: `sip:alice@${CARRIER}:${k.port}`, seconds: 15 });
+      const phone = await runBaresip({
+        netns: carrier,
+        address: CARRIER,
+        account: `<sip:bob@${CARRIER}:${k.port};transport=udp>;auth_pass=bobpass;regint=60`,
+        wav: callerWav,
+        dial: `sip:alice@${CARRIER}:${k.port}`,
+        seconds: 15,
+      });
       const call = await callOutcome(t, answered.callId, phone, 25_000);
-      expect(call, `the call did not reach us through the NAT:\n${phone.output()}\nrouter conntrack:\n${conntrack()}`).toBeTruthy();
+      expect(
+        call,
+        `the call did not reach us through the NAT:\n${phone.output()}\nrouter conntrack:\n${conntrack()}`,
+      ).toBeTruthy();
       expect(phone.output()).toMatch(/Call established/);
       expect(call).toMatchObject({ status: "ended", direction: "inbound", assistant_phone: NUMBER });
 
       const inbound = maxCrossCorrelation(readWav(callerWav).samples, answered.heard(), 4000);
-      expect(inbound.value, "the caller's audio did not reach us through the NAT (SDP address/port?)").toBeGreaterThan(0.9);
+      expect(inbound.value, "the caller's audio did not reach us through the NAT (SDP address/port?)").toBeGreaterThan(
+        0.9,
+      );
       const [recording] = phone.recordings("dec");
       expect(recording, `no recording in ${phone.recordDir}`).toBeTruthy();
-      expect(maxCrossCorrelation(ours, readWav(recording).samples, 4000).value, "our audio did not reach the caller").toBeGreaterThan(0.9);
+      expect(
+        maxCrossCorrelation(ours, readWav(recording).samples, 4000).value,
+        "our audio did not reach the caller",
+      ).toBeGreaterThan(0.9);
     }, 90_000);
 
     /** Polls kamailio's bindings for alice (fetched from the office, through the NAT) until `done` holds. */
@@ -111,10 +161,17 @@ describe.skipIf(!hasNetns || !hasIptables || !hasKamailio || !hasBaresip)(
       const deadline = Date.now() + ms;
       let contacts: string[] = [];
       while (Date.now() < deadline) {
-        contacts = await fetchBindings({ registrar: { address: CARRIER, port: k.port }, user: "alice", password: "secret" });
+        contacts = await fetchBindings({
+          registrar: { address: CARRIER, port: k.port },
+          user: "alice",
+          password: "secret",
+        });
         if (done(contacts)) return contacts;
         await new Promise((r) => setTimeout(r, 500));
       }
-      throw new Error(`kamailio's bindings for alice after ${ms} ms: ${JSON.stringify(contacts)} (wanted the router's address ${ROUTER_PUBLIC})`);
+      throw new Error(
+        `kamailio's bindings for alice after ${ms} ms: ${JSON.stringify(contacts)} (wanted the router's address ${ROUTER_PUBLIC})`,
+      );
     }
-  });
+  },
+);

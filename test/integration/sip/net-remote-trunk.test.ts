@@ -8,7 +8,18 @@ import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { hasSipp, startSippUas } from "../../helpers/sipp.js";
 import { hasNetns, teardown, Topology } from "../../helpers/netns.js";
 import { fetchBindings, finalResponse, inviteRequest, optionsRequest, sipExchange } from "../../support/sip-probe.js";
-import { answerWith, callCount, callOutcome, createAssistant, createNumber, createTrunk, deleteTrunk, getTrunk, sipPort, waitForRegistration } from "../../helpers/net-telephony.js";
+import {
+  answerWith,
+  callCount,
+  callOutcome,
+  createAssistant,
+  createNumber,
+  createTrunk,
+  deleteTrunk,
+  getTrunk,
+  sipPort,
+  waitForRegistration,
+} from "../../helpers/net-telephony.js";
 import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
 import { waitFor } from "../../helpers/wait.js";
 
@@ -28,7 +39,8 @@ const OUR_ADDRESS_FOR_STRANGER = "10.211.1.1";
 const NUMBER = "+15550001111";
 
 describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
-  "a trunk on another host (network namespaces; skipped only where not root or kamailio/baresip/sipp are not installed)", () => {
+  "a trunk on another host (network namespaces; skipped only where not root or kamailio/baresip/sipp are not installed)",
+  () => {
     const topo = new Topology();
     let carrier = "";
     let stranger = "";
@@ -50,11 +62,18 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
       k = await startKamailio({ netns: carrier, address: CARRIER });
       t = await startTestEngine({ sipRetryBaseMs: 300 });
       assistantId = await createAssistant(t, "Front desk");
-      trunkId = (await createTrunk(t, { name: "Carrier", host: CARRIER, port: k.port, username: "alice", password: "secret" })).id;
+      trunkId = (
+        await createTrunk(t, { name: "Carrier", host: CARRIER, port: k.port, username: "alice", password: "secret" })
+      ).id;
       await createNumber(t, NUMBER, trunkId, assistantId);
     });
     afterAll(async () => {
-      await teardown(() => t?.stop(), () => k?.stop(), () => topo.cleanup(), () => rmSync(work, { recursive: true, force: true }));
+      await teardown(
+        () => t?.stop(),
+        () => k?.stop(),
+        () => topo.cleanup(),
+        () => rmSync(work, { recursive: true, force: true }),
+      );
     });
 
     it("registers, and the Contact kamailio stores is our routable address (not 127.0.0.1, not 0.0.0.0)", async () => {
@@ -62,7 +81,11 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
       expect(reg.server).toBe(`${CARRIER}:${k.port}`);
       expect(reg.contact).toContain(`@${OUR_ADDRESS}:${sipPort(t)}`);
       // Asked of kamailio itself (a REGISTER without Contact lists the bindings), not of our API.
-      const contacts = await fetchBindings({ registrar: { address: CARRIER, port: k.port }, user: "alice", password: "secret" });
+      const contacts = await fetchBindings({
+        registrar: { address: CARRIER, port: k.port },
+        user: "alice",
+        password: "secret",
+      });
       expect(contacts.length, "kamailio holds no binding for alice").toBeGreaterThan(0);
       for (const contact of contacts) {
         expect(contact).toContain(`@${OUR_ADDRESS}:${sipPort(t)}`);
@@ -72,7 +95,9 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
 
     it("answers OPTIONS from the trunk's host with 200 and what we accept", async () => {
       const us = { address: OUR_ADDRESS, port: sipPort(t) };
-      const answer = finalResponse(await sipExchange({ netns: carrier, bind: CARRIER, to: us, message: optionsRequest(us), retransmitMs: 500 }));
+      const answer = finalResponse(
+        await sipExchange({ netns: carrier, bind: CARRIER, to: us, message: optionsRequest(us), retransmitMs: 500 }),
+      );
       expect(answer, "no answer to OPTIONS").not.toBeNull();
       expect(answer!.status).toBe(200);
       expect(answer!.header("allow").join(",")).toMatch(/INVITE/);
@@ -86,10 +111,20 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
       const rejectedBefore = t.engine.telephony!.rejectedRequests;
       const callsBefore = await callCount(t);
       const events: string[] = [];
-      const unsubscribe = t.engine.bus.subscribe((e) => { if (e.type.startsWith("call.")) events.push(e.type); });
+      const unsubscribe = t.engine.bus.subscribe((e) => {
+        if (e.type.startsWith("call.")) events.push(e.type);
+      });
       try {
         // For a number we do have: only the source can be the reason to refuse it.
-        const answer = finalResponse(await sipExchange({ netns: stranger, bind: STRANGER, to: us, message: inviteRequest(us, NUMBER), retransmitMs: 500 }));
+        const answer = finalResponse(
+          await sipExchange({
+            netns: stranger,
+            bind: STRANGER,
+            to: us,
+            message: inviteRequest(us, NUMBER),
+            retransmitMs: 500,
+          }),
+        );
         expect(answer, "no final answer to the stranger's INVITE").not.toBeNull();
         expect(answer!.status).toBe(403);
         await new Promise((r) => setTimeout(r, 500));
@@ -105,8 +140,14 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
     it("a softphone registered at the carrier calls our number: answered, audio both ways", async () => {
       const ours = readWav(ourWav).samples;
       const answered = answerWith(t, ours);
-      const phone = await runBaresip({ netns: carrier, address: CARRIER, account: `<sip:bob@${CARRIER}:${k.port};transport=udp>;auth_pass=bobpass;regint=60`,
-        wav: callerWav, dial: `sip:alice@${CARRIER}:${k.port}`, seconds: 15 });
+      const phone = await runBaresip({
+        netns: carrier,
+        address: CARRIER,
+        account: `<sip:bob@${CARRIER}:${k.port};transport=udp>;auth_pass=bobpass;regint=60`,
+        wav: callerWav,
+        dial: `sip:alice@${CARRIER}:${k.port}`,
+        seconds: 15,
+      });
       const call = await callOutcome(t, answered.callId, phone, 25_000);
       expect(phone.output()).toMatch(/Call established/);
       expect(call, `no call was answered:\n${phone.output()}`).toBeTruthy();
@@ -124,18 +165,38 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
     it("when we hang up (end-call), the softphone at the carrier gets our BYE", async () => {
       const answered = answerWith(t, null);
       // baresip would stay on the line for 30 s: the call can only end early from our side.
-      const phone = await runBaresip({ netns: carrier, address: CARRIER, account: `<sip:bob@${CARRIER}:${k.port};transport=udp>;auth_pass=bobpass;regint=60`,
-        wav: callerWav, dial: `sip:alice@${CARRIER}:${k.port}`, seconds: 30 });
+      const phone = await runBaresip({
+        netns: carrier,
+        address: CARRIER,
+        account: `<sip:bob@${CARRIER}:${k.port};transport=udp>;auth_pass=bobpass;regint=60`,
+        wav: callerWav,
+        dial: `sip:alice@${CARRIER}:${k.port}`,
+        seconds: 30,
+      });
       try {
-        await waitFor(() => answered.callId() && t.store.calls.get(answered.callId())!.status === "in-progress", 15_000)
-          .catch(() => { throw new Error(`not answered:\n${phone.output()}`); });
+        await waitFor(
+          () => answered.callId() && t.store.calls.get(answered.callId())!.status === "in-progress",
+          15_000,
+        ).catch(() => {
+          throw new Error(`not answered:\n${phone.output()}`);
+        });
         await new Promise((r) => setTimeout(r, 1000));
-        const res = await t.api(`/api/v1/calls/${answered.callId()}/control`, { method: "POST", json: { type: "end-call" } });
+        const res = await t.api(`/api/v1/calls/${answered.callId()}/control`, {
+          method: "POST",
+          json: { type: "end-call" },
+        });
         expect(res.status).toBe(200);
-        await waitFor(() => /session closed|terminated/i.test(phone.output()), 5_000)
-          .catch(() => { throw new Error(`baresip did not report the call ended (our BYE went elsewhere?):\n${phone.output()}`); });
-        expect(phone.proc.exitCode, "baresip is still running: the call ended because of our BYE, not its timer").toBeNull();
-        const call = await waitFor(() => { const c = t.store.calls.get(answered.callId())!; return c.status === "ended" && c; }, 5_000);
+        await waitFor(() => /session closed|terminated/i.test(phone.output()), 5_000).catch(() => {
+          throw new Error(`baresip did not report the call ended (our BYE went elsewhere?):\n${phone.output()}`);
+        });
+        expect(
+          phone.proc.exitCode,
+          "baresip is still running: the call ended because of our BYE, not its timer",
+        ).toBeNull();
+        const call = await waitFor(() => {
+          const c = t.store.calls.get(answered.callId())!;
+          return c.status === "ended" && c;
+        }, 5_000);
         expect(call).toMatchObject({ end_reason: "assistant_hangup", direction: "inbound" });
       } finally {
         phone.proc.kill("SIGTERM");
@@ -153,20 +214,29 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
         await waitFor(() => t.engine.telephony!.stack.hasTrunk(direct.id), 5_000);
         const ours = readWav(ourWav).samples;
         const answered = answerWith(t, ours);
-        const res = await t.api("/api/v1/calls/outbound", { method: "POST", json: { destination: "+15557654321", assistant_id: assistantId, number_id: numberId } });
+        const res = await t.api("/api/v1/calls/outbound", {
+          method: "POST",
+          json: { destination: "+15557654321", assistant_id: assistantId, number_id: numberId },
+        });
         expect(res.status).toBe(200);
         const id = ((await res.json()) as { call_id: string }).call_id;
-        await waitFor(() => t.store.calls.get(id)!.status === "in-progress", 15_000)
-          .catch(() => { throw new Error(`not answered: ${JSON.stringify(t.store.calls.get(id))}\n${sipp.output()}`); });
+        await waitFor(() => t.store.calls.get(id)!.status === "in-progress", 15_000).catch(() => {
+          throw new Error(`not answered: ${JSON.stringify(t.store.calls.get(id))}\n${sipp.output()}`);
+        });
         // Our audio (about 1.8 s) goes to sipp and comes back.
         await new Promise((r) => setTimeout(r, ours.length / 8 + 1500));
         const echo = maxCrossCorrelation(ours, answered.heard(), 4000);
         expect(echo.value, `heard ${answered.heard().length} samples back`).toBeGreaterThan(0.9);
 
-        expect((await t.api(`/api/v1/calls/${id}/control`, { method: "POST", json: { type: "end-call" } })).status).toBe(200);
+        expect(
+          (await t.api(`/api/v1/calls/${id}/control`, { method: "POST", json: { type: "end-call" } })).status,
+        ).toBe(200);
         // sipp's uas scenario ends with 0 only after it received our BYE (and answered it).
         expect(await sipp.exited, sipp.output()).toBe(0);
-        const call = await waitFor(() => { const c = t.store.calls.get(id)!; return c.status === "ended" && c; }, 5_000);
+        const call = await waitFor(() => {
+          const c = t.store.calls.get(id)!;
+          return c.status === "ended" && c;
+        }, 5_000);
         expect(call).toMatchObject({ end_reason: "assistant_hangup", direction: "outbound" });
       } finally {
         sipp.proc.kill("SIGTERM");
@@ -178,4 +248,5 @@ describe.skipIf(!hasNetns || !hasKamailio || !hasBaresip || !hasSipp)(
       const trunk = await getTrunk(t, trunkId);
       expect(trunk.registration).toMatchObject({ status: "registered", server: `${CARRIER}:${k.port}` });
     });
-  });
+  },
+);

@@ -37,7 +37,10 @@ describe.skipIf(!hasPocketsphinx)("long human speech replayed through a call (JF
     llm = await startLlmServer(() => ({ text: "Okay, noted. Thank you for that.", firstTokenMs: 300 }));
     t = await startTestEngine({ sipPort: null });
   }, 60_000);
-  afterAll(async () => { await t?.stop(); await llm?.close(); });
+  afterAll(async () => {
+    await t?.stop();
+    await llm?.close();
+  });
 
   it(`answers every replay once it ends, and counts answers into its pauses (${REPLAYS} replays)`, async () => {
     const wav = join(work, "jfk.wav");
@@ -46,11 +49,17 @@ describe.skipIf(!hasPocketsphinx)("long human speech replayed through a call (JF
     let lastLoud = jfk.length - 1;
     while (lastLoud > 0 && Math.abs(jfk[lastLoud]) < 1000) lastLoud--;
     const id = "call_jfk_replay";
-    t.engine.calls.create({ id, status: "connecting", direction: "inbound", assistant_config: {
-      name: "JFK", stt_config: { provider: "pocketsphinx", language: "en" },
-      llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url },
-      tts_config: { provider: "local", voice_id: "flite-kal" },
-    } });
+    t.engine.calls.create({
+      id,
+      status: "connecting",
+      direction: "inbound",
+      assistant_config: {
+        name: "JFK",
+        stt_config: { provider: "pocketsphinx", language: "en" },
+        llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url },
+        tts_config: { provider: "local", voice_id: "flite-kal" },
+      },
+    });
     t.engine.calls.transition(id, "in-progress");
     const pair = await rtpPair();
     t.engine.calls.liveCall(id)!.answer(pair.leg);
@@ -73,8 +82,13 @@ describe.skipIf(!hasPocketsphinx)("long human speech replayed through a call (JF
     }
     t.engine.calls.transition(id, "ended", { end_reason: "user_hangup" });
     pair.close();
-    const users = t.store.calls.get(id)!.messages.filter((m) => m.role === "user").map((m) => m.content);
-    console.log(`JFK ×${REPLAYS}: answers into pauses ${intoPauses}, unanswered ${unanswered}, answer after the last word ${latencies.join("/")} ms; user turns: ${JSON.stringify(users)}`);
+    const users = t.store.calls
+      .get(id)!
+      .messages.filter((m) => m.role === "user")
+      .map((m) => m.content);
+    console.log(
+      `JFK ×${REPLAYS}: answers into pauses ${intoPauses}, unanswered ${unanswered}, answer after the last word ${latencies.join("/")} ms; user turns: ${JSON.stringify(users)}`,
+    );
     expect(unanswered).toBe(0);
   }, 120_000);
 });

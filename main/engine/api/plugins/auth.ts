@@ -3,7 +3,9 @@ import type { ApiKeyRepo, ApiKeyRow } from "../../store/api-keys.js";
 import { ApiError } from "../errors.js";
 
 declare module "fastify" {
-  interface FastifyRequest { apiKey?: ApiKeyRow }
+  interface FastifyRequest {
+    apiKey?: ApiKeyRow;
+  }
   interface FastifyContextConfig {
     public?: boolean;
     /** A WebSocket route: browsers cannot set headers there, so `?api_key=` is accepted too. */
@@ -23,16 +25,28 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyRepo): void {
     let key: string | undefined;
     if (header) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!m) throw new ApiError(401, "Unauthorized", "Authorization header must be 'Bearer <API key>'", "unauthorized");
+      if (!m)
+        throw new ApiError(401, "Unauthorized", "Authorization header must be 'Bearer <API key>'", "unauthorized");
       key = m[1];
     } else if (request.routeOptions.config?.queryKey) {
       key = (request.query as Record<string, string | undefined>)?.api_key;
     }
-    if (!key) throw new ApiError(401, "Unauthorized", "Invalid or missing API key: send 'Authorization: Bearer <API key>'", "unauthorized");
+    if (!key)
+      throw new ApiError(
+        401,
+        "Unauthorized",
+        "Invalid or missing API key: send 'Authorization: Bearer <API key>'",
+        "unauthorized",
+      );
     const check = keys.check(key);
     if (!check.ok) {
       throw check.reason === "revoked"
-        ? new ApiError(401, "Unauthorized", "API key has been revoked: create a new one with 'voicedock keys create'", "api_key_revoked")
+        ? new ApiError(
+            401,
+            "Unauthorized",
+            "API key has been revoked: create a new one with 'voicedock keys create'",
+            "api_key_revoked",
+          )
         : new ApiError(401, "Unauthorized", "Invalid API key", "unauthorized");
     }
     request.apiKey = check.key;

@@ -21,7 +21,10 @@ export function registerEmptyBody(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    if ((body as string).trim() === "") { done(null, undefined); return; }
+    if ((body as string).trim() === "") {
+      done(null, undefined);
+      return;
+    }
     parseJson(request, body as string, done);
   });
 }

@@ -4,12 +4,29 @@ import { DomainError, type RefusalKind } from "../../domain/errors.js";
 
 export { formatSchemaErrors } from "../../domain/schema-errors.js";
 
-const REFUSAL_STATUS: Record<RefusalKind, number> = { invalid: 400, not_found: 404, forbidden: 403, conflict: 409, not_implemented: 501 };
+const REFUSAL_STATUS: Record<RefusalKind, number> = {
+  invalid: 400,
+  not_found: 404,
+  forbidden: 403,
+  conflict: 409,
+  not_implemented: 501,
+};
 
 const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-  406: "Not Acceptable", 409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type",
-  422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Entity",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  503: "Service Unavailable",
 };
 
 /** Fastify's own client errors, reworded so a person knows what to change. */
@@ -37,7 +54,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(status).send({ error: STATUS_TEXT[status], message: err.message, code: err.code });
     }
     if (err instanceof ApiError) {
-      return reply.status(err.statusCode).send({ error: err.error, message: err.message, ...(err.code ? { code: err.code } : {}) });
+      return reply
+        .status(err.statusCode)
+        .send({ error: err.error, message: err.message, ...(err.code ? { code: err.code } : {}) });
     }
     if (err.validation) {
       return reply.status(400).send({ error: "Bad Request", message: err.message, code: "invalid_request" });
@@ -45,7 +64,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err }, "request failed");
-      return reply.status(status).send({ error: STATUS_TEXT[status] ?? "Internal Server Error", message: "Something went wrong inside VoiceDock; the details are in its log" });
+      return reply.status(status).send({
+        error: STATUS_TEXT[status] ?? "Internal Server Error",
+        message: "Something went wrong inside VoiceDock; the details are in its log",
+      });
     }
     return reply.status(status).send({
       error: STATUS_TEXT[status] ?? "Error",
@@ -55,6 +77,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: "Not Found", message: `No endpoint ${request.method} ${request.url.split("?")[0]}` });
+    reply
+      .status(404)
+      .send({ error: "Not Found", message: `No endpoint ${request.method} ${request.url.split("?")[0]}` });
   });
 }

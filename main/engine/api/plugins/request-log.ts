@@ -8,9 +8,12 @@ import { redactUrl } from "../redact-url.js";
 export function registerRequestLog(app: FastifyInstance): void {
   // A WebSocket is handed over before any response: its line is written when it opens.
   app.addHook("onRequest", async (request) => {
-    if (request.headers.upgrade?.toLowerCase() === "websocket") request.log.debug(`${request.method} ${redactUrl(request.url)} (WebSocket)`);
+    if (request.headers.upgrade?.toLowerCase() === "websocket")
+      request.log.debug(`${request.method} ${redactUrl(request.url)} (WebSocket)`);
   });
   app.addHook("onResponse", async (request, reply) => {
-    request.log.debug(`${request.method} ${redactUrl(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`);
+    request.log.debug(
+      `${request.method} ${redactUrl(request.url)} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`,
+    );
   });
 }

@@ -3,7 +3,15 @@ import { createReadStream, existsSync } from "node:fs";
 
 import type { ApiRoutes } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
-import { Call, CallList, CallListQuery, ControlBody, ControlResponse, OutboundBody, OutboundResponse } from "../schemas/calls.js";
+import {
+  Call,
+  CallList,
+  CallListQuery,
+  ControlBody,
+  ControlResponse,
+  OutboundBody,
+  OutboundResponse,
+} from "../schemas/calls.js";
 import { badRequest, notFound } from "../errors.js";
 import { controlRateLimit } from "../plugins/rate-limit.js";
 import type { ControlCommand } from "../../calls/control.js";
@@ -17,7 +25,9 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 export function parseDateParam(name: string, value: string | undefined, endOfDay: boolean): string | undefined {
   if (value === undefined) return undefined;
   if (!ISO_DATE.test(value) && !ISO_DATE_TIME.test(value)) {
-    throw badRequest(`querystring.${name} must be an ISO 8601 date or date-time, e.g. 2026-05-01 or 2026-05-01T09:30:00Z`);
+    throw badRequest(
+      `querystring.${name} must be an ISO 8601 date or date-time, e.g. 2026-05-01 or 2026-05-01T09:30:00Z`,
+    );
   }
   const date = new Date(ISO_DATE.test(value) ? `${value}T${endOfDay ? "23:59:59.999" : "00:00:00.000"}Z` : value);
   if (Number.isNaN(date.getTime()) || (ISO_DATE.test(value) && date.toISOString().slice(0, 10) !== value)) {
@@ -28,7 +38,8 @@ export function parseDateParam(name: string, value: string | undefined, endOfDay
 
 function toCommand(body: Static<typeof ControlBody>): ControlCommand {
   // The schema has typed each field that is present; which ones a command needs depends on its type.
-  const missing = (field: string, kind: "string" | "boolean") => badRequest(`body.${field} is required for type '${body.type}' (${kind})`, "missing_field");
+  const missing = (field: string, kind: "string" | "boolean") =>
+    badRequest(`body.${field} is required for type '${body.type}' (${kind})`, "missing_field");
   const message = body.message !== undefined ? { message: body.message } : {};
   switch (body.type) {
     case "inject-context":
@@ -44,14 +55,24 @@ function toCommand(body: Static<typeof ControlBody>): ControlCommand {
     case "transfer":
       if (body.destination === undefined) throw missing("destination", "string");
       return { type: "transfer", destination: body.destination, ...message };
-    default: throw badRequest(`body.type must be one of: inject-context, say, end-call, transfer`);
+    default:
+      throw badRequest(`body.type must be one of: inject-context, say, end-call, transfer`);
   }
 }
 
 export const callRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
 
-  app.get("/calls", { schema: { tags, summary: "List calls, newest first (transcripts included)", querystring: CallListQuery, response: { 200: CallList, ...errorResponses } } },
+  app.get(
+    "/calls",
+    {
+      schema: {
+        tags,
+        summary: "List calls, newest first (transcripts included)",
+        querystring: CallListQuery,
+        response: { 200: CallList, ...errorResponses },
+      },
+    },
     async (req, reply) => {
       const q = req.query;
       const start = parseDateParam("start_date", q.start_date, false);
@@ -61,54 +82,129 @@ export const callRoutes: ApiRoutes = async (app, { ctx }) => {
       const offset = q.offset ?? 0;
       // Already JSON in the Call schema's shape (built by SQLite): a JSON string is sent as it is, so the
       // reply is the schema's body only as text, which the type provider cannot see.
-      const page: string = ctx.store.calls.listJson({ status: q.status, start_date: start, end_date: end, limit, offset });
+      const page: string = ctx.store.calls.listJson({
+        status: q.status,
+        start_date: start,
+        end_date: end,
+        limit,
+        offset,
+      });
       return reply.type("application/json; charset=utf-8").send(page as never);
-    });
+    },
+  );
 
-  app.get("/calls/:id", { schema: { tags, summary: "Get one call (bare Call object)", params: IdParams, response: { 200: Call, ...errorResponses } } },
+  app.get(
+    "/calls/:id",
+    {
+      schema: {
+        tags,
+        summary: "Get one call (bare Call object)",
+        params: IdParams,
+        response: { 200: Call, ...errorResponses },
+      },
+    },
     async (req) => {
       const { id } = req.params;
       const call = ctx.store.calls.get(id);
       if (!call) throw notFound("Call", id);
       return call;
-    });
+    },
+  );
 
-  app.get("/calls/:id/events", { schema: { tags, summary: "Local addition: the call's lifecycle log", params: IdParams,
-    response: { 200: Type.Object({ events: Type.Array(Type.Object({ type: Type.String(), data: Type.Object({}, { additionalProperties: true }), at: Type.String() })) }), ...errorResponses } } },
+  app.get(
+    "/calls/:id/events",
+    {
+      schema: {
+        tags,
+        summary: "Local addition: the call's lifecycle log",
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            events: Type.Array(
+              Type.Object({
+                type: Type.String(),
+                data: Type.Object({}, { additionalProperties: true }),
+                at: Type.String(),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
     async (req) => {
       const { id } = req.params;
       if (!ctx.store.calls.get(id)) throw notFound("Call", id);
       return { events: ctx.store.calls.events(id) };
-    });
+    },
+  );
 
-  app.get("/calls/:id/recording", { schema: { tags, summary: "The call's recording: stereo WAV, caller left, agent right (local addition)", params: IdParams,
-    response: { 200: Type.Any({ description: "audio/wav" }), ...errorResponses } } },
-  async (req, reply) => {
-    const { id } = req.params;
-    const call = ctx.store.calls.get(id);
-    if (!call) throw notFound("Call", id);
-    const path = ctx.recordingPath?.(id);
-    if (!call.recording_url || !path || !existsSync(path)) throw notFound("Recording of call", id);
-    // The media worker writes recordings asynchronously: one asked for right after hang-up may be closing.
-    await recordingComplete(path);
-    return reply.type("audio/wav").header("content-disposition", `attachment; filename="${id}.wav"`).send(createReadStream(path));
-  });
+  app.get(
+    "/calls/:id/recording",
+    {
+      schema: {
+        tags,
+        summary: "The call's recording: stereo WAV, caller left, agent right (local addition)",
+        params: IdParams,
+        response: { 200: Type.Any({ description: "audio/wav" }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const call = ctx.store.calls.get(id);
+      if (!call) throw notFound("Call", id);
+      const path = ctx.recordingPath?.(id);
+      if (!call.recording_url || !path || !existsSync(path)) throw notFound("Recording of call", id);
+      // The media worker writes recordings asynchronously: one asked for right after hang-up may be closing.
+      await recordingComplete(path);
+      return reply
+        .type("audio/wav")
+        .header("content-disposition", `attachment; filename="${id}.wav"`)
+        .send(createReadStream(path));
+    },
+  );
 
-  app.post("/calls/outbound", { schema: { tags, summary: "Place an outbound call: reference (assistant_id), transient (assistant) or hybrid (assistant_id + assistant_override) mode", body: OutboundBody, response: { 200: OutboundResponse, ...errorResponses, 409: errorResponses[400] } } },
+  app.post(
+    "/calls/outbound",
+    {
+      schema: {
+        tags,
+        summary:
+          "Place an outbound call: reference (assistant_id), transient (assistant) or hybrid (assistant_id + assistant_override) mode",
+        body: OutboundBody,
+        response: { 200: OutboundResponse, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
     async (req) => {
       const plan = resolveOutbound(ctx.store, req.body);
       const call = ctx.calls.create(plan.call);
       ctx.calls.dial(call, plan.assistant);
-      return { success: true as const, call_id: call.id, room_name: call.room_name ?? call.id, status: "dialing" as const };
-    });
+      return {
+        success: true as const,
+        call_id: call.id,
+        room_name: call.room_name ?? call.id,
+        status: "dialing" as const,
+      };
+    },
+  );
 
-  app.post("/calls/:id/control", {
-    config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
-    schema: { tags, summary: "Control a call that is in-progress (10 commands per minute per call)", params: IdParams, body: ControlBody, response: { 200: ControlResponse, ...errorResponses, 409: errorResponses[400] } },
-  }, async (req) => {
-    const { id } = req.params;
-    const command = toCommand(req.body);
-    await ctx.calls.control(id, command);
-    return { success: true as const, message: "Command sent successfully" };
-  });
+  app.post(
+    "/calls/:id/control",
+    {
+      config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
+      schema: {
+        tags,
+        summary: "Control a call that is in-progress (10 commands per minute per call)",
+        params: IdParams,
+        body: ControlBody,
+        response: { 200: ControlResponse, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const command = toCommand(req.body);
+      await ctx.calls.control(id, command);
+      return { success: true as const, message: "Command sent successfully" };
+    },
+  );
 };

@@ -19,74 +19,108 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
 
   for (const action of ["answer", "decline"] as const) {
-    app.post(`/calls/:id/${action}`, {
-      schema: { tags, summary: `Local addition: ${action} a call that is ringing the consoles (number without an active assistant)`, params: IdParams,
-        response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] } },
-    }, async (req) => {
+    app.post(
+      `/calls/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary: `Local addition: ${action} a call that is ringing the consoles (number without an active assistant)`,
+          params: IdParams,
+          response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] },
+        },
+      },
+      async (req) => {
+        const { id } = req.params;
+        const call = ctx.calls.get(id);
+        if (!call) throw notFound("Call", id);
+        const done = action === "answer" ? ctx.ring?.answer(id) : ctx.ring?.decline(id);
+        if (!done)
+          throw conflict(
+            `Call '${id}' is not ringing (its status is '${call.status}'): only a call that rings the consoles can be ${action === "answer" ? "answered" : "declined"}`,
+          );
+        return { success: true as const, call_id: id, message: action === "answer" ? "Answering" : "Declined" };
+      },
+    );
+  }
+
+  app.post(
+    "/calls/:id/takeover",
+    {
+      config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
+      schema: {
+        tags,
+        summary:
+          "Local addition: a person takes a live call from its assistant (the assistant stops; talk over /calls/{id}/audio)",
+        params: IdParams,
+        response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
+    async (req) => {
       const { id } = req.params;
       const call = ctx.calls.get(id);
       if (!call) throw notFound("Call", id);
-      const done = action === "answer" ? ctx.ring?.answer(id) : ctx.ring?.decline(id);
-      if (!done) throw conflict(`Call '${id}' is not ringing (its status is '${call.status}'): only a call that rings the consoles can be ${action === "answer" ? "answered" : "declined"}`);
-      return { success: true as const, call_id: id, message: action === "answer" ? "Answering" : "Declined" };
-    });
-  }
-
-  app.post("/calls/:id/takeover", {
-    config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
-    schema: { tags, summary: "Local addition: a person takes a live call from its assistant (the assistant stops; talk over /calls/{id}/audio)", params: IdParams,
-      response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] } },
-  }, async (req) => {
-    const { id } = req.params;
-    const call = ctx.calls.get(id);
-    if (!call) throw notFound("Call", id);
-    if (call.status !== "in-progress") throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be taken over`);
-    if (!ctx.takeOver) throw conflict(`Call '${id}' has no running assistant to take over`);
-    ctx.takeOver(id);
-    return { success: true as const, call_id: id, message: "The assistant has stopped; the call is yours" };
-  });
-
-  app.get("/calls/:id/audio", {
-    websocket: true,
-    config: { rateLimit: false, queryKey: true },
-    schema: {
-      tags, summary: "Local addition: a live call's audio over WebSocket",
-      description: "Binary messages both ways, each 20 ms of 8 kHz 16-bit little-endian mono PCM (320 bytes). From the server: the caller's audio. " +
-        "To the server: the person's voice, played to the caller — only on calls no assistant speaks on (the socket is then listen-only and says so in its first text message).",
-      params: IdParams, querystring: Type.Object({ api_key: Type.Optional(Type.String()) }),
+      if (call.status !== "in-progress")
+        throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be taken over`);
+      if (!ctx.takeOver) throw conflict(`Call '${id}' has no running assistant to take over`);
+      ctx.takeOver(id);
+      return { success: true as const, call_id: id, message: "The assistant has stopped; the call is yours" };
     },
-  }, (socket, req) => {
-    const { id } = req.params;
-    const audio = ctx.callAudio?.(id) ?? null;
-    if (!audio) {
-      socket.send(JSON.stringify({ type: "error", message: `Call '${id}' is not live on this engine` }));
-      socket.close(4404, "call not live");
-      return;
-    }
-    const talk = !ctx.assistantSpeaks?.(id);
-    socket.send(JSON.stringify({ type: "ready", talk, sample_rate: 8000, frame_bytes: FRAME_BYTES }));
-    const stopListening = audio.onFrame(({ data: pcm }) => {
-      // A console that cannot keep up misses audio rather than growing our memory.
-      if (socket.bufferedAmount > 64 * FRAME_BYTES) return;
-      // A copy: the session reuses its frame buffer, and a queued write must not see the next frame.
-      socket.send(Buffer.from(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
-    });
-    let queued = 0;
-    socket.on("message", (data: Buffer, isBinary: boolean) => {
-      if (!talk || !isBinary || data.length === 0 || data.length % 2) return;
-      // Samples handed over minus samples sent is the backlog; past it, the console runs ahead of the call.
-      if ((queued - audio.playedSamples) / 8 > MAX_TALK_BACKLOG_MS) return;
-      const pcm = new Int16Array(data.length / 2);
-      for (let i = 0; i < pcm.length; i++) pcm[i] = data.readInt16LE(i * 2);
-      queued = Math.max(queued, audio.playedSamples) + pcm.length;
-      audio.play(pcm);
-    });
-    const close = () => { stopListening(); audio.close(); };
-    socket.on("close", close);
-    socket.on("error", close);
-    const closeWhenOver = ctx.bus.subscribe((event) => {
-      if (event.type === "call.ended" && event.call.id === id) { closeWhenOver(); socket.close(1000, "call ended"); }
-    });
-    socket.on("close", closeWhenOver);
-  });
+  );
+
+  app.get(
+    "/calls/:id/audio",
+    {
+      websocket: true,
+      config: { rateLimit: false, queryKey: true },
+      schema: {
+        tags,
+        summary: "Local addition: a live call's audio over WebSocket",
+        description:
+          "Binary messages both ways, each 20 ms of 8 kHz 16-bit little-endian mono PCM (320 bytes). From the server: the caller's audio. " +
+          "To the server: the person's voice, played to the caller — only on calls no assistant speaks on (the socket is then listen-only and says so in its first text message).",
+        params: IdParams,
+        querystring: Type.Object({ api_key: Type.Optional(Type.String()) }),
+      },
+    },
+    (socket, req) => {
+      const { id } = req.params;
+      const audio = ctx.callAudio?.(id) ?? null;
+      if (!audio) {
+        socket.send(JSON.stringify({ type: "error", message: `Call '${id}' is not live on this engine` }));
+        socket.close(4404, "call not live");
+        return;
+      }
+      const talk = !ctx.assistantSpeaks?.(id);
+      socket.send(JSON.stringify({ type: "ready", talk, sample_rate: 8000, frame_bytes: FRAME_BYTES }));
+      const stopListening = audio.onFrame(({ data: pcm }) => {
+        // A console that cannot keep up misses audio rather than growing our memory.
+        if (socket.bufferedAmount > 64 * FRAME_BYTES) return;
+        // A copy: the session reuses its frame buffer, and a queued write must not see the next frame.
+        socket.send(Buffer.from(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));
+      });
+      let queued = 0;
+      socket.on("message", (data: Buffer, isBinary: boolean) => {
+        if (!talk || !isBinary || data.length === 0 || data.length % 2) return;
+        // Samples handed over minus samples sent is the backlog; past it, the console runs ahead of the call.
+        if ((queued - audio.playedSamples) / 8 > MAX_TALK_BACKLOG_MS) return;
+        const pcm = new Int16Array(data.length / 2);
+        for (let i = 0; i < pcm.length; i++) pcm[i] = data.readInt16LE(i * 2);
+        queued = Math.max(queued, audio.playedSamples) + pcm.length;
+        audio.play(pcm);
+      });
+      const close = () => {
+        stopListening();
+        audio.close();
+      };
+      socket.on("close", close);
+      socket.on("error", close);
+      const closeWhenOver = ctx.bus.subscribe((event) => {
+        if (event.type === "call.ended" && event.call.id === id) {
+          closeWhenOver();
+          socket.close(1000, "call ended");
+        }
+      });
+      socket.on("close", closeWhenOver);
+    },
+  );
 };

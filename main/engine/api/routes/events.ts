@@ -1,4 +1,3 @@
-
 import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 
@@ -7,22 +6,42 @@ import type { ApiRoutes } from "../context.js";
  * one JSON object per message. Authenticated like every route (header, or `?api_key=` for browsers).
  */
 export const eventRoutes: ApiRoutes = async (app, { ctx }) => {
-  app.get("/events", {
-    websocket: true,
-    config: { rateLimit: false, queryKey: true },
-    schema: { tags: ["events"], summary: "Live engine events over WebSocket (local addition)",
-      description: "Connect with `Authorization: Bearer <key>` or `?api_key=<key>`. Each message is one JSON event with a `type` and an ISO `at`. " +
-        "With `?role=console` the connection counts as an open console: calls to numbers without an active assistant ring it (`call.incoming`) instead of being turned away with 480.",
-      querystring: Type.Object({ api_key: Type.Optional(Type.String()), role: Type.Optional(Type.Union([Type.Literal("console"), Type.Literal("observer")])) }) },
-  }, (socket, req) => {
-    const release = req.query.role === "console" ? ctx.ring?.register() : undefined;
-    socket.send(JSON.stringify({ type: "hello", at: new Date().toISOString() }));
-    const unsubscribe = ctx.bus.subscribe((event) => {
-      // A slow consumer must not grow our memory without bound: drop it past 4 MB of backlog.
-      if (socket.bufferedAmount > 4 * 1024 * 1024) { socket.close(1013, "too slow"); return; }
-      socket.send(JSON.stringify(event));
-    });
-    socket.on("close", () => { unsubscribe(); release?.(); });
-    socket.on("error", () => { unsubscribe(); release?.(); });
-  });
+  app.get(
+    "/events",
+    {
+      websocket: true,
+      config: { rateLimit: false, queryKey: true },
+      schema: {
+        tags: ["events"],
+        summary: "Live engine events over WebSocket (local addition)",
+        description:
+          "Connect with `Authorization: Bearer <key>` or `?api_key=<key>`. Each message is one JSON event with a `type` and an ISO `at`. " +
+          "With `?role=console` the connection counts as an open console: calls to numbers without an active assistant ring it (`call.incoming`) instead of being turned away with 480.",
+        querystring: Type.Object({
+          api_key: Type.Optional(Type.String()),
+          role: Type.Optional(Type.Union([Type.Literal("console"), Type.Literal("observer")])),
+        }),
+      },
+    },
+    (socket, req) => {
+      const release = req.query.role === "console" ? ctx.ring?.register() : undefined;
+      socket.send(JSON.stringify({ type: "hello", at: new Date().toISOString() }));
+      const unsubscribe = ctx.bus.subscribe((event) => {
+        // A slow consumer must not grow our memory without bound: drop it past 4 MB of backlog.
+        if (socket.bufferedAmount > 4 * 1024 * 1024) {
+          socket.close(1013, "too slow");
+          return;
+        }
+        socket.send(JSON.stringify(event));
+      });
+      socket.on("close", () => {
+        unsubscribe();
+        release?.();
+      });
+      socket.on("error", () => {
+        unsubscribe();
+        release?.();
+      });
+    },
+  );
 };

@@ -3,14 +3,26 @@ import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { ApiError } from "../errors.js";
 
-const Organization = Type.Object({
-  id: Type.String(), name: Type.String(), company_name: Type.String(), email: Nullable(Type.String()),
-  minutes_balance: Type.Number(), monthly_usage_minutes: Type.Number(),
-  active_numbers: Type.Integer(), active_agents: Type.Integer(), active_calls: Type.Integer(),
-  has_local_models_access: Type.Boolean(), parent_org_id: Nullable(Type.String()),
-  children: Type.Optional(Type.Array(Type.Object({ id: Type.String(), name: Type.String(), created_at: Type.String() }))),
-  created_at: Type.String(),
-}, { description: "The one local organization. `minutes_balance` is unlimited locally and reported as a large number." });
+const Organization = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    company_name: Type.String(),
+    email: Nullable(Type.String()),
+    minutes_balance: Type.Number(),
+    monthly_usage_minutes: Type.Number(),
+    active_numbers: Type.Integer(),
+    active_agents: Type.Integer(),
+    active_calls: Type.Integer(),
+    has_local_models_access: Type.Boolean(),
+    parent_org_id: Nullable(Type.String()),
+    children: Type.Optional(
+      Type.Array(Type.Object({ id: Type.String(), name: Type.String(), created_at: Type.String() })),
+    ),
+    created_at: Type.String(),
+  },
+  { description: "The one local organization. `minutes_balance` is unlimited locally and reported as a large number." },
+);
 
 /** Minutes are not billed locally; the balance is reported so SDK code that checks it keeps working. */
 const LOCAL_MINUTES_BALANCE = 999999;
@@ -19,11 +31,15 @@ export const organizationRoutes: ApiRoutes = async (app, { ctx }) => {
   const describe = (includeChildren: boolean) => {
     const org = ctx.store.organization.get();
     const monthStart = new Date();
-    monthStart.setUTCDate(1); monthStart.setUTCHours(0, 0, 0, 0);
+    monthStart.setUTCDate(1);
+    monthStart.setUTCHours(0, 0, 0, 0);
     const seconds = ctx.store.calls.secondsSince(monthStart.toISOString());
     const activeNumbers = ctx.store.numbers.activeCount();
     return {
-      id: org.id, name: org.name, company_name: org.name, email: null,
+      id: org.id,
+      name: org.name,
+      company_name: org.name,
+      email: null,
       minutes_balance: LOCAL_MINUTES_BALANCE,
       monthly_usage_minutes: Math.round((seconds / 60) * 100) / 100,
       active_numbers: activeNumbers,
@@ -40,11 +56,30 @@ export const organizationRoutes: ApiRoutes = async (app, { ctx }) => {
     querystring: Type.Object({ include_children: Type.Optional(Type.Boolean()) }),
     response: { 200: Organization, ...errorResponses },
   };
-  app.get("/organizations", { schema: { ...schema, summary: "Organization info with live counts" } },
-    async (req) => describe(req.query.include_children === true));
-  app.get("/account", { schema: { ...schema, summary: "Deprecated alias of GET /organizations", deprecated: true } },
-    async (req) => describe(req.query.include_children === true));
-  app.post("/organizations", { schema: { tags: ["organization"], summary: "Not available locally (one organization per install)", response: errorResponses } }, async () => {
-    throw new ApiError(403, "Forbidden", "VoiceDock Desktop has one local organization; child organizations exist only in the cloud product", "forbidden");
-  });
+  app.get("/organizations", { schema: { ...schema, summary: "Organization info with live counts" } }, async (req) =>
+    describe(req.query.include_children === true),
+  );
+  app.get(
+    "/account",
+    { schema: { ...schema, summary: "Deprecated alias of GET /organizations", deprecated: true } },
+    async (req) => describe(req.query.include_children === true),
+  );
+  app.post(
+    "/organizations",
+    {
+      schema: {
+        tags: ["organization"],
+        summary: "Not available locally (one organization per install)",
+        response: errorResponses,
+      },
+    },
+    async () => {
+      throw new ApiError(
+        403,
+        "Forbidden",
+        "VoiceDock Desktop has one local organization; child organizations exist only in the cloud product",
+        "forbidden",
+      );
+    },
+  );
 };

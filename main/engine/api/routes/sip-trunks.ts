@@ -2,7 +2,14 @@ import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
 import { badRequest, notFound } from "../errors.js";
-import { SipTrunk, TrunkCreate as CreateBody, TrunkUpdate as UpdateBody, type TrunkCreateBody, type TrunkInput, type TrunkUpdateBody } from "../../domain/trunk.js";
+import {
+  SipTrunk,
+  TrunkCreate as CreateBody,
+  TrunkUpdate as UpdateBody,
+  type TrunkCreateBody,
+  type TrunkInput,
+  type TrunkUpdateBody,
+} from "../../domain/trunk.js";
 import type { FreeJson } from "../../domain/schema.js";
 
 /**
@@ -15,8 +22,12 @@ function unlisted(body: object, key: "stun_server" | "inbound_auth"): unknown {
 
 /** Accepts the docs shape (host/port/username/password) and the SDK shape (provider/address/auth_*). */
 function normalise(body: TrunkCreateBody | TrunkUpdateBody): TrunkInput {
-  const pick = <A extends keyof TrunkUpdateBody, B extends keyof TrunkUpdateBody>(a: A, b: B): TrunkUpdateBody[A] | TrunkUpdateBody[B] => {
-    if (body[a] !== undefined && body[b] !== undefined && body[a] !== body[b]) throw badRequest(`body.${a} and body.${b} differ: send one of them`);
+  const pick = <A extends keyof TrunkUpdateBody, B extends keyof TrunkUpdateBody>(
+    a: A,
+    b: B,
+  ): TrunkUpdateBody[A] | TrunkUpdateBody[B] => {
+    if (body[a] !== undefined && body[b] !== undefined && body[a] !== body[b])
+      throw badRequest(`body.${a} and body.${b} differ: send one of them`);
     return body[a] !== undefined ? body[a] : body[b];
   };
   let host = body.host;
@@ -25,7 +36,8 @@ function normalise(body: TrunkCreateBody | TrunkUpdateBody): TrunkInput {
   const address = pick("address", "outbound_address");
   if (typeof address === "string") {
     const m = /^(?:sips?:)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address)!;
-    if (host !== undefined && host !== m[1]) throw badRequest("body.host and body.address name different servers: send one of them");
+    if (host !== undefined && host !== m[1])
+      throw badRequest("body.host and body.address name different servers: send one of them");
     host = m[1];
     if (m[2]) {
       const p = Number(m[2]);
@@ -36,7 +48,8 @@ function normalise(body: TrunkCreateBody | TrunkUpdateBody): TrunkInput {
   return {
     name: body.name,
     provider: body.provider,
-    host, port,
+    host,
+    port,
     transport: body.transport,
     username: pick("auth_username", "username"),
     password: pick("auth_password", "password"),
@@ -56,39 +69,84 @@ export const sipTrunkRoutes: ApiRoutes = async (app, { ctx }) => {
   // SDK-next reads `trunk`, the docs read `sip_trunk`: single-trunk answers carry both (same object).
   const One = Type.Object({ trunk: SipTrunk, sip_trunk: SipTrunk });
 
-  app.get("/sip-trunks", { schema: { tags, summary: "List SIP trunks with their registration state", response: { 200: Type.Object({ trunks: Type.Array(SipTrunk) }), ...errorResponses } } },
-    async () => ({ trunks: ctx.store.sipTrunks.list() }));
+  app.get(
+    "/sip-trunks",
+    {
+      schema: {
+        tags,
+        summary: "List SIP trunks with their registration state",
+        response: { 200: Type.Object({ trunks: Type.Array(SipTrunk) }), ...errorResponses },
+      },
+    },
+    async () => ({ trunks: ctx.store.sipTrunks.list() }),
+  );
 
-  app.post("/sip-trunks", { schema: { tags, summary: "Add a SIP trunk (both documented request shapes accepted)", body: CreateBody, response: { 201: One, ...errorResponses } } },
+  app.post(
+    "/sip-trunks",
+    {
+      schema: {
+        tags,
+        summary: "Add a SIP trunk (both documented request shapes accepted)",
+        body: CreateBody,
+        response: { 201: One, ...errorResponses },
+      },
+    },
     async (req, reply) => {
       const input = normalise(req.body);
-      if (!input.host) throw badRequest("body.host (or body.address) is required: the SIP server's hostname or IP", "missing_field");
+      if (!input.host)
+        throw badRequest("body.host (or body.address) is required: the SIP server's hostname or IP", "missing_field");
       const trunk = ctx.store.sipTrunks.create({ ...input, name: req.body.name, host: input.host });
       ctx.trunksChanged?.(trunk.id);
       return reply.status(201).send({ trunk, sip_trunk: trunk });
-    });
+    },
+  );
 
-  app.get("/sip-trunks/:id", { schema: { tags, summary: "Get a SIP trunk", params: UuidParams, response: { 200: One, ...errorResponses } } }, async (req) => {
-    const { id } = req.params;
-    const trunk = ctx.store.sipTrunks.get(id);
-    if (!trunk) throw notFound("SIP trunk", id);
-    return { trunk, sip_trunk: trunk };
-  });
+  app.get(
+    "/sip-trunks/:id",
+    { schema: { tags, summary: "Get a SIP trunk", params: UuidParams, response: { 200: One, ...errorResponses } } },
+    async (req) => {
+      const { id } = req.params;
+      const trunk = ctx.store.sipTrunks.get(id);
+      if (!trunk) throw notFound("SIP trunk", id);
+      return { trunk, sip_trunk: trunk };
+    },
+  );
 
-  app.patch("/sip-trunks/:id", { schema: { tags, summary: "Local addition: update a SIP trunk (e.g. fix a wrong password)", params: UuidParams, body: UpdateBody, response: { 200: One, ...errorResponses } } },
+  app.patch(
+    "/sip-trunks/:id",
+    {
+      schema: {
+        tags,
+        summary: "Local addition: update a SIP trunk (e.g. fix a wrong password)",
+        params: UuidParams,
+        body: UpdateBody,
+        response: { 200: One, ...errorResponses },
+      },
+    },
     async (req) => {
       const { id } = req.params;
       if (!ctx.store.sipTrunks.get(id)) throw notFound("SIP trunk", id);
       const trunk = ctx.store.sipTrunks.update(id, normalise(req.body))!;
       ctx.trunksChanged?.(id);
       return { trunk, sip_trunk: trunk };
-    });
+    },
+  );
 
-  app.delete("/sip-trunks/:id", { schema: { tags, summary: "Delete a SIP trunk (numbers using it are detached)", params: UuidParams, response: { 200: Success, ...errorResponses } } },
+  app.delete(
+    "/sip-trunks/:id",
+    {
+      schema: {
+        tags,
+        summary: "Delete a SIP trunk (numbers using it are detached)",
+        params: UuidParams,
+        response: { 200: Success, ...errorResponses },
+      },
+    },
     async (req) => {
       const { id } = req.params;
       if (!ctx.store.sipTrunks.delete(id)) throw notFound("SIP trunk", id);
       ctx.trunksChanged?.(id);
       return { success: true as const };
-    });
+    },
+  );
 };

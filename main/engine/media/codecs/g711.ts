@@ -21,11 +21,18 @@ function tables(law: { encodeSample(s: number): number; decodeSample(b: number):
   return { enc, dec };
 }
 
-function g711(pt: number, name: "PCMU" | "PCMA", law: { encodeSample(s: number): number; decodeSample(b: number): number }): Codec {
+function g711(
+  pt: number,
+  name: "PCMU" | "PCMA",
+  law: { encodeSample(s: number): number; decodeSample(b: number): number },
+): Codec {
   let t: ReturnType<typeof tables> | null = null;
   const get = () => (t ??= tables(law));
   return {
-    pt, name, clockRateHz: 8000, channels: 1,
+    pt,
+    name,
+    clockRateHz: 8000,
+    channels: 1,
     encode(src, dst) {
       const { enc } = get();
       const n = Math.min(src.length, dst.length);

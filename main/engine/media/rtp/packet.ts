@@ -43,7 +43,10 @@ export function parseRtp(buf: Buffer): RtpPacket | null {
 }
 
 /** Writes a 12-byte header into `dst` (caller-owned, reused per frame); returns the header length. */
-export function writeRtpHeader(dst: Buffer, p: { marker: boolean; payloadType: number; sequence: number; timestamp: number; ssrc: number }): number {
+export function writeRtpHeader(
+  dst: Buffer,
+  p: { marker: boolean; payloadType: number; sequence: number; timestamp: number; ssrc: number },
+): number {
   dst[0] = 0x80;
   dst[1] = (p.marker ? 0x80 : 0) | (p.payloadType & 0x7f);
   dst.writeUInt16BE(p.sequence & 0xffff, 2);

@@ -6,7 +6,10 @@ import { BELL_WORDS } from "./shared.js";
 import type { ClockStats, FromWorker, ToWorker } from "./protocol.js";
 
 /** What the host hands a session's messages to. */
-export interface WorkerClient { onWorkerMessage(m: FromWorker): void; drain(): void }
+export interface WorkerClient {
+  onWorkerMessage(m: FromWorker): void;
+  drain(): void;
+}
 
 /**
  * The main thread's end of the media worker: starts it on first use, routes its messages to sessions,
@@ -28,7 +31,9 @@ class MediaWorkerHost {
   recordingStarted(path: string): void {
     if (this.recordings.has(path)) return;
     let done = () => {};
-    const finished = new Promise<void>((r) => { done = r; });
+    const finished = new Promise<void>((r) => {
+      done = r;
+    });
     this.recordings.set(path, { done, finished });
   }
 
@@ -43,7 +48,9 @@ class MediaWorkerHost {
   }
 
   /** An id for a session; it costs nothing until `register` (a session that never opens never starts the worker). */
-  newId(): number { return this.nextId++; }
+  newId(): number {
+    return this.nextId++;
+  }
 
   register(id: number, client: WorkerClient): void {
     this.clients.set(id, client);
@@ -59,15 +66,21 @@ class MediaWorkerHost {
     }
   }
 
-  post(m: ToWorker, transfer?: ArrayBuffer[]): void { this.start().postMessage(m, transfer); }
+  post(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.start().postMessage(m, transfer);
+  }
 
   /** The media clock's tick lateness inside the worker (ms); `reset` starts a new measurement after. */
   clockStats(reset = false): Promise<ClockStats> {
-    return this.request((token) => ({ op: "clockStats", token, reset })).then((m) => (m as Extract<FromWorker, { op: "clockStats" }>).stats);
+    return this.request((token) => ({ op: "clockStats", token, reset })).then(
+      (m) => (m as Extract<FromWorker, { op: "clockStats" }>).stats,
+    );
   }
 
   /** Resolves once the worker has handled every message posted before. */
-  settled(): Promise<void> { return this.request((token) => ({ op: "ping", token })).then(() => undefined); }
+  settled(): Promise<void> {
+    return this.request((token) => ({ op: "ping", token })).then(() => undefined);
+  }
 
   private request(make: (token: number) => ToWorker): Promise<FromWorker> {
     const token = ++this.tokens;
@@ -75,7 +88,10 @@ class MediaWorkerHost {
     const idle = this.clients.size === 0;
     if (idle) w.ref();
     return new Promise((resolve) => {
-      this.replies.set(token, (m) => { if (idle && this.clients.size === 0) w.unref(); resolve(m); });
+      this.replies.set(token, (m) => {
+        if (idle && this.clients.size === 0) w.unref();
+        resolve(m);
+      });
       w.postMessage(make(token));
     });
   }
@@ -83,14 +99,32 @@ class MediaWorkerHost {
   private start(): Worker {
     if (this.worker) return this.worker;
     const entry = workerEntry();
-    const w = new Worker(entry.code ?? entry.url, { eval: Boolean(entry.code), workerData: { bell: this.bell.buffer }, stdout: false, stderr: false });
+    const w = new Worker(entry.code ?? entry.url, {
+      eval: Boolean(entry.code),
+      workerData: { bell: this.bell.buffer },
+      stdout: false,
+      stderr: false,
+    });
     w.on("message", (m: FromWorker) => {
-      if (m.op === "clockStats" || m.op === "pong") { const r = this.replies.get(m.token); this.replies.delete(m.token); r?.(m); return; }
-      if (m.op === "recorded") { this.recordings.get(m.path)?.done(); this.recordings.delete(m.path); return; }
+      if (m.op === "clockStats" || m.op === "pong") {
+        const r = this.replies.get(m.token);
+        this.replies.delete(m.token);
+        r?.(m);
+        return;
+      }
+      if (m.op === "recorded") {
+        this.recordings.get(m.path)?.done();
+        this.recordings.delete(m.path);
+        return;
+      }
       this.clients.get(m.id)?.onWorkerMessage(m);
     });
-    w.on("error", (err) => { console.error(`media worker failed: ${err.stack ?? err.message}`); });
-    w.on("exit", () => { if (this.worker === w) this.worker = null; });
+    w.on("error", (err) => {
+      console.error(`media worker failed: ${err.stack ?? err.message}`);
+    });
+    w.on("exit", () => {
+      if (this.worker === w) this.worker = null;
+    });
     w.unref();
     this.worker = w;
     return w;
@@ -113,9 +147,15 @@ class MediaWorkerHost {
 }
 
 /** Atomics.waitAsync (ES2024; in Node since 16, not yet in this project's `lib`). */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      index: number,
+      value: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
 
 /**
  * Where the worker's code is: beside this file when running from source (TypeScript through tsx, as
@@ -125,9 +165,16 @@ function workerEntry(): { url: URL; code?: string } {
   const here = new URL(import.meta.url);
   if (here.pathname.endsWith(".ts")) {
     // A worker's entry is loaded before any --import hook would apply: register tsx, then import it.
-    const tsx = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+    const tsx = pathToFileURL(
+      createRequire(here)
+        .resolve("tsx/esm/api")
+        .replace(/\.cjs$/, ".mjs"),
+    ).href;
     const url = new URL("./media-worker.ts", here);
-    return { url, code: `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })` };
+    return {
+      url,
+      code: `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`,
+    };
   }
   for (const rel of ["./media-worker.js", "../media-worker.js", "../../media-worker.js"]) {
     const url = new URL(rel, here);

@@ -37,16 +37,24 @@ export class MediaLeg {
   private watches: number[] = [];
   configured = false;
 
-  constructor(readonly shared: CallShared, private readonly events: LegEvents) {
+  constructor(
+    readonly shared: CallShared,
+    private readonly events: LegEvents,
+  ) {
     this.shared.f64[F.peerRttMs] = NaN;
-    this.sender = new RtpSender(shared, (packet) => { if (this.remote) this.socket?.send(packet, this.remote.port, this.remote.address); });
+    this.sender = new RtpSender(shared, (packet) => {
+      if (this.remote) this.socket?.send(packet, this.remote.port, this.remote.address);
+    });
     this.receiver = new RtpReceiver(shared, {
       frame: (pcm, n, ts) => {
         this.recorder?.hear(pcm, n);
         ringPush(shared, pcm, n, ts);
         events.frames();
       },
-      latched: (remote) => { this.remote = remote; events.latched(remote); },
+      latched: (remote) => {
+        this.remote = remote;
+        events.latched(remote);
+      },
       dtmf: (digit) => events.dtmf(digit),
       rtcp: (buf) => this.rtcp.receive(buf),
     });
@@ -63,9 +71,16 @@ export class MediaLeg {
     for (let attempt = 0; attempt < 50; attempt++) {
       const port = range.min + 2 * randomInt(0, Math.max(1, Math.floor((range.max - range.min) / 2)));
       const socket = createSocket(host.includes(":") ? "udp6" : "udp4");
-      if (!(await bind(socket, port, host))) { socket.close(); continue; }
+      if (!(await bind(socket, port, host))) {
+        socket.close();
+        continue;
+      }
       const rtcp = createSocket(host.includes(":") ? "udp6" : "udp4");
-      if (!(await bind(rtcp, port + 1, host))) { socket.close(); rtcp.close(); continue; }
+      if (!(await bind(rtcp, port + 1, host))) {
+        socket.close();
+        rtcp.close();
+        continue;
+      }
       socket.on("error", () => undefined);
       socket.on("message", (buf, rinfo) => this.receiver.receive(buf, rinfo.address, rinfo.port, performance.now()));
       rtcp.on("error", () => undefined);
@@ -80,7 +95,13 @@ export class MediaLeg {
     throw new Error(`no free RTP port between ${range.min} and ${range.max}`);
   }
 
-  configure(remote: Endpoint, codecName: "PCMU" | "PCMA", pt: number, tePt: number | null, rtcpIntervalMs: number): void {
+  configure(
+    remote: Endpoint,
+    codecName: "PCMU" | "PCMA",
+    pt: number,
+    tePt: number | null,
+    rtcpIntervalMs: number,
+  ): void {
     if (!this.receiver.latched) this.remote = remote;
     const codec = codecByName(codecName)!;
     this.sender.codec = this.receiver.codec = codec;
@@ -96,9 +117,14 @@ export class MediaLeg {
   }
 
   /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
-  retarget(remote: Endpoint): void { this.remote = remote; this.receiver.latched = false; }
+  retarget(remote: Endpoint): void {
+    this.remote = remote;
+    this.receiver.latched = false;
+  }
 
-  startRecording(path: string): void { this.recorder ??= new CallRecorder(path, (reason) => this.events.recordFailed(reason)); }
+  startRecording(path: string): void {
+    this.recorder ??= new CallRecorder(path, (reason) => this.events.recordFailed(reason));
+  }
 
   stopRecording(): Promise<void> {
     const r = this.recorder;

@@ -27,7 +27,11 @@ const epochNow = () => performance.timeOrigin + performance.now();
  */
 const priority = (() => {
   let tid: number;
-  try { tid = Number(readlinkSync("/proc/thread-self").split("/").pop()); } catch { return "default (no per-thread priority here)"; }
+  try {
+    tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  } catch {
+    return "default (no per-thread priority here)";
+  }
   if (process.env.VOICEDOCK_MEDIA_REALTIME !== "0") {
     const rr = spawnSync("chrt", ["-r", "-p", "10", String(tid)], { stdio: "ignore", timeout: 2000 });
     if (rr.status === 0) return `SCHED_RR 10 (thread ${tid})`;
@@ -55,8 +59,15 @@ function ringBell(): void {
 let removeTick: (() => void) | null = null;
 function updateClock(): void {
   const active = [...legs.values()].some((l) => l.configured);
-  if (active && !removeTick) removeTick = clock.add(() => { const now = performance.now(); for (const l of legs.values()) l.tick(now); });
-  else if (!active && removeTick) { removeTick(); removeTick = null; }
+  if (active && !removeTick)
+    removeTick = clock.add(() => {
+      const now = performance.now();
+      for (const l of legs.values()) l.tick(now);
+    });
+  else if (!active && removeTick) {
+    removeTick();
+    removeTick = null;
+  }
 }
 
 port.on("message", (m: ToWorker) => {
@@ -72,19 +83,49 @@ port.on("message", (m: ToWorker) => {
       });
       legs.set(m.id, leg);
       leg.open(m.host, m.range).then(
-        (p) => { if (legs.get(m.id) === leg) post({ op: "opened", id: m.id, port: p }); else void leg.close(); },
-        (err: Error) => { legs.delete(m.id); post({ op: "openFailed", id: m.id, message: err.message }); },
+        (p) => {
+          if (legs.get(m.id) === leg) post({ op: "opened", id: m.id, port: p });
+          else void leg.close();
+        },
+        (err: Error) => {
+          legs.delete(m.id);
+          post({ op: "openFailed", id: m.id, message: err.message });
+        },
       );
       return;
     }
-    case "configure": legs.get(m.id)?.configure(m.remote, m.codec, m.pt, m.tePt, m.rtcpIntervalMs); updateClock(); return;
-    case "retarget": legs.get(m.id)?.retarget(m.remote); return;
-    case "sending": { const l = legs.get(m.id); if (l) l.sender.sending = m.on; return; }
-    case "play": legs.get(m.id)?.sender.play(m.pcm, m.gen); return;
-    case "dtmf": legs.get(m.id)?.sender.sendDtmf(m.digits); return;
-    case "record": { const l = legs.get(m.id); if (m.path) l?.startRecording(m.path); else void l?.stopRecording(); return; }
-    case "rtcpInterval": { const l = legs.get(m.id); if (l) l.rtcp.intervalMs = m.ms; return; }
-    case "watch": legs.get(m.id)?.watch(m.sample); return;
+    case "configure":
+      legs.get(m.id)?.configure(m.remote, m.codec, m.pt, m.tePt, m.rtcpIntervalMs);
+      updateClock();
+      return;
+    case "retarget":
+      legs.get(m.id)?.retarget(m.remote);
+      return;
+    case "sending": {
+      const l = legs.get(m.id);
+      if (l) l.sender.sending = m.on;
+      return;
+    }
+    case "play":
+      legs.get(m.id)?.sender.play(m.pcm, m.gen);
+      return;
+    case "dtmf":
+      legs.get(m.id)?.sender.sendDtmf(m.digits);
+      return;
+    case "record": {
+      const l = legs.get(m.id);
+      if (m.path) l?.startRecording(m.path);
+      else void l?.stopRecording();
+      return;
+    }
+    case "rtcpInterval": {
+      const l = legs.get(m.id);
+      if (l) l.rtcp.intervalMs = m.ms;
+      return;
+    }
+    case "watch":
+      legs.get(m.id)?.watch(m.sample);
+      return;
     case "close": {
       const leg = legs.get(m.id);
       legs.delete(m.id);
@@ -97,6 +138,8 @@ port.on("message", (m: ToWorker) => {
       if (m.reset) clock.resetStats();
       return;
     }
-    case "ping": post({ op: "pong", token: m.token }); return;
+    case "ping":
+      post({ op: "pong", token: m.token });
+      return;
   }
 });

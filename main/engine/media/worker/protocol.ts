@@ -3,7 +3,15 @@ import type { Endpoint, RtpPortRange } from "../media-types.js";
 /** Main thread → media worker. Audio (`play`) travels as a transferred buffer; the rest is control. */
 export type ToWorker =
   | { op: "open"; id: number; shared: SharedArrayBuffer; host: string; range: RtpPortRange }
-  | { op: "configure"; id: number; remote: Endpoint; codec: "PCMU" | "PCMA"; pt: number; tePt: number | null; rtcpIntervalMs: number }
+  | {
+      op: "configure";
+      id: number;
+      remote: Endpoint;
+      codec: "PCMU" | "PCMA";
+      pt: number;
+      tePt: number | null;
+      rtcpIntervalMs: number;
+    }
   | { op: "retarget"; id: number; remote: Endpoint }
   | { op: "sending"; id: number; on: boolean }
   | { op: "play"; id: number; pcm: Int16Array; gen: number }
@@ -30,4 +38,10 @@ export type FromWorker =
   | { op: "clockStats"; token: number; stats: ClockStats }
   | { op: "pong"; token: number };
 
-export interface ClockStats { p50: number; p99: number; max: number; ticks: number; priority: string }
+export interface ClockStats {
+  p50: number;
+  p99: number;
+  max: number;
+  ticks: number;
+  priority: string;
+}

@@ -76,12 +76,18 @@ export interface CallShared {
   samples: Int16Array;
 }
 
-export function callShared(buffer = new SharedArrayBuffer(I_WORDS * 4 + F_WORDS * 8 + RING_SLOTS * (4 + 8) + RING_SLOTS * SLOT_SAMPLES * 2)): CallShared {
+export function callShared(
+  buffer = new SharedArrayBuffer(I_WORDS * 4 + F_WORDS * 8 + RING_SLOTS * (4 + 8) + RING_SLOTS * SLOT_SAMPLES * 2),
+): CallShared {
   let off = 0;
-  const i32 = new Int32Array(buffer, off, I_WORDS); off += I_WORDS * 4;
-  const f64 = new Float64Array(buffer, off, F_WORDS); off += F_WORDS * 8;
-  const timestamps = new Float64Array(buffer, off, RING_SLOTS); off += RING_SLOTS * 8;
-  const lengths = new Int32Array(buffer, off, RING_SLOTS); off += RING_SLOTS * 4;
+  const i32 = new Int32Array(buffer, off, I_WORDS);
+  off += I_WORDS * 4;
+  const f64 = new Float64Array(buffer, off, F_WORDS);
+  off += F_WORDS * 8;
+  const timestamps = new Float64Array(buffer, off, RING_SLOTS);
+  off += RING_SLOTS * 8;
+  const lengths = new Int32Array(buffer, off, RING_SLOTS);
+  off += RING_SLOTS * 4;
   const samples = new Int16Array(buffer, off, RING_SLOTS * SLOT_SAMPLES);
   return { buffer, i32, f64, lengths, timestamps, samples };
 }
@@ -91,7 +97,11 @@ export function ringPush(s: CallShared, pcm: Int16Array, n: number, rtpTimestamp
   let written = Atomics.load(s.i32, I.write);
   const read = Atomics.load(s.i32, I.read);
   for (let off = 0; off < n; off += SLOT_SAMPLES) {
-    if (written - read >= RING_SLOTS) { s.i32[I.overrun]++; Atomics.store(s.i32, I.write, written); return false; }
+    if (written - read >= RING_SLOTS) {
+      s.i32[I.overrun]++;
+      Atomics.store(s.i32, I.write, written);
+      return false;
+    }
     const slot = written % RING_SLOTS;
     const len = Math.min(SLOT_SAMPLES, n - off);
     s.samples.set(pcm.subarray(off, off + len), slot * SLOT_SAMPLES);

@@ -35,15 +35,26 @@ export class FakeLlm implements LanguageModel {
   private readonly turns: FakeLlmTurn[];
   readonly requests: FakeLlmRequest[] = [];
 
-  constructor(turns: FakeLlmTurn[] = [], private readonly now: () => number = () => performance.now(), private readonly fallback: FakeLlmTurn = { steps: [{ text: "Okay." }] }) {
+  constructor(
+    turns: FakeLlmTurn[] = [],
+    private readonly now: () => number = () => performance.now(),
+    private readonly fallback: FakeLlmTurn = { steps: [{ text: "Okay." }] },
+  ) {
     this.turns = [...turns];
   }
 
   /** Adds answers for the requests still to come. */
-  script(...turns: FakeLlmTurn[]): void { this.turns.push(...turns); }
+  script(...turns: FakeLlmTurn[]): void {
+    this.turns.push(...turns);
+  }
 
   async *stream(request: LlmRequest): AsyncIterable<LlmChunk> {
-    this.requests.push({ messages: structuredClone(request.messages), tools: (request.tools ?? []).map((t) => t.name), signal: request.signal, at: this.now() });
+    this.requests.push({
+      messages: structuredClone(request.messages),
+      tools: (request.tools ?? []).map((t) => t.name),
+      signal: request.signal,
+      at: this.now(),
+    });
     const turn = this.turns.length ? this.turns.shift()! : this.fallback;
     await sleep(turn.firstTokenMs ?? 0, request.signal);
     if (turn.error) throw turn.error;
@@ -52,12 +63,21 @@ export class FakeLlm implements LanguageModel {
       if (n++ > 0 && turn.stepMs) await sleep(turn.stepMs, request.signal);
       if (request.signal.aborted) throw abortError();
       if ("text" in step) yield { type: "text", text: step.text };
-      else yield { type: "tool_call", call: { id: step.id ?? `call_${this.requests.length}_${n}`, type: "function", function: { name: step.tool, arguments: JSON.stringify(step.args ?? {}) } } };
+      else
+        yield {
+          type: "tool_call",
+          call: {
+            id: step.id ?? `call_${this.requests.length}_${n}`,
+            type: "function",
+            function: { name: step.tool, arguments: JSON.stringify(step.args ?? {}) },
+          },
+        };
     }
   }
 }
 
 /** A turn that streams `text` word by word. */
 export const words = (text: string, o: Omit<FakeLlmTurn, "steps"> = {}): FakeLlmTurn => ({
-  ...o, steps: text.split(/(?<= )/).map((w) => ({ text: w })),
+  ...o,
+  steps: text.split(/(?<= )/).map((w) => ({ text: w })),
 });

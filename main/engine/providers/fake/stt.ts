@@ -30,10 +30,16 @@ export class FakeStt implements SpeechToText {
   }
 
   /** Adds transcripts for the utterances still to come. */
-  script(...results: FakeSttResult[]): void { this.results.push(...results); }
+  script(...results: FakeSttResult[]): void {
+    this.results.push(...results);
+  }
 
   async transcribe(request: SttRequest): Promise<SttResult> {
-    this.requests.push({ samples: request.audio.length, sampleRateHz: request.sampleRateHz, language: request.language });
+    this.requests.push({
+      samples: request.audio.length,
+      sampleRateHz: request.sampleRateHz,
+      language: request.language,
+    });
     const next = this.results.length ? this.results.shift()! : (this.o.fallback ?? "");
     await sleep(this.o.delayMs ?? 0, request.signal);
     if (next instanceof Error) throw next;

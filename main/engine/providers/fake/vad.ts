@@ -27,7 +27,9 @@ export class FakeVad implements VoiceActivityDetector {
   };
 
   /** Probabilities for the next windows, in order. */
-  script(...probabilities: number[]): void { this.queue.push(...probabilities); }
+  script(...probabilities: number[]): void {
+    this.queue.push(...probabilities);
+  }
 
   push(pcm: Int16Array): void {
     if (this.closed) return;
@@ -38,5 +40,7 @@ export class FakeVad implements VoiceActivityDetector {
     }
   }
 
-  close(): void { this.closed = true; }
+  close(): void {
+    this.closed = true;
+  }
 }

@@ -4,14 +4,20 @@ export type ChatMessage =
   | { role: "assistant"; content: string | null; tool_calls?: ToolCall[] }
   | { role: "tool"; content: string; tool_call_id: string };
 
-export interface ToolCall { id: string; type: "function"; function: { name: string; arguments: string } }
+export interface ToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
 
 /** A function the model may call (already normalised from the assistant's tool definitions). */
-export interface LlmTool { name: string; description: string; parameters: Record<string, unknown> }
+export interface LlmTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
 
-export type LlmChunk =
-  | { type: "text"; text: string }
-  | { type: "tool_call"; call: ToolCall };
+export type LlmChunk = { type: "text"; text: string } | { type: "tool_call"; call: ToolCall };
 
 export interface LlmRequest {
   messages: ChatMessage[];

@@ -99,8 +99,13 @@ export class DeepgramStt implements StreamingSpeechToText {
     } catch (err) {
       if (err instanceof ProviderError) throw err;
       if (req.signal.aborted) throw new ProviderError(this.provider, "aborted", "Deepgram request cancelled");
-      if (deadline.signal.aborted) throw new ProviderError(this.provider, "timeout", `Deepgram did not answer within ${this.timeoutMs / 1000} s`);
-      throw new ProviderError(this.provider, "unavailable", `Deepgram could not be reached: ${redact(causeMessage(err), this.opts.apiKey)}`);
+      if (deadline.signal.aborted)
+        throw new ProviderError(this.provider, "timeout", `Deepgram did not answer within ${this.timeoutMs / 1000} s`);
+      throw new ProviderError(
+        this.provider,
+        "unavailable",
+        `Deepgram could not be reached: ${redact(causeMessage(err), this.opts.apiKey)}`,
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -126,32 +131,68 @@ class DeepgramStream implements SttStream {
   private readonly keepAlive: NodeJS.Timeout;
   private closed = false;
 
-  constructor(url: string, private readonly apiKey: string, private readonly onError: (err: Error) => void, keepAliveMs: number) {
+  constructor(
+    url: string,
+    private readonly apiKey: string,
+    private readonly onError: (err: Error) => void,
+    keepAliveMs: number,
+  ) {
     this.ws = new WebSocket(url, { headers: { Authorization: `Token ${apiKey}` }, handshakeTimeout: 10_000 });
-    this.ws.on("open", () => { for (const m of this.pending.splice(0)) this.ws.send(m); this.pendingBytes = 0; });
-    this.ws.on("message", (data, isBinary) => { if (!isBinary) this.onMessage(data.toString()); });
+    this.ws.on("open", () => {
+      for (const m of this.pending.splice(0)) this.ws.send(m);
+      this.pendingBytes = 0;
+    });
+    this.ws.on("message", (data, isBinary) => {
+      if (!isBinary) this.onMessage(data.toString());
+    });
     // A refused upgrade (bad key, bad parameter) comes back as an HTTP answer with Deepgram's error body.
     this.ws.on("unexpected-response", (_req, res) => {
       let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => { if (body.length < 4096) body += d; });
+      res.setEncoding("utf8").on("data", (d: string) => {
+        if (body.length < 4096) body += d;
+      });
       res.on("end", () => this.fail(httpError("deepgram", res.statusCode ?? 0, this.redact(errorDetail(body)))));
       res.on("error", () => this.fail(httpError("deepgram", res.statusCode ?? 0)));
     });
-    this.ws.on("error", (err) => this.fail(new ProviderError("deepgram", "unavailable", `Deepgram could not be reached: ${this.redact(causeMessage(err))}`)));
+    this.ws.on("error", (err) =>
+      this.fail(
+        new ProviderError(
+          "deepgram",
+          "unavailable",
+          `Deepgram could not be reached: ${this.redact(causeMessage(err))}`,
+        ),
+      ),
+    );
     // Deepgram ends a stream it cannot serve with a close code and reason (1008 bad audio, 1011 timeout).
-    this.ws.on("close", (code, reason) => this.fail(new ProviderError("deepgram", "unavailable",
-      `Deepgram closed the stream (${code}${reason.length ? `: ${this.redact(reason.toString())}` : ""})`)));
-    this.keepAlive = setInterval(() => {
-      if (this.ws.readyState === WebSocket.OPEN && performance.now() - this.lastSentAt >= keepAliveMs) this.send(JSON.stringify({ type: "KeepAlive" }));
-    }, Math.min(keepAliveMs, 1000));
+    this.ws.on("close", (code, reason) =>
+      this.fail(
+        new ProviderError(
+          "deepgram",
+          "unavailable",
+          `Deepgram closed the stream (${code}${reason.length ? `: ${this.redact(reason.toString())}` : ""})`,
+        ),
+      ),
+    );
+    this.keepAlive = setInterval(
+      () => {
+        if (this.ws.readyState === WebSocket.OPEN && performance.now() - this.lastSentAt >= keepAliveMs)
+          this.send(JSON.stringify({ type: "KeepAlive" }));
+      },
+      Math.min(keepAliveMs, 1000),
+    );
     this.keepAlive.unref();
   }
 
-  private redact(text: string): string { return redact(text, this.apiKey); }
+  private redact(text: string): string {
+    return redact(text, this.apiKey);
+  }
 
   private send(message: Buffer | string): void {
     this.lastSentAt = performance.now();
-    if (this.ws.readyState === WebSocket.OPEN) { this.ws.send(message); return; }
+    if (this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(message);
+      return;
+    }
     if (this.ws.readyState !== WebSocket.CONNECTING) return;
     if (this.pendingBytes + message.length > MAX_PENDING_BYTES) return;
     this.pending.push(message);
@@ -159,12 +200,24 @@ class DeepgramStream implements SttStream {
   }
 
   private onMessage(text: string): void {
-    let msg: { type?: unknown; is_final?: unknown; from_finalize?: unknown; channel?: { alternatives?: { transcript?: unknown; confidence?: unknown }[] } };
-    try { msg = JSON.parse(text); } catch { return; }
+    let msg: {
+      type?: unknown;
+      is_final?: unknown;
+      from_finalize?: unknown;
+      channel?: { alternatives?: { transcript?: unknown; confidence?: unknown }[] };
+    };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
     if (msg.type !== "Results") return;
     const alt = msg.channel?.alternatives?.[0];
     if (msg.is_final === true && typeof alt?.transcript === "string" && alt.transcript.trim()) {
-      this.finals.push({ text: alt.transcript.trim(), ...(typeof alt.confidence === "number" ? { confidence: alt.confidence } : {}) });
+      this.finals.push({
+        text: alt.transcript.trim(),
+        ...(typeof alt.confidence === "number" ? { confidence: alt.confidence } : {}),
+      });
     }
     if (msg.from_finalize === true) this.flushed?.();
   }
@@ -189,12 +242,17 @@ class DeepgramStream implements SttStream {
         this.flushed = null;
         const parts = this.finals.splice(0);
         const scored = parts.filter((p) => p.confidence !== undefined);
-        resolve({ text: parts.map((p) => p.text).join(" "),
-          ...(scored.length ? { confidence: scored.reduce((sum, p) => sum + p.confidence!, 0) / scored.length } : {}) });
+        resolve({
+          text: parts.map((p) => p.text).join(" "),
+          ...(scored.length ? { confidence: scored.reduce((sum, p) => sum + p.confidence!, 0) / scored.length } : {}),
+        });
       };
       const timer = setTimeout(take, timeoutMs);
       // Nothing said since the last flush: what is collected is all there is.
-      if (!this.wroteSinceFinalize || this.closed) { take(); return; }
+      if (!this.wroteSinceFinalize || this.closed) {
+        take();
+        return;
+      }
       this.wroteSinceFinalize = false;
       this.flushed = take;
       this.send(JSON.stringify({ type: "Finalize" }));
@@ -217,18 +275,29 @@ class DeepgramStream implements SttStream {
 /** `results.channels[0].alternatives[0]` of a pre-recorded response; anything else is not Deepgram. */
 function parseListenResponse(body: string): SttResult {
   let json: unknown;
-  try { json = JSON.parse(body); } catch {
+  try {
+    json = JSON.parse(body);
+  } catch {
     throw new ProviderError("deepgram", "bad_response", "Deepgram sent a reply that is not JSON");
   }
-  const alt = (json as { results?: { channels?: { alternatives?: { transcript?: unknown; confidence?: unknown }[] }[] } })
-    ?.results?.channels?.[0]?.alternatives?.[0];
-  if (!alt || typeof alt.transcript !== "string") throw new ProviderError("deepgram", "bad_response", "Deepgram's reply has no transcript (results.channels[0].alternatives[0])");
+  const alt = (
+    json as { results?: { channels?: { alternatives?: { transcript?: unknown; confidence?: unknown }[] }[] } }
+  )?.results?.channels?.[0]?.alternatives?.[0];
+  if (!alt || typeof alt.transcript !== "string")
+    throw new ProviderError(
+      "deepgram",
+      "bad_response",
+      "Deepgram's reply has no transcript (results.channels[0].alternatives[0])",
+    );
   return { text: alt.transcript.trim(), ...(typeof alt.confidence === "number" ? { confidence: alt.confidence } : {}) };
 }
 
 /** Deepgram errors are `{err_code, err_msg, request_id}`; older ones used `{error, reason}`. */
 const errorDetail = (body: string): string =>
-  errorDetailFrom(body, (j: { err_msg?: unknown; reason?: unknown; err_code?: unknown }) => j.err_msg ?? j.reason ?? j.err_code);
+  errorDetailFrom(
+    body,
+    (j: { err_msg?: unknown; reason?: unknown; err_code?: unknown }) => j.err_msg ?? j.reason ?? j.err_code,
+  );
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): DeepgramStt {
   const { apiKey, baseUrl, savedMs } = cloudVendor(ctx.keys, "deepgram", config, "stt_config");

@@ -63,17 +63,29 @@ export class OpenAiStt implements SpeechToText {
       const body = await res.text();
       if (!res.ok) throw httpError(this.provider, res.status, redact(openAiErrorDetail(body), this.opts.apiKey));
       let json: unknown;
-      try { json = JSON.parse(body); } catch {
+      try {
+        json = JSON.parse(body);
+      } catch {
         throw new ProviderError(this.provider, "bad_response", "OpenAI sent a transcription reply that is not JSON");
       }
       const text = (json as { text?: unknown } | null)?.text;
-      if (typeof text !== "string") throw new ProviderError(this.provider, "bad_response", "OpenAI's transcription reply has no text");
+      if (typeof text !== "string")
+        throw new ProviderError(this.provider, "bad_response", "OpenAI's transcription reply has no text");
       return { text: text.trim() };
     } catch (err) {
       if (err instanceof ProviderError) throw err;
       if (req.signal.aborted) throw new ProviderError(this.provider, "aborted", "OpenAI transcription cancelled");
-      if (deadline.signal.aborted) throw new ProviderError(this.provider, "timeout", `OpenAI did not transcribe within ${this.timeoutMs / 1000} s`);
-      throw new ProviderError(this.provider, "unavailable", `OpenAI could not be reached: ${redact(causeMessage(err), this.opts.apiKey)}`);
+      if (deadline.signal.aborted)
+        throw new ProviderError(
+          this.provider,
+          "timeout",
+          `OpenAI did not transcribe within ${this.timeoutMs / 1000} s`,
+        );
+      throw new ProviderError(
+        this.provider,
+        "unavailable",
+        `OpenAI could not be reached: ${redact(causeMessage(err), this.opts.apiKey)}`,
+      );
     } finally {
       clearTimeout(timer);
     }

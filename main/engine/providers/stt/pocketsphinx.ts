@@ -34,7 +34,11 @@ export class PocketSphinxStt implements StreamingSpeechToText {
     const file = join(tempDir(), `${randomUUID()}.raw`);
     const audio = withHighBand(req.audio, req.sampleRateHz);
     await writeFile(file, Buffer.from(audio.buffer, audio.byteOffset, audio.byteLength), { mode: 0o600 });
-    try { return await this.run(file, req); } finally { await rm(file, { force: true }); }
+    try {
+      return await this.run(file, req);
+    } finally {
+      await rm(file, { force: true });
+    }
   }
 
   /** One recognizer for the whole call, fed in real time: see PocketSphinxStream. */
@@ -45,7 +49,14 @@ export class PocketSphinxStt implements StreamingSpeechToText {
   private run(file: string, req: SttRequest): Promise<SttResult> {
     return new Promise((resolve, reject) => {
       // Through the spawner helper: a fork of the engine itself would stall the media thread (docs/decisions.md).
-      const child = spawner.spawn(BINARY, ["-infile", file, "-samprate", String(req.sampleRateHz), "-logfn", "/dev/null"]);
+      const child = spawner.spawn(BINARY, [
+        "-infile",
+        file,
+        "-samprate",
+        String(req.sampleRateHz),
+        "-logfn",
+        "/dev/null",
+      ]);
       let out = "";
       let settled = false;
       const finish = (err: ProviderError | null) => {
@@ -53,18 +64,52 @@ export class PocketSphinxStt implements StreamingSpeechToText {
         settled = true;
         clearTimeout(timer);
         req.signal.removeEventListener("abort", onAbort);
-        if (err) { child.kill("SIGKILL"); reject(err); return; }
-        resolve({ text: out.split("\n").map((l) => l.trim()).filter(Boolean).join(" ") });
+        if (err) {
+          child.kill("SIGKILL");
+          reject(err);
+          return;
+        }
+        resolve({
+          text: out
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .join(" "),
+        });
       };
       const onAbort = () => finish(new ProviderError(this.provider, "aborted", "PocketSphinx recognition cancelled"));
-      const timer = setTimeout(() => finish(new ProviderError(this.provider, "timeout", `PocketSphinx did not finish within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new ProviderError(
+              this.provider,
+              "timeout",
+              `PocketSphinx did not finish within ${this.timeoutMs / 1000} s`,
+            ),
+          ),
+        this.timeoutMs,
+      );
       req.signal.addEventListener("abort", onAbort, { once: true });
       // ESPAWNER: the helper that ran it was lost (it restarts on next use), a passing failure, not configuration.
-      child.on("error", (err: NodeJS.ErrnoException) => finish(new ProviderError(this.provider, err.code === "ESPAWNER" ? "unavailable" : "config", err.code === "ENOENT"
-        ? "PocketSphinx is not installed: install the Debian packages pocketsphinx and pocketsphinx-en-us, or choose another stt_config.provider"
-        : `PocketSphinx could not start: ${err.message}`)));
-      child.stdout.setEncoding("utf8").on("data", (d: string) => { out += d; });
-      child.on("close", (code) => finish(code === 0 ? null : new ProviderError(this.provider, "unavailable", `PocketSphinx exited with code ${code}`)));
+      child.on("error", (err: NodeJS.ErrnoException) =>
+        finish(
+          new ProviderError(
+            this.provider,
+            err.code === "ESPAWNER" ? "unavailable" : "config",
+            err.code === "ENOENT"
+              ? "PocketSphinx is not installed: install the Debian packages pocketsphinx and pocketsphinx-en-us, or choose another stt_config.provider"
+              : `PocketSphinx could not start: ${err.message}`,
+          ),
+        ),
+      );
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+      });
+      child.on("close", (code) =>
+        finish(
+          code === 0 ? null : new ProviderError(this.provider, "unavailable", `PocketSphinx exited with code ${code}`),
+        ),
+      );
     });
   }
 }
@@ -80,7 +125,10 @@ function highBandNoise(): Int16Array {
   if (noise) return noise;
   const n = 16000;
   let seed = 12345;
-  const white = new Float64Array(n + 64).map(() => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 0x7fffffff - 1; });
+  const white = new Float64Array(n + 64).map(() => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed / 0x7fffffff - 1;
+  });
   const taps = 63;
   const h = Array.from({ length: taps }, (_, i) => {
     const x = i - (taps - 1) / 2;
@@ -124,16 +172,41 @@ class PocketSphinxStream implements SttStream {
   constructor(private readonly onError: (err: Error) => void) {
     this.fifo = join(tempDir(), `${randomUUID()}.pcm`);
     // The helper makes the pipe: no spawnSync blocking our loop, no fork of the engine.
-    spawner.mkfifo(this.fifo, 0o600).then(() => this.open(), (err: Error) =>
-      this.fail(new ProviderError("pocketsphinx", "unavailable", `Could not create a pipe for PocketSphinx (mkfifo failed: ${err.message})`)));
+    spawner.mkfifo(this.fifo, 0o600).then(
+      () => this.open(),
+      (err: Error) =>
+        this.fail(
+          new ProviderError(
+            "pocketsphinx",
+            "unavailable",
+            `Could not create a pipe for PocketSphinx (mkfifo failed: ${err.message})`,
+          ),
+        ),
+    );
   }
 
   private open(): void {
-    if (this.closed) { rmSync(this.fifo, { force: true }); return; }
-    const child = spawner.spawn("stdbuf", ["-oL", BINARY, "-infile", this.fifo, "-samprate", "16000", "-vad_postspeech", "15", "-logfn", "/dev/null"]);
+    if (this.closed) {
+      rmSync(this.fifo, { force: true });
+      return;
+    }
+    const child = spawner.spawn("stdbuf", [
+      "-oL",
+      BINARY,
+      "-infile",
+      this.fifo,
+      "-samprate",
+      "16000",
+      "-vad_postspeech",
+      "15",
+      "-logfn",
+      "/dev/null",
+    ]);
     this.child = child;
     child.on("error", (err) => this.fail(err));
-    child.on("exit", (code) => { if (!this.closed) this.fail(new Error(`PocketSphinx stopped (exit code ${code})`)); });
+    child.on("exit", (code) => {
+      if (!this.closed) this.fail(new Error(`PocketSphinx stopped (exit code ${code})`));
+    });
     createInterface({ input: child.stdout }).on("line", (line) => {
       const text = line.trim();
       if (!text) return;
@@ -176,7 +249,9 @@ class PocketSphinxStream implements SttStream {
         this.lines.length = 0;
         resolve({ text: taken.map((l) => l.text).join(" ") });
       };
-      const check = () => { if (this.lines.some((l) => l.at > speechEndAt)) done(); };
+      const check = () => {
+        if (this.lines.some((l) => l.at > speechEndAt)) done();
+      };
       const timer = setTimeout(done, timeoutMs);
       this.waiter = check;
       // Our turn ended: close PocketSphinx's segment at once with silence, faster than real time.

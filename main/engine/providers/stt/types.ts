@@ -51,4 +51,5 @@ export interface StreamingSpeechToText extends SpeechToText {
   stream(opts: { language: string; onError: (err: Error) => void }): SttStream;
 }
 
-export const isStreaming = (stt: SpeechToText): stt is StreamingSpeechToText => typeof (stt as StreamingSpeechToText).stream === "function";
+export const isStreaming = (stt: SpeechToText): stt is StreamingSpeechToText =>
+  typeof (stt as StreamingSpeechToText).stream === "function";

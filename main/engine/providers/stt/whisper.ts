@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError } from "../errors.js";
 import { strings } from "../util.js";
-import { hasGgmlMagic, loadWhisperBinding, WHISPER_PACKAGE, type NativeWhisper, type WhisperBinding } from "../../../../native/whisper.js";
+import {
+  hasGgmlMagic,
+  loadWhisperBinding,
+  WHISPER_PACKAGE,
+  type NativeWhisper,
+  type WhisperBinding,
+} from "../../../../native/whisper.js";
 import type { SpeechToText, SttRequest, SttResult } from "./types.js";
 
 /** Local decoding of one utterance; CPU-only base.en needs 1–3 s, so this only catches a wedged job. */
@@ -20,7 +26,11 @@ const OFFLOAD_SECONDS = 3600;
 /** The binding (native/whisper.ts), with a failed build turned into advice a person can act on. */
 function loadBinding(): Promise<WhisperBinding> {
   return loadWhisperBinding().catch((err: Error) => {
-    throw new ProviderError("whisper", "config", `The Whisper engine (${WHISPER_PACKAGE}) did not build on this machine: run 'npm rebuild smart-whisper' (it needs a C++ toolchain), or choose another stt_config.provider (${err.message.split("\n")[0]})`);
+    throw new ProviderError(
+      "whisper",
+      "config",
+      `The Whisper engine (${WHISPER_PACKAGE}) did not build on this machine: run 'npm rebuild smart-whisper' (it needs a C++ toolchain), or choose another stt_config.provider (${err.message.split("\n")[0]})`,
+    );
   });
 }
 
@@ -28,21 +38,31 @@ function loadBinding(): Promise<WhisperBinding> {
  * One loaded model per file, shared by every call that uses it: a model costs 75–500 MB and whisper.cpp
  * runs one job per context at a time anyway. Released once no provider holds it and its jobs are done.
  */
-interface Shared { model: Promise<NativeWhisper>; users: number; jobs: Set<Promise<unknown>> }
+interface Shared {
+  model: Promise<NativeWhisper>;
+  users: number;
+  jobs: Set<Promise<unknown>>;
+}
 const loaded = new Map<string, Shared>();
 
 function acquire(path: string, name: string): Shared {
   let s = loaded.get(path);
   if (!s) {
-    const model = loadBinding().then(async (b) => {
-      const whisper = new b.Whisper(path, { gpu: false, offload: OFFLOAD_SECONDS });
-      await whisper.model();
-      return whisper;
-    }).catch((err: unknown) => {
-      loaded.delete(path);
-      if (err instanceof ProviderError) throw err;
-      throw new ProviderError("whisper", "config", `Whisper model '${name}' could not be loaded (${(err as Error).message}): the file is damaged or not a whisper.cpp model; download it again with POST /api/v1/models/whisper-${name}/download`);
-    });
+    const model = loadBinding()
+      .then(async (b) => {
+        const whisper = new b.Whisper(path, { gpu: false, offload: OFFLOAD_SECONDS });
+        await whisper.model();
+        return whisper;
+      })
+      .catch((err: unknown) => {
+        loaded.delete(path);
+        if (err instanceof ProviderError) throw err;
+        throw new ProviderError(
+          "whisper",
+          "config",
+          `Whisper model '${name}' could not be loaded (${(err as Error).message}): the file is damaged or not a whisper.cpp model; download it again with POST /api/v1/models/whisper-${name}/download`,
+        );
+      });
     s = { model, users: 0, jobs: new Set() };
     loaded.set(path, s);
   }
@@ -54,7 +74,10 @@ function releaseShared(path: string, s: Shared): void {
   if (--s.users > 0 || loaded.get(path) !== s) return;
   loaded.delete(path);
   // A cancelled job keeps its native thread until whisper.cpp finishes it; free the model after.
-  void Promise.allSettled([...s.jobs]).then(() => s.model).then((m) => m.free()).catch(() => undefined);
+  void Promise.allSettled([...s.jobs])
+    .then(() => s.model)
+    .then((m) => m.free())
+    .catch(() => undefined);
 }
 
 export interface WhisperOptions {
@@ -82,14 +105,26 @@ export class WhisperStt implements SpeechToText {
     this.modelPath = join(opts.modelsDir, `ggml-${opts.model}.bin`);
     const size = statSync(this.modelPath, { throwIfNoEntry: false })?.size;
     if (size === undefined) {
-      throw new ProviderError(this.provider, "config", `Whisper model '${opts.model}' is not downloaded: download it with POST /api/v1/models/whisper-${opts.model}/download`);
+      throw new ProviderError(
+        this.provider,
+        "config",
+        `Whisper model '${opts.model}' is not downloaded: download it with POST /api/v1/models/whisper-${opts.model}/download`,
+      );
     }
     // whisper.cpp does not check what it loads: anything but a ggml model file takes the whole process down.
     if (!hasGgmlMagic(this.modelPath)) {
-      throw new ProviderError(this.provider, "config", `Whisper model '${opts.model}' is not a whisper.cpp model file (no ggml header): download it again with POST /api/v1/models/whisper-${opts.model}/download`);
+      throw new ProviderError(
+        this.provider,
+        "config",
+        `Whisper model '${opts.model}' is not a whisper.cpp model file (no ggml header): download it again with POST /api/v1/models/whisper-${opts.model}/download`,
+      );
     }
     if (size < (opts.minModelBytes ?? MIN_MODEL_BYTES)) {
-      throw new ProviderError(this.provider, "config", `Whisper model '${opts.model}' has no weights (${(size / 1048576).toFixed(1)} MB: a header and vocabulary only, or a cut-off download; no real model is under 16 MB): download it again with POST /api/v1/models/whisper-${opts.model}/download`);
+      throw new ProviderError(
+        this.provider,
+        "config",
+        `Whisper model '${opts.model}' has no weights (${(size / 1048576).toFixed(1)} MB: a header and vocabulary only, or a cut-off download; no real model is under 16 MB): download it again with POST /api/v1/models/whisper-${opts.model}/download`,
+      );
     }
     // Leave a core for the media loop and the rest of the engine.
     this.threads = opts.threads ?? Math.max(1, Math.min(4, availableParallelism() - 1));
@@ -115,13 +150,15 @@ export class WhisperStt implements SpeechToText {
     const pcm = new Float32Array(req.audio.length);
     for (let i = 0; i < pcm.length; i++) pcm[i] = req.audio[i] / 32768;
     const terms = (req.keyterms ?? this.opts.keyterms ?? []).map((t) => t.trim()).filter(Boolean);
-    const result = model.transcribe(pcm, {
-      language: this.language(req.language),
-      n_threads: this.threads,
-      format: "simple",
-      // Whisper has no keyword boosting; an initial prompt containing the words biases the decoder to them.
-      ...(terms.length ? { initial_prompt: terms.join(", ") } : {}),
-    }).then((task) => task.result);
+    const result = model
+      .transcribe(pcm, {
+        language: this.language(req.language),
+        n_threads: this.threads,
+        format: "simple",
+        // Whisper has no keyword boosting; an initial prompt containing the words biases the decoder to them.
+        ...(terms.length ? { initial_prompt: terms.join(", ") } : {}),
+      })
+      .then((task) => task.result);
     const settled = result.catch(() => undefined);
     shared.jobs.add(settled);
     void settled.then(() => shared.jobs.delete(settled));
@@ -129,14 +166,29 @@ export class WhisperStt implements SpeechToText {
     return new Promise<SttResult>((resolve, reject) => {
       const timeoutMs = this.opts.timeoutMs ?? TIMEOUT_MS;
       // whisper.cpp cannot be interrupted: a cancelled job runs to its end in the background, its text dropped.
-      const stop = (err: ProviderError) => { cleanup(); reject(err); };
+      const stop = (err: ProviderError) => {
+        cleanup();
+        reject(err);
+      };
       const onAbort = () => stop(new ProviderError(this.provider, "aborted", "Whisper recognition cancelled"));
-      const timer = setTimeout(() => stop(new ProviderError(this.provider, "timeout", `Whisper did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
-      const cleanup = () => { clearTimeout(timer); req.signal.removeEventListener("abort", onAbort); };
+      const timer = setTimeout(
+        () => stop(new ProviderError(this.provider, "timeout", `Whisper did not finish within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+      const cleanup = () => {
+        clearTimeout(timer);
+        req.signal.removeEventListener("abort", onAbort);
+      };
       req.signal.addEventListener("abort", onAbort, { once: true });
       result.then(
-        (segments) => { cleanup(); resolve({ text: cleanText(segments.map((seg) => seg.text).join(" ")) }); },
-        (err: Error) => { cleanup(); reject(new ProviderError(this.provider, "unavailable", `Whisper failed on this utterance: ${err.message}`)); },
+        (segments) => {
+          cleanup();
+          resolve({ text: cleanText(segments.map((seg) => seg.text).join(" ")) });
+        },
+        (err: Error) => {
+          cleanup();
+          reject(new ProviderError(this.provider, "unavailable", `Whisper failed on this utterance: ${err.message}`));
+        },
       );
     });
   }
@@ -158,13 +210,21 @@ export class WhisperStt implements SpeechToText {
 
 /** whisper.cpp marks non-speech with bracketed tags (`[BLANK_AUDIO]`, `(music)`); the LLM should not read them. */
 function cleanText(text: string): string {
-  return text.replace(/\[[^\]]*\]|\([^)]*\)/g, " ").replace(/\s+/g, " ").trim();
+  return text
+    .replace(/\[[^\]]*\]|\([^)]*\)/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): SpeechToText {
   const model = typeof config.model === "string" && config.model ? config.model : "base.en";
   // The name becomes part of a file path: only the shapes whisper.cpp's models have.
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model)) throw new ProviderError("whisper", "config", `Whisper model '${model}' is not a valid model name (for example base.en or small)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model))
+    throw new ProviderError(
+      "whisper",
+      "config",
+      `Whisper model '${model}' is not a valid model name (for example base.en or small)`,
+    );
   return new WhisperStt({
     modelsDir: ctx.modelsDir,
     model,

@@ -58,7 +58,9 @@ export class ElevenLabsTts implements TextToSpeech {
       text,
       model_id: model,
       ...(Object.keys(settings).length ? { voice_settings: settings } : {}),
-      ...(o.language && o.language !== "multi" && LANGUAGE_MODELS.has(model) ? { language_code: o.language.split(/[-_]/)[0].toLowerCase() } : {}),
+      ...(o.language && o.language !== "multi" && LANGUAGE_MODELS.has(model)
+        ? { language_code: o.language.split(/[-_]/)[0].toLowerCase() }
+        : {}),
       ...(o.applyTextNormalization ? { apply_text_normalization: o.applyTextNormalization } : {}),
     };
   }
@@ -86,7 +88,9 @@ function elevenLabsErrorDetail(body: string): string {
     const detail = j.detail;
     if (typeof detail === "string") return detail;
     if (Array.isArray(detail)) {
-      return detail.map((d: { loc?: unknown[]; msg?: unknown }) => `${(d.loc ?? []).join(".")}: ${String(d.msg ?? "")}`).join("; ");
+      return detail
+        .map((d: { loc?: unknown[]; msg?: unknown }) => `${(d.loc ?? []).join(".")}: ${String(d.msg ?? "")}`)
+        .join("; ");
     }
     const d = detail as { message?: unknown; status?: unknown } | undefined;
     return typeof d?.message === "string" ? d.message : d?.status;
@@ -97,7 +101,12 @@ function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): Text
   // `11labs` is an accepted spelling of the same provider, so it shares the one saved key.
   const { apiKey, baseUrl, savedMs } = cloudVendor(ctx.keys, "elevenlabs", config, "tts_config");
   const voiceId = str(config.voice_id);
-  if (!voiceId) throw new ProviderError("elevenlabs", "config", "ElevenLabs speech needs tts_config.voice_id (an ElevenLabs voice library id, for example 21m00Tcm4TlvDq8ikWAM)");
+  if (!voiceId)
+    throw new ProviderError(
+      "elevenlabs",
+      "config",
+      "ElevenLabs speech needs tts_config.voice_id (an ElevenLabs voice library id, for example 21m00Tcm4TlvDq8ikWAM)",
+    );
   const norm = config.apply_text_normalization;
   const rate = OUTPUT_RATES.find((r) => r === config.sample_rate);
   return new ElevenLabsTts({

@@ -18,7 +18,12 @@ export class EspeakTts implements TextToSpeech {
 
   constructor(readonly voiceId: string) {
     this.language = voiceId.replace(/^espeak-/, "");
-    if (!/^[a-z]{2,3}(-[a-z0-9-]+)?$/i.test(this.language)) throw new ProviderError("local", "config", `Unknown espeak-ng voice '${voiceId}': pick one from GET /api/v1/voices`);
+    if (!/^[a-z]{2,3}(-[a-z0-9-]+)?$/i.test(this.language))
+      throw new ProviderError(
+        "local",
+        "config",
+        `Unknown espeak-ng voice '${voiceId}': pick one from GET /api/v1/voices`,
+      );
   }
 
   async *synthesize(req: TtsRequest): AsyncIterable<Int16Array> {
@@ -28,8 +33,19 @@ export class EspeakTts implements TextToSpeech {
     const child = spawner.spawn("espeak-ng", ["-v", this.language, "--stdout", "--", req.text]);
     const kill = () => child.kill("SIGKILL");
     req.signal.addEventListener("abort", kill, { once: true });
-    const failed = new Promise<never>((_, reject) => child.once("error", (err: NodeJS.ErrnoException) => reject(new ProviderError("local", err.code === "ESPAWNER" ? "unavailable" : "config",
-      err.code === "ENOENT" ? "espeak-ng is not installed: install it, or pick a Flite voice from GET /api/v1/voices" : `espeak-ng could not start: ${err.message}`))));
+    const failed = new Promise<never>((_, reject) =>
+      child.once("error", (err: NodeJS.ErrnoException) =>
+        reject(
+          new ProviderError(
+            "local",
+            err.code === "ESPAWNER" ? "unavailable" : "config",
+            err.code === "ENOENT"
+              ? "espeak-ng is not installed: install it, or pick a Flite voice from GET /api/v1/voices"
+              : `espeak-ng could not start: ${err.message}`,
+          ),
+        ),
+      ),
+    );
     // A failure after the last chunk (the helper lost while the child winds down) has nobody to tell.
     failed.catch(() => {});
     let header = 44;
@@ -40,9 +56,19 @@ export class EspeakTts implements TextToSpeech {
         const next = await Promise.race([chunks.next(), failed]);
         if (next.done) break;
         let buf = next.value as Buffer;
-        if (header > 0) { const skip = Math.min(header, buf.length); buf = buf.subarray(skip); header -= skip; }
-        if (carry) { buf = Buffer.concat([carry, buf]); carry = null; }
-        if (buf.length % 2) { carry = buf.subarray(buf.length - 1); buf = buf.subarray(0, buf.length - 1); }
+        if (header > 0) {
+          const skip = Math.min(header, buf.length);
+          buf = buf.subarray(skip);
+          header -= skip;
+        }
+        if (carry) {
+          buf = Buffer.concat([carry, buf]);
+          carry = null;
+        }
+        if (buf.length % 2) {
+          carry = buf.subarray(buf.length - 1);
+          buf = buf.subarray(0, buf.length - 1);
+        }
         if (!buf.length) continue;
         const pcm = new Int16Array(buf.length / 2);
         for (let i = 0; i < pcm.length; i++) pcm[i] = buf.readInt16LE(2 * i);

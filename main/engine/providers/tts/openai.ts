@@ -35,7 +35,13 @@ export async function* streamPcm(r: PcmStreamRequest): AsyncGenerator<Int16Array
   let stalled = false;
   let gotAudio = false;
   let timer: NodeJS.Timeout | undefined;
-  const arm = () => { clearTimeout(timer); timer = setTimeout(() => { stalled = true; ctl.abort(); }, r.stallMs); };
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      ctl.abort();
+    }, r.stallMs);
+  };
   try {
     arm();
     const res = await fetch(r.url, { method: "POST", headers: r.headers, body: r.body, signal: ctl.signal });
@@ -43,7 +49,11 @@ export async function* streamPcm(r: PcmStreamRequest): AsyncGenerator<Int16Array
     const type = res.headers.get("content-type") ?? "";
     // A 200 with JSON or HTML is a proxy or an error page, and playing it as PCM would be loud noise.
     if (/json|^text\//i.test(type)) {
-      throw new ProviderError(r.provider, "bad_response", `${name} answered with ${type.split(";")[0]} instead of audio: ${redact(r.errorDetail(await res.text()), r.apiKey)}`);
+      throw new ProviderError(
+        r.provider,
+        "bad_response",
+        `${name} answered with ${type.split(";")[0]} instead of audio: ${redact(r.errorDetail(await res.text()), r.apiKey)}`,
+      );
     }
     if (!res.body) throw new ProviderError(r.provider, "bad_response", `${name} answered without audio`);
     const reader = res.body.getReader();
@@ -76,13 +86,21 @@ export async function* streamPcm(r: PcmStreamRequest): AsyncGenerator<Int16Array
     if (err instanceof ProviderError) throw err;
     if (r.signal.aborted) throw new ProviderError(r.provider, "aborted", `${name} speech cancelled`);
     if (stalled) {
-      throw new ProviderError(r.provider, "timeout", gotAudio
-        ? `${name} stopped sending audio for ${r.stallMs / 1000} s`
-        : `${name} sent no audio within ${r.stallMs / 1000} s`);
+      throw new ProviderError(
+        r.provider,
+        "timeout",
+        gotAudio
+          ? `${name} stopped sending audio for ${r.stallMs / 1000} s`
+          : `${name} sent no audio within ${r.stallMs / 1000} s`,
+      );
     }
-    throw new ProviderError(r.provider, "unavailable", gotAudio
-      ? `${name} dropped the audio stream: ${redact(causeMessage(err), r.apiKey)}`
-      : `${name} could not be reached: ${redact(causeMessage(err), r.apiKey)}`);
+    throw new ProviderError(
+      r.provider,
+      "unavailable",
+      gotAudio
+        ? `${name} dropped the audio stream: ${redact(causeMessage(err), r.apiKey)}`
+        : `${name} could not be reached: ${redact(causeMessage(err), r.apiKey)}`,
+    );
   } finally {
     clearTimeout(timer);
     r.signal.removeEventListener("abort", onAbort);
@@ -141,7 +159,12 @@ export class OpenAiTts implements TextToSpeech {
 function fromConfig(config: Record<string, unknown>, ctx: ProviderContext): TextToSpeech {
   const { apiKey, baseUrl, savedMs } = cloudVendor(ctx.keys, "openai", config, "tts_config");
   const voiceId = str(config.voice_id);
-  if (!voiceId) throw new ProviderError("openai", "config", "OpenAI speech needs tts_config.voice_id (for example alloy, marin or coral)");
+  if (!voiceId)
+    throw new ProviderError(
+      "openai",
+      "config",
+      "OpenAI speech needs tts_config.voice_id (for example alloy, marin or coral)",
+    );
   return new OpenAiTts({
     apiKey,
     voiceId,

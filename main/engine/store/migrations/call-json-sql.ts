@@ -14,7 +14,8 @@ export const callJsonObject = (ringingAt: boolean): string => /* sql */ `json_ob
   'metrics', json(metrics), 'created_at', created_at, 'updated_at', updated_at)`;
 
 /** Every column the Call object shows (api_json itself is not one). */
-export const shownColumns = (ringingAt: boolean): string => "status, direction, caller_phone, assistant_phone, agent_id, number_id, agent_name, business_name, phone_number, " +
+export const shownColumns = (ringingAt: boolean): string =>
+  "status, direction, caller_phone, assistant_phone, agent_id, number_id, agent_name, business_name, phone_number, " +
   `end_reason, error, ${ringingAt ? "ringing_at, " : ""}started_at, ended_at, duration_seconds, summary, analysis_result, recording_url, room_name, destination, ` +
   "metadata, metrics, created_at, updated_at";
 
