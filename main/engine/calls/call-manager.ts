@@ -1,3 +1,5 @@
+// Over 300 lines because every write of a call row goes through here, including the path that keeps a call
+// going when the disk is full (deferred writes retried in order): both must see the same transitions.
 import type { Store } from "../store/index.js";
 import type { CallMessage, CallPatch, CallRecord, CallStatus, NewCall } from "../store/calls.js";
 import type { EventBus } from "../events/bus.js";

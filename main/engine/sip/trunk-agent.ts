@@ -1,3 +1,5 @@
+// Over 300 lines because one trunk's user agent, its transport, registration, NAT learning and address checks
+// react to each other's state (a moved address re-registers, a failed server fails over): kept in one place.
 import { isIP } from "node:net";
 import { UserAgent, type Invitation, type LogLevel } from "sip.js";
 import type { IncomingResponseMessage } from "sip.js/lib/core";

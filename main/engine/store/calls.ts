@@ -1,3 +1,5 @@
+// Over 300 lines because it is the one repository of the calls tables (rows, messages, events, the page query
+// with its precomputed JSON, and the write queue's flush points): what reads a call must see what was queued.
 import type Database from "better-sqlite3";
 import type { Db } from "./db.js";
 import { nowIso } from "../util/ids.js";

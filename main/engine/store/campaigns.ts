@@ -1,3 +1,5 @@
+// Over 300 lines because it is the one repository of the campaign tables (campaigns, leads and their counters): the lead
+// state changes and the counters they move must stay in the same statements.
 import type { Db } from "./db.js";
 import { nowIso, uuid } from "../util/ids.js";
 

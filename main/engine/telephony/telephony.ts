@@ -1,3 +1,5 @@
+// Over 300 lines because it holds the one transfer procedure (REFER, then the bridged fallback, with its
+// events) beside trunk sync; the SIP and media parts it uses are in sip/ and telephony/transfer.ts.
 import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
 import { SipStack } from "../sip/stack.js";

@@ -1,3 +1,5 @@
+// Over 300 lines because it is the wiring of the voice parts (turn detector, recognizer, responder, speaker, barge-in,
+// watchdog, metrics): each rule lives in its part; what stays here is the order in which a turn passes them.
 import type { SpeechToText } from "../providers/stt/types.js";
 import type { LanguageModel } from "../providers/llm/types.js";
 import type { TextToSpeech } from "../providers/tts/types.js";

@@ -1,3 +1,5 @@
+// Over 300 lines because it is the outbox's dispatcher: enqueueing each event kind, the delivery loop with its
+// backoff and redelivery, and the views the API lists; the SQL is in store/webhook-outbox.ts.
 import type { Store } from "../store/index.js";
 import type { CallRecord } from "../store/calls.js";
 import type { DeliveryDetail, DeliveryRow, DeliveryStatus, DeliveryView } from "../store/webhook-outbox.js";

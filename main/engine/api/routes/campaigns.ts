@@ -1,3 +1,5 @@
+// Over 300 lines because the campaign API is one resource with its leads, CSV import, preflight and status moves
+// (api-v1 §15 plus the local additions); each handler is short.
 import { Type } from "@sinclair/typebox";
 import type { ApiContext, ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams, Uuid, E164 } from "../schemas/common.js";

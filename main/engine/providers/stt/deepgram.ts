@@ -1,3 +1,5 @@
+// Over 300 lines because Deepgram's two wire formats (one request per utterance, and the streaming WebSocket with its
+// keep-alives, finalize and close handshake) share the options, the key routing and the result parsing.
 import WebSocket from "ws";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError, httpError } from "../errors.js";
