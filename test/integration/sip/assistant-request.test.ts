@@ -112,13 +112,21 @@ describe.skipIf(!hasKamailio || !hasBaresip || !existsSync("/usr/bin/pocketsphin
         dial: `sip:alice@127.0.0.1:${trunkPort}`,
         seconds,
       });
+      const ours = () => t.store.calls.list({ limit: 50, offset: 0 }).calls.find((x) => !before.has(x.id));
       const call = await waitFor(() => {
-        const c = t.store.calls.list({ limit: 50, offset: 0 }).calls.find((x) => !before.has(x.id));
+        const c = ours();
         return c && until(c) ? c : null;
-      }, 20_000).catch(() => null);
+      }, 30_000).catch(() => null);
       phone.proc.kill("SIGTERM");
       await phone.exited;
-      return { call, output: phone.output() };
+      // Said when a check fails: what the engine recorded and what the phone saw.
+      const seen = ours();
+      const story = JSON.stringify({
+        call: seen ?? "no call row",
+        events: seen ? t.store.calls.events(seen.id) : [],
+        phone: phone.output().slice(-3000),
+      });
+      return { call, story };
     }
 
     it("hybrid answer: another saved assistant with a shallow override and metadata; the request is signed and sent while ringing", async () => {
@@ -129,8 +137,8 @@ describe.skipIf(!hasKamailio || !hasBaresip || !existsSync("/usr/bin/pocketsphin
           assistant_override: { first_message: "Welcome back, Maria!", metadata: { crm_id: "C-77" } },
         },
       };
-      const { call } = await callIn(8, (c) => c.messages.length > 0);
-      expect(call, "no call with a first message").toBeTruthy();
+      const { call, story } = await callIn(20, (c) => c.messages.length > 0);
+      expect(call, `no call with a first message: ${story}`).toBeTruthy();
       const req = requests.at(-1)!;
       expect(req.verified).toBe(true);
       expect(req.body.message).toMatchObject({
@@ -148,8 +156,8 @@ describe.skipIf(!hasKamailio || !hasBaresip || !existsSync("/usr/bin/pocketsphin
 
     it("no answer within 5 s: the saved assistant takes the call", async () => {
       answer = { delayMs: 7000, body: { assistant: { first_message: "Too late." } } };
-      const { call } = await callIn(12, (c) => c.messages.length > 0);
-      expect(call, "no call with a first message").toBeTruthy();
+      const { call, story } = await callIn(20, (c) => c.messages.length > 0);
+      expect(call, `no call with a first message: ${story}`).toBeTruthy();
       expect(call).toMatchObject({ agent_id: defaultAssistant.id });
       expect(call!.messages[0].content).toBe("Default greeting.");
       expect(
@@ -161,8 +169,8 @@ describe.skipIf(!hasKamailio || !hasBaresip || !existsSync("/usr/bin/pocketsphin
 
     it("reject answer: the text is said, then the call ends (end_reason rejected)", async () => {
       answer = { delayMs: 0, body: { error: "Sorry, we are closed right now." } };
-      const { call } = await callIn(12, (c) => c.status === "ended");
-      expect(call, "the call did not end").toBeTruthy();
+      const { call, story } = await callIn(20, (c) => c.status === "ended");
+      expect(call, `the call did not end: ${story}`).toBeTruthy();
       expect(call).toMatchObject({ status: "ended", end_reason: "rejected" });
       expect(call!.messages.map((m: any) => m.content)).toEqual(["Sorry, we are closed right now."]);
     }, 60_000);
