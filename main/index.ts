@@ -4,10 +4,12 @@ import {
   app,
   BrowserWindow,
   Menu,
+  Notification,
   Tray,
   dialog,
   ipcMain,
   nativeImage,
+  net,
   safeStorage,
   utilityProcess,
   type UtilityProcess,
@@ -17,6 +19,11 @@ import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { loadSecret } from "./desktop/secret-vault.js";
 import { BRIDGE_CHANNEL, bridgeReply } from "./desktop/bridge.js";
+import { trayView, type DesktopNote, type DesktopState } from "./desktop/desktop-state.js";
+import { watchEngine, type EngineWatch, type SocketLike } from "./desktop/engine-watch.js";
+import { dialRoute, linkFromArgv, numberFromLink } from "./desktop/dial-link.js";
+import { readStartup, startHidden, writeStartup } from "./desktop/startup.js";
+import { trayBitmap } from "./desktop/tray-icon.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 let engine: UtilityProcess | null = null;
@@ -24,9 +31,12 @@ let window: BrowserWindow | null = null;
 let tray: Tray | null = null;
 let consoleUrl = "";
 let apiKey: string | null = null;
+let dataDir = "";
+let watch: EngineWatch | null = null;
+let quitting = false;
 
 function startEngine(): Promise<void> {
-  const dataDir = process.env.VOICEDOCK_DATA_DIR ?? join(app.getPath("userData"), "data");
+  dataDir = process.env.VOICEDOCK_DATA_DIR ?? join(app.getPath("userData"), "data");
   // The desktop app talks to its own engine with a per-install key; it and the at-rest encryption key are
   // sealed by the OS keychain when there is one (see README "What is stored where").
   apiKey = loadSecret({
@@ -72,9 +82,11 @@ function startEngine(): Promise<void> {
   });
 }
 
-function openWindow(): void {
+function openWindow(url = consoleUrl): void {
+  watch?.clearMissed();
   if (window) {
     if (window.isMinimized()) window.restore();
+    if (url !== consoleUrl) void window.loadURL(url);
     window.show();
     window.focus();
     return;
@@ -90,16 +102,96 @@ function openWindow(): void {
       nodeIntegration: false,
     },
   });
+  // Closing the window hides it to the tray: calls keep running; Quit in the tray stops everything.
+  window.on("close", (e) => {
+    if (quitting) return;
+    e.preventDefault();
+    window?.hide();
+  });
   window.on("closed", () => {
     window = null;
   });
-  void window.loadURL(consoleUrl);
+  void window.loadURL(url);
+}
+
+/** A sip:/tel: link opens the dialler with the number filled in; the person presses call. */
+function openLink(link: string | null): boolean {
+  const number = link ? numberFromLink(link) : null;
+  if (!number || !consoleUrl) return false;
+  openWindow(dialRoute(consoleUrl, number));
+  return true;
+}
+
+function showState(state: DesktopState, notes: DesktopNote[]): void {
+  if (!tray) return;
+  const view = trayView(state);
+  tray.setImage(nativeImage.createFromBitmap(trayBitmap(view.status), { width: 32, height: 32 }));
+  tray.setToolTip(view.tooltip);
+  if (Notification.isSupported()) {
+    for (const note of notes) {
+      const n = new Notification({ title: note.title, body: note.body, silent: note.kind !== "missed-call" });
+      n.on("click", () => openWindow());
+      n.show();
+    }
+  }
+}
+
+function buildTray(): void {
+  tray = new Tray(nativeImage.createFromBitmap(trayBitmap("none"), { width: 32, height: 32 }));
+  tray.on("click", () => openWindow());
+  const startup = readStartup(dataDir);
+  const menu = () =>
+    Menu.buildFromTemplate([
+      { label: "Show VoiceDock", click: () => openWindow() },
+      { type: "separator" },
+      {
+        label: "Start at login",
+        type: "checkbox",
+        checked: startup.openAtLogin,
+        click: (item) => {
+          startup.openAtLogin = item.checked;
+          writeStartup(dataDir, startup, app);
+        },
+      },
+      {
+        label: "Start minimized",
+        type: "checkbox",
+        checked: startup.startMinimized,
+        click: (item) => {
+          startup.startMinimized = item.checked;
+          writeStartup(dataDir, startup, app);
+        },
+      },
+      { type: "separator" },
+      { label: "Quit", click: () => app.quit() },
+    ]);
+  tray.setContextMenu(menu());
+  if (apiKey && engine) {
+    watch = watchEngine({
+      apiBase: consoleUrl.replace(/\/$/, ""),
+      apiKey,
+      fetch: net.fetch as typeof fetch,
+      // Electron's main process runs Node 22, which has the WHATWG WebSocket; it takes no headers, so the
+      // key goes in the query (the engine accepts it there and redacts it from its logs).
+      openSocket: (url, headers) =>
+        new WebSocket(`${url}&api_key=${encodeURIComponent(headers.authorization!.slice(7))}`) as unknown as SocketLike,
+      onChange: showState,
+    });
+  }
 }
 
 if (!app.requestSingleInstanceLock()) app.quit();
 else {
   // A second start of the app focuses the running window instead of starting a second engine.
-  app.on("second-instance", () => openWindow());
+  app.on("second-instance", (_e, argv) => {
+    if (!openLink(linkFromArgv(argv))) openWindow();
+  });
+  // macOS hands links over by event, before or after start.
+  app.on("open-url", (e, url) => {
+    e.preventDefault();
+    openLink(url);
+  });
+  for (const scheme of ["sip", "sips", "tel"]) app.setAsDefaultProtocolClient(scheme);
   // The key reaches the console over IPC, and only a page of our own engine gets it.
   ipcMain.on(BRIDGE_CHANNEL, (event) => {
     event.returnValue = bridgeReply(event.senderFrame?.url, consoleUrl, apiKey);
@@ -108,22 +200,19 @@ else {
     .whenReady()
     .then(async () => {
       await startEngine();
-      tray = new Tray(nativeImage.createEmpty());
-      tray.setToolTip("VoiceDock");
-      tray.setContextMenu(
-        Menu.buildFromTemplate([
-          { label: "Show VoiceDock", click: openWindow },
-          { label: "Quit", click: () => app.quit() },
-        ]),
-      );
-      openWindow();
+      buildTray();
+      if (openLink(linkFromArgv(process.argv))) return;
+      if (!startHidden(process.argv, readStartup(dataDir), app)) openWindow();
     })
     .catch((err: Error) => {
       console.error(`VoiceDock could not start its engine: ${err.message}`);
       dialog.showErrorBox("VoiceDock could not start", err.message);
       app.exit(1);
     });
-  // Closing the window keeps calls running; Quit in the tray stops everything.
   app.on("window-all-closed", () => undefined);
-  app.on("before-quit", () => engine?.postMessage({ type: "stop" }));
+  app.on("before-quit", () => {
+    quitting = true;
+    watch?.stop();
+    engine?.postMessage({ type: "stop" });
+  });
 }

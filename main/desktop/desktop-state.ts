@@ -1,0 +1,116 @@
+/**
+ * What the desktop shell shows outside the window (tray, notifications), folded from the engine's events.
+ * Pure: the Electron side only renders what this returns, so the rules are unit-tested without Electron.
+ */
+
+export interface TrunkView {
+  name: string;
+  status: string;
+  reason: string | null;
+  /** A failure was notified; cleared when the trunk registers again. */
+  alerted?: boolean;
+}
+
+export interface DesktopState {
+  trunks: Map<string, TrunkView>;
+  /** Calls in progress that an assistant is speaking on (the tray's "live AI calls"). */
+  liveAiCalls: Set<string>;
+  /** Missed calls since the user last opened the window. */
+  missed: number;
+}
+
+/** The part of a Call object the shell reads. */
+export interface CallLike {
+  id: string;
+  status: string;
+  direction: string;
+  agent_id: string | null;
+  started_at: string | null;
+  end_reason: string | null;
+  caller_phone: string | null;
+}
+
+export type DesktopEvent =
+  | { type: "trunk.registration"; trunk_id: string; registration: { status: string; reason: string | null } }
+  | { type: "call.created" | "call.updated" | "call.incoming" | "call.ended"; call: CallLike }
+  | { type: string };
+
+export interface DesktopNote {
+  kind: "missed-call" | "registration-failed";
+  title: string;
+  body: string;
+}
+
+export function emptyState(): DesktopState {
+  return { trunks: new Map(), liveAiCalls: new Set(), missed: 0 };
+}
+
+// An inbound call that ended before anyone (assistant or person) answered it, for a reason that is not ours.
+const MISSED_REASONS = new Set(["no_answer", "user_hangup"]);
+
+export function isMissed(call: CallLike): boolean {
+  return (
+    call.direction === "inbound" &&
+    call.started_at === null &&
+    call.end_reason !== null &&
+    MISSED_REASONS.has(call.end_reason)
+  );
+}
+
+function isLiveAi(call: CallLike): boolean {
+  return call.status === "in-progress" && call.agent_id !== null;
+}
+
+/**
+ * Sets a trunk's registration. Its first failure calls for a notification; the retries that follow
+ * (registering → failed again) do not, until the trunk has been registered once more.
+ */
+export function setTrunk(state: DesktopState, id: string, next: TrunkView): DesktopNote[] {
+  const alerted = next.status === "registered" ? false : (state.trunks.get(id)?.alerted ?? false);
+  const notify = next.status === "failed" && !alerted;
+  state.trunks.set(id, { ...next, alerted: alerted || notify });
+  return notify
+    ? [{ kind: "registration-failed", title: `Trunk "${next.name}" is not registered`, body: next.reason ?? "" }]
+    : [];
+}
+
+/** Folds one engine event into the state; returns the notifications it calls for. */
+export function applyEvent(state: DesktopState, event: DesktopEvent): DesktopNote[] {
+  if (event.type === "trunk.registration" && "trunk_id" in event) {
+    const name = state.trunks.get(event.trunk_id)?.name ?? event.trunk_id;
+    const { status, reason } = event.registration;
+    return setTrunk(state, event.trunk_id, { name, status, reason });
+  }
+  if (!("call" in event)) return [];
+  const call = event.call;
+  if (isLiveAi(call)) state.liveAiCalls.add(call.id);
+  else state.liveAiCalls.delete(call.id);
+  if (event.type === "call.ended" && isMissed(call)) {
+    state.missed += 1;
+    return [{ kind: "missed-call", title: "Missed call", body: call.caller_phone ?? "Unknown caller" }];
+  }
+  return [];
+}
+
+export type TrayStatus = "registered" | "partly" | "failed" | "none";
+
+export interface TrayView {
+  status: TrayStatus;
+  tooltip: string;
+}
+
+/** The tray icon's state and its tooltip lines: registration, live AI calls, missed calls. */
+export function trayView(state: DesktopState): TrayView {
+  const trunks = [...state.trunks.values()];
+  const ok = trunks.filter((t) => t.status === "registered").length;
+  const status: TrayStatus =
+    trunks.length === 0 ? "none" : ok === trunks.length ? "registered" : ok === 0 ? "failed" : "partly";
+  const lines = ["VoiceDock"];
+  if (trunks.length === 0) lines.push("No SIP trunk");
+  for (const t of trunks)
+    lines.push(`${t.name}: ${t.status}${t.status === "failed" && t.reason ? ` (${t.reason})` : ""}`);
+  const live = state.liveAiCalls.size;
+  lines.push(live === 1 ? "1 live AI call" : `${live} live AI calls`);
+  if (state.missed > 0) lines.push(state.missed === 1 ? "1 missed call" : `${state.missed} missed calls`);
+  return { status, tooltip: lines.join("\n") };
+}
