@@ -185,3 +185,45 @@ describe("webhook test event and the filtered delivery log", () => {
     expect((await t.api("/api/v1/webhooks/test", { method: "POST", json: {} })).status).toBe(400);
   });
 });
+
+describe("provider key test", () => {
+  it("asks an OpenAI-compatible server at the saved base_url with the saved key, and reports a wrong key", async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      if (req.url !== "/v1/models") return void res.writeHead(404).end();
+      if (req.headers.authorization !== "Bearer sk-right")
+        return void res.writeHead(401, { "content-type": "application/json" }).end('{"error":"bad key"}');
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ object: "list", data: [{ id: "llama3.2", object: "model" }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    try {
+      const save = (api_key: string) =>
+        t.api("/api/v1/byok", { method: "POST", json: { provider: "openai_compatible", api_key, base_url: base } });
+      expect((await save("sk-right")).status).toBe(200);
+      const good = await json(
+        await t.api("/api/v1/byok/test", { method: "POST", json: { provider: "openai_compatible" } }),
+      );
+      expect(good.status).toBe(200);
+      expect(good.body).toMatchObject({ provider: "openai_compatible", ok: true, model: "llama3.2" });
+      expect(seen.at(-1)).toBe("Bearer sk-right");
+
+      expect((await save("sk-wrong")).status).toBe(200);
+      const bad = await json(
+        await t.api("/api/v1/byok/test", { method: "POST", json: { provider: "openai_compatible" } }),
+      );
+      expect(bad.body.ok).toBe(false);
+      expect(bad.body.detail).not.toContain("sk-wrong");
+      expect(JSON.stringify((await json(await t.api("/api/v1/byok"))).body)).not.toContain("sk-wrong");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    const unknown = await json(await t.api("/api/v1/byok/test", { method: "POST", json: { provider: "nope" } }));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ error: expect.any(String), message: expect.stringContaining("provider") });
+  });
+});

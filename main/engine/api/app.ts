@@ -34,6 +34,7 @@ import { campaignRoutes } from "./routes/campaigns.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { modelStorageRoutes } from "./routes/model-storage.js";
 import { webhookTestRoutes } from "./routes/webhook-test.js";
+import { byokTestRoutes } from "./routes/byok-test.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -124,6 +125,7 @@ export async function buildApp(
       await v1.register(apiKeyRoutes, { ctx });
       await v1.register(modelStorageRoutes, { ctx });
       await v1.register(webhookTestRoutes, { ctx });
+      await v1.register(byokTestRoutes, { ctx });
     },
     { prefix: "/api/v1" },
   );
