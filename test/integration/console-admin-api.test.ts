@@ -210,6 +210,9 @@ describe("provider key test", () => {
       expect(good.status).toBe(200);
       expect(good.body).toMatchObject({ provider: "openai_compatible", ok: true, model: "llama3.2" });
       expect(seen.at(-1)).toBe("Bearer sk-right");
+      const settings = await json(await t.api("/api/v1/byok/settings"));
+      expect(settings.body.settings.openai_compatible).toEqual({ base_url: base });
+      expect(JSON.stringify(settings.body)).not.toContain("sk-right");
 
       expect((await save("sk-wrong")).status).toBe(200);
       const bad = await json(

@@ -34,7 +34,7 @@ import { campaignRoutes } from "./routes/campaigns.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { modelStorageRoutes } from "./routes/model-storage.js";
 import { webhookTestRoutes } from "./routes/webhook-test.js";
-import { byokTestRoutes } from "./routes/byok-test.js";
+import { byokLocalRoutes } from "./routes/byok-local.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -125,7 +125,7 @@ export async function buildApp(
       await v1.register(apiKeyRoutes, { ctx });
       await v1.register(modelStorageRoutes, { ctx });
       await v1.register(webhookTestRoutes, { ctx });
-      await v1.register(byokTestRoutes, { ctx });
+      await v1.register(byokLocalRoutes, { ctx });
     },
     { prefix: "/api/v1" },
   );

@@ -13,7 +13,25 @@ const Result = Type.Object({
   model: Nullable(Type.String({ description: "the model the check used" })),
 });
 
-export const byokTestRoutes: ApiRoutes = async (app, { ctx }) => {
+export const byokLocalRoutes: ApiRoutes = async (app, { ctx }) => {
+  app.get(
+    "/byok/settings",
+    {
+      schema: {
+        tags: ["byok"],
+        summary: "Saved provider settings (base_url and the like), without keys",
+        description:
+          "Local addition: what POST /byok/config answers, readable without changing anything, so a client can " +
+          "show the base_url each key is bound to. Keys are never part of it.",
+        response: {
+          200: Type.Object({ settings: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async () => ({ settings: ctx.store.byok.configs() }),
+  );
+
   app.post(
     "/byok/test",
     {
