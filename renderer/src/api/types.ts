@@ -90,3 +90,125 @@ export interface TrunkRegistrationEvent {
   registration: Registration;
   at: string;
 }
+
+// ── Admin pages (Models, Keys and providers, Webhooks, Usage) ───────────────────────────────────────────
+// Local additions of this engine unless marked; the engine's OpenAPI document is the reference.
+
+export type ModelDownloadState = "downloading" | "verifying" | "installed" | "failed" | "cancelled";
+
+export interface ModelDownload {
+  state: ModelDownloadState;
+  received_bytes: number;
+  total_bytes: number | null;
+  error: string | null;
+  sha256: Record<string, string>;
+  started_at: string;
+  updated_at: string;
+}
+
+export interface Model {
+  id: string;
+  kind: "stt" | "tts" | "vad";
+  name: string;
+  description: string;
+  license: string;
+  license_url: string | null;
+  size_bytes: number | null;
+  /** null when no reference checksum is published: such a download cannot be verified. */
+  sha256: string | null;
+  urls: string[];
+  files: { name: string; url: string; size_bytes: number | null; sha256: string | null }[];
+  builtin: boolean;
+  installed: boolean;
+  path: string | null;
+  /** Bytes of an unfinished download on disk: a new download continues from there (HTTP Range). */
+  partial_bytes: number;
+  /** Only the latest download since the engine started: a restart forgets it. */
+  download: ModelDownload | null;
+}
+
+export interface ModelStorage {
+  used_bytes: number;
+  partial_bytes: number;
+  free_bytes: number;
+  total_bytes: number;
+}
+
+export interface ModelDownloadEvent {
+  type: "model.download";
+  model_id: string;
+  state: ModelDownloadState;
+  received_bytes: number;
+  total_bytes: number | null;
+  error: string | null;
+  at: string;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  /** The first 12 characters; the engine stores only a hash of the rest. */
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  /** The key this console is signed in with: revoking it is refused. */
+  current: boolean;
+}
+
+/** A v1 provider catalogue entry (`GET /byok/config`, with local fields). */
+export interface ProviderInfo {
+  id: string;
+  name: string;
+  category: "stt" | "llm" | "tts" | "email";
+  docsUrl: string;
+  local: boolean;
+  requires_key: boolean;
+  configured: boolean;
+  models: { id: string; name: string; default?: boolean }[];
+}
+
+export interface ProviderTest {
+  provider: string;
+  ok: boolean;
+  detail: string;
+  model: string | null;
+}
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+export interface WebhookDelivery {
+  id: string;
+  call_id: string | null;
+  event: string;
+  url: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttempt {
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  at: string;
+}
+
+export interface WebhookDeliveryDetail extends WebhookDelivery {
+  /** The JSON body exactly as signed and sent; it never holds a secret. */
+  payload: unknown;
+  attempt_log: WebhookAttempt[];
+}
+
+/** Just what the admin pages read of an assistant (`GET /assistants`, v1). */
+export interface AssistantSummary {
+  id: string;
+  name: string;
+  webhook_url?: string | null;
+  stt_config?: { provider?: string; model?: string } | null;
+}
