@@ -90,3 +90,30 @@ export interface TrunkRegistrationEvent {
   registration: Registration;
   at: string;
 }
+
+/** GET /numbers: one of our phone numbers; no assistant means the console rings (a person answers). */
+export interface PhoneNumber {
+  id: string;
+  phone_number: string;
+  name: string | null;
+  assistant_id: string | null;
+  agent_name: string | null;
+  sip_trunk_id: string | null;
+  sip_trunk_name: string | null;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+export interface PhoneNumberInput {
+  phone_number?: string;
+  name?: string | null;
+  assistant_id?: string | null;
+  sip_trunk_id?: string | null;
+  is_active?: boolean;
+}
+
+/** The few assistant fields the console's pickers need (GET /assistants). */
+export interface AssistantSummary {
+  id: string;
+  name: string;
+}
