@@ -2,7 +2,7 @@
 import { api } from "./client";
 import type {
   ApiKeyInfo,
-  AssistantSummary,
+  AssistantAdminSummary,
   Call,
   CallList,
   DeliveryStatus,
@@ -77,7 +77,7 @@ export const webhooksApi = {
 };
 
 export const assistantsApi = {
-  list: () => api<{ assistants: AssistantSummary[] }>("/assistants").then((r) => r.assistants),
+  list: () => api<{ assistants: AssistantAdminSummary[] }>("/assistants").then((r) => r.assistants),
 };
 
 /** Most calls one analytics view reads; past it the page says the figures are partial. */

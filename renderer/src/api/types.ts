@@ -91,6 +91,33 @@ export interface TrunkRegistrationEvent {
   at: string;
 }
 
+/** GET /numbers: one of our phone numbers; no assistant means the console rings (a person answers). */
+export interface PhoneNumber {
+  id: string;
+  phone_number: string;
+  name: string | null;
+  assistant_id: string | null;
+  agent_name: string | null;
+  sip_trunk_id: string | null;
+  sip_trunk_name: string | null;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+export interface PhoneNumberInput {
+  phone_number?: string;
+  name?: string | null;
+  assistant_id?: string | null;
+  sip_trunk_id?: string | null;
+  is_active?: boolean;
+}
+
+/** The few assistant fields the console's pickers need (GET /assistants). */
+export interface AssistantSummary {
+  id: string;
+  name: string;
+}
+
 // ── Admin pages (Models, Keys and providers, Webhooks, Usage) ───────────────────────────────────────────
 // Local additions of this engine unless marked; the engine's OpenAPI document is the reference.
 
@@ -205,10 +232,8 @@ export interface WebhookDeliveryDetail extends WebhookDelivery {
   attempt_log: WebhookAttempt[];
 }
 
-/** Just what the admin pages read of an assistant (`GET /assistants`, v1). */
-export interface AssistantSummary {
-  id: string;
-  name: string;
+/** What the admin pages read of an assistant besides the pickers' fields (`GET /assistants`, v1). */
+export interface AssistantAdminSummary extends AssistantSummary {
   webhook_url?: string | null;
   stt_config?: { provider?: string; model?: string } | null;
 }
