@@ -34,11 +34,16 @@ const CATALOGUE_E2E = [
   ...CATALOGUE,
   entry("test-good", "good.onnx", "Mirror test model"),
   entry("test-corrupt", "corrupt.onnx", "Corrupted test model"),
+  entry("test-pause", "pause.onnx", "Paused test model"),
 ];
 
 /** A flat mirror with Range support, paced so a download takes a few seconds and its bar can be seen moving. */
-function startMirror(files: Record<string, Buffer>): Promise<{ server: Server; url: string }> {
+function startMirror(
+  files: Record<string, Buffer>,
+): Promise<{ server: Server; url: string; ranges: (string | null)[] }> {
+  const ranges: (string | null)[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    ranges.push(req.headers.range ?? null);
     const body = files[decodeURIComponent((req.url ?? "").replace(/^\/mirror\//, ""))];
     if (!body) return void res.writeHead(404).end();
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
@@ -61,7 +66,7 @@ function startMirror(files: Record<string, Buffer>): Promise<{ server: Server; u
   });
   return new Promise((r) =>
     server.listen(0, "127.0.0.1", () =>
-      r({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mirror` }),
+      r({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mirror`, ranges }),
     ),
   );
 }
@@ -122,7 +127,7 @@ function seedCalls(t: TestEngine): number {
 let t: TestEngine;
 let browser: Browser;
 let page: Page;
-let mirror: { server: Server; url: string };
+let mirror: { server: Server; url: string; ranges: (string | null)[] };
 let receiver: { server: Server; url: string; hits: string[] };
 let seeded = 0;
 
@@ -145,7 +150,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console admin pages in Chromium", () => 
     expect(existsSync(join(CONSOLE_DIR, "index.html")), "run `npm run build:app` first (npm test does)").toBe(true);
     const corrupt = Buffer.from(VAD);
     corrupt[corrupt.length >> 1] ^= 0xff;
-    mirror = await startMirror({ "good.onnx": VAD, "corrupt.onnx": corrupt });
+    mirror = await startMirror({ "good.onnx": VAD, "corrupt.onnx": corrupt, "pause.onnx": VAD });
     receiver = await startReceiver();
     t = await startTestEngine({
       consoleDir: CONSOLE_DIR,
@@ -221,6 +226,29 @@ describe.skipIf(!existsSync(CHROMIUM))("console admin pages in Chromium", () => 
 
     await page.screenshot({ path: join(ARTIFACTS, "console-models.png"), fullPage: true });
     await noSeriousViolations("models");
+  });
+
+  it("models: pause keeps the partial download and resume continues it with an HTTP Range request", async () => {
+    await page.goto(`${t.url}/#/models`);
+    const row = page.locator("tr", { has: page.locator('[data-model-id="test-pause"]') });
+    const status = page.getByTestId("model-status-test-pause");
+    await row.getByTestId("model-download").click();
+    await expect
+      .poll(async () => Number(await status.locator('[role="progressbar"]').getAttribute("aria-valuenow")), {
+        timeout: 15_000,
+        interval: 50,
+      })
+      .toBeGreaterThan(0);
+    await row.getByTestId("model-pause").click();
+    await expect.poll(() => status.getAttribute("data-state"), { timeout: 15_000 }).toBe("paused");
+    const partial = Number(await status.locator('[role="progressbar"]').getAttribute("aria-valuenow"));
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(100);
+
+    const before = mirror.ranges.length;
+    await row.getByTestId("model-resume").click();
+    await expect.poll(() => status.getAttribute("data-state"), { timeout: 20_000 }).toBe("verified");
+    expect(mirror.ranges.slice(before)[0]).toMatch(/^bytes=[1-9]\d*-$/);
   });
 
   it("keys: a new API key is shown once, then only masked, and can be revoked", async () => {
