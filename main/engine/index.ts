@@ -131,6 +131,8 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
             void telephony.sync(id).catch(() => undefined);
           }
         : undefined,
+      sipLog: telephony ? (id) => telephony.stack.sipLog(id) : undefined,
+      registerNow: telephony ? (id) => telephony.stack.registerNow(id) : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: {
         perKeyPerMinute: config.rateLimitPerMinute,
