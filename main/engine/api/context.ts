@@ -16,6 +16,7 @@ import type { ConsoleRing } from "../calls/console-ring.js";
 import type { CallAudio } from "../media/call-audio.js";
 import type { AssistantCheck } from "../calls/provider-check.js";
 import type { AssistantRecord } from "../domain/assistant.js";
+import type { LoginLinks } from "./login-links.js";
 import type { SipLogEntryView } from "../domain/trunk.js";
 
 /** What route handlers may use. Routes never reach into another module's internals. */
@@ -45,6 +46,8 @@ export interface ApiContext {
   takeOver?: (callId: string) => void;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
+  /** One-time sign-in links for a browser (absent: POST /console/login answers 401). */
+  loginLinks?: LoginLinks;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }
