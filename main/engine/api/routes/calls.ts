@@ -86,6 +86,7 @@ export const callRoutes: ApiRoutes = async (app, { ctx }) => {
         status: q.status,
         start_date: start,
         end_date: end,
+        q: q.q,
         limit,
         offset,
       });
