@@ -132,7 +132,6 @@ type PageParams = {
   start?: string;
   end?: string;
   match?: string;
-  numbers?: string;
 };
 
 export class CallRepo {
@@ -398,26 +397,21 @@ export class CallRepo {
   }
 
   /**
-   * The condition for `?q=`: the call's index row (migration 007) has every word, or the call came in on
-   * a number whose name contains the text (numbers are few: their ids are looked up first).
+   * The condition for `?q=`: the call's index row (migration 007) has every word, or the call was on a
+   * number whose name contains the text (numbers are few: looked up first, then matched in the index).
    */
   private search(text: string, params: PageParams): string {
-    const parts: string[] = [];
-    const match = callSearchQuery(text);
-    if (match) {
-      parts.push("rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH @match)");
-      params.match = match;
-    }
     const named = text.trim()
-      ? (this.cached("SELECT id FROM numbers WHERE name LIKE ? ESCAPE '\\'")
+      ? (this.cached("SELECT phone_number FROM numbers WHERE name LIKE ? ESCAPE '\\'")
           .pluck()
           .all(containsPattern(text)) as string[])
       : [];
-    if (named.length) {
-      parts.push("number_id IN (SELECT value FROM json_each(@numbers))");
-      params.numbers = JSON.stringify(named);
-    }
-    return parts.length ? `(${parts.join(" OR ")})` : "0";
+    const match = callSearchQuery(text, named);
+    if (!match) return "0";
+    params.match = match;
+    // `+rowid`: not a lookup key, so the page walks the (status,) created_at index newest first and stops at
+    // the page's end; as a key, SQLite fetched every match and sorted them (0.3 s for 14k of 100k calls).
+    return "+rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH @match)";
   }
 
   /** pagination.total: from the counts tables, or counted row by row for a search (no counts to sum). */
