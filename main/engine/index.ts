@@ -12,6 +12,7 @@ import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
 import { LoginLinks } from "./api/login-links.js";
+import { RecordingLinks } from "./api/recording-links.js";
 import { redactUrl } from "./api/redact-url.js";
 import { readableStream } from "./log/readable-stream.js";
 import { logCallEvents } from "./log/call-log.js";
@@ -122,6 +123,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
   const app = await buildApp(
     {
       loginLinks,
+      recordingLinks: new RecordingLinks(),
       store,
       bus,
       calls,

@@ -17,6 +17,7 @@ import type { CallAudio } from "../media/call-audio.js";
 import type { AssistantCheck } from "../calls/provider-check.js";
 import type { AssistantRecord } from "../domain/assistant.js";
 import type { LoginLinks } from "./login-links.js";
+import type { RecordingLinks } from "./recording-links.js";
 import type { SipLogEntryView } from "../domain/trunk.js";
 
 /** What route handlers may use. Routes never reach into another module's internals. */
@@ -48,6 +49,8 @@ export interface ApiContext {
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** One-time sign-in links for a browser (absent: POST /console/login answers 401). */
   loginLinks?: LoginLinks;
+  /** Signs short-lived recording URLs (absent: POST /calls/{id}/recording-url is a 404). */
+  recordingLinks?: RecordingLinks;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }
