@@ -129,6 +129,7 @@ export const TrunkUpdate = Type.Object(
 
 export type RegistrationView = Static<typeof Registration>;
 export type SipLogEntryView = Static<typeof SipLogEntry>;
+export type SipLogView = Static<typeof SipLog>;
 export type SipTrunkView = Static<typeof SipTrunk>;
 export type TrunkCreateBody = Static<typeof TrunkCreate>;
 export type TrunkUpdateBody = Static<typeof TrunkUpdate>;
