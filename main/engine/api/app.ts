@@ -31,6 +31,7 @@ import { templateRoutes } from "./routes/templates.js";
 import { modelRoutes } from "./routes/models.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { campaignRoutes } from "./routes/campaigns.js";
+import { consoleLoginRoutes } from "./routes/console-login.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -118,6 +119,7 @@ export async function buildApp(
       await v1.register(modelRoutes, { ctx });
       await v1.register(settingsRoutes, { ctx });
       await v1.register(campaignRoutes, { ctx });
+      await v1.register(consoleLoginRoutes, { ctx });
     },
     { prefix: "/api/v1" },
   );
