@@ -22,8 +22,8 @@ let page: Page;
 /** Presses Tab until the focused element is (or is inside) the one with this test id. */
 async function tabTo(p: Page, testId: string, max = 60): Promise<void> {
   for (let i = 0; i < max; i++) {
-    const there = await p.evaluate((id) => !!document.activeElement?.closest(`[data-testid="${id}"]`), testId);
-    if (there) return;
+    // Page-side code as strings: this file compiles without the DOM library.
+    if (await p.evaluate(`!!document.activeElement?.closest('[data-testid="${testId}"]')`)) return;
     await p.keyboard.press("Tab");
   }
   throw new Error(`Tab never reached [data-testid="${testId}"]`);
@@ -32,11 +32,11 @@ async function tabTo(p: Page, testId: string, max = 60): Promise<void> {
 /** axe-core on the page as it is: serious and critical WCAG A/AA violations, as readable lines. */
 async function seriousViolations(p: Page): Promise<string[]> {
   // Transitions half done make colours half faded: wait for Vue's enter/leave classes to go.
-  await p.waitForFunction(() => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'));
+  await p.waitForFunction(`!document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')`);
   const builder = new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
   // With a modal dialog open the page behind it is dimmed and inert to the user: check the dialog.
-  const modal = await p.evaluate(() =>
-    [...document.querySelectorAll(".el-overlay")].some((o) => getComputedStyle(o).display !== "none"),
+  const modal = await p.evaluate(
+    `[...document.querySelectorAll(".el-overlay")].some((o) => getComputedStyle(o).display !== "none")`,
   );
   if (modal) builder.include(".el-overlay");
   const result = await builder.analyze();
@@ -119,7 +119,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio)(
       expect(await card.getByTestId("trunk-status").textContent()).toContain("registered");
       await expect.poll(() => page.getByTestId("header-trunk-status").getAttribute("data-status")).toBe("registered");
       // The engine saved what the form sent, and the password stays write-only.
-      const [saved] = (await (await t.api("/api/v1/sip-trunks")).json()).trunks;
+      const { trunks } = (await (await t.api("/api/v1/sip-trunks")).json()) as { trunks: Record<string, unknown>[] };
+      const saved = trunks[0]!;
       expect(saved).toMatchObject({ name: "Main line", host: "127.0.0.1", port: k.port, username: "alice" });
       expect(saved.has_password).toBe(true);
       expect(JSON.stringify(saved)).not.toContain("secret");
@@ -163,7 +164,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio)(
       await row.waitFor();
       expect(await row.textContent()).toContain("Front desk");
       expect(await row.getByTestId("number-answerer").textContent()).toContain("A person answers");
-      const [n] = (await (await t.api("/api/v1/numbers")).json()).numbers;
+      const { numbers } = (await (await t.api("/api/v1/numbers")).json()) as { numbers: Record<string, unknown>[] };
+      const n = numbers[0]!;
       expect(n).toMatchObject({ phone_number: "+31850835037", name: "Front desk", assistant_id: null });
       expect(n.sip_trunk_name).toBe("Main line");
     });
@@ -194,7 +196,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio)(
         await page.goto(`${t.url}/#/${path}`);
         await page.locator("main h1").first().waitFor();
         await page.waitForLoadState("networkidle");
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
         expect(overflow, `#/${path} scrolls sideways`).toBeLessThanOrEqual(0);
         await page.screenshot({ path: join(ARTIFACTS, `console-${path}-360.png`), fullPage: true });
         expect(await seriousViolations(page), `axe on #/${path} at 360 px`).toEqual([]);

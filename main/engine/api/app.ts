@@ -35,6 +35,7 @@ import { apiKeyRoutes } from "./routes/api-keys.js";
 import { modelStorageRoutes } from "./routes/model-storage.js";
 import { webhookTestRoutes } from "./routes/webhook-test.js";
 import { byokLocalRoutes } from "./routes/byok-local.js";
+import { consoleLoginRoutes } from "./routes/console-login.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -126,6 +127,7 @@ export async function buildApp(
       await v1.register(modelStorageRoutes, { ctx });
       await v1.register(webhookTestRoutes, { ctx });
       await v1.register(byokLocalRoutes, { ctx });
+      await v1.register(consoleLoginRoutes, { ctx });
     },
     { prefix: "/api/v1" },
   );
