@@ -29,10 +29,19 @@ async function tabTo(p: Page, testId: string, max = 60): Promise<void> {
   throw new Error(`Tab never reached [data-testid="${testId}"]`);
 }
 
+/**
+ * Waits until no Vue enter/leave transition runs (half-faded colours fool axe and screenshots). Polls
+ * with evaluate: waitForFunction's string form needs eval, which the console's CSP forbids.
+ */
+async function settled(p: Page): Promise<void> {
+  await expect
+    .poll(() => p.evaluate(`!document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')`))
+    .toBe(true);
+}
+
 /** axe-core on the page as it is: serious and critical WCAG A/AA violations, as readable lines. */
 async function seriousViolations(p: Page): Promise<string[]> {
-  // Transitions half done make colours half faded: wait for Vue's enter/leave classes to go.
-  await p.waitForFunction(`!document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')`);
+  await settled(p);
   const builder = new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
   // With a modal dialog open the page behind it is dimmed and inert to the user: check the dialog.
   const modal = await p.evaluate(
@@ -152,6 +161,32 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio)(
         .toBe("registered");
     });
 
+    it("registers again on request and shows the exchange as a SIP ladder", async () => {
+      const card = trunkCard(page, "Main line");
+      await card.getByTestId("trunk-register-now").click();
+      await expect
+        .poll(() => card.getByTestId("trunk-registration").getAttribute("data-status"), { timeout: 15_000 })
+        .toBe("registered");
+      await card.getByTestId("trunk-log").click();
+      const rows = page.getByTestId("sip-message");
+      await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
+      const lines = await rows.evaluateAll((els) =>
+        els.map((e) => `${e.className} ${e.querySelector(".line")?.textContent ?? ""}`),
+      );
+      expect(lines.some((l) => /^out REGISTER sip:/.test(l))).toBe(true);
+      expect(lines.some((l) => /^in SIP\/2\.0 401/.test(l))).toBe(true);
+      expect(lines.some((l) => /^in SIP\/2\.0 200/.test(l))).toBe(true);
+      // A row opens the whole message; the password's digest never appears in it.
+      await rows.first().locator("button").click();
+      const text = await page.getByTestId("sip-message-text").textContent();
+      expect(text).toMatch(/^REGISTER sip:/);
+      expect(text).toContain("Call-ID:");
+      await page.screenshot({ path: join(ARTIFACTS, "console-sip-log.png") });
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.keyboard.press("Escape");
+      await page.getByTestId("sip-log").waitFor({ state: "hidden" });
+    });
+
     it("creates a number that a person answers, on that trunk", async () => {
       await page.getByTestId("nav-numbers").click();
       await page.getByTestId("numbers-empty").waitFor();
@@ -203,9 +238,22 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio)(
       }
       expect(await page.getByTestId("side-nav").count()).toBe(0);
       await page.getByTestId("nav-toggle").click();
+      await page.getByTestId("nav-calls").waitFor();
+      await settled(page);
+      await page.screenshot({ path: join(ARTIFACTS, "console-calls-360-menu.png") });
       await page.getByTestId("nav-calls").click();
       await page.waitForURL(/#\/calls$/);
-      await page.screenshot({ path: join(ARTIFACTS, "console-calls-360-menu.png") });
+    });
+
+    it("follows the OS into dark mode, still readable", async () => {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.goto(`${t.url}/#/trunks`);
+      await trunkCard(page, "Main line").waitFor();
+      await expect.poll(() => page.evaluate(`document.documentElement.classList.contains("dark")`)).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, "console-trunks-dark.png"), fullPage: true });
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.emulateMedia({ colorScheme: "light" });
     });
   },
 );
