@@ -348,4 +348,18 @@ describe.skipIf(!existsSync(CHROMIUM))("console admin pages in Chromium", () => 
       await page.screenshot({ path: join(ARTIFACTS, `console-${p}-360.png`), fullPage: true });
     }
   });
+
+  it("the admin pages pass axe in dark mode too (the console follows the OS)", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    for (const p of ["models", "keys", "webhooks", "usage"]) {
+      await page.goto(`${t.url}/#/${p}`);
+      await page.locator(".admin-page h1").waitFor();
+      await page.waitForTimeout(500);
+      expect(await page.locator("html").getAttribute("class")).toContain("dark");
+      await noSeriousViolations(`${p} (dark)`);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, "console-usage-dark.png"), fullPage: true });
+    await page.emulateMedia({ colorScheme: "light" });
+  });
 });

@@ -55,6 +55,8 @@ const OUTCOME_COLOURS: Record<Outcome, string> = {
 };
 
 const base = (t: T, title: string): ChartOption => ({
+  // The page's card shows through: the "dark" theme (used when the OS is dark) would paint its own navy.
+  backgroundColor: "transparent",
   // ECharts writes a text description of each chart into aria-label for screen readers.
   aria: { enabled: true, label: { description: title } },
   tooltip: { trigger: "axis" },
@@ -81,7 +83,7 @@ export function callsPerDayOption(data: DailySeries<number>, t: T): ChartOption 
   };
 }
 
-export function heatmapOption(cells: [number, number, number][], weekdays: string[], t: T): ChartOption {
+export function heatmapOption(cells: [number, number, number][], weekdays: string[], t: T, dark = false): ChartOption {
   const max = Math.max(1, ...cells.map((c) => c[2]));
   return {
     ...base(t, t("usage.charts.hours")),
@@ -100,7 +102,8 @@ export function heatmapOption(cells: [number, number, number][], weekdays: strin
       orient: "horizontal",
       left: "center",
       bottom: 0,
-      inRange: { color: ["#eef4fb", "#1565c0"] },
+      // From the card's own colour to a strong blue, so an empty hour never glares in dark mode.
+      inRange: { color: dark ? ["#1e263c", "#8fb0f5"] : ["#eef4fb", "#1565c0"] },
     },
     series: [{ type: "heatmap", name: t("usage.charts.hours"), data: cells, label: { show: false } }],
   };
