@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
@@ -190,6 +190,35 @@ describe.skipIf(!existsSync(CHROMIUM))(
       const [json] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-json").click()]);
       const rows = JSON.parse(readFileSync(await json.path(), "utf8")) as { id: string }[];
       expect(rows.map((r) => r.id)).toEqual(["call-inbound-e2e2"]);
+    });
+
+    it("plays a recording, fetched with the key (a bare <audio src> gets 401)", async () => {
+      // One second of 8 kHz 16-bit mono silence where the engine keeps recordings.
+      const samples = 8000;
+      const wav = Buffer.alloc(44 + samples * 2);
+      wav.write("RIFF", 0);
+      wav.writeUInt32LE(36 + samples * 2, 4);
+      wav.write("WAVEfmt ", 8);
+      wav.writeUInt32LE(16, 16);
+      wav.writeUInt16LE(1, 20);
+      wav.writeUInt16LE(1, 22);
+      wav.writeUInt32LE(8000, 24);
+      wav.writeUInt32LE(16000, 28);
+      wav.writeUInt16LE(2, 32);
+      wav.writeUInt16LE(16, 34);
+      wav.write("data", 36);
+      wav.writeUInt32LE(samples * 2, 40);
+      mkdirSync(join(t.dataDir, "recordings"), { recursive: true });
+      writeFileSync(join(t.dataDir, "recordings", "call-inbound-e2e1.wav"), wav);
+      const url = `${t.url}/api/v1/calls/call-inbound-e2e1/recording`;
+      t.store.calls.update("call-inbound-e2e1", { recording_url: url });
+      expect((await fetch(url)).status).toBe(401);
+
+      await page.goto(`${t.url}/#/calls/call-inbound-e2e1`);
+      const audio = page.getByTestId("recording-audio");
+      await audio.waitFor();
+      expect(await audio.getAttribute("src")).toMatch(/^blob:/);
+      await expect.poll(() => audio.evaluate((a) => (a as unknown as { duration: number }).duration)).toBeCloseTo(1, 1);
     });
   },
 );
