@@ -255,5 +255,21 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio)(
       expect(await seriousViolations(page)).toEqual([]);
       await page.emulateMedia({ colorScheme: "light" });
     });
+
+    it("switches to Dutch and keeps the choice, then signs out back to the key page", async () => {
+      await page.goto(`${t.url}/#/calls`);
+      await page.getByTestId("language").selectOption("nl");
+      await expect.poll(() => page.getByTestId("nav-calls").textContent()).toContain("Gesprekken");
+      await page.reload();
+      await expect.poll(() => page.getByTestId("nav-calls").textContent()).toContain("Gesprekken");
+      expect(await page.evaluate("document.documentElement.lang")).toBe("nl");
+      await page.getByTestId("language").selectOption("en");
+      await page.getByTestId("sign-out").click();
+      await page.getByTestId("api-key-input").waitFor();
+      expect(await page.evaluate(`localStorage.getItem("voicedock.apiKey")`)).toBeNull();
+      // Without a key every page leads back here.
+      await page.goto(`${t.url}/#/trunks`);
+      await page.getByTestId("api-key-input").waitFor();
+    });
   },
 );
