@@ -178,6 +178,9 @@ async function serve(args: string[]): Promise<void> {
     `  API:     ${engine.url}/api/v1  (reference: ${engine.url}/api/docs)`,
     `  SIP:     ${sip ? `udp+tcp ${listenAddress(sip)}` : "off"}${engine.telephony?.sipsAddress ? `, tls ${listenAddress(engine.telephony.sipsAddress)} (certificate sha256 ${engine.telephony.tlsFingerprint})` : ""}`,
     `  data:    ${engine.config.dataDir}`,
+    // A browser on this machine signs in with this link instead of a pasted key (works once, for 10 minutes).
+    `  Console: ${engine.loginLink().url}`,
+    `           (sign-in link for one browser: works once, for 10 minutes)`,
   ];
   if (engine.generatedApiKey) {
     lines.push(

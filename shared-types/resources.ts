@@ -7,4 +7,9 @@ export type {
   TtsConfigT as TtsConfig,
 } from "../main/engine/domain/assistant.js";
 export type { PhoneNumberView as PhoneNumber } from "../main/engine/domain/number.js";
-export type { RegistrationView as TrunkRegistration, SipTrunkView as SipTrunk } from "../main/engine/domain/trunk.js";
+export type {
+  RegistrationView as TrunkRegistration,
+  SipLogEntryView as SipLogEntry,
+  SipLogView as SipLog,
+  SipTrunkView as SipTrunk,
+} from "../main/engine/domain/trunk.js";

@@ -11,6 +11,8 @@ import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
+import { LoginLinks } from "./api/login-links.js";
+import { RecordingLinks } from "./api/recording-links.js";
 import { redactUrl } from "./api/redact-url.js";
 import { readableStream } from "./log/readable-stream.js";
 import { logCallEvents } from "./log/call-log.js";
@@ -44,6 +46,11 @@ export interface Engine {
   readonly campaigns: CampaignDispatcher;
   /** Set after start(): the base URL, e.g. http://127.0.0.1:8787 */
   url: string;
+  /**
+   * A one-time sign-in link for a browser on this machine (after start()): the console at
+   * `/#/login?token=…`, exchanged once, within 10 minutes, for a new API key.
+   */
+  loginLink(): { url: string; expires_at: string };
   /** A key created on this start (first run without VOICEDOCK_API_KEY); show it once. */
   generatedApiKey: string | null;
   start(): Promise<void>;
@@ -112,8 +119,11 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
   });
   const campaigns = new CampaignDispatcher(store, bus, calls, config.campaigns);
   const postCall = new PostCall(store, calls, { ctx: providerContext(store, modelsDir) });
+  const loginLinks = new LoginLinks();
   const app = await buildApp(
     {
+      loginLinks,
+      recordingLinks: new RecordingLinks(),
       store,
       bus,
       calls,
@@ -131,6 +141,8 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
             void telephony.sync(id).catch(() => undefined);
           }
         : undefined,
+      sipLog: telephony ? (id) => telephony.stack.sipLog(id) : undefined,
+      registerNow: telephony ? (id) => telephony.stack.registerNow(id) : undefined,
       recordingPath: (id) => join(config.dataDir, "recordings", `${id}.wav`),
       rateLimit: {
         perKeyPerMinute: config.rateLimitPerMinute,
@@ -175,6 +187,10 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     campaigns,
     url: "",
     generatedApiKey: null,
+    loginLink() {
+      const { token, expires_at } = loginLinks.issue();
+      return { url: `${engine.url}/#/login?token=${token}`, expires_at };
+    },
     async start() {
       store.organization.get();
       // Rows left live by an engine that is gone (we hold the lock, so no other engine carries them); closed

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
@@ -147,6 +147,78 @@ describe.skipIf(!existsSync(CHROMIUM))(
         "Good morning, Riverside Dental",
       );
       await page.screenshot({ path: join(ARTIFACTS, "console-call.png"), fullPage: true });
+      // Titled by who called and when, not by the call's id.
+      expect(await page.getByTestId("call-title").textContent()).toContain("+31612345671");
+      expect(await page.getByTestId("call-title").textContent()).not.toContain("call-inbound-e2e1");
+    });
+
+    it("searches with q and keeps the filters in the URL across a reload", async () => {
+      await page.goto(`${t.url}/#/calls`);
+      await page.getByTestId("call-row").first().waitFor();
+      await page.getByTestId("calls-search").fill("appointment");
+      await page.getByTestId("calls-search").press("Enter");
+      await expect.poll(() => page.getByTestId("call-row").count()).toBe(1);
+      expect(await page.getByTestId("call-row").getAttribute("data-call-id")).toBe("call-inbound-e2e1");
+      await page.getByTestId("status-filter").selectOption("ended");
+      await expect.poll(() => page.url()).toMatch(/q=appointment/);
+      expect(page.url()).toMatch(/status=ended/);
+      await page.reload();
+      await expect.poll(() => page.getByTestId("call-row").count()).toBe(1);
+      expect(await page.getByTestId("calls-search").inputValue()).toBe("appointment");
+      expect(await page.getByTestId("status-filter").inputValue()).toBe("ended");
+    });
+
+    it("hides a column for good and exports the rows shown as CSV and JSON", async () => {
+      await page.goto(`${t.url}/#/calls?status=failed`);
+      await expect.poll(() => page.getByTestId("call-row").count()).toBe(1);
+      const headers = () => page.locator('[data-testid="calls-table"] thead th').allTextContents();
+      expect(await headers()).toContain("End reason");
+      await page.getByTestId("columns-button").click();
+      await page.getByTestId("column-endReason").click();
+      await expect.poll(headers).not.toContain("End reason");
+      await page.reload();
+      await page.getByTestId("call-row").first().waitFor();
+      expect(await headers()).not.toContain("End reason");
+
+      const [csv] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-csv").click()]);
+      const csvText = readFileSync(await csv.path(), "utf8")
+        .trim()
+        .split(/\r?\n/);
+      expect(csvText[0]).toMatch(/^id,created_at,/);
+      expect(csvText).toHaveLength(2);
+      expect(csvText[1]).toContain("call-inbound-e2e2");
+      const [json] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-json").click()]);
+      const rows = JSON.parse(readFileSync(await json.path(), "utf8")) as { id: string }[];
+      expect(rows.map((r) => r.id)).toEqual(["call-inbound-e2e2"]);
+    });
+
+    it("plays a recording, fetched with the key (a bare <audio src> gets 401)", async () => {
+      // One second of 8 kHz 16-bit mono silence where the engine keeps recordings.
+      const samples = 8000;
+      const wav = Buffer.alloc(44 + samples * 2);
+      wav.write("RIFF", 0);
+      wav.writeUInt32LE(36 + samples * 2, 4);
+      wav.write("WAVEfmt ", 8);
+      wav.writeUInt32LE(16, 16);
+      wav.writeUInt16LE(1, 20);
+      wav.writeUInt16LE(1, 22);
+      wav.writeUInt32LE(8000, 24);
+      wav.writeUInt32LE(16000, 28);
+      wav.writeUInt16LE(2, 32);
+      wav.writeUInt16LE(16, 34);
+      wav.write("data", 36);
+      wav.writeUInt32LE(samples * 2, 40);
+      mkdirSync(join(t.dataDir, "recordings"), { recursive: true });
+      writeFileSync(join(t.dataDir, "recordings", "call-inbound-e2e1.wav"), wav);
+      const url = `${t.url}/api/v1/calls/call-inbound-e2e1/recording`;
+      t.store.calls.update("call-inbound-e2e1", { recording_url: url });
+      expect((await fetch(url)).status).toBe(401);
+
+      await page.goto(`${t.url}/#/calls/call-inbound-e2e1`);
+      const audio = page.getByTestId("recording-audio");
+      await audio.waitFor();
+      expect(await audio.getAttribute("src")).toMatch(/^blob:/);
+      await expect.poll(() => audio.evaluate((a) => (a as unknown as { duration: number }).duration)).toBeCloseTo(1, 1);
     });
   },
 );

@@ -31,6 +31,11 @@ import { templateRoutes } from "./routes/templates.js";
 import { modelRoutes } from "./routes/models.js";
 import { settingsRoutes } from "./routes/settings.js";
 import { campaignRoutes } from "./routes/campaigns.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { modelStorageRoutes } from "./routes/model-storage.js";
+import { webhookTestRoutes } from "./routes/webhook-test.js";
+import { byokLocalRoutes } from "./routes/byok-local.js";
+import { consoleLoginRoutes } from "./routes/console-login.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -118,6 +123,11 @@ export async function buildApp(
       await v1.register(modelRoutes, { ctx });
       await v1.register(settingsRoutes, { ctx });
       await v1.register(campaignRoutes, { ctx });
+      await v1.register(apiKeyRoutes, { ctx });
+      await v1.register(modelStorageRoutes, { ctx });
+      await v1.register(webhookTestRoutes, { ctx });
+      await v1.register(byokLocalRoutes, { ctx });
+      await v1.register(consoleLoginRoutes, { ctx });
     },
     { prefix: "/api/v1" },
   );

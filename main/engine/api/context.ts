@@ -16,6 +16,9 @@ import type { ConsoleRing } from "../calls/console-ring.js";
 import type { CallAudio } from "../media/call-audio.js";
 import type { AssistantCheck } from "../calls/provider-check.js";
 import type { AssistantRecord } from "../domain/assistant.js";
+import type { LoginLinks } from "./login-links.js";
+import type { RecordingLinks } from "./recording-links.js";
+import type { SipLogEntryView } from "../domain/trunk.js";
 
 /** What route handlers may use. Routes never reach into another module's internals. */
 export interface ApiContext {
@@ -28,6 +31,10 @@ export interface ApiContext {
   rateLimit: RateLimitOptions;
   /** Telephony re-reads a trunk after the API changed it (absent when telephony is not running). */
   trunksChanged?: (trunkId: string) => void;
+  /** A trunk's last SIP messages, oldest first (absent when telephony is not running). */
+  sipLog?: (trunkId: string) => SipLogEntryView[];
+  /** Sends a trunk's REGISTER now; false when the trunk does not run or does not register. */
+  registerNow?: (trunkId: string) => boolean;
   /** Where a call's recording would be on disk. */
   recordingPath?: (callId: string) => string;
   /** Calls ringing the consoles (absent without telephony). */
@@ -40,6 +47,10 @@ export interface ApiContext {
   takeOver?: (callId: string) => void;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
+  /** One-time sign-in links for a browser (absent: POST /console/login answers 401). */
+  loginLinks?: LoginLinks;
+  /** Signs short-lived recording URLs (absent: POST /calls/{id}/recording-url is a 404). */
+  recordingLinks?: RecordingLinks;
   /** Directory of the built console (index.html); absent in API-only test setups. */
   consoleDir?: string;
 }

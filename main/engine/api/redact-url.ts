@@ -1,5 +1,5 @@
-/** Query parameters that carry a credential (browsers cannot set headers on a WebSocket). */
-const SECRET_PARAMS = new Set(["api_key"]);
+/** Query parameters that carry a credential (browsers cannot set headers on a WebSocket or an <audio> element). */
+const SECRET_PARAMS = new Set(["api_key", "token"]);
 
 function decodeName(name: string): string {
   try {

@@ -20,8 +20,26 @@ export const Registration = Type.Object(
     contact: Nullable(
       Type.String({ description: "the Contact the registrar holds for us (our routable or NAT-public address)" }),
     ),
+    code: Nullable(
+      Type.Integer({ description: "the registrar's last final SIP status code; null before one, or on no answer" }),
+    ),
+    last_attempt_at: Nullable(Type.String({ description: "when the last REGISTER attempt started" })),
+    next_retry_at: Nullable(Type.String({ description: "when the next attempt after a failure is due" })),
   },
   { description: "Local addition: live registration state" },
+);
+
+export const SipLogEntry = Type.Object({
+  at: Type.String(),
+  direction: StringEnum(["in", "out"] as const),
+  remote: Type.String({ description: "host:port the message came from or went to" }),
+  first_line: Type.String(),
+  text: Type.String({ description: "the whole message; digest responses and SDES keys replaced by …" }),
+});
+
+export const SipLog = Type.Object(
+  { trunk_id: Type.String(), messages: Type.Array(SipLogEntry) },
+  { description: "Local addition: the trunk's last 200 SIP messages (registration and calls), oldest first" },
 );
 
 const CIDR =
@@ -110,6 +128,8 @@ export const TrunkUpdate = Type.Object(
 );
 
 export type RegistrationView = Static<typeof Registration>;
+export type SipLogEntryView = Static<typeof SipLogEntry>;
+export type SipLogView = Static<typeof SipLog>;
 export type SipTrunkView = Static<typeof SipTrunk>;
 export type TrunkCreateBody = Static<typeof TrunkCreate>;
 export type TrunkUpdateBody = Static<typeof TrunkUpdate>;

@@ -10,7 +10,25 @@ export interface RegistrationState {
   server: string | null;
   /** The Contact the registrar holds for us while registered. */
   contact: string | null;
+  /** The registrar's last final status code (null: none yet, or no answer at all). */
+  code: number | null;
+  /** When the last REGISTER attempt started. */
+  last_attempt_at: string | null;
+  /** When the next attempt after a failure is due (null: none scheduled). */
+  next_retry_at: string | null;
 }
+
+/** A registration that has not been tried (yet). */
+export const NO_REGISTRATION = {
+  status: "unregistered",
+  reason: null,
+  expires_at: null,
+  server: null,
+  contact: null,
+  code: null,
+  last_attempt_at: null,
+  next_retry_at: null,
+} as const satisfies RegistrationState;
 
 export interface RegistrationOptions {
   trunkName: string;
@@ -54,13 +72,7 @@ function describeRejection(trunk: string, code: number, phrase: string): string 
  */
 export class TrunkRegistration {
   private readonly registerer: Registerer;
-  private state: RegistrationState = {
-    status: "unregistered",
-    reason: null,
-    expires_at: null,
-    server: null,
-    contact: null,
-  };
+  private state: RegistrationState = { ...NO_REGISTRATION };
   private retryTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private stopped = false;
@@ -114,7 +126,12 @@ export class TrunkRegistration {
   private async attempt(): Promise<void> {
     if (this.preparing) return;
     this.attempts.count++;
-    if (this.state.status !== "registered") this.set({ ...this.state, status: "registering" });
+    this.set({
+      ...this.state,
+      status: this.state.status === "registered" ? "registered" : "registering",
+      last_attempt_at: new Date().toISOString(),
+      next_retry_at: null,
+    });
     this.preparing = true;
     try {
       await this.opts.prepare?.();
@@ -152,6 +169,9 @@ export class TrunkRegistration {
               expires_at: new Date(Date.now() + expires * 1000).toISOString(),
               server: target?.server ?? null,
               contact: target?.contact ?? null,
+              code: response.message.statusCode ?? 200,
+              last_attempt_at: this.state.last_attempt_at,
+              next_retry_at: null,
             });
           },
           onReject: (response) => {
@@ -167,7 +187,8 @@ export class TrunkRegistration {
               this.fail(next);
             } else if (internal && m.statusCode === 503) {
               this.fail(this.opts.transportProblem?.() ?? `SIP trunk '${this.opts.trunkName}' could not be reached`);
-            } else this.fail(describeRejection(this.opts.trunkName, m.statusCode ?? 0, m.reasonPhrase ?? ""));
+            } else
+              this.fail(describeRejection(this.opts.trunkName, m.statusCode ?? 0, m.reasonPhrase ?? ""), m.statusCode);
           },
         },
       })
@@ -194,29 +215,30 @@ export class TrunkRegistration {
     this.refreshTimer.unref();
   }
 
-  private fail(reason: string): void {
+  private fail(reason: string, code: number | null = null): void {
     if (this.stopped) return;
     this.failures++;
     if (this.refreshTimer) {
       clearTimeout(this.refreshTimer);
       this.refreshTimer = null;
     }
+    const delay =
+      Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (this.failures - 1)) * (0.8 + Math.random() * 0.4);
     this.set({
       status: "failed",
       reason,
       expires_at: null,
       server: this.opts.describeTarget?.().server ?? this.state.server,
       contact: null,
+      code,
+      last_attempt_at: this.state.last_attempt_at,
+      next_retry_at: new Date(Date.now() + delay).toISOString(),
     });
-    const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (this.failures - 1));
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(
-      () => {
-        this.retryTimer = null;
-        void this.attempt();
-      },
-      delay * (0.8 + Math.random() * 0.4),
-    );
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.attempt();
+    }, delay);
     this.retryTimer.unref();
   }
 
@@ -231,7 +253,10 @@ export class TrunkRegistration {
       next.reason !== this.state.reason ||
       next.expires_at !== this.state.expires_at ||
       next.server !== this.state.server ||
-      next.contact !== this.state.contact;
+      next.contact !== this.state.contact ||
+      next.code !== this.state.code ||
+      next.last_attempt_at !== this.state.last_attempt_at ||
+      next.next_retry_at !== this.state.next_retry_at;
     this.state = next;
     if (changed) this.opts.onChange(next);
   }
@@ -245,6 +270,6 @@ export class TrunkRegistration {
       Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     if (this.registerer.state === RegistererState.Registered) await bounded(this.registerer.unregister());
     await bounded(this.registerer.dispose());
-    this.set({ status: "unregistered", reason: null, expires_at: null, server: null, contact: null });
+    this.set({ ...NO_REGISTRATION });
   }
 }

@@ -63,6 +63,7 @@ export class SipRouter {
         this.reply(m, conn, statelessReply(m.text, 403, "Forbidden"));
         return;
       }
+      agent.log.record("in", m.remote, m.text);
       const creds = agent.trunk.inboundAuth;
       if (creds && m.info.method === "INVITE") {
         const verdict = this.digest.verify(m.text, "INVITE", creds);
@@ -71,15 +72,13 @@ export class SipRouter {
             this.stats.rejected++;
             this.onRejected(m.remote, m.info.method);
           }
-          this.reply(
-            m,
-            conn,
-            statelessReply(m.text, 401, "Unauthorized", [this.digest.challenge(verdict === "stale")]),
-          );
+          const challenge = statelessReply(m.text, 401, "Unauthorized", [this.digest.challenge(verdict === "stale")]);
+          agent.log.record("out", m.remote, challenge);
+          this.reply(m, conn, challenge);
           return;
         }
       }
-    }
+    } else agent.log.record("in", m.remote, m.text);
     if (conn) this.streams.set(m.info.callId, conn);
     this.callIds.set(m.info.callId, { trunkId: agent.trunk.id, seen: Date.now() });
     const text =

@@ -10,10 +10,12 @@ import { SipResolver } from "./dns.js";
 import { isUnspecified } from "./local-address.js";
 import type { RtpPortRange } from "../media/rtp-session.js";
 import { dial, IncomingCall, type DialOptions, type OutgoingCall } from "./call-leg.js";
+import { SipLog, type SipLogEntry } from "./sip-log.js";
 
 export { SipListenError } from "./listeners.js";
 export { ORIGINAL_URI_HEADER } from "./router.js";
 export type { TrunkConfig } from "./trunk-agent.js";
+export type { SipLogEntry } from "./sip-log.js";
 
 export interface SipStackOptions {
   /** Where SIP listens: all interfaces by default ("0.0.0.0"), never the API's address. */
@@ -53,6 +55,8 @@ export class SipStack extends EventEmitter<SipStackEvents> {
   private readonly sockets: SipListeners;
   private readonly router: SipRouter;
   private readonly agents = new Map<string, TrunkAgent>();
+  /** Each trunk's last SIP messages; kept across an agent rebuilt after a change, dropped with the trunk. */
+  private readonly logs = new Map<string, SipLog>();
   private readonly resolver: SipResolver;
   private sweeper: NodeJS.Timeout | null = null;
 
@@ -111,6 +115,7 @@ export class SipStack extends EventEmitter<SipStackEvents> {
       remember: (text, trunkId) => this.router.remember(text, trunkId),
       deliverFromStream: (m, trunkId) => this.router.route(m, undefined, trunkId),
       onRegistration: (state) => this.emit("registration", trunk.id, state),
+      log: this.logs.get(trunk.id) ?? this.logs.set(trunk.id, new SipLog()).get(trunk.id)!,
       onInvite: (invitation) => this.emit("invite", trunk, new IncomingCall(invitation, trunk.id)),
     });
     this.agents.set(trunk.id, agent);
@@ -119,6 +124,27 @@ export class SipStack extends EventEmitter<SipStackEvents> {
 
   registrationOf(trunkId: string): RegistrationState | null {
     return this.agents.get(trunkId)?.state ?? null;
+  }
+
+  /** The trunk's last SIP messages, oldest first (empty when it never sent or received one). */
+  sipLog(trunkId: string): SipLogEntry[] {
+    return this.logs.get(trunkId)?.entries() ?? [];
+  }
+
+  /** Drops a deleted trunk's SIP log. */
+  forgetLog(trunkId: string): void {
+    this.logs.delete(trunkId);
+  }
+
+  /**
+   * Sends a REGISTER now instead of waiting for the retry timer ("register now"); false when the trunk
+   * does not run or does not register.
+   */
+  registerNow(trunkId: string): boolean {
+    const registration = this.agents.get(trunkId)?.registration;
+    if (!registration) return false;
+    registration.refresh();
+    return true;
   }
 
   /** Whether the trunk's user agent runs (it may still be registering). */

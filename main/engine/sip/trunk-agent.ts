@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import { UserAgent, type Invitation, type LogLevel } from "sip.js";
 import type { IncomingResponseMessage } from "sip.js/lib/core";
 import { TrunkTransport, VIA_PLACEHOLDER } from "./trunk-transport.js";
-import { TrunkRegistration, type RegistrationState } from "./registration.js";
+import { NO_REGISTRATION, TrunkRegistration, type RegistrationState } from "./registration.js";
 import { parseVia } from "./message-info.js";
 import { RtpSessionDescriptionHandler } from "./rtp-sdh.js";
 import { describeConnectError, StreamConnection } from "./stream-connection.js";
@@ -14,6 +14,7 @@ import { defaultPort, type SipResolver } from "./dns.js";
 import { localAddressToward } from "./local-address.js";
 import { stunMappedAddress } from "./stun.js";
 import type { InboundCredentials } from "./inbound-auth.js";
+import type { SipLog } from "./sip-log.js";
 import type { SipListeners } from "./listeners.js";
 import type { IncomingSip, Remote } from "./udp-endpoint.js";
 import type { RtpPortRange } from "../media/rtp-session.js";
@@ -63,10 +64,10 @@ export interface AgentEnv {
   /** A message that arrived on this trunk's own TCP/TLS connection. */
   deliverFromStream(message: IncomingSip, trunkId: string): void;
   onRegistration(state: RegistrationState): void;
+  /** This trunk's SIP log (kept by the stack: it outlives an agent rebuilt after a change). */
+  log: SipLog;
   onInvite(invitation: Invitation): void;
 }
-
-const NOT_SENT = { status: "unregistered" as const, reason: null, expires_at: null, server: null, contact: null };
 
 /**
  * One trunk: its sip.js user agent over our shared sockets, where its server is (DNS, failover), which
@@ -77,6 +78,7 @@ export class TrunkAgent {
   readonly ua: UserAgent;
   readonly transport: TrunkTransport;
   readonly registration: TrunkRegistration | null = null;
+  readonly log: SipLog;
   private readonly stream: StreamConnection | null = null;
   private readonly servers: TrunkServers;
   private localAddress: string | null = null;
@@ -141,6 +143,8 @@ export class TrunkAgent {
       this.transport = new TrunkTransport({ send }, placeholder, sentBy, protocol);
       conn.on("message", (m) => env.deliverFromStream(m, trunk.id));
     }
+    this.log = env.log;
+    this.transport.onSent = (text, to) => env.log.record("out", to, text);
     const user = trunk.username ?? "voicedock";
     const transport = this.transport;
     this.ua = new UserAgent({
@@ -206,7 +210,7 @@ export class TrunkAgent {
   get state(): RegistrationState {
     if (this.registration) return this.registration.current;
     return {
-      ...NOT_SENT,
+      ...NO_REGISTRATION,
       reason: this.trunk.username
         ? "Registration is turned off for this trunk"
         : "No credentials: this trunk is used without registration",

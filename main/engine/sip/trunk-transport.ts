@@ -33,6 +33,8 @@ export class TrunkTransport implements Transport {
   onConnect: (() => void) | undefined;
   onDisconnect: ((error?: Error) => void) | undefined;
   onMessage: ((message: string) => void) | undefined;
+  /** Sees each message as it goes on the wire, with where it goes (the trunk's SIP log). */
+  onSent: ((message: string, to: Remote) => void) | undefined;
 
   /**
    * sip.js writes one Via host, fixed when a request object is built (a Registerer builds its REGISTER
@@ -90,7 +92,9 @@ export class TrunkTransport implements Transport {
     if (this._state !== TransportState.Connected) throw new Error("SIP transport is not connected");
     const info = parseMessageInfo(message);
     if (info?.kind === "response") {
-      await this.sender.send(message, responseTarget(info) ?? this.server);
+      const target = responseTarget(info) ?? this.server;
+      this.onSent?.(message, target);
+      await this.sender.send(message, target);
       return;
     }
     const to = info ? await this.destination(message, info) : this.server;
@@ -100,6 +104,7 @@ export class TrunkTransport implements Transport {
       /^(Via:\s*SIP\/2\.0\/[A-Z]+\s+)([^\s;:]+)(?=[;\s])/im,
       (all, prefix: string, h: string) => (h === VIA_PLACEHOLDER ? `${prefix}${sentBy}` : all),
     );
+    this.onSent?.(wire, to);
     await this.sender.send(wire, to);
   }
 

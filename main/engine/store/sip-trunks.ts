@@ -67,6 +67,9 @@ const NOT_RUNNING: RegistrationView = {
   expires_at: null,
   server: null,
   contact: null,
+  code: null,
+  last_attempt_at: null,
+  next_retry_at: null,
 };
 
 export class SipTrunkRepo {

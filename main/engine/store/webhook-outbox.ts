@@ -43,6 +43,18 @@ export interface DeliveryOutcome {
   at: string;
 }
 
+/** Filters of the delivery log; times are ISO 8601 strings compared with `created_at`. */
+export interface DeliveryFilter {
+  callId?: string;
+  status?: DeliveryStatus | string;
+  event?: string;
+  assistantId?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  offset: number;
+}
+
 const VIEW_COLUMNS =
   "id, call_id, event, url, status, attempts, next_attempt_at, last_error, last_status_code, created_at, delivered_at";
 
@@ -120,12 +132,28 @@ export class WebhookOutboxRepo {
   }
 
   /** Newest first. */
-  list(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): {
+  list(f: DeliveryFilter): {
     deliveries: DeliveryView[];
     total: number;
   } {
     const where: string[] = [];
     const params: unknown[] = [];
+    if (f.event) {
+      where.push("event = ?");
+      params.push(f.event);
+    }
+    if (f.assistantId) {
+      where.push("call_id IN (SELECT id FROM calls WHERE agent_id = ?)");
+      params.push(f.assistantId);
+    }
+    if (f.since) {
+      where.push("created_at >= ?");
+      params.push(f.since);
+    }
+    if (f.until) {
+      where.push("created_at <= ?");
+      params.push(f.until);
+    }
     if (f.callId) {
       where.push("call_id = ?");
       params.push(f.callId);

@@ -3,7 +3,7 @@
 import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
 import { SipStack } from "../sip/stack.js";
-import type { RegistrationState } from "../sip/registration.js";
+import { NO_REGISTRATION, type RegistrationState } from "../sip/registration.js";
 import type { Remote } from "../sip/udp-endpoint.js";
 import type { SipTimers } from "../sip/retransmitter.js";
 import type { RtpPortRange, RtpSession } from "../media/rtp-session.js";
@@ -135,11 +135,8 @@ export class Telephony {
     this.store.sipTrunks.setRegistrationSource(
       (id, active) =>
         this.stack.registrationOf(id) ?? {
-          status: "unregistered",
+          ...NO_REGISTRATION,
           reason: active ? "Starting: the trunk is being set up" : "This trunk is not active",
-          expires_at: null,
-          server: null,
-          contact: null,
         },
     );
     for (const id of this.store.sipTrunks.activeIds()) await this.sync(id);
@@ -161,6 +158,7 @@ export class Telephony {
   /** Re-reads one trunk after the API created, changed or deleted it. */
   async sync(trunkId: string): Promise<void> {
     const trunk = this.store.sipTrunks.secretConfig(trunkId);
+    if (!trunk) this.stack.forgetLog(trunkId);
     if (!trunk || !trunk.is_active) {
       await this.stack.removeTrunk(trunkId);
       return;

@@ -1,8 +1,8 @@
 import type { CallRecord, CallStatus } from "../store/calls.js";
 import { isSealed } from "../store/credentials.js";
 
-/** The four documented events (webhooks.md §1). */
-export type WebhookEvent = "assistant-request" | "tool-calls" | "status-update" | "end-of-call-report";
+/** The four documented events (webhooks.md §1), and `test` (local addition: POST /api/v1/webhooks/test). */
+export type WebhookEvent = "assistant-request" | "tool-calls" | "status-update" | "end-of-call-report" | "test";
 
 /** `message.phone_number`: our number on the call; all null on web calls. */
 export interface PhoneNumberInfo {

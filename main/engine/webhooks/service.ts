@@ -2,7 +2,13 @@
 // backoff and redelivery, and the views the API lists; the SQL is in store/webhook-outbox.ts.
 import type { Store } from "../store/index.js";
 import type { CallRecord } from "../store/calls.js";
-import type { DeliveryDetail, DeliveryRow, DeliveryStatus, DeliveryView } from "../store/webhook-outbox.js";
+import type {
+  DeliveryDetail,
+  DeliveryFilter,
+  DeliveryRow,
+  DeliveryStatus,
+  DeliveryView,
+} from "../store/webhook-outbox.js";
 import type { EventBus } from "../events/bus.js";
 import { nowIso, uuid } from "../util/ids.js";
 import {
@@ -300,7 +306,7 @@ export class WebhookService {
   // ── reading and redelivery (for the API) ────────────────────────────────────────────────────
 
   /** Newest first. */
-  listDeliveries(f: { callId?: string; status?: DeliveryStatus | string; limit: number; offset: number }): {
+  listDeliveries(f: DeliveryFilter): {
     deliveries: DeliveryView[];
     total: number;
   } {

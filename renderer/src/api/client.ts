@@ -37,3 +37,20 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
     throw new ApiError(res.status, body.error ?? res.statusText, body.message ?? `Request failed (${res.status})`);
   return body as T;
 }
+
+/**
+ * A file from the API as a Blob, with the key: elements like <audio src> cannot send the header, so the
+ * console fetches the bytes itself and hands the element an object URL. `url` is an API path or an
+ * absolute URL the engine returned (recording_url).
+ */
+export async function apiBlob(url: string): Promise<Blob> {
+  const headers = new Headers();
+  const key = apiKey();
+  if (key) headers.set("authorization", `Bearer ${key}`);
+  const res = await fetch(/^https?:/.test(url) ? url : `${apiBase()}/api/v1${url}`, { headers });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, body.error ?? res.statusText, body.message ?? `Request failed (${res.status})`);
+  }
+  return res.blob();
+}

@@ -1,8 +1,10 @@
-import { ref } from "vue";
+import { ref, type InjectionKey, type Ref } from "vue";
 import { apiBase, apiKey } from "./client";
 import type { EngineEvent } from "./types";
 
 export type SocketState = "connecting" | "live" | "offline";
+/** The stream's state, provided by App.vue for the header. */
+export const EVENT_STATE: InjectionKey<Ref<SocketState>> = Symbol("event-state");
 
 /** The engine's event stream, reconnecting with backoff; one socket for the whole console. */
 export function useEventStream(onEvent: (e: EngineEvent) => void) {

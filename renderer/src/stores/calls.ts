@@ -7,6 +7,8 @@ export interface CallFilters {
   status: CallStatus | "";
   startDate: string;
   endDate: string;
+  /** Free-text search: number, assistant or transcript text (the engine's `q`). */
+  q: string;
   limit: number;
   offset: number;
 }
@@ -21,7 +23,7 @@ export const useCallsStore = defineStore("calls", () => {
   const incoming = ref<Call[]>([]);
   /** The newest transcript line of any call, as it streams in (the call page follows its own). */
   const lastMessage = ref<{ call_id: string; message: CallMessage } | null>(null);
-  const filters = reactive<CallFilters>({ status: "", startDate: "", endDate: "", limit: 50, offset: 0 });
+  const filters = reactive<CallFilters>({ status: "", startDate: "", endDate: "", q: "", limit: 50, offset: 0 });
 
   const query = computed(() => {
     const q = new URLSearchParams({ limit: String(filters.limit), offset: String(filters.offset) });
@@ -29,6 +31,8 @@ export const useCallsStore = defineStore("calls", () => {
     // Date inputs are local calendar days; the API takes ISO dates and includes the whole end day.
     if (filters.startDate) q.set("start_date", filters.startDate);
     if (filters.endDate) q.set("end_date", filters.endDate);
+    // Only when set: an engine without search rejects or ignores the parameter.
+    if (filters.q.trim()) q.set("q", filters.q.trim());
     return q.toString();
   });
 
@@ -71,7 +75,9 @@ export const useCallsStore = defineStore("calls", () => {
         calls.value.splice(i, 1);
         total.value--;
       }
-    } else if (matches(call) && filters.offset === 0) {
+    } else if (matches(call) && filters.offset === 0 && !filters.q.trim()) {
+      // A search matches transcript text the event does not carry: only the engine can tell, so a
+      // search list takes no live additions (updates to the rows it shows still apply).
       calls.value.unshift(call);
       total.value++;
       if (calls.value.length > filters.limit) calls.value.pop();

@@ -129,6 +129,30 @@ describe.skipIf(!hasKamailio || !hasBaresip)(
       }
       expect(maxCrossCorrelation(source, left, 4000).value).toBeGreaterThan(0.9);
       expect(maxCrossCorrelation(ours, right, 4000).value).toBeGreaterThan(0.9);
+
+      // The console's <audio> plays it through a signed URL, without a header.
+      const signed = (await (await t.api(`/api/v1/calls/${call.id}/recording-url`, { method: "POST" })).json()) as any;
+      const played = await fetch(signed.url);
+      expect(played.status).toBe(200);
+      expect(Buffer.from(await played.arrayBuffer()).equals(wav)).toBe(true);
+
+      // The trunk's SIP log holds the call beside the registration: the INVITE in, our 200 out, the BYE in.
+      const log = (await (await t.api(`/api/v1/sip-trunks/${trunk.id}/sip-log`)).json()) as any;
+      const ladder = log.messages.map((m: any) => `${m.direction} ${m.first_line}`);
+      const invite = ladder.findIndex((l: string) => l.startsWith("in INVITE "));
+      expect(invite, ladder.join("\n")).toBeGreaterThan(0);
+      const ok = log.messages.findIndex(
+        (m: any, i: number) =>
+          i > invite &&
+          m.direction === "out" &&
+          /^SIP\/2\.0 200 /.test(m.first_line) &&
+          /^CSeq:\s*\d+ INVITE/im.test(m.text),
+      );
+      expect(ok, ladder.join("\n")).toBeGreaterThan(invite);
+      expect(
+        ladder.slice(ok).some((l: string) => l.startsWith("in BYE ")),
+        ladder.join("\n"),
+      ).toBe(true);
     });
 
     it("when we hang up (end-call through the control API), the softphone's call ends too", async () => {

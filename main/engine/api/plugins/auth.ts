@@ -10,6 +10,11 @@ declare module "fastify" {
     public?: boolean;
     /** A WebSocket route: browsers cannot set headers there, so `?api_key=` is accepted too. */
     queryKey?: boolean;
+    /**
+     * A route that also takes a signed URL instead of a key (recordings for an `<audio>` element): "ok" lets a
+     * request without an Authorization header through, "invalid" refuses it with its own message.
+     */
+    signedUrl?: (request: FastifyRequest) => "ok" | "invalid" | "absent";
   }
 }
 
@@ -22,6 +27,15 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyRepo): void {
     if (request.routeOptions.config?.public) return;
     if (!request.url.startsWith("/api/v1")) return;
     const header = request.headers.authorization;
+    const signed = header ? "absent" : (request.routeOptions.config?.signedUrl?.(request) ?? "absent");
+    if (signed === "ok") return;
+    if (signed === "invalid")
+      throw new ApiError(
+        401,
+        "Unauthorized",
+        "This recording link has expired or is not valid (links work for 5 minutes): ask for a new one",
+        "invalid_signed_url",
+      );
     let key: string | undefined;
     if (header) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -86,6 +86,7 @@ export const callRoutes: ApiRoutes = async (app, { ctx }) => {
         status: q.status,
         start_date: start,
         end_date: end,
+        q: q.q,
         limit,
         offset,
       });
@@ -142,10 +143,22 @@ export const callRoutes: ApiRoutes = async (app, { ctx }) => {
   app.get(
     "/calls/:id/recording",
     {
+      config: {
+        signedUrl: (req) => {
+          const token = (req.query as { token?: unknown }).token;
+          if (typeof token !== "string") return "absent";
+          const { id } = req.params as { id: string };
+          return ctx.recordingLinks?.verify(id, token) ? "ok" : "invalid";
+        },
+      },
       schema: {
         tags,
-        summary: "The call's recording: stereo WAV, caller left, agent right (local addition)",
+        summary:
+          "The call's recording: stereo WAV, caller left, agent right (local addition). With `?token=` from POST /calls/{id}/recording-url it needs no API key",
         params: IdParams,
+        querystring: Type.Object({
+          token: Type.Optional(Type.String({ maxLength: 100, description: "a signed URL's token" })),
+        }),
         response: { 200: Type.Any({ description: "audio/wav" }), ...errorResponses },
       },
     },
@@ -161,6 +174,33 @@ export const callRoutes: ApiRoutes = async (app, { ctx }) => {
         .type("audio/wav")
         .header("content-disposition", `attachment; filename="${id}.wav"`)
         .send(createReadStream(path));
+    },
+  );
+
+  app.post(
+    "/calls/:id/recording-url",
+    {
+      schema: {
+        tags,
+        summary:
+          "Local addition: a signed URL of the call's recording that plays for 5 minutes without an API key (for an <audio> element)",
+        params: IdParams,
+        response: {
+          200: Type.Object({ url: Type.String(), expires_at: Type.String() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const call = ctx.store.calls.get(id);
+      if (!call) throw notFound("Call", id);
+      const path = ctx.recordingPath?.(id);
+      if (!call.recording_url || !path || !existsSync(path) || !ctx.recordingLinks)
+        throw notFound("Recording of call", id);
+      const { token, expires_at } = ctx.recordingLinks.sign(id);
+      const url = `${req.protocol}://${req.host}/api/v1/calls/${encodeURIComponent(id)}/recording?token=${token}`;
+      return { url, expires_at };
     },
   );
 

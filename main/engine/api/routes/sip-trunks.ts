@@ -1,8 +1,9 @@
 import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 import { errorResponses, Success, UuidParams } from "../schemas/common.js";
-import { badRequest, notFound } from "../errors.js";
+import { badRequest, conflict, notFound } from "../errors.js";
 import {
+  SipLog,
   SipTrunk,
   TrunkCreate as CreateBody,
   TrunkUpdate as UpdateBody,
@@ -147,6 +148,46 @@ export const sipTrunkRoutes: ApiRoutes = async (app, { ctx }) => {
       if (!ctx.store.sipTrunks.delete(id)) throw notFound("SIP trunk", id);
       ctx.trunksChanged?.(id);
       return { success: true as const };
+    },
+  );
+
+  app.get(
+    "/sip-trunks/:id/sip-log",
+    {
+      schema: {
+        tags,
+        summary: "Local addition: the trunk's last 200 SIP messages, oldest first (credentials redacted)",
+        params: UuidParams,
+        response: { 200: SipLog, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      if (!ctx.store.sipTrunks.get(id)) throw notFound("SIP trunk", id);
+      return { trunk_id: id, messages: ctx.sipLog?.(id) ?? [] };
+    },
+  );
+
+  app.post(
+    "/sip-trunks/:id/register",
+    {
+      schema: {
+        tags,
+        summary: "Local addition: send the trunk's REGISTER now instead of waiting for the retry timer",
+        params: UuidParams,
+        response: { 202: Type.Object({ trunk: SipTrunk }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const trunk = ctx.store.sipTrunks.get(id);
+      if (!trunk) throw notFound("SIP trunk", id);
+      if (!trunk.is_active) throw conflict(`SIP trunk '${trunk.name}' is disabled: enable it (is_active: true) first`);
+      if (!trunk.register || !trunk.username)
+        throw conflict(`SIP trunk '${trunk.name}' does not register: give it a username and turn registration on`);
+      if (!ctx.registerNow?.(id))
+        throw conflict(`SIP trunk '${trunk.name}' is not running yet: telephony is off or still starting it`);
+      return reply.status(202).send({ trunk: ctx.store.sipTrunks.get(id)! });
     },
   );
 };

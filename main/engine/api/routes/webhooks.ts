@@ -8,8 +8,10 @@ import {
   OffsetQuery,
   Pagination,
   StringEnum,
+  Uuid,
   UuidParams,
 } from "../schemas/common.js";
+import { parseDateParam } from "./calls.js";
 import { notFound } from "../errors.js";
 import { DELIVERY_STATUSES } from "../../webhooks/service.js";
 
@@ -70,6 +72,10 @@ export const webhookRoutes: ApiRoutes = async (app, { ctx }) => {
               Type.String({ minLength: 1, maxLength: 128, description: "only this call's deliveries" }),
             ),
             status: Type.Optional(StringEnum(DELIVERY_STATUSES, "only deliveries in this state")),
+            event: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "only this event type" })),
+            assistant_id: Type.Optional(Uuid),
+            start_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: "created at or after" })),
+            end_date: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: "created at or before" })),
             limit: Type.Optional(LimitQuery),
             offset: Type.Optional(OffsetQuery),
           },
@@ -82,7 +88,16 @@ export const webhookRoutes: ApiRoutes = async (app, { ctx }) => {
       const q = req.query;
       const limit = q.limit ?? 100;
       const offset = q.offset ?? 0;
-      const { deliveries, total } = ctx.webhooks.listDeliveries({ callId: q.call_id, status: q.status, limit, offset });
+      const { deliveries, total } = ctx.webhooks.listDeliveries({
+        callId: q.call_id,
+        status: q.status,
+        event: q.event,
+        assistantId: q.assistant_id,
+        since: parseDateParam("start_date", q.start_date, false),
+        until: parseDateParam("end_date", q.end_date, true),
+        limit,
+        offset,
+      });
       return { deliveries, pagination: { total, limit, offset } };
     },
   );

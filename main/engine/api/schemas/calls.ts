@@ -24,6 +24,13 @@ export const CallListQuery = Type.Object(
         description: "ISO 8601 date or date-time: calls created at or before it (a bare date includes that whole day)",
       }),
     ),
+    q: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description:
+          "Local addition: search. Every word must start a word of the call's numbers, its assistant's name or its transcript (a finished call's), or the text is part of the name of the number it came in on",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,6 @@
+import type { RouteRecordRaw } from "vue-router";
+
+// The key page is outside the app shell: it is where a console without a key lands.
+export const routes: RouteRecordRaw[] = [
+  { path: "/key", name: "key", component: () => import("../../views/KeyView.vue"), meta: { public: true, bare: true } },
+];
