@@ -36,9 +36,7 @@ export async function runItem(item: AmdItem, transcripts: TranscriptSource | nul
   const samples = itemSamples(item);
   let decision: AmdDecision | null = null;
   let cue: MessageCue | null = null;
-  let vad: SileroVad | null = null;
   const detector = new AnsweringMachineDetector(
-    (onP) => (vad = new SileroVad((p) => onP(p))),
     {
       decided: (d) => {
         decision = d;
@@ -49,11 +47,14 @@ export async function runItem(item: AmdItem, transcripts: TranscriptSource | nul
     },
     { expectTranscript: transcripts !== null },
   );
+  const vad = new SileroVad((p) => detector.probability(p, vad.windowMs));
   let transcribed = false;
   for (let off = 0; off + FRAME <= samples.length; off += FRAME) {
-    detector.push(samples.subarray(off, off + FRAME));
+    const frame = samples.subarray(off, off + FRAME);
+    detector.push(frame);
+    vad.push(frame);
     // Let the VAD keep up frame by frame, as it does live (inference takes ~0.2 ms of each 20 ms).
-    await (vad as unknown as { chain: Promise<void> } | null)?.chain;
+    await vad.idle();
     const d = detector.decision as AmdDecision | null;
     // The recognizer hears the first utterance once it ends (the after-greeting silence).
     if (!transcribed && transcripts && !d && detector.nowMs >= item.speechEndMs + transcripts.delayMs) {
@@ -64,6 +65,7 @@ export async function runItem(item: AmdItem, transcripts: TranscriptSource | nul
     if ((d && d.result !== "machine") || cue) break;
   }
   detector.close();
+  vad.close();
   const d: AmdDecision = decision ?? {
     result: "unknown",
     reason: "timeout",
@@ -77,5 +79,57 @@ export async function runItem(item: AmdItem, transcripts: TranscriptSource | nul
     decision: d,
     latencyMs: d.atMs - (item.label === "human" ? item.speechEndMs : item.speechStartMs),
     cue,
+  };
+}
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const pct = (xs: number[], p: number) => {
+  const s = sorted(xs);
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : NaN;
+};
+
+export interface AmdSummary {
+  items: number;
+  correct: number;
+  accuracy: number;
+  /** confusion[truth][decision]; `unknown` is acted on as a person. */
+  confusion: Record<"human" | "machine", Record<"human" | "machine" | "unknown", number>>;
+  humanAsMachineRate: number;
+  human: { p50: number; p95: number; max: number };
+  machine: { p50: number; p95: number; max: number };
+  /** Machines measured from the answer rather than from the start of the greeting. */
+  machineFromAnswer: { p50: number; p95: number; max: number };
+  /** Beep end → first message sample on the line, for machines with a beep. */
+  beepToMessage: { n: number; p50: number; p95: number; max: number };
+}
+
+/**
+ * `synthMs`: how long the message's synthesis takes (measured by the caller with the real voice); it
+ * starts at the machine decision, and the message starts at the cue or when it is ready, whichever is
+ * later, plus one 20 ms frame of playout.
+ */
+export function summarize(runs: AmdRun[], synthMs: number): AmdSummary {
+  const confusion = {
+    human: { human: 0, machine: 0, unknown: 0 },
+    machine: { human: 0, machine: 0, unknown: 0 },
+  };
+  for (const r of runs) confusion[r.item.label][r.decision.result]++;
+  const correct = runs.filter((r) => (r.decision.result === "machine") === (r.item.label === "machine")).length;
+  const stats = (xs: number[]) => ({ p50: pct(xs, 50), p95: pct(xs, 95), max: xs.length ? Math.max(...xs) : NaN });
+  const humans = runs.filter((r) => r.item.label === "human");
+  const machines = runs.filter((r) => r.item.label === "machine" && r.decision.result === "machine");
+  const beeps = machines
+    .filter((r) => r.item.beepEndMs !== null && r.cue?.after === "beep")
+    .map((r) => Math.max(r.cue!.atMs, r.decision.atMs + synthMs) + 20 - r.item.beepEndMs!);
+  return {
+    items: runs.length,
+    correct,
+    accuracy: correct / runs.length,
+    confusion,
+    humanAsMachineRate: confusion.human.machine / Math.max(1, humans.length),
+    human: stats(humans.map((r) => r.latencyMs)),
+    machine: stats(machines.map((r) => r.latencyMs)),
+    machineFromAnswer: stats(machines.map((r) => r.decision.atMs)),
+    beepToMessage: { n: beeps.length, ...stats(beeps) },
   };
 }

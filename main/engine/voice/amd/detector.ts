@@ -1,4 +1,3 @@
-import type { VadFactory, VoiceActivityDetector } from "../../providers/vad/types.js";
 import { AmdClassifier, AMD_THRESHOLDS, type AmdDecision, type AmdThresholds } from "./classifier.js";
 import { BeepDetector, type BeepEvent } from "./beep.js";
 
@@ -28,21 +27,20 @@ const RATE = 8000;
 
 /**
  * Answering-machine detection for one outbound call, armed at the answer (so a 425 Hz ringback never
- * reaches the beep detector): caller frames go to its own Silero VAD (async, off the media loop) and to
- * the Goertzel beep detector (a few µs per frame, inline). It decides once, then, on `machine`, keeps
+ * reaches the beep detector): caller frames go to the Goertzel beep detector (a few µs per frame,
+ * inline), and the call's VAD probabilities (the turn detector's Silero, scored off the media loop) are
+ * tapped rather than scored twice. It decides once, then, on `machine`, keeps
  * listening for the moment to leave the message. Stops listening after that.
  */
 export class AnsweringMachineDetector {
   private readonly classifier: AmdClassifier;
   private readonly beeps: BeepDetector;
-  private readonly vad: VoiceActivityDetector;
   private samples = 0;
   private beepSounding = false;
   private cued = false;
   private closed = false;
 
   constructor(
-    vad: VadFactory,
     private readonly listener: AmdListener,
     opts: { expectTranscript?: boolean; thresholds?: AmdThresholds } = {},
   ) {
@@ -61,7 +59,6 @@ export class AnsweringMachineDetector {
         if (this.classifier.decision?.result === "machine") this.cue({ after: "beep", atMs: e.endMs, beep: e });
       },
     });
-    this.vad = vad((p) => this.onProbability(p));
   }
 
   get decision(): AmdDecision | null {
@@ -88,7 +85,6 @@ export class AnsweringMachineDetector {
     if (!this.listening) return;
     this.samples += pcm.length;
     this.beeps.push(pcm);
-    this.vad.push(pcm);
     const d = this.classifier.decision;
     if (d?.result === "machine" && this.nowMs - d.atMs >= MAX_BEEP_WAIT_MS)
       this.cue({ after: "timeout", atMs: this.nowMs });
@@ -99,9 +95,10 @@ export class AnsweringMachineDetector {
     if (!this.closed) this.classifier.transcript(text);
   }
 
-  private onProbability(p: number): void {
+  /** One VAD window's speech probability, in order. */
+  probability(p: number, windowMs: number): void {
     if (this.closed || this.cued) return;
-    this.classifier.window(p, this.vad.windowMs);
+    this.classifier.window(p, windowMs);
     const d = this.classifier.decision;
     if (d?.result !== "machine") {
       if (d) this.close();
@@ -121,6 +118,5 @@ export class AnsweringMachineDetector {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.vad.close();
   }
 }
