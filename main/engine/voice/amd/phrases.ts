@@ -44,7 +44,7 @@ const WEAK: RegExp[] = [
 
 /** A person offering to help or asking back: weak indicators mean nothing next to these. */
 const PERSON: RegExp[] = [
-  /\b(?:can|may|shall) i (?:take|give (?:him|her) )a message\b/,
+  /\b(?:can|may|shall) i (?:take|give (?:him|her)) a message\b/,
   /\bwho(?:'s| is) (?:calling|this|speaking)\b/,
   /\bcan i help\b/,
   /\bkan ik (?:een bericht|iets) (?:aannemen|doorgeven)\b/,
