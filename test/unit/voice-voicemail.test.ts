@@ -103,3 +103,18 @@ describe("voice session: voicemail detection", () => {
     expect(h.record.hangups).toEqual([]);
   });
 });
+
+describe("voice session: voicemail detection when the line goes dead", () => {
+  it("a machine whose audio stops before any beep still gets the message after the bound, and the call ends", async () => {
+    h = harness({ ...outbound(), stt: ["You have reached the voicemail of Mark."] });
+    h.session.start();
+    await h.quiet(200);
+    await h.speak(2600);
+    expect(h.record.amd[0]).toMatchObject({ result: "machine" });
+    // No more caller frames at all (RTP stopped): only timers run.
+    await vi.advanceTimersByTimeAsync(31_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.record.amd.at(-1)).toMatchObject({ message: MESSAGE, cue: "timeout" });
+    expect(h.record.hangups).toEqual([expect.objectContaining({ reason: "voicemail" })]);
+  });
+});

@@ -1,6 +1,6 @@
 import type { CallAudio } from "../../media/call-audio.js";
 import type { TextToSpeech } from "../../providers/tts/types.js";
-import { AnsweringMachineDetector, type AmdDecision, type MessageCue } from "./detector.js";
+import { AnsweringMachineDetector, MAX_BEEP_WAIT_MS, type AmdDecision, type MessageCue } from "./detector.js";
 import { prepareMessage } from "./message.js";
 
 /** What goes on the call (event log, `metrics.amd`, the report's summary). */
@@ -49,7 +49,9 @@ export class VoicemailGuard {
   private readonly abort = new AbortController();
   private report: AmdReport | null = null;
   private firstHeard = false;
+  private leaving = false;
   private done = false;
+  private deadline: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly text: string | null,
@@ -107,14 +109,21 @@ export class VoicemailGuard {
     this.deps.report(this.report);
     if (d.result === "machine") {
       this.deps.silenceAssistant();
-      if (this.text) this.prepared = prepareMessage(this.deps.tts, this.text, this.deps.rateHz, this.abort.signal);
-      else this.finish(null); // no message: hang up at once
+      if (this.text) {
+        this.prepared = prepareMessage(this.deps.tts, this.text, this.deps.rateHz, this.abort.signal);
+        // The detector's own bound counts caller frames; this one holds if they stop coming altogether.
+        this.deadline = setTimeout(
+          () => void this.leave({ after: "timeout", atMs: this.detector.nowMs }),
+          MAX_BEEP_WAIT_MS + 1000,
+        );
+      } else this.finish(null); // no message: hang up at once
     }
     for (const run of this.waiting.splice(0)) run();
   }
 
   private async leave(cue: MessageCue): Promise<void> {
-    if (this.done || !this.text) return;
+    if (this.done || this.leaving || !this.text) return;
+    this.leaving = true;
     const cuedAt = this.deps.now();
     // The cue comes one frame after the tone stopped: that frame counts towards beep-to-message.
     const detectionMs = this.detector.nowMs - cue.atMs;
@@ -138,6 +147,7 @@ export class VoicemailGuard {
   private finish(message: string | null, cue?: MessageCue["after"], beepToMessage?: number): void {
     if (this.done) return;
     this.done = true;
+    if (this.deadline) clearTimeout(this.deadline);
     this.deps.report({
       ...this.report!,
       message,
@@ -149,6 +159,7 @@ export class VoicemailGuard {
 
   close(): void {
     this.done = true;
+    if (this.deadline) clearTimeout(this.deadline);
     this.abort.abort();
     this.detector.close();
   }
