@@ -1,3 +1,5 @@
+// Over 300 lines because the labelled set is data and its making together: the greetings and pickups in two
+// languages, the item plan, and the sox/espeak/Flite pipeline that turns each into a line-quality WAV.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
