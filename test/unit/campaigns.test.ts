@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { inWindow, localClock, normaliseTime } from "../../main/engine/campaigns/schedule.js";
 import { renderTemplate, templateVariables } from "../../main/engine/campaigns/template.js";
 import { leadsFromCsv, parseCsv, toE164 } from "../../main/engine/campaigns/csv.js";
-import { DEFAULT_RETRY, nextStep } from "../../main/engine/campaigns/retry.js";
+import { DEFAULT_RETRY, leavesVoicemail, nextStep, outcomeOf } from "../../main/engine/campaigns/retry.js";
+import type { CallRecord } from "../../main/engine/store/calls.js";
 import { withSystemMessage } from "../../main/engine/campaigns/dispatcher.js";
 
 const w = (start: string, end: string, timezone = "Europe/Amsterdam", weekdays = [1, 2, 3, 4, 5, 6, 7]) => ({
@@ -119,5 +120,17 @@ describe("retry policy", () => {
     expect(nextStep("failed", 1, at, DEFAULT_RETRY)).toEqual({ status: "failed" });
     expect(nextStep("answered", 1, at, DEFAULT_RETRY)).toEqual({ status: "completed" });
     expect(nextStep("interrupted", 1, at, DEFAULT_RETRY)).toEqual({ status: "pending", retryAt: at });
+  });
+
+  it("voicemail: tried again 4 h later without a message; the last attempt leaves it and completes the lead", () => {
+    const call = (c: Partial<CallRecord>) => c as CallRecord;
+    expect(outcomeOf(call({ status: "ended", end_reason: "voicemail" }))).toBe("voicemail");
+    expect(outcomeOf(call({ status: "ended", end_reason: "user_hangup" }))).toBe("answered");
+    expect(nextStep("voicemail", 1, at, DEFAULT_RETRY)).toEqual({
+      status: "pending",
+      retryAt: new Date("2026-12-07T13:00:00Z"),
+    });
+    expect(nextStep("voicemail", 3, at, DEFAULT_RETRY)).toEqual({ status: "completed" });
+    expect([1, 2, 3].map((attempt) => leavesVoicemail(attempt, DEFAULT_RETRY))).toEqual([false, false, true]);
   });
 });

@@ -43,11 +43,14 @@ export class FakeCallAudio implements CallAudio {
     return () => this.listeners.delete(listener);
   }
 
-  /** One 20 ms caller frame: a tone when `loud`, else near silence. The buffer is reused, as the RTP leg's is. */
-  hear(loud: boolean): void {
+  /**
+   * One 20 ms caller frame: a 200 Hz tone (the "voice") when `loud`, else near silence; `hz` makes it
+   * another tone (a voicemail beep). The buffer is reused, as the RTP leg's is.
+   */
+  hear(loud: boolean, hz = 200): void {
     const f = this.callerFrame;
     for (let i = 0; i < f.length; i++)
-      f[i] = loud ? Math.round(6000 * Math.sin((2 * Math.PI * 200 * (this.callerSamples + i)) / 8000)) : 0;
+      f[i] = loud ? Math.round(6000 * Math.sin((2 * Math.PI * hz * (this.callerSamples + i)) / 8000)) : 0;
     const frame: AudioFrame = {
       data: f,
       sampleRateHz: 8000,

@@ -1,7 +1,7 @@
 import { vi } from "vitest";
 import { VoiceSession } from "../../main/engine/voice/session.js";
 import { voiceAssistant } from "../../main/engine/voice/assistant-config.js";
-import type { EndReason, PipelineHost, TurnMetrics } from "../../main/engine/voice/session.js";
+import type { AmdReport, EndReason, PipelineHost, TurnMetrics } from "../../main/engine/voice/session.js";
 import {
   FakeLlm,
   FakeStt,
@@ -25,6 +25,7 @@ export interface HarnessOptions {
   llm?: FakeLlmTurn[];
   transferOk?: boolean;
   toolResult?: (name: string, args: Record<string, unknown>) => Promise<string>;
+  direction?: "inbound" | "outbound";
 }
 
 export function harness(o: HarnessOptions = {}) {
@@ -46,6 +47,7 @@ export function harness(o: HarnessOptions = {}) {
     problems: [] as string[],
     interruptions: [] as string[],
     dtmf: [] as string[],
+    amd: [] as (AmdReport & { at: number })[],
   };
   const host: PipelineHost = {
     message: (role, content) => {
@@ -83,8 +85,14 @@ export function harness(o: HarnessOptions = {}) {
       record.interruptions.push(heard);
       log.push(`interrupted after: ${heard}`);
     },
+    amd: (report) => {
+      record.amd.push({ ...report, at: now() });
+      log.push(
+        `amd ${report.result} (${report.reason})${report.message !== undefined ? ` message: ${report.message}` : ""}`,
+      );
+    },
   };
-  const assistant = voiceAssistant({ first_message: null, ...o.assistant }, "inbound");
+  const assistant = voiceAssistant({ first_message: null, ...o.assistant }, o.direction ?? "inbound");
   const session = new VoiceSession({ audio, stt, llm, tts, fallbackTts, assistant, host, vad: vad.factory, now });
 
   /** Caller frames for `ms`, each with VAD probability `p`; simulated time moves 20 ms per frame. */
@@ -116,6 +124,15 @@ export function harness(o: HarnessOptions = {}) {
     speak: async (ms: number) => {
       await frames(ms, 0.9);
       return now() - 20;
+    },
+    /** A steady tone of `hz` for `ms` (a voicemail beep): loud, but not speech to the VAD. */
+    tone: async (ms: number, hz: number) => {
+      for (let t = 0; t < ms; t += 20) {
+        vad.script(0.02);
+        audio.hear(true, hz);
+        await vi.advanceTimersByTimeAsync(20);
+      }
+      return now();
     },
     /** The line is quiet for `ms` (silent caller frames keep flowing, as on a real call). */
     quiet: (ms: number) => frames(ms, 0.02),

@@ -285,6 +285,9 @@ export class LiveCall {
       interruption: (heard) => {
         store.calls.addEvent(this.id, "interruption", { heard });
       },
+      amd: (report) => {
+        store.calls.addEvent(this.id, "amd", { ...report });
+      },
     };
   }
 }

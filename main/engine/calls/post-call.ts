@@ -5,7 +5,7 @@ import { createLlm, type ProviderContext } from "../providers/index.js";
 import type { LanguageModel } from "../providers/llm/types.js";
 import type { ResolvedAssistant } from "../domain/assistant.js";
 import type { FreeJson } from "../domain/schema.js";
-import type { TurnMetrics } from "../voice/session.js";
+import type { AmdReport, TurnMetrics } from "../voice/session.js";
 import { Ajv } from "ajv";
 
 export interface PostCallOptions {
@@ -64,8 +64,14 @@ export class PostCall {
     const transcript = conversation
       .map((m) => `${m.role === "user" ? "Caller" : "Assistant"}: ${m.content}`)
       .join("\n");
+    const amd = this.store.calls
+      .events(call.id)
+      .filter((e) => e.type === "amd")
+      .at(-1)?.data as AmdReport | undefined;
     let summary = "";
-    if (llm) {
+    // features.md §2: the report of a voicemail says so and which message was left; no model needed for that.
+    if (call.end_reason === "voicemail" && amd) summary = voicemailSummary(amd);
+    else if (llm) {
       summary = await complete(
         llm,
         [
@@ -82,7 +88,7 @@ export class PostCall {
     this.calls.finishReport(call.id, {
       summary: summary.trim() || null,
       ...(analysis ? { analysis_result: analysis } : {}),
-      metrics: { ...(call.metrics ?? {}), ...summarize(turns) },
+      metrics: { ...(call.metrics ?? {}), ...summarize(turns), ...(amd ? { amd: amd as unknown as FreeJson } : {}) },
     });
   }
 
@@ -167,6 +173,23 @@ const stripFence = (s: string) =>
     .trim();
 
 /** Per-turn figures plus p50s, stored as `metrics` on the call (local addition). */
+function voicemailSummary(r: AmdReport): string {
+  const how = {
+    beep: "its beep",
+    phrase: `the greeting's words (${(r.phrases ?? []).join(", ")})`,
+    long_greeting: "a greeting longer than a person's",
+    greeting_resumed: "a greeting that went on after a pause",
+    short_greeting: "its greeting",
+    quiet_after_greeting: "its greeting",
+    timeout: "its greeting",
+  }[r.reason];
+  const detected = `Voicemail detected after ${(r.decision_ms / 1000).toFixed(1)} s from ${how}.`;
+  if (!r.message) return `${detected} No voicemail message is set, so the call was ended without leaving one.`;
+  const after =
+    r.cue === "beep" ? "after the beep" : r.cue === "silence" ? "after the greeting ended" : "after waiting";
+  return `${detected} Left the message ${after}: "${r.message}"`;
+}
+
 function summarize(turns: TurnMetrics[]): FreeJson {
   const p50 = (xs: (number | null)[]) => {
     const v = xs.filter((x): x is number => typeof x === "number").sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import { isFinal } from "../calls/call-state.js";
 import { DomainError } from "../domain/errors.js";
 import { inWindow } from "./schedule.js";
 import { renderTemplate } from "./template.js";
-import { DEFAULT_RETRY, nextStep, outcomeOf, type RetryPolicy } from "./retry.js";
+import { DEFAULT_RETRY, leavesVoicemail, nextStep, outcomeOf, type RetryPolicy } from "./retry.js";
 
 export interface DispatcherOptions {
   /** Wall clock for windows and retry times (tests inject one); default: the real time. */
@@ -188,6 +188,9 @@ export class CampaignDispatcher {
       throw err;
     }
     if (rendered) plan.assistant = withSystemMessage(plan.assistant, rendered.text);
+    // An answering machine before the last attempt is hung up on without a message: the lead is tried again.
+    if (plan.assistant.voicemail_detection === true && !leavesVoicemail(lead.attempts + 1, this.retry))
+      plan.assistant = { ...plan.assistant, voicemail_message: null };
     plan.call.metadata = { ...(plan.call.metadata ?? {}), campaign_id: c.id, lead_id: lead.id };
     plan.call.assistant_config = plan.assistant;
     const at = this.clock().toISOString();

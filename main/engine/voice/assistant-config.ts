@@ -32,6 +32,8 @@ export interface VoiceAssistant {
   pronunciation: { from: string; to: string }[];
   language: string;
   keyterms: string[];
+  /** Voicemail detection (outbound only, features.md §2): the message to leave, null to hang up at once. */
+  voicemail: { message: string | null } | null;
 }
 
 const obj = (v: unknown): Record<string, unknown> =>
@@ -89,5 +91,7 @@ export function voiceAssistant(a: Record<string, unknown>, direction: "inbound" 
     pronunciation: Array.isArray(speech.pronunciation) ? (speech.pronunciation as { from: string; to: string }[]) : [],
     language: str(stt.language) ?? "en",
     keyterms: Array.isArray(stt.keyterms) ? stt.keyterms.map(String) : [],
+    voicemail:
+      direction === "outbound" && a.voicemail_detection === true ? { message: str(a.voicemail_message) } : null,
   };
 }

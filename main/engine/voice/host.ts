@@ -1,7 +1,9 @@
 import type { ToolSpec } from "./tools.js";
 import type { TurnMetrics } from "./metrics.js";
+import type { AmdReport } from "./amd/voicemail.js";
 
-export type EndReason = "assistant_hangup" | "max_duration" | "silence_timeout";
+export type { AmdReport } from "./amd/voicemail.js";
+export type EndReason = "assistant_hangup" | "max_duration" | "silence_timeout" | "voicemail";
 
 /** The call around the voice session: storage, hang-up, transfer, webhooks. Implemented in calls/. */
 export interface PipelineHost {
@@ -20,4 +22,6 @@ export interface PipelineHost {
   /** A provider fault or another problem worth a line in the call's event log. */
   problem(message: string): void;
   interruption(heard: string): void;
+  /** Voicemail detection's result (outbound calls with `voicemail_detection`), again once a message was left. */
+  amd(report: AmdReport): void;
 }

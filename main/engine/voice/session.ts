@@ -1,3 +1,5 @@
+// Over 300 lines because it wires every part of one conversation (the parts live in their own files) and the
+// voicemail guard beside them; each wiring is a few lines that must see the same closed/ending state.
 import type { SpeechToText } from "../providers/stt/types.js";
 import type { LanguageModel } from "../providers/llm/types.js";
 import type { TextToSpeech } from "../providers/tts/types.js";
@@ -15,8 +17,9 @@ import { BargeIn } from "./barge-in.js";
 import { Responder, FALLBACK } from "./responder.js";
 import { SilenceWatchdog } from "./silence-watchdog.js";
 import type { EndReason, PipelineHost } from "./host.js";
+import { VoicemailGuard } from "./amd/voicemail.js";
 
-export type { EndReason, PipelineHost } from "./host.js";
+export type { AmdReport, EndReason, PipelineHost } from "./host.js";
 export type { TurnMetrics } from "./metrics.js";
 export { FALLBACK } from "./responder.js";
 
@@ -65,6 +68,7 @@ export class VoiceSession {
   private speechStartAt = 0;
   private continueTimer: NodeJS.Timeout | null = null;
   private consecutiveFaults = 0;
+  private readonly voicemail: VoicemailGuard | null;
 
   constructor(private readonly o: VoiceSessionOptions) {
     const { assistant: a, host } = o;
@@ -142,7 +146,34 @@ export class VoiceSession {
       },
       now,
     );
+    this.voicemail = a.voicemail ? this.guard(a.voicemail.message) : null;
     this.unsubscribe = o.audio.onFrame((frame) => this.onFrame(frame));
+  }
+
+  /** Voicemail detection beside the conversation: it shares the turn detector's VAD windows. */
+  private guard(message: string | null): VoicemailGuard {
+    const guard = new VoicemailGuard(message, {
+      audio: this.o.audio,
+      tts: this.o.tts,
+      rateHz: RATE,
+      now: this.now,
+      report: (r) => this.o.host.amd(r),
+      message: (role, content) => this.o.host.message(role, content),
+      silenceAssistant: () => {
+        this.ending = true;
+        this.responder.cancel();
+        this.speaker.abortCurrent();
+        this.speaker.flush();
+        this.watchdog?.close();
+      },
+      sayFallback: (text) => this.speaker.say(text, this.o.fallbackTts),
+      hangUp: () => {
+        if (!this.closed) this.o.host.hangup("voicemail");
+        this.close();
+      },
+    });
+    this.turns.tap((p, windowMs) => guard.probability(p, windowMs));
+    return guard;
   }
 
   /** Greets (first_message) and arms the duration and silence timers. */
@@ -159,6 +190,7 @@ export class VoiceSession {
   private onFrame(frame: AudioFrame): void {
     if (this.closed) return;
     const pcm = frame.data;
+    this.voicemail?.frame(pcm);
     if (this.turns.inSpeech) {
       this.buffer.append(pcm);
       this.recognizer.write(pcm);
@@ -217,6 +249,13 @@ export class VoiceSession {
     const sttDoneAt = this.now();
     const words = wordCount(text);
     if (!this.bargeIn.transcript(words) || !words) return;
+    // The assistant answers no one until voicemail detection knows it is a person.
+    if (this.voicemail?.heard(text, () => this.answer(text, seq, speechEndAt, decidedAt, sttDoneAt))) return;
+    this.answer(text, seq, speechEndAt, decidedAt, sttDoneAt);
+  }
+
+  private answer(text: string, seq: number, speechEndAt: number, decidedAt: number, sttDoneAt: number): void {
+    if (this.closed) return;
     this.responder.hear(text);
     if (seq !== this.turnSeq || this.turns.inSpeech) return; // the caller went on talking: answer the whole thing later
     const go = () => void this.responder.respond({ speechEndAt, decidedAt, sttDoneAt }, this.turnSeq);
@@ -286,6 +325,7 @@ export class VoiceSession {
     this.speaker.close();
     this.bargeIn.close();
     this.watchdog?.close();
+    this.voicemail?.close();
     for (const t of this.timers) clearTimeout(t);
     if (this.continueTimer) clearTimeout(this.continueTimer);
   }

@@ -45,6 +45,7 @@ export class TurnDetector {
   private speechMs = 0;
   private silenceMs = 0;
   private closed = false;
+  private readonly taps: ((p: number, windowMs: number) => void)[] = [];
 
   constructor(
     private readonly tt: TurnTaking,
@@ -63,6 +64,11 @@ export class TurnDetector {
   }
   get windowMs(): number {
     return this.vad.windowMs;
+  }
+
+  /** Another reader of the same probabilities (voicemail detection), so the model scores each window once. */
+  tap(listener: (p: number, windowMs: number) => void): void {
+    this.taps.push(listener);
   }
 
   push(pcm: Int16Array): void {
@@ -88,6 +94,7 @@ export class TurnDetector {
   private onProbability(p: number): void {
     if (this.closed) return;
     const windowMs = this.vad.windowMs;
+    for (const tap of this.taps) tap(p, windowMs);
     if (p >= SPEECH_ON || (this.inSpeech && p >= SPEECH_OFF)) {
       this.silenceMs = 0;
       if (this._state === "quiet") {

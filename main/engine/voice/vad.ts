@@ -104,6 +104,11 @@ export class SileroVad implements VoiceActivityDetector {
     this.onProbability((out.output.data as Float32Array)[0], endSample);
   }
 
+  /** Resolves once every window pushed so far has been scored (simulated-time runs wait on it). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
   reset(): void {
     this.state = new ort.Tensor("float32", new Float32Array(2 * 1 * 128), [2, 1, 128]);
     this.input.fill(0);
