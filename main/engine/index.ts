@@ -24,7 +24,7 @@ import { providerContext } from "./calls/assistant-session.js";
 import { PostCall } from "./calls/post-call.js";
 import { checkProviders } from "./calls/provider-check.js";
 import { ModelManager } from "./models/manager.js";
-import { sileroModelPath } from "./voice/vad.js";
+import { sileroModelPath, warmVad } from "./voice/vad.js";
 import { CampaignDispatcher } from "./campaigns/dispatcher.js";
 
 export type { EngineConfig } from "./config.js";
@@ -199,7 +199,8 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       loopDelay.start();
       await spawner.warm(); // forked now, while our heap is small: its own forks never stall the media thread
       if (telephony) {
-        await warmMediaWorker();
+        // Both threads load their code now (the VAD thread also its model), so a first call waits for neither.
+        await Promise.all([warmMediaWorker(), warmVad()]);
         try {
           await telephony.start();
         } catch (err) {

@@ -6,6 +6,8 @@ import { callShared, F, I, ringDrain, SLOT_SAMPLES } from "./worker/shared.js";
 import { mediaWorker, type WorkerClient } from "./worker/host.js";
 import type { FromWorker, ToWorker } from "./worker/protocol.js";
 
+let tapIds = 0;
+
 export { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange };
 
 /**
@@ -107,6 +109,17 @@ export class RtpSession
     this.post({ op: "play", id: this.id, pcm: copy, gen: Atomics.load(this.shared.i32, I.flushGen) }, [
       copy.buffer as ArrayBuffer,
     ]);
+  }
+
+  /**
+   * Copies the caller's frames, as the worker decodes them, into `ring` (a `callShared` buffer) for
+   * another thread, ringing word 0 of `bell` after each batch; the main thread is not on that path.
+   * Returns the untap.
+   */
+  tapCallerAudio(ring: SharedArrayBuffer, bell: SharedArrayBuffer): () => void {
+    const tap = ++tapIds;
+    this.post({ op: "tap", id: this.id, tap, ring, bell });
+    return () => this.post({ op: "untap", id: this.id, tap });
   }
 
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */

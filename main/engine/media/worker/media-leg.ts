@@ -13,6 +13,8 @@ export interface LegEvents {
   dtmf(digit: string): void;
   /** Caller frames were put in the ring. */
   frames(): void;
+  /** Caller frames were put in a tap's ring: ring its bell. */
+  tapped(bell: Int32Array): void;
   /** Played samples reached a watched mark. */
   played(played: number): void;
   recorded(path: string): void;
@@ -36,6 +38,8 @@ export class MediaLeg {
   /** Played-sample marks the main thread waits for (whenPlayed), lowest first. */
   private watches: number[] = [];
   configured = false;
+  /** Rings other threads read the caller's frames from (the VAD thread), each with the bell to ring. */
+  readonly taps = new Map<number, { ring: CallShared; bell: Int32Array }>();
 
   constructor(
     readonly shared: CallShared,
@@ -50,6 +54,10 @@ export class MediaLeg {
         this.recorder?.hear(pcm, n);
         ringPush(shared, pcm, n, ts);
         events.frames();
+        for (const t of this.taps.values()) {
+          ringPush(t.ring, pcm, n, ts);
+          events.tapped(t.bell);
+        }
       },
       latched: (remote) => {
         this.remote = remote;
