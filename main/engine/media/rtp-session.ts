@@ -122,6 +122,16 @@ export class RtpSession
     return () => this.post({ op: "untap", id: this.id, tap });
   }
 
+  /**
+   * Bridges this leg with `other` inside the media worker: each one's caller audio (decoded, on the
+   * shared clock, backlog capped at 200 ms) and RFC 4733 digits go out on the other, without passing
+   * through the main thread. Frames and digits are still handed to this thread's listeners. Returns the undo.
+   */
+  relayWith(other: RtpSession): () => void {
+    this.post({ op: "relay", a: this.id, b: other.id });
+    return () => this.post({ op: "unrelay", a: this.id, b: other.id });
+  }
+
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */
   startRecording(path: string): void {
     mediaWorker.recordingStarted(path);

@@ -147,6 +147,8 @@ port.on("message", (m: ToWorker) => {
     case "close": {
       const leg = legs.get(m.id);
       legs.delete(m.id);
+      const peer = leg?.relayTo;
+      if (peer && peer.relayTo === leg) peer.relayTo = null;
       updateClock();
       void (leg?.close() ?? Promise.resolve()).then(() => post({ op: "closed", id: m.id }));
       return;
@@ -157,6 +159,22 @@ port.on("message", (m: ToWorker) => {
     case "untap":
       legs.get(m.id)?.taps.delete(m.tap);
       return;
+    case "relay": {
+      const a = legs.get(m.a);
+      const b = legs.get(m.b);
+      if (a && b) {
+        a.relayTo = b;
+        b.relayTo = a;
+      }
+      return;
+    }
+    case "unrelay": {
+      const a = legs.get(m.a);
+      const b = legs.get(m.b);
+      if (a?.relayTo === b && a) a.relayTo = null;
+      if (b?.relayTo === a && b) b.relayTo = null;
+      return;
+    }
     case "clockStats": {
       post({ op: "clockStats", token: m.token, stats: { ...clock.stats(), priority } });
       if (m.reset) clock.resetStats();

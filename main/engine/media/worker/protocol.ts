@@ -26,6 +26,9 @@ export type ToWorker =
    */
   | { op: "tap"; id: number; tap: number; ring: SharedArrayBuffer; bell: SharedArrayBuffer }
   | { op: "untap"; id: number; tap: number }
+  /** Bridges two legs inside the worker: each one's caller audio and RFC 4733 digits go out on the other. */
+  | { op: "relay"; a: number; b: number }
+  | { op: "unrelay"; a: number; b: number }
   | { op: "clockStats"; token: number; reset: boolean }
   /** Round trip: every message posted before it has been handled when the pong comes back. */
   | { op: "ping"; token: number };
