@@ -198,9 +198,12 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       }
       loopDelay.start();
       await spawner.warm(); // forked now, while our heap is small: its own forks never stall the media thread
+      // The VAD thread loads its code and model now (~1–3 s from source on a loaded machine), so a first
+      // call's caller audio does not wait in its ring for it; calls can be answered without SIP (tests, web).
+      const vadReady = warmVad();
       if (telephony) {
-        // Both threads load their code now (the VAD thread also its model), so a first call waits for neither.
-        await Promise.all([warmMediaWorker(), warmVad()]);
+        // Both threads are ready before SIP listens, so a first call waits for neither.
+        await Promise.all([warmMediaWorker(), vadReady]);
         try {
           await telephony.start();
         } catch (err) {
