@@ -21,6 +21,8 @@ export default defineConfig({
           "engine-host": resolve(root, "main/engine-host.ts"),
           // The media thread's entry (main/engine/media/worker/host.ts loads it beside the bundle).
           "media-worker": resolve(root, "main/engine/media/worker/media-worker.ts"),
+          // The VAD thread's entry (main/engine/voice/vad-thread/client.ts loads it beside the bundle).
+          "vad-worker": resolve(root, "main/engine/voice/vad-thread/vad-worker.ts"),
           // The process that spawns the engine's children (main/engine/spawner/spawner.ts forks it beside the bundle).
           "spawner-process": resolve(root, "main/engine/spawner/spawner-process.ts"),
         },

@@ -26,7 +26,7 @@ import { providerContext } from "./calls/assistant-session.js";
 import { PostCall } from "./calls/post-call.js";
 import { checkProviders } from "./calls/provider-check.js";
 import { ModelManager } from "./models/manager.js";
-import { sileroModelPath } from "./voice/vad.js";
+import { sileroModelPath, warmVad } from "./voice/vad.js";
 import { CampaignDispatcher } from "./campaigns/dispatcher.js";
 
 export type { EngineConfig } from "./config.js";
@@ -214,8 +214,12 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       }
       loopDelay.start();
       await spawner.warm(); // forked now, while our heap is small: its own forks never stall the media thread
+      // The VAD thread loads its code and model now (~1–3 s from source on a loaded machine), so a first
+      // call's caller audio does not wait in its ring for it; calls can be answered without SIP (tests, web).
+      const vadReady = warmVad();
       if (telephony) {
-        await warmMediaWorker();
+        // Both threads are ready before SIP listens, so a first call waits for neither.
+        await Promise.all([warmMediaWorker(), vadReady]);
         try {
           await telephony.start();
         } catch (err) {

@@ -1,4 +1,4 @@
-import { SileroVad } from "../../main/engine/voice/vad.js";
+import { SileroVad } from "../../main/engine/voice/vad-thread/silero.js";
 import { AnsweringMachineDetector, type AmdDecision, type MessageCue } from "../../main/engine/voice/amd/detector.js";
 import { itemSamples, type AmdItem } from "./amd-corpus.js";
 

@@ -20,6 +20,12 @@ export interface CallAudio {
   /** Resolves with performance.now() once `sample` samples have been sent; at once after a flush or close. */
   whenPlayed(sample: number): Promise<number>;
   close(): void;
+  /**
+   * When the leg's audio is decoded on another thread (the media worker): copies caller frames into
+   * `ring` (a `callShared` buffer) and rings word 0 of `bell` after them, so a third thread (VAD) hears the
+   * caller without the main thread. Returns the untap. Legs without it are heard through `onFrame` only.
+   */
+  tapCallerAudio?(ring: SharedArrayBuffer, bell: SharedArrayBuffer): () => void;
 }
 
 /**
@@ -43,6 +49,7 @@ export function rtpCallAudio(rtp: RtpSession): CallAudio {
       if (audio.sampleRateHz !== 8000) throw new Error(`The call leg plays 8 kHz audio, not ${audio.sampleRateHz} Hz`);
       rtp.play(audio.data);
     },
+    tapCallerAudio: (ring, bell) => rtp.tapCallerAudio(ring, bell),
     flush: () => rtp.flush(),
     pause: () => rtp.pause(),
     resume: () => rtp.resume(),

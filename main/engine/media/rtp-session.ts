@@ -4,7 +4,10 @@ import type { AudioFrame } from "./frame.js";
 import { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange } from "./media-types.js";
 import { callShared, F, I, ringDrain, SLOT_SAMPLES } from "./worker/shared.js";
 import { mediaWorker, type WorkerClient } from "./worker/host.js";
+import { countersOf, mediaReportOf, type SessionCounters } from "./worker/report.js";
 import type { FromWorker, ToWorker } from "./worker/protocol.js";
+
+let tapIds = 0;
 
 export { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange };
 
@@ -109,6 +112,27 @@ export class RtpSession
     ]);
   }
 
+  /**
+   * Copies the caller's frames, as the worker decodes them, into `ring` (a `callShared` buffer) for
+   * another thread, ringing word 0 of `bell` after each batch; the main thread is not on that path.
+   * Returns the untap.
+   */
+  tapCallerAudio(ring: SharedArrayBuffer, bell: SharedArrayBuffer): () => void {
+    const tap = ++tapIds;
+    this.post({ op: "tap", id: this.id, tap, ring, bell });
+    return () => this.post({ op: "untap", id: this.id, tap });
+  }
+
+  /**
+   * Bridges this leg with `other` inside the media worker: each one's caller audio (decoded, on the
+   * shared clock, backlog capped at 200 ms) and RFC 4733 digits go out on the other, without passing
+   * through the main thread. Frames and digits are still handed to this thread's listeners. Returns the undo.
+   */
+  relayWith(other: RtpSession): () => void {
+    this.post({ op: "relay", a: this.id, b: other.id });
+    return () => this.post({ op: "unrelay", a: this.id, b: other.id });
+  }
+
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */
   startRecording(path: string): void {
     mediaWorker.recordingStarted(path);
@@ -181,52 +205,14 @@ export class RtpSession
     for (const w of this.waiters.splice(0)) w.resolve(now);
   }
 
-  get stats(): {
-    sent: number;
-    received: number;
-    malformed: number;
-    ignored: number;
-    octetsSent: number;
-    rtcpSent: number;
-    rtcpReceived: number;
-  } {
-    const i = this.shared.i32;
-    return {
-      sent: i[I.sent],
-      received: i[I.received],
-      malformed: i[I.malformed],
-      ignored: i[I.ignored],
-      octetsSent: i[I.octetsSent],
-      rtcpSent: i[I.rtcpSent],
-      rtcpReceived: i[I.rtcpReceived],
-    };
+  /** Packet counters the worker keeps in shared memory. */
+  get stats(): SessionCounters {
+    return countersOf(this.shared);
   }
 
   /** What the call's audio went through, stored on the call as `metrics.media` (local addition). */
   mediaReport(): MediaReport {
-    const i = this.shared.i32;
-    const f = this.shared.f64;
-    const rtt = f[F.peerRttMs];
-    return {
-      packets_sent: i[I.sent],
-      packets_received: i[I.inReceived],
-      packets_lost: i[I.inLost],
-      packets_late: i[I.inLate],
-      packets_duplicate: i[I.inDuplicates],
-      packets_reordered: i[I.inReordered],
-      packets_malformed: i[I.malformed],
-      jitter_ms: Math.round(f[F.jitterMs] * 100) / 100,
-      rtcp_sent: i[I.rtcpSent],
-      rtcp_received: i[I.rtcpReceived],
-      peer_reported: Atomics.load(i, I.peerReported)
-        ? {
-            fraction_lost: f[F.peerFractionLost],
-            packets_lost: f[F.peerPacketsLost],
-            jitter_ms: f[F.peerJitterMs],
-            rtt_ms: Number.isNaN(rtt) ? null : rtt,
-          }
-        : null,
-    };
+    return mediaReportOf(this.shared);
   }
 
   /** Caller frames waiting in the ring, handed on in order (the host calls this when the worker rings). */

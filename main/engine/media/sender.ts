@@ -73,6 +73,19 @@ export class RtpSender {
     this.shared.i32[I.queued] = this.queueEnd - this.queueStart;
   }
 
+  /**
+   * Queues audio relayed from another leg of this worker (a bridged transfer). Past `maxBacklog` samples
+   * waiting, the queue is dropped first: a burst after a stall must not delay the rest of the call.
+   */
+  relay(pcm: Int16Array, maxBacklog: number): void {
+    this.checkFlush();
+    if (this.queueEnd - this.queueStart > maxBacklog) {
+      this.queueStart = this.queueEnd = 0;
+      this.shared.i32[I.queued] = 0;
+    }
+    this.play(pcm, this.gen);
+  }
+
   private checkFlush(): void {
     const gen = Atomics.load(this.shared.i32, I.flushGen);
     if (gen === this.gen) return;

@@ -47,30 +47,9 @@ export function dialBridgeLeg(
 }
 
 /**
- * Beyond this much audio waiting to go out, a relay drops what is queued: a burst after a network stall
- * would otherwise add its length to the delay for the rest of the call.
+ * Relays decoded audio and RFC 4733 digits both ways between two legs, inside the media worker (the main
+ * thread is not on the path; see RtpSession.relayWith); returns the undo.
  */
-const MAX_RELAY_BACKLOG_MS = 200;
-
-/** Relays decoded audio (and RFC 4733 digits) both ways between two legs; returns the undo. */
 export function relayAudio(a: RtpSession, b: RtpSession): () => void {
-  const pipe = (from: RtpSession, to: RtpSession) => {
-    const onFrame = (f: { data: Int16Array }) => {
-      if (to.queuedMs > MAX_RELAY_BACKLOG_MS) to.flush();
-      to.play(f.data);
-    };
-    const onDigit = (digit: string) => {
-      to.sendDtmf(digit);
-    };
-    from.on("frame", onFrame);
-    from.on("dtmf", onDigit);
-    return () => {
-      from.off("frame", onFrame);
-      from.off("dtmf", onDigit);
-    };
-  };
-  const undo = [pipe(a, b), pipe(b, a)];
-  return () => {
-    for (const u of undo) u();
-  };
+  return a.relayWith(b);
 }

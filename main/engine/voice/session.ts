@@ -135,9 +135,10 @@ export class VoiceSession {
           now,
         )
       : null;
+    const vad = o.vad ?? sileroVad;
     this.turns = new TurnDetector(
       a.turnTaking,
-      o.vad ?? sileroVad,
+      (onProbability) => vad(onProbability, o.audio),
       {
         speechStarted: () => this.speechStarted(),
         speaking: (speechMs) => this.bargeIn.speaking(speechMs),

@@ -1,7 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { workerEntry } from "./entry.js";
 import { BELL_WORDS } from "./shared.js";
 import type { ClockStats, FromWorker, ToWorker } from "./protocol.js";
 
@@ -98,7 +96,7 @@ class MediaWorkerHost {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const entry = workerEntry();
+    const entry = workerEntry(new URL(import.meta.url), "media-worker");
     const w = new Worker(entry.code ?? entry.url, {
       eval: Boolean(entry.code),
       workerData: { bell: this.bell.buffer },
@@ -156,31 +154,5 @@ const waitAsync = (
     ): { async: false; value: string } | { async: true; value: Promise<string> };
   }
 ).waitAsync;
-
-/**
- * Where the worker's code is: beside this file when running from source (TypeScript through tsx, as
- * `npm run serve`, vitest and the benches do), or the bundled `media-worker.js` next to the entry points.
- */
-function workerEntry(): { url: URL; code?: string } {
-  const here = new URL(import.meta.url);
-  if (here.pathname.endsWith(".ts")) {
-    // A worker's entry is loaded before any --import hook would apply: register tsx, then import it.
-    const tsx = pathToFileURL(
-      createRequire(here)
-        .resolve("tsx/esm/api")
-        .replace(/\.cjs$/, ".mjs"),
-    ).href;
-    const url = new URL("./media-worker.ts", here);
-    return {
-      url,
-      code: `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(url.href)}); })`,
-    };
-  }
-  for (const rel of ["./media-worker.js", "../media-worker.js", "../../media-worker.js"]) {
-    const url = new URL(rel, here);
-    if (existsSync(url)) return { url };
-  }
-  throw new Error(`the media worker (media-worker.js) is missing beside ${here.pathname}: the build is incomplete`);
-}
 
 export const mediaWorker = new MediaWorkerHost();

@@ -8,11 +8,19 @@ import { RtcpReporter } from "../rtcp-reporter.js";
 import { CallRecorder } from "../recorder.js";
 import { F, I, ringPush, type CallShared } from "./shared.js";
 
+/**
+ * Beyond this much relayed audio waiting to go out (200 ms), a relay drops what is queued: a burst after
+ * a network stall would otherwise add its length to the delay for the rest of the call.
+ */
+const MAX_RELAY_BACKLOG = 1600;
+
 export interface LegEvents {
   latched(remote: Endpoint): void;
   dtmf(digit: string): void;
   /** Caller frames were put in the ring. */
   frames(): void;
+  /** Caller frames were put in a tap's ring: ring its bell. */
+  tapped(bell: Int32Array): void;
   /** Played samples reached a watched mark. */
   played(played: number): void;
   recorded(path: string): void;
@@ -36,6 +44,10 @@ export class MediaLeg {
   /** Played-sample marks the main thread waits for (whenPlayed), lowest first. */
   private watches: number[] = [];
   configured = false;
+  /** The leg this one's caller audio and digits are relayed to, inside the worker (a bridged transfer). */
+  relayTo: MediaLeg | null = null;
+  /** Rings other threads read the caller's frames from (the VAD thread), each with the bell to ring. */
+  readonly taps = new Map<number, { ring: CallShared; bell: Int32Array }>();
 
   constructor(
     readonly shared: CallShared,
@@ -48,14 +60,22 @@ export class MediaLeg {
     this.receiver = new RtpReceiver(shared, {
       frame: (pcm, n, ts) => {
         this.recorder?.hear(pcm, n);
+        this.relayTo?.sender.relay(pcm.subarray(0, n), MAX_RELAY_BACKLOG);
         ringPush(shared, pcm, n, ts);
         events.frames();
+        for (const t of this.taps.values()) {
+          ringPush(t.ring, pcm, n, ts);
+          events.tapped(t.bell);
+        }
       },
       latched: (remote) => {
         this.remote = remote;
         events.latched(remote);
       },
-      dtmf: (digit) => events.dtmf(digit),
+      dtmf: (digit) => {
+        this.relayTo?.sender.sendDtmf(digit);
+        events.dtmf(digit);
+      },
       rtcp: (buf) => this.rtcp.receive(buf),
     });
     this.rtcp = new RtcpReporter(shared, this.sender, this.receiver, (report) => {

@@ -56,6 +56,23 @@ function ringBell(): void {
   });
 }
 
+/**
+ * Taps' bells (other threads reading caller frames) to ring at the end of this loop turn. A bell shared
+ * by several calls arrives as one view per tap, so it may be rung more than once: harmless.
+ */
+const tapBells = new Set<Int32Array>();
+function ringTapBell(b: Int32Array): void {
+  if (tapBells.size === 0)
+    setImmediate(() => {
+      for (const bell of tapBells) {
+        Atomics.add(bell, 0, 1);
+        Atomics.notify(bell, 0);
+      }
+      tapBells.clear();
+    });
+  tapBells.add(b);
+}
+
 let removeTick: (() => void) | null = null;
 function updateClock(): void {
   const active = [...legs.values()].some((l) => l.configured);
@@ -77,6 +94,7 @@ port.on("message", (m: ToWorker) => {
         latched: (remote) => post({ op: "latched", id: m.id, remote }),
         dtmf: (digit) => post({ op: "dtmf", id: m.id, digit }),
         frames: ringBell,
+        tapped: ringTapBell,
         played: (played) => post({ op: "played", id: m.id, played, atEpochMs: epochNow() }),
         recorded: (path) => post({ op: "recorded", path }),
         recordFailed: (reason) => post({ op: "recordFailed", id: m.id, reason }),
@@ -129,8 +147,32 @@ port.on("message", (m: ToWorker) => {
     case "close": {
       const leg = legs.get(m.id);
       legs.delete(m.id);
+      const peer = leg?.relayTo;
+      if (peer && peer.relayTo === leg) peer.relayTo = null;
       updateClock();
       void (leg?.close() ?? Promise.resolve()).then(() => post({ op: "closed", id: m.id }));
+      return;
+    }
+    case "tap":
+      legs.get(m.id)?.taps.set(m.tap, { ring: callShared(m.ring), bell: new Int32Array(m.bell) });
+      return;
+    case "untap":
+      legs.get(m.id)?.taps.delete(m.tap);
+      return;
+    case "relay": {
+      const a = legs.get(m.a);
+      const b = legs.get(m.b);
+      if (a && b) {
+        a.relayTo = b;
+        b.relayTo = a;
+      }
+      return;
+    }
+    case "unrelay": {
+      const a = legs.get(m.a);
+      const b = legs.get(m.b);
+      if (a?.relayTo === b && a) a.relayTo = null;
+      if (b?.relayTo === a && b) b.relayTo = null;
       return;
     }
     case "clockStats": {

@@ -20,6 +20,15 @@ export type ToWorker =
   | { op: "rtcpInterval"; id: number; ms: number }
   | { op: "watch"; id: number; sample: number }
   | { op: "close"; id: number }
+  /**
+   * Copies the call's caller frames into a second ring (same layout as the call's own) that another thread
+   * reads, and rings `bell` (word 0) after them: the VAD thread hears the caller without the main thread.
+   */
+  | { op: "tap"; id: number; tap: number; ring: SharedArrayBuffer; bell: SharedArrayBuffer }
+  | { op: "untap"; id: number; tap: number }
+  /** Bridges two legs inside the worker: each one's caller audio and RFC 4733 digits go out on the other. */
+  | { op: "relay"; a: number; b: number }
+  | { op: "unrelay"; a: number; b: number }
   | { op: "clockStats"; token: number; reset: boolean }
   /** Round trip: every message posted before it has been handled when the pong comes back. */
   | { op: "ping"; token: number };

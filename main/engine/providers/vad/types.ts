@@ -9,5 +9,16 @@ export interface VoiceActivityDetector {
   close(): void;
 }
 
-/** Creates a call's detector; the voice session takes one so tests can drive turns without onnx. */
-export type VadFactory = (onProbability: (p: number) => void) => VoiceActivityDetector;
+/**
+ * Where a detector may read the caller's audio itself, on another thread than the one that pushes it
+ * (media/call-audio.ts's `tapCallerAudio`): frames copied into `ring`, word 0 of `bell` rung after them.
+ */
+export interface CallerAudioTap {
+  tapCallerAudio?(ring: SharedArrayBuffer, bell: SharedArrayBuffer): () => void;
+}
+
+/**
+ * Creates a call's detector; the voice session takes one so tests can drive turns without onnx. `audio`
+ * is the call's leg: a detector running on another thread taps it when it can.
+ */
+export type VadFactory = (onProbability: (p: number) => void, audio?: CallerAudioTap) => VoiceActivityDetector;
