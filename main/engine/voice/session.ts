@@ -1,3 +1,5 @@
+// Over 300 lines because it is the wiring of the voice parts (turn detector, recognizer, responder, speaker, barge-in,
+// watchdog, metrics): each rule lives in its part; what stays here is the order in which a turn passes them.
 import type { SpeechToText } from "../providers/stt/types.js";
 import type { LanguageModel } from "../providers/llm/types.js";
 import type { TextToSpeech } from "../providers/tts/types.js";
@@ -15,6 +17,7 @@ import { BargeIn } from "./barge-in.js";
 import { Responder, FALLBACK } from "./responder.js";
 import { SilenceWatchdog } from "./silence-watchdog.js";
 import type { EndReason, PipelineHost } from "./host.js";
+import type { TurnTiming } from "./metrics.js";
 
 export type { EndReason, PipelineHost } from "./host.js";
 export type { TurnMetrics } from "./metrics.js";
@@ -64,6 +67,8 @@ export class VoiceSession {
   private turnSeq = 0;
   private speechStartAt = 0;
   private continueTimer: NodeJS.Timeout | null = null;
+  /** The latest turn's timing: words left unanswered (a cough cut in) are answered with it. */
+  private lastTiming: TurnTiming | null = null;
   private consecutiveFaults = 0;
 
   constructor(private readonly o: VoiceSessionOptions) {
@@ -103,7 +108,7 @@ export class VoiceSession {
       audio: o.audio,
       now,
       problem,
-      finalAt: (endedAt) => this.turns.finalAt(endedAt),
+      finalAt: (endedAt, text, confidence) => this.turns.finalAt(endedAt, text, confidence),
       takeInterrupted: () => this.bargeIn.takeInterrupted(),
       succeeded: () => {
         this.consecutiveFaults = 0;
@@ -138,7 +143,7 @@ export class VoiceSession {
         speechStarted: () => this.speechStarted(),
         speaking: (speechMs) => this.bargeIn.speaking(speechMs),
         pausing: (silenceMs, speechMs) => this.bargeIn.pausing(silenceMs, speechMs, this.turns.windowMs),
-        speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt),
+        speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt, e.releasedAt),
       },
       now,
     );
@@ -185,27 +190,31 @@ export class VoiceSession {
    * Preemptive generation: recognize and ask the model after a short pause; the reply stays silent until
    * the endpointing delay has passed, and is dropped if the caller goes on (docs/decisions.md).
    */
-  private speechEnded(speechMs: number, endedAt: number): void {
+  private speechEnded(speechMs: number, endedAt: number, releasedAt: number): void {
     this.watchdog?.quiet();
     const audio = this.buffer.take();
     if (speechMs < MIN_UTTERANCE_MS) {
       this.bargeIn.tooShort();
+      this.answerLeftover();
       return;
     }
     this.bargeIn.speechEnded();
-    void this.transcribe(audio, this.speechStartAt, endedAt, this.now());
+    void this.transcribe(audio, this.speechStartAt, endedAt, releasedAt, this.now());
   }
 
   private async transcribe(
     audio: Int16Array,
     speechStartAt: number,
     speechEndAt: number,
+    vadEndAt: number,
     decidedAt: number,
   ): Promise<void> {
     const seq = ++this.turnSeq;
     let text: string;
+    let confidence: number | undefined;
     try {
-      text = (await this.recognizer.recognize(audio, speechStartAt, speechEndAt)).trim();
+      ({ text, confidence } = await this.recognizer.recognize(audio, speechStartAt, speechEndAt));
+      text = text.trim();
     } catch (err) {
       if (this.closed) return;
       this.o.host.problem(describe(err));
@@ -216,19 +225,43 @@ export class VoiceSession {
     if (this.closed) return;
     const sttDoneAt = this.now();
     const words = wordCount(text);
-    if (!this.bargeIn.transcript(words) || !words) return;
+    if (!this.bargeIn.transcript(words)) return;
+    if (!words) {
+      // The words before this speech are the turn; it ended with this speech, not before it.
+      if (seq === this.turnSeq && this.lastTiming) this.lastTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt };
+      if (seq === this.turnSeq) this.answerLeftover();
+      return;
+    }
     this.responder.hear(text);
     if (seq !== this.turnSeq || this.turns.inSpeech) return; // the caller went on talking: answer the whole thing later
-    const go = () => void this.responder.respond({ speechEndAt, decidedAt, sttDoneAt }, this.turnSeq);
-    const wait = this.turns.continuationWaitMs(text, speechEndAt);
+    this.lastTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt, confidence };
+    this.answer(this.lastTiming);
+  }
+
+  /** Answers the words heard so far, or, when they sound unfinished, waits up to the maximum delay for more. */
+  private answer(t: TurnTiming): void {
+    const go = () => void this.responder.respond(t, this.turnSeq);
+    const wait = this.turns.continuationWaitMs(this.responder.pending, t.speechEndAt);
     if (wait === null) {
       go();
       return;
     }
+    if (this.continueTimer) clearTimeout(this.continueTimer);
     this.continueTimer = setTimeout(() => {
       this.continueTimer = null;
-      go();
+      if (!this.turns.inSpeech) go();
     }, wait);
+  }
+
+  /**
+   * Speech that made no turn (a cough, noise, no words) cancelled the reply being prepared or the wait
+   * for more: the caller's earlier words would stay unanswered. Answer them (issue #14: never leave a
+   * finished turn unanswered).
+   */
+  private answerLeftover(): void {
+    if (!this.responder.pending || !this.lastTiming || this.continueTimer || this.turns.inSpeech) return;
+    if (this.speaker.current?.source === "llm") return;
+    this.answer(this.lastTiming);
   }
 
   /** A provider failed: say so, and after too many in a row end the call with the reason. */

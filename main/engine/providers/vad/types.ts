@@ -9,5 +9,9 @@ export interface VoiceActivityDetector {
   close(): void;
 }
 
-/** Creates a call's detector; the voice session takes one so tests can drive turns without onnx. */
-export type VadFactory = (onProbability: (p: number) => void) => VoiceActivityDetector;
+/**
+ * Creates a call's detector; the voice session takes one so tests can drive turns without onnx.
+ * `endSample`: samples pushed before the scored window's end, when the detector says (inference may
+ * answer windows late); without it the window is taken to be the latest one pushed.
+ */
+export type VadFactory = (onProbability: (p: number, endSample?: number) => void) => VoiceActivityDetector;
