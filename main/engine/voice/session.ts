@@ -40,7 +40,13 @@ export interface VoiceSessionOptions {
 
 /** The call leg's rate: caller frames arrive at it, and every reply is resampled to it. */
 const RATE = 8000;
-const PREROLL_MS = 400;
+/**
+ * Audio kept from before the VAD said "speech": this much before the window that began it, and that
+ * window's lateness (up to the ring's length, PREROLL_MS + MAX_VAD_LAG_MS), so the first words reach the
+ * recognizer even when inference runs far behind on a loaded machine.
+ */
+const PREROLL_MS = 350;
+const MAX_VAD_LAG_MS = 1650;
 const MAX_UTTERANCE_MS = 60_000;
 const MAX_CONSECUTIVE_FAULTS = 3;
 
@@ -54,7 +60,7 @@ const MAX_CONSECUTIVE_FAULTS = 3;
 export class VoiceSession {
   private readonly now: () => number;
   private readonly turns: TurnDetector;
-  private readonly buffer = new UtteranceBuffer(RATE, PREROLL_MS, MAX_UTTERANCE_MS);
+  private readonly buffer = new UtteranceBuffer(RATE, PREROLL_MS + MAX_VAD_LAG_MS, MAX_UTTERANCE_MS);
   private readonly recognizer: Recognizer;
   private readonly speaker: Speaker;
   private readonly bargeIn: BargeIn;
@@ -140,7 +146,7 @@ export class VoiceSession {
       a.turnTaking,
       o.vad ?? sileroVad,
       {
-        speechStarted: () => this.speechStarted(),
+        speechStarted: (lateMs) => this.speechStarted(lateMs),
         speaking: (speechMs) => this.bargeIn.speaking(speechMs),
         pausing: (silenceMs, speechMs) => this.bargeIn.pausing(silenceMs, speechMs, this.turns.windowMs),
         speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt, e.releasedAt),
@@ -171,15 +177,15 @@ export class VoiceSession {
     this.turns.push(pcm);
   }
 
-  private speechStarted(): void {
-    // The VAD reports a window after it was heard; the pre-roll covers the rest.
-    this.speechStartAt = this.now() - this.buffer.prerollMs;
+  private speechStarted(lateMs: number): void {
+    const backMs = Math.min(lateMs + PREROLL_MS, this.buffer.prerollMs);
+    this.speechStartAt = this.now() - backMs;
     this.watchdog?.answered();
     if (this.continueTimer) {
       clearTimeout(this.continueTimer);
       this.continueTimer = null;
     }
-    this.recognizer.speechStarted(this.buffer.begin());
+    this.recognizer.speechStarted(this.buffer.begin(backMs));
     this.bargeIn.speechStarted();
     // A reply still being prepared (no audio yet) is dropped: the caller is still talking.
     const current = this.speaker.current;

@@ -14,7 +14,11 @@ const ENERGY_AFTER_MS = 300;
 export type TurnState = "quiet" | "starting" | "speaking" | "stopping";
 
 export interface TurnListener {
-  speechStarted(): void;
+  /**
+   * Speech began in the window that started `lateMs` ago: inference answers windows late (a busy
+   * machine: hundreds of ms), and the audio since then is speech too.
+   */
+  speechStarted(lateMs: number): void;
   /** Every window of speech, with the speech heard so far in this turn. */
   speaking(speechMs: number): void;
   /** Every quiet window inside the turn. */
@@ -115,7 +119,7 @@ export class TurnDetector {
       if (this._state === "quiet") {
         this._state = "starting";
         this.speechMs = 0;
-        this.listener.speechStarted();
+        this.listener.speechStarted(((this.energy.fed - endSample + windowSamples) * 1000) / RATE);
       }
       this.speechMs += windowMs;
       this._state = this.speechMs >= MIN_UTTERANCE_MS ? "speaking" : "starting";
