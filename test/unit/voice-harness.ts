@@ -22,6 +22,8 @@ export interface HarnessOptions {
   assistant?: Record<string, unknown>;
   stt?: FakeSttResult[];
   sttDelayMs?: number;
+  /** Confidence the recognizer reports (none unless set, as PocketSphinx). */
+  sttConfidence?: number;
   llm?: FakeLlmTurn[];
   transferOk?: boolean;
   toolResult?: (name: string, args: Record<string, unknown>) => Promise<string>;
@@ -32,7 +34,7 @@ export function harness(o: HarnessOptions = {}) {
   const now = () => Date.now();
   const audio = new FakeCallAudio(now);
   const vad = new FakeVad();
-  const stt = new FakeStt({ results: o.stt, delayMs: o.sttDelayMs ?? 60 });
+  const stt = new FakeStt({ results: o.stt, delayMs: o.sttDelayMs ?? 60, confidence: o.sttConfidence });
   const llm = new FakeLlm(o.llm, now);
   const tts = new FakeTts({ voiceId: "main", msPerWord: 150, firstChunkMs: 30 });
   const fallbackTts = new FakeTts({ voiceId: "fallback", firstChunkMs: 5 });

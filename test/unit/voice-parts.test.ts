@@ -50,10 +50,11 @@ describe("turn detector", () => {
       () => t,
     );
     const states: TurnState[] = [];
+    // Windows the VAD scores at 0.35 or more carry sound; the rest are silent, as on a quiet line.
     const window = (p: number) => {
       t += 20;
       vad.script(p);
-      d.push(new Int16Array(160));
+      d.push(new Int16Array(160).fill(p >= 0.35 ? 3000 : 0));
       states.push(d.state);
     };
     window(0.2);
@@ -61,7 +62,7 @@ describe("turn detector", () => {
     for (let i = 0; i < 5; i++) window(0.4); // above OFF: speech goes on
     window(0.1);
     window(0.6);
-    for (let i = 0; i < 10; i++) window(0.1);
+    for (let i = 0; i < 5; i++) window(0.1);
     expect(states.slice(0, 8)).toEqual([
       "quiet",
       "starting",
@@ -74,13 +75,113 @@ describe("turn detector", () => {
     ]);
     expect(states.at(-2)).toBe("stopping");
     expect(states.at(-1)).toBe("quiet");
-    // Endpointing 400 ms: recognition starts 200 ms into the silence; the turn is final at 400 ms.
-    expect(d.preemptAfterMs).toBe(200);
-    expect(events).toEqual(["started", `ended speech=140 silence=200 at=${t - 200}`]);
+    // Endpointing 400 ms: recognition starts 100 ms into the silence; the turn is final at 400 ms, or
+    // at 200 ms when the recognizer's text is a finished sentence.
+    expect(d.preemptAfterMs).toBe(100);
+    expect(events).toEqual(["started", `ended speech=140 silence=100 at=${t - 100}`]);
     expect(d.finalAt(1000)).toBe(1400);
-    expect(d.continuationWaitMs("and then um", t - 200)).toBe(2000 - 200);
-    expect(d.continuationWaitMs("That's all.", t - 200)).toBeNull();
+    expect(d.finalAt(1000, "that's all")).toBe(1400);
+    expect(d.finalAt(1000, "That's all.")).toBe(1200);
+    expect(d.finalAt(1000, "that's all", 0.9)).toBe(1200);
+    expect(d.finalAt(1000, "I'd like to", 0.99)).toBe(1400);
+    expect(d.continuationWaitMs("and then um", t - 100)).toBe(2000 - 100);
+    expect(d.continuationWaitMs("I'd like to book a", t - 100)).toBe(2000 - 100);
+    expect(d.continuationWaitMs("That's all.", t - 100)).toBeNull();
     d.close();
     expect(vad.closed).toBe(true);
+  });
+
+  it("ends the pause at the last loud sound when the line is quiet, before the VAD's probability has decayed", () => {
+    const vad = new FakeVad({ windowMs: 32 });
+    const ended: { endedAt: number; releasedAt: number }[] = [];
+    let t = 0;
+    const d = new TurnDetector(
+      voiceAssistant({}, "inbound").turnTaking,
+      vad.factory,
+      {
+        speechStarted: () => undefined,
+        speaking: () => undefined,
+        pausing: () => undefined,
+        speechEnded: (e) => ended.push(e),
+      },
+      () => t,
+    );
+    // 20 ms frames; the VAD scores 32 ms windows. Speech for 400 ms, then silence the VAD still rates
+    // as speech (Silero's probability decays over several windows after the last word).
+    vad.level = 0.9;
+    for (; t < 400;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
+    vad.level = 0.8;
+    for (; t < 1000 && !ended.length;) {
+      t += 20;
+      d.push(new Int16Array(160));
+    }
+    // Without the energy check 0.8 would hold the turn open for ever.
+    expect(ended).toHaveLength(1);
+    expect(ended[0].endedAt).toBe(400);
+    expect(ended[0].releasedAt - 400).toBeLessThanOrEqual(2 * 32);
+    d.close();
+  });
+
+  it("leaves a noisy line's pause to the VAD: its release, one window back, is the end of speech", () => {
+    const vad = new FakeVad({ windowMs: 32 });
+    const ended: number[] = [];
+    let t = 0;
+    const d = new TurnDetector(
+      voiceAssistant({}, "inbound").turnTaking,
+      vad.factory,
+      {
+        speechStarted: () => undefined,
+        speaking: () => undefined,
+        pausing: () => undefined,
+        speechEnded: (e) => ended.push(e.endedAt),
+      },
+      () => t,
+    );
+    vad.level = 0.9;
+    for (; t < 400;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
+    vad.level = 0.1; // noise at −20 dBFS the VAD knows is not speech
+    for (; t < 1000 && !ended.length;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toBeGreaterThanOrEqual(400 - 32);
+    expect(ended[0]).toBeLessThan(440);
+    d.close();
+  });
+
+  it("leaves the first 300 ms of speech to the VAD: a gap between a barge-in's first words is no pause", () => {
+    const vad = new FakeVad({ windowMs: 32 });
+    const pauses: number[] = [];
+    let t = 0;
+    const d = new TurnDetector(
+      voiceAssistant({}, "inbound").turnTaking,
+      vad.factory,
+      {
+        speechStarted: () => undefined,
+        speaking: () => undefined,
+        pausing: (silenceMs) => pauses.push(silenceMs),
+        speechEnded: () => undefined,
+      },
+      () => t,
+    );
+    vad.level = 0.9;
+    for (; t < 100;) {
+      t += 20;
+      d.push(new Int16Array(160).fill(3000));
+    }
+    for (; t < 200;) {
+      t += 20;
+      d.push(new Int16Array(160));
+    } // 100 ms of quiet the VAD still calls speech
+    expect(pauses).toEqual([]);
+    expect(d.state).toBe("speaking");
+    d.close();
   });
 });

@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 describe("voice session: turn-taking", () => {
-  it("answers after the endpointing delay: recognition and the model start early, the reply is heard only once the turn is final", async () => {
+  it("answers a finished sentence after half the endpointing delay: recognition and the model start early, the reply is heard only once the turn is final", async () => {
     h = harness({
       stt: ["What time do you open?"],
       llm: [words("We open at nine. See you then.", { firstTokenMs: 50, stepMs: 10 })],
@@ -27,28 +27,90 @@ describe("voice session: turn-taking", () => {
     // The utterance holds the pre-roll before the VAD noticed speech, plus the speech itself.
     expect(h.stt.requests).toHaveLength(1);
     expect(h.stt.requests[0].samples).toBeGreaterThanOrEqual(8 * (400 + 800));
-    // Preemptive start at 200 ms of silence, before the 400 ms endpointing delay ended...
+    // Preemptive start at 100 ms of silence, recognized 60 ms later...
     expect(h.llm.requests).toHaveLength(1);
-    expect(h.llm.requests[0].at - speechEnd).toBeGreaterThanOrEqual(200);
-    expect(h.llm.requests[0].at - speechEnd).toBeLessThan(400);
-    // ...but nothing of the reply plays before the turn is final.
+    expect(h.llm.requests[0].at - speechEnd).toBe(160);
+    // ...and the question mark makes the turn final at 200 ms instead of 400: nothing plays before.
     const firstSound = h.audio.soundAt[0];
-    expect(firstSound - speechEnd).toBeGreaterThanOrEqual(400);
-    // The two sentences were synthesized separately, in order, the first before the model had finished.
+    expect(firstSound - speechEnd).toBeGreaterThanOrEqual(200);
     expect(h.tts.requests).toEqual(["We open at nine.", "See you then."]);
-    // The caller's turn is stored once it was final, before the answer.
     const user = h.record.messages.find((m) => m.role === "user")!;
-    expect(user.at - speechEnd).toBeGreaterThanOrEqual(400);
+    expect(user.at - speechEnd).toBeGreaterThanOrEqual(200);
 
     expect(h.record.metrics).toHaveLength(1);
     const m = h.record.metrics[0];
-    expect(m).toMatchObject({ turn: 1, preempt_ms: 200, stt_ms: 60, interrupted: false });
-    expect(m.endpointing_ms).toBe(400);
+    expect(m).toMatchObject({ turn: 1, preempt_ms: 100, stt_ms: 60, interrupted: false, vad_tail_ms: 20 });
+    // Measured: the reply was ready at 160 + 50 + 30 = 240 ms, after the turn was final.
+    expect(m.endpointing_ms).toBe(200);
     expect(m.llm_first_token_ms).toBe(50);
-    // Synthesis (30 ms) plus the wait for the turn to be final: the reply was ready early.
-    expect(m.tts_first_audio_ms).toBeGreaterThanOrEqual(30);
-    expect(m.voice_to_voice_ms).toBeGreaterThanOrEqual(400);
-    expect(m.voice_to_voice_ms).toBeLessThan(460);
+    expect(m.tts_first_audio_ms).toBe(30);
+    expect(m.hold_ms).toBe(0);
+    expect(m.voice_to_voice_ms).toBeGreaterThanOrEqual(240);
+    expect(m.voice_to_voice_ms).toBeLessThanOrEqual(280); // the next 20 ms ticks send it
+    expect(m.overhead_ms).toBe(m.voice_to_voice_ms! - 60 - 50 - 30);
+  });
+
+  it("waits the whole endpointing delay when the recognizer cannot tell (no punctuation, no confidence)", async () => {
+    h = harness({ stt: ["what time do you open"], sttDelayMs: 20, llm: [words("At nine.", { firstTokenMs: 20 })] });
+    h.session.start();
+    await h.quiet(400);
+    const speechEnd = await h.speak(600);
+    await h.until(() => h.said("assistant").length > 0);
+    expect(h.audio.soundAt[0] - speechEnd).toBeGreaterThanOrEqual(400);
+    expect(h.audio.soundAt[0] - speechEnd).toBeLessThan(440);
+    // The reply was ready long before and held: the wait is the measured endpointing, not a constant.
+    expect(h.record.metrics[0].endpointing_ms).toBe(400);
+    expect(h.record.metrics[0].hold_ms).toBeGreaterThan(200);
+  });
+
+  it("lets a confident final end the turn sooner", async () => {
+    h = harness({
+      stt: ["what time do you open"],
+      sttDelayMs: 20,
+      sttConfidence: 0.95,
+      llm: [words("At nine.", { firstTokenMs: 20 })],
+    });
+    h.session.start();
+    await h.quiet(400);
+    const speechEnd = await h.speak(600);
+    await h.until(() => h.said("assistant").length > 0);
+    expect(h.audio.soundAt[0] - speechEnd).toBeGreaterThanOrEqual(200);
+    expect(h.audio.soundAt[0] - speechEnd).toBeLessThan(240);
+  });
+
+  it("does not answer into a mid-sentence pause the recognizer shows unfinished ('I'd like to'), even when confident", async () => {
+    h = harness({
+      stt: ["I'd like to", "book a table for two."],
+      sttConfidence: 0.99,
+      llm: [words("For when?", { firstTokenMs: 20 })],
+    });
+    h.session.start();
+    await h.quiet(400);
+    await h.speak(600);
+    await h.quiet(700); // past the 400 ms delay: only the dangling "to" holds the turn open
+    expect(h.llm.requests).toHaveLength(0);
+    expect(h.audio.soundAt).toHaveLength(0);
+    await h.speak(800);
+    await h.until(() => h.said("assistant").length > 0);
+    expect(h.llm.requests).toHaveLength(1);
+    expect(h.said("user")).toEqual(["I'd like to book a table for two."]);
+  });
+
+  it("never leaves a turn unanswered when a cough cancels its early reply", async () => {
+    h = harness({
+      stt: ["Can you call me back"],
+      llm: [words("Of course.", { firstTokenMs: 200 }), words("Of course.", { firstTokenMs: 20 })],
+    });
+    h.session.start();
+    await h.quiet(400);
+    await h.speak(600);
+    await h.quiet(250); // the early reply is being prepared
+    expect(h.llm.requests).toHaveLength(1);
+    await h.speak(60); // a cough: too short for a turn, but it cancelled the reply
+    expect(h.llm.requests[0].signal.aborted).toBe(true);
+    await h.until(() => h.said("assistant").length > 0, 3000);
+    expect(h.said("user")).toEqual(["Can you call me back"]);
+    expect(h.said("assistant")).toEqual(["Of course."]);
   });
 
   it("ignores a click shorter than a turn, and never answers silence", async () => {
@@ -123,12 +185,12 @@ describe("voice session: preemptive generation", () => {
     h.session.start();
     await h.quiet(400);
     const speechEnd = await h.speak(600);
-    await h.quiet(380);
-    // Before the turn is final the reply exists but is silent.
+    await h.quiet(180);
+    // Before the turn is final (200 ms for a finished question) the reply exists but is silent.
     expect(h.tts.requests).toEqual(["Yes, from ten."]);
     expect(h.audio.soundAt).toHaveLength(0);
     await h.until(() => h.said("assistant").length > 0);
-    expect(h.audio.soundAt[0] - speechEnd).toBeLessThan(440);
+    expect(h.audio.soundAt[0] - speechEnd).toBeLessThan(240);
     expect(h.llm.requests).toHaveLength(1);
   });
 });

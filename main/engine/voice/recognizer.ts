@@ -1,9 +1,14 @@
-import { isStreaming, type SpeechToText, type SttStream } from "../providers/stt/types.js";
+import { isStreaming, type SpeechToText, type SttResult, type SttStream } from "../providers/stt/types.js";
 import { Upsampler2x } from "../media/upsample.js";
 import { resample } from "../media/resample.js";
 
 /** How long a streaming recognizer may take past the end of speech before we take what it has. */
 const STREAM_FINISH_MS = 2000;
+/**
+ * A recognizer that has printed nothing by then is behind (a long turn on a busy machine), not done:
+ * its text would otherwise arrive with the next turn and this one stay unanswered. Wait this much more.
+ */
+const STREAM_BEHIND_MS = 4000;
 const BATCH_TIMEOUT_MS = 30_000;
 const FRAME_SAMPLES = 160;
 
@@ -53,8 +58,13 @@ export class Recognizer {
     this.stream?.write(this.upsampler.process(pcm));
   }
 
-  async recognize(audio: Int16Array, speechStartAt: number, speechEndAt: number): Promise<string> {
-    if (this.stream) return (await this.stream.finish(speechStartAt, speechEndAt, STREAM_FINISH_MS)).text;
+  /** The turn's text, with the recognizer's confidence when it gives one (endpointing reads both). */
+  async recognize(audio: Int16Array, speechStartAt: number, speechEndAt: number): Promise<SttResult> {
+    if (this.stream) {
+      const r = await this.stream.finish(speechStartAt, speechEndAt, STREAM_FINISH_MS);
+      if (r.text.trim() || !this.stream) return r;
+      return this.stream.finish(speechStartAt, speechEndAt, STREAM_BEHIND_MS);
+    }
     const pcm = await resample(audio, this.rateHz, this.stt.sampleRateHz);
     const r = await this.stt.transcribe({
       audio: pcm,
@@ -63,7 +73,7 @@ export class Recognizer {
       keyterms: this.keyterms,
       signal: AbortSignal.timeout(BATCH_TIMEOUT_MS),
     });
-    return r.text;
+    return r;
   }
 
   close(): void {

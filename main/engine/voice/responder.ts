@@ -9,6 +9,8 @@ import { TurnMeter, type TurnMetrics, type TurnTiming } from "./metrics.js";
 import type { PipelineHost } from "./host.js";
 
 const MAX_TOOL_ROUNDS = 4;
+/** A reply's first clause is spoken on its own once it has this many words ("Sure, I can help," not "Sure,"). */
+const FIRST_CLAUSE_WORDS = 2;
 
 /** What the model's tools asked for once the reply has been heard; "dropped": the turn went on. */
 type AfterReply = { hangup: boolean; transferTo: string | null } | "dropped";
@@ -28,8 +30,8 @@ export interface ResponderOptions {
   audio: CallAudio;
   now: () => number;
   problem(err: unknown): void;
-  /** When a turn whose speech ended at `endedAt` is final (the turn detector's endpointing). */
-  finalAt(endedAt: number): number;
+  /** When a turn whose speech ended at `endedAt` and said `text` is final (the turn detector's endpointing). */
+  finalAt(endedAt: number, text: string, confidence?: number): number;
   /** True for the first reply after the caller interrupted the previous one. */
   takeInterrupted(): boolean;
   /** The model answered; a provider failure said the fallback `line`. */
@@ -101,6 +103,7 @@ export class Responder {
     this.cancel();
     const { speaker, host } = this.o;
     const reply = new Reply("llm");
+    const meter = new TurnMeter(turn, t, this.o.takeInterrupted(), this.o.now);
     speaker.current = reply;
     this.pendingUserText = "";
     if (userText) {
@@ -108,18 +111,19 @@ export class Responder {
       this.history.push(reply.userMessage);
       if (t) {
         // Preemptive: prepared now, heard (and stored as the caller's turn) only once the turn is final.
-        reply.notBefore = this.o.finalAt(t.speechEndAt);
+        reply.notBefore = this.o.finalAt(t.speechEndAt, userText, t.confidence);
         reply.committed = false;
         void speaker.committed(reply).then((ok) => {
           if (!ok) return;
           reply.committed = true;
+          meter.final();
           host.message("user", userText);
         });
       } else host.message("user", userText);
     }
-    const meter = new TurnMeter(turn, t, reply.notBefore, this.o.takeInterrupted(), this.o.now);
-    const onFirstAudio: FirstAudio = (sample, ttsMs) =>
-      meter.firstAudio(sample, ttsMs, this.o.audio, (m: TurnMetrics) => host.turnMetrics(m));
+    if (reply.committed) meter.final();
+    const onFirstAudio: FirstAudio = (sample, timing) =>
+      meter.firstAudio(sample, timing, this.o.audio, (m: TurnMetrics) => host.turnMetrics(m));
     let after: AfterReply;
     try {
       after = await this.toolLoop(reply, meter, onFirstAudio);
@@ -144,7 +148,7 @@ export class Responder {
     const { speaker, assistant } = this.o;
     const after = { hangup: false, transferTo: null as string | null };
     for (let step = 0; step < MAX_TOOL_ROUNDS && !reply.aborted; step++) {
-      const chunker = new SentenceChunker();
+      const chunker = new SentenceChunker(step === 0 ? FIRST_CLAUSE_WORDS : 0);
       const calls: ToolCall[] = [];
       let text = "";
       meter.llmStarted();

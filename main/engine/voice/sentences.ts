@@ -7,11 +7,29 @@ const ABBREVIATIONS = new Set(["mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc
  */
 export class SentenceChunker {
   private buffer = "";
+  private emitted = false;
+
+  /**
+   * `firstClauseWords` > 0: the first piece may end at a clause (a comma, semicolon, colon or dash) once
+   * it has that many words, so synthesis starts before the model has finished the first sentence.
+   */
+  constructor(private readonly firstClauseWords = 0) {}
 
   /** Adds a delta; returns the sentences it completed. */
   push(delta: string): string[] {
     this.buffer += delta;
     const out: string[] = [];
+    if (!this.emitted && this.firstClauseWords > 0) {
+      const clause = /[,;:—–]\s/.exec(this.buffer);
+      const sentence = /[.!?…\n]\s/.exec(this.buffer);
+      if (clause && (!sentence || clause.index < sentence.index)) {
+        const candidate = this.buffer.slice(0, clause.index + 1).trim();
+        if (wordCount(candidate) >= this.firstClauseWords) {
+          out.push(candidate);
+          this.buffer = this.buffer.slice(clause.index + clause[0].length);
+        }
+      }
+    }
     let start = 0;
     const re = /([.!?…]+["')\]]?|\n)(\s+)/g;
     let m: RegExpExecArray | null;
@@ -24,6 +42,7 @@ export class SentenceChunker {
       start = m.index + m[0].length;
     }
     this.buffer = this.buffer.slice(start);
+    if (out.length) this.emitted = true;
     return out;
   }
 

@@ -1,5 +1,6 @@
-// Over 300 lines because it wires every part of one conversation (the parts live in their own files) and the
-// voicemail guard beside them; each wiring is a few lines that must see the same closed/ending state.
+// Over 300 lines because it is the wiring of the voice parts (turn detector, recognizer, responder, speaker, barge-in,
+// watchdog, metrics, voicemail guard): each rule lives in its part; what stays here is the order in which a turn
+// passes them, and every wiring must see the same closed/ending state.
 import type { SpeechToText } from "../providers/stt/types.js";
 import type { LanguageModel } from "../providers/llm/types.js";
 import type { TextToSpeech } from "../providers/tts/types.js";
@@ -18,6 +19,7 @@ import { Responder, FALLBACK } from "./responder.js";
 import { SilenceWatchdog } from "./silence-watchdog.js";
 import type { EndReason, PipelineHost } from "./host.js";
 import { VoicemailGuard } from "./amd/voicemail.js";
+import type { TurnTiming } from "./metrics.js";
 
 export type { AmdReport, EndReason, PipelineHost } from "./host.js";
 export type { TurnMetrics } from "./metrics.js";
@@ -40,7 +42,13 @@ export interface VoiceSessionOptions {
 
 /** The call leg's rate: caller frames arrive at it, and every reply is resampled to it. */
 const RATE = 8000;
-const PREROLL_MS = 400;
+/**
+ * Audio kept from before the VAD said "speech": this much before the window that began it, and that
+ * window's lateness (up to the ring's length, PREROLL_MS + MAX_VAD_LAG_MS), so the first words reach the
+ * recognizer even when inference runs far behind on a loaded machine.
+ */
+const PREROLL_MS = 350;
+const MAX_VAD_LAG_MS = 1650;
 const MAX_UTTERANCE_MS = 60_000;
 const MAX_CONSECUTIVE_FAULTS = 3;
 
@@ -54,7 +62,7 @@ const MAX_CONSECUTIVE_FAULTS = 3;
 export class VoiceSession {
   private readonly now: () => number;
   private readonly turns: TurnDetector;
-  private readonly buffer = new UtteranceBuffer(RATE, PREROLL_MS, MAX_UTTERANCE_MS);
+  private readonly buffer = new UtteranceBuffer(RATE, PREROLL_MS + MAX_VAD_LAG_MS, MAX_UTTERANCE_MS);
   private readonly recognizer: Recognizer;
   private readonly speaker: Speaker;
   private readonly bargeIn: BargeIn;
@@ -67,6 +75,8 @@ export class VoiceSession {
   private turnSeq = 0;
   private speechStartAt = 0;
   private continueTimer: NodeJS.Timeout | null = null;
+  /** The latest turn's timing: words left unanswered (a cough cut in) are answered with it. */
+  private lastTiming: TurnTiming | null = null;
   private consecutiveFaults = 0;
   private readonly voicemail: VoicemailGuard | null;
 
@@ -107,7 +117,7 @@ export class VoiceSession {
       audio: o.audio,
       now,
       problem,
-      finalAt: (endedAt) => this.turns.finalAt(endedAt),
+      finalAt: (endedAt, text, confidence) => this.turns.finalAt(endedAt, text, confidence),
       takeInterrupted: () => this.bargeIn.takeInterrupted(),
       succeeded: () => {
         this.consecutiveFaults = 0;
@@ -140,10 +150,10 @@ export class VoiceSession {
       a.turnTaking,
       (onProbability) => vad(onProbability, o.audio),
       {
-        speechStarted: () => this.speechStarted(),
+        speechStarted: (lateMs) => this.speechStarted(lateMs),
         speaking: (speechMs) => this.bargeIn.speaking(speechMs),
         pausing: (silenceMs, speechMs) => this.bargeIn.pausing(silenceMs, speechMs, this.turns.windowMs),
-        speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt),
+        speechEnded: (e) => this.speechEnded(e.speechMs, e.endedAt, e.releasedAt),
       },
       now,
     );
@@ -199,15 +209,15 @@ export class VoiceSession {
     this.turns.push(pcm);
   }
 
-  private speechStarted(): void {
-    // The VAD reports a window after it was heard; the pre-roll covers the rest.
-    this.speechStartAt = this.now() - this.buffer.prerollMs;
+  private speechStarted(lateMs: number): void {
+    const backMs = Math.min(lateMs + PREROLL_MS, this.buffer.prerollMs);
+    this.speechStartAt = this.now() - backMs;
     this.watchdog?.answered();
     if (this.continueTimer) {
       clearTimeout(this.continueTimer);
       this.continueTimer = null;
     }
-    this.recognizer.speechStarted(this.buffer.begin());
+    this.recognizer.speechStarted(this.buffer.begin(backMs));
     this.bargeIn.speechStarted();
     // A reply still being prepared (no audio yet) is dropped: the caller is still talking.
     const current = this.speaker.current;
@@ -218,27 +228,31 @@ export class VoiceSession {
    * Preemptive generation: recognize and ask the model after a short pause; the reply stays silent until
    * the endpointing delay has passed, and is dropped if the caller goes on (docs/decisions.md).
    */
-  private speechEnded(speechMs: number, endedAt: number): void {
+  private speechEnded(speechMs: number, endedAt: number, releasedAt: number): void {
     this.watchdog?.quiet();
     const audio = this.buffer.take();
     if (speechMs < MIN_UTTERANCE_MS) {
       this.bargeIn.tooShort();
+      this.answerLeftover();
       return;
     }
     this.bargeIn.speechEnded();
-    void this.transcribe(audio, this.speechStartAt, endedAt, this.now());
+    void this.transcribe(audio, this.speechStartAt, endedAt, releasedAt, this.now());
   }
 
   private async transcribe(
     audio: Int16Array,
     speechStartAt: number,
     speechEndAt: number,
+    vadEndAt: number,
     decidedAt: number,
   ): Promise<void> {
     const seq = ++this.turnSeq;
     let text: string;
+    let confidence: number | undefined;
     try {
-      text = (await this.recognizer.recognize(audio, speechStartAt, speechEndAt)).trim();
+      ({ text, confidence } = await this.recognizer.recognize(audio, speechStartAt, speechEndAt));
+      text = text.trim();
     } catch (err) {
       if (this.closed) return;
       this.o.host.problem(describe(err));
@@ -249,26 +263,51 @@ export class VoiceSession {
     if (this.closed) return;
     const sttDoneAt = this.now();
     const words = wordCount(text);
-    if (!this.bargeIn.transcript(words) || !words) return;
+    if (!this.bargeIn.transcript(words)) return;
+    if (!words) {
+      // The words before this speech are the turn; it ended with this speech, not before it.
+      if (seq === this.turnSeq && this.lastTiming) this.lastTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt };
+      if (seq === this.turnSeq) this.answerLeftover();
+      return;
+    }
+    const timing: TurnTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt, confidence };
     // The assistant answers no one until voicemail detection knows it is a person.
-    if (this.voicemail?.heard(text, () => this.answer(text, seq, speechEndAt, decidedAt, sttDoneAt))) return;
-    this.answer(text, seq, speechEndAt, decidedAt, sttDoneAt);
+    if (this.voicemail?.heard(text, () => this.heard(text, seq, timing))) return;
+    this.heard(text, seq, timing);
   }
 
-  private answer(text: string, seq: number, speechEndAt: number, decidedAt: number, sttDoneAt: number): void {
+  private heard(text: string, seq: number, timing: TurnTiming): void {
     if (this.closed) return;
     this.responder.hear(text);
     if (seq !== this.turnSeq || this.turns.inSpeech) return; // the caller went on talking: answer the whole thing later
-    const go = () => void this.responder.respond({ speechEndAt, decidedAt, sttDoneAt }, this.turnSeq);
-    const wait = this.turns.continuationWaitMs(text, speechEndAt);
+    this.lastTiming = timing;
+    this.answer(timing);
+  }
+
+  /** Answers the words heard so far, or, when they sound unfinished, waits up to the maximum delay for more. */
+  private answer(t: TurnTiming): void {
+    const go = () => void this.responder.respond(t, this.turnSeq);
+    const wait = this.turns.continuationWaitMs(this.responder.pending, t.speechEndAt);
     if (wait === null) {
       go();
       return;
     }
+    if (this.continueTimer) clearTimeout(this.continueTimer);
     this.continueTimer = setTimeout(() => {
       this.continueTimer = null;
-      go();
+      if (!this.turns.inSpeech) go();
     }, wait);
+  }
+
+  /**
+   * Speech that made no turn (a cough, noise, no words) cancelled the reply being prepared or the wait
+   * for more: the caller's earlier words would stay unanswered. Answer them (issue #14: never leave a
+   * finished turn unanswered).
+   */
+  private answerLeftover(): void {
+    if (!this.responder.pending || !this.lastTiming || this.continueTimer || this.turns.inSpeech) return;
+    if (this.speaker.current?.source === "llm") return;
+    this.answer(this.lastTiming);
   }
 
   /** A provider failed: say so, and after too many in a row end the call with the reason. */

@@ -3,8 +3,10 @@ import type { AudioFrame } from "../media/frame.js";
 import { resample } from "../media/resample.js";
 import type { TextToSpeech } from "../providers/tts/types.js";
 import { Reply } from "./reply.js";
+import { SilenceTrimmer } from "./trim.js";
+import type { FirstAudioTiming } from "./metrics.js";
 
-export type FirstAudio = (sample: number, ttsMs: number) => void;
+export type FirstAudio = (sample: number, timing: FirstAudioTiming) => void;
 
 export interface SpeakerOptions {
   audio: CallAudio;
@@ -59,18 +61,30 @@ export class Speaker {
       if (reply.aborted || this.closed) return;
       const started = this.o.now();
       const start = this.enqueued;
+      const trim = new SilenceTrimmer();
+      const play = (pcm: Int16Array) => {
+        this.o.audio.play(this.frame(pcm));
+        this.enqueued += pcm.length;
+        this.o.onAudio();
+      };
       try {
         for await (const chunk of tts.synthesize({ text: spoken, signal: reply.abort.signal })) {
           if (reply.aborted || this.closed) return;
-          const pcm = await resample(chunk, tts.sampleRateHz, this.o.rateHz);
+          const resampled = await resample(chunk, tts.sampleRateHz, this.o.rateHz);
+          // Only answers are trimmed: a greeting plays as the call is answered, and the voice's own
+          // lead-in covers the moment the phone's audio path takes to open (the caller waits for nothing).
+          const pcm = reply.source === "llm" ? trim.push(resampled) : resampled;
+          if (!pcm.length) continue;
+          const readyAt = this.o.now();
           // A preemptive reply is ready before its turn is final: it waits here, silent.
-          if (reply.notBefore > this.o.now() && !(await this.committed(reply))) return;
+          if (reply.notBefore > readyAt && !(await this.committed(reply))) return;
           if (reply.aborted || this.closed) return;
-          if (this.enqueued === start) onFirstAudio?.(start, this.o.now() - started);
-          this.o.audio.play(this.frame(pcm));
-          this.enqueued += pcm.length;
-          this.o.onAudio();
+          if (this.enqueued === start)
+            onFirstAudio?.(start, { synthMs: readyAt - started, readyAt, queuedAt: this.o.now() });
+          play(pcm);
         }
+        const pause = reply.source === "llm" ? trim.flush() : new Int16Array(0);
+        if (pause.length && this.enqueued > start && !reply.aborted && !this.closed) play(pause);
       } catch (err) {
         if (reply.aborted || this.closed) return;
         this.o.problem(err);

@@ -42,16 +42,18 @@ export class UtteranceBuffer {
   }
 
   /**
-   * Speech started: the utterance restarts with the pre-roll, oldest sample first. Returns a view of
-   * that pre-roll (valid until the next `begin`) for a recognizer that hears only speech segments.
+   * Speech started: the utterance restarts with the last `ms` of the pre-roll (all of it by default),
+   * oldest sample first. Returns a view of that pre-roll (valid until the next `begin`) for a recognizer
+   * that hears only speech segments.
    */
-  begin(): Int16Array {
+  begin(ms = this.prerollMs): Int16Array {
     const cap = this.ring.length;
-    const start = (this.ringAt - this.ringLength + cap) % cap;
-    const first = Math.min(this.ringLength, cap - start);
+    const take = Math.min(this.ringLength, Math.round((this.sampleRateHz * ms) / 1000));
+    const start = (this.ringAt - take + cap) % cap;
+    const first = Math.min(take, cap - start);
     this.utterance.set(this.ring.subarray(start, start + first), 0);
-    this.utterance.set(this.ring.subarray(0, this.ringLength - first), first);
-    this.length = this.ringLength;
+    this.utterance.set(this.ring.subarray(0, take - first), first);
+    this.length = take;
     this.ringLength = 0;
     this.ringAt = 0;
     return this.utterance.subarray(0, this.length);

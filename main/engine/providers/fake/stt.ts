@@ -11,6 +11,8 @@ export interface FakeSttOptions {
   /** Recognition time per utterance. */
   delayMs?: number;
   sampleRateHz?: 8000 | 16000;
+  /** Confidence reported with each result; none by default, as PocketSphinx gives none. */
+  confidence?: number;
 }
 
 /** Scripted speech to text: hands out the given transcripts in order, each after `delayMs`. */
@@ -41,6 +43,6 @@ export class FakeStt implements SpeechToText {
     const next = this.results.length ? this.results.shift()! : (this.o.fallback ?? "");
     await sleep(this.o.delayMs ?? 0, request.signal);
     if (next instanceof Error) throw next;
-    return { text: next, confidence: 1 };
+    return this.o.confidence === undefined ? { text: next } : { text: next, confidence: this.o.confidence };
   }
 }

@@ -9,6 +9,7 @@ import { registerStt } from "../index.js";
 import { spawner, type RemoteChild } from "../../spawner/spawner.js";
 import { ProviderError } from "../errors.js";
 import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
+import { StreamSegments, TimedTranscriptParser } from "./stream-segments.js";
 
 const BINARY = process.env.VOICEDOCK_POCKETSPHINX ?? "pocketsphinx_continuous";
 
@@ -153,7 +154,8 @@ function highBandNoise(): Int16Array {
  * `stdbuf -oL` makes its stdout line-buffered; -vad_postspeech 15 closes a segment after 0.15 s of
  * silence, so by the time the pipeline decides (preemptively, after 0.2 s) the text is usually out
  * already (bench/README.md: STT wait 217 → 0.2 ms p50 with 4 calls). A caller's pause inside a turn may
- * then close a segment early; the turn's text is every segment since it began.
+ * then close a segment early; the turn's text is every segment since it began. `-time yes` gives each
+ * segment's place in the audio, which is how a segment finds its turn (stream-segments.ts).
  */
 /** Enough trailing silence for PocketSphinx's detector to end a segment (-vad_postspeech 15 = 0.15 s). */
 const SILENCE = new Int16Array(16000 * 0.35);
@@ -164,8 +166,7 @@ class PocketSphinxStream implements SttStream {
   /** Audio written before the pipe exists waits here; then it flows into the pipe. */
   private readonly out = new PassThrough();
   private pipe: WriteStream | null = null;
-  private readonly lines: { text: string; at: number }[] = [];
-  private waiter: (() => void) | null = null;
+  private readonly segments = new StreamSegments(16000);
   private closed = false;
   private noiseAt = 0;
 
@@ -199,6 +200,8 @@ class PocketSphinxStream implements SttStream {
       "16000",
       "-vad_postspeech",
       "15",
+      "-time",
+      "yes",
       "-logfn",
       "/dev/null",
     ]);
@@ -207,13 +210,8 @@ class PocketSphinxStream implements SttStream {
     child.on("exit", (code) => {
       if (!this.closed) this.fail(new Error(`PocketSphinx stopped (exit code ${code})`));
     });
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const text = line.trim();
-      if (!text) return;
-      this.lines.push({ text, at: performance.now() });
-      if (this.lines.length > 200) this.lines.shift();
-      this.waiter?.();
-    });
+    const parser = new TimedTranscriptParser(16000, (segment) => this.segments.add(segment));
+    createInterface({ input: child.stdout }).on("line", (line) => parser.line(line));
     // Opening a FIFO for writing waits for the reader; that happens on libuv's pool, not on our loop.
     this.pipe = createWriteStream(this.fifo);
     this.pipe.on("error", (err) => this.fail(err));
@@ -229,6 +227,7 @@ class PocketSphinxStream implements SttStream {
   write(pcm: Int16Array): void {
     if (this.closed) return;
     // More than a few seconds queued means the recognizer is stuck: drop audio rather than grow memory.
+    // Dropped audio is not in the recognizer's timeline: positions count only what it was given.
     if (this.out.writableLength > 160_000) return;
     const noise = highBandNoise();
     const buf = Buffer.allocUnsafe(pcm.length * 2);
@@ -238,32 +237,20 @@ class PocketSphinxStream implements SttStream {
       buf.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, 2 * i);
     }
     this.out.write(buf);
+    this.segments.wrote(pcm.length, performance.now());
   }
 
-  finish(speechStartAt: number, speechEndAt: number, timeoutMs: number): Promise<SttResult> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiter = null;
-        const taken = this.lines.filter((l) => l.at > speechStartAt);
-        this.lines.length = 0;
-        resolve({ text: taken.map((l) => l.text).join(" ") });
-      };
-      const check = () => {
-        if (this.lines.some((l) => l.at > speechEndAt)) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiter = check;
-      // Our turn ended: close PocketSphinx's segment at once with silence, faster than real time.
-      this.write(SILENCE);
-      check();
-    });
+  async finish(speechStartAt: number, speechEndAt: number, timeoutMs: number): Promise<SttResult> {
+    const text = this.segments.take(speechStartAt, speechEndAt, timeoutMs);
+    // Our turn ended: close PocketSphinx's segment at once with silence, faster than real time.
+    this.write(SILENCE);
+    return { text: await text };
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.waiter?.();
+    this.segments.close();
     this.out.destroy();
     this.pipe?.destroy();
     this.child?.kill("SIGKILL");

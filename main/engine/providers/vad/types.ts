@@ -19,6 +19,11 @@ export interface CallerAudioTap {
 
 /**
  * Creates a call's detector; the voice session takes one so tests can drive turns without onnx. `audio`
- * is the call's leg: a detector running on another thread taps it when it can.
+ * is the call's leg: a detector running on another thread taps it when it can. `endSample`: samples
+ * pushed before the scored window's end, when the detector says (inference may answer windows late);
+ * without it the window is taken to be the latest one pushed.
  */
-export type VadFactory = (onProbability: (p: number) => void, audio?: CallerAudioTap) => VoiceActivityDetector;
+export type VadFactory = (
+  onProbability: (p: number, endSample?: number) => void,
+  audio?: CallerAudioTap,
+) => VoiceActivityDetector;

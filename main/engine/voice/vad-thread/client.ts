@@ -108,7 +108,7 @@ class WorkerVad implements VoiceActivityDetector {
   private closed = false;
 
   constructor(
-    private readonly onProbability: (p: number) => void,
+    private readonly onProbability: (p: number, endSample: number) => void,
     audio: CallerAudioTap | undefined,
   ) {
     const ring = audio?.tapCallerAudio ? callShared().buffer : null;
@@ -144,10 +144,11 @@ class WorkerVad implements VoiceActivityDetector {
   }
 
   private shift(): void {
-    const p = this.heldP[this.heldStart];
+    const p = this.heldP[this.heldStart]!;
+    const end = this.heldEnd[this.heldStart]!;
     this.heldStart = (this.heldStart + 1) % MAX_HELD;
     this.heldCount--;
-    this.onProbability(p);
+    this.onProbability(p, end);
   }
 
   close(): void {
