@@ -27,7 +27,10 @@ export function linkFromArgv(argv: readonly string[]): string | null {
   return argv.find((a) => /^(sips?|tel):/i.test(a)) ?? null;
 }
 
-/** Where the console's dialler shows a pre-filled number (hash routing: the window's URL is the console's). */
+/**
+ * Where the console shows a link's number (hash routing: the window's URL is the console's): the calls
+ * list searched for it, i.e. its history, until the person's dialler (issue #16) has a page of its own.
+ */
 export function dialRoute(consoleUrl: string, number: string): string {
-  return `${consoleUrl.replace(/#.*$/, "")}#/dial?number=${encodeURIComponent(number)}`;
+  return `${consoleUrl.replace(/#.*$/, "")}#/calls?q=${encodeURIComponent(number)}`;
 }

@@ -110,7 +110,7 @@ describe("desktop shell: sip:/tel: links pre-fill the dialler", () => {
   it("finds the link among a second instance's arguments and builds the dialler's route", () => {
     expect(linkFromArgv(["/opt/VoiceDock/voicedock", "--no-sandbox", "tel:+3120"])).toBe("tel:+3120");
     expect(linkFromArgv(["/opt/VoiceDock/voicedock"])).toBeNull();
-    expect(dialRoute("http://127.0.0.1:8787/#/calls", "+31 20")).toBe("http://127.0.0.1:8787/#/dial?number=%2B31%2020");
+    expect(dialRoute("http://127.0.0.1:8787/#/calls", "+31 20")).toBe("http://127.0.0.1:8787/#/calls?q=%2B31%2020");
   });
 });
 
