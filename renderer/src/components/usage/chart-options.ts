@@ -62,6 +62,9 @@ const base = (t: T, title: string): ChartOption => ({
   tooltip: { trigger: "axis" },
   grid: { left: 48, right: 16, top: 40, bottom: 40 },
   textStyle: { fontFamily: "inherit" },
+  // Figures appear at their value at once: growing bars read wrong for a moment (and in screenshots), and
+  // people who asked their OS for reduced motion get none.
+  animation: false,
 });
 
 const shortDay = (d: string) => d.slice(5);
