@@ -24,7 +24,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(ROOT, "out", "renderer
         await page.goto(link!);
         await page.waitForURL(/#\/calls/, { timeout: 15_000 });
         await page.getByRole("heading", { level: 1 }).first().waitFor();
-        const key = await page.evaluate(() => localStorage.getItem("voicedock.apiKey"));
+        const key = await page.evaluate<string | null>("localStorage.getItem('voicedock.apiKey')");
         expect(key).toMatch(/^vd_live_/);
         // The token does not stay in the address bar or the history.
         expect(page.url()).not.toContain("token=");
@@ -34,7 +34,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(ROOT, "out", "renderer
         const error = other.getByTestId("login-error");
         await error.waitFor({ timeout: 10_000 });
         expect(await error.textContent()).toMatch(/once and for 10 minutes/);
-        expect(await other.evaluate(() => localStorage.getItem("voicedock.apiKey"))).toBe(key);
+        expect(await other.evaluate<string | null>("localStorage.getItem('voicedock.apiKey')")).toBe(key);
       } finally {
         await browser.close();
         serve.proc.kill("SIGTERM");
