@@ -16,7 +16,10 @@ export function sileroModelPath(): string {
     join(process.cwd(), "resources"),
   ]
     .filter((d): d is string => Boolean(d))
-    .map((d) => join(d, "silero_vad.onnx"));
+    .map((d) => join(d, "silero_vad.onnx"))
+    // In the packaged app the model is unpacked beside the asar archive (electron-builder.yml): onnxruntime
+    // opens files itself and cannot read inside the archive, which only Electron's patched fs can.
+    .map((p) => p.replace(/app\.asar(?=[\\/])/, "app.asar.unpacked"));
   const found = candidates.find((p) => existsSync(p));
   if (!found)
     throw new Error(
