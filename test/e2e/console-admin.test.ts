@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../support/chromium.js";
 import AxeBuilder from "@axe-core/playwright";
 import { CATALOGUE, type ModelSpec } from "../../main/engine/models/index.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
@@ -13,7 +14,6 @@ import { ROOT } from "../helpers/cli.js";
 // real engine. Model files come from a local mirror, webhooks go to a local receiver: nothing leaves
 // 127.0.0.1.
 
-const CHROMIUM = "/usr/bin/chromium";
 const CONSOLE_DIR = join(ROOT, "out", "renderer");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 
@@ -161,11 +161,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         modelsCatalogue: CATALOGUE_E2E,
       });
       seeded = seedCalls(t);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-      });
+      browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
       // Signed in as the console stores it; the key page itself is covered by console.test.ts. The script runs
       // in the browser, where `localStorage` exists (this file is type-checked without the DOM library).

@@ -2,10 +2,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../support/chromium.js";
 import { ROOT, spawnServe } from "../helpers/cli.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const dataDir = mkdtempSync(join(tmpdir(), "voicedock-login-link-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -14,7 +13,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(ROOT, "out", "renderer
   () => {
     it("signs the browser in without pasting a key; the same link a second time explains itself", async () => {
       const serve = await spawnServe(["--data-dir", dataDir, "--port", "0"], { VOICEDOCK_LOG_LEVEL: "warn" });
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+      const browser = await launchChromium();
       try {
         const link = /Console: (http:\/\/127\.0\.0\.1:\d+\/#\/login\?token=[A-Za-z0-9_-]+)\s/.exec(serve.output())?.[1];
         expect(link, serve.output()).toBeTruthy();

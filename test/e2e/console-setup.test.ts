@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../support/chromium.js";
 import { AxeBuilder } from "@axe-core/playwright";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { ROOT } from "../helpers/cli.js";
@@ -10,7 +11,6 @@ import { hasKamailio, startKamailio, type Kamailio } from "../support/kamailio.j
 // A new user's setup path through the console against a real engine and a real registrar: a trunk that
 // registers, a wrong password with its SIP answer, a number, and every page of the navigation checked
 // by axe-core and photographed (wide and at 360 px).
-const CHROMIUM = "/usr/bin/chromium";
 const CONSOLE_DIR = join(ROOT, "out", "renderer");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 
@@ -63,19 +63,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio)(
       expect(existsSync(join(CONSOLE_DIR, "index.html")), "run `npm run build:app` first (npm test does)").toBe(true);
       k = await startKamailio();
       t = await startTestEngine({ consoleDir: CONSOLE_DIR, sipRetryBaseMs: 500 });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--disable-quic",
-        ],
-      });
+      browser = await launchChromium();
       // AxeBuilder needs a page from an explicit context.
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "en-US" });
       page = await context.newPage();

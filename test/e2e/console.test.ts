@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../support/chromium.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { ROOT } from "../helpers/cli.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CONSOLE_DIR = join(ROOT, "out", "renderer");
 const ARTIFACTS = join(ROOT, "test-artifacts");
 
@@ -81,19 +81,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(existsSync(join(CONSOLE_DIR, "index.html")), "run `npm run build:app` first (npm test does)").toBe(true);
       t = await startTestEngine({ consoleDir: CONSOLE_DIR });
       seed(t);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--disable-quic",
-        ],
-      });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       mkdirSync(ARTIFACTS, { recursive: true });
     });
