@@ -48,7 +48,14 @@ export async function run(): Promise<void> {
       `${((wallMs / runs.length) | 0).toString()} ms`,
     ]);
     for (const truth of ["human", "machine"] as const)
-      confusion.push([name, truth, s.confusion[truth].human, s.confusion[truth].machine, s.confusion[truth].unknown]);
+      confusion.push([
+        name,
+        truth,
+        s.confusion[truth].human,
+        s.confusion[truth].machine,
+        s.confusion[truth].screening,
+        s.confusion[truth].unknown,
+      ]);
   }
   console.log(
     table(
@@ -66,5 +73,7 @@ export async function run(): Promise<void> {
     ),
   );
   console.log();
-  console.log(table(["detector", "truth", "→ human", "→ machine", "→ unknown (acted on as human)"], confusion));
+  console.log(
+    table(["detector", "truth", "→ human", "→ machine", "→ screening", "→ unknown (acted on as human)"], confusion),
+  );
 }

@@ -1,5 +1,10 @@
 import { SileroVad } from "../../main/engine/voice/vad-thread/silero.js";
-import { AnsweringMachineDetector, type AmdDecision, type MessageCue } from "../../main/engine/voice/amd/detector.js";
+import {
+  AnsweringMachineDetector,
+  type AmdDecision,
+  type AmdResult,
+  type MessageCue,
+} from "../../main/engine/voice/amd/detector.js";
 import { itemSamples, type AmdItem } from "./amd-corpus.js";
 
 /**
@@ -93,7 +98,7 @@ export interface AmdSummary {
   correct: number;
   accuracy: number;
   /** confusion[truth][decision]; `unknown` is acted on as a person. */
-  confusion: Record<"human" | "machine", Record<"human" | "machine" | "unknown", number>>;
+  confusion: Record<"human" | "machine", Record<AmdResult, number>>;
   humanAsMachineRate: number;
   human: { p50: number; p95: number; max: number };
   machine: { p50: number; p95: number; max: number };
@@ -110,8 +115,8 @@ export interface AmdSummary {
  */
 export function summarize(runs: AmdRun[], synthMs: number): AmdSummary {
   const confusion = {
-    human: { human: 0, machine: 0, unknown: 0 },
-    machine: { human: 0, machine: 0, unknown: 0 },
+    human: { human: 0, machine: 0, screening: 0, unknown: 0 },
+    machine: { human: 0, machine: 0, screening: 0, unknown: 0 },
   };
   for (const r of runs) confusion[r.item.label][r.decision.result]++;
   const correct = runs.filter((r) => (r.decision.result === "machine") === (r.item.label === "machine")).length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BeepDetector, type BeepEvent } from "../../main/engine/voice/amd/beep.js";
-import { voicemailPhrases } from "../../main/engine/voice/amd/phrases.js";
+import { screeningPhrases, voicemailPhrases } from "../../main/engine/voice/amd/phrases.js";
 
 const RATE = 8000;
 const tone = (ms: number, hz: number, amp = 8000, phase = 0) =>
@@ -86,5 +86,31 @@ describe("voicemail phrases (features.md §2, in context)", () => {
       "Yes, I got your message, thanks.",
     ])
       expect(voicemailPhrases(text).machine, text).toBe(false);
+  });
+});
+
+describe("call-screening phrases (a separate outcome, answered like a person)", () => {
+  it("recognises screening services in English and Dutch", () => {
+    for (const text of [
+      "Hi, the person you're calling is using a screening service from Google, and will get a copy of this conversation. Go ahead and say your name and why you're calling.",
+      "Hi, if you record your name and reason for calling, I'll see if this person is available.",
+      "Please state your name and the reason for your call.",
+      "De persoon die u belt gebruikt een screeningservice. Zeg uw naam en waarom u belt.",
+      "Noem uw naam en de reden van uw oproep.",
+    ]) {
+      expect(screeningPhrases(text).length, text).toBeGreaterThan(0);
+      expect(voicemailPhrases(text).machine, text).toBe(false);
+    }
+  });
+
+  it("finds none in voicemail greetings or a person's pickup", () => {
+    for (const text of [
+      "Hi, you've reached Mark, please leave a message after the tone.",
+      "Spreek een bericht in na de piep.",
+      "Hello, this is Mark.",
+      "Who's calling?",
+      "Met Anna, met wie spreek ik?",
+    ])
+      expect(screeningPhrases(text), text).toEqual([]);
   });
 });

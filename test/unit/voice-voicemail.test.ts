@@ -84,14 +84,53 @@ describe("voice session: voicemail detection", () => {
     expect(h.record.hangups[0].reason).toBe("voicemail");
   });
 
-  it("a machine with no voicemail_message: hangs up at once", async () => {
-    h = harness(outbound({ voicemail_message: null }));
+  it("a machine with no voicemail_message: hangs up at once, or, decided by length alone, once its words are in", async () => {
+    h = harness({ ...outbound({ voicemail_message: null }), stt: ["Please leave a message."] });
+    h.session.start();
+    await h.quiet(200);
+    await h.speak(1100);
+    await h.until(() => h.record.hangups.length > 0, 1500);
+    expect(h.record.amd.at(-1)).toMatchObject({ result: "machine", reason: "phrase", message: null });
+    h.close();
+
+    h = harness({ ...outbound({ voicemail_message: null }), stt: ["You have reached the voicemail of Mark."] });
     h.session.start();
     await h.quiet(200);
     await h.speak(2600);
+    expect(h.record.amd[0]).toMatchObject({ result: "machine", reason: "long_greeting" });
+    // A screening service talks as long as a recording: its words decide before the call is dropped.
+    expect(h.record.hangups).toEqual([]);
+    await h.until(() => h.record.hangups.length > 0, 1500);
     expect(h.record.hangups).toEqual([expect.objectContaining({ reason: "voicemail" })]);
     expect(h.record.amd.at(-1)).toMatchObject({ result: "machine", message: null });
     expect(h.said("assistant")).toEqual([]);
+  });
+
+  it("a call-screening service: first taken for a machine by its length, then answered like a person once its words are heard", async () => {
+    const screener =
+      "Hi, the person you're calling is using a screening service from Google and will get a copy of this conversation. Go ahead and say your name and why you're calling.";
+    const reply = "Hi, this is Acme Dental calling about Mark's appointment tomorrow.";
+    h = harness({ ...outbound(), stt: [screener], llm: [words(reply)] });
+    h.session.start();
+    await h.quiet(200);
+    await h.speak(6500);
+    expect(h.record.amd[0]).toMatchObject({ result: "machine", reason: "long_greeting" });
+    await h.until(() => h.said("assistant").includes(reply), 10_000);
+    expect(h.record.amd).toEqual([
+      expect.objectContaining({ result: "machine" }),
+      expect.objectContaining({
+        result: "screening",
+        reason: "screening_phrase",
+        phrases: expect.arrayContaining(["say your name and why you're calling"]),
+      }),
+    ]);
+    // The model was told who listens, and answered the screener's question; no voicemail message, no hang-up.
+    const system = h.llm.requests[0].messages.filter((m) => m.role === "system").map((m) => m.content);
+    expect(system.join("\n")).toMatch(/call-screening service answered/);
+    expect(h.said("user")).toEqual([screener]);
+    await h.quiet(5000);
+    expect(h.said("assistant")).not.toContain(MESSAGE);
+    expect(h.record.hangups).toEqual([]);
   });
 
   it("inbound calls and voicemail_detection: false never run it", async () => {

@@ -182,6 +182,7 @@ function voicemailSummary(r: AmdReport): string {
     short_greeting: "its greeting",
     quiet_after_greeting: "its greeting",
     timeout: "its greeting",
+    screening_phrase: "its greeting",
   }[r.reason];
   const detected = `Voicemail detected after ${(r.decision_ms / 1000).toFixed(1)} s from ${how}.`;
   if (!r.message) return `${detected} No voicemail message is set, so the call was ended without leaving one.`;

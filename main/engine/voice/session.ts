@@ -51,6 +51,9 @@ const PREROLL_MS = 350;
 const MAX_VAD_LAG_MS = 1650;
 const MAX_UTTERANCE_MS = 60_000;
 const MAX_CONSECUTIVE_FAULTS = 3;
+/** What the model is told when a call-screening service answers (it relays the reply to the person). */
+const SCREENING_NOTE =
+  "A call-screening service answered this call, not the person: it passes on what you say. Say briefly who you are and why you are calling, then wait; the person may pick up.";
 
 /**
  * One call's conversation, wired from small parts: caller frames → utterance buffer and turn detector →
@@ -163,6 +166,7 @@ export class VoiceSession {
 
   /** Voicemail detection beside the conversation: it shares the turn detector's VAD windows. */
   private guard(message: string | null): VoicemailGuard {
+    let silenced = false;
     const guard = new VoicemailGuard(message, {
       audio: this.o.audio,
       tts: this.o.tts,
@@ -170,12 +174,19 @@ export class VoiceSession {
       now: this.now,
       report: (r) => this.o.host.amd(r),
       message: (role, content) => this.o.host.message(role, content),
+      // `ending` keeps the responder and the silence watchdog quiet while the machine is listened to.
       silenceAssistant: () => {
         this.ending = true;
+        silenced = true;
         this.responder.cancel();
         this.speaker.abortCurrent();
         this.speaker.flush();
-        this.watchdog?.close();
+      },
+      screening: () => {
+        if (silenced) this.ending = false;
+        silenced = false;
+        this.watchdog?.quiet();
+        this.responder.addContext(SCREENING_NOTE);
       },
       sayFallback: (text) => this.speaker.say(text, this.o.fallbackTts),
       hangUp: () => {

@@ -1,11 +1,11 @@
-import { voicemailPhrases } from "./phrases.js";
+import { screeningPhrases, voicemailPhrases } from "./phrases.js";
 
 /**
  * The answering-machine decision from what the first seconds of a call sound like, in media time (ms
  * since the answer), so the same code runs live and in simulated time. Thresholds and their reasons:
  * docs/decisions.md "Voicemail detection".
  */
-export type AmdResult = "human" | "machine" | "unknown";
+export type AmdResult = "human" | "machine" | "screening" | "unknown";
 
 export type AmdReason =
   | "short_greeting" // a short first utterance followed by silence: a person waiting for an answer
@@ -14,6 +14,7 @@ export type AmdReason =
   | "phrase" // the first utterance's transcript reads like a recorded greeting
   | "beep" // a voicemail tone
   | "quiet_after_greeting" // a medium utterance followed by a person's silence
+  | "screening_phrase" // a call-screening service asks who is calling
   | "timeout"; // nothing conclusive within the total time
 
 export interface AmdDecision {
@@ -155,17 +156,37 @@ export class AmdClassifier {
     if (!this._decision) this.decide("machine", "beep", atMs);
   }
 
+  /** Whether a transcript is expected and has not come yet (a machine's message cue waits a little for it). */
+  get awaitingTranscript(): boolean {
+    return this.expectTranscript && !this.transcriptChecked;
+  }
+
   /**
-   * The first utterance's transcript (the spec's rule runs once). A match decides `machine`; no match
+   * A transcript of what the far end said. A call-screening service's words decide `screening`, even over a
+   * `machine` the greeting's length decided (a screener talks as long as a recording, and only its words tell
+   * them apart). The first one also goes to the spec's rule (run once): a match decides `machine`; no match
    * leaves the decision to the timing, which already leans towards a person.
    */
   transcript(text: string): void {
-    if (this.transcriptChecked || this._decision) return;
+    const first = !this.transcriptChecked;
     this.transcriptChecked = true;
+    const screening = screeningPhrases(text);
+    if (screening.length && this.mayBeScreening()) {
+      this._decision = null;
+      this.decide("screening", "screening_phrase", this.timeMs, screening);
+      return;
+    }
+    if (!first || this._decision) return;
     const v = voicemailPhrases(text);
     if (v.machine) this.decide("machine", "phrase", this.timeMs, v.matched);
     // No indicator, and the timing already said "short greeting": a person, without more waiting.
     else if (this.shortEndedAt >= 0 && !this.inSpeech) this.decide("human", "short_greeting");
+  }
+
+  /** Undecided, or a machine only by timing: a beep or a voicemail phrase is not a screener. */
+  private mayBeScreening(): boolean {
+    const d = this._decision;
+    return d === null || (d.result === "machine" && (d.reason === "long_greeting" || d.reason === "greeting_resumed"));
   }
 
   private decide(result: AmdResult, reason: AmdReason, atMs = this.timeMs, phrases?: string[]): void {

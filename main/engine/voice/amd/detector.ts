@@ -20,6 +20,8 @@ export interface AmdListener {
 
 /** No beep, and the greeting has been quiet this long: the machine is recording already. */
 export const NO_BEEP_SILENCE_MS = 2000;
+/** A machine by timing, its transcript not in yet: how much longer the no-beep cue waits for it (a screener?). */
+export const TRANSCRIPT_GRACE_MS = 2000;
 /** The bound on waiting for a beep after a machine decision (some greetings run long). */
 export const MAX_BEEP_WAIT_MS = 30_000;
 
@@ -65,6 +67,10 @@ export class AnsweringMachineDetector {
     return this.classifier.decision;
   }
 
+  get awaitingTranscript(): boolean {
+    return this.classifier.awaitingTranscript;
+  }
+
   /** Media time since the answer, from the frames pushed. */
   get nowMs(): number {
     return (this.samples / RATE) * 1000;
@@ -73,10 +79,7 @@ export class AnsweringMachineDetector {
   /** Whether it still wants caller audio (until the message cue, or a person/unknown decision). */
   get listening(): boolean {
     return (
-      !this.closed &&
-      !this.cued &&
-      this.classifier.decision?.result !== "human" &&
-      this.classifier.decision?.result !== "unknown"
+      !this.closed && !this.cued && (this.classifier.decision === null || this.classifier.decision.result === "machine")
     );
   }
 
@@ -90,9 +93,11 @@ export class AnsweringMachineDetector {
       this.cue({ after: "timeout", atMs: this.nowMs });
   }
 
-  /** The first utterance's transcript, for the phrase rule. */
+  /** A transcript of the far end, for the phrase rules (until the message is cued). */
   transcript(text: string): void {
-    if (!this.closed) this.classifier.transcript(text);
+    if (this.closed || this.cued) return;
+    this.classifier.transcript(text);
+    if (this.classifier.decision?.result === "screening") this.close();
   }
 
   /** One VAD window's speech probability, in order. */
@@ -104,7 +109,8 @@ export class AnsweringMachineDetector {
       if (d) this.close();
       return;
     }
-    if (!this.beepSounding && !this.classifier.speaking && this.classifier.quietForMs >= NO_BEEP_SILENCE_MS)
+    const quietMs = NO_BEEP_SILENCE_MS + (this.classifier.awaitingTranscript ? TRANSCRIPT_GRACE_MS : 0);
+    if (!this.beepSounding && !this.classifier.speaking && this.classifier.quietForMs >= quietMs)
       this.cue({ after: "silence", atMs: this.classifier.nowMs });
   }
 

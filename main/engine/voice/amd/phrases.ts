@@ -52,6 +52,27 @@ const PERSON: RegExp[] = [
   /\bwie is (?:daar|dit)\b/,
 ];
 
+/**
+ * Call screening (Google's Call Screen, iOS's screening, a carrier's "state your name" service): a machine
+ * that asks who is calling and passes the answer to the person, who may then pick up. Not a voicemail: the
+ * assistant should answer it, not leave a message (LiveKit's separate "screening" outcome).
+ */
+const SCREENING: RegExp[] = [
+  /\b(?:is )?using a (?:call )?screening service\b/,
+  /\b(?:say|state|record|tell me) your name and (?:why you(?:'re| are) calling|(?:the |your )?reason (?:for|of) (?:your )?call(?:ing)?)\b/,
+  /\bget a copy of this conversation\b/,
+  /\bi'll see if (?:this person|they(?:'re| are)|he(?:'s| is)|she(?:'s| is)) (?:is )?available\b/,
+  // Dutch: "zeg uw naam en waarom u belt", "noem uw naam en de reden van uw oproep".
+  /\b(?:zeg|noem|vertel) (?:uw|je) naam en (?:waarom (?:u|je) belt|(?:de )?reden van (?:uw|je) (?:oproep|telefoontje|gesprek))\b/,
+  /\bscreening ?service\b/,
+];
+
+/** The screening phrases in a transcript (empty: not a screening service). */
+export function screeningPhrases(transcript: string): string[] {
+  const text = normalise(transcript);
+  return SCREENING.flatMap((re) => re.exec(text)?.[0] ?? []).filter((m, i, all) => all.indexOf(m) === i);
+}
+
 export interface PhraseVerdict {
   machine: boolean;
   /** The indicator phrases found, for the call's event log. */

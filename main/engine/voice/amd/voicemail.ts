@@ -30,6 +30,8 @@ export interface VoicemailDeps {
   message(role: "user" | "assistant", content: string): void;
   /** A machine: the assistant stops talking and stops answering. */
   silenceAssistant(): void;
+  /** A call-screening service: the assistant answers again (after `silenceAssistant` too), and knows who listens. */
+  screening(): void;
   /** Says the message with the built-in voice when the assistant's voice failed to synthesize it. */
   sayFallback(text: string): Promise<void>;
   /** Ends the call with end_reason `voicemail`. */
@@ -48,7 +50,6 @@ export class VoicemailGuard {
   private prepared: Promise<Int16Array | null> | null = null;
   private readonly abort = new AbortController();
   private report: AmdReport | null = null;
-  private firstHeard = false;
   private leaving = false;
   private done = false;
   private deadline: NodeJS.Timeout | null = null;
@@ -83,9 +84,10 @@ export class VoicemailGuard {
    * not answer it (a machine); `later` runs if the decision, still open, turns out a person.
    */
   heard(text: string, later: () => void): boolean {
-    if (!this.firstHeard) {
-      this.firstHeard = true;
+    if (!this.leaving && !this.done) {
       this.detector.transcript(text);
+      // Its words were not a screener's: a machine with no message to leave is hung up on now.
+      if (this.machine && !this.text) this.finish(null);
     }
     if (this.machine) {
       this.deps.message("user", text);
@@ -107,22 +109,46 @@ export class VoicemailGuard {
       ...(d.phrases ? { phrases: d.phrases } : {}),
     };
     this.deps.report(this.report);
+    if (d.result === "screening") this.screened();
     if (d.result === "machine") {
       this.deps.silenceAssistant();
-      if (this.text) {
-        this.prepared = prepareMessage(this.deps.tts, this.text, this.deps.rateHz, this.abort.signal);
+      // No message: hang up at once, unless only the greeting's length decided and its words, still to
+      // come, may show a screening service (then at the first transcript or the message cue).
+      if (!this.text && !this.mayTurnScreening(d)) this.finish(null);
+      else {
+        if (this.text) this.prepared = prepareMessage(this.deps.tts, this.text, this.deps.rateHz, this.abort.signal);
         // The detector's own bound counts caller frames; this one holds if they stop coming altogether.
         this.deadline = setTimeout(
           () => void this.leave({ after: "timeout", atMs: this.detector.nowMs }),
           MAX_BEEP_WAIT_MS + 1000,
         );
-      } else this.finish(null); // no message: hang up at once
+      }
     }
     for (const run of this.waiting.splice(0)) run();
   }
 
+  private mayTurnScreening(d: AmdDecision): boolean {
+    return (d.reason === "long_greeting" || d.reason === "greeting_resumed") && this.detector.awaitingTranscript;
+  }
+
+  /**
+   * A call-screening service: answered like a person (it passes what the assistant says on to one), told
+   * what it is talking to; a machine decision the greeting's length made before its words came is undone.
+   */
+  private screened(): void {
+    this.abort.abort();
+    this.prepared = null;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    this.deps.screening();
+  }
+
   private async leave(cue: MessageCue): Promise<void> {
-    if (this.done || this.leaving || !this.text) return;
+    if (this.done || this.leaving) return;
+    if (!this.text) {
+      this.finish(null, cue.after);
+      return;
+    }
     this.leaving = true;
     const cuedAt = this.deps.now();
     // The cue comes one frame after the tone stopped: that frame counts towards beep-to-message.
