@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +7,9 @@ import { freeUdpPort } from "../support/ports.js";
 /**
  * One sipp UAS that plays many callees at once, chosen by the dialled number (the To header):
  * `+316100002x` answers 486 Busy Here, `+316100003x` 480 Temporarily Unavailable (what a phone that
- * rings out sends; the engine reads it as no answer), any other number rings, answers and waits for our
- * BYE. Every call's start (INVITE in) and end (BYE or ACK in) is logged with sipp's clock, so concurrency
+ * rings out sends; the engine reads it as no answer), `+316100005x` is an answering machine (answers, then
+ * plays a recorded greeting, a 1 kHz beep and the silence it records, over RTP with sipp's rtp_stream),
+ * any other number rings, answers and waits for our BYE. Every call's start (INVITE in) and end (BYE or ACK in) is logged with sipp's clock, so concurrency
  * and the dials per number are counted at the far end, not by the engine.
  */
 export interface CampaignUas {
@@ -57,11 +58,13 @@ export const CAMPAIGN_UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
       <ereg regexp="\\+[0-9]+" search_in="hdr" header="To:" assign_to="to"/>
       <ereg regexp="\\+316100002[0-9]" search_in="hdr" header="To:" assign_to="busy"/>
       <ereg regexp="\\+316100003[0-9]" search_in="hdr" header="To:" assign_to="unanswered"/>
+      <ereg regexp="\\+316100005[0-9]" search_in="hdr" header="To:" assign_to="machine"/>
       <log message="[clock_tick] start [call_id] [$to]"/>
     </action>
   </recv>
   <nop next="busy" test="busy"/>
   <nop next="unanswered" test="unanswered"/>
+  <nop next="machine" test="machine"/>
   <send>${cdata(reply(180, "Ringing"))}</send>
   <pause milliseconds="200"/>
   <send retrans="500">${cdata(ok)}</send>
@@ -76,6 +79,14 @@ export const CAMPAIGN_UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
   <label id="unanswered"/>
   <send>${cdata(reply(480, "Temporarily Unavailable"))}</send>
   <recv request="ACK">${log("end")}</recv>
+  <nop next="done"/>
+  <label id="machine"/>
+  <send>${cdata(reply(180, "Ringing"))}</send>
+  <pause milliseconds="200"/>
+  <send retrans="500">${cdata(ok)}</send>
+  <recv request="ACK"><action><exec rtp_stream="GREETING,1,0"/></action></recv>
+  <recv request="BYE" timeout="60000">${log("end")}</recv>
+  <send>${cdata(reply(200, "OK", false))}</send>
   <label id="done"/>
 </scenario>
 `;
@@ -84,7 +95,9 @@ export async function startCampaignUas(maxCalls: number): Promise<CampaignUas> {
   const dir = mkdtempSync(join(tmpdir(), "sipp-campaign-"));
   const scenario = join(dir, "scenario.xml");
   const logFile = join(dir, "calls.log");
-  writeFileSync(scenario, CAMPAIGN_UAS_XML);
+  const greeting = join(dir, "greeting.ulaw");
+  makeGreeting(dir, greeting);
+  writeFileSync(scenario, CAMPAIGN_UAS_XML.replace("GREETING", greeting));
   const port = await freeUdpPort();
   const mediaPort = await freeUdpPort(false);
   const proc = spawn(
@@ -143,4 +156,22 @@ export function peakConcurrency(events: { ms: number; kind: "start" | "end" }[])
     peak = Math.max(peak, now);
   }
   return peak;
+}
+
+/** The machine's recording as 8 kHz μ-law without a header (what rtp_stream plays): 0.4 s, greeting, 0.5 s, beep, 8 s. */
+export const MACHINE_GREETING =
+  "Hi, you have reached Mark. I cannot take your call right now. Please leave a message after the tone.";
+
+function makeGreeting(dir: string, out: string): void {
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args);
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr?.toString() ?? r.error}`);
+  };
+  const speech = join(dir, "speech.wav");
+  const beep = join(dir, "beep.wav");
+  run("espeak-ng", ["-v", "en-us", "-s", "165", "-w", speech, MACHINE_GREETING]);
+  run("sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", beep, "synth", "0.5", "sine", "1000", "vol", "0.5"]);
+  // The greeting at line level, padded, then the beep and the silence the machine records into.
+  run("sox", [speech, "-r", "8000", "-c", "1", "-b", "16", join(dir, "speech8k.wav"), "pad", "0.4", "0.5"]);
+  run("sox", [join(dir, "speech8k.wav"), beep, "-t", "ul", out, "pad", "0", "8"]);
 }

@@ -49,6 +49,7 @@ export function harness(o: HarnessOptions = {}) {
     problems: [] as string[],
     interruptions: [] as string[],
     dtmf: [] as string[],
+    doNotCall: [] as (string | null)[],
     amd: [] as (AmdReport & { at: number })[],
   };
   const host: PipelineHost = {
@@ -76,6 +77,10 @@ export function harness(o: HarnessOptions = {}) {
     sendDtmf: (digits) => {
       record.dtmf.push(digits);
       return true;
+    },
+    doNotCall: (reason) => {
+      record.doNotCall.push(reason);
+      return "+31612340001";
     },
     turnMetrics: (m) => {
       record.metrics.push(m);

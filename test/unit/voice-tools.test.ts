@@ -150,4 +150,20 @@ describe("voice session: tools", () => {
     expect(h.record.dtmf).toEqual(["1#"]);
     expect(h.llm.requests[1].messages.at(-1)).toMatchObject({ role: "tool", content: "Pressed 1#." });
   });
+
+  it("do_not_call puts the caller on the do-not-call list through the host and tells the model", async () => {
+    h = harness({
+      assistant: { llm_config: { tools: [{ type: "do_not_call" }, { type: "end_call" }] } },
+      stt: ["Please take me off your list."],
+      llm: [{ steps: [{ tool: "do_not_call", args: { reason: "take me off your list" } }] }, words("Done, sorry.")],
+    });
+    await ask();
+    await h.until(() => h.said("assistant").length > 0);
+    expect(h.record.doNotCall).toEqual(["take me off your list"]);
+    expect(h.llm.requests[0].tools).toEqual(["do_not_call", "end_call"]);
+    expect(h.llm.requests[1].messages.at(-1)).toMatchObject({
+      role: "tool",
+      content: "+31612340001 is on the do-not-call list and will not be called again.",
+    });
+  });
 });

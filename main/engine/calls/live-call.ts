@@ -275,6 +275,16 @@ export class LiveCall {
       toolCall: (call, tool) =>
         callToolWebhook({ ...this.deps, timeoutMs: this.deps.toolTimeoutMs }, this.id, call, tool),
       sendDtmf: (digits) => leg.sendDtmf(digits),
+      doNotCall: (reason) => {
+        // The customer's side of the call, whichever way it goes (an anonymous caller has none).
+        const number = store.calls.get(this.id)?.caller_phone ?? null;
+        if (!number) return null;
+        store.durableTx(() => {
+          store.campaigns.dncAdd(number, reason ? `asked during a call: ${reason}` : "asked during a call");
+          store.calls.addEvent(this.id, "do_not_call", { number, reason });
+        });
+        return number;
+      },
       turnMetrics: (m) => {
         metrics.push(m);
         store.calls.addEvent(this.id, "turn", { ...m });

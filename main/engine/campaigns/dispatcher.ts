@@ -153,12 +153,29 @@ export class CampaignDispatcher {
       );
     if (open.length === 0) return;
     for (const lead of this.store.campaigns.dueLeads(c.id, now.toISOString(), free * 4, open, c.timezone)) {
-      if (free <= 0) break;
+      if (free <= 0 || !this.trunkHasRoom(c)) break;
       if (performance.now() - (this.lastDialMs.get(c.id) ?? -Infinity) < gapMs) break;
       // Re-checked just before the dial, in the lead's own time zone, with the clock read now.
       if (!inWindow(leadWindow(c, lead), this.clock())) continue;
       if (this.dialLead(c, lead)) free--;
     }
+  }
+
+  /**
+   * Inbound calls come first on a shared trunk: no dial while an inbound call is being set up, and, on a
+   * trunk with a channel limit, one channel always stays free for the next inbound call (docs/decisions.md
+   * "Trunk capacity").
+   */
+  private trunkHasRoom(c: Campaign): boolean {
+    const trunkId = this.store.numbers.forOutbound(c.number_id ?? undefined)?.sip_trunk_id;
+    if (!trunkId) return true; // resolveOutbound decides what an unroutable campaign does
+    const trunk = this.store.sipTrunks.get(trunkId);
+    const load = this.store.sipTrunks.load(trunkId);
+    if (load.inboundRinging > 0) return false;
+    const max = trunk?.max_channels ?? null;
+    if (max === null) return true;
+    const reserved = max > 1 ? 1 : 0;
+    return load.calls < max - reserved;
   }
 
   /** Claims and dials one lead; false when it was settled without a call. */
@@ -188,6 +205,7 @@ export class CampaignDispatcher {
       throw err;
     }
     if (rendered) plan.assistant = withSystemMessage(plan.assistant, rendered.text);
+    plan.assistant = withDoNotCallTool(plan.assistant);
     // An answering machine before the last attempt is hung up on without a message: the lead is tried again.
     if (plan.assistant.voicemail_detection === true && !leavesVoicemail(lead.attempts + 1, this.retry))
       plan.assistant = { ...plan.assistant, voicemail_message: null };
@@ -216,4 +234,16 @@ export function withSystemMessage(assistant: Record<string, unknown>, text: stri
     ? (llm.messages as { role?: string }[]).filter((m) => m?.role !== "system")
     : [];
   return { ...assistant, llm_config: { ...llm, messages: [{ role: "system", content: text }, ...messages] } };
+}
+
+/**
+ * Every campaign call can honour "don't call me again": the `do_not_call` tool is added when the assistant
+ * lacks it (docs/decisions.md "Do-not-call during a call").
+ */
+export function withDoNotCallTool(assistant: Record<string, unknown>): Record<string, unknown> {
+  const llm = assistant.llm_config as Record<string, unknown> | null | undefined;
+  if (!llm) return assistant; // no model, no tools: a person takes the call
+  const tools = Array.isArray(llm.tools) ? (llm.tools as { type?: unknown }[]) : [];
+  if (tools.some((t) => t?.type === "do_not_call" || t?.type === "doNotCall")) return assistant;
+  return { ...assistant, llm_config: { ...llm, tools: [...tools, { type: "do_not_call" }] } };
 }

@@ -65,6 +65,7 @@ export const SipTrunk = Type.Object(
     allowed_sources: Type.Array(Type.String()),
     stun_server: Nullable(Type.String()),
     inbound_auth: Nullable(Type.Object({ username: Type.String(), has_password: Type.Boolean() })),
+    max_channels: Nullable(Type.Integer()),
     is_active: Type.Boolean(),
     registration: Registration,
     created_at: Type.String(),
@@ -118,6 +119,16 @@ const trunkFields = {
         "Local addition: more addresses or networks (CIDR) this trunk's calls may come from, beside the addresses its host resolves to",
     }),
   ),
+  max_channels: Type.Optional(
+    Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description:
+          "Local addition: calls the trunk carries at once (the carrier's channel limit); campaigns keep one channel free for inbound calls. null = no limit",
+      }),
+    ),
+  ),
   is_active: Type.Optional(Type.Boolean()),
 };
 export const TrunkCreate = Type.Object(trunkFields, { additionalProperties: true });
@@ -149,6 +160,7 @@ export interface TrunkInput {
   keepalive_seconds?: number;
   allowed_sources?: string[];
   stun_server?: string | null;
+  max_channels?: number | null;
   /** Digest credentials the trunk must present on INVITEs; null removes them. */
   inbound_auth?: { username: string; password: string } | null;
   is_active?: boolean;

@@ -14,6 +14,7 @@ interface Extra {
   keepalive_seconds?: number;
   allowed_sources?: string[];
   stun_server?: string | null;
+  max_channels?: number | null;
   /** The password is sealed like the trunk's own. */
   inbound_auth?: { username: string; password_enc: string } | null;
 }
@@ -24,6 +25,7 @@ const EXTRA_KEYS = [
   "keepalive_seconds",
   "allowed_sources",
   "stun_server",
+  "max_channels",
 ] as const;
 export const DEFAULT_KEEPALIVE_SECONDS = 25;
 
@@ -107,6 +109,7 @@ export class SipTrunkRepo {
       allowed_sources: extra.allowed_sources ?? [],
       stun_server: extra.stun_server ?? null,
       inbound_auth: extra.inbound_auth ? { username: extra.inbound_auth.username, has_password: true } : null,
+      max_channels: extra.max_channels ?? null,
       is_active: r.is_active === 1,
       registration: this.registration(r.id, r.is_active === 1) ?? NOT_RUNNING,
       created_at: r.created_at,
@@ -135,6 +138,7 @@ export class SipTrunkRepo {
       keepalive_seconds: input.keepalive_seconds ?? DEFAULT_KEEPALIVE_SECONDS,
       allowed_sources: input.allowed_sources ?? [],
       stun_server: input.stun_server ?? null,
+      max_channels: input.max_channels ?? null,
       inbound_auth: this.sealAuth(input.inbound_auth),
     };
     this.db
@@ -219,6 +223,21 @@ export class SipTrunkRepo {
         : null,
       is_active: r.is_active === 1,
     };
+  }
+
+  /**
+   * The calls a trunk carries now (through the numbers on it, both directions), and how many of them are
+   * inbound calls still being set up.
+   */
+  load(trunkId: string): { calls: number; inboundRinging: number } {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS calls, COALESCE(SUM(c.direction = 'inbound' AND c.status = 'connecting'), 0) AS inboundRinging
+         FROM calls c JOIN numbers n ON n.id = c.number_id
+         WHERE c.status IN ('connecting', 'in-progress') AND n.sip_trunk_id = ?`,
+      )
+      .get(trunkId) as { calls: number; inboundRinging: number };
+    return r;
   }
 
   activeCount(): number {

@@ -18,6 +18,8 @@ export interface PipelineHost {
     tool: Extract<ToolSpec, { kind: "webhook" }>,
   ): Promise<string>;
   sendDtmf(digits: string): boolean;
+  /** Puts the other party's number on the do-not-call list; returns it, or null when the call has none. */
+  doNotCall(reason: string | null): string | null;
   turnMetrics(m: TurnMetrics): void;
   /** A provider fault or another problem worth a line in the call's event log. */
   problem(message: string): void;

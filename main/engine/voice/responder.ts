@@ -202,6 +202,15 @@ export class Responder {
           result: digits && host.sendDtmf(digits) ? `Pressed ${digits}.` : "The keys could not be sent on this line.",
         };
       }
+      case "do_not_call": {
+        const reason = typeof args.reason === "string" ? args.reason.slice(0, 200) : null;
+        const number = host.doNotCall(reason);
+        return {
+          result: number
+            ? `${number} is on the do-not-call list and will not be called again.`
+            : "This call has no phone number to put on the do-not-call list.",
+        };
+      }
       case "transfer_call": {
         const target = transferTarget(tool, args.destination);
         if ("refused" in target) {

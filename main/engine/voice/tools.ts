@@ -4,6 +4,7 @@ import type { LlmTool } from "../providers/llm/types.js";
 export type ToolSpec =
   | { kind: "end_call"; llm: LlmTool }
   | { kind: "dtmf"; llm: LlmTool }
+  | { kind: "do_not_call"; llm: LlmTool }
   | { kind: "transfer_call"; llm: LlmTool; destinations: { number: string; description?: string; message?: string }[] }
   | {
       kind: "webhook";
@@ -21,7 +22,8 @@ const EMPTY_PARAMS = { type: "object", properties: {} };
 /**
  * Reads every documented tool shape (features.md §8): flat `{name, description, url, async, parameters}`,
  * nested OpenAI `{type:"function", function:{…}, server:{url, secret}}`, and the built-ins
- * `end_call`/`endCall` and `transfer_call`/`transferCall` with `destinations`, and our `dtmf` (send_dtmf).
+ * `end_call`/`endCall` and `transfer_call`/`transferCall` with `destinations`, and our `dtmf` (send_dtmf) and
+ * `do_not_call`.
  */
 export function normaliseTools(raw: unknown[]): ToolSpec[] {
   const out: ToolSpec[] = [];
@@ -57,6 +59,22 @@ export function normaliseTools(raw: unknown[]): ToolSpec[] {
               },
             },
             required: ["digits"],
+          },
+        },
+      });
+      continue;
+    }
+    if (type === "do_not_call" || type === "doNotCall") {
+      // Local addition (issue #17): a person who asks not to be called again is never dialled again.
+      out.push({
+        kind: "do_not_call",
+        llm: {
+          name: "do_not_call",
+          description:
+            "Put the person's number on the do-not-call list when they ask not to be called again (or to be removed from the list). Confirm it to them, then end the call.",
+          parameters: {
+            type: "object",
+            properties: { reason: { type: "string", description: "What they said, in a few words" } },
           },
         },
       });

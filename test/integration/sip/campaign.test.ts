@@ -10,11 +10,17 @@ import { waitFor, waitForAsync } from "../../helpers/wait.js";
 // OpenAI-compatible double (no provider can be reached from here), and the engine is the real one.
 // Retry delays are shortened (1 s instead of 4 h / 15 min) through the engine's campaign options; the
 // counts of attempts are the policy's.
-const ANSWER = Array.from({ length: 9 }, (_, i) => `+316100001${i}`);
+const ANSWER = Array.from({ length: 8 }, (_, i) => `+316100001${i}`);
 const BUSY = ["+3161000020", "+3161000021", "+3161000022"];
 const UNANSWERED = ["+3161000030", "+3161000031", "+3161000032"];
+const VOICEMAIL = ["+3161000050", "+3161000051", "+3161000052"];
 const DNC = "+3161000040";
+/** Answers, and asks not to be called again: the model calls do_not_call. */
+const ASKS_DNC = "+3161000060";
+const ASKS_DNC_NAME = "Dana";
+const VOICEMAIL_MESSAGE = "Hi, this is Acme Dental about your appointment. Please call us back.";
 const MISSING = "+3161000041";
+const UAS_CALLS = ANSWER.length + 1 + 3 * (BUSY.length + UNANSWERED.length + VOICEMAIL.length);
 const TEMPLATE = "You call {{name}} to confirm the appointment on {{date}} at {{ time }}. Speak {{language}}.";
 
 describe.skipIf(!hasSipp)(
@@ -30,15 +36,26 @@ describe.skipIf(!hasSipp)(
         if (system.startsWith("Summarize") || req.response_format) return { text: "A reminder call." };
         // The model hangs up at once (end_call), then says goodbye after the tool's result.
         if (req.messages.some((m) => m.role === "tool")) return { text: "Goodbye." };
+        if (system.includes(`You call ${ASKS_DNC_NAME} `))
+          return {
+            toolCalls: [
+              { name: "do_not_call", arguments: { reason: "please stop calling me" } },
+              { name: "end_call", arguments: {} },
+            ],
+          };
         return { toolCalls: [{ name: "end_call", arguments: {} }] };
       });
       t = await startTestEngine({
         campaigns: {
           tickMs: 100,
-          retry: { no_answer: { maxAttempts: 3, delayMs: 1000 }, busy: { maxAttempts: 3, delayMs: 1000 } },
+          retry: {
+            no_answer: { maxAttempts: 3, delayMs: 1000 },
+            busy: { maxAttempts: 3, delayMs: 1000 },
+            voicemail: { maxAttempts: 3, delayMs: 1000 },
+          },
         },
       });
-      uas = await startCampaignUas(ANSWER.length + 3 * BUSY.length + 3 * UNANSWERED.length);
+      uas = await startCampaignUas(UAS_CALLS);
     });
     afterAll(async () => {
       await t?.stop();
@@ -75,6 +92,8 @@ describe.skipIf(!hasSipp)(
                 tools: [{ type: "end_call" }],
               },
               tts_config: { provider: "local", voice_id: "flite-kal" },
+              voicemail_detection: true,
+              voicemail_message: VOICEMAIL_MESSAGE,
             },
           })
         ).json()) as any
@@ -86,9 +105,9 @@ describe.skipIf(!hasSipp)(
         time: `1${i}:00`,
         language: i % 2 ? "Dutch" : "English",
       });
-      const leads = [...ANSWER, ...BUSY, ...UNANSWERED, DNC].map((phone_number, i) => ({
+      const leads = [...ANSWER, ...BUSY, ...UNANSWERED, ...VOICEMAIL, DNC, ASKS_DNC].map((phone_number, i) => ({
         phone_number,
-        variables: vars(i),
+        variables: phone_number === ASKS_DNC ? { ...vars(i), name: ASKS_DNC_NAME } : vars(i),
       }));
       leads.push({ phone_number: MISSING, variables: { name: "No date" } as any });
       const created = await t.api("/api/v1/campaigns", {
@@ -112,7 +131,12 @@ describe.skipIf(!hasSipp)(
 
       // Each answered call: as soon as it is up, the model is asked to speak (control API), so it sees the system message.
       const stop = t.engine.bus.subscribe((e) => {
-        if (e.type === "call.updated" && e.call.status === "in-progress" && e.call.direction === "outbound") {
+        if (
+          e.type === "call.updated" &&
+          e.call.status === "in-progress" &&
+          e.call.direction === "outbound" &&
+          !VOICEMAIL.includes(e.call.destination ?? "")
+        ) {
           // Until the assistant has taken the call the control API answers 501/409: ask again shortly.
           const ask = async (tries: number): Promise<void> => {
             const r = await t.api(`/api/v1/calls/${e.call.id}/control`, {
@@ -148,7 +172,11 @@ describe.skipIf(!hasSipp)(
               ]),
             ),
         );
-        expect(campaign).toMatchObject({ total_leads: 17, completed_leads: 9, failed_leads: 6 });
+        expect(campaign).toMatchObject({
+          total_leads: 20,
+          completed_leads: ANSWER.length + VOICEMAIL.length + 1,
+          failed_leads: BUSY.length + UNANSWERED.length,
+        });
       } finally {
         stop();
       }
@@ -160,6 +188,35 @@ describe.skipIf(!hasSipp)(
       for (const n of BUSY) expect(by.get(n), n).toMatchObject({ status: "failed", attempts: 3, last_outcome: "busy" });
       for (const n of UNANSWERED)
         expect(by.get(n), n).toMatchObject({ status: "failed", attempts: 3, last_outcome: "no_answer" });
+      // An answering machine each time: hung up on twice without a message, the last attempt leaves it.
+      for (const n of VOICEMAIL)
+        expect(by.get(n), n).toMatchObject({ status: "completed", attempts: 3, last_outcome: "voicemail" });
+      for (const n of VOICEMAIL) {
+        const calls = t.store.calls.list({ limit: 200, offset: 0 }).calls.filter((c) => c.destination === n);
+        expect(calls.map((c) => c.end_reason)).toEqual(["voicemail", "voicemail", "voicemail"]);
+        const left = calls.filter((c) =>
+          c.messages.some((m) => m.role === "assistant" && m.content === VOICEMAIL_MESSAGE),
+        );
+        expect(left, n).toHaveLength(1);
+        // The report (written after the call) carries the detection: the summary and metrics.amd.
+        const done = await waitFor(() => {
+          const c = t.store.calls.get(left[0].id)!;
+          return /Voicemail detected/.test(c.summary ?? "") && c;
+        }, 20_000);
+        const amd = (done.metrics as any)?.amd;
+        expect(amd, JSON.stringify(done.metrics)).toMatchObject({
+          result: "machine",
+          message: VOICEMAIL_MESSAGE,
+          cue: "beep",
+        });
+        expect(amd.beep_to_message_ms).toBeLessThanOrEqual(500);
+      }
+      // The callee who asked is on the do-not-call list, from the call, with what they said.
+      expect(by.get(ASKS_DNC)).toMatchObject({ status: "completed", attempts: 1, last_outcome: "answered" });
+      const dnc = ((await (await t.api("/api/v1/do-not-call")).json()) as any).numbers as any[];
+      expect(dnc.find((d) => d.phone_number === ASKS_DNC)).toMatchObject({
+        reason: "asked during a call: please stop calling me",
+      });
       expect(by.get(DNC)).toMatchObject({ status: "skipped", attempts: 0, call_id: null, last_outcome: "do_not_call" });
       expect(by.get(MISSING)).toMatchObject({
         status: "skipped",
@@ -178,12 +235,7 @@ describe.skipIf(!hasSipp)(
       }
 
       // At the callee side: never more than 3 calls at once, and each number dialled once per attempt.
-      await waitFor(
-        () =>
-          uas.events().filter((e) => e.kind === "end").length ===
-          ANSWER.length + 3 * BUSY.length + 3 * UNANSWERED.length,
-        20_000,
-      );
+      await waitFor(() => uas.events().filter((e) => e.kind === "end").length === UAS_CALLS, 20_000);
       const events = uas.events();
       const peak = peakConcurrency(events);
       expect(peak, uas.output()).toBeLessThanOrEqual(3);

@@ -59,6 +59,7 @@ function normalise(body: TrunkCreateBody | TrunkUpdateBody): TrunkInput {
     tls_ca: body.tls_ca,
     keepalive_seconds: body.keepalive_seconds,
     allowed_sources: body.allowed_sources,
+    max_channels: body.max_channels,
     stun_server: unlisted(body, "stun_server") as TrunkInput["stun_server"],
     inbound_auth: unlisted(body, "inbound_auth") as TrunkInput["inbound_auth"],
     is_active: body.is_active,
