@@ -50,6 +50,7 @@ export interface SipTrunk {
   keepalive_seconds: number;
   allowed_sources: string[];
   stun_server: string | null;
+  max_channels: number | null;
   is_active: boolean;
   registration: Registration;
   created_at: string;
@@ -69,6 +70,7 @@ export interface SipTrunkInput {
   tls_ca?: string | null;
   keepalive_seconds?: number;
   stun_server?: string | null;
+  max_channels?: number | null;
   is_active?: boolean;
 }
 

@@ -15,6 +15,8 @@ export interface TrunkDraft {
   clear_tls_ca: boolean;
   keepalive_seconds: number;
   stun_server: string;
+  /** null: no limit. */
+  max_channels: number | null;
 }
 
 export function draftOf(trunk: SipTrunk | null): TrunkDraft {
@@ -32,6 +34,7 @@ export function draftOf(trunk: SipTrunk | null): TrunkDraft {
     clear_tls_ca: false,
     keepalive_seconds: trunk?.keepalive_seconds ?? 25,
     stun_server: trunk?.stun_server ?? "",
+    max_channels: trunk?.max_channels ?? null,
   };
 }
 
@@ -53,6 +56,7 @@ export function bodyOf(draft: TrunkDraft, trunk: SipTrunk | null): SipTrunkInput
     outbound_proxy: orNull(draft.outbound_proxy),
     keepalive_seconds: draft.keepalive_seconds,
     stun_server: orNull(draft.stun_server),
+    max_channels: draft.max_channels,
   };
   if (draft.password) full.password = draft.password;
   if (draft.tls_ca.trim()) full.tls_ca = draft.tls_ca.trim();
@@ -73,6 +77,7 @@ export function bodyOf(draft: TrunkDraft, trunk: SipTrunk | null): SipTrunkInput
     outbound_proxy: orNull(saved.outbound_proxy),
     keepalive_seconds: saved.keepalive_seconds,
     stun_server: orNull(saved.stun_server),
+    max_channels: saved.max_channels,
   };
   const changed: SipTrunkInput = {};
   for (const k of Object.keys(full) as (keyof SipTrunkInput)[])
