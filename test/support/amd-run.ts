@@ -102,6 +102,8 @@ export interface AmdSummary {
   humanAsMachineRate: number;
   human: { p50: number; p95: number; max: number };
   machine: { p50: number; p95: number; max: number };
+  /** People measured from the start of their first word rather than the end of their words. */
+  humanFromFirstSound: { p50: number; p95: number; max: number };
   /** Machines measured from the answer rather than from the start of the greeting. */
   machineFromAnswer: { p50: number; p95: number; max: number };
   /** Beep end → first message sample on the line, for machines with a beep. */
@@ -133,6 +135,7 @@ export function summarize(runs: AmdRun[], synthMs: number): AmdSummary {
     confusion,
     humanAsMachineRate: confusion.human.machine / Math.max(1, humans.length),
     human: stats(humans.map((r) => r.latencyMs)),
+    humanFromFirstSound: stats(humans.map((r) => r.decision.atMs - r.item.speechStartMs)),
     machine: stats(machines.map((r) => r.latencyMs)),
     machineFromAnswer: stats(machines.map((r) => r.decision.atMs)),
     beepToMessage: { n: beeps.length, ...stats(beeps) },
