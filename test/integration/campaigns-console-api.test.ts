@@ -170,4 +170,11 @@ describe("campaign progress", () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
   });
+
+  it("is in the OpenAPI document, with the import's dry_run parameter", async () => {
+    const doc = (await (await t.api("/api/openapi.json")).json()) as any;
+    expect(doc.paths["/api/v1/campaigns/{id}/progress"]?.get).toBeDefined();
+    const params = doc.paths["/api/v1/campaigns/{id}/leads/import"].post.parameters as { name: string }[];
+    expect(params.map((p) => p.name)).toContain("dry_run");
+  });
 });
