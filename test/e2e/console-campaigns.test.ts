@@ -186,6 +186,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         schedule_end_time: "17:00:00",
         timezone: "Europe/Amsterdam",
         max_concurrency: 2,
+        number_id: null,
       });
     });
 
@@ -293,7 +294,14 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(await page.getByTestId("retry-waiting").innerText()).toContain("1");
 
       // Paused: the settings can be edited again.
-      expect(await page.getByTestId("campaign-save").count()).toBe(1);
+      const concurrency = page.locator(
+        '[data-testid="campaign-concurrency"] input, input[data-testid="campaign-concurrency"]',
+      );
+      await concurrency.fill("3");
+      await concurrency.press("Tab");
+      await page.getByTestId("campaign-save").click();
+      await expect.poll(() => text("campaign-saved"), { timeout: 15_000 }).toBe("Saved");
+      expect(t.store.campaigns.get(campaignId)!.max_concurrency).toBe(3);
       await page.getByTestId("campaign-resume").click();
       await expect
         .poll(() => page.getByTestId("campaign-status").getAttribute("data-status"), { timeout: 15_000 })

@@ -37,6 +37,7 @@ export interface CampaignFields {
   weekdays: number[];
   max_concurrency: number;
   calls_per_second: number;
+  number_id: string | null;
 }
 
 export interface Lead {

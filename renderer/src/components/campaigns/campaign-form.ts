@@ -11,6 +11,8 @@ export interface CampaignModel {
   weekdays: number[];
   max_concurrency: number;
   calls_per_second: number;
+  /** "" = the engine's choice (the first active number). */
+  number_id: string;
 }
 
 /** The engine's defaults (docs/decisions.md, issue #17): 09:00–17:00 Europe/Amsterdam, every day, 2 at once, 1 per second. */
@@ -24,6 +26,7 @@ export const emptyCampaign = (agentId = ""): CampaignModel => ({
   weekdays: [1, 2, 3, 4, 5, 6, 7],
   max_concurrency: 2,
   calls_per_second: 1,
+  number_id: "",
 });
 
 const hhmm = (t: string) => t.slice(0, 5);
@@ -38,6 +41,7 @@ export const modelOf = (c: Campaign): CampaignModel => ({
   weekdays: [...c.weekdays],
   max_concurrency: c.max_concurrency,
   calls_per_second: c.calls_per_second,
+  number_id: c.number_id ?? "",
 });
 
 export const fieldsOf = (m: CampaignModel): CampaignFields => ({
@@ -49,6 +53,7 @@ export const fieldsOf = (m: CampaignModel): CampaignFields => ({
   weekdays: [...m.weekdays].sort(),
   max_concurrency: m.max_concurrency,
   calls_per_second: m.calls_per_second,
+  number_id: m.number_id || null,
 });
 
 /** The same placeholder rule as the engine's template renderer (main/engine/campaigns/template.ts). */
