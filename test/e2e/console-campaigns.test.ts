@@ -372,6 +372,8 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await page.goto(`${t.url}/#/do-not-call`);
       await page.locator("h1", { hasText: "Bel-me-niet-lijst" }).waitFor({ timeout: 15_000 });
       await page.evaluate(`localStorage.setItem("voicedock.locale", "en")`);
+      await page.reload();
+      await page.locator("h1", { hasText: "Do-not-call list" }).waitFor({ timeout: 15_000 });
     });
 
     it("fits a 360 px wide screen without a page-wide horizontal scroll", async () => {
