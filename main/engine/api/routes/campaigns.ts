@@ -8,18 +8,22 @@ import {
   CampaignSchema,
   CampaignUpdate,
   CsvImportBody,
+  CsvImportQuery,
   CsvImportResult,
   DncBody,
   DncEntry,
   LeadBody,
   LeadList,
   LeadSchema,
+  ProgressSchema,
 } from "../schemas/campaigns.js";
 import { ApiError, badRequest, conflict, notFound } from "../errors.js";
 import type { Campaign, CampaignFields, CampaignStatus, NewLead } from "../../store/campaigns.js";
 import { ALL_WEEKDAYS, DEFAULT_WINDOW, isTimeZone, normaliseTime } from "../../campaigns/schedule.js";
 import { leadsFromCsv } from "../../campaigns/csv.js";
 import { preflight } from "../../campaigns/preflight.js";
+import { campaignProgress } from "../../campaigns/progress.js";
+import { previewImport } from "../../campaigns/import-preview.js";
 
 const tags = ["campaigns"];
 const one = { 200: Type.Object({ campaign: CampaignSchema }), ...errorResponses, 409: errorResponses[400] };
@@ -265,6 +269,20 @@ export const campaignRoutes: ApiRoutes = async (app, { ctx }) => {
     },
   );
 
+  app.get(
+    "/campaigns/:id/progress",
+    {
+      schema: {
+        tags,
+        summary:
+          "Local addition: leads by status, calls in flight, leads waiting for a retry, whether the window is open, and an ETA",
+        params: UuidParams,
+        response: { 200: Type.Object({ progress: ProgressSchema }), ...errorResponses },
+      },
+    },
+    async (req) => ({ progress: campaignProgress(ctx.store, existing(ctx, req.params.id)) }),
+  );
+
   // ── leads ────────────────────────────────────────────────────────────────────────────────────
 
   app.get(
@@ -314,6 +332,7 @@ export const campaignRoutes: ApiRoutes = async (app, { ctx }) => {
         summary:
           "Local addition: import leads from CSV (header mapping, E.164 check, per-row errors, duplicates merged)",
         params: UuidParams,
+        querystring: CsvImportQuery,
         body: CsvImportBody,
         response: { 200: CsvImportResult, ...errorResponses, 409: errorResponses[400] },
       },
@@ -323,21 +342,34 @@ export const campaignRoutes: ApiRoutes = async (app, { ctx }) => {
       const { csv, mapping } = req.body;
       const parsed = leadsFromCsv(csv, mapping);
       const errors = [...parsed.errors];
+      const valid = parsed.leads.filter((l) => {
+        const tz = l.variables.timezone;
+        if (tz === undefined || isTimeZone(tz)) return true;
+        errors.push({ row: l.row, message: `timezone '${tz}' is not an IANA time zone` });
+        return false;
+      });
+      errors.sort((a, b) => a.row - b.row);
+      if (req.query.dry_run) {
+        const p = previewImport(ctx.store, c, valid, Object.values(parsed.columns));
+        return {
+          imported: p.imported,
+          merged: p.merged,
+          columns: parsed.columns,
+          errors,
+          dry_run: true,
+          preview: p.rows,
+          template_variables_without_column: p.template_variables_without_column,
+        };
+      }
       let imported = 0;
       let merged = 0;
       ctx.store.tx(() => {
-        for (const l of parsed.leads) {
-          const tz = l.variables.timezone;
-          if (tz !== undefined && !isTimeZone(tz)) {
-            errors.push({ row: l.row, message: `timezone '${tz}' is not an IANA time zone` });
-            continue;
-          }
+        for (const l of valid) {
           const r = repo.addLead(c.id, { phone_number: l.phone_number, name: l.name, variables: l.variables });
           if (r.merged) merged++;
           else imported++;
         }
       });
-      errors.sort((a, b) => a.row - b.row);
       return { imported, merged, columns: parsed.columns, errors };
     },
   );

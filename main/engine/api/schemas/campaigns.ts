@@ -143,11 +143,54 @@ export const CsvImportBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const CsvImportQuery = Type.Object(
+  {
+    dry_run: Type.Boolean({
+      default: false,
+      description: "Local addition: check and preview the import without adding any lead (the console's preview)",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const PreviewRow = Type.Object({
+  row: Type.Integer(),
+  phone_number: Type.String(),
+  name: Nullable(Type.String()),
+  variables: Type.Record(Type.String(), Type.String()),
+  merge: StringEnum(["new", "file", "existing"] as const),
+  merged_with_row: Nullable(Type.Integer()),
+  missing_variables: Type.Array(Type.String()),
+});
+
 export const CsvImportResult = Type.Object({
   imported: Type.Integer(),
   merged: Type.Integer(),
   columns: Type.Record(Type.String(), Nullable(Type.String())),
   errors: Type.Array(Type.Object({ row: Type.Integer(), message: Type.String() })),
+  dry_run: Type.Optional(Type.Boolean()),
+  preview: Type.Optional(
+    Type.Array(PreviewRow, { description: "dry run only: the first 200 valid rows and what importing each would do" }),
+  ),
+  template_variables_without_column: Type.Optional(
+    Type.Array(Type.String(), {
+      description: "dry run only: {{variables}} of the template that no column provides (a misspelt header?)",
+    }),
+  ),
+});
+
+const ByStatus = Type.Object(Object.fromEntries(LEAD_STATUSES.map((s) => [s, Type.Integer()])));
+export const ProgressSchema = Type.Object({
+  leads_by_status: ByStatus,
+  calls_in_flight: Type.Integer(),
+  retry_waiting: Type.Integer({ description: "pending leads whose next attempt is not due yet" }),
+  window_open_now: Type.Boolean(),
+  attempts_ended: Type.Integer(),
+  average_attempt_seconds: Type.Number(),
+  eta_basis: StringEnum(["observed", "assumed"] as const),
+  eta_seconds: Nullable(
+    Type.Integer({ description: "dialling time left at this concurrency; closed windows and retry delays add to it" }),
+  ),
 });
 
 export const DncEntry = Type.Object({

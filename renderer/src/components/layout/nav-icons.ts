@@ -10,6 +10,8 @@ import {
   Setting,
   User,
   Document,
+  Promotion,
+  MuteNotification,
 } from "@element-plus/icons-vue";
 
 // Route files name their icon (route meta `icon`); unknown names fall back to a plain document icon.
@@ -23,6 +25,8 @@ const icons: Record<string, Component> = {
   usage: DataAnalysis,
   settings: Setting,
   assistant: User,
+  campaign: Promotion,
+  dnc: MuteNotification,
 };
 
 export const navIcon = (name?: string): Component => (name && icons[name]) || Document;
