@@ -27,6 +27,7 @@ import { numberRoutes } from "./routes/numbers.js";
 import { sipTrunkRoutes } from "./routes/sip-trunks.js";
 import { byokRoutes } from "./routes/byok.js";
 import { voiceRoutes } from "./routes/voices.js";
+import { voicePreviewRoutes } from "./routes/voice-preview.js";
 import { usageRoutes } from "./routes/usage.js";
 import { templateRoutes } from "./routes/templates.js";
 import { modelRoutes } from "./routes/models.js";
@@ -120,6 +121,7 @@ export async function buildApp(
       await v1.register(sipTrunkRoutes, { ctx });
       await v1.register(byokRoutes, { ctx });
       await v1.register(voiceRoutes, { ctx });
+      await v1.register(voicePreviewRoutes, { ctx });
       await v1.register(usageRoutes, { ctx });
       await v1.register(templateRoutes, { ctx });
       await v1.register(modelRoutes, { ctx });
