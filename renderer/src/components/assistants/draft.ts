@@ -6,7 +6,8 @@ const SERVER_FIELDS = ["id", "created_at", "updated_at", "webhook_secret"] as co
 
 /** A deep, editable copy of a saved assistant without its server-owned fields or masked secret. */
 export function editableCopy(a: Assistant | AssistantConfig): AssistantConfig {
-  const copy = structuredClone(a) as Record<string, unknown>;
+  // Through JSON, not structuredClone: the draft is a Vue proxy, which structuredClone refuses.
+  const copy = JSON.parse(JSON.stringify(a)) as Record<string, unknown>;
   for (const f of SERVER_FIELDS) delete copy[f];
   return copy as AssistantConfig;
 }
