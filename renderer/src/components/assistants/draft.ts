@@ -1,5 +1,11 @@
-import type { Assistant, AssistantConfig } from "../../api/assistants";
-import type { Model } from "../../api/types";
+import type { Assistant, AssistantConfig } from "../../api/assistant-types";
+
+/** What the availability check reads of a catalogue model (GET /models). */
+export interface ModelState {
+  id: string;
+  installed: boolean;
+  download: { state: string } | null;
+}
 
 /** Fields the engine owns or never gives back: they are not part of what the editor sends. */
 const SERVER_FIELDS = ["id", "created_at", "updated_at", "webhook_secret"] as const;
@@ -63,7 +69,7 @@ export type ModelAvailability = "installed" | "downloading" | "missing" | "none_
  */
 export function sttModelAvailability(
   stt: AssistantConfig["stt_config"],
-  models: Model[],
+  models: ModelState[],
 ): { state: ModelAvailability; modelId: string | null } {
   if (stt?.provider !== "whisper") return { state: "none_needed", modelId: null };
   const modelId = `whisper-${stt.model || "base.en"}`;
