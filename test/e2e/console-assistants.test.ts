@@ -51,7 +51,12 @@ async function seriousViolations(p: Page): Promise<string[]> {
   const result = await builder.analyze();
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n) => `${n.target.join(" ")} — ${(n.failureSummary ?? "").replace(/\s+/g, " ").slice(0, 160)}`)
+          .join("; ")}`,
+    );
 }
 
 const card = (p: Page, name: string) => p.locator(`[data-testid="assistant"][data-name="${name}"]`);
@@ -340,6 +345,19 @@ describe.skipIf(!existsSync(CHROMIUM))(
         await page.screenshot({ path: join(ARTIFACTS, `console-${name}-360.png`), fullPage: true });
         expect(await seriousViolations(page), `axe on #/${path} at 360 px`).toEqual([]);
       }
+    });
+
+    it("follows the OS into dark mode, still readable", async () => {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.goto(`${t.url}/#/assistants/${frontDeskId}`);
+      await page.getByTestId("assistant-name").waitFor();
+      await page.getByTestId("assistant-check").click();
+      await page.getByTestId("check-results").waitFor({ timeout: 20_000 });
+      await expect.poll(() => page.evaluate(`document.documentElement.classList.contains("dark")`)).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, "console-assistant-editor-dark.png"), fullPage: true });
+      expect(await seriousViolations(page), "axe on the dark editor").toEqual([]);
+      await page.emulateMedia({ colorScheme: "light" });
     });
   },
 );
