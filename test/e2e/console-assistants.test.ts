@@ -282,6 +282,39 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(await seriousViolations(page), "axe on the filled editor").toEqual([]);
     });
 
+    it("adds a tool from a tool template and saves it", async () => {
+      const created = await t.api("/api/v1/tool-templates", {
+        method: "POST",
+        json: {
+          name: "check_opening_hours",
+          tool_type: "function",
+          tool_config: {
+            description: "Look up whether the shop is open on a date",
+            url: "https://hooks.example.com/hours",
+            parameters: { type: "object", properties: { date: { type: "string" } }, required: ["date"] },
+          },
+        },
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      await page.reload();
+      await page.getByTestId("tool-add-choice").waitFor();
+      const { tool_template } = (await created.json()) as { tool_template: { id: string } };
+      await page.getByTestId("tool-add-choice").selectOption(`template:${tool_template.id}`);
+      await page.getByTestId("tool-add").click();
+      const fn = page.locator('[data-testid="tool"][data-type="function"]');
+      expect(await fn.getByTestId("tool-name").inputValue()).toBe("check_opening_hours");
+      await page.getByTestId("assistant-save").click();
+      await page.getByTestId("assistant-dirty").waitFor({ state: "detached", timeout: 10_000 });
+      const a = (await apiAssistants()).find((x) => x.id === frontDeskId)!;
+      expect(a.llm_config.tools).toContainEqual({
+        type: "function",
+        name: "check_opening_hours",
+        description: "Look up whether the shop is open on a date",
+        url: "https://hooks.example.com/hours",
+        parameters: { type: "object", properties: { date: { type: "string" } }, required: ["date"] },
+      });
+    });
+
     it("duplicates and deletes from the list", async () => {
       await page.goto(`${t.url}/#/assistants`);
       await card(page, "Front desk").waitFor();
