@@ -86,4 +86,14 @@ describe("GET /assistant-templates (issue #15 §1, §4)", () => {
       for (const c of [x.assistant.stt_config, x.assistant.llm_config, x.assistant.tts_config])
         expect(local.has(c.provider), `${x.id}: ${c.provider}`).toBe(true);
   });
+
+  it("is documented in the OpenAPI document with the voice preview, each with a tag and a summary", async () => {
+    const doc = (await (await t.api("/api/openapi.json", { auth: false })).json()) as any;
+    const templates = doc.paths["/api/v1/assistant-templates"]?.get;
+    const preview = doc.paths["/api/v1/voices/preview"]?.post;
+    expect(templates?.tags, JSON.stringify(Object.keys(doc.paths))).toEqual(["assistants"]);
+    expect(templates.summary).toMatch(/POST \/assistants body/);
+    expect(preview?.tags).toEqual(["voices"]);
+    expect(preview.summary).toMatch(/audio\/wav/);
+  });
 });
