@@ -47,6 +47,8 @@ export interface ApiContext {
   takeOver?: (callId: string) => void;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
+  /** Speaks a text with a tts_config as a call would build it, as a WAV (POST /voices/preview). */
+  previewVoice?: (ttsConfig: Record<string, unknown>, text: string, signal: AbortSignal) => Promise<Buffer>;
   /** One-time sign-in links for a browser (absent: POST /console/login answers 401). */
   loginLinks?: LoginLinks;
   /** Signs short-lived recording URLs (absent: POST /calls/{id}/recording-url is a 404). */
