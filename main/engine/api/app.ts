@@ -18,6 +18,7 @@ import { ErrorBody } from "./schemas/common.js";
 import { healthRoutes } from "./routes/health.js";
 import { organizationRoutes } from "./routes/organizations.js";
 import { assistantRoutes } from "./routes/assistants.js";
+import { assistantTemplateRoutes } from "./routes/assistant-templates.js";
 import { callRoutes } from "./routes/calls.js";
 import { eventRoutes } from "./routes/events.js";
 import { consoleCallRoutes } from "./routes/console-calls.js";
@@ -110,6 +111,7 @@ export async function buildApp(
       await v1.register(healthRoutes, { ctx });
       await v1.register(organizationRoutes, { ctx });
       await v1.register(assistantRoutes, { ctx });
+      await v1.register(assistantTemplateRoutes, { ctx });
       await v1.register(callRoutes, { ctx });
       await v1.register(eventRoutes, { ctx });
       await v1.register(consoleCallRoutes, { ctx });
