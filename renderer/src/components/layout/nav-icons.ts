@@ -10,6 +10,7 @@ import {
   Setting,
   User,
   Document,
+  Guide,
 } from "@element-plus/icons-vue";
 
 // Route files name their icon (route meta `icon`); unknown names fall back to a plain document icon.
@@ -23,6 +24,7 @@ const icons: Record<string, Component> = {
   usage: DataAnalysis,
   settings: Setting,
   assistant: User,
+  welcome: Guide,
 };
 
 export const navIcon = (name?: string): Component => (name && icons[name]) || Document;
