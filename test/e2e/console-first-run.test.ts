@@ -278,7 +278,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio || !hasSipp)(
         await page.keyboard.press(i === 0 ? "Space" : "ArrowDown");
       }
       expect(await receptionist.isChecked()).toBe(true);
-      expect(await page.getByTestId("welcome-assistant-name").locator("input").inputValue()).toBe("Receptionist");
+      expect(await page.getByTestId("welcome-assistant-name").inputValue()).toBe("Receptionist");
 
       // The template's recognizer needs a download: shown with its size, state and the free disk space.
       const model = page.locator('[data-testid="welcome-model"][data-model-id="whisper-base.en"]');
