@@ -10,7 +10,7 @@ import {
 } from "../../renderer/src/components/welcome/progress";
 import { assistantBody, draftOf, modelsFor } from "../../renderer/src/components/welcome/assistant-draft";
 import { toE164 } from "../../renderer/src/components/welcome/phone";
-import type { AssistantTemplate } from "../../renderer/src/api/welcome";
+import type { AssistantTemplate } from "../../renderer/src/api/welcome-types";
 
 /** A Storage stand-in over a Map: what the wizard reads and writes is a string per key, nothing more. */
 function memoryStorage(initial: Record<string, string> = {}) {

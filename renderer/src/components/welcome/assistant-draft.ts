@@ -1,4 +1,4 @@
-import type { AssistantBody, AssistantTemplate } from "../../api/welcome";
+import type { AssistantBody, AssistantTemplate } from "../../api/welcome-types";
 
 /**
  * The recognizer: the template's own (Whisper, after a download) or PocketSphinx, which needs no download

@@ -19,12 +19,18 @@ export interface WelcomeProgress {
 
 export const PROGRESS_STORAGE = "voicedock.welcome";
 
+/** The part of the browser's Storage used here (a Map stands in for it in unit tests). */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
 const fresh = (): WelcomeProgress => ({ step: "trunk", skipped: [], finished: false });
 const isStep = (s: unknown): s is StepId => (STEPS as readonly unknown[]).includes(s);
 const optionalId = (v: unknown) => (typeof v === "string" && v ? v : undefined);
 
 /** The saved progress; anything unreadable (another version, a hand edit) starts the wizard afresh. */
-export function loadProgress(storage: Pick<Storage, "getItem">): WelcomeProgress {
+export function loadProgress(storage: Pick<KeyValueStore, "getItem">): WelcomeProgress {
   let raw: unknown;
   try {
     raw = JSON.parse(storage.getItem(PROGRESS_STORAGE) ?? "null");
@@ -45,7 +51,7 @@ export function loadProgress(storage: Pick<Storage, "getItem">): WelcomeProgress
   };
 }
 
-export function saveProgress(storage: Pick<Storage, "setItem">, p: WelcomeProgress): void {
+export function saveProgress(storage: Pick<KeyValueStore, "setItem">, p: WelcomeProgress): void {
   const clean = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
   storage.setItem(PROGRESS_STORAGE, JSON.stringify(clean));
 }
