@@ -194,7 +194,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio || !hasSipp)(
     beforeAll(async () => {
       expect(existsSync(join(CONSOLE_DIR, "index.html")), "run `npm run build:app` first (npm test does)").toBe(true);
       k = await startKamailio({ users: { [MY_PHONE]: MY_PHONE_PASSWORD } });
-      llm = await startLlmServer(() => ({ text: REPLY }));
+      // It lists the template's model, as Ollama does once `ollama pull llama3.2` has run.
+      llm = await startLlmServer(() => ({ text: REPLY }), { models: ["llama3.2"] });
       mirror = await startMirror({ "ggml-base.en.bin": MIRRORED });
       t = await startTestEngine({
         consoleDir: CONSOLE_DIR,
@@ -380,7 +381,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio || !hasSipp)(
       await page.getByTestId("welcome-models-none").waitFor();
       await tabTo(page, "welcome-assistant-llm-url");
       await page.keyboard.press("ControlOrMeta+a");
-      await page.keyboard.type(`${llm.url}/v1`);
+      // The double serves the OpenAI paths under /v1, as Ollama does: its URL already ends there.
+      await page.keyboard.type(llm.url);
       await tabTo(page, "welcome-assistant-record");
       await page.keyboard.press("Space");
       expect(await page.getByTestId("welcome-assistant-record").locator("input").isChecked()).toBe(true);
@@ -395,6 +397,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio || !hasSipp)(
       await page.getByTestId("welcome-assistant-check").waitFor({ timeout: 15_000 });
       expect(await attr("welcome-check-stt", "data-ok"), (await text("welcome-check-stt")) ?? "").toBe("true");
       expect(await attr("welcome-check-tts", "data-ok"), (await text("welcome-check-tts")) ?? "").toBe("true");
+      expect(await attr("welcome-check-llm", "data-ok"), (await text("welcome-check-llm")) ?? "").toBe("true");
+      expect(await attr("welcome-assistant-check", "data-ok")).toBe("true");
       await shot("4-assistant-done");
       expect((await seriousViolations(page)).join("\n")).toBe("");
       await tabTo(page, "welcome-next");
