@@ -21,7 +21,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(join(ROOT, "out", "renderer
         const profile = await browser.newContext();
         const page = await profile.newPage();
         await page.goto(link!);
-        await page.waitForURL(/#\/calls/, { timeout: 15_000 });
+        // A fresh engine has nothing set up: the link opens the first-run wizard.
+        await page.waitForURL(/#\/welcome/, { timeout: 15_000 });
         await page.getByRole("heading", { level: 1 }).first().waitFor();
         const key = await page.evaluate<string | null>("localStorage.getItem('voicedock.apiKey')");
         expect(key).toMatch(/^vd_live_/);

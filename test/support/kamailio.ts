@@ -32,6 +32,8 @@ export interface KamailioOptions {
    * 60). Tests that need quick re-registrations (DNS failover) lower it, as a carrier may.
    */
   minExpiresSeconds?: number;
+  /** More accounts beside alice and bob (user → password), e.g. a phone that registers to receive calls. */
+  users?: Record<string, string>;
 }
 
 /** Starts kamailio as a registrar/proxy with the shared config (users alice/secret, bob/bobpass), on 127.0.0.1 unless told otherwise. */
@@ -47,6 +49,8 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
       /^(modparam\("usrloc"[^\n]*)$/m,
       `$1\nmodparam("registrar", "min_expires", ${opts.minExpiresSeconds})`,
     );
+  for (const [user, password] of Object.entries(opts.users ?? {}))
+    cfg = cfg.replace(/^(\s*\$sht\(users=>bob\)[^\n]*)$/m, `$1\n    $sht(users=>${user}) = "${password}";`);
   let tlsPort: number | null = null;
   let caPem: string | null = null;
   if (opts.tls) {

@@ -38,12 +38,25 @@ export interface LlmServer {
   close(): Promise<void>;
 }
 
-export async function startLlmServer(script: (req: ChatRequest) => ScriptedReply): Promise<LlmServer> {
+export interface LlmServerOptions {
+  /** Model ids listed at `GET /v1/models` (as Ollama lists its pulled models); without it that path is a 404. */
+  models?: string[];
+}
+
+export async function startLlmServer(
+  script: (req: ChatRequest) => ScriptedReply,
+  opts: LlmServerOptions = {},
+): Promise<LlmServer> {
   const requests: ChatRequest[] = [];
   const open = new Set<import("node:http").ServerResponse>();
   const server: Server = createServer(async (req, res) => {
     let body = "";
     for await (const c of req) body += c;
+    if (opts.models && req.method === "GET" && req.url === "/v1/models") {
+      const data = opts.models.map((id) => ({ id, object: "model", created: 0, owned_by: "local" }));
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data }));
+      return;
+    }
     if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
       res.writeHead(404).end();
       return;

@@ -12,6 +12,7 @@ import {
   Document,
   Promotion,
   MuteNotification,
+  Guide,
 } from "@element-plus/icons-vue";
 
 // Route files name their icon (route meta `icon`); unknown names fall back to a plain document icon.
@@ -27,6 +28,7 @@ const icons: Record<string, Component> = {
   assistant: User,
   campaign: Promotion,
   dnc: MuteNotification,
+  welcome: Guide,
 };
 
 export const navIcon = (name?: string): Component => (name && icons[name]) || Document;
