@@ -138,4 +138,40 @@ describe.skipIf(!hasPocketsphinx)("web calls (skipped only where pocketsphinx is
       await b.close();
     }
   }, 60_000);
+
+  it("barge-in over WebRTC: the caller talks over a long reply and the browser stops hearing it", async () => {
+    const long =
+      "Let me tell you about our opening hours. We are open from nine in the morning until five in the afternoon on weekdays. On Saturdays we open at ten and close at two. On Sundays and public holidays we are closed, but you can always leave a message.";
+    const { token, server_url, call_id } = (await (
+      await create({ assistant: { ...assistant(), first_message: long } })
+    ).json()) as any;
+    const b = await testBrowser();
+    try {
+      const joined = await connect(server_url, token, b.offer);
+      await b.pc.setRemoteDescription({ type: "answer", sdp: await joined.text() });
+      await waitFor(() => b.pc.connectionState === "connected", 10_000);
+      // Two seconds into the long greeting, the caller speaks.
+      const start = performance.now();
+      await waitFor(() => energySince(b.heard, start) > 500, 10_000);
+      await new Promise((r) => setTimeout(r, 2000));
+      const spoke = performance.now();
+      void b.speak(readWav(speech).samples);
+      await waitFor(() => t.store.calls.events(call_id).some((e) => e.type === "interruption"), 10_000).catch((e) => {
+        throw new Error(
+          `${e.message}: ${JSON.stringify({ events: t.store.calls.events(call_id), messages: t.store.calls.get(call_id)?.messages })}`,
+        );
+      });
+      // Our audio stops on the wire: the browser hears no speech from ~a few hundred ms after the caller started.
+      const quietFrom = await waitFor(() => {
+        const recent = b.heard.filter((h) => h.at > spoke);
+        for (let i = 0; i + 10 <= recent.length; i++)
+          if (energySince(recent.slice(i, i + 10), 0) < 50) return recent[i].at;
+        return undefined;
+      }, 5000);
+      expect(quietFrom - spoke).toBeLessThan(1500);
+      expect(t.store.calls.get(call_id)!.messages.find((m) => m.role === "assistant")?.content ?? "").not.toBe(long);
+    } finally {
+      await b.close();
+    }
+  }, 60_000);
 });
