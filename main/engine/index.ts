@@ -24,6 +24,7 @@ import { Telephony } from "./telephony/telephony.js";
 import { SipListenError } from "./sip/stack.js";
 import { ConsoleRing } from "./calls/console-ring.js";
 import { providerContext } from "./calls/assistant-session.js";
+import { previewWav } from "./assistants/voice-preview.js";
 import { PostCall } from "./calls/post-call.js";
 import { checkProviders } from "./calls/provider-check.js";
 import { ModelManager } from "./models/manager.js";
@@ -146,6 +147,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       assistantSpeaks: (id) => calls.liveCall(id)?.assistantSpeaks ?? false,
       takeOver: (id) => calls.takeOver(id),
       checkAssistant: (a, opts) => checkProviders(a, providerContext(store, modelsDir), opts),
+      previewVoice: (tts, text, signal) => previewWav(tts, text, providerContext(store, modelsDir), signal),
       trunksChanged: telephony
         ? (id) => {
             void telephony.sync(id).catch(() => undefined);

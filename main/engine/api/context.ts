@@ -50,6 +50,8 @@ export interface ApiContext {
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** Web calls: a browser talks to an assistant over WebRTC (absent: POST /web-calls answers 503). */
   webCalls?: WebCalls;
+  /** Speaks a text with a tts_config as a call would build it, as a WAV (POST /voices/preview). */
+  previewVoice?: (ttsConfig: Record<string, unknown>, text: string, signal: AbortSignal) => Promise<Buffer>;
   /** One-time sign-in links for a browser (absent: POST /console/login answers 401). */
   loginLinks?: LoginLinks;
   /** Signs short-lived recording URLs (absent: POST /calls/{id}/recording-url is a 404). */
