@@ -11,6 +11,7 @@ import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
+import { WebCalls } from "./calls/web-calls.js";
 import { LoginLinks } from "./api/login-links.js";
 import { RecordingLinks } from "./api/recording-links.js";
 import { redactUrl } from "./api/redact-url.js";
@@ -121,9 +122,18 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
   const campaigns = new CampaignDispatcher(store, bus, calls, config.campaigns);
   const postCall = new PostCall(store, calls, { ctx: providerContext(store, modelsDir) });
   const loginLinks = new LoginLinks();
+  const webCalls = new WebCalls({
+    store,
+    calls,
+    host: config.host,
+    ports: config.rtpPorts ?? DEFAULT_RTP_PORTS,
+    recordingsDir: join(config.dataDir, "recordings"),
+    baseUrl: () => engine.url,
+  });
   const app = await buildApp(
     {
       loginLinks,
+      webCalls,
       recordingLinks: new RecordingLinks(),
       store,
       bus,
@@ -254,6 +264,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     async stop() {
       // Stop taking requests and let in-flight ones finish, then the background work, then the DB.
       await app.close();
+      webCalls.close();
       campaigns.halt();
       await models.stop();
       await telephony?.stop();

@@ -10,9 +10,12 @@ export const ARTIFACTS = join(ROOT, "test-artifacts");
 
 /**
  * Debian's Chromium with the console's API key already saved, for a person on a call: Chromium's fake
- * microphone (a beeping tone) stands in for their voice, and no permission prompt appears.
+ * microphone (a beeping tone, or `micWav`) stands in for their voice, and no permission prompt appears.
  */
-export async function consoleBrowser(apiKey: string): Promise<{ browser: Browser; page: Page }> {
+export async function consoleBrowser(
+  apiKey: string,
+  opts: { micWav?: string } = {},
+): Promise<{ browser: Browser; page: Page }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -23,6 +26,8 @@ export async function consoleBrowser(apiKey: string): Promise<{ browser: Browser
       "--use-fake-ui-for-media-stream",
       "--use-fake-device-for-media-stream",
       "--autoplay-policy=no-user-gesture-required",
+      // A WAV as the microphone instead of the beeping tone (Chromium loops it).
+      ...(opts.micWav ? [`--use-file-for-fake-audio-capture=${opts.micWav}`] : []),
     ],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -38,6 +38,7 @@ import { modelStorageRoutes } from "./routes/model-storage.js";
 import { webhookTestRoutes } from "./routes/webhook-test.js";
 import { byokLocalRoutes } from "./routes/byok-local.js";
 import { consoleLoginRoutes } from "./routes/console-login.js";
+import { webCallDocumentedRoute, webCallRoutes } from "./routes/web-calls.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -132,9 +133,11 @@ export async function buildApp(
       await v1.register(webhookTestRoutes, { ctx });
       await v1.register(byokLocalRoutes, { ctx });
       await v1.register(consoleLoginRoutes, { ctx });
+      await v1.register(webCallRoutes, { ctx });
     },
     { prefix: "/api/v1" },
   );
+  await app.register(webCallDocumentedRoute, { ctx });
 
   if (ctx.consoleDir && existsSync(ctx.consoleDir)) {
     await app.register(fastifyStatic, { root: ctx.consoleDir, prefix: "/", index: ["index.html"], wildcard: false });

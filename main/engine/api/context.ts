@@ -1,3 +1,4 @@
+import type { WebCalls } from "../calls/web-calls.js";
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -47,6 +48,8 @@ export interface ApiContext {
   takeOver?: (callId: string) => void;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
+  /** Web calls: a browser talks to an assistant over WebRTC (absent: POST /web-calls answers 503). */
+  webCalls?: WebCalls;
   /** Speaks a text with a tts_config as a call would build it, as a WAV (POST /voices/preview). */
   previewVoice?: (ttsConfig: Record<string, unknown>, text: string, signal: AbortSignal) => Promise<Buffer>;
   /** One-time sign-in links for a browser (absent: POST /console/login answers 401). */

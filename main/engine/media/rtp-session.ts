@@ -23,7 +23,14 @@ export { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange };
  * - counters read synchronously (`playedSamples`, `mediaReport()`, `stats`) are in shared memory.
  */
 export class RtpSession
-  extends EventEmitter<{ frame: [AudioFrame]; latched: [Endpoint]; dtmf: [string]; recordFailed: [reason: string] }>
+  extends EventEmitter<{
+    frame: [AudioFrame];
+    latched: [Endpoint];
+    dtmf: [string];
+    recordFailed: [reason: string];
+    /** A WebRTC leg's browser went away (closed, failed, or disconnected for good). */
+    gone: [state: string];
+  }>
   implements WorkerClient
 {
   private readonly shared = callShared();
@@ -33,6 +40,7 @@ export class RtpSession
   private configured = false;
   private closed = false;
   private opening: { resolve(port: number): void; reject(err: Error): void } | null = null;
+  private answering: { resolve(sdp: string): void; reject(err: Error): void } | null = null;
   private rtcpInterval = RTCP_INTERVAL_MS;
   /** Samples posted for playout since the session began, and the count when the last flush happened. */
   private posted = 0;
@@ -62,6 +70,23 @@ export class RtpSession
 
   get localPort(): number {
     return this.closed ? 0 : this.port;
+  }
+
+  /**
+   * A browser's leg instead of RTP sockets: the worker answers its WebRTC offer (ICE, DTLS-SRTP with
+   * werift) and starts sending at once; resolves with the answer SDP. Everything else (play, flush, taps,
+   * recording, reports) works as on a SIP leg.
+   */
+  openWebRtc(offer: string, host: string, range: RtpPortRange): Promise<string> {
+    if (this.closed) return Promise.reject(new Error("the RTP session is closed"));
+    mediaWorker.register(this.id, this);
+    return new Promise((resolve, reject) => {
+      this.answering = { resolve, reject };
+      mediaWorker.post({ op: "openWebRtc", id: this.id, shared: this.shared.buffer, offer, host, range });
+      this.registered = true;
+      this.configured = true;
+      for (const [m, transfer] of this.early.splice(0)) mediaWorker.post(m, transfer);
+    });
   }
 
   /** RTCP report interval (ms, randomized ±50 % per report). */
@@ -240,7 +265,15 @@ export class RtpSession
         return;
       case "openFailed":
         this.opening?.reject(new Error(m.message));
-        this.opening = null;
+        this.answering?.reject(new Error(m.message));
+        this.opening = this.answering = null;
+        return;
+      case "webrtcAnswer":
+        this.answering?.resolve(m.sdp);
+        this.answering = null;
+        return;
+      case "webrtcGone":
+        this.emit("gone", m.state);
         return;
       case "latched":
         this.emit("latched", m.remote);

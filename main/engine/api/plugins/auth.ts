@@ -25,7 +25,8 @@ declare module "fastify" {
 export function registerAuth(app: FastifyInstance, keys: ApiKeyRepo): void {
   app.addHook("onRequest", async (request: FastifyRequest) => {
     if (request.routeOptions.config?.public) return;
-    if (!request.url.startsWith("/api/v1")) return;
+    // The API, and the documented web-call path of the cloud's other host (api-v1 §7.1).
+    if (!request.url.startsWith("/api/v1") && !request.url.startsWith("/v1/")) return;
     const header = request.headers.authorization;
     const signed = header ? "absent" : (request.routeOptions.config?.signedUrl?.(request) ?? "absent");
     if (signed === "ok") return;

@@ -7,6 +7,7 @@ import { RtpReceiver } from "../receiver.js";
 import { RtcpReporter } from "../rtcp-reporter.js";
 import { CallRecorder } from "../recorder.js";
 import { F, I, ringPush, type CallShared } from "./shared.js";
+import { WebRtcTransport } from "./webrtc-transport.js";
 
 /**
  * Beyond this much relayed audio waiting to go out (200 ms), a relay drops what is queued: a burst after
@@ -26,6 +27,8 @@ export interface LegEvents {
   recorded(path: string): void;
   /** The recording stopped because the disk refused it; the call's audio goes on. */
   recordFailed(reason: string): void;
+  /** A WebRTC leg's browser went away (closed, failed, or disconnected for good). */
+  webrtcGone(state: string): void;
 }
 
 /**
@@ -37,6 +40,8 @@ export class MediaLeg {
   private rtcpSocket: Socket | null = null;
   private remote: Endpoint | null = null;
   private rtcpRemote: Endpoint | null = null;
+  /** A browser's leg: RTP goes through its DTLS-SRTP transport instead of the sockets (which stay closed). */
+  private webrtc: WebRtcTransport | null = null;
   readonly sender: RtpSender;
   readonly receiver: RtpReceiver;
   readonly rtcp: RtcpReporter;
@@ -55,7 +60,8 @@ export class MediaLeg {
   ) {
     this.shared.f64[F.peerRttMs] = NaN;
     this.sender = new RtpSender(shared, (packet) => {
-      if (this.remote) this.socket?.send(packet, this.remote.port, this.remote.address);
+      if (this.webrtc) this.webrtc.send(packet);
+      else if (this.remote) this.socket?.send(packet, this.remote.port, this.remote.address);
     });
     this.receiver = new RtpReceiver(shared, {
       frame: (pcm, n, ts) => {
@@ -113,6 +119,20 @@ export class MediaLeg {
       return port;
     }
     throw new Error(`no free RTP port between ${range.min} and ${range.max}`);
+  }
+
+  /**
+   * A browser's leg: answers its WebRTC offer and starts sending on the agreed G.711 codec. Its RTCP is
+   * werift's (our reporter has no socket, so it sends nothing); RFC 4733 digits are not offered.
+   */
+  async openWebRtc(offer: string, host: string, range: RtpPortRange): Promise<string> {
+    const { transport, sdp, audio } = await WebRtcTransport.answer(offer, host, range, {
+      rtp: (packet) => this.receiver.receive(packet, "webrtc", 0, performance.now()),
+      gone: (state) => this.events.webrtcGone(state),
+    });
+    this.webrtc = transport;
+    this.configure({ address: "webrtc", port: 0 }, audio.codec, audio.pt, null, 5000);
+    return sdp;
   }
 
   configure(
@@ -178,6 +198,8 @@ export class MediaLeg {
     this.socket?.close();
     this.rtcpSocket?.close();
     this.socket = this.rtcpSocket = null;
+    await this.webrtc?.close();
+    this.webrtc = null;
     this.configured = false;
     await this.stopRecording();
   }

@@ -87,19 +87,25 @@ function updateClock(): void {
   }
 }
 
+function newLeg(id: number, shared: SharedArrayBuffer): MediaLeg {
+  const leg = new MediaLeg(callShared(shared), {
+    latched: (remote) => post({ op: "latched", id, remote }),
+    dtmf: (digit) => post({ op: "dtmf", id, digit }),
+    frames: ringBell,
+    tapped: ringTapBell,
+    played: (played) => post({ op: "played", id, played, atEpochMs: epochNow() }),
+    recorded: (path) => post({ op: "recorded", path }),
+    recordFailed: (reason) => post({ op: "recordFailed", id, reason }),
+    webrtcGone: (state) => post({ op: "webrtcGone", id, state }),
+  });
+  legs.set(id, leg);
+  return leg;
+}
+
 port.on("message", (m: ToWorker) => {
   switch (m.op) {
     case "open": {
-      const leg = new MediaLeg(callShared(m.shared), {
-        latched: (remote) => post({ op: "latched", id: m.id, remote }),
-        dtmf: (digit) => post({ op: "dtmf", id: m.id, digit }),
-        frames: ringBell,
-        tapped: ringTapBell,
-        played: (played) => post({ op: "played", id: m.id, played, atEpochMs: epochNow() }),
-        recorded: (path) => post({ op: "recorded", path }),
-        recordFailed: (reason) => post({ op: "recordFailed", id: m.id, reason }),
-      });
-      legs.set(m.id, leg);
+      const leg = newLeg(m.id, m.shared);
       leg.open(m.host, m.range).then(
         (p) => {
           if (legs.get(m.id) === leg) post({ op: "opened", id: m.id, port: p });
@@ -107,6 +113,22 @@ port.on("message", (m: ToWorker) => {
         },
         (err: Error) => {
           legs.delete(m.id);
+          post({ op: "openFailed", id: m.id, message: err.message });
+        },
+      );
+      return;
+    }
+    case "openWebRtc": {
+      const leg = newLeg(m.id, m.shared);
+      leg.openWebRtc(m.offer, m.host, m.range).then(
+        (sdp) => {
+          if (legs.get(m.id) !== leg) return void leg.close();
+          updateClock();
+          post({ op: "webrtcAnswer", id: m.id, sdp });
+        },
+        (err: Error) => {
+          legs.delete(m.id);
+          void leg.close();
           post({ op: "openFailed", id: m.id, message: err.message });
         },
       );

@@ -13,6 +13,8 @@ export type ToWorker =
       rtcpIntervalMs: number;
     }
   | { op: "retarget"; id: number; remote: Endpoint }
+  /** A browser's leg: answers its WebRTC offer (replied to with `webrtcAnswer` or `openFailed`). */
+  | { op: "openWebRtc"; id: number; shared: SharedArrayBuffer; offer: string; host: string; range: RtpPortRange }
   | { op: "sending"; id: number; on: boolean }
   | { op: "play"; id: number; pcm: Int16Array; gen: number }
   | { op: "dtmf"; id: number; digits: string }
@@ -37,6 +39,8 @@ export type ToWorker =
 export type FromWorker =
   | { op: "opened"; id: number; port: number }
   | { op: "openFailed"; id: number; message: string }
+  | { op: "webrtcAnswer"; id: number; sdp: string }
+  | { op: "webrtcGone"; id: number; state: string }
   | { op: "latched"; id: number; remote: Endpoint }
   | { op: "dtmf"; id: number; digit: string }
   | { op: "played"; id: number; played: number; atEpochMs: number }

@@ -1,0 +1,147 @@
+import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpTransceiver } from "werift";
+import type { RtpPortRange } from "../media-types.js";
+
+/** What the browser and we agreed on for the call's audio. */
+export interface WebRtcAudio {
+  codec: "PCMU" | "PCMA";
+  pt: number;
+}
+
+export interface WebRtcEvents {
+  /** A decrypted RTP packet from the browser (SRTP and DTLS are the transport's business). */
+  rtp(packet: Buffer): void;
+  /** The browser went away or the connection failed: the leg is over. */
+  gone(state: Gone): void;
+}
+
+/**
+ * G.711 only for now: the media worker's codecs, jitter buffer and recorder work on 8 kHz G.711 for every
+ * leg, and Chromium offers PCMU/PCMA beside Opus (docs/decisions.md "WebRTC").
+ */
+const CODECS = [
+  new RTCRtpCodecParameters({ mimeType: "audio/PCMU", clockRate: 8000, channels: 1, payloadType: 0 }),
+  new RTCRtpCodecParameters({ mimeType: "audio/PCMA", clockRate: 8000, channels: 1, payloadType: 8 }),
+];
+
+type Gone = "closed" | "failed" | "disconnected" | "silent";
+
+/** A disconnected ICE state this long without recovering ends the leg. */
+const DISCONNECTED_GRACE_MS = 5000;
+/**
+ * A browser sends a packet every 20 ms for as long as its microphone track is on (silence included); a
+ * tab that was closed or crashed sends nothing and says nothing, and ICE alone may not notice for long.
+ */
+const SILENT_MS = 8000;
+
+/**
+ * One browser's WebRTC audio, terminated inside the media worker with werift (ICE, DTLS-SRTP): the answer
+ * to the browser's offer, decrypted RTP in, our RTP out. Packets are the worker's own (the same sender,
+ * receiver, clock and recorder as a SIP leg), so a web call keeps the media thread's timing.
+ */
+export class WebRtcTransport {
+  private readonly pc: RTCPeerConnection;
+  private transceiver: RTCRtpTransceiver | null = null;
+  private disconnectTimer: NodeJS.Timeout | null = null;
+  private readonly silenceTimer: NodeJS.Timeout;
+  private lastRtpAt = performance.now();
+  private ended = false;
+
+  private constructor(
+    private readonly events: WebRtcEvents,
+    host: string,
+    range: RtpPortRange,
+  ) {
+    this.pc = new RTCPeerConnection({
+      codecs: { audio: CODECS },
+      icePortRange: [range.min, range.max],
+      // The engine's own address only: a browser on this machine reaches it on loopback, one on the LAN on
+      // the address the engine listens on. No STUN/TURN: nothing is asked of a server outside.
+      iceUseIpv6: false,
+      iceAdditionalHostAddresses: [host === "0.0.0.0" ? "127.0.0.1" : host],
+    });
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === "connected") this.lastRtpAt = Math.max(this.lastRtpAt, performance.now());
+      if (state === "closed" || state === "failed") this.end(state);
+      else if (state === "disconnected") {
+        this.disconnectTimer ??= setTimeout(() => this.end("disconnected"), DISCONNECTED_GRACE_MS);
+      } else if (this.disconnectTimer) {
+        clearTimeout(this.disconnectTimer);
+        this.disconnectTimer = null;
+      }
+    });
+    this.silenceTimer = setInterval(() => {
+      if (performance.now() - this.lastRtpAt > SILENT_MS) this.end("silent");
+    }, 1000);
+  }
+
+  /** Answers the browser's offer: resolves with the answer (all candidates in it) and the agreed codec. */
+  static async answer(
+    offer: string,
+    host: string,
+    range: RtpPortRange,
+    events: WebRtcEvents,
+  ): Promise<{ transport: WebRtcTransport; sdp: string; audio: WebRtcAudio }> {
+    const t = new WebRtcTransport(events, host, range);
+    try {
+      const sdp = await t.negotiate(offer);
+      const codec = t.transceiver!.codecs[0] ?? t.transceiver!.sender.codec;
+      if (!codec) throw new Error("the offer has no PCMU or PCMA audio");
+      const name = codec.mimeType.split("/")[1].toUpperCase();
+      return { transport: t, sdp, audio: { codec: name === "PCMA" ? "PCMA" : "PCMU", pt: codec.payloadType! } };
+    } catch (err) {
+      await t.close();
+      throw err;
+    }
+  }
+
+  private async negotiate(offer: string): Promise<string> {
+    this.pc.onTrack.subscribe((track) =>
+      track.onReceiveRtp.subscribe((rtp) => {
+        this.lastRtpAt = performance.now();
+        this.events.rtp(rtp.serialize());
+      }),
+    );
+    await this.pc.setRemoteDescription({ type: "offer", sdp: offer });
+    const audio = this.pc.getTransceivers().find((t) => t.kind === "audio");
+    if (!audio) throw new Error("the offer has no audio");
+    audio.setDirection("sendrecv");
+    this.transceiver = audio;
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await this.gathered();
+    return this.pc.localDescription!.sdp;
+  }
+
+  /** The answer carries every candidate, so the browser needs no trickle from us. */
+  private gathered(): Promise<void> {
+    if (this.pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve) => {
+      const { unSubscribe } = this.pc.iceGatheringStateChange.subscribe((s) => {
+        if (s !== "complete") return;
+        unSubscribe();
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * One of our RTP packets. werift sets its own SSRC, payload type and header extensions, and keeps the
+   * packet for retransmission: it gets a copy, because the sender reuses its packet buffers.
+   */
+  send(packet: Buffer): void {
+    if (!this.ended) void this.transceiver?.sender.sendRtp(Buffer.from(packet)).catch(() => undefined);
+  }
+
+  private end(state: Gone): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.silenceTimer);
+    this.events.gone(state);
+  }
+
+  async close(): Promise<void> {
+    this.ended = true;
+    clearInterval(this.silenceTimer);
+    if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
+    await this.pc.close().catch(() => undefined);
+  }
+}
