@@ -273,6 +273,44 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(take(), "call page: console errors or failed requests").toEqual([]);
     }, 120_000);
 
+    it("at 360 px the navigation is a drawer: opened with Enter, walked with Tab, closed with Escape", async () => {
+      await page.setViewportSize({ width: 360, height: 740 });
+      try {
+        await page.goto(`${t.url}/#/calls`);
+        await heading("calls (360 px)");
+        const toggle = await tabUntil(page, (f) => f?.testid === "nav-toggle", { max: 20 });
+        expect(toggle.found, `no menu button by Tab; passed ${toggle.path.map(show).join(" → ")}`).not.toBeNull();
+        await page.keyboard.press("Enter");
+        await expect.poll(async () => (await openDialogs(page)).length, { timeout: 5_000 }).toBe(1);
+        expect(await page.getByTestId("nav-toggle").getAttribute("aria-expanded")).toBe("true");
+        await page.screenshot({ path: join(ARTIFACTS, "console-pages-nav-360.png") });
+        await axe("navigation drawer at 360 px");
+        // Every entry of the drawer is reachable by Tab; Enter on one goes there and closes the drawer.
+        const links = await page.getByTestId("nav-drawer").locator("a[href]").count();
+        expect(links).toBeGreaterThanOrEqual(7);
+        const usage = await tabUntil(page, (f) => f?.inDialog === true && f.href === "#/usage", { max: 30 });
+        expect(
+          usage.found,
+          `Usage not reached in the drawer; passed ${usage.path.map(show).join(" → ")}`,
+        ).not.toBeNull();
+        await page.keyboard.press("Enter");
+        await expect.poll(() => page.evaluate("location.hash"), { timeout: 10_000 }).toBe("#/usage");
+        await expect.poll(() => openDialogs(page), { timeout: 5_000 }).toEqual([]);
+        await heading("usage (360 px)");
+
+        const again = await tabUntil(page, (f) => f?.testid === "nav-toggle", { max: 200 });
+        expect(again.found, "menu button not reached again by Tab").not.toBeNull();
+        await page.keyboard.press("Enter");
+        await expect.poll(async () => (await focused(page))?.inDialog ?? false, { timeout: 5_000 }).toBe(true);
+        await page.keyboard.press("Escape");
+        await expect.poll(() => openDialogs(page), { timeout: 5_000 }).toEqual([]);
+        await expect.poll(async () => (await focused(page))?.testid, { timeout: 5_000 }).toBe("nav-toggle");
+        expect(take(), "narrow navigation: console errors or failed requests").toEqual([]);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+    }, 120_000);
+
     it("an unknown route shows the 404 page with a heading and a keyboard way home", async () => {
       await page.goto(`${t.url}/#/no-such-page`);
       await heading("not-found");
