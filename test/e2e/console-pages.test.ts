@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
@@ -31,21 +33,38 @@ const ARTIFACTS = join(ROOT, "test-artifacts");
 let t: TestEngine;
 let browser: Browser;
 let page: Page;
+/** The assistant's webhook endpoint: answers 200. */
+let receiver: Server;
 /** Console errors, uncaught exceptions and failed requests since the last `take()`. */
 const problems: string[] = [];
 const take = () => problems.splice(0);
 
 /** A little of everything a page lists: a trunk, an assistant, a number answered by it, and finished calls. */
-async function seed(t: TestEngine): Promise<void> {
-  const post = async (path: string, json: unknown) => {
+async function seed(t: TestEngine, hooks: { url: string }): Promise<void> {
+  /** POSTs and returns the created object, which the API wraps in a key named after it. */
+  const post = async (path: string, key: string, json: unknown) => {
     const res = await t.api(`/api/v1/${path}`, { method: "POST", json });
     expect(res.status, `POST ${path}: ${await res.clone().text()}`).toBe(201);
-    return (await res.json()) as { id: string };
+    const made = ((await res.json()) as Record<string, { id: string }>)[key];
+    expect(made?.id, `POST ${path}: no ${key}.id`).toBeTruthy();
+    return made;
   };
   // Not registering: there is no registrar here, and a failing registration is console-setup.test.ts's case.
-  const trunk = await post("sip-trunks", { name: "Main line", host: "127.0.0.1", port: 5099, register: false });
-  const assistant = await post("assistants", { name: "Front desk", first_message: "Riverside Dental, hello!" });
-  await post("numbers", {
+  const trunk = await post("sip-trunks", "trunk", {
+    name: "Main line",
+    host: "127.0.0.1",
+    port: 5099,
+    register: false,
+  });
+  const assistant = await post("assistants", "assistant", {
+    name: "Front desk",
+    first_message: "Riverside Dental, hello!",
+    webhook_url: hooks.url,
+  });
+  // One webhook delivery, so the webhooks page has a row whose detail drawer the dialog check opens.
+  const test = await t.api("/api/v1/webhooks/test", { method: "POST", json: { assistant_id: assistant.id } });
+  expect(test.status, await test.clone().text()).toBe(202);
+  await post("numbers", "number", {
     phone_number: "+31850835037",
     name: "Reception",
     sip_trunk_id: trunk.id,
@@ -187,7 +206,12 @@ describe.skipIf(!existsSync(CHROMIUM))(
     beforeAll(async () => {
       expect(existsSync(join(CONSOLE_DIR, "index.html")), "run `npm run build:app` first (npm test does)").toBe(true);
       t = await startTestEngine({ consoleDir: CONSOLE_DIR, sipPort: null });
-      await seed(t);
+      receiver = createServer((req, res) => {
+        req.resume();
+        req.on("end", () => res.writeHead(200).end("{}"));
+      });
+      await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+      await seed(t, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks` });
       browser = await launchChromium();
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US" });
       await context.addInitScript(
@@ -214,6 +238,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
     afterAll(async () => {
       await browser?.close();
       await t?.stop();
+      receiver?.close();
     });
 
     it("walks every navigation entry with Tab and Enter; each page passes the checks", async () => {
@@ -253,8 +278,9 @@ describe.skipIf(!existsSync(CHROMIUM))(
         expect.soft(take(), `${name}: console errors or failed requests`).toEqual([]);
         report.push(`${entry.label} → "${h1}"`);
       }
-      // Trunks and numbers have openers on every branch: the dialog check above is not allowed to be empty.
-      expect(dialogs, "dialogs opened by keyboard").toBeGreaterThanOrEqual(4);
+      // Trunks (add, edit, SIP log), numbers (add, edit) and the webhook delivery have openers on every branch:
+      // the dialog check above is not allowed to come up empty.
+      expect(dialogs, "dialogs opened by keyboard").toBeGreaterThanOrEqual(6);
       console.log(`console pages walked: ${report.join("; ")}; ${dialogs} dialogs opened and closed`);
     }, 600_000);
 
