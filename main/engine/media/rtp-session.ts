@@ -1,3 +1,5 @@
+// Over 300 lines because it is the main thread's face of every media-worker operation (RTP and WebRTC legs,
+// playout, taps, relays, recording, reports): each method is one message to the worker or one shared-memory read.
 import { EventEmitter } from "node:events";
 import type { Codec } from "./codecs/g711.js";
 import type { AudioFrame } from "./frame.js";
