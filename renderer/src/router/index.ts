@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from "vue-router";
 import { apiKey } from "../api/client";
+import { landingAfterSignIn } from "../components/welcome/landing";
 
 declare module "vue-router" {
   interface RouteMeta {
@@ -37,3 +38,14 @@ export const navItems: NavItem[] = routes
 export const router = createRouter({ history: createWebHashHistory(), routes });
 
 router.beforeEach((to) => (!to.meta.public && !apiKey() ? { path: "/key", query: { next: to.fullPath } } : true));
+
+// The desktop app hands the key over IPC and opens the start page: like a browser after the one-time link,
+// an engine with nothing set up starts in the first-run wizard (once per launch, only from the start page).
+let landed = false;
+router.beforeEach(async (to) => {
+  if (landed) return true;
+  landed = true;
+  if (!window.voicedock?.apiKey || to.path !== "/calls") return true;
+  const path = await landingAfterSignIn();
+  return path === to.path ? true : path;
+});
