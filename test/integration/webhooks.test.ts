@@ -40,7 +40,7 @@ class Receiver {
   received: Received[] = [];
   /** Requests that reached the receiver, whatever it answered. */
   hits = 0;
-  mode: "ok" | "503" | "hang" = "ok";
+  mode: "ok" | "503" | "hang" | "big" = "ok";
   port = 0;
   private server: Server | null = null;
   private hanging: ServerResponse[] = [];
@@ -59,6 +59,10 @@ class Receiver {
         this.hits++;
         if (this.mode === "503") {
           res.writeHead(503).end("busy");
+          return;
+        }
+        if (this.mode === "big") {
+          res.writeHead(500, { "content-type": "text/plain" }).end("stack trace line\n".repeat(400));
           return;
         }
         if (this.mode === "hang") {
@@ -362,13 +366,30 @@ describe("webhooks over real HTTP", () => {
     expect(retried.length).toBeGreaterThan(0);
     const one = (await (await t.api(`/api/v1/webhook-deliveries/${retried[0].id}`)).json()) as any;
     expect(one.delivery.attempt_log.length).toBe(retried[0].attempts);
-    expect(one.delivery.attempt_log.at(-1)).toMatchObject({ status_code: 200, error: null });
+    expect(one.delivery.attempt_log.at(-1)).toMatchObject({ status_code: 200, error: null, response_body: "{}" });
+    // What the failing receiver said is kept with its attempt (a refused connection said nothing).
+    for (const a of one.delivery.attempt_log.slice(0, -1))
+      expect(a.response_body).toBe(a.status_code === 503 ? "busy" : null);
     const errors = one.delivery.attempt_log
       .slice(0, -1)
       .map((a: any) => a.error)
       .join("\n");
     expect(errors).toMatch(/HTTP 503|ECONNREFUSED/);
     expect(((await (await t.api("/api/v1/webhook-deliveries?status=pending")).json()) as any).pagination.total).toBe(0);
+  });
+
+  it("an attempt keeps the first 2 KB of a long answer, and no more", async () => {
+    const rx = await receiver().up();
+    rx.mode = "big";
+    const { t, assistantId } = await engineWithAssistant(rx, { events: ["end-of-call-report"] });
+    runCall(t, assistantId, 8);
+    await waitFor(() => attemptsIn(t) >= 1);
+    const list = (await (await t.api("/api/v1/webhook-deliveries?limit=5")).json()) as any;
+    const one = (await (await t.api(`/api/v1/webhook-deliveries/${list.deliveries[0].id}`)).json()) as any;
+    const first = one.delivery.attempt_log[0];
+    expect(first).toMatchObject({ status_code: 500, error: "receiver answered HTTP 500" });
+    expect(first.response_body).toHaveLength(2048);
+    expect(first.response_body.startsWith("stack trace line\nstack trace line\n")).toBe(true);
   });
 
   it("redeliver sends a delivery again with the same id; unknown and malformed ids are 404 and 400", async () => {

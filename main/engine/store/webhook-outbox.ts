@@ -29,6 +29,8 @@ export interface DeliveryAttempt {
   error: string | null;
   duration_ms: number;
   at: string;
+  /** The first bytes of the receiver's answer (null: no answer, or an empty one). */
+  response_body: string | null;
 }
 export type DeliveryDetail = DeliveryView & { payload: unknown; attempt_log: DeliveryAttempt[] };
 
@@ -41,6 +43,7 @@ export interface DeliveryOutcome {
   error: string | null;
   durationMs: number;
   at: string;
+  responseBody: string | null;
 }
 
 /** Filters of the delivery log; times are ISO 8601 strings compared with `created_at`. */
@@ -87,7 +90,7 @@ export class WebhookOutboxRepo {
         .prepare("SELECT MIN(next_attempt_at) FROM webhook_outbox WHERE status = 'pending' AND next_attempt_at > ?")
         .pluck(),
       attempt: db.prepare(
-        "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms, at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO webhook_attempts (delivery_id, attempt, status_code, error, duration_ms, at, response_body) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
       result:
         db.prepare(`UPDATE webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, last_status_code = ?,
@@ -126,7 +129,7 @@ export class WebhookOutboxRepo {
   /** Logs the attempt and updates the delivery in one transaction. */
   recordOutcome(id: string, o: DeliveryOutcome): void {
     this.db.transaction(() => {
-      this.sql.attempt.run(id, o.attempts, o.statusCode, o.error, o.durationMs, o.at);
+      this.sql.attempt.run(id, o.attempts, o.statusCode, o.error, o.durationMs, o.at, o.responseBody);
       this.sql.result.run(o.status, o.attempts, o.nextAttemptAt, o.error, o.statusCode, o.status, o.at, id);
     })();
   }
@@ -183,7 +186,7 @@ export class WebhookOutboxRepo {
     const { body, ...view } = row;
     const attempt_log = this.db
       .prepare(
-        "SELECT attempt, status_code, error, duration_ms, at FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt, id",
+        "SELECT attempt, status_code, error, duration_ms, at, response_body FROM webhook_attempts WHERE delivery_id = ? ORDER BY attempt, id",
       )
       .all(id) as DeliveryAttempt[];
     let payload: unknown;

@@ -45,12 +45,37 @@ export interface WebhookServiceOptions {
 
 interface AttemptResult {
   statusCode: number | null;
+  responseBody?: string | null;
   error: string | null;
   durationMs: number;
   final: boolean;
 }
 
 const MAX_IN_FLIGHT = 4;
+/** How much of a receiver's answer an attempt keeps. */
+const RESPONSE_KEPT = 2048;
+
+/** The first RESPONSE_KEPT bytes of a response as text (null when empty or unreadable); the rest is not read. */
+async function responseStart(res: Response, signal: AbortSignal): Promise<string | null> {
+  if (!res.body) return null;
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < RESPONSE_KEPT && !signal.aborted) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      size += value.length;
+    }
+  } catch {
+    // A body cut off or timed out: what arrived is still worth showing.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  const text = Buffer.concat(parts).subarray(0, RESPONSE_KEPT).toString("utf8");
+  return text.length ? text : null;
+}
 
 /**
  * Webhooks through a persistent outbox (webhooks.md; retries are our addition, docs/decisions.md).
@@ -253,6 +278,7 @@ export class WebhookService {
     const started = performance.now();
     let statusCode: number | null = null;
     let error: string | null = null;
+    let responseBody: string | null = null;
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.retry.timeoutMs), this.abort.signal]);
       const res = await this.fetchImpl(row.url, {
@@ -263,14 +289,21 @@ export class WebhookService {
         signal,
       });
       statusCode = res.status;
-      // The response body is ignored (webhooks.md §8, §9): do not wait for it.
-      await res.body?.cancel().catch(() => undefined);
+      // The answer means nothing to delivery (webhooks.md §8, §9); its start is kept for the person reading the
+      // log, read within the same deadline and never more than RESPONSE_KEPT bytes of it.
+      responseBody = await responseStart(res, signal);
       if (res.status < 200 || res.status >= 300) error = `receiver answered HTTP ${res.status}`;
     } catch (err) {
       if (this.abort.signal.aborted) return; // stopping: no result, the row stays pending for the next start
       error = describeFetchError(err, this.retry.timeoutMs);
     }
-    this.finish(row, { statusCode, error, durationMs: Math.round(performance.now() - started), final: false });
+    this.finish(row, {
+      statusCode,
+      error,
+      responseBody,
+      durationMs: Math.round(performance.now() - started),
+      final: false,
+    });
   }
 
   private finish(row: DeliveryRow, r: AttemptResult): void {
@@ -290,6 +323,7 @@ export class WebhookService {
       error: r.error,
       durationMs: r.durationMs,
       at: now,
+      responseBody: r.responseBody ?? null,
     });
     this.bus.publish({
       type: "webhook.delivery",

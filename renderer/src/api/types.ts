@@ -226,6 +226,7 @@ export interface WebhookAttempt {
   error: string | null;
   duration_ms: number;
   at: string;
+  response_body: string | null;
 }
 
 export interface WebhookDeliveryDetail extends WebhookDelivery {

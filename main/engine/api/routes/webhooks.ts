@@ -44,6 +44,9 @@ const Attempt = Type.Object({
   error: Nullable(Type.String()),
   duration_ms: Type.Integer({ minimum: 0 }),
   at: IsoDateTime,
+  response_body: Nullable(
+    Type.String({ description: "Local addition: the first 2 KB of the receiver's answer (null: none or empty)" }),
+  ),
 });
 
 const DeliveryDetail = Type.Object({
