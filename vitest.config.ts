@@ -8,6 +8,7 @@ const REALTIME = [
   "test/integration/voice/**/*.test.ts",
   "test/e2e/console-incoming.test.ts",
   "test/e2e/console-steer.test.ts",
+  "test/e2e/console-first-run.test.ts",
   // WebRTC legs: the same real-time audio, through werift.
   "test/integration/webrtc-leg.test.ts",
   "test/integration/web-calls.test.ts",

@@ -407,7 +407,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio || !hasSipp)(
     });
 
     it("calls my phone: the call shows here, then in the calls list", async () => {
-      phone = await startSippUas({ port: phonePort, rtpEcho: true });
+      // No echo: an echoed greeting is the caller talking over the assistant (barge-in), which cuts the greeting.
+      phone = await startSippUas({ port: phonePort });
       await tabTo(page, "welcome-call-phone");
       await page.keyboard.type(MY_PHONE);
       await shot("5-call-form");
@@ -444,7 +445,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio || !hasSipp)(
         .poll(async () => (await page.getByTestId("transcript-line").allTextContents()).join(" | "), {
           timeout: 20_000,
         })
-        .toContain("thank you for calling");
+        .toContain("Hello, thank you");
       await tabTo(page, "hang-up");
       await page.keyboard.press("Enter");
       await expect.poll(() => page.getByTestId("call-status").textContent(), { timeout: 20_000 }).toMatch(/ended/);
