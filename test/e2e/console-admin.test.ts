@@ -79,7 +79,7 @@ function startReceiver(): Promise<{ server: Server; url: string; hits: string[] 
     req.on("data", (d) => (raw += d));
     req.on("end", () => {
       hits.push(raw);
-      res.writeHead(200).end("{}");
+      res.writeHead(200, { "content-type": "application/json" }).end('{"received":true}');
     });
   });
   return new Promise((r) =>
@@ -288,6 +288,8 @@ describe.skipIf(!existsSync(CHROMIUM))(
         .poll(() => page.getByTestId("delivery-attempt").first().textContent(), { timeout: 15_000 })
         .toContain("HTTP 200");
       expect(receiver.hits).toHaveLength(1);
+      // The receiver's own answer is kept with the attempt.
+      expect(await page.getByTestId("delivery-response").first().textContent()).toBe('{"received":true}');
       expect(await page.getByTestId("delivery-body").textContent()).toContain('"type": "test"');
       expect(await page.locator("body").innerText()).not.toContain("whsec_e2e");
       await page.screenshot({ path: join(ARTIFACTS, "console-webhooks-detail.png"), fullPage: true });
