@@ -4,10 +4,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
 import { CHROMIUM, launchChromium } from "../support/chromium.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { ROOT } from "../helpers/cli.js";
+import { seriousViolations, settled } from "../support/axe.js";
 
 // The Assistants page in Debian's Chromium against a real engine (real SQLite, real Flite voices, the
 // engine's own provider checks). The one outside party is a local OpenAI-compatible server, as Ollama
@@ -31,32 +31,6 @@ async function tabTo(p: Page, testId: string, { back = false, max = 80 } = {}): 
   }
   const at = await p.evaluate(`document.activeElement?.outerHTML.slice(0, 200) ?? "nothing"`);
   throw new Error(`Tab never reached [data-testid="${testId}"]; focus is on ${at}`);
-}
-
-/** Waits until no Vue enter/leave transition runs (half-faded colours fool axe and screenshots). */
-async function settled(p: Page): Promise<void> {
-  await expect
-    .poll(() => p.evaluate(`!document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')`))
-    .toBe(true);
-}
-
-/** axe-core on the page as it is (or on the open dialog): serious and critical WCAG A/AA violations. */
-async function seriousViolations(p: Page): Promise<string[]> {
-  await settled(p);
-  const builder = new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
-  const modal = await p.evaluate(
-    `[...document.querySelectorAll(".el-overlay")].some((o) => getComputedStyle(o).display !== "none")`,
-  );
-  if (modal) builder.include(".el-overlay");
-  const result = await builder.analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.nodes
-          .map((n) => `${n.target.join(" ")} — ${(n.failureSummary ?? "").replace(/\s+/g, " ").slice(0, 160)}`)
-          .join("; ")}`,
-    );
 }
 
 const card = (p: Page, name: string) => p.locator(`[data-testid="assistant"][data-name="${name}"]`);

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type Page } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
 import { CHROMIUM, launchChromium } from "../support/chromium.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { ROOT } from "../helpers/cli.js";
@@ -15,6 +14,7 @@ import { hasSipp, startSippUas, type Sipp } from "../helpers/sipp.js";
 import { freeUdpPort } from "../support/ports.js";
 import { startLlmServer, type LlmServer } from "../support/llm-server.js";
 import { CATALOGUE, type ModelSpec } from "../../main/engine/models/index.js";
+import { seriousViolations, settled } from "../support/axe.js";
 
 // The new user's whole path, with no API call made by the test: only the browser, as a person would, from
 // the one-time link `voicedock serve` prints to a test call whose recording plays. The engine, SQLite,
@@ -98,27 +98,6 @@ async function tabTo(p: Page, testId: string, max = 80): Promise<void> {
     await p.keyboard.press("Tab");
   }
   throw new Error(`Tab never reached [data-testid="${testId}"]; focus went through: ${seen.join(", ")}`);
-}
-
-/** Waits until no Vue enter/leave transition runs (half-faded colours fool axe and screenshots). */
-async function settled(p: Page): Promise<void> {
-  await expect
-    .poll(() => p.evaluate(`!document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')`))
-    .toBe(true);
-}
-
-/** axe-core on the page as it is: serious and critical WCAG A/AA violations, as readable lines. */
-async function seriousViolations(p: Page): Promise<string[]> {
-  await settled(p);
-  const builder = new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
-  const modal = await p.evaluate(
-    `[...document.querySelectorAll(".el-overlay")].some((o) => getComputedStyle(o).display !== "none")`,
-  );
-  if (modal) builder.include(".el-overlay");
-  const result = await builder.analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 async function shot(name: string): Promise<void> {

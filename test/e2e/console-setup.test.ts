@@ -3,10 +3,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type Page } from "playwright-core";
 import { CHROMIUM, launchChromium } from "../support/chromium.js";
-import { AxeBuilder } from "@axe-core/playwright";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { ROOT } from "../helpers/cli.js";
 import { hasKamailio, startKamailio, type Kamailio } from "../support/kamailio.js";
+import { seriousViolations, settled } from "../support/axe.js";
 
 // A new user's setup path through the console against a real engine and a real registrar: a trunk that
 // registers, a wrong password with its SIP answer, a number, and every page of the navigation checked
@@ -27,31 +27,6 @@ async function tabTo(p: Page, testId: string, max = 60): Promise<void> {
     await p.keyboard.press("Tab");
   }
   throw new Error(`Tab never reached [data-testid="${testId}"]`);
-}
-
-/**
- * Waits until no Vue enter/leave transition runs (half-faded colours fool axe and screenshots). Polls
- * with evaluate: waitForFunction's string form needs eval, which the console's CSP forbids.
- */
-async function settled(p: Page): Promise<void> {
-  await expect
-    .poll(() => p.evaluate(`!document.querySelector('[class*="-enter-active"], [class*="-leave-active"]')`))
-    .toBe(true);
-}
-
-/** axe-core on the page as it is: serious and critical WCAG A/AA violations, as readable lines. */
-async function seriousViolations(p: Page): Promise<string[]> {
-  await settled(p);
-  const builder = new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
-  // With a modal dialog open the page behind it is dimmed and inert to the user: check the dialog.
-  const modal = await p.evaluate(
-    `[...document.querySelectorAll(".el-overlay")].some((o) => getComputedStyle(o).display !== "none")`,
-  );
-  if (modal) builder.include(".el-overlay");
-  const result = await builder.analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 const trunkCard = (p: Page, name: string) => p.locator(`[data-testid="trunk"][data-name="${name}"]`);
