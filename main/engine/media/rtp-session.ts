@@ -146,7 +146,8 @@ export class RtpSession
    */
   tapCallerAudio(ring: SharedArrayBuffer, bell: SharedArrayBuffer): () => void {
     const tap = ++tapIds;
-    this.post({ op: "tap", id: this.id, tap, ring, bell });
+    // Starts where this thread's frame listeners go on from, so both threads count samples alike.
+    this.post({ op: "tap", id: this.id, tap, ring, bell, from: Atomics.load(this.shared.i32, I.read) });
     return () => this.post({ op: "untap", id: this.id, tap });
   }
 

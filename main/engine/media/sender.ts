@@ -41,6 +41,8 @@ export class RtpSender {
   /** Telephone-event packets waiting to go out, one per tick, instead of audio (RFC 4733 §2.5). */
   private readonly dtmfOut: { payload: Uint8Array; first: boolean; last: boolean }[] = [];
   private dtmfTimestamp = 0;
+  /** Other threads' rings whose onset-hold word holds playout too (the VAD thread's taps). */
+  readonly holds: Int32Array[] = [];
 
   constructor(
     private readonly shared: CallShared,
@@ -106,11 +108,16 @@ export class RtpSender {
     return true;
   }
 
+  private heldByTap(): boolean {
+    for (let i = 0; i < this.holds.length; i++) if (Atomics.load(this.holds[i], I.onsetHold) === 1) return true;
+    return false;
+  }
+
   /** One clock tick: takes 20 ms off the queue (silence when paused or empty) and sends it. */
   tick(): void {
     if (!this.codec) return;
     this.checkFlush();
-    const paused = Atomics.load(this.shared.i32, I.paused) === 1;
+    const paused = Atomics.load(this.shared.i32, I.paused) === 1 || this.heldByTap();
     const available = paused ? 0 : this.queueEnd - this.queueStart;
     const n = Math.min(SAMPLES, available);
     this.pcmOut.set(this.queue.subarray(this.queueStart, this.queueStart + n));

@@ -101,6 +101,7 @@ export class VoiceSession {
         this.responder.record(text);
         this.watchdog?.quiet();
       },
+      callerUnjudged: () => this.turns.unjudgedSound,
     });
     this.bargeIn = new BargeIn(a.turnTaking, this.speaker, {
       interrupted: (heard) => {
@@ -228,8 +229,9 @@ export class VoiceSession {
       clearTimeout(this.continueTimer);
       this.continueTimer = null;
     }
-    this.recognizer.speechStarted(this.buffer.begin(backMs));
+    // Hold our playout first: starting the recognizer can take tens of ms on a busy machine.
     this.bargeIn.speechStarted();
+    this.recognizer.speechStarted(this.buffer.begin(backMs));
     // A reply still being prepared (no audio yet) is dropped: the caller is still talking.
     const current = this.speaker.current;
     if (current && current.source === "llm" && !current.committed) this.responder.cancel();

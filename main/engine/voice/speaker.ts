@@ -21,7 +21,12 @@ export interface SpeakerOptions {
   onAudio(): void;
   /** A reply was played to its end: what was said joins the conversation. */
   onSpoken(text: string): void;
+  /** The caller's line carries sound the VAD has not scored yet (they may be going on). */
+  callerUnjudged?(): boolean;
 }
+
+/** How long a preemptive reply waits, past its time, for the VAD to judge fresh sound on the line. */
+const UNJUDGED_WAIT_MS = 100;
 
 /**
  * The agent's voice: sentences → TTS → playout, in order, each synthesized as soon as the previous is
@@ -51,6 +56,10 @@ export class Speaker {
   async committed(reply: Reply): Promise<boolean> {
     const wait = reply.notBefore - this.o.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Sound after the pause that the VAD has not scored yet may be the caller going on: answering now
+    // would talk into their sentence, so wait for its verdict (a window or two; speech cancels the reply).
+    for (let waited = 0; waited < UNJUDGED_WAIT_MS && !reply.aborted && this.o.callerUnjudged?.(); waited += 8)
+      await new Promise((r) => setTimeout(r, 8));
     return !reply.aborted && !this.closed;
   }
 

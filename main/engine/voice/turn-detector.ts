@@ -2,6 +2,7 @@ import type { TurnTaking } from "./assistant-config.js";
 import type { VadFactory, VoiceActivityDetector } from "./vad.js";
 import { turnEnd } from "./endpointing.js";
 import { LineEnergy } from "./line-energy.js";
+import { SPEECH_OFF, SPEECH_ON } from "./vad-thread/onset-hold.js";
 
 const RATE = 8000;
 /** Speech after which a quiet window ends it on energy alone (the barge-in threshold's default). */
@@ -30,9 +31,6 @@ export interface TurnListener {
   speechEnded(e: { speechMs: number; silenceMs: number; endedAt: number; releasedAt: number }): void;
 }
 
-/** Hysteresis: speech starts above ON and continues down to OFF, so a dip between words does not end it. */
-const SPEECH_ON = 0.5;
-const SPEECH_OFF = 0.35;
 /** Shorter than this is a click or a cough, never a turn. */
 export const MIN_UTTERANCE_MS = 120;
 /**
@@ -56,6 +54,8 @@ export class TurnDetector {
   /** Where the pause began (session clock): the last loud audio when the line is quiet enough to tell. */
   private quietSince = 0;
   private readonly energy = new LineEnergy();
+  /** The end of the last window the VAD scored (samples). */
+  private scoredTo = 0;
   private closed = false;
   private readonly taps: ((p: number, windowMs: number) => void)[] = [];
 
@@ -89,6 +89,11 @@ export class TurnDetector {
     this.vad.push(pcm);
   }
 
+  /** Sound on the line after the last window the VAD scored: speech may be starting again. */
+  get unjudgedSound(): boolean {
+    return this.energy.fed - this.scoredTo >= 40 && !this.energy.quiet(this.scoredTo, this.energy.fed);
+  }
+
   /** Silence after which recognition and the model start, before the turn is final. */
   get preemptAfterMs(): number {
     const min = this.tt.endpointingMinMs;
@@ -113,6 +118,7 @@ export class TurnDetector {
   private onProbability(p: number, endSample: number): void {
     if (this.closed) return;
     const windowMs = this.vad.windowMs;
+    this.scoredTo = endSample;
     for (const tap of this.taps) tap(p, windowMs);
     const now = this.now();
     const windowSamples = (windowMs * RATE) / 1000;

@@ -6,7 +6,7 @@ import { RtpSender } from "../sender.js";
 import { RtpReceiver } from "../receiver.js";
 import { RtcpReporter } from "../rtcp-reporter.js";
 import { CallRecorder } from "../recorder.js";
-import { F, I, ringPush, type CallShared } from "./shared.js";
+import { F, I, ringCopy, ringPush, type CallShared } from "./shared.js";
 import { WebRtcTransport } from "./webrtc-transport.js";
 
 /**
@@ -52,7 +52,7 @@ export class MediaLeg {
   /** The leg this one's caller audio and digits are relayed to, inside the worker (a bridged transfer). */
   relayTo: MediaLeg | null = null;
   /** Rings other threads read the caller's frames from (the VAD thread), each with the bell to ring. */
-  readonly taps = new Map<number, { ring: CallShared; bell: Int32Array }>();
+  private readonly taps = new Map<number, { ring: CallShared; bell: Int32Array }>();
 
   constructor(
     readonly shared: CallShared,
@@ -157,6 +157,21 @@ export class MediaLeg {
   }
 
   /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
+  /** Another thread reads the caller's frames from `ring`; its onset-hold word holds our playout too. */
+  tap(id: number, ring: CallShared, bell: Int32Array, from: number): void {
+    ringCopy(this.shared, from, ring);
+    this.events.tapped(bell);
+    this.taps.set(id, { ring, bell });
+    this.sender.holds.push(ring.i32);
+  }
+
+  untap(id: number): void {
+    const t = this.taps.get(id);
+    if (!t) return;
+    this.taps.delete(id);
+    this.sender.holds.splice(this.sender.holds.indexOf(t.ring.i32), 1);
+  }
+
   retarget(remote: Endpoint): void {
     this.remote = remote;
     this.receiver.latched = false;

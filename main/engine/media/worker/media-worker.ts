@@ -176,10 +176,10 @@ port.on("message", (m: ToWorker) => {
       return;
     }
     case "tap":
-      legs.get(m.id)?.taps.set(m.tap, { ring: callShared(m.ring), bell: new Int32Array(m.bell) });
+      legs.get(m.id)?.tap(m.tap, callShared(m.ring), new Int32Array(m.bell), m.from);
       return;
     case "untap":
-      legs.get(m.id)?.taps.delete(m.tap);
+      legs.get(m.id)?.untap(m.tap);
       return;
     case "relay": {
       const a = legs.get(m.a);

@@ -47,6 +47,14 @@ export const I = {
   peerReported: 18,
   /** Recorder: chunks dropped because the disk did not keep up (bounded queue). */
   recordDropped: 19,
+  /**
+   * In a tap's ring (the VAD thread's): 1 from the window in which that thread heard speech begin until
+   * the main thread has judged the same window, so playout holds without waiting for the main thread
+   * (barge-in). Set by the VAD thread, cleared by the main thread.
+   */
+  onsetHold: 20,
+  /** The end sample of the window the onset hold was set for (VAD thread). */
+  onsetHoldEnd: 21,
 } as const;
 const I_WORDS = 24;
 
@@ -128,6 +136,20 @@ export function ringDrain(s: CallShared, take: (pcm: Int16Array, rtpTimestamp: n
     n++;
   }
   return n;
+}
+
+/**
+ * Worker side: copies the frames of `src` from frame index `from` up to what has been written into `dst`,
+ * so a tap opened now starts at the same sample as the main thread's reader (their sample counts agree).
+ * Frames the main thread has not read are still in `src`; older ones may have been overwritten and are skipped.
+ */
+export function ringCopy(src: CallShared, from: number, dst: CallShared): void {
+  const written = Atomics.load(src.i32, I.write);
+  for (let i = Math.max(from, written - RING_SLOTS); i < written; i++) {
+    const slot = i % RING_SLOTS;
+    const start = slot * SLOT_SAMPLES;
+    ringPush(dst, src.samples.subarray(start, start + src.lengths[slot]), src.lengths[slot], src.timestamps[slot]);
+  }
 }
 
 /** The worker rings this after delivering frames or playout progress; the main thread waits on it. */

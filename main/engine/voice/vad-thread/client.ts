@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { workerEntry } from "../../media/worker/entry.js";
-import { callShared } from "../../media/worker/shared.js";
+import { callShared, type CallShared } from "../../media/worker/shared.js";
+import { OnsetHold } from "./onset-hold.js";
 import type { CallerAudioTap, VadFactory, VoiceActivityDetector } from "../../providers/vad/types.js";
 import type { FromVad, ToVad } from "./protocol.js";
 
@@ -98,6 +99,8 @@ class WorkerVad implements VoiceActivityDetector {
   readonly windowMs = 32;
   private readonly id: number;
   private readonly untap: (() => void) | null = null;
+  /** The tap ring (caller frames to the VAD thread, and its onset hold of our playout). */
+  private readonly ring: CallShared | null;
   /** Samples pushed on this thread. */
   private pushed = 0;
   /** Held probabilities and their end samples, oldest first (a small ring). */
@@ -111,9 +114,9 @@ class WorkerVad implements VoiceActivityDetector {
     private readonly onProbability: (p: number, endSample: number) => void,
     audio: CallerAudioTap | undefined,
   ) {
-    const ring = audio?.tapCallerAudio ? callShared().buffer : null;
-    this.id = vadThread.open(this, ring);
-    if (ring) this.untap = audio!.tapCallerAudio!(ring, vadThread.bellBuffer);
+    this.ring = audio?.tapCallerAudio ? callShared() : null;
+    this.id = vadThread.open(this, this.ring?.buffer ?? null);
+    if (this.ring) this.untap = audio!.tapCallerAudio!(this.ring.buffer, vadThread.bellBuffer);
   }
 
   push(pcm: Int16Array): void {
@@ -149,12 +152,15 @@ class WorkerVad implements VoiceActivityDetector {
     this.heldStart = (this.heldStart + 1) % MAX_HELD;
     this.heldCount--;
     this.onProbability(p, end);
+    // The turn logic has judged this window (and held playout itself if it is a barge-in).
+    if (this.ring) OnsetHold.judged(this.ring, end);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.untap?.();
+    if (this.ring) OnsetHold.lift(this.ring);
     vadThread.close(this.id);
   }
 }

@@ -7,6 +7,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { callShared, ringDrain, type CallShared } from "../../media/worker/shared.js";
 import { loadSilero, SileroVad } from "./silero.js";
+import { OnsetHold } from "./onset-hold.js";
+import { LineEnergy } from "../line-energy.js";
 import type { FromVad, ToVad } from "./protocol.js";
 
 const port = parentPort!;
@@ -16,6 +18,7 @@ const post = (m: FromVad) => port.postMessage(m);
 interface Stream {
   vad: SileroVad;
   ring: CallShared | null;
+  energy: LineEnergy;
 }
 const streams = new Map<number, Stream>();
 /** Calls whose frames come through a ring: the listening loop runs while there are any. */
@@ -30,7 +33,12 @@ const loaded = loadSilero().then(
 
 /** Hands every tapped call's waiting frames to its detector (inference queues on onnxruntime's thread). */
 function drainAll(): void {
-  for (const s of streams.values()) if (s.ring) ringDrain(s.ring, (pcm) => s.vad.push(pcm));
+  for (const s of streams.values()) if (s.ring) ringDrain(s.ring, (pcm) => feed(s, pcm));
+}
+
+function feed(s: Stream, pcm: Int16Array): void {
+  s.energy.push(pcm);
+  s.vad.push(pcm);
 }
 
 let waiting = false;
@@ -62,17 +70,26 @@ function handle(m: ToVad): void {
   switch (m.op) {
     case "open": {
       const id = m.id;
-      const vad = new SileroVad((p, endSample) => post({ op: "p", id, p, endSample }));
-      streams.set(id, { vad, ring: m.ring ? callShared(m.ring) : null });
+      const ring = m.ring ? callShared(m.ring) : null;
+      // Playout holds from the VAD thread at the onset, without waiting for the main thread (onset-hold.ts).
+      const hold = ring ? new OnsetHold(ring) : null;
+      const energy = new LineEnergy();
+      const vad = new SileroVad((p, endSample) => {
+        hold?.scored(p, endSample, energy.quiet(endSample - SileroVad.WINDOW, endSample));
+        post({ op: "p", id, p, endSample });
+      });
+      streams.set(id, { vad, ring, energy });
       if (m.ring) {
         tapped++;
         void listen();
       }
       return;
     }
-    case "push":
-      streams.get(m.id)?.vad.push(m.pcm);
+    case "push": {
+      const s = streams.get(m.id);
+      if (s) feed(s, m.pcm);
       return;
+    }
     case "close": {
       const s = streams.get(m.id);
       streams.delete(m.id);
