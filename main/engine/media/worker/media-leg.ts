@@ -156,7 +156,6 @@ export class MediaLeg {
     this.rtcp.start();
   }
 
-  /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
   /** Another thread reads the caller's frames from `ring`; its onset-hold word holds our playout too. */
   tap(id: number, ring: CallShared, bell: Int32Array, from: number): void {
     ringCopy(this.shared, from, ring);
@@ -172,6 +171,7 @@ export class MediaLeg {
     this.sender.holds.splice(this.sender.holds.indexOf(t.ring.i32), 1);
   }
 
+  /** The peer moved its media (re-INVITE): send to the new address and latch afresh from its next packet. */
   retarget(remote: Endpoint): void {
     this.remote = remote;
     this.receiver.latched = false;

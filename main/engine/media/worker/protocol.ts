@@ -25,8 +25,8 @@ export type ToWorker =
   /**
    * Copies the call's caller frames into a second ring (same layout as the call's own) that another thread
    * reads, and rings `bell` (word 0) after them: the VAD thread hears the caller without the main thread.
+   * `from`: the first frame of the call's ring the tap starts at (the one the main thread reads next).
    */
-  /** `from`: the first frame of the call's ring the tap starts at (the one the main thread reads next). */
   | { op: "tap"; id: number; tap: number; ring: SharedArrayBuffer; bell: SharedArrayBuffer; from: number }
   | { op: "untap"; id: number; tap: number }
   /** Bridges two legs inside the worker: each one's caller audio and RFC 4733 digits go out on the other. */
