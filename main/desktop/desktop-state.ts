@@ -2,6 +2,7 @@
  * What the desktop shell shows outside the window (tray, notifications), folded from the engine's events.
  * Pure: the Electron side only renders what this returns, so the rules are unit-tested without Electron.
  */
+import { isMissedCall, type CallDirection } from "../engine/domain/call.js";
 
 export interface TrunkView {
   name: string;
@@ -45,17 +46,9 @@ export function emptyState(): DesktopState {
   return { trunks: new Map(), liveAiCalls: new Set(), missed: 0 };
 }
 
-// An inbound call that ended before anyone (assistant or person) answered it, for a reason that is not ours.
-const MISSED_REASONS = new Set(["no_answer", "user_hangup"]);
-
-export function isMissed(call: CallLike): boolean {
-  return (
-    call.direction === "inbound" &&
-    call.started_at === null &&
-    call.end_reason !== null &&
-    MISSED_REASONS.has(call.end_reason)
-  );
-}
+// A missed call the person did not decline themselves: one they would want to hear about.
+const notifiesMissed = (call: CallLike): boolean =>
+  isMissedCall({ ...call, direction: call.direction as CallDirection }) && call.end_reason !== "declined";
 
 function isLiveAi(call: CallLike): boolean {
   return call.status === "in-progress" && call.agent_id !== null;
@@ -85,7 +78,7 @@ export function applyEvent(state: DesktopState, event: DesktopEvent): DesktopNot
   const call = event.call;
   if (isLiveAi(call)) state.liveAiCalls.add(call.id);
   else state.liveAiCalls.delete(call.id);
-  if (event.type === "call.ended" && isMissed(call)) {
+  if (event.type === "call.ended" && notifiesMissed(call)) {
     state.missed += 1;
     return [{ kind: "missed-call", title: "Missed call", body: call.caller_phone ?? "Unknown caller" }];
   }

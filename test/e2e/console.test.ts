@@ -140,6 +140,32 @@ describe.skipIf(!existsSync(CHROMIUM))(
       expect(await page.getByTestId("call-title").textContent()).not.toContain("call-inbound-e2e1");
     });
 
+    it("a missed call shows as a count on Calls in the navigation until the list is seen, is marked in the list, and filters alone", async () => {
+      // On a call's page (the previous test), a call for a person rings out unanswered.
+      t.engine.calls.create({
+        id: "call-inbound-missed1",
+        status: "connecting",
+        direction: "inbound",
+        caller_phone: "+31688888888",
+      });
+      t.engine.calls.transition("call-inbound-missed1", "ended", { end_reason: "no_answer" });
+      await expect.poll(() => page.getByTestId("missed-count").textContent()).toBe("1");
+      // Counted again from the engine after a reload (seen until: kept in the browser).
+      await page.reload();
+      await expect.poll(() => page.getByTestId("missed-count").textContent()).toBe("1");
+      await page.screenshot({ path: join(ARTIFACTS, "console-missed.png") });
+      await page.getByTestId("nav-calls").click();
+      await page.locator('[data-call-id="call-inbound-missed1"]').waitFor();
+      await expect.poll(() => page.getByTestId("missed-count").count()).toBe(0);
+      expect(await page.locator('[data-call-id="call-inbound-missed1"] [data-testid="missed-badge"]').count()).toBe(1);
+      expect(await page.getByTestId("missed-badge").count()).toBe(1);
+      await page.getByTestId("missed-filter").check();
+      await expect.poll(() => page.getByTestId("call-row").count()).toBe(1);
+      expect(page.url()).toMatch(/missed=1/);
+      await page.getByTestId("missed-filter").uncheck();
+      await expect.poll(() => page.getByTestId("call-row").count()).toBeGreaterThan(1);
+    });
+
     it("searches with q and keeps the filters in the URL across a reload", async () => {
       await page.goto(`${t.url}/#/calls`);
       await page.getByTestId("call-row").first().waitFor();

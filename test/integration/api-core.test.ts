@@ -436,6 +436,44 @@ describe("calls", () => {
     expect(oneDay.calls.map((c: any) => c.id)).toEqual(["call-inbound-seed4"]);
   });
 
+  it("GET /calls?missed=true lists inbound calls for a person that nobody answered, with the total, and validates the flag", async () => {
+    const at = (d: number) => new Date(Date.parse("2026-04-01T00:00:00Z") + d * 3_600_000).toISOString();
+    const rows: [string, { end_reason: string; started_at?: string; agent_id?: string; direction?: "outbound" }][] = [
+      ["missed-unavailable", { end_reason: "unavailable" }],
+      ["missed-declined", { end_reason: "declined" }],
+      ["missed-noanswer", { end_reason: "no_answer" }],
+      ["missed-gaveup", { end_reason: "user_hangup" }],
+      ["answered-person", { end_reason: "user_hangup", started_at: at(0) }],
+      ["assistant-gaveup", { end_reason: "user_hangup", agent_id: "asst_1" }],
+      ["outbound-noanswer", { end_reason: "no_answer", direction: "outbound" }],
+      ["failed-person", { end_reason: "sip_error" }],
+    ];
+    rows.forEach(([id, { direction = "inbound" as const, agent_id = null, ...patch }], i) => {
+      t.store.calls.create({
+        id: `call-${id}`,
+        status: "connecting",
+        direction,
+        agent_id,
+        caller_phone: "+31612340000",
+        created_at: at(i),
+      });
+      t.store.calls.update(`call-${id}`, { status: "ended", ...patch });
+    });
+    const range = "start_date=2026-04-01&end_date=2026-04-01";
+    const missed = (await json(await t.api(`/api/v1/calls?missed=true&${range}&limit=3`))).body;
+    expect(missed.pagination).toEqual({ total: 4, limit: 3, offset: 0 });
+    expect(missed.calls.map((c: any) => c.id)).toEqual([
+      "call-missed-gaveup",
+      "call-missed-noanswer",
+      "call-missed-declined",
+    ]);
+    const everything = (await json(await t.api(`/api/v1/calls?missed=false&${range}`))).body;
+    expect(everything.pagination.total).toBe(rows.length);
+    const bad = await json(await t.api("/api/v1/calls?missed=maybe"));
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: expect.any(String), message: expect.stringContaining("missed") });
+  });
+
   it("control: 404 unknown call, 400 when not in-progress, validated per type", async () => {
     const unknown = await json(
       await t.api("/api/v1/calls/call-outbound-nope/control", { method: "POST", json: { type: "end-call" } }),

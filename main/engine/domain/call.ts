@@ -63,3 +63,19 @@ export const Call = Type.Object(
 );
 
 export type CallRecord = Static<typeof Call>;
+
+/**
+ * How a call for a person can end without anyone answering it: nobody could (no console open:
+ * `unavailable`), the person declined, nobody answered in the ring time, or the caller gave up while it rang.
+ */
+export const MISSED_END_REASONS = ["unavailable", "declined", "no_answer", "user_hangup"] as const;
+
+/** A missed call (local addition): inbound, for a person (no assistant), and never answered. */
+export function isMissedCall(c: Pick<CallRecord, "direction" | "agent_id" | "started_at" | "end_reason">): boolean {
+  return (
+    c.direction === "inbound" &&
+    c.agent_id === null &&
+    c.started_at === null &&
+    (MISSED_END_REASONS as readonly (string | null)[]).includes(c.end_reason)
+  );
+}

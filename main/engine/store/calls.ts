@@ -13,6 +13,7 @@ import { callSearchQuery, containsPattern } from "./call-search.js";
 
 import {
   CALL_STATUSES,
+  MISSED_END_REASONS,
   type CallDirection,
   type CallMessage,
   type CallRecord,
@@ -66,6 +67,8 @@ export interface CallFilter {
   end_date?: string;
   /** Search text (local addition): numbers, number names, assistant name, transcript words. */
   q?: string;
+  /** Only missed calls (local addition; domain/call.ts `isMissedCall`). */
+  missed?: boolean;
   limit: number;
   offset: number;
 }
@@ -393,6 +396,10 @@ export class CallRepo {
       params.end = filter.end_date;
     }
     if (filter.q !== undefined) where.push(this.search(filter.q, params));
+    if (filter.missed)
+      where.push(
+        `direction = 'inbound' AND agent_id IS NULL AND started_at IS NULL AND end_reason IN (${MISSED_END_REASONS.map((r) => `'${r}'`).join(", ")})`,
+      );
     return { clause: where.length ? `WHERE ${where.join(" AND ")}` : "", params };
   }
 
@@ -414,9 +421,9 @@ export class CallRepo {
     return "+rowid IN (SELECT rowid FROM calls_fts WHERE calls_fts MATCH @match)";
   }
 
-  /** pagination.total: from the counts tables, or counted row by row for a search (no counts to sum). */
+  /** pagination.total: from the counts tables, or counted row by row for a search or missed calls (no counts to sum). */
   private total(filter: CallFilter, clause: string, params: PageParams): number {
-    if (filter.q === undefined) return this.count(filter.status, filter.start_date, filter.end_date);
+    if (filter.q === undefined && !filter.missed) return this.count(filter.status, filter.start_date, filter.end_date);
     const { limit: _limit, offset: _offset, ...named } = params;
     return this.cached(`SELECT COUNT(*) FROM calls ${clause}`).pluck().get(named) as number;
   }

@@ -36,9 +36,7 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
   }
   const found = number.assistant_id ? store.assistants.get(number.assistant_id) : undefined;
   const assistant = found?.is_active ? found : undefined;
-  // A number without an active assistant is for a person at a console; with none open, nobody can answer:
-  // tell the caller to try later rather than ringing forever.
-  if (!number.is_active || (!assistant && !deps.ring?.consoleCount)) {
+  if (!number.is_active) {
     await incoming.reject(480, "Temporarily Unavailable");
     return;
   }
@@ -64,6 +62,13 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
       assistant_config: { ...resolved, webhook_secret_enc: secret ? store.box.seal(secret) : null },
     });
   } else calls.create(base);
+  // A number without an active assistant is for a person at a console; with none open, nobody can answer:
+  // tell the caller to try later rather than ringing forever. The row stays, as a missed call.
+  if (!assistant && !deps.ring?.consoleCount) {
+    calls.transition(callId, "ended", { end_reason: "unavailable" });
+    await incoming.reject(480, "Temporarily Unavailable");
+    return;
+  }
 
   /** Set when the call ends before it was answered for a reason of ours (declined, not answered). */
   let unanswered: string | null = null;

@@ -21,6 +21,7 @@ export function useCallsQuerySync(filters: CallFilters, reload: () => void): voi
       startDate: DATE.test(one(query.from)) ? one(query.from) : "",
       endDate: DATE.test(one(query.to)) ? one(query.to) : "",
       q: one(query.q),
+      missed: one(query.missed) === "1",
       offset: Math.max(0, Number.parseInt(one(query.offset), 10) || 0),
     };
     const changed = (Object.keys(next) as (keyof typeof next)[]).some((k) => filters[k] !== next[k]);
@@ -34,6 +35,7 @@ export function useCallsQuerySync(filters: CallFilters, reload: () => void): voi
     if (filters.startDate) q.from = filters.startDate;
     if (filters.endDate) q.to = filters.endDate;
     if (filters.q) q.q = filters.q;
+    if (filters.missed) q.missed = "1";
     if (filters.offset) q.offset = String(filters.offset);
     return q;
   }
@@ -43,11 +45,11 @@ export function useCallsQuerySync(filters: CallFilters, reload: () => void): voi
 
   // A changed filter starts again at the first page.
   watch(
-    () => [filters.status, filters.startDate, filters.endDate, filters.q],
+    () => [filters.status, filters.startDate, filters.endDate, filters.q, filters.missed],
     () => (filters.offset = 0),
   );
   watch(
-    () => [filters.status, filters.startDate, filters.endDate, filters.q, filters.offset],
+    () => [filters.status, filters.startDate, filters.endDate, filters.q, filters.missed, filters.offset],
     () => {
       void router.replace({ query: toQuery() });
       reload();

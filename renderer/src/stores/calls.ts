@@ -2,6 +2,7 @@ import { defineStore } from "pinia";
 import { computed, reactive, ref } from "vue";
 import { api } from "../api/client";
 import type { Call, CallList, CallMessage, CallStatus, EngineEvent } from "../api/types";
+import { isMissedCall } from "../../../shared-types/calls";
 
 export interface CallFilters {
   status: CallStatus | "";
@@ -9,9 +10,13 @@ export interface CallFilters {
   endDate: string;
   /** Free-text search: number, assistant or transcript text (the engine's `q`). */
   q: string;
+  /** Only missed calls (the engine's `missed`). */
+  missed: boolean;
   limit: number;
   offset: number;
 }
+
+const MISSED_SEEN_KEY = "voicedock.missedSeenAt";
 
 /** The calls list with the API's filters, kept live from engine events. */
 export const useCallsStore = defineStore("calls", () => {
@@ -23,7 +28,17 @@ export const useCallsStore = defineStore("calls", () => {
   const incoming = ref<Call[]>([]);
   /** The newest transcript line of any call, as it streams in (the call page follows its own). */
   const lastMessage = ref<{ call_id: string; message: CallMessage } | null>(null);
-  const filters = reactive<CallFilters>({ status: "", startDate: "", endDate: "", q: "", limit: 50, offset: 0 });
+  const filters = reactive<CallFilters>({
+    status: "",
+    startDate: "",
+    endDate: "",
+    q: "",
+    missed: false,
+    limit: 50,
+    offset: 0,
+  });
+  /** Missed calls since the person last looked at the calls list (the badge in the navigation). */
+  const missedUnseen = ref(0);
 
   const query = computed(() => {
     const q = new URLSearchParams({ limit: String(filters.limit), offset: String(filters.offset) });
@@ -33,6 +48,7 @@ export const useCallsStore = defineStore("calls", () => {
     if (filters.endDate) q.set("end_date", filters.endDate);
     // Only when set: an engine without search rejects or ignores the parameter.
     if (filters.q.trim()) q.set("q", filters.q.trim());
+    if (filters.missed) q.set("missed", "true");
     return q.toString();
   });
 
@@ -52,6 +68,7 @@ export const useCallsStore = defineStore("calls", () => {
 
   function matches(call: Call): boolean {
     if (filters.status && call.status !== filters.status) return false;
+    if (filters.missed && !isMissedCall(call)) return false;
     const day = call.created_at.slice(0, 10);
     if (filters.startDate && day < filters.startDate) return false;
     if (filters.endDate && day > filters.endDate) return false;
@@ -65,6 +82,7 @@ export const useCallsStore = defineStore("calls", () => {
     }
     if (!("call" in event)) return;
     const call = (event as { call: Call }).call;
+    if (event.type === "call.ended" && isMissedCall(call)) missedUnseen.value++;
     if (event.type === "call.incoming") {
       if (!incoming.value.some((c) => c.id === call.id)) incoming.value.push(call);
     } else if (call.status !== "connecting") incoming.value = incoming.value.filter((c) => c.id !== call.id);
@@ -84,5 +102,40 @@ export const useCallsStore = defineStore("calls", () => {
     }
   }
 
-  return { calls, total, loading, error, filters, incoming, lastMessage, load, apply };
+  /** Counts the missed calls since the list was last seen (kept in this browser), for the badge. */
+  async function countMissed(): Promise<void> {
+    const since = localStorage.getItem(MISSED_SEEN_KEY);
+    if (!since) {
+      seenMissed();
+      return;
+    }
+    try {
+      const res = await api<CallList>(`/calls?missed=true&limit=1&start_date=${encodeURIComponent(since)}`);
+      // Unless the list was seen meanwhile.
+      if (localStorage.getItem(MISSED_SEEN_KEY) === since) missedUnseen.value = res.pagination.total;
+    } catch {
+      // The badge is a hint: without it the calls list still shows every missed call.
+    }
+  }
+
+  /** The person is looking at the calls list: what was missed until now has been seen. */
+  function seenMissed(): void {
+    localStorage.setItem(MISSED_SEEN_KEY, new Date().toISOString());
+    missedUnseen.value = 0;
+  }
+
+  return {
+    calls,
+    total,
+    loading,
+    error,
+    filters,
+    incoming,
+    lastMessage,
+    missedUnseen,
+    load,
+    apply,
+    countMissed,
+    seenMissed,
+  };
 });

@@ -61,11 +61,16 @@ describe.skipIf(!hasKamailio || !hasBaresip)(
     const inboundCalls = () =>
       t.store.calls.list({ limit: 100, offset: 0 }).calls.filter((c) => c.direction === "inbound");
 
-    it("with no console open the caller hears 480 at once and nothing rings", async () => {
+    it("with no console open the caller hears 480 at once, nothing rings, and the history keeps a missed call", async () => {
       const phone = await dial(4);
       await phone.exited;
       expect(phone.output()).toMatch(/480 Temporarily Unavailable/);
-      expect(inboundCalls()).toHaveLength(0);
+      const rows = inboundCalls();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: "ended", end_reason: "unavailable", started_at: null, agent_id: null });
+      const missed = await t.api("/api/v1/calls?missed=true");
+      const body = (await missed.json()) as { calls: { id: string }[] };
+      expect(body.calls.map((c) => c.id)).toEqual([rows[0].id]);
     }, 20_000);
 
     it("a console answers: the person hears the caller, the caller hears the person, and the person hangs up", async () => {
@@ -158,6 +163,13 @@ describe.skipIf(!hasKamailio || !hasBaresip)(
         await second.exited;
         expect(second.output()).toMatch(/480 No Answer/);
         expect(t.store.calls.get(ringing.call.id)).toMatchObject({ status: "ended", end_reason: "no_answer" });
+        // Both are missed calls in the history; the call a person answered (the test before) is not.
+        const missed = ((await (await t.api("/api/v1/calls?missed=true")).json()) as { calls: any[] }).calls;
+        expect(missed.map((c) => c.id)).toEqual(expect.arrayContaining([incoming.call.id, ringing.call.id]));
+        expect(missed.every((c) => c.started_at === null && c.direction === "inbound")).toBe(true);
+        const answered = inboundCalls().filter((c) => c.started_at !== null);
+        expect(answered.length).toBeGreaterThan(0);
+        for (const c of answered) expect(missed.map((m) => m.id)).not.toContain(c.id);
       } finally {
         ws.close();
       }

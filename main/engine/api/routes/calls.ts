@@ -87,6 +87,7 @@ export const callRoutes: ApiRoutes = async (app, { ctx }) => {
         start_date: start,
         end_date: end,
         q: q.q,
+        missed: q.missed,
         limit,
         offset,
       });

@@ -31,6 +31,12 @@ export const CallListQuery = Type.Object(
           "Local addition: search. Every word must start a word of the call's numbers, its assistant's name or its transcript (a finished call's), or the text is part of the name of the number it came in on",
       }),
     ),
+    missed: Type.Optional(
+      Type.Boolean({
+        description:
+          "Local addition: only missed calls (inbound, for a person, never answered: nobody could answer, declined, not answered in the ring time, or the caller gave up)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
