@@ -16,6 +16,7 @@ export interface CallerScript {
 }
 export interface CallerTurn {
   wav: string;
+  firstAudibleAt: number;
   lastAudibleAt: number;
   replyAt: number | null;
 }
@@ -137,9 +138,9 @@ async function run(sock: Socket, s: CallerScript): Promise<CallerResult> {
   const turns: CallerTurn[] = [];
   for (let i = 0; i < s.turns; i++) {
     const wav = s.wavs[i % s.wavs.length];
-    const { last } = await say(speech[i % speech.length]);
+    const { first, last } = await say(speech[i % speech.length]);
     const replyAt = await replyAfter(last, 10_000);
-    turns.push({ wav: wav.split("/").at(-1)!, lastAudibleAt: last, replyAt });
+    turns.push({ wav: wav.split("/").at(-1)!, firstAudibleAt: first, lastAudibleAt: last, replyAt });
     await quietFor(700);
     await sleep(300);
   }

@@ -1,5 +1,6 @@
-// `npm run bench -- media [--calls 10,50,100,200] [--seconds 10] [--assistants 2]`: N concurrent calls with
-// PCMU RTP through the engine, beside a few assistant calls, timed at the receiver.
+// `npm run bench -- media [--calls 10,50,100,200] [--seconds 10] [--assistants 2] [--capacity 1,2,3,4]
+// [--capacity-turns 6]`: N concurrent calls with PCMU RTP through the engine, beside a few assistant calls,
+// timed at the receiver; then what one machine carries (issue #14 point 3).
 //
 // The engine places N outbound calls through a SIP trunk to one sipp UAS that echoes RTP (`-rtp_echo`);
 // on every call it plays speech and receives the echo. Beside them, `--assistants` calls run the whole
@@ -7,7 +8,14 @@
 // that speaks every few seconds. Every packet we send is timestamped by tcpdump (a separate process; the
 // kernel's time as the packet crosses loopback), not inside the engine. Per N: send-interval deviation
 // from 20 ms (p50/p99/max over every packet of every call, and the worst call's p99), gaps ≥ 40 ms, the
-// media worker's tick lateness, the main thread's event-loop delay, the engine's CPU per call.
+// media worker's tick lateness, the main thread's event-loop delay, the engine's CPU per call and its
+// memory growth per call.
+//
+// Capacity: the largest N above whose send-interval p99 is ≤ 2 ms; then K = 1, 2, 3… concurrent assistant
+// calls alone (bench/lib-voice-call.ts: a caller process per call that talks and times each reply on
+// arrival; tcpdump times our packets), and the largest K whose every call keeps pacing p99 ≤ 5 ms and
+// whose turns keep voice-to-voice p95 ≤ 1.2 s on the wire, with CPU (the engine and its PocketSphinx
+// processes) and memory per call.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +30,13 @@ import { startLlmServer } from "../test/support/llm-server.js";
 import { rtpPair } from "../test/support/rtp-peer.js";
 import { pacing, startCapture, type WirePacket } from "../test/support/wire-capture.js";
 import { option, percentile, table } from "./lib-stats.js";
+import { callerWavs, conversation, ENGINE_PORTS, replyLlm, wireP95, type Conversation } from "./lib-voice-call.js";
+import { processUsage } from "./lib-proc.js";
+
+/** Issue #14's capacity limits. */
+const MEDIA_P99_MS = 2;
+const ASSISTANT_P99_MS = 5;
+const ASSISTANT_WIRE_P95_MS = 1200;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,9 +79,15 @@ const byPort = (packets: WirePacket[]): WirePacket[][] => {
   return [...m.values()];
 };
 
+const list = (args: string[], name: string, fallback: string): number[] => {
+  const at = args.indexOf(`--${name}`);
+  return (at >= 0 ? args[at + 1] : fallback).split(",").filter(Boolean).map(Number);
+};
+
 export async function run(args: string[]): Promise<void> {
-  const at = args.indexOf("--calls");
-  const counts = (at >= 0 ? args[at + 1] : "10,50,100,200").split(",").map(Number);
+  const counts = list(args, "calls", "10,50,100,200");
+  const capacity = list(args, "capacity", "1,2,3,4");
+  const capacityTurns = option(args, "capacity-turns", 6);
   const seconds = option(args, "seconds", 10);
   const assistants = option(args, "assistants", 2);
   const dir = mkdtempSync(join(tmpdir(), "bench-media-"));
@@ -163,6 +184,7 @@ export async function run(args: string[]): Promise<void> {
   };
 
   const rows: (string | number)[][] = [];
+  let mediaCapacity = 0;
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   // The histogram records whole sampling intervals: the delay is what exceeds the 10 ms resolution.
@@ -172,6 +194,7 @@ export async function run(args: string[]): Promise<void> {
     const ids: string[] = [];
     for (let i = 0; i < n; i++)
       ids.push((await api("/calls/outbound", { destination: "+31612345678", assistant_id: assistant.id })).call_id);
+    const rss0 = process.memoryUsage().rss;
     const deadline = Date.now() + 30_000;
     while (echoed.size < n && Date.now() < deadline) await sleep(100);
     await sleep(1000);
@@ -193,6 +216,8 @@ export async function run(args: string[]): Promise<void> {
     const media = summarize(byPort(wire.filter((p) => p.dstPort === mediaPort)));
     const withAssistant = summarize(byPort(wire.filter((p) => assistantPorts.has(p.srcPort))));
     const cpuPerCall = ((cpu.user + cpu.system) / 1000 / wall / Math.max(1, echoed.size + assistants)) * 100;
+    const mbPerCall = (process.memoryUsage().rss - rss0) / 2 ** 20 / Math.max(1, n);
+    if (media.p99 <= MEDIA_P99_MS) mediaCapacity = Math.max(mediaCapacity, n);
     const withEcho = [...echoed.values()].filter((v) => v > 0).length;
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
     rows.push([
@@ -207,6 +232,7 @@ export async function run(args: string[]): Promise<void> {
       f(tick.p99),
       ...loopRow,
       cpuPerCall.toFixed(2),
+      mbPerCall.toFixed(2),
     ]);
     if (assistants)
       rows.push([
@@ -218,6 +244,7 @@ export async function run(args: string[]): Promise<void> {
         f(withAssistant.max),
         f(withAssistant.worstP99),
         withAssistant.holes,
+        "",
         "",
         "",
         "",
@@ -244,12 +271,90 @@ export async function run(args: string[]): Promise<void> {
         "p99",
         "max",
         "engine CPU %/call",
+        "RSS growth MB/call",
       ],
       rows,
     ),
   );
   console.log(`media worker priority: ${(await mediaWorker.clockStats()).priority}`);
   for (const c of talking) c.stop();
+
+  // Capacity with assistants: K concurrent assistant calls and nothing else.
+  const voiceLlm = await replyLlm();
+  const wavs = callerWavs(dir);
+  const capRows: (string | number)[][] = [];
+  let assistantCapacity = 0;
+  let perCall = { cpu: NaN, mb: NaN };
+  if (capacity.length) await conversation(engine, voiceLlm.url, wavs, 1, 0); // warm-up
+  for (const k of capacity) {
+    await sleep(2000);
+    const capture = await startCapture(`udp and src portrange ${ENGINE_PORTS.min}-${ENGINE_PORTS.max}`);
+    const usage = processUsage();
+    const t0 = performance.now();
+    const runs: Conversation[] = await Promise.all(
+      Array.from({ length: k }, () => conversation(engine, voiceLlm.url, wavs, capacityTurns, 0)),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const u = usage.stop();
+    const wire = await capture.stop();
+    const calls = runs.map((r) => pacing(wire.filter((p) => p.srcPort === r.enginePort)));
+    const worst = calls.reduce((a, c) => (c.p99 > a.p99 ? c : a), calls[0]);
+    const largest = Math.max(...calls.map((c) => c.max));
+    const p95 = wireP95(runs);
+    const turnsAll = runs.flatMap((r) => r.rows);
+    const unanswered = turnsAll.filter((r) => r.wire === null).length;
+    const within = calls.every((c) => c.p99 <= ASSISTANT_P99_MS) && p95 <= ASSISTANT_WIRE_P95_MS;
+    if (within && k > assistantCapacity) {
+      assistantCapacity = k;
+      perCall = { cpu: u.cpuPct / k, mb: (u.engineRssGrowthMb + u.childRssMb) / k };
+    }
+    const v = turnsAll.map((r) => r.wire ?? Infinity).sort((a, b) => a - b);
+    capRows.push([
+      k,
+      seconds.toFixed(0),
+      `${turnsAll.length - unanswered}/${turnsAll.length}`,
+      percentile(v, 50).toFixed(1),
+      p95.toFixed(1),
+      worst.p99.toFixed(2),
+      largest.toFixed(2),
+      calls.reduce((a, c) => a + c.holes40, 0),
+      (u.cpuPct / k).toFixed(1),
+      (u.engineRssGrowthMb / k).toFixed(1),
+      (u.childRssMb / k).toFixed(1),
+      within ? "yes" : "no",
+    ]);
+  }
+  await voiceLlm.close();
+  if (capacity.length)
+    console.log(
+      "\n" +
+        table(
+          [
+            "assistant calls",
+            "s",
+            "answered",
+            "wire v2v p50 ms",
+            "p95 ms",
+            "worst call pacing p99 ms",
+            "largest ms",
+            "gaps ≥40 ms",
+            "CPU %/call (engine + recognizer)",
+            "engine RSS growth MB/call",
+            "recognizer RSS MB/call",
+            "within limits",
+          ],
+          capRows,
+        ),
+    );
+  console.log(
+    `\ncapacity of this machine: ${mediaCapacity || "none"} of the media-only counts tried (${counts.join(", ")}) kept ` +
+      `send-interval p99 ≤ ${MEDIA_P99_MS} ms; ${assistantCapacity || "none"} of the assistant-call counts tried ` +
+      `(${capacity.join(", ")}) kept every call's pacing p99 ≤ ${ASSISTANT_P99_MS} ms and voice-to-voice p95 ≤ ` +
+      `${ASSISTANT_WIRE_P95_MS} ms on the wire` +
+      (assistantCapacity
+        ? ` (at that load: ${perCall.cpu.toFixed(1)} % of a core and ${perCall.mb.toFixed(1)} MB per assistant call)`
+        : ""),
+  );
   await engine.stop();
   await llm.close();
   sipp.kill("SIGKILL");

@@ -47,8 +47,8 @@ describe("streaming recognition: segments find their turn by position in the aud
     const end2 = speak(s, start2, 1500);
     const second = s.take(start2, end2, 5000);
     const order: string[] = [];
-    void first.then((t) => order.push(`1:${t}`));
-    void second.then((t) => order.push(`2:${t}`));
+    void first.then((t) => order.push(`1:${t.text}`));
+    void second.then((t) => order.push(`2:${t.text}`));
     // Only now (late) do the segments come out.
     await Promise.resolve();
     expect(order).toEqual([]);
@@ -62,13 +62,32 @@ describe("streaming recognition: segments find their turn by position in the aud
     const s = new StreamSegments(RATE);
     const end = speak(s, 0, 2000);
     let text: string | null = null;
-    void s.take(0, end, 5000).then((t) => (text = t));
+    void s.take(0, end, 5000).then((t) => (text = t.text));
     s.add({ text: "hello", start: 0, end: 0.9 * RATE }); // a pause inside the turn closed a segment
     await Promise.resolve();
     expect(text).toBeNull();
     s.add({ text: "there", start: 1.0 * RATE, end: 2.15 * RATE });
     await new Promise((r) => setTimeout(r, 0));
     expect(text).toBe("hello there");
+  });
+
+  it("says when the recognizer had the turn's text: on arrival, even when that was before the turn was taken", async () => {
+    const s = new StreamSegments(RATE);
+    const end = speak(s, 0, 1000);
+    s.add({ text: "early", start: 0, end: 1.0 * RATE });
+    const arrived = performance.now();
+    await new Promise((r) => setTimeout(r, 30));
+    const t = await s.take(0, end, 5000);
+    expect(t.text).toBe("early");
+    expect(t.readyAt).toBeGreaterThanOrEqual(arrived - 5);
+    expect(t.readyAt).toBeLessThan(arrived + 5);
+    // Asked first, answered later: ready when the segment came.
+    const end2 = speak(s, 2000, 500);
+    const late = s.take(2000, end2, 5000);
+    await new Promise((r) => setTimeout(r, 30));
+    const before = performance.now();
+    s.add({ text: "late", start: 1.05 * RATE, end: 1.5 * RATE });
+    expect((await late).readyAt).toBeGreaterThanOrEqual(before);
   });
 
   it("gives what it has after the timeout, drops noise from before the turn, and never hands out a segment twice", async () => {
@@ -78,9 +97,9 @@ describe("streaming recognition: segments find their turn by position in the aud
     const start = 1000;
     const end = speak(s, start, 1000);
     s.add({ text: "yes", start: 0.25 * RATE, end: 0.5 * RATE });
-    expect(await s.take(start, end, 50)).toBe("yes");
+    expect((await s.take(start, end, 50)).text).toBe("yes");
     const later = speak(s, 3000, 600);
     s.add({ text: "no", start: 1.25 * RATE, end: 1.7 * RATE });
-    expect(await s.take(3000, later, 50)).toBe("no");
+    expect((await s.take(3000, later, 50)).text).toBe("no");
   });
 });

@@ -39,7 +39,14 @@ describe("voice session: turn-taking", () => {
 
     expect(h.record.metrics).toHaveLength(1);
     const m = h.record.metrics[0];
-    expect(m).toMatchObject({ turn: 1, preempt_ms: 100, stt_ms: 60, interrupted: false, vad_tail_ms: 20 });
+    expect(m).toMatchObject({
+      turn: 1,
+      preempt_ms: 100,
+      stt_ms: 60,
+      recognizer_ms: 60,
+      interrupted: false,
+      vad_tail_ms: 20,
+    });
     // Measured: the reply was ready at 160 + 50 + 30 = 240 ms, after the turn was final.
     expect(m.endpointing_ms).toBe(200);
     expect(m.llm_first_token_ms).toBe(50);

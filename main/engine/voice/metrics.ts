@@ -12,7 +12,14 @@ export interface TurnMetrics {
   endpointing_ms: number;
   /** End of speech → recognition and the model were started (preemptively, before the turn was final). */
   preempt_ms: number;
+  /** From our decision (preempt) to the text: what recognition made the reply wait after it. */
   stt_ms: number;
+  /**
+   * The recognizer's own time: end of speech → it had the whole text. A streaming recognizer needs some
+   * trailing silence to finish a segment, and may finish before we ask; a batch one can only start at
+   * our decision, so it is stt_ms.
+   */
+  recognizer_ms: number;
   llm_first_token_ms: number | null;
   /** Synthesis of the reply's first audible chunk (silence trimmed), not counting any wait after it. */
   tts_first_audio_ms: number | null;
@@ -22,7 +29,7 @@ export interface TurnMetrics {
   playout_ms: number | null;
   /** End of speech → the tick that sent the reply's first audible sample. */
   voice_to_voice_ms: number | null;
-  /** voice_to_voice minus the recognizer, the model and the voice: what turn-taking and the engine add. */
+  /** voice_to_voice minus the recognizer (recognizer_ms), the model and the voice: what the engine adds. */
   overhead_ms: number | null;
   interrupted: boolean;
   /** Session-clock times (ms) of the end of speech, the VAD release and the reply's first packet, to join wire measurements. */
@@ -37,6 +44,8 @@ export interface TurnTiming {
   vadEndAt: number;
   decidedAt: number;
   sttDoneAt: number;
+  /** When a streaming recognizer had the whole text (it may precede `decidedAt`). */
+  sttReadyAt?: number;
   /** The recognizer's confidence in the turn's text, when it reports one. */
   confidence?: number;
 }
@@ -72,6 +81,9 @@ export class TurnMeter {
       endpointing_ms: 0,
       preempt_ms: t ? round(t.decidedAt - t.speechEndAt) : 0,
       stt_ms: t ? round(t.sttDoneAt - t.decidedAt) : 0,
+      recognizer_ms: t
+        ? round(t.sttReadyAt !== undefined ? t.sttReadyAt - t.speechEndAt : t.sttDoneAt - t.decidedAt)
+        : 0,
       llm_first_token_ms: null,
       tts_first_audio_ms: null,
       hold_ms: null,
@@ -115,7 +127,9 @@ export class TurnMeter {
       m.sent_at = round(at);
       m.playout_ms = round(at - f.queuedAt);
       m.voice_to_voice_ms = round(at - t.speechEndAt);
-      m.overhead_ms = round(m.voice_to_voice_ms - m.stt_ms - (m.llm_first_token_ms ?? 0) - m.tts_first_audio_ms!);
+      m.overhead_ms = round(
+        m.voice_to_voice_ms - m.recognizer_ms - (m.llm_first_token_ms ?? 0) - m.tts_first_audio_ms!,
+      );
       report(m);
     });
   }

@@ -263,8 +263,9 @@ export class VoiceSession {
     const seq = ++this.turnSeq;
     let text: string;
     let confidence: number | undefined;
+    let sttReadyAt: number | undefined;
     try {
-      ({ text, confidence } = await this.recognizer.recognize(audio, speechStartAt, speechEndAt));
+      ({ text, confidence, readyAt: sttReadyAt } = await this.recognizer.recognize(audio, speechStartAt, speechEndAt));
       text = text.trim();
     } catch (err) {
       if (this.closed) return;
@@ -283,7 +284,7 @@ export class VoiceSession {
       if (seq === this.turnSeq) this.answerLeftover();
       return;
     }
-    const timing: TurnTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt, confidence };
+    const timing: TurnTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt, sttReadyAt, confidence };
     // The assistant answers no one until voicemail detection knows it is a person.
     if (this.voicemail?.heard(text, () => this.heard(text, seq, timing))) return;
     this.heard(text, seq, timing);

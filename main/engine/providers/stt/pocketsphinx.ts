@@ -241,10 +241,10 @@ class PocketSphinxStream implements SttStream {
   }
 
   async finish(speechStartAt: number, speechEndAt: number, timeoutMs: number): Promise<SttResult> {
-    const text = this.segments.take(speechStartAt, speechEndAt, timeoutMs);
+    const turn = this.segments.take(speechStartAt, speechEndAt, timeoutMs);
     // Our turn ended: close PocketSphinx's segment at once with silence, faster than real time.
     this.write(SILENCE);
-    return { text: await text };
+    return turn;
   }
 
   close(): void {

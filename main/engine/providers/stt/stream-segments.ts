@@ -10,6 +10,14 @@ export interface Segment {
   /** First and last sample of the segment in the stream, as the recognizer timed it. */
   start: number;
   end: number;
+  /** When its text came out of the recognizer (performance.now()); set on arrival. */
+  arrivedAt?: number;
+}
+
+/** A turn's text, and when the recognizer had all of it (performance.now()): it may be before it was asked. */
+export interface TurnText {
+  text: string;
+  readyAt: number;
 }
 
 interface Pending {
@@ -17,7 +25,7 @@ interface Pending {
   from: number;
   speechEnd: number;
   boundary: number;
-  resolve: (text: string) => void;
+  resolve: (t: TurnText) => void;
   timer: NodeJS.Timeout;
 }
 
@@ -57,7 +65,7 @@ export class StreamSegments {
    * is written at the current position. Resolves once the recognizer has passed the turn's last speech
    * (a segment ends after it) or any later audio, or with what it has after `timeoutMs`.
    */
-  take(startAt: number, endAt: number, timeoutMs: number): Promise<string> {
+  take(startAt: number, endAt: number, timeoutMs: number): Promise<TurnText> {
     return new Promise((resolve) => {
       const p: Pending = {
         from: this.positionAt(startAt, true),
@@ -73,6 +81,7 @@ export class StreamSegments {
 
   /** A segment came out of the recognizer. */
   add(segment: Segment): void {
+    segment.arrivedAt = performance.now();
     this.segments.push(segment);
     if (this.segments.length > 200) this.segments.shift();
     this.check();
@@ -91,16 +100,19 @@ export class StreamSegments {
     this.slack = rateHz * 0.1;
   }
 
-  private ready(p: Pending): boolean {
-    return this.segments.some((s) => s.end >= p.speechEnd - this.slack || s.start >= p.boundary);
+  /** The segment that shows the recognizer has passed the turn's end, if one has come. */
+  private ready(p: Pending): Segment | undefined {
+    return this.segments.find((s) => s.end >= p.speechEnd - this.slack || s.start >= p.boundary);
   }
 
   // In order: an earlier turn is answered before a later one, as the session heard them.
   private check(): void {
-    while (this.pending.length && this.ready(this.pending[0]!)) this.settle(this.pending[0]!);
+    for (let s: Segment | undefined; this.pending.length && (s = this.ready(this.pending[0]!));)
+      this.settle(this.pending[0]!, s.arrivedAt);
   }
 
-  private settle(p: Pending): void {
+  /** `readyAt`: when the segment that completed the turn arrived; now when it timed out or the stream stopped. */
+  private settle(p: Pending, readyAt = performance.now()): void {
     clearTimeout(p.timer);
     const at = this.pending.indexOf(p);
     if (at >= 0) this.pending.splice(at, 1);
@@ -115,7 +127,7 @@ export class StreamSegments {
       if (s.end > p.from && s.text) words.push(s.text);
       this.segments.splice(i, 1);
     }
-    p.resolve(words.join(" "));
+    p.resolve({ text: words.join(" "), readyAt });
   }
 }
 

@@ -13,6 +13,11 @@ export interface SttResult {
   text: string;
   /** Provider-reported confidence 0–1 when it gives one. */
   confidence?: number;
+  /**
+   * A streaming recognizer: when it had the whole text (performance.now()), which can be before it was
+   * asked. The recognizer's own time is counted from the end of speech to here (issue #14's overhead).
+   */
+  readyAt?: number;
 }
 
 /**
