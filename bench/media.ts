@@ -346,14 +346,16 @@ export async function run(args: string[]): Promise<void> {
           capRows,
         ),
     );
-  console.log(
-    `\ncapacity of this machine: ${mediaCapacity || "none"} of the media-only counts tried (${counts.join(", ")}) kept ` +
-      `send-interval p99 ≤ ${MEDIA_P99_MS} ms; ${assistantCapacity || "none"} of the assistant-call counts tried ` +
-      `(${capacity.join(", ")}) kept every call's pacing p99 ≤ ${ASSISTANT_P99_MS} ms and voice-to-voice p95 ≤ ` +
-      `${ASSISTANT_WIRE_P95_MS} ms on the wire` +
+  const assistantLine = !capacity.length
+    ? ""
+    : `; ${assistantCapacity || "none"} of the assistant-call counts tried (${capacity.join(", ")}) kept every ` +
+      `call's pacing p99 ≤ ${ASSISTANT_P99_MS} ms and voice-to-voice p95 ≤ ${ASSISTANT_WIRE_P95_MS} ms on the wire` +
       (assistantCapacity
         ? ` (at that load: ${perCall.cpu.toFixed(1)} % of a core and ${perCall.mb.toFixed(1)} MB per assistant call)`
-        : ""),
+        : "");
+  console.log(
+    `\ncapacity of this machine: ${mediaCapacity || "none"} of the media-only counts tried (${counts.join(", ")}) ` +
+      `kept send-interval p99 ≤ ${MEDIA_P99_MS} ms${assistantLine}`,
   );
   await engine.stop();
   await llm.close();

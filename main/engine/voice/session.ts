@@ -80,6 +80,7 @@ export class VoiceSession {
   private continueTimer: NodeJS.Timeout | null = null;
   /** The latest turn's timing: words left unanswered (a cough cut in) are answered with it. */
   private lastTiming: TurnTiming | null = null;
+  private lastTimingSeq = 0;
   private consecutiveFaults = 0;
   private readonly voicemail: VoicemailGuard | null;
 
@@ -293,8 +294,10 @@ export class VoiceSession {
   private heard(text: string, seq: number, timing: TurnTiming): void {
     if (this.closed) return;
     this.responder.hear(text);
+    // Set before the early return: words answered later (after a cough or a fricative that made no turn)
+    // were timed by this turn, not an older one.
+    if (seq >= this.lastTimingSeq) [this.lastTiming, this.lastTimingSeq] = [timing, seq];
     if (seq !== this.turnSeq || this.turns.inSpeech) return; // the caller went on talking: answer the whole thing later
-    this.lastTiming = timing;
     this.answer(timing);
   }
 

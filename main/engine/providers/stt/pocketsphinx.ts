@@ -157,8 +157,14 @@ function highBandNoise(): Int16Array {
  * then close a segment early; the turn's text is every segment since it began. `-time yes` gives each
  * segment's place in the audio, which is how a segment finds its turn (stream-segments.ts).
  */
-/** Enough trailing silence for PocketSphinx's detector to end a segment (-vad_postspeech 15 = 0.15 s). */
-const SILENCE = new Int16Array(16000 * 0.35);
+/**
+ * Enough trailing silence for PocketSphinx's detector to end a segment (-vad_postspeech 15 = 0.15 s). It
+ * reads its input in 128 ms blocks and its noise estimate follows what it is fed (speech and these
+ * bursts only); with 0.35 s, 2 of 8 turns of "has never been surpassed" kept their segment open until the
+ * caller's next words (the turn answered after the 2 s timeout, with only what came before); with 0.7 s,
+ * none of 8. It is written faster than real time, so the longer burst costs no wait.
+ */
+const SILENCE = new Int16Array(16000 * 0.7);
 
 class PocketSphinxStream implements SttStream {
   private child: RemoteChild | null = null;
