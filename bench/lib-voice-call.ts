@@ -74,6 +74,23 @@ export const callerWavs = (dir: string): string[] =>
 
 let seq = 0;
 
+/** An inbound call in progress with the local assistant (PocketSphinx, `llmUrl`, Flite kal), waiting for its leg. */
+export function startAssistantCall(engine: Engine, id: string, llmUrl: string, firstMessage?: string): void {
+  engine.calls.create({
+    id,
+    status: "connecting",
+    direction: "inbound",
+    assistant_config: {
+      name: "Bench",
+      first_message: firstMessage,
+      stt_config: { provider: "pocketsphinx", language: "en" },
+      llm_config: { provider: "openai_compatible", model: "bench", base_url: llmUrl },
+      tts_config: { provider: "local", voice_id: "flite-kal" },
+    },
+  });
+  engine.calls.transition(id, "in-progress");
+}
+
 /** One call to a local assistant (Silero VAD, PocketSphinx, Flite kal, `llmUrl`): `turns` turns, then `bargeIns` barge-ins. */
 export async function conversation(
   engine: Engine,
@@ -83,18 +100,7 @@ export async function conversation(
   bargeIns: number,
 ): Promise<Conversation> {
   const id = `call_bench_voice_${++seq}`;
-  engine.calls.create({
-    id,
-    status: "connecting",
-    direction: "inbound",
-    assistant_config: {
-      name: "Bench",
-      stt_config: { provider: "pocketsphinx", language: "en" },
-      llm_config: { provider: "openai_compatible", model: "bench", base_url: llmUrl },
-      tts_config: { provider: "local", voice_id: "flite-kal" },
-    },
-  });
-  engine.calls.transition(id, "in-progress");
+  startAssistantCall(engine, id, llmUrl);
   const child = fork(fileURLToPath(new URL("./lib-voice-caller.ts", import.meta.url)), [], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],

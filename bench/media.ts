@@ -30,7 +30,15 @@ import { startLlmServer } from "../test/support/llm-server.js";
 import { rtpPair } from "../test/support/rtp-peer.js";
 import { pacing, startCapture, type WirePacket } from "../test/support/wire-capture.js";
 import { option, percentile, table } from "./lib-stats.js";
-import { callerWavs, conversation, ENGINE_PORTS, replyLlm, wireP95, type Conversation } from "./lib-voice-call.js";
+import {
+  callerWavs,
+  conversation,
+  ENGINE_PORTS,
+  replyLlm,
+  startAssistantCall,
+  wireP95,
+  type Conversation,
+} from "./lib-voice-call.js";
 import { processUsage } from "./lib-proc.js";
 
 /** Issue #14's capacity limits. */
@@ -150,19 +158,7 @@ export async function run(args: string[]): Promise<void> {
   const talking: { ourPort: number; stop(): void }[] = [];
   for (let i = 0; i < assistants; i++) {
     const id = `call_bench_assistant_${i}`;
-    engine.calls.create({
-      id,
-      status: "connecting",
-      direction: "inbound",
-      assistant_config: {
-        name: "Bench",
-        first_message: "Hello, this is the benchmark line.",
-        stt_config: { provider: "pocketsphinx", language: "en" },
-        llm_config: { provider: "openai_compatible", model: "bench", base_url: llm.url },
-        tts_config: { provider: "local", voice_id: "flite-kal" },
-      },
-    });
-    engine.calls.transition(id, "in-progress");
+    startAssistantCall(engine, id, llm.url, "Hello, this is the benchmark line.");
     const pair = await rtpPair();
     engine.calls.liveCall(id)!.answer(pair.leg);
     const timer = setInterval(() => pair.caller.play(utterance), 4000 + 500 * i);
