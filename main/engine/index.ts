@@ -268,6 +268,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       campaigns.halt();
       await models.stop();
       await telephony?.stop();
+      calls.stopAll();
       campaigns.stop();
       await postCall.idle();
       await webhooks.stop();

@@ -355,6 +355,16 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     await live.control(command);
   }
 
+  /**
+   * The engine is stopping: every call it still carries (web calls, calls without SIP) stops its assistant
+   * and audio now, before the database closes under it. Their rows stay live and are closed as
+   * interrupted at the next start (recoverInterrupted), as after a crash.
+   */
+  stopAll(): void {
+    for (const live of this.live.values()) live.closed();
+    this.live.clear();
+  }
+
   /** Calls whose rows say live: at start, before this engine carries any call, they belong to one that is gone. */
   interruptedCalls(): string[] {
     return this.store.calls.liveIds();
