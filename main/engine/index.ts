@@ -11,6 +11,7 @@ import { EventBus } from "./events/bus.js";
 import { CallManager } from "./calls/call-manager.js";
 import { WebhookService } from "./webhooks/service.js";
 import { buildApp } from "./api/app.js";
+import { ConsoleLegs } from "./calls/console-legs.js";
 import { WebCalls } from "./calls/web-calls.js";
 import { LoginLinks } from "./api/login-links.js";
 import { RecordingLinks } from "./api/recording-links.js";
@@ -130,10 +131,13 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     recordingsDir: join(config.dataDir, "recordings"),
     baseUrl: () => engine.url,
   });
+  const consoleLegs = new ConsoleLegs({ calls, host: config.host, ports: config.rtpPorts ?? DEFAULT_RTP_PORTS });
+  calls.on("ended", (call) => consoleLegs.callEnded(call.id));
   const app = await buildApp(
     {
       loginLinks,
       webCalls,
+      consoleLegs,
       recordingLinks: new RecordingLinks(),
       store,
       bus,
@@ -265,6 +269,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       // Stop taking requests and let in-flight ones finish, then the background work, then the DB.
       await app.close();
       webCalls.close();
+      consoleLegs.close();
       campaigns.halt();
       await models.stop();
       await telephony?.stop();

@@ -80,6 +80,7 @@ export async function rtpPair(): Promise<{
     },
     tap: () => rtpCallAudio(ours),
     sendDtmf: (d) => ours.sendDtmf(d),
+    media: ours,
   };
   return state;
 }

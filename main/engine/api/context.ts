@@ -1,4 +1,5 @@
 import type { WebCalls } from "../calls/web-calls.js";
+import type { ConsoleLegs } from "../calls/console-legs.js";
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -46,6 +47,8 @@ export interface ApiContext {
   assistantSpeaks?: (callId: string) => boolean;
   /** Stops the assistant on a live call and leaves the call to a person (409 when none runs). */
   takeOver?: (callId: string) => void;
+  /** A console's audio on live calls over WebRTC (absent: POST /calls/{id}/webrtc answers 503). */
+  consoleLegs?: ConsoleLegs;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** Web calls: a browser talks to an assistant over WebRTC (absent: POST /web-calls answers 503). */

@@ -1,4 +1,5 @@
 import type { CallAudio } from "../media/call-audio.js";
+import type { RtpSession } from "../media/rtp-session.js";
 
 /** The four control commands of POST /calls/{id}/control (api-v1 §5.4). */
 export type ControlCommand =
@@ -46,4 +47,6 @@ export interface CallLeg {
   transfer(destination: string): Promise<TransferOutcome>;
   /** RFC 4733 digits; false when the peer offered no telephone-event. */
   sendDtmf(digits: string): boolean;
+  /** The leg's media in the worker, where a console's WebRTC leg joins it (absent: no console audio). */
+  media?: RtpSession;
 }

@@ -2,6 +2,7 @@ import type { Store } from "../store/index.js";
 import type { WebhookService } from "../webhooks/service.js";
 import type { ProviderContext } from "../providers/index.js";
 import type { CallAudio } from "../media/call-audio.js";
+import type { RtpSession } from "../media/rtp-session.js";
 import type { VoiceSession, PipelineHost, TurnMetrics } from "../voice/session.js";
 import type { CallManager } from "./call-manager.js";
 import type { CallController, CallLeg, ControlCommand, TransferOutcome } from "./control.js";
@@ -207,6 +208,11 @@ export class LiveCall {
   /** Hands the caller on through the leg (REFER, else a bridge); undefined when the call is not answered here. */
   transfer(destination: string): Promise<TransferOutcome> | undefined {
     return this.leg?.transfer(destination);
+  }
+
+  /** The leg's media in the worker (where consoles join over WebRTC), or null before it is answered. */
+  get media(): RtpSession | null {
+    return this.leg?.media ?? null;
   }
 
   /** The call's audio for a listener (the console), or null before it is answered. */

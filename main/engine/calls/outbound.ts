@@ -20,7 +20,19 @@ export interface OutboundRequest {
   agent_config?: AssistantInput;
   first_message?: string;
   metadata?: FreeJson;
+  /** Local addition: "person" places a call a person makes from the console, with no assistant on it. */
+  handled_by?: "assistant" | "person";
 }
+
+const ASSISTANT_FIELDS = [
+  "assistant_id",
+  "agent_id",
+  "assistant",
+  "agent",
+  "assistant_override",
+  "agent_config",
+  "first_message",
+] as const;
 
 /**
  * `assistant` is the JSON stored with the call (store.calls.assistantConfig): what the voice pipeline runs,
@@ -45,14 +57,25 @@ function pick<K extends keyof OutboundRequest>(body: OutboundRequest, current: K
  * The resolved assistant keeps secrets only sealed (`webhook_secret_enc`).
  */
 export function resolveOutbound(store: Store, body: OutboundRequest): OutboundPlan {
-  const assistantId = pick(body, "assistant_id", "agent_id");
-  const assistant = resolveCallAssistant(store, {
-    assistantId,
-    transient: pick(body, "assistant", "agent"),
-    override: pick(body, "assistant_override", "agent_config"),
-    firstMessage: body.first_message,
-    metadata: body.metadata,
-  });
+  const person = body.handled_by === "person";
+  if (person) {
+    const sent = ASSISTANT_FIELDS.filter((f) => body[f] !== undefined);
+    if (sent.length)
+      throw invalid(
+        `A call with handled_by "person" has no assistant: leave out body.${sent.join(", body.")}`,
+        "invalid_field",
+      );
+  }
+  const assistantId = person ? undefined : pick(body, "assistant_id", "agent_id");
+  const assistant = person
+    ? { metadata: body.metadata ?? null }
+    : resolveCallAssistant(store, {
+        assistantId,
+        transient: pick(body, "assistant", "agent"),
+        override: pick(body, "assistant_override", "agent_config"),
+        firstMessage: body.first_message,
+        metadata: body.metadata,
+      });
 
   const numberId = body.number_id;
   const number = store.numbers.forOutbound(numberId);
@@ -75,11 +98,12 @@ export function resolveOutbound(store: Store, body: OutboundRequest): OutboundPl
       number_id: number?.id ?? null,
       phone_number: number?.phone_number ?? null,
       agent_id: assistantId ?? null,
-      agent_name: assistant.name ?? null,
-      business_name: assistant.business_name ?? null,
+      agent_name: "name" in assistant ? (assistant.name ?? null) : null,
+      business_name: "business_name" in assistant ? (assistant.business_name ?? null) : null,
       destination: body.destination,
       room_name: id.replace(/^call-/, ""),
-      assistant_config: assistant,
+      // A person's call runs no assistant: with no configuration the live call is the person's from answer on.
+      assistant_config: person ? null : assistant,
       metadata: assistant.metadata,
     },
   };

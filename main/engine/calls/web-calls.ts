@@ -154,6 +154,7 @@ export class WebCalls {
         reason: "A web call has no phone line to transfer",
       }),
       sendDtmf: () => false,
+      media: rtp,
     };
     calls.liveCall(callId)?.answer(leg);
   }

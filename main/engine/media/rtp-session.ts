@@ -161,6 +161,20 @@ export class RtpSession
     return () => this.post({ op: "unrelay", a: this.id, b: other.id });
   }
 
+  /**
+   * A console's leg (`listener`) hears this call inside the worker: the caller, and with `withSent` what this
+   * leg sends as well (the assistant, or a person talking). Calling it again changes `withSent`. Returns the undo.
+   */
+  monitor(listener: RtpSession, withSent: boolean): () => void {
+    this.post({ op: "monitor", call: this.id, leg: listener.id, withSent, on: true });
+    return () => this.post({ op: "monitor", call: this.id, leg: listener.id, withSent, on: false });
+  }
+
+  /** What this leg receives goes out on `to` (one way, inside the worker); null stops it. */
+  feed(to: RtpSession | null): void {
+    this.post({ op: "feed", from: this.id, to: to ? to.id : null });
+  }
+
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */
   startRecording(path: string): void {
     mediaWorker.recordingStarted(path);

@@ -8,6 +8,8 @@ const SAMPLES = 160; // 20 ms at 8 kHz
 const MAX_QUEUE_SAMPLES = 8000 * 120; // two minutes of queued speech at most
 /** More than the ticks a catch-up can send at once before the sends of the first have left (320 ms). */
 const PACKET_BUFFERS = 16;
+/** The side source's backlog cap (200 ms): past it, what waits is dropped rather than delayed. */
+const SIDE_SAMPLES = 1600;
 
 /**
  * Our side of a call's RTP: a playout queue sent one 20 ms packet per clock tick, RFC 4733 digits in
@@ -43,6 +45,15 @@ export class RtpSender {
   private dtmfTimestamp = 0;
   /** Other threads' rings whose onset-hold word holds playout too (the VAD thread's taps). */
   readonly holds: Int32Array[] = [];
+  /** Samples of this tick's `pcmOut` that came from the queue (the rest is silence). */
+  lastQueued = 0;
+  /**
+   * A second source summed into what is sent: a console listening to a call hears the caller through the
+   * queue and the call's own outgoing audio (its assistant, or a person) through this ring.
+   */
+  private readonly side = new Int16Array(SIDE_SAMPLES);
+  private sideHead = 0;
+  private sideCount = 0;
 
   constructor(
     private readonly shared: CallShared,
@@ -88,6 +99,29 @@ export class RtpSender {
     this.play(pcm, this.gen);
   }
 
+  /** Queues audio to be summed into what goes out (see `side`); a backlog past 200 ms is dropped first. */
+  mix(pcm: Int16Array): void {
+    if (this.sideCount + pcm.length > SIDE_SAMPLES) this.sideCount = 0;
+    let at = (this.sideHead + this.sideCount) % SIDE_SAMPLES;
+    for (let i = 0; i < pcm.length; i++) {
+      this.side[at] = pcm[i];
+      at = at + 1 === SIDE_SAMPLES ? 0 : at + 1;
+    }
+    this.sideCount += pcm.length;
+  }
+
+  private mixSide(): void {
+    const m = Math.min(SAMPLES, this.sideCount);
+    let at = this.sideHead;
+    for (let i = 0; i < m; i++) {
+      const v = this.pcmOut[i] + this.side[at];
+      this.pcmOut[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      at = at + 1 === SIDE_SAMPLES ? 0 : at + 1;
+    }
+    this.sideHead = at;
+    this.sideCount -= m;
+  }
+
   private checkFlush(): void {
     const gen = Atomics.load(this.shared.i32, I.flushGen);
     if (gen === this.gen) return;
@@ -122,6 +156,8 @@ export class RtpSender {
     const n = Math.min(SAMPLES, available);
     this.pcmOut.set(this.queue.subarray(this.queueStart, this.queueStart + n));
     if (n < SAMPLES) this.pcmOut.fill(0, n);
+    this.lastQueued = n;
+    if (this.sideCount > 0) this.mixSide();
     this.queueStart += n;
     if (this.queueStart === this.queueEnd) this.queueStart = this.queueEnd = 0;
     this.shared.i32[I.queued] = this.queueEnd - this.queueStart;

@@ -60,6 +60,7 @@ export function bindLeg(deps: BindingDeps, callId: string, leg: SipCallLeg, ende
       hangup: () => leg.hangup(),
       transfer: (destination) => deps.transfer(callId, leg, destination),
       sendDtmf: (digits) => rtp.sendDtmf(digits),
+      media: rtp,
     };
     live?.connect(port);
     deps.answered(callId, port, rtp);

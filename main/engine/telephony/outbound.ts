@@ -52,9 +52,10 @@ export class OutboundDialer implements Dialer {
 
     call.on("ringing", () => this.calls.markRinging(req.callId));
     bindLeg(this.opts, req.callId, call, ({ answered, byUs }) => {
-      if (answered)
-        this.calls.transition(req.callId, "ended", { end_reason: byUs ? "assistant_hangup" : "user_hangup" });
-      else
+      if (answered) {
+        const ours = this.calls.liveCall(req.callId)?.owner === "person" ? "operator_hangup" : "assistant_hangup";
+        this.calls.transition(req.callId, "ended", { end_reason: byUs ? ours : "user_hangup" });
+      } else
         this.calls.transition(req.callId, "failed", {
           end_reason: call.unanswered ? "no_answer" : "sip_error",
           error: call.failure ?? "the call ended before it was answered",

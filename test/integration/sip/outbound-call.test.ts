@@ -86,6 +86,35 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
     expect(await sipp.exited, sipp.output()).toBe(0);
   });
 
+  it('handled_by "person": a call a person places from the console runs no assistant, and ends as the operator\'s hang-up', async () => {
+    const withAssistant = await t.api("/api/v1/calls/outbound", {
+      method: "POST",
+      json: { destination: "+31612345678", handled_by: "person", assistant_id: assistantId },
+    });
+    expect(withAssistant.status).toBe(400);
+    expect(await withAssistant.json()).toMatchObject({ message: expect.stringContaining("body.assistant_id") });
+    const sipp = await startSippUas();
+    await trunkTo(sipp);
+    const res = await t.api("/api/v1/calls/outbound", {
+      method: "POST",
+      json: { destination: "+31612345678", handled_by: "person" },
+    });
+    expect(res.status).toBe(200);
+    const id = ((await res.json()) as any).call_id;
+    await waitFor(() => t.store.calls.get(id)!.status === "in-progress", 10_000);
+    expect(t.engine.calls.liveCall(id)!.owner).toBe("person");
+    expect(t.engine.calls.liveCall(id)!.assistantSpeaks).toBe(false);
+    expect((await t.api(`/api/v1/calls/${id}/control`, { method: "POST", json: { type: "end-call" } })).status).toBe(
+      200,
+    );
+    const call = await waitFor(() => {
+      const c = t.store.calls.get(id)!;
+      return c.status === "ended" && c;
+    });
+    expect(call).toMatchObject({ direction: "outbound", end_reason: "operator_hangup", agent_id: null, messages: [] });
+    expect(await sipp.exited, sipp.output()).toBe(0);
+  });
+
   it("an assistant whose provider has no key: the callee hears why, and the call fails with what to do", async () => {
     const sipp = await startSippUas();
     await trunkTo(sipp);

@@ -61,6 +61,12 @@ export const OutboundBody = Type.Object(
     agent: Type.Optional(AssistantInline),
     agent_config: Type.Optional(AssistantInline),
     metadata: Type.Optional(FreeObject()),
+    handled_by: Type.Optional(
+      StringEnum(
+        ["assistant", "person"] as const,
+        'Local addition: "person" places a call a person makes from the console (no assistant; leave out the assistant fields)',
+      ),
+    ),
   },
   { additionalProperties: true },
 );

@@ -49,8 +49,16 @@ export class MediaLeg {
   /** Played-sample marks the main thread waits for (whenPlayed), lowest first. */
   private watches: number[] = [];
   configured = false;
-  /** The leg this one's caller audio and digits are relayed to, inside the worker (a bridged transfer). */
+  /**
+   * The leg this one's caller audio and digits are relayed to, inside the worker: both ways for a bridged
+   * transfer, one way for a console that talks on a call (its browser's audio goes out on the call).
+   */
   relayTo: MediaLeg | null = null;
+  /**
+   * Consoles listening to this call: each hears the caller and, unless it is the one talking (it would hear
+   * itself late), what this leg sends too.
+   */
+  readonly monitors: { leg: MediaLeg; withSent: boolean }[] = [];
   /** Rings other threads read the caller's frames from (the VAD thread), each with the bell to ring. */
   private readonly taps = new Map<number, { ring: CallShared; bell: Int32Array }>();
 
@@ -67,6 +75,7 @@ export class MediaLeg {
       frame: (pcm, n, ts) => {
         this.recorder?.hear(pcm, n);
         this.relayTo?.sender.relay(pcm.subarray(0, n), MAX_RELAY_BACKLOG);
+        for (const m of this.monitors) m.leg.sender.relay(pcm.subarray(0, n), MAX_RELAY_BACKLOG);
         ringPush(shared, pcm, n, ts);
         events.frames();
         for (const t of this.taps.values()) {
@@ -177,6 +186,17 @@ export class MediaLeg {
     this.receiver.latched = false;
   }
 
+  /** `leg` (a console's browser) hears this call; `withSent`: what this leg sends too, not only the caller. */
+  monitor(leg: MediaLeg, withSent: boolean): void {
+    this.unmonitor(leg);
+    this.monitors.push({ leg, withSent });
+  }
+
+  unmonitor(leg: MediaLeg): void {
+    const i = this.monitors.findIndex((m) => m.leg === leg);
+    if (i >= 0) this.monitors.splice(i, 1);
+  }
+
   startRecording(path: string): void {
     this.recorder ??= new CallRecorder(path, (reason) => this.events.recordFailed(reason));
   }
@@ -197,6 +217,8 @@ export class MediaLeg {
   tick(now: number): void {
     if (!this.configured) return;
     this.sender.tick();
+    const sent = this.sender.lastQueued;
+    if (sent > 0) for (const m of this.monitors) if (m.withSent) m.leg.sender.mix(this.sender.pcmOut.subarray(0, sent));
     this.recorder?.tick(this.sender.pcmOut);
     this.receiver.tick(now);
     if (this.watches.length) {

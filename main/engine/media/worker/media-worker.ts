@@ -171,6 +171,11 @@ port.on("message", (m: ToWorker) => {
       legs.delete(m.id);
       const peer = leg?.relayTo;
       if (peer && peer.relayTo === leg) peer.relayTo = null;
+      if (leg)
+        for (const other of legs.values()) {
+          other.unmonitor(leg);
+          if (other.relayTo === leg) other.relayTo = null;
+        }
       updateClock();
       void (leg?.close() ?? Promise.resolve()).then(() => post({ op: "closed", id: m.id }));
       return;
@@ -195,6 +200,20 @@ port.on("message", (m: ToWorker) => {
       const b = legs.get(m.b);
       if (a?.relayTo === b && a) a.relayTo = null;
       if (b?.relayTo === a && b) b.relayTo = null;
+      return;
+    }
+    case "monitor": {
+      const call = legs.get(m.call);
+      const leg = legs.get(m.leg);
+      if (call && leg) {
+        if (m.on) call.monitor(leg, m.withSent);
+        else call.unmonitor(leg);
+      }
+      return;
+    }
+    case "feed": {
+      const from = legs.get(m.from);
+      if (from) from.relayTo = m.to === null ? null : (legs.get(m.to) ?? null);
       return;
     }
     case "clockStats": {

@@ -32,6 +32,10 @@ export type ToWorker =
   /** Bridges two legs inside the worker: each one's caller audio and RFC 4733 digits go out on the other. */
   | { op: "relay"; a: number; b: number }
   | { op: "unrelay"; a: number; b: number }
+  /** A console's leg hears a call (the caller, and with `withSent` what the call sends too); `on: false` undoes. */
+  | { op: "monitor"; call: number; leg: number; withSent: boolean; on: boolean }
+  /** One-way relay: `from`'s received audio goes out on `to` (null: stops). A console talking on a call. */
+  | { op: "feed"; from: number; to: number | null }
   | { op: "clockStats"; token: number; reset: boolean }
   /** Round trip: every message posted before it has been handled when the pong comes back. */
   | { op: "ping"; token: number };

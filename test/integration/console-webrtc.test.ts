@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestEngine, type TestEngine } from "../helpers/engine.js";
+import { startLlmServer, type LlmServer } from "../support/llm-server.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav } from "../support/audio.js";
+import { SHARED } from "../support/kamailio.js";
+import { rtpPair, type HeardFrame } from "../support/rtp-peer.js";
+import { energySince, testBrowser, type TestBrowser } from "../support/webrtc-browser.js";
+import { waitFor } from "../helpers/wait.js";
+
+const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
+
+// A person's audio on a call over WebRTC (issue #16): the console's browser (an independent werift peer that
+// speaks WebRTC as Chromium does; Chromium itself is in test/e2e) joins a live call with POST /calls/{id}/webrtc.
+// The caller is a real RTP peer on loopback; audio is compared sample by sample after G.711 both ways.
+describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
+  let t: TestEngine;
+  let llm: LlmServer;
+  const work = mkdtempSync(join(tmpdir(), "console-webrtc-"));
+  const personWav = join(work, "person.wav");
+  const callerWav = join(work, "caller.wav");
+  let seq = 0;
+  const browsers: TestBrowser[] = [];
+
+  beforeAll(async () => {
+    toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), personWav, 0, 0.2);
+    toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0001.wav"), callerWav, 0, 0.2);
+    llm = await startLlmServer(() => ({ text: "Okay." }));
+    t = await startTestEngine({ sipPort: null });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const b of browsers) await b.close();
+    await t?.stop();
+    await llm?.close();
+  });
+
+  /** A call in progress on a real RTP pair; `assistant` undefined: a person's call (no assistant runs). */
+  async function call(assistant?: Record<string, unknown>) {
+    const id = `call_console_${++seq}`;
+    t.engine.calls.create({
+      id,
+      status: "connecting",
+      direction: "inbound",
+      caller_phone: "+15550001000",
+      assistant_config: assistant
+        ? {
+            name: "Console test",
+            stt_config: { provider: "pocketsphinx", language: "en" },
+            llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url },
+            tts_config: { provider: "local", voice_id: "flite-kal" },
+            ...assistant,
+          }
+        : null,
+    });
+    t.engine.calls.transition(id, "in-progress");
+    const pair = await rtpPair();
+    t.engine.calls.liveCall(id)!.answer(pair.leg);
+    return { id, pair };
+  }
+
+  /** The browser joins the call's audio: its answer applied, connected. */
+  async function joinCall(callId: string) {
+    const browser = await testBrowser();
+    browsers.push(browser);
+    const res = await t.api(`/api/v1/calls/${callId}/webrtc`, {
+      method: "POST",
+      headers: { "content-type": "application/sdp" },
+      body: browser.offer,
+    });
+    expect(res.status).toBe(201);
+    const mode = res.headers.get("x-console-mode");
+    const location = res.headers.get("location")!;
+    await browser.pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+    await waitFor(() => browser.pc.connectionState === "connected", 10_000);
+    return { browser, mode, location, session: location.split("/").pop()! };
+  }
+
+  /** What a listener heard from `since` on, from its first loud frame, as one signal. */
+  function heardFrom(frames: { at: number; pcm: Int16Array }[], since: number): Int16Array {
+    const after = frames.filter((f) => f.at >= since);
+    const first = after.findIndex((f) => rms(f.pcm) > 300);
+    const pcm = after.slice(Math.max(0, first - 5)).map((f) => f.pcm);
+    const out = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of pcm) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+
+  it("a person's call: the console talks, the caller hears it and the console hears the caller (correlation > 0.8 each way)", async () => {
+    const c = await call();
+    expect(t.engine.calls.liveCall(c.id)!.owner).toBe("person");
+    const { browser, mode } = await joinCall(c.id);
+    expect(mode).toBe("talk");
+
+    const person = readWav(personWav).samples;
+    const at = performance.now();
+    await browser.speak(person);
+    await new Promise((r) => setTimeout(r, 400));
+    const atCaller = heardFrom(c.pair.caller.heard as HeardFrame[], at);
+    const toCaller = maxCrossCorrelation(person, atCaller.subarray(0, person.length + 1600), 1600);
+    expect(toCaller.value).toBeGreaterThan(0.8);
+
+    const caller = readWav(callerWav).samples;
+    const at2 = performance.now();
+    c.pair.caller.play(caller);
+    await new Promise((r) => setTimeout(r, (caller.length / 8000) * 1000 + 600));
+    const atConsole = heardFrom(browser.heard, at2);
+    const toConsole = maxCrossCorrelation(caller, atConsole.subarray(0, caller.length + 1600), 1600);
+    expect(toConsole.value).toBeGreaterThan(0.8);
+    c.pair.close();
+  }, 60_000);
+
+  it.skipIf(!hasPocketsphinx)(
+    "an assistant's call: the console listens to both sides and is not heard; after a takeover naming its session it talks, and no longer hears itself (skipped only where pocketsphinx is not installed)",
+    async () => {
+      const c = await call({
+        first_message:
+          "Hello, you are through to the console test line. This greeting goes on for a while so that the console can hear it.",
+      });
+      const { browser, mode, session } = await joinCall(c.id);
+      expect(mode).toBe("listen");
+      // The assistant's greeting reaches the listening console.
+      await waitFor(() => energySince(browser.heard, 0) > 50, 10_000);
+
+      // Its microphone is not on the call while the assistant has it.
+      const beforeHeard = c.pair.caller.heard.length;
+      const mutedAt = performance.now();
+      const person = readWav(personWav).samples;
+      const spoken = browser.speak(person.subarray(0, 8000 * 2));
+      await spoken;
+      const atCaller = c.pair.caller.heard.slice(beforeHeard).filter((f) => f.at > mutedAt);
+      // What the caller heard meanwhile is the assistant's greeting, not the person: no correlation with it.
+      expect(maxCrossCorrelation(person.subarray(0, 16000), heardFrom(atCaller, 0), 1600).value).toBeLessThan(0.5);
+
+      const res = await t.api(`/api/v1/calls/${c.id}/takeover`, { method: "POST", json: { session } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ console_mode: "talk" });
+      await new Promise((r) => setTimeout(r, 300));
+
+      const at = performance.now();
+      await browser.speak(person);
+      await new Promise((r) => setTimeout(r, 400));
+      const heard = heardFrom(c.pair.caller.heard, at);
+      expect(maxCrossCorrelation(person, heard.subarray(0, person.length + 1600), 1600).value).toBeGreaterThan(0.8);
+      // The talking console does not get its own voice back.
+      const selfEcho = heardFrom(browser.heard, at);
+      expect(selfEcho.length === 0 || maxCrossCorrelation(person, selfEcho, 1600).value < 0.3).toBe(true);
+
+      // A second takeover is refused: one owner at a time.
+      const again = await t.api(`/api/v1/calls/${c.id}/takeover`, { method: "POST", json: {} });
+      expect(again.status).toBe(409);
+      c.pair.close();
+    },
+    60_000,
+  );
+
+  it("bad requests get clear errors; leaving and the call's end close the console's leg", async () => {
+    const c = await call();
+    const wrongType = await t.api(`/api/v1/calls/${c.id}/webrtc`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "v=0",
+    });
+    expect(wrongType.status).toBe(415);
+    expect(await wrongType.json()).toMatchObject({
+      error: expect.any(String),
+      message: expect.stringContaining("Content-Type"),
+    });
+    const notSdp = await t.api(`/api/v1/calls/${c.id}/webrtc`, {
+      method: "POST",
+      headers: { "content-type": "application/sdp" },
+      body: "hello",
+    });
+    expect(notSdp.status).toBe(400);
+    const unknown = await t.api(`/api/v1/calls/call_nope/webrtc`, {
+      method: "POST",
+      headers: { "content-type": "application/sdp" },
+      body: (await testBrowser().then((b) => (browsers.push(b), b))).offer,
+    });
+    expect(unknown.status).toBe(404);
+    const noKey = await fetch(`${t.url}/api/v1/calls/${c.id}/webrtc`, {
+      method: "POST",
+      headers: { "content-type": "application/sdp" },
+      body: "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\n",
+    });
+    expect(noKey.status).toBe(401);
+
+    const { browser, location } = await joinCall(c.id);
+    expect((await t.api(location.replace(/[^/]+$/, "x".repeat(32)), { method: "DELETE" })).status).toBe(404);
+    expect((await t.api(location, { method: "DELETE" })).status).toBe(200);
+    // Its leg is gone: the caller's words no longer reach it.
+    await new Promise((r) => setTimeout(r, 200));
+    const at = performance.now();
+    c.pair.caller.play(readWav(callerWav).samples.subarray(0, 8000));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(energySince(browser.heard, at)).toBeLessThan(5);
+
+    const second = await joinCall(c.id);
+    expect(second.mode).toBe("talk");
+    // The caller hangs up: the console's leg closes with the call.
+    await waitFor(() => second.browser.heard.length > 10, 5000);
+    t.engine.calls.transition(c.id, "ended", { end_reason: "user_hangup" });
+    await new Promise((r) => setTimeout(r, 300));
+    const packets = second.browser.heard.length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(second.browser.heard.length).toBe(packets);
+    c.pair.close();
+  }, 60_000);
+});
+
+function rms(pcm: Int16Array): number {
+  let e = 0;
+  for (const s of pcm) e += s * s;
+  return Math.sqrt(e / Math.max(1, pcm.length));
+}
