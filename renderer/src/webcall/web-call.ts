@@ -2,6 +2,7 @@
 // assistant's voice back. It needs only the `{token, server_url}` that POST /web-calls returned, so a
 // customer's own page can use it the same way (the API key stays on their backend). The signalling is WHIP
 // (RFC 9725): one POST of the SDP offer, a DELETE to hang up.
+import { gathered } from "../audio/ice";
 
 export interface WebCallOptions {
   /** Microphone constraints on top of Chromium's echo cancellation, noise suppression and gain control. */
@@ -23,9 +24,6 @@ export interface WebCall {
   mute(on: boolean): void;
   hangUp(): Promise<void>;
 }
-
-/** ICE gathering bound: host candidates on loopback or a LAN take milliseconds. */
-const GATHER_MS = 3000;
 
 export async function startWebCall(serverUrl: string, token: string, opts: WebCallOptions = {}): Promise<WebCall> {
   const mic = await navigator.mediaDevices.getUserMedia({
@@ -127,19 +125,4 @@ export async function startWebCall(serverUrl: string, token: string, opts: WebCa
       set("ended", "hung up");
     },
   };
-}
-
-/** The offer carries every candidate (no trickle): waits for gathering, bounded. */
-function gathered(pc: RTCPeerConnection): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
-      resolve();
-    };
-    const check = () => pc.iceGatheringState === "complete" && done();
-    const timer = setTimeout(done, GATHER_MS);
-    pc.addEventListener("icegatheringstatechange", check);
-  });
 }

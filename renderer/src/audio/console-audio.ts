@@ -1,0 +1,182 @@
+import { onBeforeUnmount, ref } from "vue";
+import { apiBase, apiKey } from "../api/client";
+import { gathered } from "./ice";
+import { chosen, micConstraints, onDeviceGone, routeOutput, watchDevices } from "./devices";
+
+/** off → connecting → listen (hears both sides) or talk (has the call: the caller hears the person). */
+export type ConsoleMode = "off" | "connecting" | "listen" | "talk";
+
+/**
+ * A person on a live call from the console, over WebRTC (POST /calls/{id}/webrtc): Chromium's echo
+ * cancellation, noise suppression and gain on the microphone, RTP's own timing and the jitter buffer of the
+ * browser on the way back. While only listening, the browser sends a silent track and no microphone is
+ * opened; once the person has the call, the microphone replaces it (the same for switching devices).
+ */
+export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind: string) => void } = {}) {
+  const mode = ref<ConsoleMode>("off");
+  const error = ref<string | null>(null);
+  /** Far-end level, 0–1, for the meter (what people look at to know the line is alive). */
+  const level = ref(0);
+  const muted = ref(false);
+  /** The session the engine gave this console (takeover names it). */
+  const session = ref<string | null>(null);
+  let pc: RTCPeerConnection | null = null;
+  let sender: RTCRtpSender | null = null;
+  let mic: MediaStream | null = null;
+  let silence: { ctx: AudioContext; track: MediaStreamTrack } | null = null;
+  let output: HTMLAudioElement | null = null;
+  let meterCtx: AudioContext | null = null;
+  let meterTimer = 0;
+  let location: string | null = null;
+
+  watchDevices();
+  const stopWatching = onDeviceGone((kind) => {
+    opts.onFallback?.(kind);
+    if (kind === "input" && mode.value === "talk") void useMicrophone();
+    if (kind === "output" && output) void routeOutput(output, "");
+  });
+
+  function silentTrack(): MediaStreamTrack {
+    if (!silence) {
+      const ctx = new AudioContext();
+      // A track that is on sends packets (silence): the engine takes a leg without packets for a closed tab.
+      silence = { ctx, track: ctx.createMediaStreamDestination().stream.getAudioTracks()[0] };
+      void ctx.resume();
+    }
+    return silence.track;
+  }
+
+  /** The chosen microphone on the call (again, after a device change); the old one is released. */
+  async function useMicrophone(deviceId = chosen().input): Promise<void> {
+    let next: MediaStream;
+    try {
+      next = await navigator.mediaDevices.getUserMedia({ audio: micConstraints(deviceId) });
+    } catch (err) {
+      // A device picked a moment ago may be gone already: the default keeps the person heard.
+      if (!deviceId) throw err;
+      next = await navigator.mediaDevices.getUserMedia({ audio: micConstraints("") });
+      opts.onFallback?.("input");
+    }
+    const track = next.getAudioTracks()[0];
+    track.enabled = !muted.value;
+    track.addEventListener("ended", () => {
+      // Unplugged mid-call: Chromium ends the track before devicechange arrives.
+      if (mode.value === "talk" && mic === next) void useMicrophone("").then(() => opts.onFallback?.("input"));
+    });
+    await sender?.replaceTrack(track);
+    mic?.getTracks().forEach((t) => t.stop());
+    mic = next;
+  }
+
+  async function join(): Promise<void> {
+    // One audio session per console and call: a second click (or a status update) while joining is a no-op.
+    if (mode.value !== "off") return;
+    error.value = null;
+    mode.value = "connecting";
+    try {
+      pc = new RTCPeerConnection();
+      const remote = new MediaStream();
+      pc.ontrack = (e) => remote.addTrack(e.track);
+      sender = pc.addTransceiver(silentTrack(), { direction: "sendrecv" }).sender;
+      output = Object.assign(document.createElement("audio"), { autoplay: true, hidden: true });
+      output.dataset.testid = "console-audio-output";
+      document.body.appendChild(output);
+      output.srcObject = remote;
+      await routeOutput(output, chosen().output);
+      pc.onconnectionstatechange = () => {
+        if (pc?.connectionState === "failed") {
+          error.value = "The call's audio connection failed";
+          leave();
+        }
+      };
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+      const res = await fetch(`${apiBase()}/api/v1/calls/${encodeURIComponent(callId())}/webrtc`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${apiKey() ?? ""}`, "content-type": "application/sdp" },
+        body: pc.localDescription!.sdp,
+      });
+      if (res.status !== 201) {
+        const body = (await res.json().catch(() => ({}))) as { message?: string };
+        throw new Error(body.message ?? `The engine refused the call's audio (${res.status})`);
+      }
+      location = res.headers.get("location");
+      session.value = location?.split("/").pop() ?? null;
+      const given = res.headers.get("x-console-mode") === "talk" ? "talk" : "listen";
+      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      meter(remote);
+      await setMode(given);
+    } catch (e) {
+      error.value = (e as Error).message;
+      leave();
+    }
+  }
+
+  /** The engine's word on who talks (after joining, a takeover or a hand-back). */
+  async function setMode(next: "listen" | "talk"): Promise<void> {
+    if (!pc) return;
+    if (next === "talk") await useMicrophone();
+    else {
+      await sender?.replaceTrack(silentTrack());
+      mic?.getTracks().forEach((t) => t.stop());
+      mic = null;
+    }
+    mode.value = next;
+  }
+
+  function meter(stream: MediaStream): void {
+    meterCtx = new AudioContext();
+    const analyser = meterCtx.createAnalyser();
+    analyser.fftSize = 1024;
+    meterCtx.createMediaStreamSource(stream).connect(analyser);
+    const buf = new Float32Array(analyser.fftSize);
+    meterTimer = window.setInterval(() => {
+      analyser.getFloatTimeDomainData(buf);
+      let sum = 0;
+      for (const x of buf) sum += x * x;
+      level.value = level.value * 0.6 + Math.sqrt(sum / buf.length) * 0.4;
+    }, 100);
+  }
+
+  function mute(on: boolean): void {
+    muted.value = on;
+    for (const t of mic?.getAudioTracks() ?? []) t.enabled = !on;
+  }
+
+  /** Another microphone or speaker, mid-call. */
+  async function switchDevices(): Promise<void> {
+    if (output) await routeOutput(output, chosen().output);
+    if (mode.value === "talk") await useMicrophone();
+  }
+
+  function leave(): void {
+    if (location)
+      void fetch(`${apiBase()}${location}`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${apiKey() ?? ""}` },
+      }).catch(() => undefined);
+    location = null;
+    session.value = null;
+    pc?.close();
+    pc = null;
+    sender = null;
+    mic?.getTracks().forEach((t) => t.stop());
+    mic = null;
+    output?.remove();
+    output = null;
+    clearInterval(meterTimer);
+    void meterCtx?.close();
+    meterCtx = null;
+    level.value = 0;
+    mode.value = "off";
+  }
+
+  onBeforeUnmount(() => {
+    leave();
+    stopWatching();
+    void silence?.ctx.close();
+    silence = null;
+  });
+
+  return { mode, error, level, muted, session, join, setMode, mute, switchDevices, leave };
+}
