@@ -46,4 +46,12 @@ export interface CallLeg {
   transfer(destination: string): Promise<TransferOutcome>;
   /** RFC 4733 digits; false when the peer offered no telephone-event. */
   sendDtmf(digits: string): boolean;
+  /**
+   * Puts the far end on hold or takes it off; resolves once the far end answered (not ok, with the call as it
+   * was, when it refused). Only legs with a phone line have it (a web call has none).
+   */
+  hold?(on: boolean): Promise<HoldOutcome>;
 }
+
+/** How a hold or resume went; `busy` when one was still in flight. */
+export type HoldOutcome = { ok: true } | { ok: false; reason: string; busy?: boolean };
