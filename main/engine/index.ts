@@ -150,6 +150,8 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       callAudio: telephony ? (id) => calls.liveCall(id)?.listen() ?? null : undefined,
       assistantSpeaks: (id) => calls.liveCall(id)?.assistantSpeaks ?? false,
       takeOver: (id) => calls.takeOver(id),
+      sendDtmf: (id, digits) => calls.sendDtmf(id, digits),
+      hold: (id, on) => calls.hold(id, on),
       checkAssistant: (a, opts) => checkProviders(a, providerContext(store, modelsDir), opts),
       previewVoice: (tts, text, signal) => previewWav(tts, text, providerContext(store, modelsDir), signal),
       trunksChanged: telephony

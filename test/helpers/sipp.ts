@@ -9,6 +9,8 @@ export const hasSipp = existsSync("/usr/bin/sipp");
 export interface Sipp {
   address: string;
   port: number;
+  /** Where sipp takes RTP ([media_port] in a scenario). */
+  mediaPort: number;
   proc: ChildProcess;
   exited: Promise<number | null>;
   output(): string;
@@ -49,7 +51,7 @@ export async function startSippUas(o: SippUasOptions = {}): Promise<Sipp> {
   });
   const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
   await new Promise((r) => setTimeout(r, 300)); // sipp binds at once; give it a moment to be listening
-  return { address, port, proc, exited, output: () => out };
+  return { address, port, mediaPort, proc, exited, output: () => out };
 }
 
 /** A UAS that answers every INVITE with one final error response. */

@@ -70,6 +70,41 @@ describe("offer/answer on re-INVITE", () => {
     // It was an answer: the next description we make is an offer again, not an answer to it.
     expect((await h.getDescription()).body).toMatch(/^m=audio \d+ RTP\/AVP 0 8 101$/m);
   });
+
+  it("when we hold the peer (our offer says sendonly), its recvonly or inactive answer is not the peer holding us", async () => {
+    const h = sdh();
+    const changes: boolean[] = [];
+    h.on("hold", (held) => changes.push(held));
+    await h.setDescription(offer());
+    await h.getDescription();
+    h.direction = "sendonly";
+    expect(directionOf((await h.getDescription()).body)).toBe("sendonly");
+    await h.setDescription(offer({ direction: "inactive" }));
+    expect(h.onHold).toBe(false);
+    h.direction = "sendrecv";
+    expect(directionOf((await h.getDescription()).body)).toBe("sendrecv");
+    await h.setDescription(offer({ direction: "recvonly" }));
+    expect(h.onHold).toBe(false);
+    // Offered sendrecv, answered sendonly: that is the peer holding us.
+    expect(directionOf((await h.getDescription()).body)).toBe("sendrecv");
+    await h.setDescription(offer({ direction: "sendonly" }));
+    expect(changes).toEqual([true]);
+  });
+
+  it("after a refused re-INVITE (rollback) the peer's next SDP is an offer we answer, not the answer to ours", async () => {
+    const h = sdh();
+    await h.setDescription(offer());
+    await h.getDescription();
+    h.direction = "sendonly";
+    await h.getDescription();
+    await h.rollbackDescription();
+    h.direction = "sendrecv";
+    await h.setDescription(offer({ codecs: "8 101", direction: "sendonly" }));
+    // An answer: one codec, the mirror of the peer's direction.
+    const answer = (await h.getDescription()).body;
+    expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 8 101$/m);
+    expect(directionOf(answer)).toBe("recvonly");
+  });
 });
 
 describe("NOTIFY sipfrag bodies (RFC 3420)", () => {

@@ -49,6 +49,10 @@ export interface ApiContext {
   takeOver?: (callId: string) => void;
   /** A console's audio on live calls over WebRTC (absent: POST /calls/{id}/webrtc answers 503). */
   consoleLegs?: ConsoleLegs;
+  /** Sends keypad digits (RFC 4733) on a live call's leg (409 when not live or the peer takes none). */
+  sendDtmf?: (callId: string, digits: string) => void;
+  /** Holds or resumes the far end of a person's call; resolves once the far end agreed (409 otherwise). */
+  hold?: (callId: string, on: boolean) => Promise<void>;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** Web calls: a browser talks to an assistant over WebRTC (absent: POST /web-calls answers 503). */

@@ -83,6 +83,28 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     live.takeOver();
   }
 
+  /** Keypad digits a person dials on a live call (see LiveCall.sendDtmf), kept in the call's log. */
+  sendDtmf(id: string, digits: string): void {
+    const live = this.live.get(id);
+    if (!live) throw conflict(`Call '${id}' is not live on this engine`, "call_not_live");
+    live.sendDtmf(digits);
+    this.store.calls.addEvent(id, "dtmf_sent", { digits });
+  }
+
+  /** A person holds or resumes the far end (see LiveCall.hold); told only once the far end agreed. */
+  async hold(id: string, on: boolean): Promise<void> {
+    const live = this.live.get(id);
+    if (!live) throw conflict(`Call '${id}' is not live on this engine`, "call_not_live");
+    await live.hold(on);
+    this.held(id, on, "us");
+  }
+
+  /** A hold that took effect, ours or the peer's: kept in the call's log and streamed. */
+  held(callId: string, onHold: boolean, by: "us" | "peer"): void {
+    this.store.calls.addEvent(callId, onHold ? "hold" : "unhold", { by });
+    this.bus.publish({ type: "call.hold", call_id: callId, on_hold: onHold, by });
+  }
+
   /** How many calls this engine carries now (rows not yet final). */
   get liveCount(): number {
     return this.live.size;

@@ -49,4 +49,12 @@ export interface CallLeg {
   sendDtmf(digits: string): boolean;
   /** The leg's media in the worker, where a console's WebRTC leg joins it (absent: no console audio). */
   media?: RtpSession;
+  /**
+   * Puts the far end on hold or takes it off; resolves once the far end answered (not ok, with the call as it
+   * was, when it refused). Only legs with a phone line have it (a web call has none).
+   */
+  hold?(on: boolean): Promise<HoldOutcome>;
 }
+
+/** How a hold or resume went; `busy` when one was still in flight. */
+export type HoldOutcome = { ok: true } | { ok: false; reason: string; busy?: boolean };

@@ -1,3 +1,5 @@
+// Over 300 lines because it is the one home of a live call's state and controls (assistant, person, ring,
+// hold, digits, transfer): splitting them would spread who-owns-the-call checks across files.
 import type { Store } from "../store/index.js";
 import type { WebhookService } from "../webhooks/service.js";
 import type { ProviderContext } from "../providers/index.js";
@@ -203,6 +205,37 @@ export class LiveCall {
         this.end("ended", { end_reason: "operator_hangup" });
       },
     };
+  }
+
+  /** Keypad digits a person dials on the call, sent as RFC 4733 events on its leg. */
+  sendDtmf(digits: string): void {
+    if (!this.leg) throw conflict(`Call '${this.id}' is not answered on this engine`, "call_not_live");
+    if (!this.leg.sendDtmf(digits))
+      throw conflict(
+        `Call '${this.id}': the far end offered no telephone-event (RFC 4733), so it cannot receive keypad digits`,
+        "no_telephone_event",
+      );
+  }
+
+  /**
+   * A person puts the far end on hold (or takes it off); resolves once the far end agreed. Only for a call a
+   * person handles: an assistant would go on talking to someone who no longer hears it.
+   */
+  async hold(on: boolean): Promise<void> {
+    const what = on ? "put on hold" : "taken off hold";
+    if (!this.leg) throw conflict(`Call '${this.id}' is not answered on this engine`, "call_not_live");
+    if (this.voice)
+      throw conflict(
+        `Call '${this.id}' is carried by its assistant: only a call a person handles can be ${what} (take it over first)`,
+        "assistant_speaks",
+      );
+    if (!this.leg.hold) throw conflict(`Call '${this.id}': a web call has no phone line to hold`, "no_phone_line");
+    const outcome = await this.leg.hold(on);
+    if (!outcome.ok)
+      throw conflict(
+        `Call '${this.id}' was not ${what}: ${outcome.reason}`,
+        outcome.busy ? "hold_pending" : "hold_refused",
+      );
   }
 
   /** Hands the caller on through the leg (REFER, else a bridge); undefined when the call is not answered here. */

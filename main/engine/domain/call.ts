@@ -79,3 +79,14 @@ export function isMissedCall(c: Pick<CallRecord, "direction" | "agent_id" | "sta
     (MISSED_END_REASONS as readonly (string | null)[]).includes(c.end_reason)
   );
 }
+
+/**
+ * The events stream's `call.hold` (local addition): a hold took effect on a call — ours once the far end
+ * answered our re-INVITE, or the far end's when it put us on hold.
+ */
+export interface CallHoldEvent {
+  type: "call.hold";
+  call_id: string;
+  on_hold: boolean;
+  by: "us" | "peer";
+}

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CallMessage, CallRecord } from "../store/calls.js";
+import type { CallHoldEvent } from "../domain/call.js";
 
 /**
  * Every event the engine publishes, as one discriminated union. The events WebSocket, the console and
@@ -13,6 +14,7 @@ export type EngineEvent =
   | { type: "call.ended"; call: CallRecord }
   | { type: "call.message"; call_id: string; message: CallMessage }
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
+  | CallHoldEvent
   /** Something went wrong on a call that did not end it (a provider failure, a refused webhook answer…). */
   | { type: "call.problem"; call_id: string; message: string }
   | {

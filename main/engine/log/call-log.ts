@@ -53,6 +53,11 @@ export function logCallEvents(
       case "call.problem":
         log.warn(`call ${e.call_id}: ${e.message}`);
         break;
+      case "call.hold":
+        log.info(
+          `call ${e.call_id}: ${e.on_hold ? "on hold" : "off hold"} (${e.by === "us" ? "by us" : "by the far end"})`,
+        );
+        break;
       case "trunk.registration": {
         const name = trunkName(e.trunk_id) ?? e.trunk_id;
         const r = e.registration;

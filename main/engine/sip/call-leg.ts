@@ -1,5 +1,7 @@
+// Over 300 lines because it is the one facade over a sip.js session: every dialog action (answer, hang up,
+// REFER and its NOTIFY reports, hold by re-INVITE) lives behind it, so nothing outside sip/ imports sip.js.
 import { EventEmitter } from "node:events";
-import { Inviter, SessionState, UserAgent, type Invitation, type Session } from "sip.js";
+import { Inviter, RequestPendingError, SessionState, UserAgent, type Invitation, type Session } from "sip.js";
 import type { RtpSession } from "../media/rtp-session.js";
 import { parseDtmfInfo } from "../media/dtmf.js";
 import { SdpError, type RtpSessionDescriptionHandler } from "./rtp-sdh.js";
@@ -7,6 +9,9 @@ import { ORIGINAL_URI_HEADER } from "./router.js";
 import { describeFailure } from "./failure-text.js";
 
 export { describeFailure } from "./failure-text.js";
+
+/** How our re-INVITE went; `busy` when another one of ours was still waiting for its answer. */
+export type HoldOutcome = { ok: true } | { ok: false; reason: string; busy?: boolean };
 
 /** How a REFER went, as the NOTIFY reports told it. */
 export type Attempt = { ok: true } | { ok: false; reason: string; callerGone?: boolean };
@@ -38,6 +43,7 @@ export interface CallLegEvents {
  */
 export class SipCallLeg extends EventEmitter<CallLegEvents> {
   private over = false;
+  private reinviting = false;
 
   constructor(
     protected readonly session: Session,
@@ -87,6 +93,54 @@ export class SipCallLeg extends EventEmitter<CallLegEvents> {
   /** Ends an answered call with BYE; a call not yet answered is ended as its direction requires. */
   async hangup(): Promise<void> {
     if (this.session.state === SessionState.Established) await this.session.bye();
+  }
+
+  /**
+   * Puts the far end on hold (our offer says a=sendonly) or takes it off (a=sendrecv) by re-INVITE (RFC 3264
+   * §8.4), and resolves once the far end's final answer is in: a person's console shows "on hold" only when
+   * the peer agreed. A refusal leaves the call as it was.
+   */
+  async hold(on: boolean): Promise<HoldOutcome> {
+    if (!this.isUp) return { ok: false, reason: "the call is not up" };
+    if (this.reinviting)
+      return { ok: false, busy: true, reason: "a re-INVITE is already waiting for the far end's answer" };
+    const sdh = this.sdh;
+    const before = sdh.direction;
+    sdh.direction = on ? "sendonly" : "sendrecv";
+    this.reinviting = true;
+    const outcome = await new Promise<HoldOutcome>((resolve) => {
+      const onEnded = () => resolve({ ok: false, reason: "the call ended before the far end answered" });
+      this.once("ended", onEnded);
+      const settle = (result: HoldOutcome) => {
+        this.off("ended", onEnded);
+        resolve(result);
+      };
+      this.session
+        .invite({
+          requestDelegate: {
+            // sip.js calls this after the answer was applied, or after it gave up on it and ended the call.
+            onAccept: () =>
+              settle(
+                this.isUp ? { ok: true } : { ok: false, reason: "the far end's answer was unusable; the call ended" },
+              ),
+            onReject: (response) =>
+              settle({
+                ok: false,
+                reason: `the far end refused (${response.message.statusCode} ${response.message.reasonPhrase})`.trim(),
+              }),
+          },
+        })
+        .catch((err: Error) =>
+          settle({
+            ok: false,
+            busy: err instanceof RequestPendingError,
+            reason: `the re-INVITE could not be sent (${err.message})`,
+          }),
+        );
+    });
+    this.reinviting = false;
+    if (!outcome.ok) sdh.direction = before;
+    return outcome;
   }
 
   /**

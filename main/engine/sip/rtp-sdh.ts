@@ -51,6 +51,8 @@ export class RtpSessionDescriptionHandler
    */
   private localOfferPending = false;
   private remoteOffered = false;
+  /** The direction our last offer said: an answer can only narrow it. */
+  private offeredDirection: Direction = "sendrecv";
   private remoteDirection: Direction = "sendrecv";
   private remoteEndpoint: Endpoint | null = null;
   private held = false;
@@ -89,12 +91,21 @@ export class RtpSessionDescriptionHandler
       direction: answer ? answerDirection(this.remoteDirection, this.direction) : this.direction,
     });
     this.localOfferPending = !answer;
+    if (!answer) this.offeredDirection = this.direction;
     this.remoteOffered = false;
     return { body, contentType: "application/sdp" };
   }
 
   hasDescription(contentType: string): boolean {
     return contentType.toLowerCase().startsWith("application/sdp");
+  }
+
+  /**
+   * sip.js calls this when the far end refused our re-INVITE: our offer never took effect, so the peer's next
+   * SDP is an offer to answer, not the answer to ours.
+   */
+  async rollbackDescription(): Promise<void> {
+    this.localOfferPending = false;
   }
 
   async setDescription(sdp: string): Promise<void> {
@@ -109,14 +120,19 @@ export class RtpSessionDescriptionHandler
       );
     // When we sent the offer, the answer's payload type is the one to send with.
     this.negotiated = chosen;
-    this.remoteOffered = !this.localOfferPending;
+    const isAnswer = this.localOfferPending;
+    this.remoteOffered = !isAnswer;
     this.localOfferPending = false;
     const { address, port, direction } = parsed.audio;
     // c=0.0.0.0 is the RFC 2543 way of saying "hold": it is no address to send to.
     const nullAddress = address === "0.0.0.0" || address === "::" || port === 0;
     this.remoteDirection = nullAddress && direction === "sendrecv" ? "sendonly" : direction;
-    const held = nullAddress || direction === "sendonly" || direction === "inactive";
-    this.rtp.setSending(!held);
+    const peerStopsReceiving = nullAddress || direction === "sendonly" || direction === "inactive";
+    // When we hold the peer (our offer said sendonly), its answer can only be recvonly or inactive: that is
+    // the answer to our hold, not the peer holding us, so its own hold state stays as it was.
+    const offerLetPeerSend = this.offeredDirection === "sendrecv" || this.offeredDirection === "recvonly";
+    const held = isAnswer && !offerLetPeerSend ? this.held : peerStopsReceiving;
+    this.rtp.setSending(!peerStopsReceiving);
     const target = nullAddress ? (this.remoteEndpoint ?? { address, port }) : { address, port };
     // A re-INVITE that moves the media must win over symmetric-RTP latching to the old source.
     if (

@@ -44,7 +44,7 @@ export function bindLeg(deps: BindingDeps, callId: string, leg: SipCallLeg, ende
     const rtp = leg.media!;
     rtp.on("dtmf", (digit) => calls.dtmf(callId, digit, "rfc4733"));
     leg.on("infoDigit", (digit) => calls.dtmf(callId, digit, "sip-info"));
-    leg.on("hold", (held) => store.calls.addEvent(callId, held ? "hold" : "unhold"));
+    leg.on("hold", (held) => calls.held(callId, held, "peer"));
     const assistant = store.calls.assistantConfig(callId);
     if (assistant?.recording_enabled === true || store.settings.get("recording_enabled", false)) {
       mkdirSync(deps.recordingsDir, { recursive: true, mode: 0o700 });
@@ -61,6 +61,7 @@ export function bindLeg(deps: BindingDeps, callId: string, leg: SipCallLeg, ende
       transfer: (destination) => deps.transfer(callId, leg, destination),
       sendDtmf: (digits) => rtp.sendDtmf(digits),
       media: rtp,
+      hold: (on) => leg.hold(on),
     };
     live?.connect(port);
     deps.answered(callId, port, rtp);

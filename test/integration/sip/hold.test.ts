@@ -58,6 +58,10 @@ describe.skipIf(!hasSipp)(
 
       const a = await phoneMediaPort();
       const b = await phoneMediaPort();
+      const streamed: { on_hold: boolean; by: string }[] = [];
+      const unsubscribe = t.engine.bus.subscribe((e) => {
+        if (e.type === "call.hold") streamed.push({ on_hold: e.on_hold, by: e.by });
+      });
       try {
         const sip = t.engine.telephony!.sipAddress!;
         const sipp = spawn(
@@ -118,7 +122,19 @@ describe.skipIf(!hasSipp)(
             .map((e) => e.type)
             .filter((type) => type === "hold" || type === "unhold"),
         ).toEqual(["hold", "unhold"]);
+        expect(
+          t.store.calls
+            .events(call.id)
+            .filter((e) => e.type === "hold" || e.type === "unhold")
+            .map((e) => e.data.by),
+        ).toEqual(["peer", "peer"]);
+        // The console's event stream hears it too.
+        expect(streamed).toEqual([
+          { on_hold: true, by: "peer" },
+          { on_hold: false, by: "peer" },
+        ]);
       } finally {
+        unsubscribe();
         a.socket.close();
         b.socket.close();
       }

@@ -34,11 +34,11 @@ export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOpt
   });
 }
 
-/** Route config for control commands: its own bucket per call id. */
-export const controlRateLimit = (perMinute: number) => ({
+/** Route config for control commands: its own bucket per call id (and per `bucket`, when not shared with them). */
+export const controlRateLimit = (perMinute: number, bucket = "control") => ({
   rateLimit: {
     max: perMinute,
     timeWindow: 60_000,
-    keyGenerator: (req: FastifyRequest) => `control:${(req.params as { id?: string }).id ?? ""}`,
+    keyGenerator: (req: FastifyRequest) => `${bucket}:${(req.params as { id?: string }).id ?? ""}`,
   },
 });

@@ -29,6 +29,28 @@ const TakeoverBody = Type.Union([
   Type.Null(),
 ]);
 const SessionParams = Type.Object({ id: Type.String(), session: Type.String({ minLength: 16, maxLength: 64 }) });
+const DtmfBody = Type.Object(
+  {
+    digits: Type.String({
+      pattern: "^[0-9*#A-D]{1,32}$",
+      description: "1–32 keypad digits: 0-9, *, #, A-D",
+      examples: ["123#"],
+    }),
+  },
+  { additionalProperties: false },
+);
+const HoldBody = Type.Object(
+  { hold: Type.Boolean({ description: "true puts the far end on hold, false takes it off" }) },
+  { additionalProperties: false },
+);
+const HoldResponse = Type.Object({
+  success: Type.Literal(true),
+  call_id: Type.String(),
+  message: Type.String(),
+  on_hold: Type.Boolean(),
+});
+/** A dial pad sends a request per key or per few keys: several times what control commands get. */
+const DTMF_PER_CONTROL = 6;
 
 /** Frames a console may send ahead of playout: beyond this its audio is dropped rather than delayed. */
 const MAX_TALK_BACKLOG_MS = 300;
@@ -36,8 +58,8 @@ const MAX_TALK_BACKLOG_MS = 300;
 const FRAME_BYTES = 320;
 
 /**
- * A person at the console (local additions): answer or decline a call that rings the consoles, and hear
- * and speak on a live call over a WebSocket of raw PCM.
+ * A person at the console (local additions): answer or decline a call that rings the consoles, hold it,
+ * dial digits on it, and hear and speak on a live call over a WebSocket of raw PCM.
  */
 export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
@@ -160,6 +182,63 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
       if (!ctx.consoleLegs?.leave(req.params.session, req.params.id))
         throw new ApiError(404, "Not Found", "No console audio session with this id on this call", "not_found");
       return { success: true as const };
+    },
+  );
+
+  app.post(
+    "/calls/:id/dtmf",
+    {
+      config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute * DTMF_PER_CONTROL, "dtmf"),
+      schema: {
+        tags,
+        summary: "Local addition: a person's dial pad: sends keypad digits to the far end (RFC 4733)",
+        params: IdParams,
+        body: DtmfBody,
+        response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const call = ctx.calls.get(id);
+      if (!call) throw notFound("Call", id);
+      if (call.status !== "in-progress")
+        throw conflict(`Call '${id}' is ${call.status}: digits can only be sent on a call in progress`);
+      if (!ctx.sendDtmf) throw conflict(`Call '${id}' is not live on this engine`);
+      ctx.sendDtmf(id, req.body.digits);
+      return { success: true as const, call_id: id, message: `Sent ${req.body.digits}` };
+    },
+  );
+
+  app.post(
+    "/calls/:id/hold",
+    {
+      config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
+      schema: {
+        tags,
+        summary: "Local addition: a person puts the far end on hold or takes it off (SIP re-INVITE)",
+        description:
+          "Answers once the far end accepted the re-INVITE (a=sendonly to hold, a=sendrecv to resume). 409 when the call is not " +
+          "live here, an assistant speaks on it, another hold is still waiting for its answer, or the far end refused (its SIP code is in the message).",
+        params: IdParams,
+        body: HoldBody,
+        response: { 200: HoldResponse, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const on = req.body.hold;
+      const call = ctx.calls.get(id);
+      if (!call) throw notFound("Call", id);
+      if (call.status !== "in-progress")
+        throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be put on hold`);
+      if (!ctx.hold) throw conflict(`Call '${id}' is not live on this engine`);
+      await ctx.hold(id, on);
+      return {
+        success: true as const,
+        call_id: id,
+        message: on ? "The far end is on hold" : "The far end is off hold",
+        on_hold: on,
+      };
     },
   );
 
