@@ -148,6 +148,8 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       consoleDir: config.consoleDir,
       ring: telephony ? ring : undefined,
       callAudio: telephony ? (id) => calls.liveCall(id)?.listen() ?? null : undefined,
+      hearPerson: (id, pcm) => calls.liveCall(id)?.hearPerson(pcm),
+      handBack: (id) => calls.handBack(id),
       assistantSpeaks: (id) => calls.liveCall(id)?.assistantSpeaks ?? false,
       takeOver: (id) => calls.takeOver(id),
       sendDtmf: (id, digits) => calls.sendDtmf(id, digits),

@@ -43,6 +43,10 @@ export interface ApiContext {
   ring?: ConsoleRing;
   /** A tap on a live call's audio, or null when this engine does not carry it. */
   callAudio?: (callId: string) => CallAudio | null;
+  /** A person's 8 kHz voice on a call they took over, for the transcript (LiveCall.hearPerson). */
+  hearPerson?: (callId: string, pcm: Int16Array) => void;
+  /** Gives a call a person took over back to its assistant (409 when nobody took it over). */
+  handBack?: (callId: string) => Promise<void>;
   /** Whether the assistant pipeline speaks on the call (then the console may listen but not talk). */
   assistantSpeaks?: (callId: string) => boolean;
   /** Stops the assistant on a live call and leaves the call to a person (409 when none runs). */

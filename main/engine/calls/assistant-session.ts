@@ -1,6 +1,7 @@
 import type { Store } from "../store/index.js";
 import type { ResolvedAssistant } from "../domain/assistant.js";
 import type { CallLeg } from "./control.js";
+import type { ChatMessage } from "../providers/llm/types.js";
 import { createLlm, createStt, createTts, ProviderError, type ProviderContext } from "../providers/index.js";
 import "../providers/register.js";
 import { FliteTts } from "../providers/tts/flite.js";
@@ -17,6 +18,15 @@ export const providerContext = (store: Store, modelsDir: string): ProviderContex
   modelsDir,
 });
 
+/**
+ * Where a session picks up a call it did not start: after a person hands it back, with the conversation
+ * so far (the hand-back summary last) and no greeting; `answerNow` when the caller's words are unanswered.
+ */
+export interface Resume {
+  history: ChatMessage[];
+  answerNow: boolean;
+}
+
 export type AssistantStart =
   | { ok: true; session: VoiceSession }
   /** The assistant cannot run (no key, unknown provider): why, for the call's error. */
@@ -25,6 +35,7 @@ export type AssistantStart =
 /**
  * Builds the providers of a call's resolved assistant and starts a voice session on the leg's audio;
  * `host` is how the pipeline acts on the call. A call whose assistant cannot run says so to the caller.
+ * With `resume` it goes on from an earlier conversation instead of greeting.
  */
 export function launchAssistant(
   config: ResolvedAssistant,
@@ -32,6 +43,7 @@ export function launchAssistant(
   leg: CallLeg,
   ctx: ProviderContext,
   host: PipelineHost,
+  resume?: Resume,
 ): AssistantStart {
   let providers;
   try {
@@ -43,14 +55,16 @@ export function launchAssistant(
   } catch (err) {
     return { ok: false, problem: err instanceof ProviderError ? err.message : (err as Error).message };
   }
+  const assistant = voiceAssistant(config, direction);
   const session = new VoiceSession({
     audio: leg.audio,
     ...providers,
     fallbackTts: new FliteTts("flite-kal"),
-    assistant: voiceAssistant(config, direction),
+    assistant: resume ? { ...assistant, firstMessage: null, earlier: resume.history } : assistant,
     host,
   });
   session.start();
+  if (resume?.answerNow) session.respondNow();
   return { ok: true, session };
 }
 

@@ -105,6 +105,14 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     this.bus.publish({ type: "call.hold", call_id: callId, on_hold: onHold, by });
   }
 
+  /** The person gives a call they took over back to its assistant (see LiveCall.handBack). */
+  handBack(id: string): Promise<void> {
+    const live = this.live.get(id);
+    if (!live)
+      throw conflict(`Call '${id}' is not live on this engine: there is nothing to hand back`, "call_not_live");
+    return live.handBack();
+  }
+
   /** How many calls this engine carries now (rows not yet final). */
   get liveCount(): number {
     return this.live.size;
@@ -295,10 +303,15 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     return call;
   }
 
-  addMessage(callId: string, role: CallMessage["role"], content: string): CallMessage {
+  /** A transcript line; `speaker` marks a person's line on the console's stream (docs/decisions.md). */
+  addMessage(callId: string, role: CallMessage["role"], content: string, speaker?: "operator"): CallMessage {
     const message: CallMessage = { role, content, at: nowIso() };
     this.store.calls.addMessage(callId, message);
-    this.bus.publish({ type: "call.message", call_id: callId, message });
+    this.bus.publish(
+      speaker
+        ? { type: "call.message", call_id: callId, message, speaker }
+        : { type: "call.message", call_id: callId, message },
+    );
     return message;
   }
 

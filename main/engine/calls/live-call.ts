@@ -1,5 +1,6 @@
-// Over 300 lines because it is the one home of a live call's state and controls (assistant, person, ring,
-// hold, digits, transfer): splitting them would spread who-owns-the-call checks across files.
+// Over 310 lines because it is the one home of a live call's moving parts (leg, assistant session, owner,
+// ringing, controls, hold and digits, takeover and hand-back): each rule lives in its own module, and what
+// stays here is which of them holds the call at a time, which every control must see the same way.
 import type { Store } from "../store/index.js";
 import type { WebhookService } from "../webhooks/service.js";
 import type { ProviderContext } from "../providers/index.js";
@@ -14,6 +15,11 @@ import { checkDestination, destinationRefusal } from "./destination-policy.js";
 import { launchAssistant, MISCONFIGURED, speakLine } from "./assistant-session.js";
 import { callToolWebhook } from "./tool-webhook.js";
 import { requestAssistant } from "./assistant-request.js";
+import { TakeoverScribe, type TakeoverLine } from "./takeover-scribe.js";
+import { chatHistory, handbackSummary } from "./handback-summary.js";
+import { createStt } from "../providers/index.js";
+import { DEFAULT_STT_CONFIG } from "../domain/speech-defaults.js";
+import type { ChatMessage } from "../providers/llm/types.js";
 
 /** What a live call needs of the engine. */
 export interface LiveCallDeps {
@@ -50,6 +56,15 @@ export class LiveCall {
   /** Turn figures while an assistant carries (or carried) the call; null when none ever did. */
   metrics: TurnMetrics[] | null = null;
   owner: CallOwner = "nobody";
+  /** Set while a person has the call they took from its assistant (Date.now of the takeover): it can be handed back. */
+  private takenOverAt: number | null = null;
+  /** Writes down both sides while the person has the call; null when none runs (or its recognizer could not start). */
+  private scribe: TakeoverScribe | null = null;
+  private untapCaller: (() => void) | null = null;
+  /** The conversation of earlier assistant sessions and hand-backs, for the next session's model. */
+  private conversation: ChatMessage[] = [];
+  /** Stored transcript lines before the current assistant session began (its own lines come after). */
+  private sessionFrom = 0;
 
   constructor(
     readonly id: string,
@@ -191,12 +206,20 @@ export class LiveCall {
    * model's stream cancelled) and the call stays up for the person, whose only command is ending it.
    */
   takeOver(): void {
+    // One owner at a time: a second person (or a second click) does not take the call from the first.
+    if (this.owner === "person")
+      throw conflict(`Call '${this.id}' is already taken over by a person`, "already_taken_over");
     if (!this.voice || !this.leg)
       throw conflict(`Call '${this.id}' has no running assistant to take over`, "call_not_live");
     this.voice.close();
     this.voice = null;
     this.leg.audio.flush();
     this.owner = "person";
+    this.takenOverAt = Date.now();
+    // What the assistant session heard and said, for the model if the call is handed back.
+    const lines = this.deps.store.calls.get(this.id)?.messages ?? [];
+    this.conversation.push(...chatHistory(lines.slice(this.sessionFrom)));
+    this.listenAlong(this.leg);
     this.deps.store.calls.addEvent(this.id, "taken_over", {});
     this.controller = {
       control: async (command) => {
@@ -236,6 +259,108 @@ export class LiveCall {
         `Call '${this.id}' was not ${what}: ${outcome.reason}`,
         outcome.busy ? "hold_pending" : "hold_refused",
       );
+  }
+
+  /**
+   * 8 kHz frames of the person's voice on a call they took over (the console's audio socket, a WebRTC
+   * track): written down for the hand-back summary. Playing them to the caller is the sender's job.
+   */
+  hearPerson(pcm: Int16Array): void {
+    if (this.owner === "person") this.scribe?.person(pcm);
+  }
+
+  /**
+   * The person gives the call back: the assistant starts again on the same leg without its greeting, with
+   * the conversation so far and a summary of what was said while the person had it (the lines the scribe
+   * stored). It answers at once only when the caller's words were the last (docs/decisions.md).
+   */
+  async handBack(): Promise<void> {
+    const { store, calls } = this.deps;
+    const config = store.calls.assistantConfig(this.id);
+    const call = calls.get(this.id);
+    const leg = this.leg;
+    const since = this.takenOverAt;
+    if (since === null || this.owner !== "person")
+      throw conflict(
+        `Call '${this.id}' has not been taken over by a person: there is nothing to hand back`,
+        "not_taken_over",
+      );
+    if (!leg || !call || isFinal(call.status) || !config?.llm_config)
+      throw conflict(`Call '${this.id}' has no assistant that could take it back`, "call_not_live");
+    // From here a second hand-back is refused, and the person's audio is no longer written down.
+    this.takenOverAt = null;
+    const scribe = this.scribe;
+    this.scribe = null;
+    const lines: TakeoverLine[] = scribe ? await scribe.finish() : [];
+    this.stopListening();
+    if (isFinal(calls.get(this.id)?.status ?? "ended")) throw conflict(`Call '${this.id}' ended during the hand-back`);
+    const heldMs = Date.now() - since;
+    this.conversation.push({ role: "system", content: handbackSummary(lines, heldMs) });
+    this.sessionFrom = store.calls.get(this.id)?.messages.length ?? 0;
+    const answerNow = lines.at(-1)?.speaker === "caller";
+    const metrics = this.metrics ?? [];
+    const started = launchAssistant(config, call.direction, leg, this.deps.providers, this.host(leg, metrics), {
+      history: [...this.conversation],
+      answerNow,
+    });
+    if (!started.ok) {
+      calls.problem(this.id, started.problem);
+      // The person keeps the call, and what is said from now on is written down again.
+      this.takenOverAt = since;
+      this.listenAlong(leg);
+      throw conflict(`The assistant could not start again: ${started.problem}`, "assistant_failed");
+    }
+    this.voice = started.session;
+    this.metrics = metrics;
+    this.owner = "assistant";
+    this.controller = { control: (command) => this.steer(command) };
+    store.calls.addEvent(this.id, "handed_back", {
+      held_seconds: Math.round(heldMs / 1000),
+      lines: lines.length,
+      answered_at_once: answerNow,
+    });
+  }
+
+  /** Starts the scribe on the caller's audio (and the person's, through `hearPerson`); without a recognizer, says why. */
+  private listenAlong(leg: CallLeg): void {
+    const config = this.deps.store.calls.assistantConfig(this.id);
+    let stt;
+    try {
+      stt = createStt(config?.stt_config ?? DEFAULT_STT_CONFIG, this.deps.providers);
+    } catch (err) {
+      this.deps.calls.problem(this.id, `The takeover is not transcribed: ${(err as Error).message}`);
+      return;
+    }
+    const stored = (config?.stt_config ?? DEFAULT_STT_CONFIG) as Record<string, unknown>;
+    const scribe = new TakeoverScribe({
+      stt,
+      language: typeof stored.language === "string" ? stored.language : "en",
+      keyterms: Array.isArray(stored.keyterms) ? stored.keyterms.map(String) : [],
+      // The person speaks for the business: stored on its side of the transcript (docs/decisions.md).
+      line: (l) => {
+        if (l.speaker === "caller") this.deps.calls.addMessage(this.id, "user", l.text);
+        else {
+          this.deps.calls.addMessage(this.id, "assistant", l.text, "operator");
+          this.deps.store.calls.addEvent(this.id, "operator_line", { content: l.text });
+        }
+      },
+      problem: (message) => this.deps.calls.problem(this.id, message),
+    });
+    const tap = leg.tap();
+    const off = tap.onFrame((frame) => scribe.caller(frame.data));
+    this.scribe = scribe;
+    this.untapCaller = () => {
+      off();
+      tap.close();
+      stt.close?.();
+    };
+  }
+
+  /** The scribe stops hearing (it may still finish its last lines), and the caller's tap closes. */
+  private stopListening(): void {
+    this.scribe = null;
+    this.untapCaller?.();
+    this.untapCaller = null;
   }
 
   /** Hands the caller on through the leg (REFER, else a bridge); undefined when the call is not answered here. */
@@ -289,6 +414,8 @@ export class LiveCall {
     this.ringing?.("cancelled");
     this.voice?.close();
     this.voice = null;
+    this.scribe?.close();
+    this.stopListening();
     this.leg?.audio.close();
   }
 

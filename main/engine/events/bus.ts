@@ -12,7 +12,8 @@ export type EngineEvent =
   | { type: "call.incoming"; call: CallRecord }
   | { type: "call.updated"; call: CallRecord }
   | { type: "call.ended"; call: CallRecord }
-  | { type: "call.message"; call_id: string; message: CallMessage }
+  /** `speaker: "operator"` (local addition): a person at the console said this line, stored as the business's side. */
+  | { type: "call.message"; call_id: string; message: CallMessage; speaker?: "operator" }
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   | CallHoldEvent
   /** Something went wrong on a call that did not end it (a provider failure, a refused webhook answer…). */

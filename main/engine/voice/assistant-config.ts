@@ -21,6 +21,11 @@ export interface SilencePlan {
 /** What the pipeline needs from a resolved assistant, with every default applied (api-v1 §2.6, features §1). */
 export interface VoiceAssistant {
   systemMessages: ChatMessage[];
+  /**
+   * The conversation before this session, after the system messages: set when a person hands a call
+   * back (calls/live-call.ts), so the model goes on from what was said instead of starting over.
+   */
+  earlier?: ChatMessage[];
   firstMessage: string | null;
   temperature: number;
   maxTokens?: number;

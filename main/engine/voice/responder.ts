@@ -54,7 +54,7 @@ export class Responder {
   private pendingUserText = "";
 
   constructor(private readonly o: ResponderOptions) {
-    this.history = [...o.assistant.systemMessages];
+    this.history = [...o.assistant.systemMessages, ...(o.assistant.earlier ?? [])];
   }
 
   get pending(): string {

@@ -352,6 +352,11 @@ export class VoiceSession {
     if (triggerResponse) void this.responder.respond(null, this.turnSeq);
   }
 
+  /** A reply to the conversation as it stands (a hand-back after which the caller's words are unanswered). */
+  respondNow(): void {
+    void this.responder.respond(null, this.turnSeq);
+  }
+
   /** `say`: spoken after whatever is playing; `end_after` hangs up once it has been heard. */
   async sayCommand(content: string, endAfter: boolean): Promise<void> {
     if (endAfter) await this.endCall(content, "assistant_hangup");

@@ -342,12 +342,13 @@ describe.skipIf(!hasPocketsphinx)(
       expect(after.length).toBeGreaterThan(20);
       expect(after.filter((f) => f.rms > 100)).toHaveLength(0);
 
-      // The caller speaks: nobody transcribes or answers for the assistant any more.
+      // The caller speaks: the assistant does not answer any more; the words are only written down (for a
+      // hand-back's summary, test/integration/voice/handback.test.ts).
       const asked = llm.requests.length;
       c.pair.caller.play(readWav(speechWav).samples);
       await new Promise((r) => setTimeout(r, 3000));
       expect(llm.requests.length).toBe(asked);
-      expect(c.row().messages.some((m) => m.role === "user")).toBe(false);
+      expect(c.row().messages.filter((m) => m.role === "assistant").length).toBeLessThanOrEqual(1);
       expect(c.row().status).toBe("in-progress");
       expect(t.store.calls.events(c.id).some((e) => e.type === "taken_over")).toBe(true);
 

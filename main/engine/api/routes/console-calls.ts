@@ -242,6 +242,35 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
     },
   );
 
+  app.post(
+    "/calls/:id/handback",
+    {
+      config: controlRateLimit(ctx.rateLimit.controlPerCallPerMinute),
+      schema: {
+        tags,
+        summary:
+          "Local addition: a person gives a call they took over back to its assistant, which goes on with a summary of what was said meanwhile",
+        params: IdParams,
+        response: { 200: RingResponse, ...errorResponses, 409: errorResponses[400] },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const call = ctx.calls.get(id);
+      if (!call) throw notFound("Call", id);
+      if (call.status !== "in-progress")
+        throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be handed back`);
+      if (!ctx.handBack)
+        throw conflict(`Call '${id}' has not been taken over by a person: there is nothing to hand back`);
+      await ctx.handBack(id);
+      return {
+        success: true as const,
+        call_id: id,
+        message: "The assistant has the call again and knows what was said meanwhile",
+      };
+    },
+  );
+
   app.get(
     "/calls/:id/audio",
     {
@@ -252,7 +281,8 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
         summary: "Local addition: a live call's audio over WebSocket",
         description:
           "Binary messages both ways, each 20 ms of 8 kHz 16-bit little-endian mono PCM (320 bytes). From the server: the caller's audio. " +
-          "To the server: the person's voice, played to the caller — only on calls no assistant speaks on (the socket is then listen-only and says so in its first text message).",
+          "To the server: the person's voice, played to the caller — only on calls no assistant speaks on (the socket is then listen-only and says so in its first text message; " +
+          "after a hand-back to the assistant the person's audio is dropped).",
         params: IdParams,
         querystring: Type.Object({ api_key: Type.Optional(Type.String()) }),
       },
@@ -275,12 +305,15 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
       });
       let queued = 0;
       socket.on("message", (data: Buffer, isBinary: boolean) => {
-        if (!talk || !isBinary || data.length === 0 || data.length % 2) return;
+        // A hand-back gives the line to the assistant: the person's voice no longer reaches the caller.
+        if (!talk || !isBinary || data.length === 0 || data.length % 2 || ctx.assistantSpeaks?.(id)) return;
         // Samples handed over minus samples sent is the backlog; past it, the console runs ahead of the call.
         if ((queued - audio.playedSamples) / 8 > MAX_TALK_BACKLOG_MS) return;
         const pcm = new Int16Array(data.length / 2);
         for (let i = 0; i < pcm.length; i++) pcm[i] = data.readInt16LE(i * 2);
         queued = Math.max(queued, audio.playedSamples) + pcm.length;
+        // Heard before it is played: a leg may hand the buffer on to its media thread.
+        ctx.hearPerson?.(id, pcm);
         audio.play(pcm);
       });
       const close = () => {
