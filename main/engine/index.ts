@@ -131,7 +131,12 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     recordingsDir: join(config.dataDir, "recordings"),
     baseUrl: () => engine.url,
   });
-  const consoleLegs = new ConsoleLegs({ calls, host: config.host, ports: config.rtpPorts ?? DEFAULT_RTP_PORTS });
+  const consoleLegs = new ConsoleLegs({
+    calls,
+    host: config.host,
+    ports: config.rtpPorts ?? DEFAULT_RTP_PORTS,
+    heardPerson: (id, pcm) => calls.liveCall(id)?.hearPerson(pcm),
+  });
   calls.on("ended", (call) => consoleLegs.callEnded(call.id));
   const app = await buildApp(
     {

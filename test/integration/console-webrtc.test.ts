@@ -117,7 +117,7 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
   }, 60_000);
 
   it.skipIf(!hasPocketsphinx)(
-    "an assistant's call: the console listens to both sides and is not heard; after a takeover naming its session it talks, and no longer hears itself (skipped only where pocketsphinx is not installed)",
+    "an assistant's call: the console listens to both sides and is not heard; after a takeover naming its session it talks (written down as the person), no longer hears itself, and after the hand-back listens again while the assistant answers with the summary (skipped only where pocketsphinx is not installed)",
     async () => {
       const c = await call({
         first_message:
@@ -155,6 +155,25 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
       // A second takeover is refused: one owner at a time.
       const again = await t.api(`/api/v1/calls/${c.id}/takeover`, { method: "POST", json: {} });
       expect(again.status).toBe(409);
+      expect(await again.json()).toMatchObject({ message: expect.stringContaining("already taken over") });
+
+      // The person's words over WebRTC are written down as theirs, for the hand-back.
+      await waitFor(() => t.store.calls.events(c.id).some((e) => e.type === "operator_line"), 15_000);
+
+      // Hand back: the console listens again, and the caller no longer hears its microphone.
+      const asked = llm.requests.length;
+      expect((await t.api(`/api/v1/calls/${c.id}/handback`, { method: "POST" })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 300));
+      const back = performance.now();
+      await browser.speak(person.subarray(0, 16000));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(
+        maxCrossCorrelation(person.subarray(0, 16000), heardFrom(c.pair.caller.heard, back), 1600).value,
+      ).toBeLessThan(0.5);
+      // The caller speaks: the assistant answers, and its request carries what the person said.
+      c.pair.caller.play(readWav(callerWav).samples);
+      await waitFor(() => llm.requests.length > asked, 20_000);
+      expect(JSON.stringify(llm.requests.at(-1))).toContain("Colleague:");
       c.pair.close();
     },
     60_000,

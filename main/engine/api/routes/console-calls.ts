@@ -263,6 +263,8 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
       if (!ctx.handBack)
         throw conflict(`Call '${id}' has not been taken over by a person: there is nothing to hand back`);
       await ctx.handBack(id);
+      // Every console on the call listens again; the assistant speaks.
+      ctx.consoleLegs?.ownerChanged(id);
       return {
         success: true as const,
         call_id: id,
