@@ -22,6 +22,7 @@ import { assistantTemplateRoutes } from "./routes/assistant-templates.js";
 import { callRoutes } from "./routes/calls.js";
 import { eventRoutes } from "./routes/events.js";
 import { consoleCallRoutes } from "./routes/console-calls.js";
+import { consoleWebRtcRoutes } from "./routes/console-webrtc.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { sipTrunkRoutes } from "./routes/sip-trunks.js";
@@ -117,6 +118,7 @@ export async function buildApp(
       await v1.register(callRoutes, { ctx });
       await v1.register(eventRoutes, { ctx });
       await v1.register(consoleCallRoutes, { ctx });
+      await v1.register(consoleWebRtcRoutes, { ctx });
       await v1.register(webhookRoutes, { ctx });
       await v1.register(numberRoutes, { ctx });
       await v1.register(sipTrunkRoutes, { ctx });

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
-import { ApiError, conflict, notFound } from "../errors.js";
+import { conflict, notFound } from "../errors.js";
 import { controlRateLimit } from "../plugins/rate-limit.js";
 
 const RingResponse = Type.Object({ success: Type.Literal(true), call_id: Type.String(), message: Type.String() });
@@ -28,7 +28,6 @@ const TakeoverBody = Type.Union([
   ),
   Type.Null(),
 ]);
-const SessionParams = Type.Object({ id: Type.String(), session: Type.String({ minLength: 16, maxLength: 64 }) });
 const DtmfBody = Type.Object(
   {
     digits: Type.String({
@@ -63,7 +62,6 @@ const FRAME_BYTES = 320;
  */
 export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
-  app.addContentTypeParser("application/sdp", { parseAs: "string" }, (_req, body, done) => done(null, body));
 
   for (const action of ["answer", "decline"] as const) {
     app.post(
@@ -118,70 +116,6 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
         message: "The assistant has stopped; the call is yours",
         console_mode: mode,
       };
-    },
-  );
-
-  app.post(
-    "/calls/:id/webrtc",
-    {
-      schema: {
-        tags,
-        summary:
-          "Local addition: a console's audio on a live call over WebRTC (the browser's SDP offer as application/sdp; answers 201 with the SDP answer)",
-        description:
-          "The console hears the call (the caller, and what the call sends); while a person has the call (they answered it, placed it, or took it over) the first console on it talks: its audio goes to the caller. `X-Console-Mode` says which (talk | listen); `Location` is the session to DELETE when the console leaves.",
-        params: IdParams,
-        response: {
-          201: Type.String({ description: "the SDP answer (application/sdp)" }),
-          ...errorResponses,
-          409: errorResponses[400],
-          415: errorResponses[400],
-        },
-      },
-    },
-    async (req, reply) => {
-      if (!ctx.consoleLegs)
-        throw new ApiError(
-          503,
-          "Service Unavailable",
-          "Console audio is not available in this engine",
-          "not_available",
-        );
-      if (!/^application\/sdp\b/i.test(req.headers["content-type"] ?? ""))
-        throw new ApiError(
-          415,
-          "Unsupported Media Type",
-          "Send the SDP offer as application/sdp",
-          "unsupported_media_type",
-        );
-      const offer = typeof req.body === "string" ? req.body : "";
-      if (!/^v=0/.test(offer.trimStart()) || !/^m=audio /m.test(offer))
-        throw new ApiError(400, "Bad Request", "The body is not an SDP offer with audio", "invalid_sdp");
-      const { id } = req.params;
-      const joined = await ctx.consoleLegs.join(id, offer);
-      return reply
-        .status(201)
-        .header("Location", `/api/v1/calls/${encodeURIComponent(id)}/webrtc/${joined.session}`)
-        .header("X-Console-Mode", joined.mode)
-        .type("application/sdp")
-        .send(joined.sdp);
-    },
-  );
-
-  app.delete(
-    "/calls/:id/webrtc/:session",
-    {
-      schema: {
-        tags,
-        summary: "Local addition: the console leaves a call's audio (the call goes on)",
-        params: SessionParams,
-        response: { 200: Type.Object({ success: Type.Literal(true) }), ...errorResponses },
-      },
-    },
-    async (req) => {
-      if (!ctx.consoleLegs?.leave(req.params.session, req.params.id))
-        throw new ApiError(404, "Not Found", "No console audio session with this id on this call", "not_found");
-      return { success: true as const };
     },
   );
 
