@@ -14,6 +14,7 @@ const REALTIME = [
   "test/integration/web-calls.test.ts",
   "test/integration/console-webrtc.test.ts",
   "test/e2e/web-call.test.ts",
+  "test/e2e/console-softphone.test.ts",
   // Not audio, but timed against 200 ms in the browser: alone, so another file's load is not in its figures.
   "test/e2e/console-calls-scale.test.ts",
 ];

@@ -134,3 +134,17 @@ export function strays(packets: WirePacket[], thresholdMs: number, originMs: num
   }
   return out.join(", ") || "none";
 }
+
+/** RFC 4733 events in RTP packets of payload type `pt`: one entry per event (its packets share a timestamp). */
+export function telephoneEvents(packets: WirePacket[], pt: number): { event: number; ended: boolean }[] {
+  const byTimestamp = new Map<number, { event: number; ended: boolean }>();
+  for (const p of packets) {
+    const rtp = p.payload;
+    if (rtp.length < 16 || rtp[0] >> 6 !== 2 || (rtp[1] & 0x7f) !== pt) continue;
+    const timestamp = rtp.readUInt32BE(4);
+    const seen = byTimestamp.get(timestamp) ?? { event: rtp[12], ended: false };
+    seen.ended ||= (rtp[13] & 0x80) !== 0;
+    byTimestamp.set(timestamp, seen);
+  }
+  return [...byTimestamp.values()];
+}

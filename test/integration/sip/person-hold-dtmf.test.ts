@@ -5,24 +5,10 @@ import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
 import { hasSipp, startSippUas, type Sipp } from "../../helpers/sipp.js";
 import { waitFor } from "../../helpers/wait.js";
-import { canCapture, startCapture, type WirePacket } from "../../support/wire-capture.js";
+import { canCapture, startCapture, telephoneEvents, type WirePacket } from "../../support/wire-capture.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "fixtures", "sipp");
 const scenario = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
-
-/** RFC 4733 events in RTP packets of payload type `pt`: one entry per event (its packets share a timestamp). */
-function telephoneEvents(packets: WirePacket[], pt: number): { event: number; ended: boolean }[] {
-  const byTimestamp = new Map<number, { event: number; ended: boolean }>();
-  for (const p of packets) {
-    const rtp = p.payload;
-    if (rtp.length < 16 || rtp[0] >> 6 !== 2 || (rtp[1] & 0x7f) !== pt) continue;
-    const timestamp = rtp.readUInt32BE(4);
-    const seen = byTimestamp.get(timestamp) ?? { event: rtp[12], ended: false };
-    seen.ended ||= (rtp[13] & 0x80) !== 0;
-    byTimestamp.set(timestamp, seen);
-  }
-  return [...byTimestamp.values()];
-}
 
 describe.skipIf(!hasSipp)(
   "a person's softphone: dial pad and hold on a call to a sipp far end (skipped only where sip-tester is not installed)",

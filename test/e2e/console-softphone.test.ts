@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium } from "../helpers/browser.js";
+import { startTestEngine, type TestEngine } from "../helpers/engine.js";
+import { hasSipp, startSippUas } from "../helpers/sipp.js";
+import { hasBaresip, runBaresip } from "../helpers/baresip.js";
+import { freeUdpPort } from "../support/ports.js";
+import { canCapture, startCapture, telephoneEvents, type WirePacket } from "../support/wire-capture.js";
+import { readWav } from "../support/audio.js";
+import { SHARED } from "../support/kamailio.js";
+import { waitFor } from "../helpers/wait.js";
+
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "sipp");
+
+/** `wav` converted with sox (rate, mono, 16 bit, then the effects given). */
+function sox(src: string, dst: string, rate: number, ...effects: string[]): string {
+  const r = spawnSync("sox", [src, "-r", String(rate), "-c", "1", "-b", "16", dst, ...effects]);
+  if (r.status !== 0) throw new Error(`sox failed: ${r.stderr}`);
+  return dst;
+}
+
+/**
+ * Where `snippet` best matches inside `reference` (normalized cross-correlation): coarse every 4th lag over
+ * the whole reference, then every lag around the best.
+ */
+function bestMatch(snippet: Int16Array, reference: Int16Array): number {
+  const n = snippet.length;
+  let snippetEnergy = 0;
+  for (const s of snippet) snippetEnergy += s * s;
+  const at = (lag: number) => {
+    let dot = 0;
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      const r = reference[lag + i];
+      dot += snippet[i] * r;
+      e += r * r;
+    }
+    return e && snippetEnergy ? dot / Math.sqrt(e * snippetEnergy) : 0;
+  };
+  let best = { lag: 0, value: -1 };
+  for (let lag = 0; lag + n <= reference.length; lag += 4) {
+    const v = at(lag);
+    if (v > best.value) best = { lag, value: v };
+  }
+  for (let lag = Math.max(0, best.lag - 8); lag <= Math.min(reference.length - n, best.lag + 8); lag++)
+    best.value = Math.max(best.value, at(lag));
+  return best.value;
+}
+
+/** One second of `pcm` starting `fromS` seconds after its first loud 20 ms. */
+function secondOfSpeech(pcm: Int16Array, fromS: number): Int16Array {
+  let start = 0;
+  for (let i = 0; i + 160 <= pcm.length; i += 160) {
+    let e = 0;
+    for (let j = i; j < i + 160; j++) e += pcm[j] * pcm[j];
+    if (Math.sqrt(e / 160) > 500) {
+      start = i;
+      break;
+    }
+  }
+  const from = start + fromS * 8000;
+  return pcm.slice(from, from + 8000);
+}
+
+const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((e, s) => e + s * s, 0) / Math.max(1, pcm.length));
+
+// A person's softphone in Chromium (issue #16): the console dials out with no assistant, sends keypad digits,
+// holds and resumes, and carries audio both ways over WebRTC, with Chromium's fake devices standing in for the
+// person's microphone (a speech WAV) and its devices list.
+describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
+  "a person's softphone in the console (skipped only where chromium, sip-tester or baresip is not installed)",
+  () => {
+    let t: TestEngine;
+    let browser: Browser;
+    let page: Page;
+    const work = mkdtempSync(join(tmpdir(), "softphone-"));
+    // The person's voice: LJ001-0001 (9.7 s of speech; Chromium loops it).
+    const micWav = sox(join(SHARED, "audio", "en-ljspeech-LJ001-0001.wav"), join(work, "mic.wav"), 48000);
+    const micOnce = readWav(sox(micWav, join(work, "mic-8k.wav"), 8000)).samples;
+    // Twice over: what baresip heard may straddle the loop's seam.
+    const micRef = new Int16Array(micOnce.length * 2);
+    micRef.set(micOnce);
+    micRef.set(micOnce, micOnce.length);
+
+    beforeAll(async () => {
+      t = await startTestEngine({ consoleDir: CONSOLE_DIR });
+      ({ browser, page } = await consoleBrowser(t.apiKey, { micWav }));
+      // What the page asked of getUserMedia, in order: which device each call used.
+      await page.addInitScript(() => {
+        const w = window as unknown as { __gum: string[] };
+        w.__gum = [];
+        const md = navigator.mediaDevices;
+        const real = md.getUserMedia.bind(md);
+        md.getUserMedia = (c?: MediaStreamConstraints) => {
+          w.__gum.push(JSON.stringify(c?.audio ?? null));
+          return real(c);
+        };
+      });
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+      await t?.stop();
+    });
+
+    async function trunkTo(port: number): Promise<void> {
+      for (const trunk of t.store.sipTrunks.list()) await t.api(`/api/v1/sip-trunks/${trunk.id}`, { method: "DELETE" });
+      const trunk = (
+        (await (
+          await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "far end", host: "127.0.0.1", port } })
+        ).json()) as any
+      ).trunk;
+      await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
+      const numbers = t.store.numbers.list();
+      if (numbers.length)
+        await t.api(`/api/v1/numbers/${numbers[0].id}`, { method: "PATCH", json: { sip_trunk_id: trunk.id } });
+      else
+        await t.api("/api/v1/numbers", {
+          method: "POST",
+          json: { phone_number: "+31850835037", sip_trunk_id: trunk.id },
+        });
+    }
+
+    /** Types a number in the dialler and calls it; resolves with the call's id once the person is on the line. */
+    async function dial(typed: string): Promise<string> {
+      await page.goto(`${t.url}/#/calls`);
+      await page.getByTestId("dial-number").fill(typed);
+      await page.getByTestId("dial").click();
+      await page.waitForURL(/#\/calls\/call/);
+      const id = decodeURIComponent(/#\/calls\/([^?]+)/.exec(page.url())![1]);
+      await expect
+        .poll(() => page.getByTestId("audio-mode").getAttribute("data-mode"), { timeout: 15_000 })
+        .toBe("talk");
+      return id;
+    }
+
+    it.skipIf(!canCapture)(
+      "dials a sipp UAS from the dialler; the dial pad's 1 2 3 # reach it as RFC 4733; hold and resume are the re-INVITEs sipp checks (sendonly, sendrecv), 'On hold' once acknowledged (skipped where tcpdump cannot capture: not root)",
+      async () => {
+        const sipp = await startSippUas({
+          scenarioXml: readFileSync(join(FIXTURES, "person-hold-uas.xml"), "utf8"),
+        });
+        await trunkTo(sipp.port);
+        // Typed as people type it: spaces and dashes; the dialler sends E.164.
+        const id = await dial("+31 6-1234 5678");
+        expect(t.store.calls.get(id)).toMatchObject({
+          direction: "outbound",
+          destination: "+31612345678",
+          agent_id: null,
+          status: "in-progress",
+        });
+
+        await page.getByTestId("keypad").click();
+        const capture = await startCapture(`udp and dst port ${sipp.mediaPort}`);
+        let wire: WirePacket[];
+        try {
+          for (const k of ["1", "2", "3", "#"]) await page.getByTestId(`key-${k}`).click();
+          await expect.poll(() => page.getByTestId("sent-digits").textContent()).toBe("123#");
+          await new Promise((r) => setTimeout(r, 1200));
+        } finally {
+          wire = await capture.stop();
+        }
+        // sipp answered telephone-event on payload type 96.
+        expect(telephoneEvents(wire, 96)).toEqual([
+          { event: 1, ended: true },
+          { event: 2, ended: true },
+          { event: 3, ended: true },
+          { event: 11, ended: true },
+        ]);
+
+        await page.getByTestId("hold").click();
+        await page.getByTestId("on-hold").waitFor({ timeout: 10_000 });
+        await page.screenshot({ path: join(ARTIFACTS, "console-softphone-on-hold.png") });
+        expect(await page.getByTestId("hold").textContent()).toContain("Resume");
+        await page.getByTestId("hold").click();
+        await page.getByTestId("on-hold").waitFor({ state: "detached", timeout: 10_000 });
+
+        await page.getByTestId("hang-up").click();
+        await expect.poll(() => page.getByTestId("call-status").textContent(), { timeout: 10_000 }).toContain("ended");
+        // sipp exits 0 only if the hold re-INVITE said a=sendonly and the resume a=sendrecv.
+        expect(await sipp.exited, sipp.output()).toBe(0);
+        expect(t.store.calls.get(id)).toMatchObject({ status: "ended", end_reason: "operator_hangup" });
+      },
+      60_000,
+    );
+
+    it("audio both ways with baresip over WebRTC (cross-correlation > 0.8 with the fake microphone's file and baresip's); input 2 is used by the next getUserMedia, and when it disappears the call falls back to the default with a toast and its audio goes on", async () => {
+      // baresip answers at once, plays JFK, and records what it hears.
+      const farWav = sox(join(SHARED, "audio", "en-jfk.wav"), join(work, "far.wav"), 8000, "pad", "1", "30");
+      const farRef = readWav(farWav).samples;
+      const port = await freeUdpPort();
+      const far = await runBaresip({
+        account: `<sip:+31612345678@127.0.0.1:${port};transport=udp>;regint=0;answermode=auto`,
+        wav: farWav,
+        port,
+        seconds: 60,
+      });
+      try {
+        await trunkTo(port);
+        await dial("+31612345678");
+        // The page records what it receives, at 8 kHz, from the element that plays the call.
+        await page.evaluate(() => {
+          const el = document.querySelector('[data-testid="console-audio-output"]') as HTMLAudioElement;
+          const ctx = new AudioContext({ sampleRate: 8000 });
+          const node = ctx.createScriptProcessor(1024, 1, 1);
+          const w = window as unknown as { __heard: number[] };
+          w.__heard = [];
+          node.onaudioprocess = (e) => {
+            for (const x of e.inputBuffer.getChannelData(0)) w.__heard.push(Math.round(x * 32767));
+          };
+          ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(node);
+          node.connect(ctx.destination);
+        });
+        await new Promise((r) => setTimeout(r, 6000));
+        const heard = Int16Array.from(await page.evaluate(() => (window as unknown as { __heard: number[] }).__heard));
+        // baresip → person: a second of JFK as the page heard it, found in JFK's file.
+        expect(bestMatch(secondOfSpeech(heard, 1), farRef)).toBeGreaterThan(0.8);
+
+        // Devices: the second fake input, picked mid-call, is what the next getUserMedia asks for.
+        await page.getByTestId("devices-toggle").click();
+        const inputs = page.getByTestId("device-input").locator("option");
+        await expect.poll(() => inputs.count(), { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+        const second = (await inputs.nth(2).getAttribute("value"))!;
+        await page.getByTestId("device-input").selectOption(second);
+        await expect
+          .poll(async () => (await page.evaluate(() => (window as unknown as { __gum: string[] }).__gum)).at(-1))
+          .toContain(second);
+        await page.screenshot({ path: join(ARTIFACTS, "console-softphone-devices.png") });
+
+        // It disappears (unplugged): the console falls back to the default with a toast, still on the line.
+        await page.evaluate((gone) => {
+          const md = navigator.mediaDevices;
+          const real = md.enumerateDevices.bind(md);
+          md.enumerateDevices = async () => (await real()).filter((d) => d.deviceId !== gone);
+          md.dispatchEvent(new Event("devicechange"));
+        }, second);
+        await page.locator(".el-message").filter({ hasText: "microphone is gone" }).waitFor({ timeout: 5000 });
+        const gum = await page.evaluate(() => (window as unknown as { __gum: string[] }).__gum);
+        expect(gum.at(-1)).not.toContain(second);
+        expect(await page.getByTestId("device-input").inputValue()).toBe("");
+        expect(await page.getByTestId("audio-mode").getAttribute("data-mode")).toBe("talk");
+        await page.screenshot({ path: join(ARTIFACTS, "console-softphone-fallback.png") });
+        // The person goes on speaking for a while on the default microphone, then hangs up.
+        await new Promise((r) => setTimeout(r, 3000));
+        await page.getByTestId("hang-up").click();
+        await expect.poll(() => page.getByTestId("call-status").textContent(), { timeout: 10_000 }).toContain("ended");
+      } finally {
+        far.proc.kill("SIGTERM");
+        await far.exited;
+      }
+      // person → baresip: a second of what baresip heard, found in the microphone's file; and its last two
+      // seconds (after the fallback) still carry the person's voice.
+      const recorded = readWav(far.recordings("dec")[0]).samples;
+      expect(bestMatch(secondOfSpeech(recorded, 1), micRef)).toBeGreaterThan(0.8);
+      expect(rms(recorded.subarray(recorded.length - 16000))).toBeGreaterThan(300);
+    }, 90_000);
+  },
+);
