@@ -138,6 +138,9 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     heardPerson: (id, pcm) => calls.liveCall(id)?.hearPerson(pcm),
   });
   calls.on("ended", (call) => consoleLegs.callEnded(call.id));
+  bus.subscribe((e) => {
+    if (e.type === "call.hold" && e.by === "us") consoleLegs.holdChanged(e.call_id, e.on_hold);
+  });
   const app = await buildApp(
     {
       loginLinks,

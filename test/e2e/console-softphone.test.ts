@@ -91,11 +91,11 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
       ({ browser, page } = await consoleBrowser(t.apiKey, { micWav }));
       // What the page asked of getUserMedia, in order: which device each call used.
       await page.addInitScript(() => {
-        const w = window as unknown as { __gum: string[] };
+        const w = globalThis as unknown as { __gum: string[] };
         w.__gum = [];
-        const md = navigator.mediaDevices;
+        const md = (globalThis as any).navigator.mediaDevices;
         const real = md.getUserMedia.bind(md);
-        md.getUserMedia = (c?: MediaStreamConstraints) => {
+        md.getUserMedia = (c?: any) => {
           w.__gum.push(JSON.stringify(c?.audio ?? null));
           return real(c);
         };
@@ -203,19 +203,21 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         await dial("+31612345678");
         // The page records what it receives, at 8 kHz, from the element that plays the call.
         await page.evaluate(() => {
-          const el = document.querySelector('[data-testid="console-audio-output"]') as HTMLAudioElement;
-          const ctx = new AudioContext({ sampleRate: 8000 });
+          const el = (globalThis as any).document.querySelector('[data-testid="console-audio-output"]');
+          const ctx = new (globalThis as any).AudioContext({ sampleRate: 8000 });
           const node = ctx.createScriptProcessor(1024, 1, 1);
-          const w = window as unknown as { __heard: number[] };
+          const w = globalThis as unknown as { __heard: number[] };
           w.__heard = [];
-          node.onaudioprocess = (e) => {
+          node.onaudioprocess = (e: any) => {
             for (const x of e.inputBuffer.getChannelData(0)) w.__heard.push(Math.round(x * 32767));
           };
-          ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(node);
+          ctx.createMediaStreamSource(el.srcObject).connect(node);
           node.connect(ctx.destination);
         });
         await new Promise((r) => setTimeout(r, 6000));
-        const heard = Int16Array.from(await page.evaluate(() => (window as unknown as { __heard: number[] }).__heard));
+        const heard = Int16Array.from(
+          await page.evaluate(() => (globalThis as unknown as { __heard: number[] }).__heard),
+        );
         // baresip → person: a second of JFK as the page heard it, found in JFK's file.
         expect(bestMatch(secondOfSpeech(heard, 1), farRef)).toBeGreaterThan(0.8);
 
@@ -226,19 +228,19 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         const second = (await inputs.nth(2).getAttribute("value"))!;
         await page.getByTestId("device-input").selectOption(second);
         await expect
-          .poll(async () => (await page.evaluate(() => (window as unknown as { __gum: string[] }).__gum)).at(-1))
+          .poll(async () => (await page.evaluate(() => (globalThis as unknown as { __gum: string[] }).__gum)).at(-1))
           .toContain(second);
         await page.screenshot({ path: join(ARTIFACTS, "console-softphone-devices.png") });
 
         // It disappears (unplugged): the console falls back to the default with a toast, still on the line.
         await page.evaluate((gone) => {
-          const md = navigator.mediaDevices;
+          const md = (globalThis as any).navigator.mediaDevices;
           const real = md.enumerateDevices.bind(md);
-          md.enumerateDevices = async () => (await real()).filter((d) => d.deviceId !== gone);
-          md.dispatchEvent(new Event("devicechange"));
+          md.enumerateDevices = async () => (await real()).filter((d: any) => d.deviceId !== gone);
+          md.dispatchEvent(new (globalThis as any).Event("devicechange"));
         }, second);
         await page.locator(".el-message").filter({ hasText: "microphone is gone" }).waitFor({ timeout: 5000 });
-        const gum = await page.evaluate(() => (window as unknown as { __gum: string[] }).__gum);
+        const gum = await page.evaluate(() => (globalThis as unknown as { __gum: string[] }).__gum);
         expect(gum.at(-1)).not.toContain(second);
         expect(await page.getByTestId("device-input").inputValue()).toBe("");
         expect(await page.getByTestId("audio-mode").getAttribute("data-mode")).toBe("talk");

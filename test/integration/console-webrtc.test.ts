@@ -92,7 +92,7 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
     return out;
   }
 
-  it("a person's call: the console talks, the caller hears it and the console hears the caller (correlation > 0.8 each way)", async () => {
+  it("a person's call: the console talks, the caller hears it and the console hears the caller (correlation > 0.8 each way); while we hold the caller, the microphone does not reach them", async () => {
     const c = await call();
     expect(t.engine.calls.liveCall(c.id)!.owner).toBe("person");
     const { browser, mode } = await joinCall(c.id);
@@ -113,6 +113,20 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
     const atConsole = heardFrom(browser.heard, at2);
     const toConsole = maxCrossCorrelation(caller, atConsole.subarray(0, caller.length + 1600), 1600);
     expect(toConsole.value).toBeGreaterThan(0.8);
+
+    // While we hold the caller (the person may be consulting someone), the microphone does not reach them.
+    t.engine.bus.publish({ type: "call.hold", call_id: c.id, on_hold: true, by: "us" });
+    await new Promise((r) => setTimeout(r, 200));
+    const held = performance.now();
+    await browser.speak(person.subarray(0, 16000));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.pair.caller.heardSince(held).filter((f) => rms(f.pcm) > 300)).toHaveLength(0);
+    t.engine.bus.publish({ type: "call.hold", call_id: c.id, on_hold: false, by: "us" });
+    await new Promise((r) => setTimeout(r, 200));
+    const resumed = performance.now();
+    await browser.speak(person.subarray(0, 16000));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.pair.caller.heardSince(resumed).filter((f) => rms(f.pcm) > 300).length).toBeGreaterThan(10);
     c.pair.close();
   }, 60_000);
 

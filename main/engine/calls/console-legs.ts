@@ -17,6 +17,8 @@ export type ConsoleMode = "listen" | "talk";
 
 interface ConsoleLeg {
   callId: string;
+  /** The call is on hold by us: the person's microphone does not reach it (they may be consulting). */
+  held: boolean;
   rtp: RtpSession;
   mode: ConsoleMode;
   /** Undoes the monitor on the call's leg. */
@@ -35,6 +37,8 @@ interface ConsoleLeg {
  */
 export class ConsoleLegs {
   private readonly legs = new Map<string, ConsoleLeg>();
+  /** Calls we hold now (a person's hold), for consoles that join meanwhile. */
+  private readonly heldCalls = new Set<string>();
 
   constructor(private readonly o: ConsoleLegsOptions) {}
 
@@ -59,7 +63,15 @@ export class ConsoleLegs {
       throw conflict(`Call '${callId}' ended while its audio was being set up`);
     }
     const session = randomBytes(24).toString("base64url");
-    const leg: ConsoleLeg = { callId, rtp, mode: "listen", call: media, unmonitor: () => undefined, stopHearing: null };
+    const leg: ConsoleLeg = {
+      callId,
+      held: this.heldCalls.has(callId),
+      rtp,
+      mode: "listen",
+      call: media,
+      unmonitor: () => undefined,
+      stopHearing: null,
+    };
     this.legs.set(session, leg);
     rtp.on("gone", () => this.leave(session));
     this.setMode(leg, live.owner === "person" && !this.talker(callId) ? "talk" : "listen");
@@ -77,7 +89,7 @@ export class ConsoleLegs {
     // The talker does not hear what the call sends: that is its own voice, late.
     leg.unmonitor();
     leg.unmonitor = leg.call.monitor(leg.rtp, mode === "listen");
-    leg.rtp.feed(mode === "talk" ? leg.call : null);
+    leg.rtp.feed(mode === "talk" && !leg.held ? leg.call : null);
     leg.stopHearing?.();
     leg.stopHearing = null;
     if (mode === "talk") {
@@ -112,6 +124,20 @@ export class ConsoleLegs {
     return chosen ? chosen.mode : null;
   }
 
+  /**
+   * We put the call on hold (or took it off): while held the talker's microphone stops reaching it — the
+   * person may be talking to someone else, and a held party must not overhear that.
+   */
+  holdChanged(callId: string, held: boolean): void {
+    if (held) this.heldCalls.add(callId);
+    else this.heldCalls.delete(callId);
+    for (const l of this.legs.values())
+      if (l.callId === callId) {
+        l.held = held;
+        if (l.mode === "talk") l.rtp.feed(held ? null : l.call);
+      }
+  }
+
   /** The console hung up its audio (the call goes on). False when no such session is live. */
   leave(session: string, callId?: string): boolean {
     const leg = this.legs.get(session);
@@ -125,6 +151,7 @@ export class ConsoleLegs {
 
   /** The call ended: its consoles' legs close. */
   callEnded(callId: string): void {
+    this.heldCalls.delete(callId);
     for (const [session, l] of this.legs) if (l.callId === callId) this.leave(session);
   }
 
