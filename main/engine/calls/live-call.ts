@@ -56,6 +56,8 @@ export class LiveCall {
   /** Turn figures while an assistant carries (or carried) the call; null when none ever did. */
   metrics: TurnMetrics[] | null = null;
   owner: CallOwner = "nobody";
+  /** A person answered at the console: the assistant does not start on answer (see answerAsPerson). */
+  private personFirst = false;
   /** Set while a person has the call they took from its assistant (Date.now of the takeover): it can be handed back. */
   private takenOverAt: number | null = null;
   /** Writes down both sides while the person has the call; null when none runs (or its recognizer could not start). */
@@ -113,10 +115,26 @@ export class LiveCall {
     );
   }
 
+  /**
+   * A person answers at the console a call its assistant could have taken (ring me, then AI): once the call is
+   * up it is theirs, as after a takeover — written down, and theirs to hand to the assistant.
+   */
+  answerAsPerson(): void {
+    this.personFirst = true;
+  }
+
   /** The assistant starts on the leg's audio when it has a model, a refusal is spoken, and otherwise the call is a person's. */
   startAssistant(): void {
     const leg = this.leg;
     if (!leg) return;
+    if (this.personFirst) {
+      this.owner = "person";
+      this.takenOverAt = Date.now();
+      this.listenAlong(leg);
+      this.deps.store.calls.addEvent(this.id, "answered_by_person", {});
+      this.controller = this.personController(null);
+      return;
+    }
     const { store } = this.deps;
     const config = store.calls.assistantConfig(this.id);
     if (this.refusal !== null) {

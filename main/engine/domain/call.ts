@@ -66,9 +66,10 @@ export type CallRecord = Static<typeof Call>;
 
 /**
  * How a call for a person can end without anyone answering it: nobody could (no console open:
- * `unavailable`), the person declined, nobody answered in the ring time, or the caller gave up while it rang.
+ * `unavailable`), the person declined, nobody answered in the ring time, the caller gave up while it rang, or
+ * do-not-disturb refused it.
  */
-export const MISSED_END_REASONS = ["unavailable", "declined", "no_answer", "user_hangup"] as const;
+export const MISSED_END_REASONS = ["unavailable", "declined", "no_answer", "user_hangup", "do_not_disturb"] as const;
 
 /** A missed call (local addition): inbound, for a person (no assistant), and never answered. */
 export function isMissedCall(c: Pick<CallRecord, "direction" | "agent_id" | "started_at" | "end_reason">): boolean {

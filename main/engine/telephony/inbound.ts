@@ -7,6 +7,7 @@ import type { IncomingCall } from "../sip/call-leg.js";
 import type { TrunkConfig } from "../sip/stack.js";
 import { toE164 } from "./numbers.js";
 import { bindLeg, type BindingDeps } from "./call-binding.js";
+import { callHandling, planInbound } from "../calls/call-handling.js";
 
 export interface InboundDeps extends BindingDeps {
   store: Store;
@@ -35,11 +36,19 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
     return;
   }
   const found = number.assistant_id ? store.assistants.get(number.assistant_id) : undefined;
-  const assistant = found?.is_active ? found : undefined;
+  const own = found?.is_active ? found : undefined;
   if (!number.is_active) {
     await incoming.reject(480, "Temporarily Unavailable");
     return;
   }
+  const plan = planInbound(
+    callHandling(store),
+    own?.id ?? null,
+    deps.ring?.ringSeconds ?? 30,
+    Boolean(deps.ring?.consoleCount),
+  );
+  const chosen = plan.assistantId ? store.assistants.get(plan.assistantId) : undefined;
+  const assistant = chosen?.is_active ? chosen : undefined;
 
   const callId = newCallId("inbound");
   const base = {
@@ -62,6 +71,12 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
       assistant_config: { ...resolved, webhook_secret_enc: secret ? store.box.seal(secret) : null },
     });
   } else calls.create(base);
+  // Do not disturb: a call that would ring a person is refused as busy; its row stays, as a missed call.
+  if (plan.busy) {
+    calls.transition(callId, "ended", { end_reason: "do_not_disturb" });
+    await incoming.reject(486, "Busy Here");
+    return;
+  }
   // A number without an active assistant is for a person at a console; with none open, nobody can answer:
   // tell the caller to try later rather than ringing forever. The row stays, as a missed call.
   if (!assistant && !deps.ring?.consoleCount) {
@@ -78,18 +93,24 @@ export async function handleInvite(deps: InboundDeps, trunk: TrunkConfig, incomi
     if (current && current.status !== "ended" && current.status !== "failed") calls.transition(callId, status, patch);
   };
   // Our side hung up: the assistant, or on a call a person took at the console, that person.
-  const ours = assistant ? "assistant_hangup" : "operator_hangup";
+  const ours = () => (assistant && calls.liveCall(callId)?.owner !== "person" ? "assistant_hangup" : "operator_hangup");
   incoming.on("ended", () => callerGaveUp.abort());
   bindLeg(deps, callId, incoming, ({ byUs }) =>
-    finish("ended", { end_reason: unanswered ?? (byUs ? ours : "user_hangup") }),
+    finish("ended", { end_reason: unanswered ?? (byUs ? ours() : "user_hangup") }),
   );
 
   try {
-    if (!assistant && deps.ring) {
+    const ringFirst = plan.ringSeconds !== null && deps.ring && deps.ring.consoleCount > 0;
+    if ((!assistant && deps.ring) || ringFirst) {
       await incoming.ring();
       deps.onIncoming?.(callId);
-      const outcome = await calls.liveCall(callId)!.ring(deps.ring.ringSeconds, callerGaveUp.signal);
-      if (outcome === "declined" || outcome === "timeout") {
+      const live = calls.liveCall(callId)!;
+      const outcome = await live.ring(plan.ringSeconds ?? deps.ring!.ringSeconds, callerGaveUp.signal);
+      // Nobody picked up in time: the assistant answers (ring me, then AI).
+      const aiTakesIt = outcome === "timeout" && assistant;
+      // A person answered a call an assistant could have taken: it is theirs, and they may hand it over.
+      if (outcome === "answered" && assistant) live.answerAsPerson();
+      if (!aiTakesIt && (outcome === "declined" || outcome === "timeout")) {
         unanswered = outcome === "declined" ? "declined" : "no_answer";
         await (outcome === "declined" ? incoming.reject(603, "Decline") : incoming.reject(480, "No Answer"));
         finish("ended", { end_reason: unanswered });

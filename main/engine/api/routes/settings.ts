@@ -2,10 +2,27 @@ import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { ALLOWED_PREFIXES_SETTING, allowedPrefixes } from "../../calls/destination-policy.js";
+import { CALL_HANDLING_MODES, callHandling, setCallHandling } from "../../calls/call-handling.js";
+import { StringEnum } from "../../domain/schema.js";
+
+const CallHandling = Type.Object(
+  {
+    mode: StringEnum(
+      CALL_HANDLING_MODES,
+      "who answers incoming calls: ring_me (as numbers are set up), ai_answers_all, ring_then_ai, reject (do not disturb)",
+    ),
+    ai_after_seconds: Type.Integer({ minimum: 1, maximum: 120, description: "ring_then_ai: rings this long first" }),
+    fallback_assistant_id: Nullable(
+      Type.String({ format: "uuid", description: "answers calls to numbers without an assistant of their own" }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const Settings = Type.Object(
   {
     outbound_allowed_prefixes: Nullable(Type.Array(Type.String())),
+    call_handling: CallHandling,
     effective_outbound_allowed_prefixes: Nullable(
       Type.Array(Type.String(), {
         description:
@@ -16,12 +33,13 @@ const Settings = Type.Object(
   { description: "Local addition: engine-wide settings" },
 );
 
-/** Local addition: the outbound destination allow-list (issue #13 §9). */
+/** Local additions: the outbound destination allow-list (issue #13 §9), who answers incoming calls (#16). */
 export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["settings"];
   const view = () => ({
     outbound_allowed_prefixes: ctx.store.settings.get<string[] | null>(ALLOWED_PREFIXES_SETTING, null),
     effective_outbound_allowed_prefixes: allowedPrefixes(ctx.store),
+    call_handling: callHandling(ctx.store),
   });
   app.get(
     "/settings",
@@ -36,11 +54,14 @@ export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
         summary: "Local addition: change engine settings",
         body: Type.Object(
           {
-            outbound_allowed_prefixes: Nullable(
-              Type.Array(Type.String({ pattern: "^\\+\\d{1,14}$", description: "E.164 prefix, e.g. +31 or +4420" }), {
-                maxItems: 200,
-              }),
+            outbound_allowed_prefixes: Type.Optional(
+              Nullable(
+                Type.Array(Type.String({ pattern: "^\\+\\d{1,14}$", description: "E.164 prefix, e.g. +31 or +4420" }), {
+                  maxItems: 200,
+                }),
+              ),
             ),
+            call_handling: Type.Optional(Type.Partial(CallHandling, { additionalProperties: false, minProperties: 1 })),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
@@ -51,6 +72,7 @@ export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
       const body = req.body;
       if (body.outbound_allowed_prefixes !== undefined)
         ctx.store.settings.set(ALLOWED_PREFIXES_SETTING, body.outbound_allowed_prefixes);
+      if (body.call_handling) setCallHandling(ctx.store, body.call_handling);
       return view();
     },
   );
