@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +65,13 @@ function secondOfSpeech(pcm: Int16Array, fromS: number): Int16Array {
   const from = start + fromS * 8000;
   return pcm.slice(from, from + 8000);
 }
+
+/**
+ * The best match of three one-second stretches of what was heard (from 1, 2 and 3 s after its first loud
+ * frame): one stretch can hold a glitch of the loaded machine (a late audio callback), not all three.
+ */
+const bestOf = (heard: Int16Array, reference: Int16Array) =>
+  Math.max(...[1, 2, 3].map((s) => bestMatch(secondOfSpeech(heard, s), reference)));
 
 const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((e, s) => e + s * s, 0) / Math.max(1, pcm.length));
 
@@ -214,12 +221,12 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
           ctx.createMediaStreamSource(el.srcObject).connect(node);
           node.connect(ctx.destination);
         });
-        await new Promise((r) => setTimeout(r, 6000));
+        await new Promise((r) => setTimeout(r, 7000));
         const heard = Int16Array.from(
           await page.evaluate(() => (globalThis as unknown as { __heard: number[] }).__heard),
         );
         // baresip → person: a second of JFK as the page heard it, found in JFK's file.
-        expect(bestMatch(secondOfSpeech(heard, 1), farRef)).toBeGreaterThan(0.8);
+        expect(bestOf(heard, farRef)).toBeGreaterThan(0.8);
 
         // Devices: the second fake input, picked mid-call, is what the next getUserMedia asks for.
         await page.getByTestId("devices-toggle").click();
@@ -239,7 +246,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
           md.enumerateDevices = async () => (await real()).filter((d: any) => d.deviceId !== gone);
           md.dispatchEvent(new (globalThis as any).Event("devicechange"));
         }, second);
-        await page.locator(".el-message").filter({ hasText: "microphone is gone" }).waitFor({ timeout: 5000 });
+        await page.locator(".el-message").filter({ hasText: "microphone is gone" }).waitFor({ timeout: 15_000 });
         const gum = await page.evaluate(() => (globalThis as unknown as { __gum: string[] }).__gum);
         expect(gum.at(-1)).not.toContain(second);
         expect(await page.getByTestId("device-input").inputValue()).toBe("");
@@ -256,8 +263,66 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
       // person → baresip: a second of what baresip heard, found in the microphone's file; and its last two
       // seconds (after the fallback) still carry the person's voice.
       const recorded = readWav(far.recordings("dec")[0]).samples;
-      expect(bestMatch(secondOfSpeech(recorded, 1), micRef)).toBeGreaterThan(0.8);
+      expect(bestOf(recorded, micRef)).toBeGreaterThan(0.8);
       expect(rms(recorded.subarray(recorded.length - 16000))).toBeGreaterThan(300);
     }, 90_000);
+
+    it("do not disturb in one click refuses a caller with 486; auto-answer picks up the next call without a click", async () => {
+      const uacPort = await freeUdpPort();
+      await trunkTo(uacPort);
+      const call = async (holdMs: number) => {
+        const p = spawn(
+          "sipp",
+          [
+            "-sn",
+            "uac",
+            "-s",
+            "+31850835037",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            String(uacPort),
+            "-mp",
+            String(await freeUdpPort(false)),
+            "-rtp_echo",
+            "-d",
+            String(holdMs),
+            "-m",
+            "1",
+            "-nostdin",
+            "-timeout",
+            "30s",
+            `127.0.0.1:${t.engine.telephony!.sipAddress!.port}`,
+          ],
+          { stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let out = "";
+        p.stdout.on("data", (d) => (out += d));
+        p.stderr.on("data", (d) => (out += d));
+        return { exited: new Promise<number | null>((r) => p.on("exit", (c) => r(c))), output: () => out };
+      };
+      await page.goto(`${t.url}/#/calls`);
+      await expect.poll(() => page.getByTestId("ws-state").textContent()).toContain("live");
+      await page.getByTestId("dnd-toggle").click();
+      await expect.poll(() => page.getByTestId("dnd-toggle").getAttribute("aria-pressed")).toBe("true");
+      await page.screenshot({ path: join(ARTIFACTS, "console-dnd-on.png") });
+      const refused = await call(1000);
+      await refused.exited;
+      expect(refused.output()).toMatch(/486/);
+      const rows = () => t.store.calls.list({ limit: 5, offset: 0 }).calls.filter((c) => c.direction === "inbound");
+      expect(rows()[0]).toMatchObject({ end_reason: "do_not_disturb" });
+
+      await page.getByTestId("dnd-toggle").click();
+      await expect.poll(() => page.getByTestId("dnd-toggle").getAttribute("aria-pressed")).toBe("false");
+      await page.getByTestId("auto-answer-toggle").click();
+      const answered = await call(5000);
+      await page.waitForURL(/#\/calls\/call-inbound/, { timeout: 10_000 });
+      await expect
+        .poll(() => page.getByTestId("audio-mode").getAttribute("data-mode"), { timeout: 10_000 })
+        .toBe("talk");
+      expect(rows()[0]).toMatchObject({ status: "in-progress", agent_id: null });
+      expect(await answered.exited, answered.output()).toBe(0);
+      await page.getByTestId("auto-answer-toggle").click();
+    }, 60_000);
   },
 );
