@@ -7,6 +7,7 @@ import {
   Notification,
   Tray,
   dialog,
+  globalShortcut,
   ipcMain,
   nativeImage,
   net,
@@ -24,6 +25,8 @@ import { watchEngine, type EngineWatch, type SocketLike } from "./desktop/engine
 import { dialRoute, linkFromArgv, numberFromLink } from "./desktop/dial-link.js";
 import { readStartup, startHidden, writeStartup } from "./desktop/startup.js";
 import { trayBitmap } from "./desktop/tray-icon.js";
+import { IncomingPopups } from "./desktop/incoming-popup.js";
+import { readHotkeys, registerHotkeys } from "./desktop/hotkeys.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 let engine: UtilityProcess | null = null;
@@ -34,6 +37,28 @@ let apiKey: string | null = null;
 let dataDir = "";
 let watch: EngineWatch | null = null;
 let quitting = false;
+const webPreferences = () => ({
+  preload: join(here, "../preload/index.cjs"),
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+});
+// A small always-on-top window per ringing call, shown without taking focus (see incoming-popup.ts).
+const popups = new IncomingPopups((callId) => {
+  const popup = new BrowserWindow({
+    width: 360,
+    height: 150,
+    frame: false,
+    resizable: false,
+    alwaysOnTop: true,
+    skipTaskbar: true,
+    show: false,
+    title: "Incoming call",
+    webPreferences: webPreferences(),
+  });
+  void popup.loadURL(`${consoleUrl}#/ring/${encodeURIComponent(callId)}`);
+  return popup;
+});
 
 function startEngine(): Promise<void> {
   dataDir = process.env.VOICEDOCK_DATA_DIR ?? join(app.getPath("userData"), "data");
@@ -95,12 +120,7 @@ function openWindow(url = consoleUrl): void {
     width: 1200,
     height: 800,
     title: "VoiceDock",
-    webPreferences: {
-      preload: join(here, "../preload/index.cjs"),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-    },
+    webPreferences: webPreferences(),
   });
   // Closing the window hides it to the tray: calls keep running; Quit in the tray stops everything.
   window.on("close", (e) => {
@@ -127,9 +147,11 @@ function showState(state: DesktopState, notes: DesktopNote[]): void {
   const view = trayView(state);
   tray.setImage(nativeImage.createFromBitmap(trayBitmap(view.status), { width: 32, height: 32 }));
   tray.setToolTip(view.tooltip);
+  popups.sync(state.ringing);
+  // The OS notification is the second channel (the popup may be behind a full-screen app).
   if (Notification.isSupported()) {
     for (const note of notes) {
-      const n = new Notification({ title: note.title, body: note.body, silent: note.kind !== "missed-call" });
+      const n = new Notification({ title: note.title, body: note.body, silent: note.kind === "registration-failed" });
       n.on("click", () => openWindow());
       n.show();
     }
@@ -196,11 +218,21 @@ else {
   ipcMain.on(BRIDGE_CHANNEL, (event) => {
     event.returnValue = bridgeReply(event.senderFrame?.url, consoleUrl, apiKey);
   });
+  // The ringing popup answered a call: the main window shows it with the person on the line.
+  ipcMain.on("voicedock:open-call", (event, callId: unknown) => {
+    if (typeof callId !== "string" || !bridgeReply(event.senderFrame?.url, consoleUrl, apiKey)) return;
+    openWindow(`${consoleUrl}#/calls/${encodeURIComponent(callId)}?talk=1`);
+  });
   app
     .whenReady()
     .then(async () => {
       await startEngine();
       buildTray();
+      const hotkeys = registerHotkeys(globalShortcut, readHotkeys(dataDir), (action) =>
+        window?.webContents.send("voicedock:hotkey", action),
+      );
+      for (const f of hotkeys.failed)
+        console.warn(`Hotkey ${f.accelerator} (${f.action}) is taken by another application or not valid`);
       if (openLink(linkFromArgv(process.argv))) return;
       if (!startHidden(process.argv, readStartup(dataDir), app)) openWindow();
     })
@@ -212,6 +244,8 @@ else {
   app.on("window-all-closed", () => undefined);
   app.on("before-quit", () => {
     quitting = true;
+    globalShortcut.unregisterAll();
+    popups.closeAll();
     watch?.stop();
     engine?.postMessage({ type: "stop" });
   });

@@ -8,4 +8,11 @@ const info = (ipcRenderer.sendSync("voicedock:bridge") as { apiBase: string; api
   apiKey: null,
 };
 
-contextBridge.exposeInMainWorld("voicedock", { apiBase: info.apiBase, apiKey: info.apiKey });
+contextBridge.exposeInMainWorld("voicedock", {
+  apiBase: info.apiBase,
+  apiKey: info.apiKey,
+  // Global hotkeys pressed anywhere on the desktop reach the console as action names.
+  onHotkey: (handler: (action: string) => void) =>
+    ipcRenderer.on("voicedock:hotkey", (_e, action: string) => handler(action)),
+  openCall: (callId: string) => ipcRenderer.send("voicedock:open-call", callId),
+});

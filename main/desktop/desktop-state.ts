@@ -18,6 +18,8 @@ export interface DesktopState {
   liveAiCalls: Set<string>;
   /** Missed calls since the user last opened the window. */
   missed: number;
+  /** Calls ringing the consoles now (each has its popup). */
+  ringing: Set<string>;
 }
 
 /** The part of a Call object the shell reads. */
@@ -37,13 +39,13 @@ export type DesktopEvent =
   | { type: string };
 
 export interface DesktopNote {
-  kind: "missed-call" | "registration-failed";
+  kind: "missed-call" | "registration-failed" | "incoming-call";
   title: string;
   body: string;
 }
 
 export function emptyState(): DesktopState {
-  return { trunks: new Map(), liveAiCalls: new Set(), missed: 0 };
+  return { trunks: new Map(), liveAiCalls: new Set(), missed: 0, ringing: new Set() };
 }
 
 // A missed call the person did not decline themselves: one they would want to hear about.
@@ -78,6 +80,12 @@ export function applyEvent(state: DesktopState, event: DesktopEvent): DesktopNot
   const call = event.call;
   if (isLiveAi(call)) state.liveAiCalls.add(call.id);
   else state.liveAiCalls.delete(call.id);
+  // It rings from `call.incoming` until anything else happens to it (answered, declined, given up, ended).
+  if (event.type === "call.incoming" && call.status === "connecting") {
+    state.ringing.add(call.id);
+    return [{ kind: "incoming-call", title: "Incoming call", body: call.caller_phone ?? "Unknown caller" }];
+  }
+  if (call.status !== "connecting") state.ringing.delete(call.id);
   if (event.type === "call.ended" && notifiesMissed(call)) {
     state.missed += 1;
     return [{ kind: "missed-call", title: "Missed call", body: call.caller_phone ?? "Unknown caller" }];

@@ -9,4 +9,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { nav: "nav.calls", order: 10, icon: "phone" },
   },
   { path: "/calls/:id", name: "call", component: () => import("../../views/CallView.vue"), props: true },
+  // The desktop app's incoming-call popup.
+  {
+    path: "/ring/:id",
+    name: "ring",
+    component: () => import("../../views/RingPopup.vue"),
+    props: true,
+    meta: { bare: true },
+  },
 ];
