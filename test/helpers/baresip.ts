@@ -29,6 +29,8 @@ export interface BaresipOptions {
   port?: number;
   /** The interface or address baresip takes its media address from ("127.0.0.1" where loopback is all there is). */
   netInterface?: string;
+  /** More config lines (e.g. `rtp_ports 20000-20099`). */
+  extraConfig?: string;
 }
 
 /** Runs a scripted baresip: plays `wav` into the call, records what it hears, quits after `seconds`. */
@@ -42,7 +44,12 @@ export async function runBaresip(o: BaresipOptions): Promise<Baresip> {
     .replaceAll("@SIP_PORT@", String(port))
     .replaceAll("@WAV@", o.wav)
     .replaceAll("@RECORD_DIR@", recordDir);
-  writeFileSync(join(dir, "config"), o.netInterface ? `${config}\nnet_interface ${o.netInterface}\n` : config);
+  writeFileSync(
+    join(dir, "config"),
+    config +
+      (o.netInterface ? `\nnet_interface ${o.netInterface}\n` : "") +
+      (o.extraConfig ? `\n${o.extraConfig}\n` : ""),
+  );
   writeFileSync(join(dir, "accounts"), o.account + "\n");
   const args = ["-f", dir, ...(o.dial ? ["-e", `/dial ${o.dial}`] : []), "-t", String(o.seconds)];
   // `ip netns exec` execs baresip in place: `proc` is baresip, so SIGTERM still ends it.
