@@ -28,7 +28,7 @@ import { fileURLToPath } from "node:url";
 import { createEngine } from "../main/engine/index.js";
 import { PCMU } from "../main/engine/media/codecs/g711.js";
 import { RtpSession } from "../main/engine/media/rtp-session.js";
-import { runBaresip, type Baresip } from "../test/helpers/baresip.js";
+import { runBaresip, type Baresip } from "../test/support/baresip.js";
 import { freeUdpPort } from "../test/support/ports.js";
 import { startCapture, type WirePacket } from "../test/support/wire-capture.js";
 import { option, percentile, table } from "./lib-stats.js";
@@ -150,11 +150,16 @@ export async function run(args: string[]): Promise<void> {
 
   const latency: (string | number)[][] = [];
   const cpu: (string | number)[][] = [];
+  // The engine with no call (its timers, the API): subtracted from the phases' figures.
+  await sleep(1000);
+  const idle = processUsage();
+  await sleep(idleMs);
+  const baseCpu = idle.stop().cpuPct;
   let phase = 0;
   for (const n of counts) {
     phase++;
     // baresip plays its bursts after a lead long enough for the idle phase and the browsers to join.
-    const leadMs = idleMs + 3000 + 300 * n;
+    const leadMs = idleMs + 4000 + 300 * n;
     const baresipWav = join(dir, `baresip-${phase}.wav`);
     writeWav(baresipWav, burstTrain(bursts, period, leadMs, 3000));
     const phones: Baresip[] = [];
@@ -191,7 +196,8 @@ export async function run(args: string[]): Promise<void> {
           throw new Error(`calls not answered: ${callIds.map((id) => engine.store.calls.get(id)!.status).join(", ")}`);
         await sleep(50);
       }
-      // The SIP legs alone.
+      // The SIP legs alone, once the answer's own work (rows, events) is done.
+      await sleep(1000);
       const sipOnly = processUsage();
       await sleep(idleMs);
       const sipCpu = sipOnly.stop().cpuPct;
@@ -318,7 +324,7 @@ export async function run(args: string[]): Promise<void> {
         "  relay queue, call's leg (sampled)",
         toBaresipQueue,
         toBaresipQueue.length,
-        "engine: waiting to go to baresip",
+        `engine: waiting to go to baresip (min ${Math.min(...toBaresipQueue)})`,
       );
       toRow("baresip → browser", down.total, down.sent, "baresip's socket → browser app receive");
       toRow("  of which wire to wire", down.wire, down.total.length, "baresip's RTP → browser's socket (engine)");
@@ -327,12 +333,12 @@ export async function run(args: string[]): Promise<void> {
         "  relay queue, console's leg (sampled)",
         toBrowserQueue,
         toBrowserQueue.length,
-        "engine: waiting to go to the browser",
+        `engine: waiting to go to the browser (min ${Math.min(...toBrowserQueue)})`,
       );
       cpu.push([
         `${n}`,
-        (sipCpu / n).toFixed(2),
-        (webrtcCpu / n).toFixed(2),
+        ((sipCpu - baseCpu) / n).toFixed(2),
+        ((webrtcCpu - baseCpu) / n).toFixed(2),
         ((webrtcCpu - sipCpu) / n).toFixed(2),
         talkS.toFixed(1),
       ]);
