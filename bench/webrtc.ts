@@ -22,7 +22,7 @@
 // browser joins) and with the WebRTC leg talking.
 import { fork } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEngine } from "../main/engine/index.js";
@@ -126,6 +126,11 @@ export async function run(args: string[]): Promise<void> {
   const period = option(args, "period", 500);
   const idleMs = option(args, "idle", 3000);
   const dir = mkdtempSync(join(tmpdir(), "bench-webrtc-"));
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ");
+  const loadAtStart = load();
   const engine = await createEngine({
     dataDir: dir,
     port: 0,
@@ -356,6 +361,10 @@ export async function run(args: string[]): Promise<void> {
   console.log();
   console.log(
     table(["calls", "engine CPU %/call, SIP leg only", "with WebRTC leg talking", "WebRTC leg's share", "talk s"], cpu),
+  );
+  console.log(`\nEngine with no call: ${baseCpu.toFixed(2)} % of a core (subtracted above).`);
+  console.log(
+    `${new Date().toISOString()}, ${availableParallelism()} cores, load average ${loadAtStart} at the start, ${load()} at the end.`,
   );
   await engine.stop();
 }

@@ -11,10 +11,10 @@ const PACKET_BUFFERS = 16;
 /** The side source's backlog cap (200 ms): past it, what waits is dropped rather than delayed. */
 const SIDE_SAMPLES = 1600;
 /**
- * Relayed audio that never drains below a whole packet for this many ticks (1 s) is standing delay, not
- * jitter absorption: that much is dropped from the queue's head once (see `trimRelay`).
+ * Relayed audio that never drains below a whole packet for this many ticks (500 ms) is standing delay, not
+ * jitter absorption: that much is dropped from the queue's head (see `trimRelay`).
  */
-const RELAY_TRIM_TICKS = 50;
+const RELAY_TRIM_TICKS = 25;
 
 /**
  * Our side of a call's RTP: a playout queue sent one 20 ms packet per clock tick, RFC 4733 digits in
@@ -119,11 +119,12 @@ export class RtpSender {
 
   /**
    * Relayed audio arrives at the far leg's pace and leaves at ours, one packet per tick: a backlog built
-   * once (a stall of this thread, the burst of packets after it, the moment the relay began) would stay
-   * for the rest of the call, adding its length to every word (measured: 20–40 ms on a console's call,
-   * `npm run bench -- webrtc`). When the queue has not gone below a whole packet after any tick for
-   * RELAY_TRIM_TICKS (1 s), those whole packets are dropped from its head, once. Jitter keeps the lowest level
-   * near zero, so nothing is dropped from a stream that needs its queue.
+   * once (a stall of this thread and the burst of packets after it, the moment the relay began) would stay
+   * for the rest of the call, adding its length to every word (measured with `npm run bench -- webrtc`:
+   * 20–40 ms after a console joins, up to 100 ms after stalls on a loaded machine). When the queue has not
+   * gone below a whole packet after any tick for RELAY_TRIM_TICKS (500 ms), those whole packets are dropped
+   * from its head. Jitter keeps the lowest level near zero, so nothing is dropped from a stream that needs
+   * its queue.
    */
   private trimRelay(): void {
     const level = this.queueEnd - this.queueStart;
