@@ -10,8 +10,10 @@ import { PCMU } from "../../main/engine/media/codecs/g711.js";
 export interface TestBrowser {
   pc: RTCPeerConnection;
   offer: string;
-  /** Received audio: one entry per packet, decoded, with performance.now() at arrival. */
-  heard: { at: number; pcm: Int16Array }[];
+  /** Received audio: one entry per packet, decoded, with performance.now() at arrival and the RTP header's seq/SSRC. */
+  heard: { at: number; pcm: Int16Array; seq: number; ssrc: number }[];
+  /** Sent packets: performance.now() just before werift sends it, its seq/SSRC on the wire, and its loudest sample. */
+  sent: { at: number; seq: number; ssrc: number; peak: number }[];
   /** Queues `pcm` on the microphone (sent in real time, 20 ms per packet); resolves when the last packet is out. */
   speak(pcm: Int16Array): Promise<void>;
   close(): Promise<void>;
@@ -26,12 +28,14 @@ export async function testBrowser(): Promise<TestBrowser> {
   });
   const mic = new MediaStreamTrack({ kind: "audio" });
   pc.addTransceiver(mic, { direction: "sendrecv" });
-  const heard: { at: number; pcm: Int16Array }[] = [];
+  const heard: TestBrowser["heard"] = [];
+  const sent: TestBrowser["sent"] = [];
   pc.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((rtp) => {
+      const at = performance.now();
       const pcm = new Int16Array(rtp.payload.length);
       PCMU.decode(rtp.payload, pcm);
-      heard.push({ at: performance.now(), pcm });
+      heard.push({ at, pcm, seq: rtp.header.sequenceNumber, ssrc: rtp.header.ssrc });
     }),
   );
   await pc.setLocalDescription(await pc.createOffer());
@@ -44,18 +48,22 @@ export async function testBrowser(): Promise<TestBrowser> {
   const payload = new Uint8Array(160);
   const send = (frame: Int16Array) => {
     PCMU.encode(frame, payload);
-    mic.writeRtp(
-      new RtpPacket(
-        new RtpHeader({
-          payloadType: 0,
-          sequenceNumber: seq++ & 0xffff,
-          timestamp: ts,
-          ssrc: 0x5eed,
-          marker: seq === 1,
-        }),
-        Buffer.from(payload),
-      ),
+    const packet = new RtpPacket(
+      new RtpHeader({
+        payloadType: 0,
+        sequenceNumber: seq++ & 0xffff,
+        timestamp: ts,
+        ssrc: 0x5eed,
+        marker: seq === 1,
+      }),
+      Buffer.from(payload),
     );
+    const at = performance.now();
+    let peak = 0;
+    for (const v of frame) peak = Math.max(peak, Math.abs(v));
+    // werift's sender rewrites the header's seq and SSRC to its own as it takes the packet (synchronously).
+    mic.writeRtp(packet);
+    sent.push({ at, seq: packet.header.sequenceNumber, ssrc: packet.header.ssrc, peak });
     ts = (ts + 160) >>> 0;
   };
   // The microphone: a packet every 20 ms from the moment the call is up, speech when queued, else silence.
@@ -91,6 +99,7 @@ export async function testBrowser(): Promise<TestBrowser> {
     pc,
     offer: pc.localDescription!.sdp,
     heard,
+    sent,
     speak: (pcm) => new Promise<void>((done) => queue.push({ pcm, done })),
     async close() {
       if (timer) clearInterval(timer);

@@ -10,6 +10,11 @@ const MAX_QUEUE_SAMPLES = 8000 * 120; // two minutes of queued speech at most
 const PACKET_BUFFERS = 16;
 /** The side source's backlog cap (200 ms): past it, what waits is dropped rather than delayed. */
 const SIDE_SAMPLES = 1600;
+/**
+ * Relayed audio that never drains below a whole packet for this many ticks (500 ms) is standing delay, not
+ * jitter absorption: that much is dropped from the queue's head (see `trimRelay`).
+ */
+const RELAY_TRIM_TICKS = 25;
 
 /**
  * Our side of a call's RTP: a playout queue sent one 20 ms packet per clock tick, RFC 4733 digits in
@@ -54,6 +59,13 @@ export class RtpSender {
   private readonly side = new Int16Array(SIDE_SAMPLES);
   private sideHead = 0;
   private sideCount = 0;
+  /** The queue holds audio relayed from another leg (not speech played from the main thread). */
+  private relaying = false;
+  /** Lowest queue level after a tick's send, over the ticks counted since the last trim check. */
+  private relayLowest = Infinity;
+  private relayTicks = 0;
+  /** Samples of relayed audio dropped as standing delay (for tests and benchmarks). */
+  relayTrimmed = 0;
 
   constructor(
     private readonly shared: CallShared,
@@ -69,6 +81,11 @@ export class RtpSender {
 
   /** Queues 8 kHz PCM; `gen` is the flush generation it was posted in (older ones were flushed). */
   play(pcm: Int16Array, gen: number): void {
+    this.relaying = false;
+    this.enqueue(pcm, gen);
+  }
+
+  private enqueue(pcm: Int16Array, gen: number): void {
     this.shared.f64[F.consumed] += pcm.length;
     this.checkFlush();
     if (gen !== this.gen) return;
@@ -96,7 +113,31 @@ export class RtpSender {
       this.queueStart = this.queueEnd = 0;
       this.shared.i32[I.queued] = 0;
     }
-    this.play(pcm, this.gen);
+    this.relaying = true;
+    this.enqueue(pcm, this.gen);
+  }
+
+  /**
+   * Relayed audio arrives at the far leg's pace and leaves at ours, one packet per tick: a backlog built
+   * once (a stall of this thread and the burst of packets after it, the moment the relay began) would stay
+   * for the rest of the call, adding its length to every word (measured with `npm run bench -- webrtc`:
+   * 20–40 ms after a console joins, up to 100 ms after stalls on a loaded machine). When the queue has not
+   * gone below a whole packet after any tick for RELAY_TRIM_TICKS (500 ms), those whole packets are dropped
+   * from its head. Jitter keeps the lowest level near zero, so nothing is dropped from a stream that needs
+   * its queue.
+   */
+  private trimRelay(): void {
+    const level = this.queueEnd - this.queueStart;
+    if (level < this.relayLowest) this.relayLowest = level;
+    if (++this.relayTicks < RELAY_TRIM_TICKS) return;
+    const drop = Math.floor(this.relayLowest / SAMPLES) * SAMPLES;
+    if (drop > 0) {
+      this.queueStart += drop;
+      this.relayTrimmed += drop;
+      this.shared.i32[I.queued] = this.queueEnd - this.queueStart;
+    }
+    this.relayLowest = Infinity;
+    this.relayTicks = 0;
   }
 
   /** Queues audio to be summed into what goes out (see `side`); a backlog past 200 ms is dropped first. */
@@ -160,6 +201,7 @@ export class RtpSender {
     if (this.sideCount > 0) this.mixSide();
     this.queueStart += n;
     if (this.queueStart === this.queueEnd) this.queueStart = this.queueEnd = 0;
+    if (this.relaying && !paused) this.trimRelay();
     this.shared.i32[I.queued] = this.queueEnd - this.queueStart;
     this.shared.f64[F.played] += n;
     this.ts = (this.ts + SAMPLES) >>> 0;
