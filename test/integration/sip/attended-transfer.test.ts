@@ -298,6 +298,38 @@ describe.skipIf(!hasSipp)(
       }
     }, 30_000);
 
+    it("a call its assistant speaks on is not a person's: consult is a 409 that says to take it over", async () => {
+      const sipp = await startSippUas();
+      try {
+        await trunkTo(sipp);
+        // Local engines; the LLM is never asked (sipp sends no speech), so its URL may lead nowhere.
+        const assistant = (
+          (await (
+            await t.api("/api/v1/assistants", {
+              method: "POST",
+              json: {
+                name: "Caller",
+                stt_config: { provider: "pocketsphinx", language: "en" },
+                llm_config: { provider: "openai_compatible", model: "none", base_url: "http://127.0.0.1:9/v1" },
+                tts_config: { provider: "local", voice_id: "flite-kal" },
+              },
+            })
+          ).json()) as any
+        ).assistant.id;
+        const res = await post("/api/v1/calls/outbound", { destination: A_NUMBER, assistant_id: assistant });
+        const id = res.body.call_id as string;
+        await waitFor(() => t.engine.calls.liveCall(id)?.assistantSpeaks === true, 10_000);
+        const refused = await post(`/api/v1/calls/${id}/consult`, { destination: B_NUMBER });
+        expect(refused.status).toBe(409);
+        expect(refused.body.message).toMatch(/not a person's call.*take it over/);
+        expect(t.store.calls.events(id).some((e) => e.type === "hold")).toBe(false);
+        expect((await post(`/api/v1/calls/${id}/control`, { type: "end-call" })).status).toBe(200);
+        await sipp.exited;
+      } finally {
+        sipp.proc.kill("SIGTERM");
+      }
+    }, 30_000);
+
     it("errors: 400 with error and message for bad bodies, 404 for unknown calls, 409 for calls that are not a person's live call or not linked", async () => {
       for (const [path, body] of [
         ["consult", { destination: "12345" }],
