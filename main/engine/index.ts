@@ -162,6 +162,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
       takeOver: (id) => calls.takeOver(id),
       sendDtmf: (id, digits) => calls.sendDtmf(id, digits),
       hold: (id, on) => calls.hold(id, on),
+      attendedTransfer: telephony?.attended,
       checkAssistant: (a, opts) => checkProviders(a, providerContext(store, modelsDir), opts),
       previewVoice: (tts, text, signal) => previewWav(tts, text, providerContext(store, modelsDir), signal),
       trunksChanged: telephony

@@ -25,6 +25,10 @@ export interface SippUasOptions {
   address?: string;
   /** SIP port; default a free one. */
   port?: number;
+  /** Calls to handle before exiting (one by default). */
+  calls?: number;
+  /** Scenario variables (`-set name value`), read in the scenario as [$name]. */
+  vars?: Record<string, string | number>;
 }
 
 /** A sipp UAS (127.0.0.1 unless told otherwise): the built-in `uas` scenario (answers, echoes RTP) or a custom one. */
@@ -32,7 +36,9 @@ export async function startSippUas(o: SippUasOptions = {}): Promise<Sipp> {
   const address = o.address ?? "127.0.0.1";
   const port = o.port ?? (await freeUdpPort());
   const mediaPort = await freeUdpPort(false);
-  const args = ["-i", address, "-p", String(port), "-mp", String(mediaPort), "-m", "1", "-nostdin", "-timeout", "30s"];
+  const args = ["-i", address, "-p", String(port), "-mp", String(mediaPort), "-m", String(o.calls ?? 1)];
+  args.push("-nostdin", "-timeout", "30s");
+  for (const [name, value] of Object.entries(o.vars ?? {})) args.push("-set", name, String(value));
   if (o.scenarioXml) {
     const dir = mkdtempSync(join(tmpdir(), "sipp-"));
     writeFileSync(join(dir, "scenario.xml"), o.scenarioXml);

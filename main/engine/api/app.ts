@@ -23,6 +23,7 @@ import { callRoutes } from "./routes/calls.js";
 import { eventRoutes } from "./routes/events.js";
 import { consoleCallRoutes } from "./routes/console-calls.js";
 import { consoleWebRtcRoutes } from "./routes/console-webrtc.js";
+import { attendedTransferRoutes } from "./routes/attended-transfer.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { numberRoutes } from "./routes/numbers.js";
 import { sipTrunkRoutes } from "./routes/sip-trunks.js";
@@ -119,6 +120,7 @@ export async function buildApp(
       await v1.register(eventRoutes, { ctx });
       await v1.register(consoleCallRoutes, { ctx });
       await v1.register(consoleWebRtcRoutes, { ctx });
+      await v1.register(attendedTransferRoutes, { ctx });
       await v1.register(webhookRoutes, { ctx });
       await v1.register(numberRoutes, { ctx });
       await v1.register(sipTrunkRoutes, { ctx });

@@ -22,6 +22,14 @@ import type { LoginLinks } from "./login-links.js";
 import type { RecordingLinks } from "./recording-links.js";
 import type { SipLogEntryView } from "../domain/trunk.js";
 
+/** Attended transfer as the routes use it (telephony's AttendedTransfers); refusals are domain errors. */
+export interface AttendedTransferControl {
+  consult(callId: string, destination: string): Promise<{ consult_call_id: string }>;
+  complete(callId: string, consultId: string): Promise<void>;
+  cancel(callId: string, consultId: string): Promise<void>;
+  swap(callId: string, consultId: string): Promise<{ active_call_id: string }>;
+}
+
 /** What route handlers may use. Routes never reach into another module's internals. */
 export interface ApiContext {
   store: Store;
@@ -57,6 +65,8 @@ export interface ApiContext {
   sendDtmf?: (callId: string, digits: string) => void;
   /** Holds or resumes the far end of a person's call; resolves once the far end agreed (409 otherwise). */
   hold?: (callId: string, on: boolean) => Promise<void>;
+  /** A person's attended transfer: consult, then complete, cancel or swap (absent without telephony). */
+  attendedTransfer?: AttendedTransferControl;
   /** Whether each provider of an assistant can work (POST /assistants/{id}/check). */
   checkAssistant?: (assistant: AssistantRecord, opts?: { network?: boolean }) => Promise<AssistantCheck>;
   /** Web calls: a browser talks to an assistant over WebRTC (absent: POST /web-calls answers 503). */

@@ -353,13 +353,14 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   }
 
   /** Places an outbound call created as `connecting`; a dial failure ends it as `failed` with the reason. */
-  dial(call: CallRecord, assistant: Record<string, unknown>): void {
+  dial(call: CallRecord, assistant: Record<string, unknown>, via: { trunkId?: string } = {}): void {
     const request = {
       callId: call.id,
       destination: call.destination ?? "",
       callerId: call.assistant_phone,
       numberId: call.number_id,
       assistant,
+      ...via,
     };
     // Deferred so the API answers `dialing` first; the outcome arrives as events and webhooks.
     setImmediate(() => {

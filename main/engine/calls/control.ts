@@ -24,6 +24,8 @@ export interface DialRequest {
   callerId: string | null;
   numberId: string | null;
   assistant: Record<string, unknown>;
+  /** The trunk to dial on instead of the number's (a consultation goes out where the call it consults for is). */
+  trunkId?: string;
 }
 
 /** How a transfer went: by REFER (the far end took the caller over) or by bridging a second call ourselves. */

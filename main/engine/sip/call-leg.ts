@@ -89,6 +89,10 @@ export class SipCallLeg extends EventEmitter<CallLegEvents> {
   get isOver(): boolean {
     return this.session.state === SessionState.Terminated;
   }
+  /** Whether our last offer the far end accepted put it on hold (a=sendonly), whoever asked for it. */
+  get heldByUs(): boolean {
+    return this.isUp && this.sdh.direction === "sendonly";
+  }
 
   /** Ends an answered call with BYE; a call not yet answered is ended as its direction requires. */
   async hangup(): Promise<void> {

@@ -18,6 +18,8 @@ export interface BindingDeps {
   transfer(callId: string, leg: SipCallLeg, destination: string): Promise<TransferOutcome>;
   /** After the live call has its leg: starts what carries the call (its assistant; tests put their own here). */
   answered(callId: string, leg: CallLeg, rtp: RtpSession): void;
+  /** A call's SIP leg, from the moment it is bound (ringing included), for what needs the dialog itself. */
+  bound?(callId: string, leg: SipCallLeg): void;
 }
 
 /** How the SIP leg ended, as the binding saw it. */
@@ -37,6 +39,7 @@ export interface LegEnd {
 export function bindLeg(deps: BindingDeps, callId: string, leg: SipCallLeg, ended: (how: LegEnd) => void): void {
   const { store, calls } = deps;
   const live = calls.liveCall(callId);
+  deps.bound?.(callId, leg);
   let answered = false;
   leg.on("answered", () => {
     answered = true;

@@ -35,7 +35,7 @@ export class OutboundDialer implements Dialer {
 
   async dial(req: DialRequest): Promise<void> {
     const number = req.numberId ? this.store.numbers.get(req.numberId) : undefined;
-    const trunkId = number?.sip_trunk_id ?? this.store.sipTrunks.activeIds()[0];
+    const trunkId = req.trunkId ?? number?.sip_trunk_id ?? this.store.sipTrunks.activeIds()[0];
     if (!trunkId)
       throw new Error("No SIP trunk is configured: add one with POST /api/v1/sip-trunks, then place the call again");
     const trunk = this.store.sipTrunks.get(trunkId)!;

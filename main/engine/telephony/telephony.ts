@@ -1,5 +1,6 @@
 // Over 300 lines because it holds the one transfer procedure (REFER, then the bridged fallback, with its
-// events) beside trunk sync; the SIP and media parts it uses are in sip/ and telephony/transfer.ts.
+// events) and the one bridge (blind and attended transfers both end in it) beside trunk sync; the SIP and
+// media parts it uses are in sip/ and telephony/transfer.ts, the attended steps in attended-transfer.ts.
 import type { Store } from "../store/index.js";
 import type { EventBus } from "../events/bus.js";
 import { SipStack } from "../sip/stack.js";
@@ -10,13 +11,14 @@ import type { RtpPortRange, RtpSession } from "../media/rtp-session.js";
 import type { CallManager } from "../calls/call-manager.js";
 import { handleInvite } from "./inbound.js";
 import { dialTarget, OutboundDialer, trunkHostPort } from "./outbound.js";
-import { dialBridgeLeg, relayAudio } from "./transfer.js";
+import { dialBridgeLeg, relayAudio, type BridgeSide } from "./transfer.js";
 import { toE164 } from "./numbers.js";
 import type { CallLeg, TransferOutcome } from "../calls/control.js";
 import type { ConsoleRing } from "../calls/console-ring.js";
 import { tlsIdentity } from "../sip/tls-identity.js";
-import { isSipUri, type OutgoingCall, type SipCallLeg } from "../sip/call-leg.js";
+import { isSipUri, type SipCallLeg } from "../sip/call-leg.js";
 import type { BindingDeps } from "./call-binding.js";
+import { AttendedTransfers } from "./attended-transfer.js";
 import { join } from "node:path";
 
 export interface TelephonyOptions {
@@ -75,6 +77,10 @@ export class Telephony {
   private readonly transferring = new WeakSet<SipCallLeg>();
   /** The API's base URL, for recording_url; set once the HTTP server listens. */
   publicBaseUrl = "";
+  /** The SIP leg of each call this engine carries, while its dialog lasts (ringing included). */
+  private readonly sipLegs = new Map<string, SipCallLeg>();
+  /** A person's consult-then-transfer (POST /calls/{id}/consult and /transfer/*). */
+  readonly attended: AttendedTransfers;
 
   constructor(
     private readonly store: Store,
@@ -85,6 +91,12 @@ export class Telephony {
     this.noAnswerSeconds = opts.noAnswerSeconds ?? 60;
     this.recordingsDir = opts.recordingsDir;
     this.transferReportMs = (opts.transferReportSeconds ?? 10) * 1000;
+    this.attended = new AttendedTransfers({
+      store,
+      calls,
+      sipLeg: (id) => this.sipLegs.get(id),
+      bridge: (caller, target) => this.bridge(caller, target),
+    });
     this.stack = new SipStack({
       host: opts.host,
       udpPort: opts.sipPort,
@@ -190,6 +202,12 @@ export class Telephony {
       baseUrl: () => this.publicBaseUrl,
       transfer: (callId, leg, destination) => this.transferLeg(callId, leg, destination),
       answered: (callId, leg, rtp) => this.onAnswered(callId, leg, rtp),
+      bound: (callId, leg) => {
+        this.sipLegs.set(callId, leg);
+        leg.once("ended", () => {
+          if (this.sipLegs.get(callId) === leg) this.sipLegs.delete(callId);
+        });
+      },
     };
   }
 
@@ -288,7 +306,7 @@ export class Telephony {
           reason: `Transfer to ${destination} failed: ${refer.reason}, and calling it directly failed too (${leg.reason}).${stillUp}`,
         };
       }
-      this.bridge(callId, live, leg.call);
+      this.bridge({ leg: live, callId }, { leg: leg.call, callId: null });
       return { method: "bridge", ok: true };
     } finally {
       this.transferring.delete(live);
@@ -296,30 +314,35 @@ export class Telephony {
   }
 
   /**
-   * The caller now talks to the target through us. The call row ends here (see docs/decisions.md): the
-   * assistant's part is over, and the bridge lives on until either side hangs up.
+   * Two far ends now talk to each other through us: the caller of a blind transfer and the target we
+   * dialled for it, or the two calls of a person's attended transfer. Their rows end here as `transferred`
+   * (see docs/decisions.md): our part is over, and the bridge lives on until either side hangs up, when the
+   * other gets our BYE and each row notes `bridge_ended`.
    */
-  private bridge(callId: string, caller: SipCallLeg, target: OutgoingCall): void {
-    // Ending the row first stops the assistant, so nothing it still had queued follows the relayed audio.
-    this.endAsTransferred(callId);
-    const callerRtp = caller.media!;
-    callerRtp.flush();
-    // The recording was consented to for the assistant's call, not for the person-to-person one after it.
-    callerRtp.stopRecording();
-    const undo = relayAudio(callerRtp, target.media!);
+  private bridge(caller: BridgeSide, target: BridgeSide): void {
+    const rows = [caller.callId, target.callId].filter((id): id is string => id !== null);
+    // Ending the rows first stops what spoke on them (an assistant), so nothing it had queued follows the relayed audio.
+    for (const id of rows) this.endAsTransferred(id);
+    for (const { leg } of [caller, target]) {
+      leg.media!.flush();
+      // The recording was consented to for our call, not for the person-to-person one after it.
+      leg.media!.stopRecording();
+    }
+    const undo = relayAudio(caller.leg.media!, target.leg.media!);
     const started = Date.now();
     let over = false;
     const end = (by: "caller" | "target") => {
       if (over) return;
       over = true;
       undo();
-      this.store.calls.addEvent(callId, "bridge_ended", { by, seconds: Math.round((Date.now() - started) / 1000) });
-      void (by === "caller" ? target : caller).hangup().catch(() => undefined);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      for (const id of rows) this.store.calls.addEvent(id, "bridge_ended", { by, seconds });
+      void (by === "caller" ? target : caller).leg.hangup().catch(() => undefined);
     };
-    caller.on("ended", () => end("caller"));
-    target.on("ended", () => end("target"));
-    if (caller.isOver) end("caller");
-    else if (target.isOver) end("target");
+    caller.leg.on("ended", () => end("caller"));
+    target.leg.on("ended", () => end("target"));
+    if (caller.leg.isOver) end("caller");
+    else if (target.leg.isOver) end("target");
   }
 
   private endAsTransferred(callId: string): void {

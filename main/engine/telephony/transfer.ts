@@ -2,6 +2,12 @@ import type { RtpSession } from "../media/rtp-session.js";
 import type { SipCallLeg, OutgoingCall } from "../sip/call-leg.js";
 import type { SipStack } from "../sip/stack.js";
 
+/** One side of a bridge: its SIP leg, and the call row it carried (null: a leg dialled only to be bridged). */
+export interface BridgeSide {
+  leg: SipCallLeg;
+  callId: string | null;
+}
+
 export type BridgeLeg = { ok: true; call: OutgoingCall } | { ok: false; reason: string; callerGone?: boolean };
 
 /**
