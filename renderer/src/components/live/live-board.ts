@@ -34,8 +34,8 @@ export interface TurnLatency {
   tts_first_audio_ms: number | null;
 }
 
-/** A call with an assistant: a named one (agent_id) or one given inline (assistant_name). */
-export const hasAssistant = (c: Call): boolean => Boolean(c.agent_id || c.assistant_name);
+/** A call with an assistant: a saved one (agent_id) or one given inline (its name). */
+export const hasAssistant = (c: Call): boolean => Boolean(c.agent_id || c.agent_name || c.assistant_name);
 
 export const isLive = (c: Call): boolean => c.status === "connecting" || c.status === "in-progress";
 
