@@ -17,6 +17,8 @@ const REALTIME = [
   "test/e2e/console-softphone.test.ts",
   // Not audio, but timed against 200 ms in the browser: alone, so another file's load is not in its figures.
   "test/e2e/console-calls-scale.test.ts",
+  // A new call's row is timed against 1 s in the browser.
+  "test/e2e/console-live-board.test.ts",
 ];
 
 export default defineConfig({

@@ -3,6 +3,9 @@
 import type { Store } from "../store/index.js";
 import type { CallMessage, CallPatch, CallRecord, CallStatus, NewCall } from "../store/calls.js";
 import type { EventBus } from "../events/bus.js";
+import type { CallMessageOrigin, CallOwnerEvent } from "../domain/call.js";
+import type { FreeJson } from "../domain/schema.js";
+import type { TurnMetrics } from "../voice/session.js";
 import type { WebhookService } from "../webhooks/service.js";
 import { canTransition, isFinal } from "./call-state.js";
 import type { CallController, ControlCommand, Dialer } from "./control.js";
@@ -103,6 +106,24 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
   held(callId: string, onHold: boolean, by: "us" | "peer"): void {
     this.store.calls.addEvent(callId, onHold ? "hold" : "unhold", { by });
     this.bus.publish({ type: "call.hold", call_id: callId, on_hold: onHold, by });
+  }
+
+  /** Who has a live call changed (a takeover or a hand-back): kept in the call's log and streamed. */
+  ownerChanged(callId: string, change: CallOwnerEvent["change"], data: FreeJson = {}): void {
+    this.store.calls.addEvent(callId, change, data);
+    const owner = change === "handed_back" ? "assistant" : "person";
+    this.bus.publish({ type: "call.owner", call_id: callId, owner, change });
+  }
+
+  /** One assistant reply's figures: all of them in the call's log, the ones a person watches streamed. */
+  turn(callId: string, m: TurnMetrics): void {
+    this.store.calls.addEvent(callId, "turn", { ...m });
+    const { turn, voice_to_voice_ms, recognizer_ms, llm_first_token_ms, tts_first_audio_ms, interrupted } = m;
+    this.bus.publish({
+      type: "call.turn",
+      call_id: callId,
+      ...{ turn, voice_to_voice_ms, recognizer_ms, llm_first_token_ms, tts_first_audio_ms, interrupted },
+    });
   }
 
   /** The person gives a call they took over back to its assistant (see LiveCall.handBack). */
@@ -303,14 +324,21 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     return call;
   }
 
-  /** A transcript line; `speaker` marks a person's line on the console's stream (docs/decisions.md). */
-  addMessage(callId: string, role: CallMessage["role"], content: string, speaker?: "operator"): CallMessage {
+  /**
+   * A transcript line; `mark` tags it on the console's stream: `operator`, a person's line (docs/decisions.md),
+   * or `say`, a line a control `say` scripted for the assistant.
+   */
+  addMessage(
+    callId: string,
+    role: CallMessage["role"],
+    content: string,
+    mark?: "operator" | CallMessageOrigin,
+  ): CallMessage {
     const message: CallMessage = { role, content, at: nowIso() };
     this.store.calls.addMessage(callId, message);
+    const event = { type: "call.message" as const, call_id: callId, message };
     this.bus.publish(
-      speaker
-        ? { type: "call.message", call_id: callId, message, speaker }
-        : { type: "call.message", call_id: callId, message },
+      mark === "operator" ? { ...event, speaker: mark } : mark === "say" ? { ...event, origin: mark } : event,
     );
     return message;
   }

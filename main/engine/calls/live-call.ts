@@ -67,6 +67,8 @@ export class LiveCall {
   private conversation: ChatMessage[] = [];
   /** Stored transcript lines before the current assistant session began (its own lines come after). */
   private sessionFrom = 0;
+  /** Texts of control `say` commands not yet spoken: their lines are marked as scripted on the stream. */
+  private sayQueue: string[] = [];
 
   constructor(
     readonly id: string,
@@ -131,7 +133,7 @@ export class LiveCall {
       this.owner = "person";
       this.takenOverAt = Date.now();
       this.listenAlong(leg);
-      this.deps.store.calls.addEvent(this.id, "answered_by_person", {});
+      this.deps.calls.ownerChanged(this.id, "answered_by_person");
       this.controller = this.personController(null);
       return;
     }
@@ -188,6 +190,7 @@ export class LiveCall {
         p.injectContext(command.content, command.trigger_response);
         break;
       case "say":
+        this.sayQueue.push(command.content);
         void p.sayCommand(command.content, command.end_after);
         break;
       case "end-call":
@@ -232,13 +235,14 @@ export class LiveCall {
     this.voice.close();
     this.voice = null;
     this.leg.audio.flush();
+    this.sayQueue = [];
     this.owner = "person";
     this.takenOverAt = Date.now();
     // What the assistant session heard and said, for the model if the call is handed back.
     const lines = this.deps.store.calls.get(this.id)?.messages ?? [];
     this.conversation.push(...chatHistory(lines.slice(this.sessionFrom)));
     this.listenAlong(this.leg);
-    this.deps.store.calls.addEvent(this.id, "taken_over", {});
+    this.deps.calls.ownerChanged(this.id, "taken_over");
     this.controller = {
       control: async (command) => {
         if (command.type !== "end-call")
@@ -332,7 +336,7 @@ export class LiveCall {
     this.metrics = metrics;
     this.owner = "assistant";
     this.controller = { control: (command) => this.steer(command) };
-    store.calls.addEvent(this.id, "handed_back", {
+    calls.ownerChanged(this.id, "handed_back", {
       held_seconds: Math.round(heldMs / 1000),
       lines: lines.length,
       answered_at_once: answerNow,
@@ -437,11 +441,21 @@ export class LiveCall {
     this.leg?.audio.close();
   }
 
+  /** Whether an assistant line is a queued `say` (whole, or the part heard before the caller cut in). */
+  private scripted(content: string): boolean {
+    const words = (text: string) => text.replace(/\s+/g, " ").trim();
+    const said = words(content);
+    const i = this.sayQueue.findIndex((text) => said && words(text).startsWith(said));
+    if (i < 0) return false;
+    this.sayQueue.splice(i, 1);
+    return true;
+  }
+
   private host(leg: CallLeg, metrics: TurnMetrics[]): PipelineHost {
     const { store, calls } = this.deps;
     return {
       message: (role, content) => {
-        calls.addMessage(this.id, role, content);
+        calls.addMessage(this.id, role, content, role === "assistant" && this.scripted(content) ? "say" : undefined);
       },
       hangup: (reason) => this.end("ended", { end_reason: reason }),
       fail: (error) => this.end("failed", { end_reason: "pipeline_error", error }),
@@ -471,7 +485,7 @@ export class LiveCall {
       },
       turnMetrics: (m) => {
         metrics.push(m);
-        store.calls.addEvent(this.id, "turn", { ...m });
+        calls.turn(this.id, m);
       },
       problem: (message) => {
         calls.problem(this.id, message);

@@ -91,3 +91,34 @@ export interface CallHoldEvent {
   on_hold: boolean;
   by: "us" | "peer";
 }
+
+/**
+ * The events stream's `call.owner` (local addition): who has a live call changed — a person took it from its
+ * assistant (`taken_over`), or gave it back (`handed_back`). Also kept in the call's log under those names.
+ */
+export interface CallOwnerEvent {
+  type: "call.owner";
+  call_id: string;
+  owner: "assistant" | "person";
+  change: "taken_over" | "handed_back" | "answered_by_person";
+}
+
+/**
+ * The events stream's `call.turn` (local addition): one assistant reply's latency as the caller heard it,
+ * once its first audio left (the call's log keeps every figure of the turn under `turn`).
+ */
+export interface CallTurnEvent {
+  type: "call.turn";
+  call_id: string;
+  turn: number;
+  /** End of the caller's speech → the first packet of the reply; null when no audio was sent. */
+  voice_to_voice_ms: number | null;
+  /** The recognizer's own time: end of speech → it had the whole text. */
+  recognizer_ms: number;
+  llm_first_token_ms: number | null;
+  tts_first_audio_ms: number | null;
+  interrupted: boolean;
+}
+
+/** Where a transcript line came from when it was not the conversation itself: a control `say` (scripted). */
+export type CallMessageOrigin = "say";

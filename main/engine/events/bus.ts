@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CallMessage, CallRecord } from "../store/calls.js";
-import type { CallHoldEvent } from "../domain/call.js";
+import type { CallHoldEvent, CallMessageOrigin, CallOwnerEvent, CallTurnEvent } from "../domain/call.js";
 
 /**
  * Every event the engine publishes, as one discriminated union. The events WebSocket, the console and
@@ -12,10 +12,15 @@ export type EngineEvent =
   | { type: "call.incoming"; call: CallRecord }
   | { type: "call.updated"; call: CallRecord }
   | { type: "call.ended"; call: CallRecord }
-  /** `speaker: "operator"` (local addition): a person at the console said this line, stored as the business's side. */
-  | { type: "call.message"; call_id: string; message: CallMessage; speaker?: "operator" }
+  /**
+   * `speaker: "operator"` (local addition): a person at the console said this line, stored as the business's side.
+   * `origin: "say"` (local addition): the assistant spoke a line a control `say` scripted, not one of its own.
+   */
+  | { type: "call.message"; call_id: string; message: CallMessage; speaker?: "operator"; origin?: CallMessageOrigin }
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   | CallHoldEvent
+  | CallOwnerEvent
+  | CallTurnEvent
   /** Something went wrong on a call that did not end it (a provider failure, a refused webhook answer…). */
   | { type: "call.problem"; call_id: string; message: string }
   | {

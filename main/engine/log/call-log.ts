@@ -58,6 +58,11 @@ export function logCallEvents(
           `call ${e.call_id}: ${e.on_hold ? "on hold" : "off hold"} (${e.by === "us" ? "by us" : "by the far end"})`,
         );
         break;
+      case "call.owner":
+        log.info(
+          `call ${e.call_id}: ${e.change === "taken_over" ? "taken over by a person" : "handed back to its assistant"}`,
+        );
+        break;
       case "trunk.registration": {
         const name = trunkName(e.trunk_id) ?? e.trunk_id;
         const r = e.registration;

@@ -1,7 +1,15 @@
 // The shapes of the v1 API the console uses (the engine's OpenAPI document is the full reference).
-import type { CallHoldEvent, CallMessage, CallRecord, CallStatus } from "../../../shared-types/calls";
+import type {
+  CallHoldEvent,
+  CallMessage,
+  CallMessageOrigin,
+  CallOwnerEvent,
+  CallRecord,
+  CallStatus,
+  CallTurnEvent,
+} from "../../../shared-types/calls";
 
-export type { CallMessage, CallStatus };
+export type { CallMessage, CallMessageOrigin, CallOwnerEvent, CallStatus, CallTurnEvent };
 export type Call = CallRecord;
 
 export interface CallList {
@@ -12,8 +20,18 @@ export interface CallList {
 export type EngineEvent =
   | { type: "hello"; at: string }
   | { type: "call.created" | "call.updated" | "call.ended" | "call.incoming"; call: Call; at: string }
-  | { type: "call.message"; call_id: string; message: CallMessage; at: string }
+  | {
+      type: "call.message";
+      call_id: string;
+      message: CallMessage;
+      /** A person at the console said it; `origin: "say"`: a control `say` scripted it. */
+      speaker?: "operator";
+      origin?: CallMessageOrigin;
+      at: string;
+    }
   | (CallHoldEvent & { at: string })
+  | (CallOwnerEvent & { at: string })
+  | (CallTurnEvent & { at: string })
   | TrunkRegistrationEvent
   | { type: string; at: string };
 

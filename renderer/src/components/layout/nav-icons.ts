@@ -13,6 +13,7 @@ import {
   Promotion,
   MuteNotification,
   Guide,
+  Headset,
 } from "@element-plus/icons-vue";
 
 // Route files name their icon (route meta `icon`); unknown names fall back to a plain document icon.
@@ -29,6 +30,7 @@ const icons: Record<string, Component> = {
   campaign: Promotion,
   dnc: MuteNotification,
   welcome: Guide,
+  live: Headset,
 };
 
 export const navIcon = (name?: string): Component => (name && icons[name]) || Document;
