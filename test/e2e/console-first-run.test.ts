@@ -421,9 +421,15 @@ describe.skipIf(!existsSync(CHROMIUM) || !hasKamailio || !hasSipp)(
       await page.getByTestId("call-detail").waitFor();
       // The assistant's first message, spoken into the call and written into the transcript.
       await expect
-        .poll(async () => (await page.getByTestId("transcript-line").allTextContents()).join(" | "), {
-          timeout: 20_000,
-        })
+        .poll(
+          async () =>
+            (await page.locator('[data-testid="transcript-line"], [data-testid="live-line"]').allTextContents()).join(
+              " | ",
+            ),
+          {
+            timeout: 20_000,
+          },
+        )
         .toContain("Hello, thank you");
       await tabTo(page, "hang-up");
       await page.keyboard.press("Enter");

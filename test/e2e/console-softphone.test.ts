@@ -13,6 +13,7 @@ import { canCapture, startCapture, telephoneEvents, type WirePacket } from "../s
 import { readWav } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { waitFor } from "../helpers/wait.js";
+import { A_NUMBER, B_NUMBER, attendedUas } from "../helpers/sipp-attended.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "sipp");
 
@@ -323,6 +324,32 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
       expect(rows()[0]).toMatchObject({ status: "in-progress", agent_id: null });
       expect(await answered.exited, answered.output()).toBe(0);
       await page.getByTestId("auto-answer-toggle").click();
+    }, 60_000);
+
+    it("attended transfer from the call page: consult B while A waits on hold, then complete: A and B are joined and both rows end as transferred", async () => {
+      const sipp = await startSippUas({
+        scenarioXml: attendedUas(["hold", "resume", { hangUpAfterMs: 3000 }], ["bye"], 1000),
+        calls: 2,
+        vars: { rtpa: await freeUdpPort(false), rtpb: await freeUdpPort(false) },
+      });
+      await trunkTo(sipp.port);
+      const a = await dial(A_NUMBER);
+      await page.getByTestId("consult-number").fill(B_NUMBER);
+      await page.getByTestId("consult").click();
+      // The console moves to the consultation, with the person on it; A waits on hold.
+      await page.waitForURL((u) => !u.hash.includes(encodeURIComponent(a)) && /#\/calls\/call/.test(u.hash));
+      const b = decodeURIComponent(/#\/calls\/([^?]+)/.exec(page.url())![1]);
+      await expect
+        .poll(() => page.getByTestId("audio-mode").getAttribute("data-mode"), { timeout: 15_000 })
+        .toBe("talk");
+      await page.getByTestId("transfer-complete").waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: join(ARTIFACTS, "console-softphone-consult.png") });
+      await page.getByTestId("transfer-complete").click();
+      await page.waitForURL(/#\/calls$/);
+      await waitFor(() => t.store.calls.get(a)!.end_reason === "transferred", 10_000);
+      expect(t.store.calls.get(b)).toMatchObject({ status: "ended", end_reason: "transferred" });
+      // sipp checks A's hold (sendonly) and resume (sendrecv), then A hangs up and B gets our BYE.
+      expect(await sipp.exited, sipp.output()).toBe(0);
     }, 60_000);
   },
 );

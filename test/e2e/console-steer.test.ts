@@ -109,7 +109,9 @@ describe.skipIf(!hasChromium || !hasSipp || !hasPocketsphinx)(
         await expect.poll(() => page.getByTestId("steer-result").textContent()).toContain("says it next");
         // The line was spoken on the call and lands in the transcript the page shows live.
         await expect
-          .poll(() => page.getByTestId("transcript-line").allTextContents(), { timeout: 10_000 })
+          .poll(() => page.locator('[data-testid="transcript-line"], [data-testid="live-line"]').allTextContents(), {
+            timeout: 10_000,
+          })
           .toContainEqual(expect.stringContaining("Please hold the line for a moment."));
 
         await page.getByTestId("steer-text").fill("The caller is a returning customer.");
