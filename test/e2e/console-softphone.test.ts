@@ -12,6 +12,7 @@ import { freeUdpPort } from "../support/ports.js";
 import { canCapture, startCapture, telephoneEvents, type WirePacket } from "../support/wire-capture.js";
 import { readWav } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
+import { onlyTrunkTo } from "../helpers/net-telephony.js";
 import { waitFor } from "../helpers/wait.js";
 import { A_NUMBER, B_NUMBER, attendedUas } from "../helpers/sipp-attended.js";
 
@@ -52,19 +53,20 @@ function bestMatch(snippet: Int16Array, reference: Int16Array): number {
   return best.value;
 }
 
-/** One second of `pcm` starting `fromS` seconds after its first loud 20 ms. */
-function secondOfSpeech(pcm: Int16Array, fromS: number): Int16Array {
-  let start = 0;
+/** Where `pcm`'s first loud 20 ms starts (0 when none is). */
+function speechStart(pcm: Int16Array): number {
   for (let i = 0; i + 160 <= pcm.length; i += 160) {
     let e = 0;
     for (let j = i; j < i + 160; j++) e += pcm[j] * pcm[j];
-    if (Math.sqrt(e / 160) > 500) {
-      start = i;
-      break;
-    }
+    if (Math.sqrt(e / 160) > 500) return i;
   }
-  const from = start + fromS * 8000;
-  return pcm.slice(from, from + 8000);
+  return 0;
+}
+
+/** `seconds` of `pcm` starting `fromS` seconds after its first loud 20 ms. */
+function secondsOfSpeech(pcm: Int16Array, fromS: number, seconds = 1): Int16Array {
+  const from = speechStart(pcm) + fromS * 8000;
+  return pcm.slice(from, from + seconds * 8000);
 }
 
 /**
@@ -72,7 +74,45 @@ function secondOfSpeech(pcm: Int16Array, fromS: number): Int16Array {
  * frame): one stretch can hold a glitch of the loaded machine (a late audio callback), not all three.
  */
 const bestOf = (heard: Int16Array, reference: Int16Array) =>
-  Math.max(...[1, 2, 3].map((s) => bestMatch(secondOfSpeech(heard, s), reference)));
+  Math.max(...[1, 2, 3].map((s) => bestMatch(secondsOfSpeech(heard, s), reference)));
+
+/** 20 ms RMS loudness, frame by frame. */
+function envelope(pcm: Int16Array): Float64Array {
+  const out = new Float64Array(Math.floor(pcm.length / 160));
+  for (let f = 0; f < out.length; f++) {
+    let e = 0;
+    for (let i = f * 160; i < (f + 1) * 160; i++) e += pcm[i] * pcm[i];
+    out[f] = Math.sqrt(e / 160);
+  }
+  return out;
+}
+
+/** Best Pearson correlation of `snippet`'s loudness envelope against `reference`'s at any frame offset. */
+function envelopeMatch(snippet: Int16Array, reference: Int16Array): number {
+  const a = envelope(snippet);
+  const b = envelope(reference);
+  let best = -1;
+  for (let lag = 0; lag + a.length <= b.length; lag++) {
+    let ma = 0;
+    let mb = 0;
+    for (let i = 0; i < a.length; i++) {
+      ma += a[i];
+      mb += b[lag + i];
+    }
+    ma /= a.length;
+    mb /= a.length;
+    let num = 0;
+    let da = 0;
+    let db = 0;
+    for (let i = 0; i < a.length; i++) {
+      num += (a[i] - ma) * (b[lag + i] - mb);
+      da += (a[i] - ma) ** 2;
+      db += (b[lag + i] - mb) ** 2;
+    }
+    if (da && db) best = Math.max(best, num / Math.sqrt(da * db));
+  }
+  return best;
+}
 
 const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((e, s) => e + s * s, 0) / Math.max(1, pcm.length));
 
@@ -114,24 +154,6 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
       await t?.stop();
     });
 
-    async function trunkTo(port: number): Promise<void> {
-      for (const trunk of t.store.sipTrunks.list()) await t.api(`/api/v1/sip-trunks/${trunk.id}`, { method: "DELETE" });
-      const trunk = (
-        (await (
-          await t.api("/api/v1/sip-trunks", { method: "POST", json: { name: "far end", host: "127.0.0.1", port } })
-        ).json()) as any
-      ).trunk;
-      await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
-      const numbers = t.store.numbers.list();
-      if (numbers.length)
-        await t.api(`/api/v1/numbers/${numbers[0].id}`, { method: "PATCH", json: { sip_trunk_id: trunk.id } });
-      else
-        await t.api("/api/v1/numbers", {
-          method: "POST",
-          json: { phone_number: "+31850835037", sip_trunk_id: trunk.id },
-        });
-    }
-
     /** Types a number in the dialler and calls it; resolves with the call's id once the person is on the line. */
     async function dial(typed: string): Promise<string> {
       await page.goto(`${t.url}/#/calls`);
@@ -151,7 +173,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         const sipp = await startSippUas({
           scenarioXml: readFileSync(join(FIXTURES, "person-hold-uas.xml"), "utf8"),
         });
-        await trunkTo(sipp.port);
+        await onlyTrunkTo(t, sipp.port);
         // Typed as people type it: spaces and dashes; the dialler sends E.164.
         const id = await dial("+31 6-1234 5678");
         expect(t.store.calls.get(id)).toMatchObject({
@@ -207,7 +229,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         seconds: 60,
       });
       try {
-        await trunkTo(port);
+        await onlyTrunkTo(t, port);
         await dial("+31612345678");
         // The page records what it receives, at 8 kHz, from the element that plays the call.
         await page.evaluate(() => {
@@ -226,8 +248,10 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         const heard = Int16Array.from(
           await page.evaluate(() => (globalThis as unknown as { __heard: number[] }).__heard),
         );
-        // baresip → person: a second of JFK as the page heard it, found in JFK's file.
-        expect(bestOf(heard, farRef)).toBeGreaterThan(0.8);
+        // baresip → person: what the page played follows JFK's speech. Compared as 20 ms loudness, not sample
+        // by sample: Chromium's playout (NetEq) stretches and shrinks audio to follow the network, which a
+        // loaded machine makes it do, and that moves samples, not the loudness of syllables.
+        expect(envelopeMatch(secondsOfSpeech(heard, 1, 4), farRef)).toBeGreaterThan(0.8);
 
         // Devices: the second fake input, picked mid-call, is what the next getUserMedia asks for.
         await page.getByTestId("devices-toggle").click();
@@ -270,7 +294,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
 
     it("do not disturb in one click refuses a caller with 486; auto-answer picks up the next call without a click", async () => {
       const uacPort = await freeUdpPort();
-      await trunkTo(uacPort);
+      await onlyTrunkTo(t, uacPort);
       const call = async (holdMs: number) => {
         const p = spawn(
           "sipp",
@@ -332,7 +356,9 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         calls: 2,
         vars: { rtpa: await freeUdpPort(false), rtpb: await freeUdpPort(false) },
       });
-      await trunkTo(sipp.port);
+      // The calls of the tests before are over (the consult must not meet one of them).
+      await waitFor(() => t.engine.calls.liveCount === 0, 15_000);
+      await onlyTrunkTo(t, sipp.port);
       const a = await dial(A_NUMBER);
       await page.getByTestId("consult-number").fill(B_NUMBER);
       await page.getByTestId("consult").click();
@@ -349,7 +375,8 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
       await waitFor(() => t.store.calls.get(a)!.end_reason === "transferred", 10_000);
       expect(t.store.calls.get(b)).toMatchObject({ status: "ended", end_reason: "transferred" });
       // sipp checks A's hold (sendonly) and resume (sendrecv), then A hangs up and B gets our BYE.
-      expect(await sipp.exited, sipp.output()).toBe(0);
+      const code = await Promise.race([sipp.exited, new Promise((r) => setTimeout(() => r("still running"), 20_000))]);
+      expect(code, sipp.output()).toBe(0);
     }, 60_000);
   },
 );

@@ -46,6 +46,21 @@ export async function createTrunk(t: TestEngine, body: Record<string, unknown>):
   ).trunk;
 }
 
+/**
+ * Makes a peer on this machine at `port` the engine's only trunk (no registration), with the number
+ * +31850835037 on it as caller ID; resolves with the trunk's id once telephony runs it.
+ */
+export async function onlyTrunkTo(t: TestEngine, port: number, name = "far end"): Promise<string> {
+  for (const old of t.store.sipTrunks.list()) await deleteTrunk(t, old.id);
+  const trunk = await createTrunk(t, { name, host: "127.0.0.1", port });
+  await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
+  const numbers = t.store.numbers.list();
+  if (numbers.length)
+    await t.api(`/api/v1/numbers/${numbers[0].id}`, { method: "PATCH", json: { sip_trunk_id: trunk.id } });
+  else await createNumber(t, "+31850835037", trunk.id);
+  return trunk.id;
+}
+
 export async function deleteTrunk(t: TestEngine, id: string): Promise<void> {
   await t.api(`/api/v1/sip-trunks/${id}`, { method: "DELETE" });
 }

@@ -177,7 +177,11 @@ describe("the outbound allow-list (issue #13 §9)", () => {
   it("API-placed calls outside the countries of our numbers are refused 403 with the way to allow them; the list is a setting", async () => {
     // The engine has +31850000111 (first describe): +31 is allowed by default.
     const settings = (await (await t.api("/api/v1/settings")).json()) as any;
-    expect(settings).toEqual({ outbound_allowed_prefixes: null, effective_outbound_allowed_prefixes: ["+31"] });
+    expect(settings).toEqual({
+      outbound_allowed_prefixes: null,
+      effective_outbound_allowed_prefixes: ["+31"],
+      call_handling: { mode: "ring_me", ai_after_seconds: 15, fallback_assistant_id: null },
+    });
     for (const destination of ["+19005550199", "sip:+19005550199@carrier.example"]) {
       const r = await post("/api/v1/calls/outbound", { destination, assistant_id: assistantId });
       expect(r.status, destination).toBe(403);

@@ -66,3 +66,25 @@ export function maxCrossCorrelation(a: Int16Array, b: Int16Array, maxLag: number
   }
   return best;
 }
+
+/**
+ * How well `heard` carries `reference`, half a second at a time: the median over the reference's 0.5 s
+ * windows of each one's best correlation with `heard` (searched from `start` in heard, ± `slack` samples
+ * around the window's own place). A relay that drops 20 ms of standing delay once (sender.ts `trimRelay`)
+ * shifts the audio after it by a packet: a single lag for the whole sentence would then match only half of
+ * it, while every half-second still matches.
+ */
+export function windowedCorrelation(reference: Int16Array, heard: Int16Array, start: number, slack = 2400): number {
+  const values: number[] = [];
+  for (let o = 0; o + 4000 <= reference.length; o += 4000) {
+    const w = reference.subarray(o, o + 4000);
+    let e = 0;
+    for (const s of w) e += s * s;
+    if (Math.sqrt(e / w.length) < 300) continue; // a pause says nothing about the path
+    const from = Math.max(0, start + o - slack);
+    const seg = heard.subarray(from, Math.min(heard.length, start + o + 4000 + slack));
+    values.push(maxCrossCorrelation(w, seg, 2 * slack).value);
+  }
+  values.sort((a, b) => a - b);
+  return values.length ? values[Math.floor(values.length / 2)] : 0;
+}

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasSipp, startSippUas, type Sipp } from "../../helpers/sipp.js";
+import { hasSipp, startSippUas } from "../../helpers/sipp.js";
+import { onlyTrunkTo } from "../../helpers/net-telephony.js";
 import { waitFor } from "../../helpers/wait.js";
 import { freeUdpPort } from "../../support/ports.js";
 import { SHARED } from "../../support/kamailio.js";
@@ -61,28 +62,6 @@ describe.skipIf(!hasSipp)(
       await t?.stop();
     });
 
-    /** A trunk to this sipp (no registration) and a number on it as caller ID. */
-    async function trunkTo(sipp: Sipp): Promise<void> {
-      for (const trunk of t.store.sipTrunks.list()) await t.api(`/api/v1/sip-trunks/${trunk.id}`, { method: "DELETE" });
-      const trunk = (
-        (await (
-          await t.api("/api/v1/sip-trunks", {
-            method: "POST",
-            json: { name: "sipp", host: "127.0.0.1", port: sipp.port },
-          })
-        ).json()) as any
-      ).trunk;
-      await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
-      const numbers = t.store.numbers.list();
-      if (numbers.length)
-        await t.api(`/api/v1/numbers/${numbers[0].id}`, { method: "PATCH", json: { sip_trunk_id: trunk.id } });
-      else
-        await t.api("/api/v1/numbers", {
-          method: "POST",
-          json: { phone_number: "+31850835037", sip_trunk_id: trunk.id },
-        });
-    }
-
     const post = async (path: string, json: unknown) => {
       const res = await t.api(path, { method: "POST", json });
       return { status: res.status, body: (await res.json()) as any };
@@ -121,7 +100,7 @@ describe.skipIf(!hasSipp)(
         vars: { rtpa: pa.port, rtpb: pb.port },
       });
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         const a = await personCall();
         // The number moves to another trunk (where nothing answers): the consultation still goes out on A's own.
         const decoy = (
@@ -209,7 +188,7 @@ describe.skipIf(!hasSipp)(
         vars: { rtpa: pa.port, rtpb: pb.port },
       });
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         const a = await personCall();
         const b = await consult(a);
         await waitFor(() => t.store.calls.get(b)!.status === "in-progress", 10_000);
@@ -241,7 +220,7 @@ describe.skipIf(!hasSipp)(
         vars: { rtpa: pa.port, rtpb: pb.port },
       });
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         const a = await personCall();
         const b = await consult(a);
         await waitFor(() => t.engine.calls.liveCall(b)?.owner === "person", 10_000);
@@ -280,7 +259,7 @@ describe.skipIf(!hasSipp)(
         ),
       });
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         const before = t.store.calls.list({ limit: 1000, offset: 0 }).total;
         const a = await personCall();
         const res = await post(`/api/v1/calls/${a}/consult`, { destination: B_NUMBER });
@@ -301,7 +280,7 @@ describe.skipIf(!hasSipp)(
     it("a call its assistant speaks on is not a person's: consult is a 409 that says to take it over", async () => {
       const sipp = await startSippUas();
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         // Local engines; the LLM is never asked (sipp sends no speech), so its URL may lead nowhere.
         const assistant = (
           (await (

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasSipp, rejectScenario, startSippUas, type Sipp } from "../../helpers/sipp.js";
+import { hasSipp, rejectScenario, startSippUas } from "../../helpers/sipp.js";
+import { onlyTrunkTo } from "../../helpers/net-telephony.js";
 import { waitFor } from "../../helpers/wait.js";
 
 describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only where sip-tester is not installed)", () => {
@@ -27,29 +28,6 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
     await t?.stop();
   });
 
-  /** A trunk pointing at this sipp (no registration), and a number on it as caller ID. */
-  async function trunkTo(sipp: Sipp): Promise<string> {
-    for (const trunk of t.store.sipTrunks.list()) await t.api(`/api/v1/sip-trunks/${trunk.id}`, { method: "DELETE" });
-    const trunk = (
-      (await (
-        await t.api("/api/v1/sip-trunks", {
-          method: "POST",
-          json: { name: "sipp", host: "127.0.0.1", port: sipp.port },
-        })
-      ).json()) as any
-    ).trunk;
-    await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
-    const numbers = t.store.numbers.list();
-    if (numbers.length)
-      await t.api(`/api/v1/numbers/${numbers[0].id}`, { method: "PATCH", json: { sip_trunk_id: trunk.id } });
-    else
-      await t.api("/api/v1/numbers", {
-        method: "POST",
-        json: { phone_number: "+31850835037", sip_trunk_id: trunk.id },
-      });
-    return trunk.id;
-  }
-
   async function place(): Promise<string> {
     const res = await t.api("/api/v1/calls/outbound", {
       method: "POST",
@@ -61,7 +39,7 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
 
   it("is answered (in-progress), and end-call through the control API sends BYE", async () => {
     const sipp = await startSippUas();
-    await trunkTo(sipp);
+    await onlyTrunkTo(t, sipp.port);
     const id = await place();
     await waitFor(() => t.store.calls.get(id)!.status === "in-progress");
     const say = await t.api(`/api/v1/calls/${id}/control`, {
@@ -94,7 +72,7 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
     expect(withAssistant.status).toBe(400);
     expect(await withAssistant.json()).toMatchObject({ message: expect.stringContaining("body.assistant_id") });
     const sipp = await startSippUas();
-    await trunkTo(sipp);
+    await onlyTrunkTo(t, sipp.port);
     const res = await t.api("/api/v1/calls/outbound", {
       method: "POST",
       json: { destination: "+31612345678", handled_by: "person" },
@@ -117,7 +95,7 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
 
   it("an assistant whose provider has no key: the callee hears why, and the call fails with what to do", async () => {
     const sipp = await startSippUas();
-    await trunkTo(sipp);
+    await onlyTrunkTo(t, sipp.port);
     const plain = (
       (await (
         await t.api("/api/v1/assistants", {
@@ -154,7 +132,7 @@ describe.skipIf(!hasSipp)("POST /calls/outbound to a sipp UAS (skipped only wher
   ] as const) {
     it(`a ${code} ends the call as failed with the error "${error}"`, async () => {
       const sipp = await startSippUas({ scenarioXml: rejectScenario(code, phrase) });
-      await trunkTo(sipp);
+      await onlyTrunkTo(t, sipp.port);
       const id = await place();
       const call = await waitFor(() => {
         const c = t.store.calls.get(id)!;

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { startTestEngine, type TestEngine } from "../../helpers/engine.js";
-import { hasSipp, startSippUas, type Sipp } from "../../helpers/sipp.js";
+import { hasSipp, startSippUas } from "../../helpers/sipp.js";
+import { onlyTrunkTo } from "../../helpers/net-telephony.js";
 import { waitFor } from "../../helpers/wait.js";
 import { canCapture, startCapture, telephoneEvents, type WirePacket } from "../../support/wire-capture.js";
 
@@ -25,28 +26,6 @@ describe.skipIf(!hasSipp)(
     afterAll(async () => {
       await t?.stop();
     });
-
-    /** A trunk pointing at this sipp (no registration), and a number on it as caller ID. */
-    async function trunkTo(sipp: Sipp): Promise<void> {
-      for (const trunk of t.store.sipTrunks.list()) await t.api(`/api/v1/sip-trunks/${trunk.id}`, { method: "DELETE" });
-      const trunk = (
-        (await (
-          await t.api("/api/v1/sip-trunks", {
-            method: "POST",
-            json: { name: "sipp", host: "127.0.0.1", port: sipp.port },
-          })
-        ).json()) as any
-      ).trunk;
-      await waitFor(() => t.engine.telephony!.stack.hasTrunk(trunk.id));
-      const numbers = t.store.numbers.list();
-      if (numbers.length)
-        await t.api(`/api/v1/numbers/${numbers[0].id}`, { method: "PATCH", json: { sip_trunk_id: trunk.id } });
-      else
-        await t.api("/api/v1/numbers", {
-          method: "POST",
-          json: { phone_number: "+31850835037", sip_trunk_id: trunk.id },
-        });
-    }
 
     /** Places a call with `assistant` and waits until the far end answered it. */
     async function answeredCall(assistant: string): Promise<string> {
@@ -74,7 +53,7 @@ describe.skipIf(!hasSipp)(
       "digits 123# reach the far end's media port as RFC 4733 events on the answered payload type; hold and resume are re-INVITEs the far end checks, answered only once it agreed (skipped where tcpdump cannot capture: not root)",
       async () => {
         const sipp = await startSippUas({ scenarioXml: scenario("person-hold-uas.xml") });
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         const ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events?api_key=${t.apiKey}`);
         const holds: any[] = [];
         ws.on("message", (m) => {
@@ -144,7 +123,7 @@ describe.skipIf(!hasSipp)(
     it("a far end that refuses the hold: 409 with its SIP code, and the call goes on as it was", async () => {
       const sipp = await startSippUas({ scenarioXml: scenario("refuse-reinvite-uas.xml") });
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         const id = await answeredCall(personAssistant);
         const held = await post(`/api/v1/calls/${id}/hold`, { hold: true });
         expect(held.status).toBe(409);
@@ -165,7 +144,7 @@ describe.skipIf(!hasSipp)(
       // sipp's built-in uas answers PCMU alone.
       const sipp = await startSippUas();
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         const id = await answeredCall(personAssistant);
         const res = await post(`/api/v1/calls/${id}/dtmf`, { digits: "1" });
         expect(res.status).toBe(409);
@@ -180,7 +159,7 @@ describe.skipIf(!hasSipp)(
     it("hold while the assistant speaks is refused with 409 and says to take the call over", async () => {
       const sipp = await startSippUas();
       try {
-        await trunkTo(sipp);
+        await onlyTrunkTo(t, sipp.port);
         // Local engines; the LLM is never asked (sipp sends no speech), so its URL may lead nowhere.
         const speaking = (
           (await (

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 import { errorResponses, IdParams } from "../schemas/common.js";
 import { ApiError } from "../errors.js";
+import { acceptSdp, sdpOffer } from "../sdp-offer.js";
 
 const SessionParams = Type.Object({ id: Type.String(), session: Type.String({ minLength: 16, maxLength: 64 }) });
 
@@ -12,7 +13,7 @@ const SessionParams = Type.Object({ id: Type.String(), session: Type.String({ mi
  */
 export const consoleWebRtcRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
-  app.addContentTypeParser("application/sdp", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  acceptSdp(app);
 
   app.post(
     "/calls/:id/webrtc",
@@ -40,16 +41,7 @@ export const consoleWebRtcRoutes: ApiRoutes = async (app, { ctx }) => {
           "Console audio is not available in this engine",
           "not_available",
         );
-      if (!/^application\/sdp\b/i.test(req.headers["content-type"] ?? ""))
-        throw new ApiError(
-          415,
-          "Unsupported Media Type",
-          "Send the SDP offer as application/sdp",
-          "unsupported_media_type",
-        );
-      const offer = typeof req.body === "string" ? req.body : "";
-      if (!/^v=0/.test(offer.trimStart()) || !/^m=audio /m.test(offer))
-        throw new ApiError(400, "Bad Request", "The body is not an SDP offer with audio", "invalid_sdp");
+      const offer = sdpOffer(req);
       const { id } = req.params;
       const joined = await ctx.consoleLegs.join(id, offer);
       return reply

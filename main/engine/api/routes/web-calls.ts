@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply } from "fastify";
 import { ApiError } from "../errors.js";
+import { acceptSdp, sdpOffer } from "../sdp-offer.js";
 import { errorResponses } from "../schemas/common.js";
 import { AssistantInline } from "../schemas/assistants.js";
 import { FreeObject } from "../../domain/schema.js";
@@ -47,7 +48,7 @@ const createSchema = (hide: boolean) => ({
 
 /** POST /api/v1/web-calls and the WHIP endpoints the browser uses with its token. */
 export const webCallRoutes: ApiRoutes = async (app, { ctx }) => {
-  app.addContentTypeParser("application/sdp", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  acceptSdp(app);
 
   app.post("/web-calls", { schema: createSchema(false) }, create(ctx));
 
@@ -78,16 +79,7 @@ export const webCallRoutes: ApiRoutes = async (app, { ctx }) => {
           "Send the web call's token: 'Authorization: Bearer <token>'",
           "unauthorized",
         );
-      if (!/^application\/sdp\b/i.test(req.headers["content-type"] ?? ""))
-        throw new ApiError(
-          415,
-          "Unsupported Media Type",
-          "Send the SDP offer as application/sdp",
-          "unsupported_media_type",
-        );
-      const offer = typeof req.body === "string" ? req.body : "";
-      if (!/^v=0/.test(offer.trimStart()) || !/^m=audio /m.test(offer))
-        throw new ApiError(400, "Bad Request", "The body is not an SDP offer with audio", "invalid_sdp");
+      const offer = sdpOffer(req);
       const joined = await ctx.webCalls.connect(token, offer);
       if (!joined)
         throw new ApiError(
