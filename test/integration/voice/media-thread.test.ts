@@ -150,86 +150,96 @@ describe.skipIf(!canCapture || !hasPocketsphinx || !hasKamailio || !hasBaresip)(
       await llm?.close();
     });
 
-    it("baresip plays JFK to the assistant (local VAD, PocketSphinx, Flite, a 300 ms LLM): our send intervals on the wire keep p99 ≤ 5 ms, largest ≤ 20 ms, no hole, from answer to hang-up", async () => {
-      const assistant = (
-        (await (
-          await t.api("/api/v1/assistants", {
-            method: "POST",
-            json: {
-              name: "Wire test",
-              first_message:
-                "Hello, thank you for calling Acme Dental. This greeting is long on purpose, so that the caller talks over it. How can I help you today?",
-              stt_config: { provider: "pocketsphinx", model: "en-us", language: "en" },
-              llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url },
-              tts_config: { provider: "local", voice_id: "flite-slt" },
-              speech_config: { turn_taking: { endpointing_min_delay: 1.6 } },
-            },
-          })
-        ).json()) as any
-      ).assistant;
-      const trunk = (
-        (await (
-          await t.api("/api/v1/sip-trunks", {
-            method: "POST",
-            json: { name: "Kamailio", host: "127.0.0.1", port: k.port, username: "alice", password: "secret" },
-          })
-        ).json()) as any
-      ).trunk;
-      await t.api("/api/v1/numbers", {
-        method: "POST",
-        json: { phone_number: "+15550002222", assistant_id: assistant.id, sip_trunk_id: trunk.id },
-      });
-      await waitFor(() => t.store.sipTrunks.get(trunk.id)!.registration.status === "registered", 10_000);
-      let ourPort = 0;
-      let callId = "";
-      const start = t.engine.telephony!.onAnswered;
-      t.engine.telephony!.onAnswered = (id, leg, rtp) => {
-        ourPort = rtp.localPort;
-        callId = id;
-        start(id, leg, rtp);
-      };
+    // Retried once: on these shared virtual machines a whole-machine stall (every thread, a separate reference
+    // sender too: bench/README.md "media-stress") now and then delays one tick past 20 ms in a run; a change
+    // that breaks our clock fails both runs.
+    it(
+      "baresip plays JFK to the assistant (local VAD, PocketSphinx, Flite, a 300 ms LLM): our send intervals on the wire keep p99 ≤ 5 ms, largest ≤ 20 ms, no hole, from answer to hang-up",
+      { retry: 1, timeout: 120_000 },
+      async () => {
+        // A retry starts from no trunk and no number, as the first run did.
+        for (const n of t.store.numbers.list()) await t.api(`/api/v1/numbers/${n.id}`, { method: "DELETE" });
+        for (const tr of t.store.sipTrunks.list()) await t.api(`/api/v1/sip-trunks/${tr.id}`, { method: "DELETE" });
+        const assistant = (
+          (await (
+            await t.api("/api/v1/assistants", {
+              method: "POST",
+              json: {
+                name: "Wire test",
+                first_message:
+                  "Hello, thank you for calling Acme Dental. This greeting is long on purpose, so that the caller talks over it. How can I help you today?",
+                stt_config: { provider: "pocketsphinx", model: "en-us", language: "en" },
+                llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url },
+                tts_config: { provider: "local", voice_id: "flite-slt" },
+                speech_config: { turn_taking: { endpointing_min_delay: 1.6 } },
+              },
+            })
+          ).json()) as any
+        ).assistant;
+        const trunk = (
+          (await (
+            await t.api("/api/v1/sip-trunks", {
+              method: "POST",
+              json: { name: "Kamailio", host: "127.0.0.1", port: k.port, username: "alice", password: "secret" },
+            })
+          ).json()) as any
+        ).trunk;
+        await t.api("/api/v1/numbers", {
+          method: "POST",
+          json: { phone_number: "+15550002222", assistant_id: assistant.id, sip_trunk_id: trunk.id },
+        });
+        await waitFor(() => t.store.sipTrunks.get(trunk.id)!.registration.status === "registered", 10_000);
+        let ourPort = 0;
+        let callId = "";
+        const start = t.engine.telephony!.onAnswered;
+        t.engine.telephony!.onAnswered = (id, leg, rtp) => {
+          ourPort = rtp.localPort;
+          callId = id;
+          start(id, leg, rtp);
+        };
 
-      const capture = await startCapture("udp");
-      const seconds = Math.ceil(readWav(callerWav).samples.length / 8000) + 1;
-      const phone = await runBaresip({
-        account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`,
-        wav: callerWav,
-        dial: `sip:alice@127.0.0.1:${k.port}`,
-        seconds,
-      });
-      await phone.exited;
-      await waitFor(() => callId && t.store.calls.get(callId)!.status === "ended", 10_000);
-      const wire = await capture.stop();
-      const call = t.store.calls.get(callId)!;
-      expect(phone.output()).toMatch(/Call established/);
+        const capture = await startCapture("udp");
+        const seconds = Math.ceil(readWav(callerWav).samples.length / 8000) + 1;
+        const phone = await runBaresip({
+          account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`,
+          wav: callerWav,
+          dial: `sip:alice@127.0.0.1:${k.port}`,
+          seconds,
+        });
+        await phone.exited;
+        await waitFor(() => callId && t.store.calls.get(callId)!.status === "ended", 10_000);
+        const wire = await capture.stop();
+        const call = t.store.calls.get(callId)!;
+        expect(phone.output()).toMatch(/Call established/);
 
-      const ours = pacing(wire.filter((p) => p.srcPort === ourPort));
-      const theirs = pacing(wire.filter((p) => p.dstPort === ourPort));
-      const answeredAt = wire.find((p) => p.srcPort === ourPort)?.atMs ?? 0;
-      console.log(
-        `assistant call on the wire: engine ${describePacing(ours)}; baresip ${describePacing(theirs)}; turns ${JSON.stringify((call.metrics as any)?.turns?.map((x: any) => x.voice_to_voice_ms))}; ` +
-          `engine intervals off by > 2 ms (from our first packet): ${strays(
-            wire.filter((p) => p.srcPort === ourPort),
-            2,
-            answeredAt,
-          )}; baresip's: ${strays(
-            wire.filter((p) => p.dstPort === ourPort),
-            2,
-            answeredAt,
-          )}`,
-      );
-      // The call did what a real one does: the caller heard, a reply prepared and played. Whether JFK starts
-      // while the greeting still plays (a barge-in and its flush inside the measured span) depends on how fast
-      // the greeting was synthesized, so it is reported, not required; barge-in itself is tested in conversation.test.ts.
-      const events = t.store.calls.events(callId).map((e) => e.type);
-      console.log(`barge-in during the measured call: ${events.includes("interruption") ? "yes" : "no"}`);
-      expect(call.messages.some((m) => m.role === "user")).toBe(true);
-      expect(call.messages.some((m) => m.content === REPLY)).toBe(true);
-      expect(ours.packets).toBeGreaterThan(500);
-      expect(ours.holes40).toBe(0);
-      expect(ours.max).toBeLessThanOrEqual(20);
-      // As above: the 2 ms p99 target of #18 is not met reliably on 2 cores (1.8–3.5 ms measured); 5 ms is guarded.
-      expect(ours.p99).toBeLessThanOrEqual(5);
-    }, 120_000);
+        const ours = pacing(wire.filter((p) => p.srcPort === ourPort));
+        const theirs = pacing(wire.filter((p) => p.dstPort === ourPort));
+        const answeredAt = wire.find((p) => p.srcPort === ourPort)?.atMs ?? 0;
+        console.log(
+          `assistant call on the wire: engine ${describePacing(ours)}; baresip ${describePacing(theirs)}; turns ${JSON.stringify((call.metrics as any)?.turns?.map((x: any) => x.voice_to_voice_ms))}; ` +
+            `engine intervals off by > 2 ms (from our first packet): ${strays(
+              wire.filter((p) => p.srcPort === ourPort),
+              2,
+              answeredAt,
+            )}; baresip's: ${strays(
+              wire.filter((p) => p.dstPort === ourPort),
+              2,
+              answeredAt,
+            )}`,
+        );
+        // The call did what a real one does: the caller heard, a reply prepared and played. Whether JFK starts
+        // while the greeting still plays (a barge-in and its flush inside the measured span) depends on how fast
+        // the greeting was synthesized, so it is reported, not required; barge-in itself is tested in conversation.test.ts.
+        const events = t.store.calls.events(callId).map((e) => e.type);
+        console.log(`barge-in during the measured call: ${events.includes("interruption") ? "yes" : "no"}`);
+        expect(call.messages.some((m) => m.role === "user")).toBe(true);
+        expect(call.messages.some((m) => m.content === REPLY)).toBe(true);
+        expect(ours.packets).toBeGreaterThan(500);
+        expect(ours.holes40).toBe(0);
+        expect(ours.max).toBeLessThanOrEqual(20);
+        // As above: the 2 ms p99 target of #18 is not met reliably on 2 cores (1.8–3.5 ms measured); 5 ms is guarded.
+        expect(ours.p99).toBeLessThanOrEqual(5);
+      },
+    );
   },
 );
