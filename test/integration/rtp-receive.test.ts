@@ -105,7 +105,14 @@ describe("RTCP sender and receiver reports on port + 1", () => {
       ourSsrc = m.readUInt32BE(8);
     });
     const reports: ReturnType<typeof parseRtcp>[] = [];
-    peer.rtcp.on("message", (m) => reports.push(parseRtcp(m)));
+    // When each SR arrived: the peer's RR says how long it held the SR it quotes, as a real peer does.
+    const srArrivals = new Map<number, number>();
+    peer.rtcp.on("message", (m) => {
+      const parsed = parseRtcp(m);
+      reports.push(parsed);
+      if (parsed?.[0]?.type === "SR" && parsed[0].ntpMiddle !== undefined)
+        srArrivals.set(parsed[0].ntpMiddle, Date.now());
+    });
 
     // The peer's stream: 30 packets with number 12 missing.
     for (let i = 0; i < 30; i++) {
@@ -144,14 +151,15 @@ describe("RTCP sender and receiver reports on port + 1", () => {
         extendedHighestSeq: 100,
         jitter: 80,
         lastSr: sr.ntpMiddle!,
-        delaySinceLastSr: Math.round(0.01 * 65536),
+        // Rounded down: the round trip the engine computes is then never below zero.
+        delaySinceLastSr: Math.floor(((Date.now() - srArrivals.get(sr.ntpMiddle!)!) / 1000) * 65536),
       },
     });
     peer.rtcp.send(rr, port + 1, "127.0.0.1");
     await new Promise((r) => setTimeout(r, 100));
     const report = session.mediaReport();
     expect(report.peer_reported).toMatchObject({ fraction_lost: 0.25, packets_lost: 3, jitter_ms: 10 });
-    // Our SR left at most ~0.5 s ago and the peer says it held it 10 ms: a loopback round trip is small.
+    // The peer says how long it held our SR: what remains is the loopback round trip, small.
     expect(report.peer_reported!.rtt_ms).toBeGreaterThanOrEqual(0);
     expect(report.peer_reported!.rtt_ms).toBeLessThan(1000);
     expect(report.rtcp_sent).toBeGreaterThan(1);
