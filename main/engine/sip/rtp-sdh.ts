@@ -132,7 +132,6 @@ export class RtpSessionDescriptionHandler
     // the answer to our hold, not the peer holding us, so its own hold state stays as it was.
     const offerLetPeerSend = this.offeredDirection === "sendrecv" || this.offeredDirection === "recvonly";
     const held = isAnswer && !offerLetPeerSend ? this.held : peerStopsReceiving;
-    this.rtp.setSending(!peerStopsReceiving);
     const target = nullAddress ? (this.remoteEndpoint ?? { address, port }) : { address, port };
     // A re-INVITE that moves the media must win over symmetric-RTP latching to the old source.
     if (
@@ -144,6 +143,9 @@ export class RtpSessionDescriptionHandler
     const first = !this.configuredOnce;
     this.configuredOnce = true;
     this.rtp.configure(target, chosen.codec, chosen.pt, chosen.telephoneEventPt);
+    // After the move, not before: a packet sent to the old address in between would come back from it (a
+    // phone's symmetric RTP) and latch us there again, and the new address would never hear us.
+    this.rtp.setSending(!peerStopsReceiving);
     // Our first RTP packet must leave before our answer does (it opens a NAT mapping): wait for the worker.
     if (first) await this.rtp.settled();
     if (held !== this.held) {

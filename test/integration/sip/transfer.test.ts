@@ -9,7 +9,7 @@ import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { freeUdpPort } from "../../support/ports.js";
 import { waitFor } from "../../helpers/wait.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav } from "../../support/audio.js";
+import { maxCrossCorrelation, readWav, toTelephoneWav, windowedCorrelation } from "../../support/audio.js";
 import { RtpSession } from "../../../main/engine/media/rtp-session.js";
 import { PCMU } from "../../../main/engine/media/codecs/g711.js";
 
@@ -214,9 +214,12 @@ describe.skipIf(!hasSipp)("call transfer (skipped only where sip-tester is not i
           expect(
             maxCrossCorrelation(readWav(callerWav).samples, readWav(recording).samples, 4000).value,
           ).toBeGreaterThan(0.9);
-          expect(
-            maxCrossCorrelation(readWav(targetWav).samples.subarray(0, 8000 * 3), phone.heard(), 4000).value,
-          ).toBeGreaterThan(0.9);
+          // Half a second at a time: a relay may drop a backlog built by a stall (media-leg.ts, sender.ts),
+          // which shifts what follows; every half-second must still arrive intact.
+          const said = readWav(targetWav).samples.subarray(0, 8000 * 3);
+          const heard = phone.heard();
+          const { lag } = maxCrossCorrelation(said.subarray(0, 8000), heard, 4000);
+          expect(windowedCorrelation(said, heard, lag)).toBeGreaterThan(0.9);
 
           const events = t.store.calls.events(callId);
           expect(events.filter((e) => e.type === "transfer_attempt").map((e) => e.data)).toEqual([

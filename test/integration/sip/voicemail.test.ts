@@ -19,6 +19,7 @@ import { waitFor } from "../../helpers/wait.js";
 const hasTools = ["/usr/bin/espeak-ng", "/usr/bin/sox"].every((p) => spawnSync("test", ["-x", p]).status === 0);
 const GREETING = "Hi, you've reached Mark, I can't take your call right now, please leave a message after the tone.";
 const MESSAGE = "Hello Mark, this is Acme Dental about your appointment tomorrow at nine. Please call us back.";
+const FIRST_MESSAGE = "Hi, this is Acme Dental calling.";
 const BEEP_GAP_S = 0.4;
 const BEEP_S = 0.5;
 
@@ -102,7 +103,7 @@ describe.skipIf(!hasBaresip || !hasTools)(
               method: "POST",
               json: {
                 name: "Reminder",
-                first_message: "Hi, this is Acme Dental calling.",
+                first_message: FIRST_MESSAGE,
                 voicemail_detection: true,
                 voicemail_message: MESSAGE,
                 stt_config: { provider: "pocketsphinx", language: "en" },
@@ -140,7 +141,12 @@ describe.skipIf(!hasBaresip || !hasTools)(
         expect(amd[0]).toMatchObject({ result: "machine" });
         expect(amd.at(-1)).toMatchObject({ message: MESSAGE, cue: "beep" });
         expect(amd.at(-1).beep_to_message_ms).toBeLessThanOrEqual(500);
-        expect(call.messages.filter((m) => m.role === "assistant").map((m) => m.content)).toEqual([MESSAGE]);
+        // Before the decision the machine's own greeting may talk over ours (a barge-in): then the words of
+        // ours it heard are in the transcript, as on any call. After it, only the message.
+        const said = call.messages.filter((m) => m.role === "assistant").map((m) => m.content);
+        expect(said.at(-1)).toBe(MESSAGE);
+        expect(said.length).toBeLessThanOrEqual(2);
+        if (said.length === 2) expect(FIRST_MESSAGE.startsWith(said[0])).toBe(true);
 
         // The report: summary says voicemail and the message; metrics carry the detector's result.
         const reported = await waitFor(() => {
