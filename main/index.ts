@@ -27,6 +27,7 @@ import { readStartup, startHidden, writeStartup } from "./desktop/startup.js";
 import { trayBitmap } from "./desktop/tray-icon.js";
 import { IncomingPopups } from "./desktop/incoming-popup.js";
 import { readHotkeys, registerHotkeys } from "./desktop/hotkeys.js";
+import { allowHeadsets } from "./desktop/hid-permission.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 let engine: UtilityProcess | null = null;
@@ -122,6 +123,7 @@ function openWindow(url = consoleUrl): void {
     title: "VoiceDock",
     webPreferences: webPreferences(),
   });
+  allowHeadsets(window.webContents.session, () => (consoleUrl ? new URL(consoleUrl).origin : null));
   // Closing the window hides it to the tray: calls keep running; Quit in the tray stops everything.
   window.on("close", (e) => {
     if (quitting) return;

@@ -122,6 +122,26 @@ describe.skipIf(!hasChromium || !hasSipp || !hasPocketsphinx)(
           content: "The caller is a returning customer.",
         });
 
+        // A line saved as a macro (of the kind last used: a note) is one click on every console, after a reload too.
+        await page.getByTestId("steer-text").fill("Offer the caller a callback within the hour.");
+        await page.getByTestId("macro-save").click();
+        await expect
+          .poll(() => page.getByTestId("macro").allTextContents())
+          .toEqual(["Offer the caller a callback within the…"]);
+        expect(((await (await t.api("/api/v1/settings")).json()) as any).steer_macros).toEqual([
+          {
+            label: "Offer the caller a callback within the…",
+            kind: "note",
+            text: "Offer the caller a callback within the hour.",
+          },
+        ]);
+        await page.reload();
+        await page.getByTestId("macro").click();
+        await expect
+          .poll(() => t.store.calls.get(call.id)!.messages.at(-1)?.content)
+          .toBe("Offer the caller a callback within the hour.");
+        expect(t.store.calls.get(call.id)!.messages.at(-1)!.role).toBe("system");
+
         await page.getByTestId("take-over").click();
         await expect.poll(() => page.getByTestId("audio-mode").textContent(), { timeout: 10_000 }).toBe("on the line");
         expect(await page.getByTestId("take-over").count()).toBe(0);

@@ -181,6 +181,7 @@ describe("the outbound allow-list (issue #13 §9)", () => {
       outbound_allowed_prefixes: null,
       effective_outbound_allowed_prefixes: ["+31"],
       call_handling: { mode: "ring_me", ai_after_seconds: 15, fallback_assistant_id: null },
+      steer_macros: [],
     });
     for (const destination of ["+19005550199", "sip:+19005550199@carrier.example"]) {
       const r = await post("/api/v1/calls/outbound", { destination, assistant_id: assistantId });

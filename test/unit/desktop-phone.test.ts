@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IncomingPopups, type PopupLike } from "../../main/desktop/incoming-popup.js";
+import { allowHeadsets, type HidSessionLike } from "../../main/desktop/hid-permission.js";
 import {
   DEFAULT_HOTKEYS,
   HOTKEYS_FILE,
@@ -165,5 +166,29 @@ describe("console: headset buttons and phone actions", () => {
     expect(runPhoneAction("hold")).toBe(false);
     offBanner();
     expect(done).toEqual(["page"]);
+  });
+});
+
+describe("desktop: USB headsets over WebHID", () => {
+  it("answers the console's device request with the first telephony headset, and allows HID only to the console's origin", () => {
+    let select: Parameters<HidSessionLike["on"]>[1] | null = null;
+    let permission: ((d: { deviceType: string; origin: string }) => boolean) | null = null;
+    allowHeadsets(
+      {
+        on: (_event, listener) => (select = listener),
+        setDevicePermissionHandler: (h) => (permission = h),
+      },
+      () => "http://127.0.0.1:8765",
+    );
+    const chosen: (string | null | undefined)[] = [];
+    let prevented = false;
+    const event = { preventDefault: () => (prevented = true) };
+    select!(event, { deviceList: [{ deviceId: "jabra-1" }, { deviceId: "poly-2" }] }, (id) => chosen.push(id));
+    select!(event, { deviceList: [] }, (id) => chosen.push(id));
+    expect(prevented).toBe(true);
+    expect(chosen).toEqual(["jabra-1", null]);
+    expect(permission!({ deviceType: "hid", origin: "http://127.0.0.1:8765" })).toBe(true);
+    expect(permission!({ deviceType: "hid", origin: "https://elsewhere.example" })).toBe(false);
+    expect(permission!({ deviceType: "usb", origin: "http://127.0.0.1:8765" })).toBe(false);
   });
 });

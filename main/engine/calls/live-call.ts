@@ -10,7 +10,7 @@ import type { VoiceSession, PipelineHost, TurnMetrics } from "../voice/session.j
 import type { CallManager } from "./call-manager.js";
 import type { CallController, CallLeg, ControlCommand, TransferOutcome } from "./control.js";
 import { isFinal } from "./call-state.js";
-import { conflict, notImplemented } from "../domain/errors.js";
+import { conflict, invalid, notImplemented } from "../domain/errors.js";
 import { checkDestination, destinationRefusal } from "./destination-policy.js";
 import { launchAssistant, MISCONFIGURED, speakLine } from "./assistant-session.js";
 import { callToolWebhook } from "./tool-webhook.js";
@@ -209,6 +209,7 @@ export class LiveCall {
   private personController(whyNoAssistant: string | null): CallController {
     return {
       control: async (command) => {
+        if (command.type === "transfer") return this.personTransfer(command);
         if (command.type !== "end-call") {
           throw notImplemented(
             whyNoAssistant
@@ -245,11 +246,44 @@ export class LiveCall {
     this.deps.calls.ownerChanged(this.id, "taken_over");
     this.controller = {
       control: async (command) => {
+        if (command.type === "transfer") return this.personTransfer(command);
         if (command.type !== "end-call")
           throw notImplemented(`'${command.type}' needs the assistant, and a person has taken over this call`);
         this.end("ended", { end_reason: "operator_hangup" });
       },
     };
+  }
+
+  /**
+   * A person's blind transfer: refused at once when the destination is not allowed; otherwise acknowledged
+   * and carried out on the leg (REFER, else a bridge), its outcome an event on the call, as the assistant's.
+   */
+  private personTransfer(command: Extract<ControlCommand, { type: "transfer" }>): void {
+    // The message is spoken by an assistant's voice; a person says it themselves before transferring.
+    if (command.message !== undefined)
+      throw invalid(
+        "body.message is spoken by the assistant: on a call a person handles, say it yourself",
+        "person_call",
+      );
+    const leg = this.leg;
+    if (!leg) throw conflict(`Call '${this.id}' is not answered on this engine`, "call_not_live");
+    checkDestination(this.deps.store, command.destination);
+    void leg
+      .transfer(command.destination)
+      .catch((err: Error) => ({ ok: false, reason: err.message }) as TransferOutcome)
+      .then((outcome) => {
+        this.deps.store.calls.addEvent(this.id, "transfer", {
+          destination: command.destination,
+          ok: outcome.ok,
+          by: "person",
+          ...(outcome.reason ? { reason: outcome.reason } : {}),
+        });
+        if (!outcome.ok)
+          this.deps.calls.problem(
+            this.id,
+            `Transfer to ${command.destination} failed${outcome.reason ? ` (${outcome.reason})` : ""}; the call continues`,
+          );
+      });
   }
 
   /** Keypad digits a person dials on the call, sent as RFC 4733 events on its leg. */

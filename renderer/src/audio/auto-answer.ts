@@ -16,4 +16,8 @@ watch(
  * The call this console talks on now (null: none): a second call answered meanwhile puts it on hold first
  * (call waiting), and auto-answer leaves a second call to the person.
  */
-export const activeLine = reactive<{ callId: string | null }>({ callId: null });
+export const activeLine = reactive<{ callId: string | null; muted: boolean; onHold: boolean }>({
+  callId: null,
+  muted: false,
+  onHold: false,
+});

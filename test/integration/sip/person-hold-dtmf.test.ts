@@ -186,6 +186,44 @@ describe.skipIf(!hasSipp)(
       }
     });
 
+    it("blind transfer of a person's call: a REFER to the typed number, and the far end's NOTIFY 200 ends the call as transferred; a destination outside the allow-list or a spoken message is refused first", async () => {
+      const sipp = await startSippUas({ scenarioXml: scenario("refer-accept-uas.xml") });
+      try {
+        await onlyTrunkTo(t, sipp.port);
+        const id = await answeredCall(personAssistant);
+
+        // Refused before any REFER leaves: the allow-list (only +31 here), and a message no voice would say.
+        const far = await post(`/api/v1/calls/${id}/control`, { type: "transfer", destination: "+4930123456" });
+        expect(far.status).toBe(403);
+        expect(far.body.message).toMatch(/outside the allowed destinations/);
+        const spoken = await post(`/api/v1/calls/${id}/control`, {
+          type: "transfer",
+          destination: "+31201234567",
+          message: "Transferring you now",
+        });
+        expect(spoken.status).toBe(400);
+        expect(spoken.body.message).toMatch(/say it yourself/);
+        expect(t.store.calls.get(id)!.status).toBe("in-progress");
+
+        // sipp's scenario fails unless the REFER names +31201234567; it then reports 200 OK by NOTIFY.
+        const res = await post(`/api/v1/calls/${id}/control`, { type: "transfer", destination: "+31201234567" });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        const ended = await waitFor(() => {
+          const c = t.store.calls.get(id)!;
+          return c.status === "ended" && c;
+        }, 10_000);
+        expect(ended.end_reason).toBe("transferred");
+        expect(await sipp.exited, sipp.output()).toBe(0);
+        expect(t.store.calls.events(id).find((e) => e.type === "transfer")?.data).toEqual({
+          destination: "+31201234567",
+          ok: true,
+          by: "person",
+        });
+      } finally {
+        sipp.proc.kill("SIGTERM");
+      }
+    });
+
     it("bad digits are a 400 with error and message; an unknown call is a 404", async () => {
       for (const digits of ["", "12x", "e", "1".repeat(33)]) {
         const res = await post("/api/v1/calls/nope/dtmf", { digits });

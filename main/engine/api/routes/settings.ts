@@ -1,4 +1,4 @@
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 import { errorResponses, Nullable } from "../schemas/common.js";
 import { ALLOWED_PREFIXES_SETTING, allowedPrefixes } from "../../calls/destination-policy.js";
@@ -19,10 +19,26 @@ const CallHandling = Type.Object(
   { additionalProperties: false },
 );
 
+/** A saved steering line: one click in the console says it, or gives it to the assistant as a note. */
+const SteerMacro = Type.Object(
+  {
+    label: Type.String({ minLength: 1, maxLength: 40, description: "what the button shows" }),
+    kind: StringEnum(
+      ["say", "note", "ask"] as const,
+      "say: spoken next; note: silent context; ask: context answered now",
+    ),
+    text: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  { additionalProperties: false },
+);
+const SteerMacros = Type.Array(SteerMacro, { maxItems: 30 });
+const STEER_MACROS_SETTING = "steer_macros";
+
 const Settings = Type.Object(
   {
     outbound_allowed_prefixes: Nullable(Type.Array(Type.String())),
     call_handling: CallHandling,
+    steer_macros: SteerMacros,
     effective_outbound_allowed_prefixes: Nullable(
       Type.Array(Type.String(), {
         description:
@@ -33,13 +49,17 @@ const Settings = Type.Object(
   { description: "Local addition: engine-wide settings" },
 );
 
-/** Local additions: the outbound destination allow-list (issue #13 §9), who answers incoming calls (#16). */
+/**
+ * Local additions: the outbound destination allow-list (issue #13 §9), who answers incoming calls and the
+ * console's steering macros (#16).
+ */
 export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["settings"];
   const view = () => ({
     outbound_allowed_prefixes: ctx.store.settings.get<string[] | null>(ALLOWED_PREFIXES_SETTING, null),
     effective_outbound_allowed_prefixes: allowedPrefixes(ctx.store),
     call_handling: callHandling(ctx.store),
+    steer_macros: ctx.store.settings.get<Static<typeof SteerMacros>>(STEER_MACROS_SETTING, []),
   });
   app.get(
     "/settings",
@@ -62,6 +82,7 @@ export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
               ),
             ),
             call_handling: Type.Optional(Type.Partial(CallHandling, { additionalProperties: false, minProperties: 1 })),
+            steer_macros: Type.Optional(SteerMacros),
           },
           { additionalProperties: false, minProperties: 1 },
         ),
@@ -73,6 +94,7 @@ export const settingsRoutes: ApiRoutes = async (app, { ctx }) => {
       if (body.outbound_allowed_prefixes !== undefined)
         ctx.store.settings.set(ALLOWED_PREFIXES_SETTING, body.outbound_allowed_prefixes);
       if (body.call_handling) setCallHandling(ctx.store, body.call_handling);
+      if (body.steer_macros) ctx.store.settings.set(STEER_MACROS_SETTING, body.steer_macros);
       return view();
     },
   );
