@@ -90,58 +90,41 @@ export const attendedTransferRoutes: ApiRoutes = async (app, { ctx }) => {
     },
   );
 
-  app.post(
-    "/calls/:id/transfer/complete",
-    {
-      config: rateLimit,
-      schema: {
-        tags,
-        summary:
-          "Local addition: completes an attended transfer: the two far ends talk to each other, the person leaves",
-        description:
-          "Takes the held call off hold (re-INVITE a=sendrecv) and relays audio and digits between the two calls inside the engine; both calls end " +
-          "as `transferred`, and when either far end hangs up the other gets BYE. 409 when the consultation is not answered yet or not this call's.",
-        params: IdParams,
-        body: PairBody,
-        response: { 200: PairResponse, ...errorResponses, 409: errorResponses[400] },
+  /** Complete and cancel: the same pair in, the same answer out. */
+  const pairStep = (step: "complete" | "cancel", doc: { summary: string; description?: string }, message: string) =>
+    app.post(
+      `/calls/:id/transfer/${step}`,
+      {
+        config: rateLimit,
+        schema: {
+          tags,
+          ...doc,
+          params: IdParams,
+          body: PairBody,
+          response: { 200: PairResponse, ...errorResponses, 409: errorResponses[400] },
+        },
       },
+      async (req) => {
+        const { id } = req.params;
+        const consult = req.body.consult_call_id;
+        await attended(id)[step](id, consult);
+        return { success: true as const, call_id: id, consult_call_id: consult, message };
+      },
+    );
+  pairStep(
+    "complete",
+    {
+      summary: "Local addition: completes an attended transfer: the two far ends talk to each other, the person leaves",
+      description:
+        "Takes the held call off hold (re-INVITE a=sendrecv) and relays audio and digits between the two calls inside the engine; both calls end " +
+        "as `transferred`, and when either far end hangs up the other gets BYE. 409 when the consultation is not answered yet or not this call's.",
     },
-    async (req) => {
-      const { id } = req.params;
-      const consult = req.body.consult_call_id;
-      await attended(id).complete(id, consult);
-      return {
-        success: true as const,
-        call_id: id,
-        consult_call_id: consult,
-        message: "The two calls are joined; they go on without you",
-      };
-    },
+    "The two calls are joined; they go on without you",
   );
-
-  app.post(
-    "/calls/:id/transfer/cancel",
-    {
-      config: rateLimit,
-      schema: {
-        tags,
-        summary: "Local addition: cancels an attended transfer: hangs up the consultation and takes the call off hold",
-        params: IdParams,
-        body: PairBody,
-        response: { 200: PairResponse, ...errorResponses, 409: errorResponses[400] },
-      },
-    },
-    async (req) => {
-      const { id } = req.params;
-      const consult = req.body.consult_call_id;
-      await attended(id).cancel(id, consult);
-      return {
-        success: true as const,
-        call_id: id,
-        consult_call_id: consult,
-        message: "The consultation is hung up; the call is off hold",
-      };
-    },
+  pairStep(
+    "cancel",
+    { summary: "Local addition: cancels an attended transfer: hangs up the consultation and takes the call off hold" },
+    "The consultation is hung up; the call is off hold",
   );
 
   app.post(

@@ -88,6 +88,13 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
     );
   }
 
+  /** The call exists (404) and is in progress (409 saying what only such a call can have done). */
+  const inProgress = (id: string, onlyThen: string) => {
+    const call = ctx.calls.get(id);
+    if (!call) throw notFound("Call", id);
+    if (call.status !== "in-progress") throw conflict(`Call '${id}' is ${call.status}: ${onlyThen}`);
+  };
+
   app.post(
     "/calls/:id/takeover",
     {
@@ -103,10 +110,7 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const { id } = req.params;
-      const call = ctx.calls.get(id);
-      if (!call) throw notFound("Call", id);
-      if (call.status !== "in-progress")
-        throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be taken over`);
+      inProgress(id, "only a call in progress can be taken over");
       if (!ctx.takeOver) throw conflict(`Call '${id}' has no running assistant to take over`);
       ctx.takeOver(id);
       const mode = ctx.consoleLegs?.ownerChanged(id, req.body?.session) ?? null;
@@ -133,10 +137,7 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const { id } = req.params;
-      const call = ctx.calls.get(id);
-      if (!call) throw notFound("Call", id);
-      if (call.status !== "in-progress")
-        throw conflict(`Call '${id}' is ${call.status}: digits can only be sent on a call in progress`);
+      inProgress(id, "digits can only be sent on a call in progress");
       if (!ctx.sendDtmf) throw conflict(`Call '${id}' is not live on this engine`);
       ctx.sendDtmf(id, req.body.digits);
       return { success: true as const, call_id: id, message: `Sent ${req.body.digits}` };
@@ -161,10 +162,7 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
     async (req) => {
       const { id } = req.params;
       const on = req.body.hold;
-      const call = ctx.calls.get(id);
-      if (!call) throw notFound("Call", id);
-      if (call.status !== "in-progress")
-        throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be put on hold`);
+      inProgress(id, "only a call in progress can be put on hold");
       if (!ctx.hold) throw conflict(`Call '${id}' is not live on this engine`);
       await ctx.hold(id, on);
       return {
@@ -190,10 +188,7 @@ export const consoleCallRoutes: ApiRoutes = async (app, { ctx }) => {
     },
     async (req) => {
       const { id } = req.params;
-      const call = ctx.calls.get(id);
-      if (!call) throw notFound("Call", id);
-      if (call.status !== "in-progress")
-        throw conflict(`Call '${id}' is ${call.status}: only a call in progress can be handed back`);
+      inProgress(id, "only a call in progress can be handed back");
       if (!ctx.handBack)
         throw conflict(`Call '${id}' has not been taken over by a person: there is nothing to hand back`);
       await ctx.handBack(id);
