@@ -136,6 +136,8 @@ describe.skipIf(!hasChromium || !hasSipp || !hasPocketsphinx)(
           },
         ]);
         await page.reload();
+        await page.getByTestId("macro").waitFor();
+        await page.screenshot({ path: join(ARTIFACTS, "console-steer-macros.png") });
         await page.getByTestId("macro").click();
         await expect
           .poll(() => t.store.calls.get(call.id)!.messages.at(-1)?.content)
