@@ -137,6 +137,27 @@ describe("partial text of the turn in progress (issue #16: a live transcript who
       expect(Math.max(...h.record.partials.map((p) => p.at))).toBeLessThanOrEqual(line.at);
     });
 
+    it("the next stretch's partial waits for the words still being recognized, so the turn so far never loses them", async () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      h = harness({
+        streaming: true,
+        sttDelayMs: 300,
+        stt: ["I'd like to", "book a table for two."],
+        llm: [words("For when?", { firstTokenMs: 20 })],
+      });
+      const stt = h.stt as unknown as { partial(t: string): void };
+      h.session.start();
+      await h.quiet(400);
+      await h.speak(600);
+      await h.quiet(140); // a short pause: the first stretch goes to the recognizer (300 ms)
+      await h.speak(100);
+      stt.partial("book a"); // the recognizer already has words of the second stretch
+      await h.speak(500);
+      await h.until(() => h.said("assistant").length > 0);
+      expect(h.record.partials.map((p) => p.text)).toEqual(["I'd like to book a", "I'd like to book a table for two."]);
+      expect(h.said("user")).toEqual(["I'd like to book a table for two."]);
+    });
+
     it("takes a partial back when the speech made no words, and a batch recognizer shows a stretch only once it is recognized", async () => {
       vi.useFakeTimers({ now: 1_000_000 });
       h = harness({ streaming: true, stt: [""] });

@@ -83,6 +83,11 @@ export class VoiceSession {
   private lastTimingSeq = 0;
   /** What the streaming recognizer has of the stretch of speech not yet handed to `transcribe` (display only). */
   private liveText = "";
+  /**
+   * Stretches handed to `transcribe` and not yet back: meanwhile the next stretch's partials wait, or the
+   * turn so far would show without the words still being recognized, and then with them.
+   */
+  private recognizing = 0;
   private consecutiveFaults = 0;
   private readonly voicemail: VoicemailGuard | null;
 
@@ -99,7 +104,7 @@ export class VoiceSession {
       (text) => {
         if (this.closed) return;
         this.liveText = text;
-        this.showPartial();
+        if (!this.recognizing) this.showPartial();
       },
     );
     this.speaker = new Speaker({
@@ -289,10 +294,12 @@ export class VoiceSession {
     let text: string;
     let confidence: number | undefined;
     let sttReadyAt: number | undefined;
+    this.recognizing++;
     try {
       ({ text, confidence, readyAt: sttReadyAt } = await this.recognizer.recognize(audio, speechStartAt, speechEndAt));
       text = text.trim();
     } catch (err) {
+      this.recognizing--;
       if (this.closed) return;
       this.o.host.problem(describe(err));
       this.showPartial();
@@ -300,6 +307,7 @@ export class VoiceSession {
       if (seq === this.turnSeq && !this.turns.inSpeech) await this.fault(FALLBACK.stt);
       return;
     }
+    this.recognizing--;
     if (this.closed) return;
     const sttDoneAt = this.now();
     const words = wordCount(text);
