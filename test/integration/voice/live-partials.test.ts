@@ -46,7 +46,8 @@ describe.skipIf(!hasPocketsphinx)(
     beforeAll(async () => {
       toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0001.wav"), speechWav, 0, 0.2);
       llm = await startLlmServer(() => ({ text: REPLY }));
-      t = await startTestEngine({ sipPort: null });
+      // SIP listening (port 0): takeover is offered by an engine that carries calls.
+      t = await startTestEngine();
       ws = new WebSocket(`${t.url.replace("http", "ws")}/api/v1/events?role=observer&api_key=${t.apiKey}`);
       ws.on("message", (d) => streamed.push({ ...JSON.parse(String(d)), seenAt: performance.now() }));
       await new Promise((r) => ws.once("open", r));
@@ -58,8 +59,11 @@ describe.skipIf(!hasPocketsphinx)(
       await llm?.close();
     });
 
-    /** One call: the caller reads the sentence once; resolves when its last sample was sent, with the events. */
-    async function call(id: string, turnTaking: Record<string, unknown>) {
+    /**
+     * One call: the caller reads the sentence once (to the assistant, or to a person who took the call
+     * over); resolves once its line(s) and the answer are in, with the events.
+     */
+    async function call(id: string, turnTaking: Record<string, unknown>, takeover = false) {
       t.engine.calls.create({
         id,
         status: "connecting",
@@ -81,6 +85,7 @@ describe.skipIf(!hasPocketsphinx)(
       t.engine.calls.transition(id, "in-progress");
       const pair = await rtpPair();
       t.engine.calls.liveCall(id)!.answer(pair.leg);
+      if (takeover) expect((await t.api(`/api/v1/calls/${id}/takeover`, { method: "POST" })).status).toBe(200);
       const samples = readWav(speechWav).samples;
       let lastLoud = samples.length - 1;
       while (lastLoud > 0 && Math.abs(samples[lastLoud]) < 1000) lastLoud--;
@@ -92,12 +97,14 @@ describe.skipIf(!hasPocketsphinx)(
         streamed.filter(
           (e): e is MessageEvent => e.type === "call.message" && e.call_id === id && e.message.role === "user",
         );
-      // The whole sentence is a line (or, when a pause ends a turn early, lines) and answered.
+      // The whole sentence is a line (or, when a pause ends a turn early, lines) and answered; a person
+      // answers nothing, and the scribe's last line comes once a second of quiet ended the caller's speech.
       await waitFor(
         () =>
           users().length > 0 &&
           users().at(-1)!.seenAt > speechEndAt &&
-          streamed.some((e) => e.type === "call.message" && e.call_id === id && e.message.content === REPLY),
+          (takeover ||
+            streamed.some((e) => e.type === "call.message" && e.call_id === id && e.message.content === REPLY)),
         40_000,
       );
       await new Promise((r) => setTimeout(r, 500));
@@ -139,6 +146,16 @@ describe.skipIf(!hasPocketsphinx)(
         expect(early.length, "partials while the caller was still speaking").toBeGreaterThanOrEqual(1);
         // They grow: the last one holds more words than the first.
         expect(wordsOf(early.at(-1)!.text).length).toBeGreaterThanOrEqual(wordsOf(early[0]!.text).length);
+      } finally {
+        c.end();
+      }
+    }, 90_000);
+
+    it("during a takeover, the scribe's PocketSphinx shows the caller's words to the person as they speak", async () => {
+      const c = await call("call_partials_3", {}, true);
+      try {
+        checkLines(c.partials, c.users);
+        expect(c.partials.some((p) => p.text && p.seenAt < c.speechEndAt)).toBe(true);
       } finally {
         c.end();
       }
