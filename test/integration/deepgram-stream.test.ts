@@ -265,7 +265,7 @@ describe("Deepgram live streaming", () => {
       a, // the final replaces its interims
       `${a} ask not`,
       `${a} ask not what your`,
-      `${a} ask not what your country`,
+      `${a} ask not what your country can`,
       `${a} ${b}`,
       `${a} ${b} ask what`,
       `${a} ${b} ask what you can`,
