@@ -7,6 +7,7 @@ export type {
   CallMessage,
   CallMessageOrigin,
   CallOwnerEvent,
+  CallPartialEvent,
   CallRecord,
   CallStatus,
   CallTurnEvent,

@@ -1,7 +1,9 @@
 /**
  * Deepgram's live transcription (`wss://api.deepgram.com/v1/listen`) against a loopback double that
  * speaks its documented wire format: Token auth on the upgrade, raw linear16 in binary frames, `Results`
- * messages (is_final, from_finalize), and the KeepAlive / Finalize / CloseStream control messages.
+ * messages (is_final, from_finalize; with `interim_results=true` also non-final ones, unformatted as
+ * Deepgram's interims are), and the KeepAlive / Finalize / CloseStream control messages. Deepgram itself
+ * cannot be reached from these machines.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -23,6 +25,16 @@ const SEGMENTS = [
   "ask what you can do for your country.",
 ];
 const BYTES_PER_SECOND = 32_000;
+/** With interim results on, the double sends one every quarter second of audio until the final. */
+const INTERIM_BYTES = BYTES_PER_SECOND / 4;
+/** Deepgram's interim for a stretch: the first words heard so far, lower case, without smart_format's punctuation. */
+const interimOf = (segment: string, quarters: number) =>
+  segment
+    .toLowerCase()
+    .replace(/[^a-z ]/g, "")
+    .split(" ")
+    .slice(0, 2 * quarters)
+    .join(" ");
 
 interface Live {
   query: URLSearchParams;
@@ -71,9 +83,32 @@ async function startDeepgram(): Promise<Double> {
       let bytes = 0;
       let said = 0;
       let segment = 0;
+      let interims = 0;
+      const interimResults = live.query.get("interim_results") === "true";
+      const interim = () => {
+        interims++;
+        ws.send(
+          JSON.stringify({
+            type: "Results",
+            channel_index: [0, 1],
+            duration: (bytes - said) / BYTES_PER_SECOND,
+            start: said / BYTES_PER_SECOND,
+            is_final: false,
+            speech_final: false,
+            from_finalize: false,
+            channel: {
+              alternatives: [
+                { transcript: interimOf(SEGMENTS[segment % SEGMENTS.length], interims), confidence: 0.6, words: [] },
+              ],
+            },
+            metadata: { request_id: "r-2", model_uuid: "m-1" },
+          }),
+        );
+      };
       const result = (fromFinalize: boolean) => {
         const transcript = SEGMENTS[segment % SEGMENTS.length];
         segment++;
+        interims = 0;
         const start = said / BYTES_PER_SECOND;
         said = bytes;
         ws.send(
@@ -99,6 +134,7 @@ async function startDeepgram(): Promise<Double> {
           live.audio.push(data as Buffer);
           bytes += (data as Buffer).length;
           if (bytes - said >= BYTES_PER_SECOND) result(false);
+          else if (interimResults && Math.floor((bytes - said) / INTERIM_BYTES) > interims) interim();
           return;
         }
         const msg = JSON.parse(data.toString()) as { type: string };
@@ -204,6 +240,48 @@ describe("Deepgram live streaming", () => {
     stream.close();
     await until(() => live.control.includes("CloseStream"));
     await until(() => live.socket.readyState === live.socket.CLOSED);
+    expect(errors).toEqual([]);
+  });
+
+  it("with interim results on, Deepgram's non-final text is the turn's partial; the turn's text is still its finals alone", async () => {
+    const d = await startDeepgram();
+    const errors: Error[] = [];
+    const partials: string[] = [];
+    const stt = createStt({ provider: "deepgram", model: "nova-3", base_url: d.url }, context(KEY, d.url));
+    const stream = (stt as DeepgramStt).stream({
+      language: "en",
+      onError: (e) => errors.push(e),
+      onPartial: (t) => partials.push(t),
+    });
+    // 2.5 s of the caller: two finals Deepgram made on its own, interims in between.
+    speak(stream, JFK.subarray(0, 16000 * 2.5));
+    await until(() => partials.length === 10);
+    expect(Object.fromEntries(d.sessions[0].query)).toMatchObject({ interim_results: "true", endpointing: "false" });
+    const [a, b] = SEGMENTS;
+    expect(partials).toEqual([
+      "and so",
+      "and so my fellow",
+      "and so my fellow americans",
+      a, // the final replaces its interims
+      `${a} ask not`,
+      `${a} ask not what your`,
+      `${a} ask not what your country can`,
+      `${a} ${b}`,
+      `${a} ${b} ask what`,
+      `${a} ${b} ask what you can`,
+    ]);
+    // The turn ends: its text is the three finals, exactly as without interims; the flush shows no partial.
+    const turn = await stream.finish(0, 0, 2000);
+    expect(turn.text).toBe(SEGMENTS.join(" "));
+    expect(turn.text).not.toContain("americans"); // no interim word leaks into it
+    await new Promise((r) => setTimeout(r, 100));
+    expect(partials).toHaveLength(10);
+    // The next turn's partials start from its own words only.
+    speak(stream, JFK.subarray(16000 * 3, 16000 * 3.5));
+    await until(() => partials.length === 12);
+    expect(partials.slice(10)).toEqual(["and so", "and so my fellow"]);
+    expect((await stream.finish(0, 0, 2000)).text).toBe(SEGMENTS[0]);
+    stream.close();
     expect(errors).toEqual([]);
   });
 

@@ -12,7 +12,15 @@ import {
   withCall,
 } from "../../renderer/src/components/live/live-board";
 import { band, median, sparkline } from "../../renderer/src/components/calls/latency-band";
-import { atBottom, lineKind, mergeLines } from "../../renderer/src/components/calls/live-transcript";
+import {
+  atBottom,
+  lineKind,
+  mergeLines,
+  noInterims,
+  withFinal,
+  withPartial,
+  type Interims,
+} from "../../renderer/src/components/calls/live-transcript";
 import type { Call } from "../../renderer/src/api/types";
 
 const call = (over: Partial<Call> = {}): Call =>
@@ -151,5 +159,53 @@ describe("live transcript", () => {
     expect(merged.map((l) => l.content)).toEqual(["Hi", "One moment", "VIP"]);
     expect(merged.map(lineKind)).toEqual(["user", "say", "note"]);
     expect(lineKind({ role: "assistant", content: "x", at: "t", operator: true })).toBe("operator");
+  });
+
+  describe("lines still being spoken (call.partial)", () => {
+    const user = (text: string, turn: number) => ({ role: "user", text, turn });
+    const person = (text: string, turn: number) => ({ role: "assistant", speaker: "operator", text, turn });
+    const shown = (s: Interims) => s.lines.map((l) => `${l.kind}#${l.turn}: ${l.text}`);
+
+    it("a partial updates its line in place; the final line with its turn replaces it", () => {
+      let s = withPartial(noInterims(), user("I would", 1));
+      s = withPartial(s, person("Let me", 1));
+      const before = s.lines;
+      s = withPartial(s, user("I would like to book", 1));
+      // Same place, new text: the caller's line stays first, the person's second.
+      expect(shown(s)).toEqual(["user#1: I would like to book", "operator#1: Let me"]);
+      expect(s.lines[1]).toBe(before[1]);
+      s = withFinal(s, { role: "user", turn: 1 });
+      expect(shown(s)).toEqual(["operator#1: Let me"]);
+      // The assistant's own lines and notes supersede nothing.
+      expect(withFinal(s, { role: "assistant" })).toBe(s);
+      expect(withFinal(s, { role: "system" })).toBe(s);
+      s = withFinal(s, { role: "assistant", speaker: "operator", turn: 1 });
+      expect(shown(s)).toEqual([]);
+    });
+
+    it("a partial of a later turn after a final shows as a new line; a late partial of a final turn does not", () => {
+      let s = withPartial(noInterims(), user("what time", 1));
+      s = withFinal(s, { role: "user", turn: 1 });
+      s = withPartial(s, user("what time do you open", 1)); // sent before the final, arrived after
+      expect(shown(s)).toEqual([]);
+      s = withPartial(s, user("and on", 2));
+      expect(shown(s)).toEqual(["user#2: and on"]);
+      // The next turn's partial can come before the previous turn's final line: the final keeps it.
+      s = withPartial(s, user("and on Sunday", 2));
+      s = withPartial(s, user("is it", 3));
+      expect(shown(s)).toEqual(["user#3: is it"]);
+      expect(shown(withPartial(s, user("and on Sunday?", 2)))).toEqual(["user#3: is it"]);
+      s = withFinal(s, { role: "user", turn: 2 });
+      expect(shown(s)).toEqual(["user#3: is it"]);
+      expect(s.finalTurn.user).toBe(2);
+    });
+
+    it("an empty partial takes the line back; a final without a turn clears its speaker's partial", () => {
+      let s = withPartial(noInterims(), user("hm", 4));
+      expect(shown(withPartial(s, user("", 4)))).toEqual([]);
+      expect(withPartial(noInterims(), user("", 1)).lines).toEqual([]);
+      s = withPartial(s, person("one moment", 2));
+      expect(shown(withFinal(s, { role: "user" }))).toEqual(["operator#2: one moment"]);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { voiceAssistant } from "../../main/engine/voice/assistant-config.js";
 import type { AmdReport, EndReason, PipelineHost, TurnMetrics } from "../../main/engine/voice/session.js";
 import {
   FakeLlm,
+  FakeStreamingStt,
   FakeStt,
   FakeTts,
   FakeVad,
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   sttDelayMs?: number;
   /** Confidence the recognizer reports (none unless set, as PocketSphinx). */
   sttConfidence?: number;
+  /** A recognizer that listens along (SttStream) and can say what it has so far (`stt.partial`). */
+  streaming?: boolean;
   llm?: FakeLlmTurn[];
   transferOk?: boolean;
   toolResult?: (name: string, args: Record<string, unknown>) => Promise<string>;
@@ -34,13 +37,15 @@ export function harness(o: HarnessOptions = {}) {
   const now = () => Date.now();
   const audio = new FakeCallAudio(now);
   const vad = new FakeVad();
-  const stt = new FakeStt({ results: o.stt, delayMs: o.sttDelayMs ?? 60, confidence: o.sttConfidence });
+  const sttOptions = { results: o.stt, delayMs: o.sttDelayMs ?? 60, confidence: o.sttConfidence };
+  const stt = o.streaming ? new FakeStreamingStt(sttOptions) : new FakeStt(sttOptions);
   const llm = new FakeLlm(o.llm, now);
   const tts = new FakeTts({ voiceId: "main", msPerWord: 150, firstChunkMs: 30 });
   const fallbackTts = new FakeTts({ voiceId: "fallback", firstChunkMs: 5 });
   const log: string[] = [];
   const record = {
     messages: [] as { role: string; content: string; at: number }[],
+    partials: [] as { text: string; at: number }[],
     hangups: [] as { reason: EndReason; at: number; played: number; queued: number }[],
     fails: [] as string[],
     transfers: [] as { destination: string; at: number; queued: number }[],
@@ -56,6 +61,9 @@ export function harness(o: HarnessOptions = {}) {
     message: (role, content) => {
       record.messages.push({ role, content, at: now() });
       log.push(`${role}: ${content}`);
+    },
+    partial: (text) => {
+      record.partials.push({ text, at: now() });
     },
     hangup: (reason) => {
       record.hangups.push({ reason, at: now(), played: audio.playedSamples, queued: audio.queuedSamples });

@@ -10,6 +10,7 @@ import type { WebhookService } from "../webhooks/service.js";
 import { canTransition, isFinal } from "./call-state.js";
 import type { CallController, ControlCommand, Dialer } from "./control.js";
 import { LiveCall, type LiveCallDeps } from "./live-call.js";
+import type { PartialLine } from "./partial-lines.js";
 import { conflict, invalid, notFound } from "../domain/errors.js";
 import { nowIso } from "../util/ids.js";
 import { EventEmitter } from "node:events";
@@ -333,14 +334,21 @@ export class CallManager extends EventEmitter<{ ended: [call: CallRecord, live: 
     role: CallMessage["role"],
     content: string,
     mark?: "operator" | CallMessageOrigin,
+    /** The speaker's line number its `call.partial`s carried (see PartialLines). */
+    turn?: number,
   ): CallMessage {
     const message: CallMessage = { role, content, at: nowIso() };
     this.store.calls.addMessage(callId, message);
-    const event = { type: "call.message" as const, call_id: callId, message };
+    const event = { type: "call.message" as const, call_id: callId, message, ...(turn ? { turn } : {}) };
     this.bus.publish(
       mark === "operator" ? { ...event, speaker: mark } : mark === "say" ? { ...event, origin: mark } : event,
     );
     return message;
+  }
+
+  /** A line still being spoken, for the consoles only: streamed, never stored (the final line is). */
+  partial(callId: string, line: PartialLine): void {
+    this.bus.publish({ type: "call.partial", call_id: callId, ...line });
   }
 
   /** Who acts on a live call's control commands when neither an assistant nor a person does (API tests, scripts). */

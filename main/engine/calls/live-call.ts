@@ -16,6 +16,7 @@ import { launchAssistant, MISCONFIGURED, speakLine } from "./assistant-session.j
 import { callToolWebhook } from "./tool-webhook.js";
 import { requestAssistant } from "./assistant-request.js";
 import { TakeoverScribe, type TakeoverLine } from "./takeover-scribe.js";
+import { PartialLines } from "./partial-lines.js";
 import { chatHistory, handbackSummary } from "./handback-summary.js";
 import { createStt } from "../providers/index.js";
 import { DEFAULT_STT_CONFIG } from "../domain/speech-defaults.js";
@@ -69,11 +70,15 @@ export class LiveCall {
   private sessionFrom = 0;
   /** Texts of control `say` commands not yet spoken: their lines are marked as scripted on the stream. */
   private sayQueue: string[] = [];
+  /** The caller's and the person's lines in progress (`call.partial`), numbered against their final lines. */
+  private readonly partials: PartialLines;
 
   constructor(
     readonly id: string,
     private readonly deps: LiveCallDeps,
-  ) {}
+  ) {
+    this.partials = new PartialLines((line) => deps.calls.partial(id, line));
+  }
 
   /**
    * Before an inbound call is answered: the `assistant-request` webhook may choose or change the assistant,
@@ -235,6 +240,8 @@ export class LiveCall {
       throw conflict(`Call '${this.id}' has no running assistant to take over`, "call_not_live");
     this.voice.close();
     this.voice = null;
+    // Words the session was still hearing are not a line now: from here the scribe writes the caller down.
+    this.partials.clear("caller");
     this.leg.audio.flush();
     this.sayQueue = [];
     this.owner = "person";
@@ -349,6 +356,8 @@ export class LiveCall {
     this.scribe = null;
     const lines: TakeoverLine[] = scribe ? await scribe.finish() : [];
     this.stopListening();
+    this.partials.clear("caller");
+    this.partials.clear("person");
     if (isFinal(calls.get(this.id)?.status ?? "ended")) throw conflict(`Call '${this.id}' ended during the hand-back`);
     const heldMs = Date.now() - since;
     this.conversation.push({ role: "system", content: handbackSummary(lines, heldMs) });
@@ -394,12 +403,14 @@ export class LiveCall {
       keyterms: Array.isArray(stored.keyterms) ? stored.keyterms.map(String) : [],
       // The person speaks for the business: stored on its side of the transcript (docs/decisions.md).
       line: (l) => {
-        if (l.speaker === "caller") this.deps.calls.addMessage(this.id, "user", l.text);
+        const turn = this.partials.final(l.speaker);
+        if (l.speaker === "caller") this.deps.calls.addMessage(this.id, "user", l.text, undefined, turn);
         else {
-          this.deps.calls.addMessage(this.id, "assistant", l.text, "operator");
+          this.deps.calls.addMessage(this.id, "assistant", l.text, "operator", turn);
           this.deps.store.calls.addEvent(this.id, "operator_line", { content: l.text });
         }
       },
+      partial: (speaker, text) => this.partials.update(speaker, text),
       problem: (message) => this.deps.calls.problem(this.id, message),
     });
     const tap = leg.tap();
@@ -468,6 +479,7 @@ export class LiveCall {
   /** The row is final: the assistant stops and the audio views close. */
   closed(): void {
     this.ringing?.("cancelled");
+    this.partials.close();
     this.voice?.close();
     this.voice = null;
     this.scribe?.close();
@@ -489,8 +501,10 @@ export class LiveCall {
     const { store, calls } = this.deps;
     return {
       message: (role, content) => {
-        calls.addMessage(this.id, role, content, role === "assistant" && this.scripted(content) ? "say" : undefined);
+        const mark = role === "assistant" && this.scripted(content) ? "say" : undefined;
+        calls.addMessage(this.id, role, content, mark, role === "user" ? this.partials.final("caller") : undefined);
       },
+      partial: (text) => this.partials.update("caller", text),
       hangup: (reason) => this.end("ended", { end_reason: reason }),
       fail: (error) => this.end("failed", { end_reason: "pipeline_error", error }),
       transfer: async (destination) => {

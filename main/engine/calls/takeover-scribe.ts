@@ -22,6 +22,11 @@ export interface TakeoverScribeOptions {
   keyterms: string[];
   /** A line is ready: the call stores it. */
   line(line: TakeoverLine): void;
+  /**
+   * What a streaming recognizer has so far of a side's line in progress, for display ("" takes it back:
+   * the speech made no line). Batch recognizers give none.
+   */
+  partial?(speaker: TakeoverSpeaker, text: string): void;
   problem(message: string): void;
   /** Silero unless a test scripts one. */
   vad?: VadFactory;
@@ -112,7 +117,9 @@ class Ear {
     private readonly o: TakeoverScribeOptions,
     private readonly line: (l: TakeoverLine) => void,
   ) {
-    this.recognizer = new Recognizer(o.stt, o.language, o.keyterms, o.problem, RATE);
+    this.recognizer = new Recognizer(o.stt, o.language, o.keyterms, o.problem, RATE, (text) => {
+      if (!this.closed) o.partial?.(speaker, text);
+    });
     // No leg for the VAD to tap: the person's audio never passes the media worker, and a tap of the
     // caller's would let the VAD hold playout at their onset (a barge-in rule that is not ours here).
     this.turns = new TurnDetector(
@@ -155,8 +162,12 @@ class Ear {
       .then(({ text }) => {
         const words = text.trim();
         if (words) this.line({ speaker: this.speaker, text: words, startedAt });
+        else this.o.partial?.(this.speaker, "");
       })
-      .catch((err: Error) => this.o.problem(`Transcribing the ${this.speaker} during the takeover: ${err.message}`))
+      .catch((err: Error) => {
+        this.o.problem(`Transcribing the ${this.speaker} during the takeover: ${err.message}`);
+        this.o.partial?.(this.speaker, "");
+      })
       .finally(() => this.inFlight.delete(job));
     this.inFlight.add(job);
   }

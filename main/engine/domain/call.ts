@@ -120,5 +120,22 @@ export interface CallTurnEvent {
   interrupted: boolean;
 }
 
+/**
+ * The events stream's `call.partial` (local addition): what the recognizer has so far of a line still being
+ * spoken — the caller's (`role: "user"`) or, during a takeover, the person's (`role: "assistant"`, `speaker:
+ * "operator"`). For display only: the line that is stored, answered and sent to webhooks is the final one, a
+ * `call.message` with the same `turn`, which supersedes every partial of that speaker up to its `turn`.
+ * `text` is the whole line so far, not a delta; an empty `text` takes the partial back (the speech made no
+ * line). `turn` counts that speaker's lines in the call (1 = their first), unlike `call.turn`'s reply count.
+ */
+export interface CallPartialEvent {
+  type: "call.partial";
+  call_id: string;
+  role: "user" | "assistant";
+  speaker?: "operator";
+  text: string;
+  turn: number;
+}
+
 /** Where a transcript line came from when it was not the conversation itself: a control `say` (scripted). */
 export type CallMessageOrigin = "say";

@@ -1,6 +1,12 @@
 import { EventEmitter } from "node:events";
 import type { CallMessage, CallRecord } from "../store/calls.js";
-import type { CallHoldEvent, CallMessageOrigin, CallOwnerEvent, CallTurnEvent } from "../domain/call.js";
+import type {
+  CallHoldEvent,
+  CallMessageOrigin,
+  CallOwnerEvent,
+  CallPartialEvent,
+  CallTurnEvent,
+} from "../domain/call.js";
 
 /**
  * Every event the engine publishes, as one discriminated union. The events WebSocket, the console and
@@ -15,12 +21,21 @@ export type EngineEvent =
   /**
    * `speaker: "operator"` (local addition): a person at the console said this line, stored as the business's side.
    * `origin: "say"` (local addition): the assistant spoke a line a control `say` scripted, not one of its own.
+   * `turn` (local addition, on the caller's and a person's lines): the `call.partial`s this line supersedes.
    */
-  | { type: "call.message"; call_id: string; message: CallMessage; speaker?: "operator"; origin?: CallMessageOrigin }
+  | {
+      type: "call.message";
+      call_id: string;
+      message: CallMessage;
+      speaker?: "operator";
+      origin?: CallMessageOrigin;
+      turn?: number;
+    }
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   | CallHoldEvent
   | CallOwnerEvent
   | CallTurnEvent
+  | CallPartialEvent
   /** Something went wrong on a call that did not end it (a provider failure, a refused webhook answer…). */
   | { type: "call.problem"; call_id: string; message: string }
   | {

@@ -8,6 +8,11 @@ export type EndReason = "assistant_hangup" | "max_duration" | "silence_timeout" 
 /** The call around the voice session: storage, hang-up, transfer, webhooks. Implemented in calls/. */
 export interface PipelineHost {
   message(role: "user" | "assistant" | "system", content: string): void;
+  /**
+   * The caller's turn so far, while it is not yet a `message` (display only; "" takes it back): the words
+   * of its finished stretches and what the streaming recognizer has of the one in progress.
+   */
+  partial?(text: string): void;
   hangup(reason: EndReason): void;
   /** Ends the call as failed with a reason a person can read (after the session said goodbye). */
   fail(error: string): void;

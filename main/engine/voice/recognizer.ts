@@ -27,6 +27,8 @@ export class Recognizer {
     private readonly keyterms: string[],
     problem: (message: string) => void,
     private readonly rateHz: number,
+    /** The text so far of the speech not yet recognized (SttStreamOptions.onPartial); streaming recognizers only. */
+    onPartial?: (text: string) => void,
   ) {
     if (!isStreaming(stt) || stt.sampleRateHz !== 16000) return;
     try {
@@ -37,6 +39,7 @@ export class Recognizer {
           problem(err.message);
           this.stream = null;
         },
+        ...(onPartial ? { onPartial } : {}),
       });
     } catch (err) {
       problem((err as Error).message);

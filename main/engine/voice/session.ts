@@ -81,6 +81,13 @@ export class VoiceSession {
   /** The latest turn's timing: words left unanswered (a cough cut in) are answered with it. */
   private lastTiming: TurnTiming | null = null;
   private lastTimingSeq = 0;
+  /** What the streaming recognizer has of the stretch of speech not yet handed to `transcribe` (display only). */
+  private liveText = "";
+  /**
+   * Stretches handed to `transcribe` and not yet back: meanwhile the next stretch's partials wait, or the
+   * turn so far would show without the words still being recognized, and then with them.
+   */
+  private recognizing = 0;
   private consecutiveFaults = 0;
   private readonly voicemail: VoicemailGuard | null;
 
@@ -88,7 +95,18 @@ export class VoiceSession {
     const { assistant: a, host } = o;
     const now = (this.now = o.now ?? (() => performance.now()));
     const problem = (err: unknown) => host.problem(describe(err));
-    this.recognizer = new Recognizer(o.stt, a.language, a.keyterms, (m) => host.problem(m), RATE);
+    this.recognizer = new Recognizer(
+      o.stt,
+      a.language,
+      a.keyterms,
+      (m) => host.problem(m),
+      RATE,
+      (text) => {
+        if (this.closed) return;
+        this.liveText = text;
+        if (!this.recognizing) this.showPartial();
+      },
+    );
     this.speaker = new Speaker({
       audio: o.audio,
       tts: o.tts,
@@ -251,7 +269,18 @@ export class VoiceSession {
       return;
     }
     this.bargeIn.speechEnded();
+    // Its words come back from `transcribe`; the recognizer's partials from here on are of the next stretch.
+    this.liveText = "";
     void this.transcribe(audio, this.speechStartAt, endedAt, releasedAt, this.now());
+  }
+
+  /**
+   * The caller's turn so far, for the console: the words heard in its finished stretches (not yet
+   * answered) and what the recognizer has of the one in progress. Display only: the turn's text is the
+   * responder's, from final recognitions; "" (nothing left) takes a shown partial back.
+   */
+  private showPartial(): void {
+    this.o.host.partial?.([this.responder.pending, this.liveText].filter(Boolean).join(" "));
   }
 
   private async transcribe(
@@ -265,20 +294,27 @@ export class VoiceSession {
     let text: string;
     let confidence: number | undefined;
     let sttReadyAt: number | undefined;
+    this.recognizing++;
     try {
       ({ text, confidence, readyAt: sttReadyAt } = await this.recognizer.recognize(audio, speechStartAt, speechEndAt));
       text = text.trim();
     } catch (err) {
+      this.recognizing--;
       if (this.closed) return;
       this.o.host.problem(describe(err));
+      this.showPartial();
       this.bargeIn.recognitionFailed();
       if (seq === this.turnSeq && !this.turns.inSpeech) await this.fault(FALLBACK.stt);
       return;
     }
+    this.recognizing--;
     if (this.closed) return;
     const sttDoneAt = this.now();
     const words = wordCount(text);
-    if (!this.bargeIn.transcript(words)) return;
+    const turn = this.bargeIn.transcript(words);
+    // No words for the turn (or a false interruption's): the partial of this stretch goes too.
+    if (!turn || !words) this.showPartial();
+    if (!turn) return;
     if (!words) {
       // The words before this speech are the turn; it ended with this speech, not before it.
       if (seq === this.turnSeq && this.lastTiming) this.lastTiming = { speechEndAt, vadEndAt, decidedAt, sttDoneAt };
@@ -294,6 +330,7 @@ export class VoiceSession {
   private heard(text: string, seq: number, timing: TurnTiming): void {
     if (this.closed) return;
     this.responder.hear(text);
+    this.showPartial();
     // Set before the early return: words answered later (after a cough or a fricative that made no turn)
     // were timed by this turn, not an older one.
     if (seq >= this.lastTimingSeq) [this.lastTiming, this.lastTimingSeq] = [timing, seq];

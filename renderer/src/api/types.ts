@@ -4,12 +4,13 @@ import type {
   CallMessage,
   CallMessageOrigin,
   CallOwnerEvent,
+  CallPartialEvent,
   CallRecord,
   CallStatus,
   CallTurnEvent,
 } from "../../../shared-types/calls";
 
-export type { CallMessage, CallMessageOrigin, CallOwnerEvent, CallStatus, CallTurnEvent };
+export type { CallMessage, CallMessageOrigin, CallOwnerEvent, CallPartialEvent, CallStatus, CallTurnEvent };
 export type Call = CallRecord;
 
 export interface CallList {
@@ -27,8 +28,11 @@ export type EngineEvent =
       /** A person at the console said it; `origin: "say"`: a control `say` scripted it. */
       speaker?: "operator";
       origin?: CallMessageOrigin;
+      /** The caller's or a person's line: the `call.partial`s of that speaker up to this turn are superseded. */
+      turn?: number;
       at: string;
     }
+  | (CallPartialEvent & { at: string })
   | (CallHoldEvent & { at: string })
   | (CallOwnerEvent & { at: string })
   | (CallTurnEvent & { at: string })

@@ -2,8 +2,9 @@ import { Type } from "@sinclair/typebox";
 import type { ApiRoutes } from "../context.js";
 
 /**
- * WebSocket stream of engine events (`call.created`, `call.updated`, `call.ended`, `call.message`, …),
- * one JSON object per message. Authenticated like every route (header, or `?api_key=` for browsers).
+ * WebSocket stream of engine events (`call.created`, `call.updated`, `call.ended`, `call.message`,
+ * `call.partial`, …), one JSON object per message. Authenticated like every route (header, or `?api_key=`
+ * for browsers).
  */
 export const eventRoutes: ApiRoutes = async (app, { ctx }) => {
   app.get(
@@ -16,6 +17,10 @@ export const eventRoutes: ApiRoutes = async (app, { ctx }) => {
         summary: "Live engine events over WebSocket (local addition)",
         description:
           "Connect with `Authorization: Bearer <key>` or `?api_key=<key>`. Each message is one JSON event with a `type` and an ISO `at`. " +
+          "A call's transcript arrives as `call.message` (a final line, stored) and, before it, `call.partial` while the line is spoken (as the words come with a streaming recognizer such as PocketSphinx or Deepgram, per finished stretch of speech with a batch one): " +
+          "`{call_id, role, speaker?, text, turn}`, the line so far, at most 5 a second per call, for display only; an empty `text` takes it back, " +
+          "and the `call.message` with the same `turn` (the caller's, or a person's with `speaker: \"operator\"`) supersedes it. " +
+          "Other live events: `call.turn` (a reply's latency), `call.owner`, `call.hold`, `call.dtmf`, `call.problem`, `call.incoming`. " +
           "With `?role=console` the connection counts as an open console: calls to numbers without an active assistant ring it (`call.incoming`) instead of being turned away with 480.",
         querystring: Type.Object({
           api_key: Type.Optional(Type.String()),

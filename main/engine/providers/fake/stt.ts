@@ -1,4 +1,11 @@
-import type { SpeechToText, SttRequest, SttResult } from "../stt/types.js";
+import type {
+  SpeechToText,
+  StreamingSpeechToText,
+  SttRequest,
+  SttResult,
+  SttStream,
+  SttStreamOptions,
+} from "../stt/types.js";
 import { sleep } from "./sleep.js";
 
 /** What the fake recognizes for the next utterance: text, or a failure. */
@@ -44,5 +51,44 @@ export class FakeStt implements SpeechToText {
     await sleep(this.o.delayMs ?? 0, request.signal);
     if (next instanceof Error) throw next;
     return this.o.confidence === undefined ? { text: next } : { text: next, confidence: this.o.confidence };
+  }
+}
+
+/**
+ * A streaming recognizer (SttStream) on the same script: each turn's text comes from `finish`, and the test
+ * says what the recognizer "has so far" with `partial`, as PocketSphinx's segments or Deepgram's interims do.
+ */
+export class FakeStreamingStt extends FakeStt implements StreamingSpeechToText {
+  private current: { onPartial?: (text: string) => void; closed: boolean } | null = null;
+  /** Samples written to the open stream. */
+  written = 0;
+
+  constructor(o: Omit<FakeSttOptions, "sampleRateHz"> = {}) {
+    super({ ...o, sampleRateHz: 16000 });
+  }
+
+  /** The open stream's recognizer has `text` so far of the turn in progress. */
+  partial(text: string): void {
+    if (this.current && !this.current.closed) this.current.onPartial?.(text);
+  }
+
+  stream(opts: SttStreamOptions): SttStream {
+    const state = { onPartial: opts.onPartial, closed: false };
+    this.current = state;
+    return {
+      write: (pcm) => {
+        this.written += pcm.length;
+      },
+      finish: () =>
+        this.transcribe({
+          audio: new Int16Array(0),
+          sampleRateHz: 16000,
+          language: opts.language,
+          signal: new AbortController().signal,
+        }),
+      close: () => {
+        state.closed = true;
+      },
+    };
   }
 }

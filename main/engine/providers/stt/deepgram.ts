@@ -3,7 +3,7 @@
 import WebSocket from "ws";
 import { registerStt, type ProviderContext } from "../index.js";
 import { ProviderError, httpError } from "../errors.js";
-import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
+import type { StreamingSpeechToText, SttRequest, SttResult, SttStream, SttStreamOptions } from "./types.js";
 import { str, bool, strings, redact, causeMessage, errorDetailFrom } from "../util.js";
 import { cloudVendor } from "../key-route.js";
 
@@ -68,14 +68,15 @@ export class DeepgramStt implements StreamingSpeechToText {
     return `${this.baseUrl}/listen?${this.query(req.language, req.sampleRateHz, req.keyterms)}`;
   }
 
-  stream(opts: { language: string; onError: (err: Error) => void }): SttStream {
+  stream(opts: SttStreamOptions): SttStream {
     const q = this.query(opts.language, this.sampleRateHz, undefined);
-    // Our own VAD and turn-taking decide when a turn ends: Deepgram's endpointing and interim results
-    // would only add messages; Finalize says when we want the text.
-    q.set("interim_results", "false");
+    // Our own VAD and turn-taking decide when a turn ends: Deepgram's endpointing would only add messages;
+    // Finalize says when we want the text. Interim results are shown while the caller talks (only when
+    // someone listens for them): the turn's text is built from final results alone, as without them.
+    q.set("interim_results", String(Boolean(opts.onPartial)));
     q.set("endpointing", "false");
     const url = `${this.baseUrl.replace(/^http/, "ws")}/listen?${q}`;
-    return new DeepgramStream(url, this.opts.apiKey, opts.onError, this.opts.keepAliveMs ?? 5000);
+    return new DeepgramStream(url, this.opts.apiKey, opts.onError, this.opts.keepAliveMs ?? 5000, opts.onPartial);
   }
 
   async transcribe(req: SttRequest): Promise<SttResult> {
@@ -127,6 +128,10 @@ class DeepgramStream implements SttStream {
   private readonly pending: (Buffer | string)[] = [];
   private pendingBytes = 0;
   private readonly finals: { text: string; confidence?: number }[] = [];
+  /** Deepgram's latest interim text for the audio after the last final (display only). */
+  private interim = "";
+  /** What `onPartial` was last told, so an interim repeating it is not passed on. */
+  private shown = "";
   private wroteSinceFinalize = false;
   private flushed: (() => void) | null = null;
   private lastSentAt = performance.now();
@@ -138,6 +143,7 @@ class DeepgramStream implements SttStream {
     private readonly apiKey: string,
     private readonly onError: (err: Error) => void,
     keepAliveMs: number,
+    private readonly onPartial?: (text: string) => void,
   ) {
     this.ws = new WebSocket(url, { headers: { Authorization: `Token ${apiKey}` }, handshakeTimeout: 10_000 });
     this.ws.on("open", () => {
@@ -215,13 +221,27 @@ class DeepgramStream implements SttStream {
     }
     if (msg.type !== "Results") return;
     const alt = msg.channel?.alternatives?.[0];
-    if (msg.is_final === true && typeof alt?.transcript === "string" && alt.transcript.trim()) {
-      this.finals.push({
-        text: alt.transcript.trim(),
-        ...(typeof alt.confidence === "number" ? { confidence: alt.confidence } : {}),
-      });
-    }
+    const transcript = typeof alt?.transcript === "string" ? alt.transcript.trim() : "";
+    if (msg.is_final === true) {
+      // A final replaces the interims of its stretch of audio.
+      this.interim = "";
+      if (transcript)
+        this.finals.push({
+          text: transcript,
+          ...(typeof alt?.confidence === "number" ? { confidence: alt.confidence } : {}),
+        });
+    } else this.interim = transcript;
     if (msg.from_finalize === true) this.flushed?.();
+    // While a Finalize is out, results are the ending turn's: its text is about to be taken, not shown.
+    else if (!this.flushed) this.showPartial();
+  }
+
+  private showPartial(): void {
+    if (!this.onPartial) return;
+    const text = [...this.finals.map((f) => f.text), this.interim].filter(Boolean).join(" ");
+    if (text === this.shown) return;
+    this.shown = text;
+    if (text) this.onPartial(text);
   }
 
   private fail(err: ProviderError): void {
@@ -242,6 +262,8 @@ class DeepgramStream implements SttStream {
       const take = () => {
         clearTimeout(timer);
         this.flushed = null;
+        // The next turn starts with no text: an interim of this one's audio is not carried into it.
+        this.interim = this.shown = "";
         const parts = this.finals.splice(0);
         const scored = parts.filter((p) => p.confidence !== undefined);
         resolve({

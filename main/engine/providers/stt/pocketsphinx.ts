@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { registerStt } from "../index.js";
 import { spawner, type RemoteChild } from "../../spawner/spawner.js";
 import { ProviderError } from "../errors.js";
-import type { StreamingSpeechToText, SttRequest, SttResult, SttStream } from "./types.js";
+import type { StreamingSpeechToText, SttRequest, SttResult, SttStream, SttStreamOptions } from "./types.js";
 import { StreamSegments, TimedTranscriptParser } from "./stream-segments.js";
 
 const BINARY = process.env.VOICEDOCK_POCKETSPHINX ?? "pocketsphinx_continuous";
@@ -43,8 +43,8 @@ export class PocketSphinxStt implements StreamingSpeechToText {
   }
 
   /** One recognizer for the whole call, fed in real time: see PocketSphinxStream. */
-  stream(opts: { language: string; onError: (err: Error) => void }): SttStream {
-    return new PocketSphinxStream(opts.onError);
+  stream(opts: SttStreamOptions): SttStream {
+    return new PocketSphinxStream(opts.onError, opts.onPartial);
   }
 
   private run(file: string, req: SttRequest): Promise<SttResult> {
@@ -172,11 +172,19 @@ class PocketSphinxStream implements SttStream {
   /** Audio written before the pipe exists waits here; then it flows into the pipe. */
   private readonly out = new PassThrough();
   private pipe: WriteStream | null = null;
-  private readonly segments = new StreamSegments(16000);
+  private readonly segments: StreamSegments;
   private closed = false;
   private noiseAt = 0;
 
-  constructor(private readonly onError: (err: Error) => void) {
+  /**
+   * `onPartial`: each segment of the open turn as it comes out (a pause of 0.15 s closes one), joined;
+   * the turn's own text still comes from `finish`.
+   */
+  constructor(
+    private readonly onError: (err: Error) => void,
+    onPartial?: (text: string) => void,
+  ) {
+    this.segments = new StreamSegments(16000, onPartial);
     this.fifo = join(tempDir(), `${randomUUID()}.pcm`);
     // The helper makes the pipe: no spawnSync blocking our loop, no fork of the engine.
     spawner.mkfifo(this.fifo, 0o600).then(

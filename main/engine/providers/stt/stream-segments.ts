@@ -40,6 +40,8 @@ export class StreamSegments {
   private marks = 0;
   /** Samples written so far. */
   written = 0;
+  /** Where the turn in progress began: the boundary of the last turn taken. Later segments are its partials. */
+  private openFrom = 0;
 
   /** Records a write of `samples` at session time `at`. */
   wrote(samples: number, at: number): void {
@@ -74,6 +76,7 @@ export class StreamSegments {
         resolve,
         timer: setTimeout(() => this.settle(p), timeoutMs),
       };
+      this.openFrom = this.written;
       this.pending.push(p);
       this.check();
     });
@@ -85,6 +88,14 @@ export class StreamSegments {
     this.segments.push(segment);
     if (this.segments.length > 200) this.segments.shift();
     this.check();
+    // A late segment of a turn already taken is that turn's final text, not the open turn's partial.
+    if (this.partial && segment.text && segment.start >= this.openFrom)
+      this.partial(
+        this.segments
+          .filter((s) => s.start >= this.openFrom && s.text)
+          .map((s) => s.text)
+          .join(" "),
+      );
   }
 
   /** Every waiting turn gets what there is (the stream stopped). */
@@ -96,7 +107,11 @@ export class StreamSegments {
   // segment ending within this of the speech end is the turn's last.
   private readonly slack: number;
 
-  constructor(rateHz: number) {
+  /** `partial`: the open turn's text so far, each time a segment of it comes out (SttStreamOptions.onPartial). */
+  constructor(
+    rateHz: number,
+    private readonly partial?: (text: string) => void,
+  ) {
     this.slack = rateHz * 0.1;
   }
 

@@ -51,9 +51,21 @@ export interface SttStream {
   close(): void;
 }
 
+export interface SttStreamOptions {
+  language: string;
+  onError: (err: Error) => void;
+  /**
+   * What the recognizer has so far of the speech since the last `finish` (the turn in progress), each time
+   * that grows or changes: the whole text, not a delta. For display only: it may still change, and the
+   * turn's text is what `finish` returns. Called from the recognizer's output (a child process's lines, a
+   * socket's messages), never from `write`.
+   */
+  onPartial?: (text: string) => void;
+}
+
 /** Providers that can listen continuously implement this beside `transcribe`. */
 export interface StreamingSpeechToText extends SpeechToText {
-  stream(opts: { language: string; onError: (err: Error) => void }): SttStream;
+  stream(opts: SttStreamOptions): SttStream;
 }
 
 export const isStreaming = (stt: SpeechToText): stt is StreamingSpeechToText =>
