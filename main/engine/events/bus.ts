@@ -1,6 +1,12 @@
 import { EventEmitter } from "node:events";
 import type { CallMessage, CallRecord } from "../store/calls.js";
-import type { CallHoldEvent, CallMessageOrigin, CallOwnerEvent, CallTurnEvent } from "../domain/call.js";
+import type {
+  CallCoachEvent,
+  CallHoldEvent,
+  CallMessageOrigin,
+  CallOwnerEvent,
+  CallTurnEvent,
+} from "../domain/call.js";
 
 /**
  * Every event the engine publishes, as one discriminated union. The events WebSocket, the console and
@@ -20,6 +26,7 @@ export type EngineEvent =
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   | CallHoldEvent
   | CallOwnerEvent
+  | CallCoachEvent
   | CallTurnEvent
   /** Something went wrong on a call that did not end it (a provider failure, a refused webhook answer…). */
   | { type: "call.problem"; call_id: string; message: string }

@@ -131,6 +131,23 @@ export class WebRtcTransport {
     if (!this.ended) void this.transceiver?.sender.sendRtp(Buffer.from(packet)).catch(() => undefined);
   }
 
+  /** Trickled candidates go to werift one after another, end-of-candidates last. */
+  private trickled = Promise.resolve();
+
+  /**
+   * Candidates the browser trickled after its offer (checked by the API first). One werift refuses is
+   * dropped: the others, and the browser's own checks, still connect. Without a mid: the first section.
+   */
+  addCandidates(candidates: { candidate: string; mid: string | null }[], end: boolean): void {
+    const add = (c: { candidate: string; sdpMid?: string; sdpMLineIndex?: number }) => () =>
+      this.ended ? undefined : this.pc.addIceCandidate(c).catch(() => undefined);
+    for (const c of candidates)
+      this.trickled = this.trickled.then(
+        add(c.mid === null ? { candidate: c.candidate, sdpMLineIndex: 0 } : { candidate: c.candidate, sdpMid: c.mid }),
+      );
+    if (end) this.trickled = this.trickled.then(add({ candidate: "" }));
+  }
+
   private end(state: Gone): void {
     if (this.ended) return;
     this.ended = true;
