@@ -177,7 +177,8 @@ export class ConsoleLegs {
         `The ICE fragment names mid '${unknown.mid}', which the offer does not have`,
         "invalid_ice_fragment",
       );
-    leg.rtp.addIceCandidates(frag.candidates, frag.end);
+    // The end of the browser's candidates is accepted and not passed on (webrtc-transport.ts says why).
+    leg.rtp.addIceCandidates(frag.candidates);
     return "ok";
   }
 

@@ -180,9 +180,9 @@ export class RtpSession
     this.post({ op: "whisper", from: this.id, to: to ? to.id : null });
   }
 
-  /** A browser's candidates that trickled in after its offer; `end`: it has no more. */
-  addIceCandidates(candidates: { candidate: string; mid: string | null }[], end: boolean): void {
-    this.post({ op: "iceCandidates", id: this.id, candidates, end });
+  /** A browser's candidates that trickled in after its offer. */
+  addIceCandidates(candidates: { candidate: string; mid: string | null }[]): void {
+    if (candidates.length) this.post({ op: "iceCandidates", id: this.id, candidates });
   }
 
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */

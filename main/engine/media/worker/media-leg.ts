@@ -151,8 +151,8 @@ export class MediaLeg {
   }
 
   /** The browser's candidates that trickled in after its offer (a leg without WebRTC ignores them). */
-  addIceCandidates(candidates: { candidate: string; mid: string | null }[], end: boolean): void {
-    this.webrtc?.addCandidates(candidates, end);
+  addIceCandidates(candidates: { candidate: string; mid: string | null }[]): void {
+    this.webrtc?.addCandidates(candidates);
   }
 
   configure(

@@ -223,7 +223,7 @@ port.on("message", (m: ToWorker) => {
       return;
     }
     case "iceCandidates":
-      legs.get(m.id)?.addIceCandidates(m.candidates, m.end);
+      legs.get(m.id)?.addIceCandidates(m.candidates);
       return;
     case "clockStats": {
       post({ op: "clockStats", token: m.token, stats: { ...clock.stats(), priority } });

@@ -41,8 +41,8 @@ export type ToWorker =
    * on a call; null stops it. Only the talking console hears the coach.
    */
   | { op: "whisper"; from: number; to: number | null }
-  /** A browser's ICE candidates that came after its offer (trickle ICE); `end`: it has no more. */
-  | { op: "iceCandidates"; id: number; candidates: { candidate: string; mid: string | null }[]; end: boolean }
+  /** A browser's ICE candidates that came after its offer (trickle ICE). */
+  | { op: "iceCandidates"; id: number; candidates: { candidate: string; mid: string | null }[] }
   | { op: "clockStats"; token: number; reset: boolean }
   /** Round trip: every message posted before it has been handled when the pong comes back. */
   | { op: "ping"; token: number };
