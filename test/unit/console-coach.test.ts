@@ -85,7 +85,7 @@ describe("ConsoleLegs: coaching", () => {
     expect(events).toEqual([{ type: "call.coach", call_id: "c1", session: coach.session, on: true, reason: "joined" }]);
   });
 
-  it("stops when the talker leaves or its browser goes, hands back, or another console takes the call; a named coach can take it itself", async () => {
+  it("stops when the talker leaves or its browser goes, hands back, or another console takes the call; one coach at a time; a named coach can take the call itself", async () => {
     const first = sessions.length;
     const { legs, rtpOf, events, call } = setup();
     const talker = await legs.join("c1", OFFER);
@@ -108,24 +108,30 @@ describe("ConsoleLegs: coaching", () => {
     expect(legs.ownerChanged("c1")).toBe("listen");
     expect(events.at(-1)).toMatchObject({ session: coach3.session, on: false, reason: "handed_back" });
 
-    // Takeover naming the third console, a coach on it, then a takeover naming the coach: it talks, the others
-    // listen, and a second coach of the old talker stops.
+    // A takeover naming the third console and a coach on it; one coach at a time.
     call.owner = "person";
     expect(legs.ownerChanged("c1", third.session)).toBe("talk");
     const coach4 = await legs.join("c1", OFFER, { mode: "coach" });
-    const coach5 = await legs.join("c1", OFFER, { mode: "coach" });
-    expect(legs.ownerChanged("c1", coach4.session)).toBe("talk");
-    expect(rtpOf(coach4.session).whisperTo).toBeNull();
-    expect(rtpOf(coach4.session).feedTo).toBe(call.media);
-    expect(rtpOf(third.session).feedTo).toBeNull();
-    expect(events.filter((e) => e.session === coach5.session).at(-1)).toMatchObject({
-      on: false,
-      reason: "talker_changed",
+    expect(rtpOf(coach4.session).whisperTo).toBe(rtpOf(third.session));
+    await expect(legs.join("c1", OFFER, { mode: "coach" })).rejects.toMatchObject({
+      kind: "conflict",
+      message: expect.stringContaining("already has a coach"),
     });
+    // A takeover naming a listener: the coach of the old talker stops.
+    expect(legs.ownerChanged("c1", coach3.session)).toBe("talk");
+    expect(events.at(-1)).toMatchObject({ session: coach4.session, on: false, reason: "talker_changed" });
+    expect(rtpOf(third.session).feedTo).toBeNull();
+    // A takeover naming a coach: it talks (no longer whispering), its talker listens.
+    const coach5 = await legs.join("c1", OFFER, { mode: "coach" });
+    expect(rtpOf(coach5.session).whisperTo).toBe(rtpOf(coach3.session));
+    expect(legs.ownerChanged("c1", coach5.session)).toBe("talk");
+    expect(rtpOf(coach5.session).whisperTo).toBeNull();
+    expect(rtpOf(coach5.session).feedTo).toBe(call.media);
+    expect(rtpOf(coach3.session).feedTo).toBeNull();
     // A takeover without a session keeps the talker, and does not make a coach talk.
     const coach6 = await legs.join("c1", OFFER, { mode: "coach" });
     expect(legs.ownerChanged("c1")).toBe("talk");
-    expect(rtpOf(coach6.session).whisperTo).toBe(rtpOf(coach4.session));
+    expect(rtpOf(coach6.session).whisperTo).toBe(rtpOf(coach5.session));
 
     // The call ends: legs close, and nobody is told a talker left a call that is over.
     const told = events.length;

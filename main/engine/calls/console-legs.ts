@@ -121,7 +121,10 @@ export class ConsoleLegs {
     return { sdp, session, mode: leg.mode, talker: talker?.who ?? null };
   }
 
-  /** The console a coach would whisper to; a 409 saying why there is none. */
+  /**
+   * The console a coach would whisper to; a 409 saying why there is none. One coach at a time: the talker's
+   * side queue carries one stream (two would be queued one after the other, not summed).
+   */
   private coachable(callId: string): ConsoleLeg {
     const talker = this.talker(callId);
     if (!talker)
@@ -129,6 +132,12 @@ export class ConsoleLegs {
         `Call '${callId}' has no person talking on it from a console: coaching whispers to the person who has the call (after a takeover, or on their own call). Listen instead, or wait until someone takes it over`,
         "no_talker",
       );
+    for (const l of this.legs.values())
+      if (l.coaching === talker)
+        throw conflict(
+          `Call '${callId}' already has a coach: one console at a time can whisper to its person. Listen instead, or coach once the other console stops`,
+          "already_coached",
+        );
     return talker;
   }
 

@@ -48,7 +48,7 @@ export const consoleWebRtcRoutes: ApiRoutes = async (app, { ctx }) => {
           "Local addition: a console's audio on a live call over WebRTC (the browser's SDP offer as application/sdp; answers 201 with the SDP answer)",
         description:
           "The console hears the call (the caller, and what the call sends); while a person has the call (they answered it, placed it, or took it over) the first console on it talks: its audio goes to the caller. " +
-          "With `?mode=coach` the console joins as a coach: it hears the call like a listener and its microphone reaches only the talking console's person, never the caller or the recording (409 when no console talks on the call; when that person leaves or hands back, the coach listens and the events stream says so with `call.coach`). " +
+          "With `?mode=coach` the console joins as a coach: it hears the call like a listener and its microphone reaches only the talking console's person, never the caller or the recording (409 when no console talks on the call, or another console coaches already; when that person leaves or hands back, the coach listens and the events stream says so with `call.coach`). " +
           "`X-Console-Mode` says which (talk | listen | coach); a coach also gets `X-Console-Talker` (URI-encoded: the name of the talking console's API key, when someone named it). `Location` is the session to DELETE when the console leaves, and to PATCH with trickled ICE candidates (`application/trickle-ice-sdpfrag`, RFC 8840): the offer need not wait for ICE gathering.",
         params: IdParams,
         querystring: JoinQuery,
