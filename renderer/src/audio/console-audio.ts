@@ -40,6 +40,8 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
   let meterCtx: AudioContext | null = null;
   let meterTimer = 0;
   let location: string | null = null;
+  /** This session's candidates on their way to the engine (trickle ICE). */
+  let trickle: CandidateTrickle | null = null;
 
   watchDevices();
   const stopWatching = onDeviceGone((kind) => {
@@ -95,7 +97,6 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
     mode.value = "connecting";
     const startedAt = performance.now();
     const trickled = !trickleRefused;
-    let trickle: CandidateTrickle | null = null;
     try {
       pc = new RTCPeerConnection();
       const remote = new MediaStream();
@@ -129,7 +130,7 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
           leave();
           void join(as);
         });
-        const t = trickle;
+        const t: CandidateTrickle = trickle;
         pc.onicecandidate = (e) =>
           t.add(e.candidate ? { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid } : null);
         // Gathering may already be over (candidates found before the handler was set are in the description).
@@ -159,7 +160,6 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
       meter(remote);
       await setMode(given);
     } catch (e) {
-      trickle?.stop();
       error.value = (e as Error).message;
       leave();
     }
@@ -219,6 +219,8 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
         headers: { authorization: `Bearer ${apiKey() ?? ""}` },
       }).catch(() => undefined);
     location = null;
+    trickle?.stop();
+    trickle = null;
     session.value = null;
     talker.value = null;
     pc?.close();
