@@ -12,7 +12,7 @@ export function sdpOffer(req: FastifyRequest): string {
     throw new ApiError(
       415,
       "Unsupported Media Type",
-      "Send the SDP offer as application/sdp",
+      "Send the SDP offer with 'Content-Type: application/sdp'",
       "unsupported_media_type",
     );
   const offer = typeof req.body === "string" ? req.body : "";
@@ -53,7 +53,7 @@ export function trickleFragment(req: FastifyRequest): IceFragment {
     throw new ApiError(
       415,
       "Unsupported Media Type",
-      `Send trickled ICE candidates as ${TRICKLE_TYPE} (RFC 8840)`,
+      `Send trickled ICE candidates with 'Content-Type: ${TRICKLE_TYPE}' (an RFC 8840 fragment)`,
       "unsupported_media_type",
     );
   return parseIceFragment(typeof req.body === "string" ? req.body : "");

@@ -36,6 +36,8 @@ export const consoleWebRtcRoutes: ApiRoutes = async (app, { ctx }) => {
   const tags = ["calls"];
   acceptSdp(app);
   acceptTrickle(app);
+  // Any other body type reaches the handlers as text, so a 415 says what these routes take (not JSON).
+  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: 16_384 }, (_req, body, done) => done(null, body));
   const unavailable = () =>
     new ApiError(503, "Service Unavailable", "Console audio is not available in this engine", "not_available");
 
