@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
@@ -8,10 +8,12 @@ import { SHARED } from "../support/kamailio.js";
 import { rtpPair, type HeardFrame } from "../support/rtp-peer.js";
 import { energySince, testBrowser, type TestBrowser } from "../support/webrtc-browser.js";
 import { waitFor } from "../helpers/wait.js";
+import { startLlmServer, type LlmServer } from "../support/llm-server.js";
 import { iceCredentials, iceFragment } from "../../renderer/src/audio/trickle.js";
 import type { CallCoachEvent } from "../../main/engine/domain/call.js";
 
 const TRICKLE = "application/trickle-ice-sdpfrag";
+const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
 
 // Two additions to a console's audio over WebRTC (issue #16), with werift peers as the browsers (Chromium is in
 // test/e2e/console-softphone.test.ts) and a real RTP peer as the caller on loopback:
@@ -19,6 +21,7 @@ const TRICKLE = "application/trickle-ice-sdpfrag";
 // - coaching: a second console whose microphone only the talking console hears, never the caller.
 describe("console audio: trickle ICE and coaching", () => {
   let t: TestEngine;
+  let llm: LlmServer;
   const work = mkdtempSync(join(tmpdir(), "console-coach-"));
   const personWav = join(work, "person.wav");
   const callerWav = join(work, "caller.wav");
@@ -31,6 +34,7 @@ describe("console audio: trickle ICE and coaching", () => {
     toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0002.wav"), personWav, 0, 0.2);
     toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0001.wav"), callerWav, 0, 0.2);
     toTelephoneWav(join(SHARED, "audio", "en-ljspeech-LJ001-0008.wav"), coachWav, 0, 0.2);
+    llm = await startLlmServer(() => ({ text: "Okay." }));
     t = await startTestEngine({ sipPort: null });
     t.engine.bus.subscribe((e) => {
       if (e.type === "call.coach") coachEvents.push(e);
@@ -40,6 +44,7 @@ describe("console audio: trickle ICE and coaching", () => {
   afterAll(async () => {
     for (const b of browsers) await b.close();
     await t?.stop();
+    await llm?.close();
   });
 
   /** A person's call in progress on a real RTP pair (no assistant runs). */
@@ -265,6 +270,78 @@ describe("console audio: trickle ICE and coaching", () => {
     expect(next.mode).toBe("talk");
     c.pair.close();
   }, 90_000);
+
+  it.skipIf(!hasPocketsphinx)(
+    "coach on an assistant's call taken over from the console: the person hears the coach (> 0.8); at the hand-back the coach is told (call.coach handed_back) and the person's console, listening again, no longer hears it (skipped only where pocketsphinx is not installed)",
+    async () => {
+      const id = `call_coach_${++seq}`;
+      t.engine.calls.create({
+        id,
+        status: "connecting",
+        direction: "inbound",
+        caller_phone: "+15550001002",
+        assistant_config: {
+          name: "Coach test",
+          stt_config: { provider: "pocketsphinx", language: "en" },
+          llm_config: { provider: "openai_compatible", model: "local-test", base_url: llm.url },
+          tts_config: { provider: "local", voice_id: "flite-kal" },
+        },
+      });
+      t.engine.calls.transition(id, "in-progress");
+      const pair = await rtpPair();
+      t.engine.calls.liveCall(id)!.answer(pair.leg);
+
+      const person = await joinCall(id);
+      expect(person.mode).toBe("listen");
+      await connected(person.browser, person.answer);
+      // Nobody talks from a console while the assistant has the call.
+      const early = await t.api(`/api/v1/calls/${id}/webrtc?mode=coach`, {
+        method: "POST",
+        headers: { "content-type": "application/sdp" },
+        body: (await testBrowser().then((b) => (browsers.push(b), b))).offer,
+      });
+      expect(early.status).toBe(409);
+      const session = person.location.split("/").pop()!;
+      const takeover = await t.api(`/api/v1/calls/${id}/takeover`, { method: "POST", json: { session } });
+      const took = await takeover.json();
+      expect(takeover.status, JSON.stringify(took)).toBe(200);
+      expect(took).toMatchObject({ console_mode: "talk" });
+
+      const coach = await joinCall(id, { mode: "coach" });
+      expect(coach.mode).toBe("coach");
+      await connected(coach.browser, coach.answer);
+      const coachSession = coach.location.split("/").pop()!;
+      await settle();
+      const whisper = readWav(coachWav).samples;
+      const at = performance.now();
+      await coach.browser.speak(whisper);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(windowedCorrelation(whisper, heardFrom(person.browser.heard, at), 0)).toBeGreaterThan(0.8);
+      expect(pair.caller.heardSince(at).filter((f) => f.rms > 300)).toHaveLength(0);
+
+      expect((await t.api(`/api/v1/calls/${id}/handback`, { method: "POST" })).status).toBe(200);
+      await waitFor(() => coachEvents.some((e) => e.session === coachSession && !e.on), 2000);
+      expect(coachEvents.filter((e) => e.session === coachSession).at(-1)).toMatchObject({
+        call_id: id,
+        on: false,
+        reason: "handed_back",
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const after = performance.now();
+      await coach.browser.speak(whisper);
+      await new Promise((r) => setTimeout(r, 500));
+      // The person's console now hears the call (the assistant may speak), but never the coach's words.
+      const heard = heardFrom(person.browser.heard, after);
+      expect(heard.length === 0 || maxCrossCorrelation(whisper, heard, 2400).value < 0.3).toBe(true);
+      expect(pair.caller.heardSince(after).length).toBeGreaterThan(20);
+      const atCaller = pair.caller.heardSince(after);
+      const callerSignal = new Int16Array(atCaller.reduce((n, f) => n + f.pcm.length, 0));
+      atCaller.reduce((o, f) => (callerSignal.set(f.pcm, o), o + f.pcm.length), 0);
+      expect(maxCrossCorrelation(whisper, callerSignal, 2400).value).toBeLessThan(0.3);
+      pair.close();
+    },
+    60_000,
+  );
 
   it("coach: 409 with a clear message on a call nobody talks on (no console, or only one that asked to listen); ?mode=other is a 400", async () => {
     const c = await personCall();
