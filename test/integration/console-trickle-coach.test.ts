@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
@@ -11,6 +11,7 @@ import { waitFor } from "../helpers/wait.js";
 import { startLlmServer, type LlmServer } from "../support/llm-server.js";
 import { iceCredentials, iceFragment } from "../../renderer/src/audio/trickle.js";
 import type { CallCoachEvent } from "../../main/engine/domain/call.js";
+import { mediaWorker } from "../../main/engine/media/worker/host.js";
 
 const TRICKLE = "application/trickle-ice-sdpfrag";
 const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
@@ -197,7 +198,7 @@ describe("console audio: trickle ICE and coaching", () => {
     c.pair.close();
   }, 60_000);
 
-  it("coach: its speech reaches the talking console (correlation > 0.8) and not the caller (no loud frame, correlation < 0.3); it hears the person and the caller; when the person's console leaves it only listens (call.coach talker_left)", async () => {
+  it("coach: its speech reaches the talking console (correlation > 0.8) and not the caller (no loud frame, correlation < 0.3) nor either side of the recording; it hears the person and the caller; when the person's console leaves it only listens (call.coach talker_left)", async () => {
     const c = await personCall();
     const talker = await joinCall(c.id);
     expect(talker.mode).toBe("talk");
@@ -211,6 +212,10 @@ describe("console audio: trickle ICE and coaching", () => {
     ]);
     await new Promise((r) => setTimeout(r, 300));
 
+    // The call is recorded meanwhile (caller left, what the call sends right).
+    const recording = join(work, `call-${c.id}.wav`);
+    c.pair.ours.startRecording(recording);
+    const recordedFrom = performance.now();
     // The level at the caller with nobody speaking: what "nothing reached them" is measured against.
     const quietFrom = performance.now();
     await new Promise((r) => setTimeout(r, 1500));
@@ -238,6 +243,15 @@ describe("console audio: trickle ICE and coaching", () => {
     await talker.browser.speak(person);
     await new Promise((r) => setTimeout(r, 500));
     expect(windowedCorrelation(person, heardFrom(coach.browser.heard, at2), 0)).toBeGreaterThan(0.8);
+    // The recording has the coach on neither side (both silent until the person spoke), and the person on ours.
+    c.pair.ours.stopRecording();
+    await mediaWorker.recordingComplete(recording);
+    const [callerSide, ourSide] = stereoWav(recording);
+    const personAt = Math.floor(((at2 - recordedFrom) / 1000) * 8000) - 800;
+    expect(personAt).toBeGreaterThan(8000 * 3);
+    expect(loudFrames(callerSide.subarray(0, personAt))).toBe(0);
+    expect(loudFrames(ourSide.subarray(0, personAt))).toBe(0);
+    expect(loudFrames(ourSide.subarray(personAt))).toBeGreaterThan(20);
     const caller = readWav(callerWav).samples;
     await settle();
     const at3 = performance.now();
@@ -378,6 +392,34 @@ describe("console audio: trickle ICE and coaching", () => {
     c.pair.close();
   }, 60_000);
 });
+
+/** Both channels of a 16-bit stereo WAV (the engine's call recording). */
+function stereoWav(path: string): [Int16Array, Int16Array] {
+  const buf = readFileSync(path);
+  let offset = 12;
+  while (offset + 8 <= buf.length) {
+    const size = buf.readUInt32LE(offset + 4);
+    if (buf.toString("ascii", offset, offset + 4) === "data") {
+      const n = Math.floor(Math.min(size, buf.length - offset - 8) / 4);
+      const left = new Int16Array(n);
+      const right = new Int16Array(n);
+      for (let i = 0; i < n; i++) {
+        left[i] = buf.readInt16LE(offset + 8 + i * 4);
+        right[i] = buf.readInt16LE(offset + 10 + i * 4);
+      }
+      return [left, right];
+    }
+    offset += 8 + size + (size % 2);
+  }
+  throw new Error(`${path} has no data chunk`);
+}
+
+/** 20 ms frames louder than speech's quietest syllables (RMS 300). */
+function loudFrames(pcm: Int16Array): number {
+  let n = 0;
+  for (let i = 0; i + 160 <= pcm.length; i += 160) if (rms(pcm.subarray(i, i + 160)) > 300) n++;
+  return n;
+}
 
 /** A moment for the peers' clocks to catch up after the test held the event loop with a long computation. */
 const settle = () => new Promise((r) => setTimeout(r, 300));
