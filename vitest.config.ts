@@ -13,8 +13,10 @@ const REALTIME = [
   "test/integration/webrtc-leg.test.ts",
   "test/integration/web-calls.test.ts",
   "test/integration/console-webrtc.test.ts",
+  "test/integration/console-trickle-coach.test.ts",
   "test/e2e/web-call.test.ts",
   "test/e2e/console-softphone.test.ts",
+  "test/e2e/console-trickle-coach.test.ts",
   // Not audio, but timed against 200 ms in the browser: alone, so another file's load is not in its figures.
   "test/e2e/console-calls-scale.test.ts",
   // A new call's row is timed against 1 s in the browser.

@@ -2,6 +2,7 @@
 // (main/engine/domain/call.ts), so the two cannot drift apart.
 export { CALL_STATUSES, isMissedCall } from "../main/engine/domain/call.js";
 export type {
+  CallCoachEvent,
   CallDirection,
   CallHoldEvent,
   CallMessage,

@@ -136,6 +136,7 @@ async function assemble(config: EngineConfig, lock: DataDirLock): Promise<Engine
     host: config.host,
     ports: config.rtpPorts ?? DEFAULT_RTP_PORTS,
     heardPerson: (id, pcm) => calls.liveCall(id)?.hearPerson(pcm),
+    coachChanged: (e) => bus.publish(e),
   });
   calls.on("ended", (call) => consoleLegs.callEnded(call.id));
   bus.subscribe((e) => {

@@ -9,7 +9,10 @@ import { PCMU } from "../../main/engine/media/codecs/g711.js";
  */
 export interface TestBrowser {
   pc: RTCPeerConnection;
+  /** The SDP offer; with `trickle`, without its candidates (they are in `candidates`). */
   offer: string;
+  /** With `trickle`: the candidate lines left out of the offer ("candidate:…"), to PATCH; else empty. */
+  candidates: string[];
   /** Received audio: one entry per packet, decoded, with performance.now() at arrival and the RTP header's seq/SSRC. */
   heard: { at: number; pcm: Int16Array; seq: number; ssrc: number }[];
   /** Sent packets: performance.now() just before werift sends it, its seq/SSRC on the wire, and its loudest sample. */
@@ -19,7 +22,8 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function testBrowser(): Promise<TestBrowser> {
+/** `trickle`: the offer leaves its candidates out, for the test to send them after it (trickle ICE). */
+export async function testBrowser(opts: { trickle?: boolean } = {}): Promise<TestBrowser> {
   const pc = new RTCPeerConnection({
     codecs: {
       audio: [new RTCRtpCodecParameters({ mimeType: "audio/PCMU", clockRate: 8000, channels: 1, payloadType: 0 })],
@@ -95,9 +99,15 @@ export async function testBrowser(): Promise<TestBrowser> {
       timer = setInterval(tick, 5);
     }
   });
+  const sdp = pc.localDescription!.sdp;
+  const candidateLine = /^a=(candidate:.*|end-of-candidates)\r?$/;
+  const lines = sdp.split("\n");
   return {
     pc,
-    offer: pc.localDescription!.sdp,
+    offer: opts.trickle ? lines.filter((l) => !candidateLine.test(l)).join("\n") : sdp,
+    candidates: opts.trickle
+      ? lines.filter((l) => l.startsWith("a=candidate:")).map((l) => l.slice(2).replace(/\r$/, ""))
+      : [],
     heard,
     sent,
     speak: (pcm) => new Promise<void>((done) => queue.push({ pcm, done })),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { RtpSession, type RtpPortRange } from "../media/rtp-session.js";
 import { conflict, invalid, notFound } from "../domain/errors.js";
+import type { CallCoachEvent } from "../domain/call.js";
 import type { CallManager } from "./call-manager.js";
 
 export interface ConsoleLegsOptions {
@@ -10,10 +11,25 @@ export interface ConsoleLegsOptions {
   ports: RtpPortRange;
   /** The person's audio while they talk on a call (8 kHz frames, buffer reused): transcribed as theirs. */
   heardPerson?: (callId: string, pcm: Int16Array) => void;
+  /** A coach began or stopped whispering (the events stream's `call.coach`). */
+  coachChanged?: (event: CallCoachEvent) => void;
 }
 
-/** A console on a call: listening (it hears both sides), or talking (it hears the caller, the caller hears it). */
-export type ConsoleMode = "listen" | "talk";
+/**
+ * A console on a call: listening (it hears both sides), talking (it hears the caller, the caller hears it),
+ * or coaching (it hears both sides; only the talking console hears it).
+ */
+export type ConsoleMode = "listen" | "talk" | "coach";
+
+/** What a console may ask for when it joins; without it: talk if a person has the call and nobody talks. */
+export type RequestedMode = "listen" | "coach";
+
+/** A trickled fragment, as the API read it (api/sdp-offer.ts). */
+export interface TrickledCandidates {
+  ufrag: string | null;
+  candidates: { candidate: string; mid: string | null }[];
+  end: boolean;
+}
 
 interface ConsoleLeg {
   callId: string;
@@ -26,6 +42,13 @@ interface ConsoleLeg {
   /** The call's RTP session the console hears. */
   call: RtpSession;
   stopHearing: (() => void) | null;
+  /** The ICE session the browser's offer opened: trickled candidates must be for it. */
+  ice: { ufrag: string | null; mids: string[] };
+  /** Who the console's API key names (a person), if anyone: a coach is told whose ear it is in. */
+  who: string | null;
+  /** A coach's talker: the console whose person hears this one. */
+  coaching: ConsoleLeg | null;
+  session: string;
 }
 
 /**
@@ -42,14 +65,22 @@ export class ConsoleLegs {
 
   constructor(private readonly o: ConsoleLegsOptions) {}
 
-  /** Answers the browser's offer for a live call; resolves with the answer, the session and its mode. */
-  async join(callId: string, offer: string): Promise<{ sdp: string; session: string; mode: ConsoleMode }> {
+  /**
+   * Answers the browser's offer for a live call; resolves with the answer, the session and its mode (for a
+   * coach, also who it whispers to). A coach needs a console talking on the call: 409 otherwise.
+   */
+  async join(
+    callId: string,
+    offer: string,
+    opts: { mode?: RequestedMode; who?: string | null } = {},
+  ): Promise<{ sdp: string; session: string; mode: ConsoleMode; talker: string | null }> {
     const { calls } = this.o;
     if (!calls.get(callId)) throw notFound("Call", callId);
     const live = calls.liveCall(callId);
     const media = live?.media;
     if (!live || !media)
       throw conflict(`Call '${callId}' is not connected on this engine: only an answered, live call has audio`);
+    if (opts.mode === "coach") this.coachable(callId);
     const rtp = new RtpSession();
     let sdp: string;
     try {
@@ -62,6 +93,13 @@ export class ConsoleLegs {
       rtp.close();
       throw conflict(`Call '${callId}' ended while its audio was being set up`);
     }
+    let talker: ConsoleLeg | undefined;
+    try {
+      if (opts.mode === "coach") talker = this.coachable(callId);
+    } catch (err) {
+      rtp.close();
+      throw err;
+    }
     const session = randomBytes(24).toString("base64url");
     const leg: ConsoleLeg = {
       callId,
@@ -71,11 +109,86 @@ export class ConsoleLegs {
       call: media,
       unmonitor: () => undefined,
       stopHearing: null,
+      ice: offerIce(offer),
+      who: opts.who ?? null,
+      coaching: null,
+      session,
     };
     this.legs.set(session, leg);
     rtp.on("gone", () => this.leave(session));
-    this.setMode(leg, live.owner === "person" && !this.talker(callId) ? "talk" : "listen");
-    return { sdp, session, mode: leg.mode };
+    if (talker) this.coach(leg, talker);
+    else this.setMode(leg, !opts.mode && live.owner === "person" && !this.talker(callId) ? "talk" : "listen");
+    return { sdp, session, mode: leg.mode, talker: talker?.who ?? null };
+  }
+
+  /**
+   * The console a coach would whisper to; a 409 saying why there is none. One coach at a time: the talker's
+   * side queue carries one stream (two would be queued one after the other, not summed).
+   */
+  private coachable(callId: string): ConsoleLeg {
+    const talker = this.talker(callId);
+    if (!talker)
+      throw conflict(
+        `Call '${callId}' has no person talking on it from a console: coaching whispers to the person who has the call (after a takeover, or on their own call). Listen instead, or wait until someone takes it over`,
+        "no_talker",
+      );
+    for (const l of this.legs.values())
+      if (l.coaching === talker)
+        throw conflict(
+          `Call '${callId}' already has a coach: one console at a time can whisper to its person. Listen instead, or coach once the other console stops`,
+          "already_coached",
+        );
+    return talker;
+  }
+
+  /** The leg whispers to `talker`'s person and hears the call as a listener does. */
+  private coach(leg: ConsoleLeg, talker: ConsoleLeg): void {
+    this.setMode(leg, "listen");
+    leg.mode = "coach";
+    leg.coaching = talker;
+    leg.rtp.whisper(talker.rtp);
+    this.o.coachChanged?.({
+      type: "call.coach",
+      call_id: leg.callId,
+      session: leg.session,
+      on: true,
+      reason: "joined",
+    });
+  }
+
+  /** The coach's person no longer talks on the call: it stops whispering and listens. */
+  private stopCoaching(leg: ConsoleLeg, reason: CallCoachEvent["reason"]): void {
+    leg.rtp.whisper(null);
+    leg.coaching = null;
+    leg.mode = "listen";
+    this.o.coachChanged?.({ type: "call.coach", call_id: leg.callId, session: leg.session, on: false, reason });
+  }
+
+  /** Coaches whose talker is gone or no longer talks stop whispering. */
+  private checkCoaches(callId: string, reason: CallCoachEvent["reason"]): void {
+    for (const l of this.legs.values())
+      if (l.callId === callId && l.coaching && (l.coaching.mode !== "talk" || !this.legs.has(l.coaching.session)))
+        this.stopCoaching(l, reason);
+  }
+
+  /**
+   * Candidates the browser trickled after its offer (RFC 8840, WHIP's PATCH). "restart" when they are for
+   * another ICE session (new credentials: an ICE restart, which this engine does not do); unknown sessions
+   * are a 404, a mid the offer did not have a 400.
+   */
+  trickle(session: string, callId: string, frag: TrickledCandidates): "ok" | "restart" {
+    const leg = this.legs.get(session);
+    if (!leg || leg.callId !== callId) throw notFound("Console audio session", session);
+    if (frag.ufrag !== null && leg.ice.ufrag !== null && frag.ufrag !== leg.ice.ufrag) return "restart";
+    const unknown = frag.candidates.find((c) => c.mid !== null && !leg.ice.mids.includes(c.mid));
+    if (unknown)
+      throw invalid(
+        `The ICE fragment names mid '${unknown.mid}', which the offer does not have`,
+        "invalid_ice_fragment",
+      );
+    // The end of the browser's candidates is accepted and not passed on (webrtc-transport.ts says why).
+    leg.rtp.addIceCandidates(frag.candidates);
+    return "ok";
   }
 
   /** The console that talks on a call, if any. */
@@ -106,7 +219,7 @@ export class ConsoleLegs {
    * if none named, the first one on the call); after a hand-back every console listens. Unknown sessions
    * are a 404; a session of another call a 409.
    */
-  ownerChanged(callId: string, session?: string): ConsoleMode | null {
+  ownerChanged(callId: string, session?: string): "talk" | "listen" | null {
     const live = this.o.calls.liveCall(callId);
     const person = live?.owner === "person";
     let chosen: ConsoleLeg | undefined;
@@ -116,12 +229,17 @@ export class ConsoleLegs {
       if (chosen.callId !== callId) throw conflict(`That console audio session is on another call`);
     }
     const onCall = [...this.legs.values()].filter((l) => l.callId === callId);
-    chosen ??= onCall.find((l) => l.mode === "talk") ?? onCall[0];
+    const previous = onCall.find((l) => l.mode === "talk");
+    // A coach becomes the talker only when its session is named.
+    chosen ??= previous ?? onCall.find((l) => l.mode !== "coach");
     for (const l of onCall) {
+      if (l.mode === "coach" && l !== chosen) continue;
       const mode: ConsoleMode = person && l === chosen ? "talk" : "listen";
+      if (l.mode === "coach") this.stopCoaching(l, "talker_changed");
       if (l.mode !== mode) this.setMode(l, mode);
     }
-    return chosen ? chosen.mode : null;
+    this.checkCoaches(callId, person ? "talker_changed" : "handed_back");
+    return chosen ? (chosen.mode === "talk" ? "talk" : "listen") : null;
   }
 
   /**
@@ -138,6 +256,11 @@ export class ConsoleLegs {
       }
   }
 
+  /** Whether `session` is a console's audio on `callId`. */
+  has(session: string, callId: string): boolean {
+    return this.legs.get(session)?.callId === callId;
+  }
+
   /** The console hung up its audio (the call goes on). False when no such session is live. */
   leave(session: string, callId?: string): boolean {
     const leg = this.legs.get(session);
@@ -145,17 +268,29 @@ export class ConsoleLegs {
     this.legs.delete(session);
     leg.stopHearing?.();
     leg.unmonitor();
+    if (leg.coaching) leg.rtp.whisper(null);
     leg.rtp.close();
+    if (leg.mode === "talk") this.checkCoaches(leg.callId, "talker_left");
     return true;
   }
 
-  /** The call ended: its consoles' legs close. */
+  /** The call ended: its consoles' legs close (coaches first: nobody is told the talker left a call that ended). */
   callEnded(callId: string): void {
     this.heldCalls.delete(callId);
-    for (const [session, l] of this.legs) if (l.callId === callId) this.leave(session);
+    const onCall = [...this.legs.entries()].filter(([, l]) => l.callId === callId);
+    onCall.sort(([, a], [, b]) => Number(b.mode === "coach") - Number(a.mode === "coach"));
+    for (const [session] of onCall) this.leave(session);
   }
 
   close(): void {
     for (const session of [...this.legs.keys()]) this.leave(session);
   }
+}
+
+/** The offer's ICE ufrag and its media sections' mids (what a trickled fragment must match). */
+function offerIce(offer: string): { ufrag: string | null; mids: string[] } {
+  return {
+    ufrag: /^a=ice-ufrag:(\S+)/m.exec(offer)?.[1] ?? null,
+    mids: [...offer.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]),
+  };
 }

@@ -104,6 +104,20 @@ export interface CallOwnerEvent {
 }
 
 /**
+ * The events stream's `call.coach` (local addition): a console (`session`, the last part of its audio
+ * session's Location) began or stopped whispering to the person who talks on the call. `on: false` comes
+ * when the person's console left (`talker_left`), the call was handed back to its assistant (`handed_back`)
+ * or another console took the call (`talker_changed`): the coach then only listens.
+ */
+export interface CallCoachEvent {
+  type: "call.coach";
+  call_id: string;
+  session: string;
+  on: boolean;
+  reason: "joined" | "talker_left" | "handed_back" | "talker_changed";
+}
+
+/**
  * The events stream's `call.turn` (local addition): one assistant reply's latency as the caller heard it,
  * once its first audio left (the call's log keeps every figure of the turn under `turn`).
  */

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { CallMessage, CallRecord } from "../store/calls.js";
 import type {
+  CallCoachEvent,
   CallHoldEvent,
   CallMessageOrigin,
   CallOwnerEvent,
@@ -34,6 +35,7 @@ export type EngineEvent =
   | { type: "call.dtmf"; call_id: string; digit: string; via: "rfc4733" | "sip-info" }
   | CallHoldEvent
   | CallOwnerEvent
+  | CallCoachEvent
   | CallTurnEvent
   | CallPartialEvent
   /** Something went wrong on a call that did not end it (a provider failure, a refused webhook answer…). */

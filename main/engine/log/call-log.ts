@@ -63,6 +63,11 @@ export function logCallEvents(
           `call ${e.call_id}: ${e.change === "taken_over" ? "taken over by a person" : "handed back to its assistant"}`,
         );
         break;
+      case "call.coach":
+        log.info(
+          `call ${e.call_id}: a console ${e.on ? "coaches the person on it" : `stopped coaching (${e.reason})`}`,
+        );
+        break;
       case "trunk.registration": {
         const name = trunkName(e.trunk_id) ?? e.trunk_id;
         const r = e.registration;

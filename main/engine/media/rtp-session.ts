@@ -175,6 +175,16 @@ export class RtpSession
     this.post({ op: "feed", from: this.id, to: to ? to.id : null });
   }
 
+  /** What this leg receives is summed into what `to` sends (a coach whispering to the talker); null stops it. */
+  whisper(to: RtpSession | null): void {
+    this.post({ op: "whisper", from: this.id, to: to ? to.id : null });
+  }
+
+  /** A browser's candidates that trickled in after its offer. */
+  addIceCandidates(candidates: { candidate: string; mid: string | null }[]): void {
+    if (candidates.length) this.post({ op: "iceCandidates", id: this.id, candidates });
+  }
+
   /** Records the call as stereo WAV (caller left, agent right); the file is written by the worker. */
   startRecording(path: string): void {
     mediaWorker.recordingStarted(path);

@@ -1,5 +1,6 @@
 // The shapes of the v1 API the console uses (the engine's OpenAPI document is the full reference).
 import type {
+  CallCoachEvent,
   CallHoldEvent,
   CallMessage,
   CallMessageOrigin,
@@ -10,7 +11,15 @@ import type {
   CallTurnEvent,
 } from "../../../shared-types/calls";
 
-export type { CallMessage, CallMessageOrigin, CallOwnerEvent, CallPartialEvent, CallStatus, CallTurnEvent };
+export type {
+  CallCoachEvent,
+  CallMessage,
+  CallMessageOrigin,
+  CallOwnerEvent,
+  CallPartialEvent,
+  CallStatus,
+  CallTurnEvent,
+};
 export type Call = CallRecord;
 
 export interface CallList {
@@ -35,6 +44,7 @@ export type EngineEvent =
   | (CallPartialEvent & { at: string })
   | (CallHoldEvent & { at: string })
   | (CallOwnerEvent & { at: string })
+  | (CallCoachEvent & { at: string })
   | (CallTurnEvent & { at: string })
   | TrunkRegistrationEvent
   | { type: string; at: string };

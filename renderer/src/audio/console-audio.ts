@@ -1,10 +1,20 @@
 import { onBeforeUnmount, ref } from "vue";
 import { apiBase, apiKey } from "../api/client";
 import { gathered } from "./ice";
+import { CandidateTrickle, iceCredentials, type PatchResult } from "./trickle";
 import { chosen, micConstraints, onDeviceGone, routeOutput, watchDevices } from "./devices";
 
-/** off → connecting → listen (hears both sides) or talk (has the call: the caller hears the person). */
-export type ConsoleMode = "off" | "connecting" | "listen" | "talk";
+/**
+ * off → connecting → listen (hears both sides), talk (has the call: the caller hears the person) or coach
+ * (hears both sides; only the person who has the call hears this console).
+ */
+export type ConsoleMode = "off" | "connecting" | "listen" | "talk" | "coach";
+
+/**
+ * The engine answered a PATCH with 405 once (an engine without trickle ICE): from then on offers wait for
+ * every candidate, as they did before trickle.
+ */
+let trickleRefused = false;
 
 /**
  * A person on a live call from the console, over WebRTC (POST /calls/{id}/webrtc): Chromium's echo
@@ -20,6 +30,8 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
   const muted = ref(false);
   /** The session the engine gave this console (takeover names it). */
   const session = ref<string | null>(null);
+  /** Coaching: whose ear this console is in (the talking console's key name), when the engine knows. */
+  const talker = ref<string | null>(null);
   let pc: RTCPeerConnection | null = null;
   let sender: RTCRtpSender | null = null;
   let mic: MediaStream | null = null;
@@ -28,13 +40,18 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
   let meterCtx: AudioContext | null = null;
   let meterTimer = 0;
   let location: string | null = null;
+  /** This session's candidates on their way to the engine (trickle ICE). */
+  let trickle: CandidateTrickle | null = null;
 
   watchDevices();
   const stopWatching = onDeviceGone((kind) => {
     opts.onFallback?.(kind);
-    if (kind === "input" && mode.value === "talk") void useMicrophone();
+    if (kind === "input" && speaks()) void useMicrophone();
     if (kind === "output" && output) void routeOutput(output, "");
   });
+
+  /** The microphone is on: the person talks on the call, or coaches the one who does. */
+  const speaks = () => mode.value === "talk" || mode.value === "coach";
 
   function silentTrack(): MediaStreamTrack {
     if (!silence) {
@@ -61,18 +78,25 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
     track.enabled = !muted.value;
     track.addEventListener("ended", () => {
       // Unplugged mid-call: Chromium ends the track before devicechange arrives.
-      if (mode.value === "talk" && mic === next) void useMicrophone("").then(() => opts.onFallback?.("input"));
+      if (speaks() && mic === next) void useMicrophone("").then(() => opts.onFallback?.("input"));
     });
     await sender?.replaceTrack(track);
     mic?.getTracks().forEach((t) => t.stop());
     mic = next;
   }
 
-  async function join(): Promise<void> {
+  /**
+   * Joins the call's audio: `coach` whispers to the person who has the call. The offer goes out at once and
+   * the candidates follow by PATCH (trickle ICE); an engine that refuses PATCH (405) gets a new offer with
+   * every candidate in it.
+   */
+  async function join(as: "coach" | null = null): Promise<void> {
     // One audio session per console and call: a second click (or a status update) while joining is a no-op.
     if (mode.value !== "off") return;
     error.value = null;
     mode.value = "connecting";
+    const startedAt = performance.now();
+    const trickled = !trickleRefused;
     try {
       pc = new RTCPeerConnection();
       const remote = new MediaStream();
@@ -83,18 +107,42 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
       document.body.appendChild(output);
       output.srcObject = remote;
       await routeOutput(output, chosen().output);
+      const thisPc = pc;
       pc.onconnectionstatechange = () => {
-        if (pc?.connectionState === "failed") {
+        if (thisPc.connectionState === "connected")
+          performance.measure("voicedock:console-audio-setup", {
+            start: startedAt,
+            end: performance.now(),
+            detail: { trickle: trickled },
+          });
+        if (pc === thisPc && thisPc.connectionState === "failed") {
           error.value = "The call's audio connection failed";
           leave();
         }
       };
       await pc.setLocalDescription(await pc.createOffer());
-      await gathered(pc);
-      const res = await fetch(`${apiBase()}/api/v1/calls/${encodeURIComponent(callId())}/webrtc`, {
+      const ice = iceCredentials(pc.localDescription!.sdp);
+      if (trickled && ice) {
+        trickle = new CandidateTrickle(ice, () => {
+          // An engine without trickle: start again, this time with every candidate in the offer.
+          trickleRefused = true;
+          if (pc !== thisPc) return;
+          leave();
+          void join(as);
+        });
+        const t: CandidateTrickle = trickle;
+        pc.onicecandidate = (e) =>
+          t.add(e.candidate ? { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid } : null);
+        // Gathering may already be over (candidates found before the handler was set are in the description).
+        if (pc.iceGatheringState === "complete") t.add(null);
+      } else await gathered(pc);
+      const offer = pc.localDescription!.sdp;
+      trickle?.sentInOffer(offer);
+      const query = as === "coach" ? "?mode=coach" : "";
+      const res = await fetch(`${apiBase()}/api/v1/calls/${encodeURIComponent(callId())}/webrtc${query}`, {
         method: "POST",
         headers: { authorization: `Bearer ${apiKey() ?? ""}`, "content-type": "application/sdp" },
-        body: pc.localDescription!.sdp,
+        body: offer,
       });
       if (res.status !== 201) {
         const body = (await res.json().catch(() => ({}))) as { message?: string };
@@ -102,8 +150,13 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
       }
       location = res.headers.get("location");
       session.value = location?.split("/").pop() ?? null;
-      const given = res.headers.get("x-console-mode") === "talk" ? "talk" : "listen";
+      const said = res.headers.get("x-console-mode");
+      const given = said === "talk" || said === "coach" ? said : "listen";
+      const named = res.headers.get("x-console-talker");
+      talker.value = named ? decodeURIComponent(named) : null;
       await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      const at = location;
+      if (at) trickle?.start((fragment) => patch(at, fragment));
       meter(remote);
       await setMode(given);
     } catch (e) {
@@ -112,10 +165,20 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
     }
   }
 
-  /** The engine's word on who talks (after joining, a takeover or a hand-back). */
-  async function setMode(next: "listen" | "talk"): Promise<void> {
+  /** One PATCH of trickled candidates to the session (RFC 9725 §4.3). */
+  async function patch(at: string, fragment: string): Promise<PatchResult> {
+    const res = await fetch(`${apiBase()}${at}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${apiKey() ?? ""}`, "content-type": "application/trickle-ice-sdpfrag" },
+      body: fragment,
+    });
+    return res.status === 204 || res.ok ? "ok" : res.status === 405 || res.status === 501 ? "unsupported" : "failed";
+  }
+
+  /** The engine's word on who talks (after joining, a takeover or a hand-back, a coach's talker leaving). */
+  async function setMode(next: "listen" | "talk" | "coach"): Promise<void> {
     if (!pc) return;
-    if (next === "talk") await useMicrophone();
+    if (next !== "listen") await useMicrophone();
     else {
       await sender?.replaceTrack(silentTrack());
       mic?.getTracks().forEach((t) => t.stop());
@@ -146,7 +209,7 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
   /** Another microphone or speaker, mid-call. */
   async function switchDevices(): Promise<void> {
     if (output) await routeOutput(output, chosen().output);
-    if (mode.value === "talk") await useMicrophone();
+    if (speaks()) await useMicrophone();
   }
 
   function leave(): void {
@@ -156,7 +219,10 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
         headers: { authorization: `Bearer ${apiKey() ?? ""}` },
       }).catch(() => undefined);
     location = null;
+    trickle?.stop();
+    trickle = null;
     session.value = null;
+    talker.value = null;
     pc?.close();
     pc = null;
     sender = null;
@@ -178,5 +244,5 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
     silence = null;
   });
 
-  return { mode, error, level, muted, session, join, setMode, mute, switchDevices, leave };
+  return { mode, error, level, muted, session, talker, join, setMode, mute, switchDevices, leave };
 }

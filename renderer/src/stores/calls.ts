@@ -1,7 +1,7 @@
 import { defineStore } from "pinia";
 import { computed, reactive, ref } from "vue";
 import { api } from "../api/client";
-import type { Call, CallList, CallMessage, CallStatus, EngineEvent } from "../api/types";
+import type { Call, CallCoachEvent, CallList, CallMessage, CallStatus, EngineEvent } from "../api/types";
 import { isMissedCall } from "../../../shared-types/calls";
 
 export interface CallFilters {
@@ -28,6 +28,8 @@ export const useCallsStore = defineStore("calls", () => {
   const incoming = ref<Call[]>([]);
   /** The newest transcript line of any call, as it streams in (the call page follows its own). */
   const lastMessage = ref<{ call_id: string; message: CallMessage } | null>(null);
+  /** The latest `call.coach` event: a call's page tells its coaching console when its whisper stopped. */
+  const lastCoach = ref<CallCoachEvent | null>(null);
   const filters = reactive<CallFilters>({
     status: "",
     startDate: "",
@@ -76,6 +78,10 @@ export const useCallsStore = defineStore("calls", () => {
   }
 
   function apply(event: EngineEvent): void {
+    if (event.type === "call.coach") {
+      lastCoach.value = event as CallCoachEvent;
+      return;
+    }
     if (event.type === "call.message" && "message" in event) {
       lastMessage.value = { call_id: event.call_id, message: event.message };
       return;
@@ -132,6 +138,7 @@ export const useCallsStore = defineStore("calls", () => {
     filters,
     incoming,
     lastMessage,
+    lastCoach,
     missedUnseen,
     load,
     apply,

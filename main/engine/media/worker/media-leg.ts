@@ -59,6 +59,11 @@ export class MediaLeg {
    * itself late), what this leg sends too.
    */
   readonly monitors: { leg: MediaLeg; withSent: boolean }[] = [];
+  /**
+   * A coach's leg: what its browser says is summed into what this leg (the talking console) sends, through
+   * the sender's side queue — never the call's queue, so the caller and the recording never get it.
+   */
+  whisperTo: MediaLeg | null = null;
   /** Rings other threads read the caller's frames from (the VAD thread), each with the bell to ring. */
   private readonly taps = new Map<number, { ring: CallShared; bell: Int32Array }>();
 
@@ -76,6 +81,7 @@ export class MediaLeg {
         this.recorder?.hear(pcm, n);
         this.relayTo?.sender.relay(pcm.subarray(0, n), MAX_RELAY_BACKLOG);
         for (const m of this.monitors) m.leg.sender.relay(pcm.subarray(0, n), MAX_RELAY_BACKLOG);
+        this.whisperTo?.sender.mix(pcm.subarray(0, n));
         ringPush(shared, pcm, n, ts);
         events.frames();
         for (const t of this.taps.values()) {
@@ -142,6 +148,11 @@ export class MediaLeg {
     this.webrtc = transport;
     this.configure({ address: "webrtc", port: 0 }, audio.codec, audio.pt, null, 5000);
     return sdp;
+  }
+
+  /** The browser's candidates that trickled in after its offer (a leg without WebRTC ignores them). */
+  addIceCandidates(candidates: { candidate: string; mid: string | null }[]): void {
+    this.webrtc?.addCandidates(candidates);
   }
 
   configure(

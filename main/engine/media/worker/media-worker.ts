@@ -175,6 +175,7 @@ port.on("message", (m: ToWorker) => {
         for (const other of legs.values()) {
           other.unmonitor(leg);
           if (other.relayTo === leg) other.relayTo = null;
+          if (other.whisperTo === leg) other.whisperTo = null;
         }
       updateClock();
       void (leg?.close() ?? Promise.resolve()).then(() => post({ op: "closed", id: m.id }));
@@ -216,6 +217,14 @@ port.on("message", (m: ToWorker) => {
       if (from) from.relayTo = m.to === null ? null : (legs.get(m.to) ?? null);
       return;
     }
+    case "whisper": {
+      const from = legs.get(m.from);
+      if (from) from.whisperTo = m.to === null ? null : (legs.get(m.to) ?? null);
+      return;
+    }
+    case "iceCandidates":
+      legs.get(m.id)?.addIceCandidates(m.candidates);
+      return;
     case "clockStats": {
       post({ op: "clockStats", token: m.token, stats: { ...clock.stats(), priority } });
       if (m.reset) clock.resetStats();

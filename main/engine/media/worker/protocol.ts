@@ -36,6 +36,13 @@ export type ToWorker =
   | { op: "monitor"; call: number; leg: number; withSent: boolean; on: boolean }
   /** One-way relay: `from`'s received audio goes out on `to` (null: stops). A console talking on a call. */
   | { op: "feed"; from: number; to: number | null }
+  /**
+   * A coach's whisper: `from`'s received audio is summed into what `to` sends (its side queue), never queued
+   * on a call; null stops it. Only the talking console hears the coach.
+   */
+  | { op: "whisper"; from: number; to: number | null }
+  /** A browser's ICE candidates that came after its offer (trickle ICE). */
+  | { op: "iceCandidates"; id: number; candidates: { candidate: string; mid: string | null }[] }
   | { op: "clockStats"; token: number; reset: boolean }
   /** Round trip: every message posted before it has been handled when the pong comes back. */
   | { op: "ping"; token: number };

@@ -131,6 +131,23 @@ export class WebRtcTransport {
     if (!this.ended) void this.transceiver?.sender.sendRtp(Buffer.from(packet)).catch(() => undefined);
   }
 
+  /**
+   * Candidates the browser trickled after its offer (checked by the API first); without a mid, for the first
+   * section. Each on its own (an mDNS name waits for its lookup); one werift refuses is dropped: the others,
+   * and the browser's own checks, still connect. The browser's end-of-candidates is not passed on: werift
+   * would stop waiting for the peer-reflexive pair a browser's check makes, which is how a browser whose
+   * candidates are mDNS names nobody answers for is reached.
+   */
+  addCandidates(candidates: { candidate: string; mid: string | null }[]): void {
+    if (this.ended) return;
+    for (const c of candidates)
+      void this.pc
+        .addIceCandidate(
+          c.mid === null ? { candidate: c.candidate, sdpMLineIndex: 0 } : { candidate: c.candidate, sdpMid: c.mid },
+        )
+        .catch(() => undefined);
+  }
+
   private end(state: Gone): void {
     if (this.ended) return;
     this.ended = true;
