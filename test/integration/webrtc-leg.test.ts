@@ -87,7 +87,7 @@ describe("a WebRTC leg in the media worker", () => {
     const { b, s, answer } = await joined({ opus: true });
     expect(answer, answer).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111\r?$/m);
     expect(answer).toMatch(/^a=rtpmap:111 opus\/48000\/2\r?$/m);
-    expect(answer).toMatch(/^a=fmtp:111 minptime=10;useinbandfec=1\r?$/m);
+    expect(answer).toMatch(/^a=fmtp:111 minptime=10;useinbandfec=1;maxplaybackrate=8000;maxaveragebitrate=24000\r?$/m);
     expect(b.codec()).toBe("opus");
     const recording = join(work, "opus-leg.wav");
     s.startRecording(recording);
