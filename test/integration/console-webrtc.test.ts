@@ -14,7 +14,8 @@ const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
 
 // A person's audio on a call over WebRTC (issue #16): the console's browser (an independent werift peer that
 // speaks WebRTC as Chromium does; Chromium itself is in test/e2e) joins a live call with POST /calls/{id}/webrtc.
-// The caller is a real RTP peer on loopback; audio is compared sample by sample after G.711 both ways.
+// The caller is a real RTP peer on loopback (G.711); the console's leg is PCMU or, as a browser's now is, Opus,
+// so the relays between the two legs run from one codec to the other. Audio is compared sample by sample.
 describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
   let t: TestEngine;
   let llm: LlmServer;
@@ -61,9 +62,9 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
     return { id, pair };
   }
 
-  /** The browser joins the call's audio: its answer applied, connected. */
-  async function joinCall(callId: string) {
-    const browser = await testBrowser();
+  /** The browser joins the call's audio (offering Opus and PCMU with `opus`): its answer applied, connected. */
+  async function joinCall(callId: string, opus = false) {
+    const browser = await testBrowser({ opus });
     browsers.push(browser);
     const res = await t.api(`/api/v1/calls/${callId}/webrtc`, {
       method: "POST",
@@ -75,6 +76,7 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
     const location = res.headers.get("location")!;
     await browser.pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
     await waitFor(() => browser.pc.connectionState === "connected", 10_000);
+    expect(browser.codec()).toBe(opus ? "opus" : "PCMU");
     return { browser, mode, location, session: location.split("/").pop()! };
   }
 
@@ -92,50 +94,57 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
     return out;
   }
 
-  it("a person's call: the console talks, the caller hears it and the console hears the caller (correlation > 0.8 each way); while we hold the caller, the microphone does not reach them", async () => {
-    const c = await call();
-    expect(t.engine.calls.liveCall(c.id)!.owner).toBe("person");
-    const { browser, mode } = await joinCall(c.id);
-    expect(mode).toBe("talk");
+  it.each([
+    { codec: "PCMU", opus: false, min: 0.8 },
+    { codec: "Opus", opus: true, min: 0.7 },
+  ])(
+    "a person's call, console on $codec: the console talks, the caller hears it and the console hears the caller (correlation > $min each way); while we hold the caller, the microphone does not reach them",
+    async ({ opus, min }) => {
+      const c = await call();
+      expect(t.engine.calls.liveCall(c.id)!.owner).toBe("person");
+      const { browser, mode } = await joinCall(c.id, opus);
+      expect(mode).toBe("talk");
 
-    const person = readWav(personWav).samples;
-    const at = performance.now();
-    await browser.speak(person);
-    await new Promise((r) => setTimeout(r, 400));
-    const atCaller = heardFrom(c.pair.caller.heard as HeardFrame[], at);
-    expect(windowedCorrelation(person, atCaller, 0)).toBeGreaterThan(0.8);
+      const person = readWav(personWav).samples;
+      const at = performance.now();
+      await browser.speak(person);
+      await new Promise((r) => setTimeout(r, 400));
+      const atCaller = heardFrom(c.pair.caller.heard as HeardFrame[], at);
+      expect(windowedCorrelation(person, atCaller, 0)).toBeGreaterThan(min);
 
-    const caller = readWav(callerWav).samples;
-    const at2 = performance.now();
-    c.pair.caller.play(caller);
-    await new Promise((r) => setTimeout(r, (caller.length / 8000) * 1000 + 600));
-    const atConsole = heardFrom(browser.heard, at2);
-    expect(windowedCorrelation(caller, atConsole, 0)).toBeGreaterThan(0.8);
+      const caller = readWav(callerWav).samples;
+      const at2 = performance.now();
+      c.pair.caller.play(caller);
+      await new Promise((r) => setTimeout(r, (caller.length / 8000) * 1000 + 600));
+      const atConsole = heardFrom(browser.heard, at2);
+      expect(windowedCorrelation(caller, atConsole, 0)).toBeGreaterThan(min);
 
-    // While we hold the caller (the person may be consulting someone), the microphone does not reach them.
-    t.engine.bus.publish({ type: "call.hold", call_id: c.id, on_hold: true, by: "us" });
-    await new Promise((r) => setTimeout(r, 200));
-    const held = performance.now();
-    await browser.speak(person.subarray(0, 16000));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(c.pair.caller.heardSince(held).filter((f) => rms(f.pcm) > 300)).toHaveLength(0);
-    t.engine.bus.publish({ type: "call.hold", call_id: c.id, on_hold: false, by: "us" });
-    await new Promise((r) => setTimeout(r, 200));
-    const resumed = performance.now();
-    await browser.speak(person.subarray(0, 16000));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(c.pair.caller.heardSince(resumed).filter((f) => rms(f.pcm) > 300).length).toBeGreaterThan(10);
-    c.pair.close();
-  }, 60_000);
+      // While we hold the caller (the person may be consulting someone), the microphone does not reach them.
+      t.engine.bus.publish({ type: "call.hold", call_id: c.id, on_hold: true, by: "us" });
+      await new Promise((r) => setTimeout(r, 200));
+      const held = performance.now();
+      await browser.speak(person.subarray(0, 16000));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(c.pair.caller.heardSince(held).filter((f) => rms(f.pcm) > 300)).toHaveLength(0);
+      t.engine.bus.publish({ type: "call.hold", call_id: c.id, on_hold: false, by: "us" });
+      await new Promise((r) => setTimeout(r, 200));
+      const resumed = performance.now();
+      await browser.speak(person.subarray(0, 16000));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(c.pair.caller.heardSince(resumed).filter((f) => rms(f.pcm) > 300).length).toBeGreaterThan(10);
+      c.pair.close();
+    },
+    60_000,
+  );
 
   it.skipIf(!hasPocketsphinx)(
-    "an assistant's call: the console listens to both sides and is not heard; after a takeover naming its session it talks (written down as the person), no longer hears itself, and after the hand-back listens again while the assistant answers with the summary (skipped only where pocketsphinx is not installed)",
+    "an assistant's call, console on Opus: the console listens to both sides and is not heard; after a takeover naming its session it talks (written down as the person), no longer hears itself, and after the hand-back listens again while the assistant answers with the summary (skipped only where pocketsphinx is not installed)",
     async () => {
       const c = await call({
         first_message:
           "Hello, you are through to the console test line. This greeting goes on for a while so that the console can hear it.",
       });
-      const { browser, mode, session } = await joinCall(c.id);
+      const { browser, mode, session } = await joinCall(c.id, true);
       expect(mode).toBe("listen");
       // The assistant's greeting reaches the listening console.
       await waitFor(() => energySince(browser.heard, 0) > 50, 10_000);
@@ -159,7 +168,7 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
       await browser.speak(person);
       await new Promise((r) => setTimeout(r, 400));
       const heard = heardFrom(c.pair.caller.heard, at);
-      expect(windowedCorrelation(person, heard, 0)).toBeGreaterThan(0.8);
+      expect(windowedCorrelation(person, heard, 0)).toBeGreaterThan(0.7);
       // The talking console does not get its own voice back.
       const selfEcho = heardFrom(browser.heard, at);
       expect(selfEcho.length === 0 || maxCrossCorrelation(person, selfEcho, 1600).value < 0.3).toBe(true);

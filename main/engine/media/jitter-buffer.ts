@@ -6,11 +6,14 @@
  * A gap still open after that is lost: it is concealed (the last frame repeated, fading out) and the
  * held packets follow. docs/decisions.md ("Jitter buffer") says why this shape.
  *
- * Payloads are copied into slots allocated once per call; nothing is allocated per packet.
+ * Payloads are copied into slots allocated once per call; nothing is allocated per packet (a slot grows
+ * once if a packet is larger than G.711's: Opus at a high bitrate).
  */
 
 const SLOTS = 16;
-const MAX_PAYLOAD = 640; // 80 ms of G.711 (the session decodes at most that much): more than peers put in a packet
+const SLOT_BYTES = 640; // 80 ms of G.711: more than G.711 peers put in a packet
+/** No RTP payload is larger than a UDP datagram on an Ethernet path. */
+const MAX_PAYLOAD = 1500;
 const MIN_WAIT_MS = 20;
 const MAX_WAIT_MS = 120;
 /** More than this many frames ahead is not reordering but a new stream (or a long outage): start over. */
@@ -40,7 +43,7 @@ export interface ReorderSink {
 }
 
 export class ReorderBuffer {
-  private readonly payloads = Array.from({ length: SLOTS }, () => new Uint8Array(MAX_PAYLOAD));
+  private readonly payloads = Array.from({ length: SLOTS }, () => new Uint8Array(SLOT_BYTES));
   private readonly lengths = new Int32Array(SLOTS);
   private readonly seqs = new Int32Array(SLOTS).fill(-1);
   private readonly timestamps = new Float64Array(SLOTS);
@@ -65,10 +68,23 @@ export class ReorderBuffer {
     waitMs: 40,
   };
 
+  private clock = 8000;
+
   constructor(
     private readonly sink: ReorderSink,
-    private readonly clockRateHz = 8000,
-  ) {}
+    clockRateHz = 8000,
+  ) {
+    this.clockRateHz = clockRateHz;
+  }
+
+  get clockRateHz(): number {
+    return this.clock;
+  }
+  /** The stream's RTP clock (the receiver sets it from the negotiated codec); a packet is taken as 20 ms until learnt. */
+  set clockRateHz(hz: number) {
+    this.clock = hz;
+    this.step = hz / 50;
+  }
 
   /** A packet as it arrives; `now` in ms (performance.now()). */
   push(seq: number, timestamp: number, payload: Uint8Array, now: number): void {
@@ -113,6 +129,7 @@ export class ReorderBuffer {
       const took = now - this.gapSince;
       this.stats.waitMs = Math.max(MIN_WAIT_MS, Math.min(MAX_WAIT_MS, Math.max(this.stats.waitMs * 0.95, took * 1.5)));
     }
+    if (payload.length > this.payloads[slot].length) this.payloads[slot] = new Uint8Array(MAX_PAYLOAD);
     this.payloads[slot].set(payload);
     this.lengths[slot] = payload.length;
     this.seqs[slot] = seq;

@@ -1,15 +1,20 @@
 import { parseRtp } from "./rtp/packet.js";
-import type { Codec } from "./codecs/g711.js";
+import type { Codec } from "./codecs/codec.js";
 import { DtmfReceiver } from "./dtmf.js";
 import { ReorderBuffer } from "./jitter-buffer.js";
 import type { Endpoint } from "./media-types.js";
 import { I, F, type CallShared } from "./worker/shared.js";
 
 const SAMPLES = 160;
+/** The longest packet a codec decodes to: 120 ms (Opus's limit; G.711 peers send at most 80 ms). */
+const MAX_PACKET_SAMPLES = SAMPLES * 6;
 
 export interface ReceiverSink {
-  /** Decoded caller audio in order, one call per packet or concealed gap (`pcm` is reused: copy to keep). */
-  frame(pcm: Int16Array, samples: number, rtpTimestamp: number): void;
+  /**
+   * Decoded caller audio in order, one call per packet or concealed gap (`pcm` is reused: copy to keep);
+   * `timestamp` counts 8 kHz samples (the RTP timestamp, rescaled from the codec's clock).
+   */
+  frame(pcm: Int16Array, samples: number, timestamp: number): void;
   latched(remote: Endpoint): void;
   dtmf(digit: string): void;
   /** RTCP that arrived on the RTP port (RFC 5761 muxing); true when it was RTCP. */
@@ -19,24 +24,27 @@ export interface ReceiverSink {
 /**
  * The caller's side of a call's RTP: parses packets, latches to where they come from (symmetric RTP,
  * which gets through NAT), picks out RFC 4733 digits, puts audio back in order through the reorder
- * buffer, conceals losses with a short fade, and decodes. Counters go to shared memory.
+ * buffer, conceals losses (the codec's own concealment where it has one, else a short fade), and decodes.
+ * Counters go to shared memory.
  */
 export class RtpReceiver {
-  codec: Codec | null = null;
+  private codecNow: Codec | null = null;
+  /** RTP clock units per 8 kHz sample: 1 for G.711, 6 for Opus. */
+  private clockPerSample = 1;
   pt = 0;
   tePt: number | null = null;
   /** Latched: the peer's packets come from `remote`, which answers go back to. */
   latched = false;
   private readonly dtmfIn = new DtmfReceiver();
-  private readonly pcmIn = new Int16Array(SAMPLES * 4);
-  private readonly pcmLast = new Int16Array(SAMPLES * 4);
+  private readonly pcmIn = new Int16Array(MAX_PACKET_SAMPLES);
+  private readonly pcmLast = new Int16Array(MAX_PACKET_SAMPLES);
   private lastFrameSamples = SAMPLES;
   private concealedInRow = 0;
   /** The peer's stream as RTCP reports it: its SSRC and sequence range (extended). */
   readonly peer = { ssrc: -1, baseSeq: -1, maxSeq: 0, cycles: 0 };
   /** Incoming audio in sequence order, duplicates and late packets dropped, losses concealed. */
   readonly incoming = new ReorderBuffer({
-    packet: (payload, timestamp) => this.deliver(this.codec!.decode(payload, this.pcmIn), timestamp, 0),
+    packet: (payload, timestamp) => this.deliver(this.codecNow!.decode(payload, this.pcmIn), timestamp, 0),
     lost: (timestamp) => this.conceal(timestamp),
   });
 
@@ -44,6 +52,17 @@ export class RtpReceiver {
     private readonly shared: CallShared,
     private readonly sink: ReceiverSink,
   ) {}
+
+  get codec(): Codec | null {
+    return this.codecNow;
+  }
+  /** The reorder buffer's jitter and packet-duration arithmetic is in the codec's RTP clock. */
+  set codec(codec: Codec | null) {
+    this.codecNow = codec;
+    if (!codec) return;
+    this.incoming.clockRateHz = codec.clockRateHz;
+    this.clockPerSample = codec.clockRateHz / 8000;
+  }
 
   receive(buf: Buffer, address: string, port: number, now: number): void {
     const i32 = this.shared.i32;
@@ -104,13 +123,18 @@ export class RtpReceiver {
   }
 
   /**
-   * A lost packet's place: the last frame again, at half the level each time, then silence from the
-   * fourth on (60 ms of fade-out, in the spirit of G.711 Appendix I, without its pitch search). The
-   * listener keeps an unbroken 20 ms stream, so its VAD and timing do not jump.
+   * A lost packet's place. With a codec that conceals (Opus), its decoder's own concealment, which carries
+   * the voice on and fades it out by itself. Otherwise the last frame again, at half the level each time,
+   * then silence from the fourth on (60 ms of fade-out, in the spirit of G.711 Appendix I, without its pitch
+   * search). Either way the listener keeps an unbroken 20 ms stream, so its VAD and timing do not jump.
    */
   private conceal(timestamp: number): void {
-    const n = this.lastFrameSamples;
     this.concealedInRow++;
+    if (this.codecNow?.conceal) {
+      this.deliver(this.codecNow.conceal(this.pcmIn), timestamp, this.concealedInRow);
+      return;
+    }
+    const n = this.lastFrameSamples;
     const gain = this.concealedInRow <= 3 ? 0.5 ** this.concealedInRow : 0;
     for (let i = 0; i < n; i++) this.pcmIn[i] = Math.round(this.pcmLast[i] * gain);
     this.deliver(n, timestamp, this.concealedInRow);
@@ -122,6 +146,7 @@ export class RtpReceiver {
       this.lastFrameSamples = n;
       this.pcmLast.set(this.pcmIn.subarray(0, n));
     }
-    this.sink.frame(this.pcmIn, n, timestamp);
+    const at = this.clockPerSample === 1 ? timestamp : Math.floor(timestamp / this.clockPerSample);
+    this.sink.frame(this.pcmIn, n, at);
   }
 }

@@ -1,7 +1,7 @@
 // Over 300 lines because it is the main thread's face of every media-worker operation (RTP and WebRTC legs,
 // playout, taps, relays, recording, reports): each method is one message to the worker or one shared-memory read.
 import { EventEmitter } from "node:events";
-import type { Codec } from "./codecs/g711.js";
+import type { G711Codec } from "./codecs/g711.js";
 import type { AudioFrame } from "./frame.js";
 import { RTCP_INTERVAL_MS, type Endpoint, type MediaReport, type RtpPortRange } from "./media-types.js";
 import { callShared, F, I, ringDrain, SLOT_SAMPLES } from "./worker/shared.js";
@@ -100,8 +100,8 @@ export class RtpSession
     if (this.configured) this.post({ op: "rtcpInterval", id: this.id, ms });
   }
 
-  /** Where to send and what to send with (from the SDP exchange). */
-  configure(remote: Endpoint, codec: Codec, pt: number, telephoneEventPt: number | null = null): void {
+  /** Where to send and what to send with (from the SDP exchange): G.711, the codecs of plain RTP (SIP) legs. */
+  configure(remote: Endpoint, codec: G711Codec, pt: number, telephoneEventPt: number | null = null): void {
     this.tePt = telephoneEventPt;
     this.configured = true;
     this.post({

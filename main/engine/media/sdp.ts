@@ -1,4 +1,4 @@
-import { CODECS, type Codec } from "./codecs/g711.js";
+import { CODECS, type G711Codec } from "./codecs/g711.js";
 
 export type Direction = "sendrecv" | "sendonly" | "recvonly" | "inactive";
 
@@ -86,7 +86,7 @@ export function parseSdp(sdp: string): ParseResult {
 }
 
 export interface Negotiated {
-  codec: Codec;
+  codec: G711Codec;
   pt: number;
   telephoneEventPt: number | null;
 }

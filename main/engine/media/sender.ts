@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { writeRtpHeader } from "./rtp/packet.js";
-import type { Codec } from "./codecs/g711.js";
+import type { Codec } from "./codecs/codec.js";
 import { dtmfPayloads } from "./dtmf.js";
 import { F, I, type CallShared } from "./worker/shared.js";
 
@@ -27,7 +27,9 @@ export class RtpSender {
   private seq = randomInt(0, 0xffff);
   /** RTP timestamp of the last packet sent. */
   ts = randomInt(0, 0xffffffff);
-  codec: Codec | null = null;
+  private codecNow: Codec | null = null;
+  /** RTP clock units per 20 ms packet: 160 for G.711, 960 for Opus (48 kHz clock). */
+  private tsStep = SAMPLES;
   pt = 0;
   tePt: number | null = null;
   sending = true;
@@ -36,7 +38,8 @@ export class RtpSender {
    * catches up several ticks in one go, one reused buffer would go out several times with the last
    * tick's content (a duplicate and a lost packet at the far end).
    */
-  private readonly packets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(12 + SAMPLES));
+  private packets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(12 + SAMPLES));
+  private payloads = this.packets.map((p) => p.subarray(12));
   private readonly dtmfPackets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(16));
   private nextBuffer = 0;
   /** This tick's agent audio (silence when nothing was queued): also what the recorder keeps. */
@@ -69,8 +72,23 @@ export class RtpSender {
 
   constructor(
     private readonly shared: CallShared,
-    private readonly out: (packet: Buffer) => void,
+    /** Sends the first `length` bytes of `packet` (the buffer is reused: copy it to keep it). */
+    private readonly out: (packet: Buffer, length: number) => void,
   ) {}
+
+  get codec(): Codec | null {
+    return this.codecNow;
+  }
+  /** Packet buffers grow once here when a codec's packets can be larger than G.711's (Opus). */
+  set codec(codec: Codec | null) {
+    this.codecNow = codec;
+    if (!codec) return;
+    this.tsStep = (codec.clockRateHz * 20) / 1000;
+    if (this.packets[0].length < 12 + codec.maxPayloadBytes) {
+      this.packets = Array.from({ length: PACKET_BUFFERS }, () => Buffer.alloc(12 + codec.maxPayloadBytes));
+      this.payloads = this.packets.map((p) => p.subarray(12));
+    }
+  }
 
   get sent(): number {
     return this.shared.i32[I.sent];
@@ -190,7 +208,8 @@ export class RtpSender {
 
   /** One clock tick: takes 20 ms off the queue (silence when paused or empty) and sends it. */
   tick(): void {
-    if (!this.codec) return;
+    const codec = this.codecNow;
+    if (!codec) return;
     this.checkFlush();
     const paused = Atomics.load(this.shared.i32, I.paused) === 1 || this.heldByTap();
     const available = paused ? 0 : this.queueEnd - this.queueStart;
@@ -204,7 +223,7 @@ export class RtpSender {
     if (this.relaying && !paused) this.trimRelay();
     this.shared.i32[I.queued] = this.queueEnd - this.queueStart;
     this.shared.f64[F.played] += n;
-    this.ts = (this.ts + SAMPLES) >>> 0;
+    this.ts = (this.ts + this.tsStep) >>> 0;
     this.seq = (this.seq + 1) & 0xffff;
     if (!this.sending) return;
     const buffer = this.nextBuffer;
@@ -222,7 +241,7 @@ export class RtpSender {
         ssrc: this.ssrc,
       });
       packet.set(event.payload, 12);
-      this.out(packet);
+      this.out(packet, 12 + event.payload.length);
       this.shared.i32[I.sent]++;
       this.shared.i32[I.octetsSent] += event.payload.length;
       return;
@@ -235,9 +254,11 @@ export class RtpSender {
       timestamp: this.ts,
       ssrc: this.ssrc,
     });
-    this.codec.encode(this.pcmOut, packet.subarray(12));
-    this.out(packet);
+    const bytes = codec.encode(this.pcmOut, this.payloads[buffer]);
+    // A frame the codec could not code is not sent: the peer conceals it as a lost packet.
+    if (bytes === 0) return;
+    this.out(packet, 12 + bytes);
     this.shared.i32[I.sent]++;
-    this.shared.i32[I.octetsSent] += SAMPLES;
+    this.shared.i32[I.octetsSent] += bytes;
   }
 }

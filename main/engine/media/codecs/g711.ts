@@ -1,14 +1,7 @@
 import alawmulaw from "alawmulaw";
+import type { G711Codec } from "./codec.js";
 
-/** A codec as the RTP layer sees it: encode/decode into buffers the caller owns (no allocation per frame). */
-export interface Codec {
-  pt: number;
-  name: "PCMU" | "PCMA";
-  clockRateHz: number;
-  channels: 1;
-  encode(src: Int16Array, dst: Uint8Array): number;
-  decode(src: Uint8Array, dst: Int16Array): number;
-}
+export type { Codec, G711Codec } from "./codec.js";
 
 const { alaw, mulaw } = alawmulaw as unknown as typeof import("alawmulaw");
 
@@ -25,7 +18,7 @@ function g711(
   pt: number,
   name: "PCMU" | "PCMA",
   law: { encodeSample(s: number): number; decodeSample(b: number): number },
-): Codec {
+): G711Codec {
   let t: ReturnType<typeof tables> | null = null;
   const get = () => (t ??= tables(law));
   return {
@@ -33,6 +26,7 @@ function g711(
     name,
     clockRateHz: 8000,
     channels: 1,
+    maxPayloadBytes: 160,
     encode(src, dst) {
       const { enc } = get();
       const n = Math.min(src.length, dst.length);
@@ -50,5 +44,5 @@ function g711(
 
 export const PCMU = g711(0, "PCMU", mulaw);
 export const PCMA = g711(8, "PCMA", alaw);
-export const CODECS: readonly Codec[] = [PCMU, PCMA];
-export const codecByName = (name: string): Codec | undefined => CODECS.find((c) => c.name === name.toUpperCase());
+export const CODECS: readonly G711Codec[] = [PCMU, PCMA];
+export const codecByName = (name: string): G711Codec | undefined => CODECS.find((c) => c.name === name.toUpperCase());

@@ -1,6 +1,8 @@
 import { createSocket, type Socket } from "node:dgram";
 import { randomInt } from "node:crypto";
 import { codecByName } from "../codecs/g711.js";
+import type { Codec } from "../codecs/codec.js";
+import { createOpusCodec, opusAvailable, type OpusCodec } from "../codecs/opus.js";
 import type { Endpoint, RtpPortRange } from "../media-types.js";
 import { RtpSender } from "../sender.js";
 import { RtpReceiver } from "../receiver.js";
@@ -42,6 +44,8 @@ export class MediaLeg {
   private rtcpRemote: Endpoint | null = null;
   /** A browser's leg: RTP goes through its DTLS-SRTP transport instead of the sockets (which stay closed). */
   private webrtc: WebRtcTransport | null = null;
+  /** This leg's Opus encoder and decoder (WASM memory, freed on close), when the browser's leg uses Opus. */
+  private opus: OpusCodec | null = null;
   readonly sender: RtpSender;
   readonly receiver: RtpReceiver;
   readonly rtcp: RtcpReporter;
@@ -72,9 +76,9 @@ export class MediaLeg {
     private readonly events: LegEvents,
   ) {
     this.shared.f64[F.peerRttMs] = NaN;
-    this.sender = new RtpSender(shared, (packet) => {
-      if (this.webrtc) this.webrtc.send(packet);
-      else if (this.remote) this.socket?.send(packet, this.remote.port, this.remote.address);
+    this.sender = new RtpSender(shared, (packet, length) => {
+      if (this.webrtc) this.webrtc.send(packet, length);
+      else if (this.remote) this.socket?.send(packet, 0, length, this.remote.port, this.remote.address);
     });
     this.receiver = new RtpReceiver(shared, {
       frame: (pcm, n, ts) => {
@@ -137,16 +141,28 @@ export class MediaLeg {
   }
 
   /**
-   * A browser's leg: answers its WebRTC offer and starts sending on the agreed G.711 codec. Its RTCP is
-   * werift's (our reporter has no socket, so it sends nothing); RFC 4733 digits are not offered.
+   * A browser's leg: answers its WebRTC offer and starts sending on the agreed codec, Opus when offered, else
+   * G.711. Its RTCP is werift's (our reporter has no socket, so it sends nothing); RFC 4733 digits are not
+   * offered. libopus is loaded (once per thread, compiled off this thread) before the answer is made, so no
+   * tick waits for it; should it fail to load, the leg answers G.711.
    */
   async openWebRtc(offer: string, host: string, range: RtpPortRange): Promise<string> {
-    const { transport, sdp, audio } = await WebRtcTransport.answer(offer, host, range, {
-      rtp: (packet) => this.receiver.receive(packet, "webrtc", 0, performance.now()),
-      gone: (state) => this.events.webrtcGone(state),
-    });
+    const opus = /^a=rtpmap:\d+ opus\/48000/im.test(offer) && (await opusAvailable());
+    const { transport, sdp, audio } = await WebRtcTransport.answer(
+      offer,
+      host,
+      range,
+      {
+        rtp: (packet) => this.receiver.receive(packet, "webrtc", 0, performance.now()),
+        gone: (state) => this.events.webrtcGone(state),
+      },
+      opus,
+    );
     this.webrtc = transport;
-    this.configure({ address: "webrtc", port: 0 }, audio.codec, audio.pt, null, 5000);
+    let codec: Codec;
+    if (audio.codec === "OPUS") codec = this.opus = await createOpusCodec(audio.pt);
+    else codec = codecByName(audio.codec)!;
+    this.configure({ address: "webrtc", port: 0 }, codec, audio.pt, null, 5000);
     return sdp;
   }
 
@@ -155,15 +171,8 @@ export class MediaLeg {
     this.webrtc?.addCandidates(candidates);
   }
 
-  configure(
-    remote: Endpoint,
-    codecName: "PCMU" | "PCMA",
-    pt: number,
-    tePt: number | null,
-    rtcpIntervalMs: number,
-  ): void {
+  configure(remote: Endpoint, codec: Codec, pt: number, tePt: number | null, rtcpIntervalMs: number): void {
     if (!this.receiver.latched) this.remote = remote;
-    const codec = codecByName(codecName)!;
     this.sender.codec = this.receiver.codec = codec;
     this.sender.pt = this.receiver.pt = pt;
     this.sender.tePt = this.receiver.tePt = tePt;
@@ -249,6 +258,10 @@ export class MediaLeg {
     await this.webrtc?.close();
     this.webrtc = null;
     this.configured = false;
+    // Only now: until werift closed, a packet could still arrive and be decoded.
+    this.sender.codec = this.receiver.codec = null;
+    this.opus?.close();
+    this.opus = null;
     await this.stopRecording();
   }
 }

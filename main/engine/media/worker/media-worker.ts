@@ -8,6 +8,7 @@ import { readlinkSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { setPriority } from "node:os";
 import { MediaClock } from "../clock.js";
+import { codecByName } from "../codecs/g711.js";
 import { MediaLeg } from "./media-leg.js";
 import { callShared } from "./shared.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
@@ -135,7 +136,7 @@ port.on("message", (m: ToWorker) => {
       return;
     }
     case "configure":
-      legs.get(m.id)?.configure(m.remote, m.codec, m.pt, m.tePt, m.rtcpIntervalMs);
+      legs.get(m.id)?.configure(m.remote, codecByName(m.codec)!, m.pt, m.tePt, m.rtcpIntervalMs);
       updateClock();
       return;
     case "retarget":

@@ -3,7 +3,7 @@ import type { RtpPortRange } from "../media-types.js";
 
 /** What the browser and we agreed on for the call's audio. */
 export interface WebRtcAudio {
-  codec: "PCMU" | "PCMA";
+  codec: "OPUS" | "PCMU" | "PCMA";
   pt: number;
 }
 
@@ -15,15 +15,51 @@ export interface WebRtcEvents {
 }
 
 /**
- * G.711 only for now: the media worker's codecs, jitter buffer and recorder work on 8 kHz G.711 for every
- * leg, and Chromium offers PCMU/PCMA beside Opus (docs/decisions.md "WebRTC").
+ * What we receive with Opus (RFC 7587 §6.1): mono is what we decode to (stereo=0 is the default), packets of
+ * 10 ms or more, and in-band FEC welcome. Our decoder cannot use the FEC data yet (opusscript has no FEC
+ * decode): a browser spends bits on it only once it sees loss, and it costs nothing to decode past.
+ * `maxplaybackrate=8000`: we decode to 8 kHz, so nothing the browser codes above 4 kHz would be heard;
+ * Chromium then codes narrowband (SILK) at 12 kb/s unless told otherwise, and `maxaveragebitrate` asks for
+ * the 24 kb/s our own encoder uses (a third of G.711). Chromium honours both (seen in its packets' TOC).
  */
-const CODECS = [
+const OPUS_FMTP = "minptime=10;useinbandfec=1;maxplaybackrate=8000;maxaveragebitrate=24000";
+
+/** Ours, in order of preference: Opus, then G.711 for a client that offers no Opus (docs/decisions.md "WebRTC"). */
+const OURS = ["audio/opus", "audio/pcmu", "audio/pcma"];
+
+const localCodecs = (opus: boolean) => [
+  ...(opus
+    ? [new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48000, channels: 2, payloadType: 111 })]
+    : []),
   new RTCRtpCodecParameters({ mimeType: "audio/PCMU", clockRate: 8000, channels: 1, payloadType: 0 }),
   new RTCRtpCodecParameters({ mimeType: "audio/PCMA", clockRate: 8000, channels: 1, payloadType: 8 }),
 ];
 
 type Gone = "closed" | "failed" | "disconnected" | "silent";
+
+/**
+ * Our preferred codec among those werift matched in the offer (the browser's payload type kept). Opus is
+ * answered with our own parameters and no RTCP feedback: an offer's `transport-cc` would need a header
+ * extension we do not negotiate.
+ */
+function choose(offered: RTCRtpCodecParameters[]): RTCRtpCodecParameters | null {
+  for (const mime of OURS) {
+    const c = offered.find(
+      (o) =>
+        o.mimeType.toLowerCase() === mime && (mime !== "audio/opus" || (o.clockRate === 48000 && o.channels === 2)),
+    );
+    if (!c) continue;
+    if (mime !== "audio/opus") return c;
+    return new RTCRtpCodecParameters({
+      mimeType: "audio/opus",
+      clockRate: 48000,
+      channels: 2,
+      payloadType: c.payloadType,
+      parameters: OPUS_FMTP,
+    });
+  }
+  return null;
+}
 
 /** A disconnected ICE state this long without recovering ends the leg. */
 const DISCONNECTED_GRACE_MS = 5000;
@@ -50,9 +86,10 @@ export class WebRtcTransport {
     private readonly events: WebRtcEvents,
     host: string,
     range: RtpPortRange,
+    opus: boolean,
   ) {
     this.pc = new RTCPeerConnection({
-      codecs: { audio: CODECS },
+      codecs: { audio: localCodecs(opus) },
       icePortRange: [range.min, range.max],
       // The engine's own address only: a browser on this machine reaches it on loopback, one on the LAN on
       // the address the engine listens on. No STUN/TURN: nothing is asked of a server outside.
@@ -74,27 +111,33 @@ export class WebRtcTransport {
     }, 1000);
   }
 
-  /** Answers the browser's offer: resolves with the answer (all candidates in it) and the agreed codec. */
+  /**
+   * Answers the browser's offer: resolves with the answer (all candidates in it) and the agreed codec. `opus`:
+   * whether Opus may be chosen (the worker could load it).
+   */
   static async answer(
     offer: string,
     host: string,
     range: RtpPortRange,
     events: WebRtcEvents,
+    opus = true,
   ): Promise<{ transport: WebRtcTransport; sdp: string; audio: WebRtcAudio }> {
-    const t = new WebRtcTransport(events, host, range);
+    const t = new WebRtcTransport(events, host, range, opus);
     try {
-      const sdp = await t.negotiate(offer);
-      const codec = t.transceiver!.codecs[0] ?? t.transceiver!.sender.codec;
-      if (!codec) throw new Error("the offer has no PCMU or PCMA audio");
+      const { sdp, codec } = await t.negotiate(offer);
       const name = codec.mimeType.split("/")[1].toUpperCase();
-      return { transport: t, sdp, audio: { codec: name === "PCMA" ? "PCMA" : "PCMU", pt: codec.payloadType! } };
+      return {
+        transport: t,
+        sdp,
+        audio: { codec: name === "OPUS" ? "OPUS" : name === "PCMA" ? "PCMA" : "PCMU", pt: codec.payloadType! },
+      };
     } catch (err) {
       await t.close();
       throw err;
     }
   }
 
-  private async negotiate(offer: string): Promise<string> {
+  private async negotiate(offer: string): Promise<{ sdp: string; codec: RTCRtpCodecParameters }> {
     this.pc.onTrack.subscribe((track) =>
       track.onReceiveRtp.subscribe((rtp) => {
         this.lastRtpAt = performance.now();
@@ -104,11 +147,17 @@ export class WebRtcTransport {
     await this.pc.setRemoteDescription({ type: "offer", sdp: offer });
     const audio = this.pc.getTransceivers().find((t) => t.kind === "audio");
     if (!audio) throw new Error("the offer has no audio");
+    const codec = choose(audio.codecs);
+    if (!codec) throw new Error("the offer has no Opus, PCMU or PCMA audio");
+    // werift answers every codec both sides know, in the offer's order, and sends with the first: the answer
+    // names only ours, so the browser cannot switch codecs under us mid-call.
+    audio.codecs = [codec];
+    audio.sender.codec = codec;
     audio.setDirection("sendrecv");
     this.transceiver = audio;
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await this.gathered();
-    return this.pc.localDescription!.sdp;
+    return { sdp: this.pc.localDescription!.sdp, codec };
   }
 
   /** The answer carries every candidate, so the browser needs no trickle from us. */
@@ -127,8 +176,11 @@ export class WebRtcTransport {
    * One of our RTP packets. werift sets its own SSRC, payload type and header extensions, and keeps the
    * packet for retransmission: it gets a copy, because the sender reuses its packet buffers.
    */
-  send(packet: Buffer): void {
-    if (!this.ended) void this.transceiver?.sender.sendRtp(Buffer.from(packet)).catch(() => undefined);
+  send(packet: Buffer, length: number): void {
+    if (this.ended) return;
+    const copy = Buffer.allocUnsafe(length);
+    packet.copy(copy, 0, 0, length);
+    void this.transceiver?.sender.sendRtp(copy).catch(() => undefined);
   }
 
   /**
