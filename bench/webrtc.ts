@@ -170,222 +170,219 @@ export async function run(args: string[]): Promise<void> {
   await sleep(idleMs);
   const baseCpu = idle.stop().cpuPct;
   let phase = 0;
-  for (const codec of codecs)
-    for (const n of counts) {
-      phase++;
-      // baresip plays its bursts after a lead long enough for the idle phase and the browsers to join.
-      const leadMs = idleMs + 4000 + 300 * n;
-      const baresipWav = join(dir, `baresip-${phase}.wav`);
-      writeWav(baresipWav, burstTrain(bursts, period, leadMs, 3000));
-      const phones: Baresip[] = [];
-      const callIds: string[] = [];
-      let child: ReturnType<typeof fork> | null = null;
-      try {
-        for (let i = 0; i < n; i++) {
-          const port = await freeUdpPort();
-          phones.push(
-            await runBaresip({
-              account: `<sip:+31612345678@127.0.0.1:${port};transport=udp>;regint=0;answermode=auto`,
-              wav: baresipWav,
-              port,
-              seconds: Math.ceil((leadMs + bursts * period) / 1000) + 15,
-              extraConfig: `rtp_ports ${BARESIP_BASE + 100 * i}-${BARESIP_BASE + 100 * i + 99}`,
-            }),
-          );
-          const trunk = (await json("/sip-trunks", { name: `baresip ${phase}.${i}`, host: "127.0.0.1", port })).trunk;
-          while (!engine.telephony!.stack.hasTrunk(trunk.id)) await sleep(50);
-          const number = (
-            await json("/numbers", {
-              phone_number: `+3185083${String(phase * 100 + i).padStart(4, "0")}`,
-              sip_trunk_id: trunk.id,
-            })
-          ).number;
-          callIds.push(
-            (await json("/calls/outbound", { destination: "+31612345678", handled_by: "person", number_id: number.id }))
-              .call_id,
-          );
-        }
-        const deadline = Date.now() + 15_000;
-        while (callIds.some((id) => engine.store.calls.get(id)!.status !== "in-progress")) {
-          if (Date.now() > deadline)
-            throw new Error(
-              `calls not answered: ${callIds.map((id) => engine.store.calls.get(id)!.status).join(", ")}`,
-            );
-          await sleep(50);
-        }
-        // The SIP legs alone, once the answer's own work (rows, events) is done.
-        await sleep(1000);
-        const sipOnly = processUsage();
-        await sleep(idleMs);
-        const sipCpu = sipOnly.stop().cpuPct;
-
-        const capture = await startCapture(
-          `udp and (portrange ${BARESIP_BASE}-${BARESIP_BASE + 100 * n - 1} or portrange ${ENGINE_PORTS.min}-${ENGINE_PORTS.max})`,
+  for (const { codec, n } of codecs.flatMap((codec) => counts.map((n) => ({ codec, n })))) {
+    phase++;
+    // baresip plays its bursts after a lead long enough for the idle phase and the browsers to join.
+    const leadMs = idleMs + 4000 + 300 * n;
+    const baresipWav = join(dir, `baresip-${phase}.wav`);
+    writeWav(baresipWav, burstTrain(bursts, period, leadMs, 3000));
+    const phones: Baresip[] = [];
+    const callIds: string[] = [];
+    let child: ReturnType<typeof fork> | null = null;
+    try {
+      for (let i = 0; i < n; i++) {
+        const port = await freeUdpPort();
+        phones.push(
+          await runBaresip({
+            account: `<sip:+31612345678@127.0.0.1:${port};transport=udp>;regint=0;answermode=auto`,
+            wav: baresipWav,
+            port,
+            seconds: Math.ceil((leadMs + bursts * period) / 1000) + 15,
+            extraConfig: `rtp_ports ${BARESIP_BASE + 100 * i}-${BARESIP_BASE + 100 * i + 99}`,
+          }),
         );
-        child = fork(fileURLToPath(new URL("./lib-webrtc-browsers.ts", import.meta.url)), [], {
-          execArgv: ["--import", "tsx"],
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
-        });
-        const inbox: FromBrowsers[] = [];
-        const waiters: (() => void)[] = [];
-        child.on("message", (m: FromBrowsers) => {
-          inbox.push(m);
-          waiters.splice(0).forEach((w) => w());
-        });
-        const ask = async <T extends FromBrowsers["type"]>(msg: ToBrowsers, type: T) => {
-          child!.send(msg);
-          for (;;) {
-            const i = inbox.findIndex((m) => m.type === type || m.type === "error");
-            if (i >= 0) {
-              const m = inbox.splice(i, 1)[0];
-              if (m.type === "error") throw new Error(`browsers: ${m.error}`);
-              return m as Extract<FromBrowsers, { type: T }>;
-            }
-            await new Promise<void>((r) => waiters.push(r));
-          }
-        };
-        const { offers } = await ask({ type: "open", n, opus: codec === "opus" }, "offers");
-        // The media clock while the browsers join (DTLS handshakes; libopus's load at the first Opus offer).
-        await mediaWorker.clockStats(true);
-        const sdps: string[] = [];
-        for (let i = 0; i < n; i++) {
-          const res = await api(`/calls/${callIds[i]}/webrtc`, offers[i], {
-            headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/sdp" },
-            body: offers[i],
-          });
-          if (res.headers.get("x-console-mode") !== "talk")
-            throw new Error(`console mode ${res.headers.get("x-console-mode")}, not talk`);
-          sdps.push(await res.text());
-        }
-        const { at: connectedAt, codecs: agreed } = await ask({ type: "answers", sdps }, "connected");
-        if (agreed.some((c) => c?.toLowerCase() !== codec))
-          throw new Error(`the browsers' legs use ${agreed.join(", ")}, not ${codec}`);
-        const clock = await mediaWorker.clockStats(true);
-        const load = clock.opusLoad;
-        joins.push([
-          codec,
-          `${n}`,
-          clock.p99.toFixed(1),
-          clock.max.toFixed(1),
-          load
-            ? `libopus: compile ${load.compileMs.toFixed(1)} ms (off the thread), glue ${load.glueMs.toFixed(1)} ms, instantiate ${load.instantiateMs.toFixed(1)} ms`
-            : "",
-        ]);
-        await sleep(300);
-        // The relay queues, sampled every 7 ms: the call's leg (browser → baresip), the console's (baresip → browser).
-        const toBaresipQueue: number[] = [];
-        const toBrowserQueue: number[] = [];
-        const calls = callIds.map((id) => engine.calls.liveCall(id)!.media!);
-        const consoles = consoleSessions.slice(-n);
-        const sampler = setInterval(() => {
-          for (const c of calls) toBaresipQueue.push(c.queuedMs);
-          for (const c of consoles) toBrowserQueue.push(c.queuedMs);
-        }, 7);
-        const talking = processUsage();
-        const t0 = Date.now();
-        await ask({ type: "speak", bursts, periodMs: period }, "spoken");
-        // baresip's bursts (they began `leadMs` after its answer) end by now + its remaining lead.
-        const baresipEnd =
-          Math.max(...callIds.map((id) => Date.parse(engine.store.calls.get(id)!.started_at!))) +
-          leadMs +
-          bursts * period +
-          500;
-        await sleep(Math.max(0, baresipEnd - Date.now()));
-        const webrtcCpu = talking.stop().cpuPct;
-        clearInterval(sampler);
-        const talkS = (Date.now() - t0) / 1000;
-        const wire = await capture.stop();
-        const { browsers } = await ask({ type: "report", loud: LOUD }, "report");
-
-        // Every RTP packet in the capture by SSRC + seq (first sighting: loopback has one).
-        const seen = new Map<string, number>();
-        for (const p of wire) {
-          const r = rtp(p);
-          if (r && !seen.has(`${r.ssrc}:${r.seq}`)) seen.set(`${r.ssrc}:${r.seq}`, p.atMs);
-        }
-        const decoded = (packets: WirePacket[]) =>
-          packets.flatMap((p) => {
-            const r = rtp(p);
-            if (!r || r.pt !== 0) return [];
-            const pcm = new Int16Array(r.payload.length);
-            PCMU.decode(r.payload, pcm);
-            return [{ at: p.atMs, loudIdx: pcm.findIndex((v) => Math.abs(v) > LOUD) }];
-          });
-        const toRow = (dir: string, values: number[], of: number, note: string) =>
-          latency.push([codec, `${n}`, dir, `${values.length}/${of}`, ...stats(values), note]);
-        const up = { total: [] as number[], app: [] as number[], wire: [] as number[], sent: 0 };
-        const down = { total: [] as number[], app: [] as number[], wire: [] as number[], sent: 0 };
-        for (let i = 0; i < n; i++) {
-          const b = browsers[i];
-          const inRange = (port: number) => port >= BARESIP_BASE + 100 * i && port < BARESIP_BASE + 100 * i + 100;
-          // browser → baresip
-          const sentOnsets: SentPacket[] = b.sent.filter((s, k) => s.peak > LOUD && !(b.sent[k - 1]?.peak > LOUD));
-          const atBaresip = onsets(decoded(wire.filter((p) => inRange(p.dstPort) && p.dstPort % 2 === 0)));
-          for (const s of sentOnsets) {
-            up.sent++;
-            const ear = after(s.at, atBaresip, period * 0.8);
-            if (!ear) continue;
-            up.total.push(ear.t - s.at);
-            const onWire = seen.get(`${s.ssrc}:${s.seq}`);
-            if (onWire !== undefined) {
-              up.app.push(onWire - s.at);
-              up.wire.push(ear.t - onWire);
-            }
-          }
-          // baresip → browser, from the first burst after the browser was connected
-          const fromBaresip = onsets(decoded(wire.filter((p) => inRange(p.srcPort) && p.srcPort % 2 === 0))).filter(
-            (o) => o.t > connectedAt[i] + 200,
-          );
-          const heardOnsets = onsets<HeardPacket>(b.heard);
-          for (const { t } of fromBaresip) {
-            down.sent++;
-            const ear = after(t, heardOnsets, period * 0.8);
-            if (!ear) continue;
-            down.total.push(ear.t - t);
-            const onWire = seen.get(`${ear.p.ssrc}:${ear.p.seq}`);
-            if (onWire !== undefined) {
-              down.wire.push(onWire + ear.p.loudIdx / (RATE / 1000) - t);
-              down.app.push(ear.p.at - onWire);
-            }
-          }
-        }
-        toRow("browser → baresip", up.total, up.sent, "browser app send → baresip's socket");
-        toRow("  of which browser werift send", up.app, up.total.length, "app → SRTP on the wire");
-        toRow("  of which wire to wire", up.wire, up.total.length, "browser's SRTP → baresip's socket (engine)");
-        toRow(
-          "  relay queue, call's leg (sampled)",
-          toBaresipQueue,
-          toBaresipQueue.length,
-          `engine: waiting to go to baresip (min ${Math.min(...toBaresipQueue)})`,
+        const trunk = (await json("/sip-trunks", { name: `baresip ${phase}.${i}`, host: "127.0.0.1", port })).trunk;
+        while (!engine.telephony!.stack.hasTrunk(trunk.id)) await sleep(50);
+        const number = (
+          await json("/numbers", {
+            phone_number: `+3185083${String(phase * 100 + i).padStart(4, "0")}`,
+            sip_trunk_id: trunk.id,
+          })
+        ).number;
+        callIds.push(
+          (await json("/calls/outbound", { destination: "+31612345678", handled_by: "person", number_id: number.id }))
+            .call_id,
         );
-        toRow("baresip → browser", down.total, down.sent, "baresip's socket → browser app receive");
-        toRow("  of which wire to wire", down.wire, down.total.length, "baresip's RTP → browser's socket (engine)");
-        toRow("  of which browser werift receive", down.app, down.total.length, "SRTP on the wire → app");
-        toRow(
-          "  relay queue, console's leg (sampled)",
-          toBrowserQueue,
-          toBrowserQueue.length,
-          `engine: waiting to go to the browser (min ${Math.min(...toBrowserQueue)})`,
-        );
-        shares.set(`${codec}:${n}`, (webrtcCpu - sipCpu) / n);
-        cpu.push([
-          codec,
-          `${n}`,
-          ((sipCpu - baseCpu) / n).toFixed(2),
-          ((webrtcCpu - baseCpu) / n).toFixed(2),
-          ((webrtcCpu - sipCpu) / n).toFixed(2),
-          talkS.toFixed(1),
-        ]);
-      } finally {
-        for (const id of callIds) await api(`/calls/${id}/control`, { type: "end-call" }).catch(() => undefined);
-        child?.send({ type: "close" } satisfies ToBrowsers);
-        for (const p of phones) {
-          p.proc.kill("SIGTERM");
-          await p.exited;
-        }
-        await sleep(500);
       }
+      const deadline = Date.now() + 15_000;
+      while (callIds.some((id) => engine.store.calls.get(id)!.status !== "in-progress")) {
+        if (Date.now() > deadline)
+          throw new Error(`calls not answered: ${callIds.map((id) => engine.store.calls.get(id)!.status).join(", ")}`);
+        await sleep(50);
+      }
+      // The SIP legs alone, once the answer's own work (rows, events) is done.
+      await sleep(1000);
+      const sipOnly = processUsage();
+      await sleep(idleMs);
+      const sipCpu = sipOnly.stop().cpuPct;
+
+      const capture = await startCapture(
+        `udp and (portrange ${BARESIP_BASE}-${BARESIP_BASE + 100 * n - 1} or portrange ${ENGINE_PORTS.min}-${ENGINE_PORTS.max})`,
+      );
+      child = fork(fileURLToPath(new URL("./lib-webrtc-browsers.ts", import.meta.url)), [], {
+        execArgv: ["--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
+      const inbox: FromBrowsers[] = [];
+      const waiters: (() => void)[] = [];
+      child.on("message", (m: FromBrowsers) => {
+        inbox.push(m);
+        waiters.splice(0).forEach((w) => w());
+      });
+      const ask = async <T extends FromBrowsers["type"]>(msg: ToBrowsers, type: T) => {
+        child!.send(msg);
+        for (;;) {
+          const i = inbox.findIndex((m) => m.type === type || m.type === "error");
+          if (i >= 0) {
+            const m = inbox.splice(i, 1)[0];
+            if (m.type === "error") throw new Error(`browsers: ${m.error}`);
+            return m as Extract<FromBrowsers, { type: T }>;
+          }
+          await new Promise<void>((r) => waiters.push(r));
+        }
+      };
+      const { offers } = await ask({ type: "open", n, opus: codec === "opus" }, "offers");
+      // The media clock while the browsers join (DTLS handshakes; libopus's load at the first Opus offer).
+      await mediaWorker.clockStats(true);
+      const sdps: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const res = await api(`/calls/${callIds[i]}/webrtc`, offers[i], {
+          headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/sdp" },
+          body: offers[i],
+        });
+        if (res.headers.get("x-console-mode") !== "talk")
+          throw new Error(`console mode ${res.headers.get("x-console-mode")}, not talk`);
+        sdps.push(await res.text());
+      }
+      const { at: connectedAt, codecs: agreed } = await ask({ type: "answers", sdps }, "connected");
+      if (agreed.some((c) => c?.toLowerCase() !== codec))
+        throw new Error(`the browsers' legs use ${agreed.join(", ")}, not ${codec}`);
+      const clock = await mediaWorker.clockStats(true);
+      const load = clock.opusLoad;
+      joins.push([
+        codec,
+        `${n}`,
+        clock.p99.toFixed(1),
+        clock.max.toFixed(1),
+        load
+          ? `libopus: compile ${load.compileMs.toFixed(1)} ms (off the thread), glue ${load.glueMs.toFixed(1)} ms, instantiate ${load.instantiateMs.toFixed(1)} ms`
+          : "",
+      ]);
+      await sleep(300);
+      // The relay queues, sampled every 7 ms: the call's leg (browser → baresip), the console's (baresip → browser).
+      const toBaresipQueue: number[] = [];
+      const toBrowserQueue: number[] = [];
+      const calls = callIds.map((id) => engine.calls.liveCall(id)!.media!);
+      const consoles = consoleSessions.slice(-n);
+      const sampler = setInterval(() => {
+        for (const c of calls) toBaresipQueue.push(c.queuedMs);
+        for (const c of consoles) toBrowserQueue.push(c.queuedMs);
+      }, 7);
+      const talking = processUsage();
+      const t0 = Date.now();
+      await ask({ type: "speak", bursts, periodMs: period }, "spoken");
+      // baresip's bursts (they began `leadMs` after its answer) end by now + its remaining lead.
+      const baresipEnd =
+        Math.max(...callIds.map((id) => Date.parse(engine.store.calls.get(id)!.started_at!))) +
+        leadMs +
+        bursts * period +
+        500;
+      await sleep(Math.max(0, baresipEnd - Date.now()));
+      const webrtcCpu = talking.stop().cpuPct;
+      clearInterval(sampler);
+      const talkS = (Date.now() - t0) / 1000;
+      const wire = await capture.stop();
+      const { browsers } = await ask({ type: "report", loud: LOUD }, "report");
+
+      // Every RTP packet in the capture by SSRC + seq (first sighting: loopback has one).
+      const seen = new Map<string, number>();
+      for (const p of wire) {
+        const r = rtp(p);
+        if (r && !seen.has(`${r.ssrc}:${r.seq}`)) seen.set(`${r.ssrc}:${r.seq}`, p.atMs);
+      }
+      const decoded = (packets: WirePacket[]) =>
+        packets.flatMap((p) => {
+          const r = rtp(p);
+          if (!r || r.pt !== 0) return [];
+          const pcm = new Int16Array(r.payload.length);
+          PCMU.decode(r.payload, pcm);
+          return [{ at: p.atMs, loudIdx: pcm.findIndex((v) => Math.abs(v) > LOUD) }];
+        });
+      const toRow = (dir: string, values: number[], of: number, note: string) =>
+        latency.push([codec, `${n}`, dir, `${values.length}/${of}`, ...stats(values), note]);
+      const up = { total: [] as number[], app: [] as number[], wire: [] as number[], sent: 0 };
+      const down = { total: [] as number[], app: [] as number[], wire: [] as number[], sent: 0 };
+      for (let i = 0; i < n; i++) {
+        const b = browsers[i];
+        const inRange = (port: number) => port >= BARESIP_BASE + 100 * i && port < BARESIP_BASE + 100 * i + 100;
+        // browser → baresip
+        const sentOnsets: SentPacket[] = b.sent.filter((s, k) => s.peak > LOUD && !(b.sent[k - 1]?.peak > LOUD));
+        const atBaresip = onsets(decoded(wire.filter((p) => inRange(p.dstPort) && p.dstPort % 2 === 0)));
+        for (const s of sentOnsets) {
+          up.sent++;
+          const ear = after(s.at, atBaresip, period * 0.8);
+          if (!ear) continue;
+          up.total.push(ear.t - s.at);
+          const onWire = seen.get(`${s.ssrc}:${s.seq}`);
+          if (onWire !== undefined) {
+            up.app.push(onWire - s.at);
+            up.wire.push(ear.t - onWire);
+          }
+        }
+        // baresip → browser, from the first burst after the browser was connected
+        const fromBaresip = onsets(decoded(wire.filter((p) => inRange(p.srcPort) && p.srcPort % 2 === 0))).filter(
+          (o) => o.t > connectedAt[i] + 200,
+        );
+        const heardOnsets = onsets<HeardPacket>(b.heard);
+        for (const { t } of fromBaresip) {
+          down.sent++;
+          const ear = after(t, heardOnsets, period * 0.8);
+          if (!ear) continue;
+          down.total.push(ear.t - t);
+          const onWire = seen.get(`${ear.p.ssrc}:${ear.p.seq}`);
+          if (onWire !== undefined) {
+            down.wire.push(onWire + ear.p.loudIdx / (RATE / 1000) - t);
+            down.app.push(ear.p.at - onWire);
+          }
+        }
+      }
+      toRow("browser → baresip", up.total, up.sent, "browser app send → baresip's socket");
+      toRow("  of which browser werift send", up.app, up.total.length, "app → SRTP on the wire");
+      toRow("  of which wire to wire", up.wire, up.total.length, "browser's SRTP → baresip's socket (engine)");
+      toRow(
+        "  relay queue, call's leg (sampled)",
+        toBaresipQueue,
+        toBaresipQueue.length,
+        `engine: waiting to go to baresip (min ${Math.min(...toBaresipQueue)})`,
+      );
+      toRow("baresip → browser", down.total, down.sent, "baresip's socket → browser app receive");
+      toRow("  of which wire to wire", down.wire, down.total.length, "baresip's RTP → browser's socket (engine)");
+      toRow("  of which browser werift receive", down.app, down.total.length, "SRTP on the wire → app");
+      toRow(
+        "  relay queue, console's leg (sampled)",
+        toBrowserQueue,
+        toBrowserQueue.length,
+        `engine: waiting to go to the browser (min ${Math.min(...toBrowserQueue)})`,
+      );
+      shares.set(`${codec}:${n}`, (webrtcCpu - sipCpu) / n);
+      cpu.push([
+        codec,
+        `${n}`,
+        ((sipCpu - baseCpu) / n).toFixed(2),
+        ((webrtcCpu - baseCpu) / n).toFixed(2),
+        ((webrtcCpu - sipCpu) / n).toFixed(2),
+        talkS.toFixed(1),
+      ]);
+    } finally {
+      for (const id of callIds) await api(`/calls/${id}/control`, { type: "end-call" }).catch(() => undefined);
+      child?.send({ type: "close" } satisfies ToBrowsers);
+      for (const p of phones) {
+        p.proc.kill("SIGTERM");
+        await p.exited;
+      }
+      await sleep(500);
     }
+  }
   console.log(table(["codec", "calls", "direction", "bursts", "p50 ms", "p95 ms", "max ms", "span"], latency));
   console.log();
   console.log(
