@@ -1,13 +1,13 @@
 // The browsers of `npm run bench -- webrtc`, in a process of their own (so the engine's CPU figure is the
-// engine's alone): N independent werift peers (test/support/webrtc-browser.ts, offering PCMU as Chromium
-// does), driven by the bench over IPC. Each sends a train of tone bursts on its microphone and keeps, per
+// engine's alone): N independent werift peers (test/support/webrtc-browser.ts, offering PCMU, or Opus and
+// PCMU as Chromium does), driven by the bench over IPC. Each sends a train of tone bursts on its microphone and keeps, per
 // packet sent and received, the time (epoch ms: performance.timeOrigin + performance.now()), the RTP
 // sequence number and SSRC on the wire, and where the packet turns loud, so the bench can find the same
 // packets in its tcpdump capture.
 import { testBrowser, type TestBrowser } from "../test/support/webrtc-browser.js";
 
 export type ToBrowsers =
-  | { type: "open"; n: number }
+  | { type: "open"; n: number; opus: boolean }
   | { type: "answers"; sdps: string[] }
   | { type: "speak"; bursts: number; periodMs: number }
   | { type: "report"; loud: number }
@@ -28,7 +28,7 @@ export interface HeardPacket {
 }
 export type FromBrowsers =
   | { type: "offers"; offers: string[] }
-  | { type: "connected"; at: number[] }
+  | { type: "connected"; at: number[]; codecs: (string | null)[] }
   | { type: "spoken" }
   | { type: "report"; browsers: { sent: SentPacket[]; heard: HeardPacket[] }[] }
   | { type: "error"; error: string };
@@ -60,7 +60,7 @@ if (process.send)
   process.on("message", async (m: ToBrowsers) => {
     try {
       if (m.type === "open") {
-        browsers = await Promise.all(Array.from({ length: m.n }, () => testBrowser()));
+        browsers = await Promise.all(Array.from({ length: m.n }, () => testBrowser({ opus: m.opus })));
         reply({ type: "offers", offers: browsers.map((b) => b.offer) });
       } else if (m.type === "answers") {
         await Promise.all(browsers.map((b, i) => b.pc.setRemoteDescription({ type: "answer", sdp: m.sdps[i] })));
@@ -79,7 +79,7 @@ if (process.send)
               }),
           ),
         );
-        reply({ type: "connected", at });
+        reply({ type: "connected", at, codecs: browsers.map((b) => b.codec()) });
       } else if (m.type === "speak") {
         const pcm = burstTrain(m.bursts, m.periodMs, 0, 500);
         await Promise.all(browsers.map((b) => b.speak(pcm)));

@@ -1,6 +1,7 @@
-// `npm run bench -- webrtc [--calls 1,4] [--bursts 25] [--period 500] [--idle 3000]`: mouth-to-ear latency of
-// a person's call over WebRTC, browser → engine → baresip and back, on loopback, and the engine's CPU per
-// WebRTC call (issue #16).
+// `npm run bench -- webrtc [--codecs pcmu,opus] [--calls 1,4] [--bursts 25] [--period 500] [--idle 3000]`:
+// mouth-to-ear latency of a person's call over WebRTC, browser → engine → baresip and back, on loopback, and
+// the engine's CPU per WebRTC call (issue #16), per codec of the browser's leg: PCMU, or Opus (the browser
+// offers Opus and PCMU, as Chromium does; the engine answers Opus). The SIP leg to baresip is PCMU either way.
 //
 // Per phase of N calls: N scripted baresips (answermode=auto, each on its own SIP port, trunk, number and
 // RTP port range) and N werift "browsers" (test/support/webrtc-browser.ts, in a child process so the
@@ -28,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import { createEngine } from "../main/engine/index.js";
 import { PCMU } from "../main/engine/media/codecs/g711.js";
 import { RtpSession } from "../main/engine/media/rtp-session.js";
+import { mediaWorker } from "../main/engine/media/worker/host.js";
 import { runBaresip, type Baresip } from "../test/support/baresip.js";
 import { freeUdpPort } from "../test/support/ports.js";
 import { startCapture, type WirePacket } from "../test/support/wire-capture.js";
@@ -122,6 +124,10 @@ RtpSession.prototype.openWebRtc = function (this: RtpSession, ...a: Parameters<t
 
 export async function run(args: string[]): Promise<void> {
   const counts = list(args, "calls", "1,4");
+  const codecsAt = args.indexOf("--codecs");
+  const codecs = (codecsAt >= 0 ? args[codecsAt + 1] : "pcmu,opus")
+    .split(",")
+    .filter((c) => c === "pcmu" || c === "opus");
   const bursts = option(args, "bursts", 25);
   const period = option(args, "period", 500);
   const idleMs = option(args, "idle", 3000);
@@ -155,13 +161,16 @@ export async function run(args: string[]): Promise<void> {
 
   const latency: (string | number)[][] = [];
   const cpu: (string | number)[][] = [];
+  /** The WebRTC leg's CPU share per call, by codec and call count, for the Opus / PCMU ratio. */
+  const shares = new Map<string, number>();
+  const joins: (string | number)[][] = [];
   // The engine with no call (its timers, the API): subtracted from the phases' figures.
   await sleep(1000);
   const idle = processUsage();
   await sleep(idleMs);
   const baseCpu = idle.stop().cpuPct;
   let phase = 0;
-  for (const n of counts) {
+  for (const { codec, n } of codecs.flatMap((codec) => counts.map((n) => ({ codec, n })))) {
     phase++;
     // baresip plays its bursts after a lead long enough for the idle phase and the browsers to join.
     const leadMs = idleMs + 4000 + 300 * n;
@@ -232,7 +241,9 @@ export async function run(args: string[]): Promise<void> {
           await new Promise<void>((r) => waiters.push(r));
         }
       };
-      const { offers } = await ask({ type: "open", n }, "offers");
+      const { offers } = await ask({ type: "open", n, opus: codec === "opus" }, "offers");
+      // The media clock while the browsers join (DTLS handshakes; libopus's load at the first Opus offer).
+      await mediaWorker.clockStats(true);
       const sdps: string[] = [];
       for (let i = 0; i < n; i++) {
         const res = await api(`/calls/${callIds[i]}/webrtc`, offers[i], {
@@ -243,7 +254,20 @@ export async function run(args: string[]): Promise<void> {
           throw new Error(`console mode ${res.headers.get("x-console-mode")}, not talk`);
         sdps.push(await res.text());
       }
-      const { at: connectedAt } = await ask({ type: "answers", sdps }, "connected");
+      const { at: connectedAt, codecs: agreed } = await ask({ type: "answers", sdps }, "connected");
+      if (agreed.some((c) => c?.toLowerCase() !== codec))
+        throw new Error(`the browsers' legs use ${agreed.join(", ")}, not ${codec}`);
+      const clock = await mediaWorker.clockStats(true);
+      const load = clock.opusLoad;
+      joins.push([
+        codec,
+        `${n}`,
+        clock.p99.toFixed(1),
+        clock.max.toFixed(1),
+        load
+          ? `libopus: compile ${load.compileMs.toFixed(1)} ms (off the thread), glue ${load.glueMs.toFixed(1)} ms, instantiate ${load.instantiateMs.toFixed(1)} ms`
+          : "",
+      ]);
       await sleep(300);
       // The relay queues, sampled every 7 ms: the call's leg (browser → baresip), the console's (baresip → browser).
       const toBaresipQueue: number[] = [];
@@ -285,7 +309,7 @@ export async function run(args: string[]): Promise<void> {
           return [{ at: p.atMs, loudIdx: pcm.findIndex((v) => Math.abs(v) > LOUD) }];
         });
       const toRow = (dir: string, values: number[], of: number, note: string) =>
-        latency.push([`${n}`, dir, `${values.length}/${of}`, ...stats(values), note]);
+        latency.push([codec, `${n}`, dir, `${values.length}/${of}`, ...stats(values), note]);
       const up = { total: [] as number[], app: [] as number[], wire: [] as number[], sent: 0 };
       const down = { total: [] as number[], app: [] as number[], wire: [] as number[], sent: 0 };
       for (let i = 0; i < n; i++) {
@@ -340,7 +364,9 @@ export async function run(args: string[]): Promise<void> {
         toBrowserQueue.length,
         `engine: waiting to go to the browser (min ${Math.min(...toBrowserQueue)})`,
       );
+      shares.set(`${codec}:${n}`, (webrtcCpu - sipCpu) / n);
       cpu.push([
+        codec,
         `${n}`,
         ((sipCpu - baseCpu) / n).toFixed(2),
         ((webrtcCpu - baseCpu) / n).toFixed(2),
@@ -357,11 +383,24 @@ export async function run(args: string[]): Promise<void> {
       await sleep(500);
     }
   }
-  console.log(table(["calls", "direction", "bursts", "p50 ms", "p95 ms", "max ms", "span"], latency));
+  console.log(table(["codec", "calls", "direction", "bursts", "p50 ms", "p95 ms", "max ms", "span"], latency));
   console.log();
   console.log(
-    table(["calls", "engine CPU %/call, SIP leg only", "with WebRTC leg talking", "WebRTC leg's share", "talk s"], cpu),
+    table(
+      ["codec", "calls", "engine CPU %/call, SIP leg only", "with WebRTC leg talking", "WebRTC leg's share", "talk s"],
+      cpu,
+    ),
   );
+  for (const n of counts) {
+    const pcmu = shares.get(`pcmu:${n}`);
+    const opus = shares.get(`opus:${n}`);
+    if (pcmu !== undefined && opus !== undefined)
+      console.log(
+        `${n} call(s): the WebRTC leg's share with Opus is ${(opus / pcmu).toFixed(2)} × PCMU's (${opus.toFixed(2)} vs ${pcmu.toFixed(2)} % of a core per call).`,
+      );
+  }
+  console.log();
+  console.log(table(["codec", "calls", "media clock p99 ms late", "max ms late", "while the browsers joined"], joins));
   console.log(`\nEngine with no call: ${baseCpu.toFixed(2)} % of a core (subtracted above).`);
   console.log(
     `${new Date().toISOString()}, ${availableParallelism()} cores, load average ${loadAtStart} at the start, ${load()} at the end.`,

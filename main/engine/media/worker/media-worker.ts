@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { setPriority } from "node:os";
 import { MediaClock } from "../clock.js";
 import { codecByName } from "../codecs/g711.js";
+import { opusLoad } from "../codecs/opus.js";
 import { MediaLeg } from "./media-leg.js";
 import { callShared } from "./shared.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
@@ -227,7 +228,8 @@ port.on("message", (m: ToWorker) => {
       legs.get(m.id)?.addIceCandidates(m.candidates);
       return;
     case "clockStats": {
-      post({ op: "clockStats", token: m.token, stats: { ...clock.stats(), priority } });
+      const opus = opusLoad.compileMs > 0 ? { ...opusLoad } : null;
+      post({ op: "clockStats", token: m.token, stats: { ...clock.stats(), priority, opusLoad: opus } });
       if (m.reset) clock.resetStats();
       return;
     }

@@ -69,4 +69,6 @@ export interface ClockStats {
   max: number;
   ticks: number;
   priority: string;
+  /** How loading libopus went in the worker (codecs/opus.ts `opusLoad`); null until a leg needed it. */
+  opusLoad: { compileMs: number; glueMs: number; instantiateMs: number } | null;
 }
