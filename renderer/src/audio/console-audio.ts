@@ -2,7 +2,7 @@ import { onBeforeUnmount, ref } from "vue";
 import { apiBase, apiKey } from "../api/client";
 import { gathered } from "./ice";
 import { CandidateTrickle, iceCredentials, type PatchResult } from "./trickle";
-import { chosen, micConstraints, onDeviceGone, routeOutput, watchDevices } from "./devices";
+import { chosen, micConstraints, offerCodecs, onDeviceGone, routeOutput, watchDevices } from "./devices";
 
 /**
  * off → connecting → listen (hears both sides), talk (has the call: the caller hears the person) or coach
@@ -101,7 +101,9 @@ export function useConsoleAudio(callId: () => string, opts: { onFallback?: (kind
       pc = new RTCPeerConnection();
       const remote = new MediaStream();
       pc.ontrack = (e) => remote.addTrack(e.track);
-      sender = pc.addTransceiver(silentTrack(), { direction: "sendrecv" }).sender;
+      const transceiver = pc.addTransceiver(silentTrack(), { direction: "sendrecv" });
+      offerCodecs(transceiver);
+      sender = transceiver.sender;
       output = Object.assign(document.createElement("audio"), { autoplay: true, hidden: true });
       output.dataset.testid = "console-audio-output";
       document.body.appendChild(output);

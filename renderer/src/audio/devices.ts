@@ -10,8 +10,16 @@ export interface DeviceChoice {
 
 export type Profile = "headset" | "speakers";
 
+/**
+ * The codec this console offers for a call's audio: Opus (the engine answers it whenever offered: robust to a
+ * lossy network), or G.711 only (the call's own codec on a phone line: no transcoding, about 20 ms less delay,
+ * bench/README.md "Opus beside PCMU").
+ */
+export type CallCodec = "opus" | "g711";
+
 interface DeviceState {
   profile: Profile;
+  codec: CallCodec;
   profiles: Record<Profile, DeviceChoice>;
   inputs: MediaDeviceInfo[];
   outputs: MediaDeviceInfo[];
@@ -22,23 +30,38 @@ interface DeviceState {
 const STORAGE = "voicedock.audio.devices";
 const empty = (): DeviceChoice => ({ input: "", output: "", ring: "" });
 
-function restore(): Pick<DeviceState, "profile" | "profiles"> {
+type Saved = Pick<DeviceState, "profile" | "profiles" | "codec">;
+
+function restore(): Saved {
   try {
-    const saved = JSON.parse(localStorage.getItem(STORAGE) ?? "null") as Pick<DeviceState, "profile" | "profiles">;
-    if (saved?.profiles?.headset && saved.profiles.speakers) return saved;
+    const saved = JSON.parse(localStorage.getItem(STORAGE) ?? "null") as Partial<Saved> | null;
+    if (saved?.profiles?.headset && saved.profiles.speakers)
+      return { profile: saved.profile ?? "headset", profiles: saved.profiles, codec: saved.codec ?? "opus" };
   } catch {
     // A damaged entry is as good as none: system defaults.
   }
-  return { profile: "headset", profiles: { headset: empty(), speakers: empty() } };
+  return { profile: "headset", profiles: { headset: empty(), speakers: empty() }, codec: "opus" };
 }
 
 /** The person's audio devices, kept per profile in this browser (they belong to this machine, not the engine). */
 export const devices = reactive<DeviceState>({ ...restore(), inputs: [], outputs: [], lastFallback: null });
 watch(
-  () => [devices.profile, devices.profiles],
-  () => localStorage.setItem(STORAGE, JSON.stringify({ profile: devices.profile, profiles: devices.profiles })),
+  () => [devices.profile, devices.profiles, devices.codec],
+  () =>
+    localStorage.setItem(
+      STORAGE,
+      JSON.stringify({ profile: devices.profile, profiles: devices.profiles, codec: devices.codec }),
+    ),
   { deep: true },
 );
+
+/** With G.711 chosen, the offer carries G.711 (and DTMF) only: the engine answers Opus whenever it is offered. */
+export function offerCodecs(transceiver: RTCRtpTransceiver, codec: CallCodec = devices.codec): void {
+  if (codec === "opus" || !transceiver.setCodecPreferences) return;
+  const all = RTCRtpReceiver.getCapabilities?.("audio")?.codecs ?? [];
+  const g711 = all.filter((c) => /^audio\/(PCMU|PCMA|telephone-event)$/i.test(c.mimeType));
+  if (g711.some((c) => /PCM/i.test(c.mimeType))) transceiver.setCodecPreferences(g711);
+}
 
 /** The active profile's choice. */
 export const chosen = (): DeviceChoice => devices.profiles[devices.profile];
