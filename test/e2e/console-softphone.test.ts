@@ -10,7 +10,7 @@ import { hasSipp, startSippUas } from "../helpers/sipp.js";
 import { hasBaresip, runBaresip } from "../helpers/baresip.js";
 import { freeUdpPort } from "../support/ports.js";
 import { canCapture, startCapture, telephoneEvents, type WirePacket } from "../support/wire-capture.js";
-import { readWav } from "../support/audio.js";
+import { envelopeMatch, readWav } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { onlyTrunkTo } from "../helpers/net-telephony.js";
 import { waitFor } from "../helpers/wait.js";
@@ -77,44 +77,6 @@ function secondsOfSpeech(pcm: Int16Array, fromS: number, seconds = 1): Int16Arra
  */
 const bestOf = (heard: Int16Array, reference: Int16Array) =>
   Math.max(...[1, 2, 3, 4, 5].map((s) => bestMatch(secondsOfSpeech(heard, s), reference)));
-
-/** 20 ms RMS loudness, frame by frame. */
-function envelope(pcm: Int16Array): Float64Array {
-  const out = new Float64Array(Math.floor(pcm.length / 160));
-  for (let f = 0; f < out.length; f++) {
-    let e = 0;
-    for (let i = f * 160; i < (f + 1) * 160; i++) e += pcm[i] * pcm[i];
-    out[f] = Math.sqrt(e / 160);
-  }
-  return out;
-}
-
-/** Best Pearson correlation of `snippet`'s loudness envelope against `reference`'s at any frame offset. */
-function envelopeMatch(snippet: Int16Array, reference: Int16Array): number {
-  const a = envelope(snippet);
-  const b = envelope(reference);
-  let best = -1;
-  for (let lag = 0; lag + a.length <= b.length; lag++) {
-    let ma = 0;
-    let mb = 0;
-    for (let i = 0; i < a.length; i++) {
-      ma += a[i];
-      mb += b[lag + i];
-    }
-    ma /= a.length;
-    mb /= a.length;
-    let num = 0;
-    let da = 0;
-    let db = 0;
-    for (let i = 0; i < a.length; i++) {
-      num += (a[i] - ma) * (b[lag + i] - mb);
-      da += (a[i] - ma) ** 2;
-      db += (b[lag + i] - mb) ** 2;
-    }
-    if (da && db) best = Math.max(best, num / Math.sqrt(da * db));
-  }
-  return best;
-}
 
 const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((e, s) => e + s * s, 0) / Math.max(1, pcm.length));
 

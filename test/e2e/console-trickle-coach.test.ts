@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium } from "../helpers/browser.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
-import { readWav } from "../support/audio.js";
+import { envelope, envelopeMatch, readWav } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { rtpPair } from "../support/rtp-peer.js";
 import { testBrowser, type TestBrowser } from "../support/webrtc-browser.js";
@@ -17,44 +17,6 @@ function sox(src: string, dst: string, rate: number): string {
   const r = spawnSync("sox", [src, "-r", String(rate), "-c", "1", "-b", "16", dst]);
   if (r.status !== 0) throw new Error(`sox failed: ${r.stderr}`);
   return dst;
-}
-
-/** 20 ms RMS loudness, frame by frame. */
-function envelope(pcm: Int16Array): Float64Array {
-  const out = new Float64Array(Math.floor(pcm.length / 160));
-  for (let f = 0; f < out.length; f++) {
-    let e = 0;
-    for (let i = f * 160; i < (f + 1) * 160; i++) e += pcm[i] * pcm[i];
-    out[f] = Math.sqrt(e / 160);
-  }
-  return out;
-}
-
-/** Best Pearson correlation of `snippet`'s loudness envelope against `reference`'s at any frame offset. */
-function envelopeMatch(snippet: Int16Array, reference: Int16Array): number {
-  const a = envelope(snippet);
-  const b = envelope(reference);
-  let best = -1;
-  for (let lag = 0; lag + a.length <= b.length; lag++) {
-    let ma = 0;
-    let mb = 0;
-    for (let i = 0; i < a.length; i++) {
-      ma += a[i];
-      mb += b[lag + i];
-    }
-    ma /= a.length;
-    mb /= a.length;
-    let num = 0;
-    let da = 0;
-    let db = 0;
-    for (let i = 0; i < a.length; i++) {
-      num += (a[i] - ma) * (b[lag + i] - mb);
-      da += (a[i] - ma) ** 2;
-      db += (b[lag + i] - mb) ** 2;
-    }
-    if (da && db) best = Math.max(best, num / Math.sqrt(da * db));
-  }
-  return best;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -88,3 +88,45 @@ export function windowedCorrelation(reference: Int16Array, heard: Int16Array, st
   values.sort((a, b) => a - b);
   return values.length ? values[Math.floor(values.length / 2)] : 0;
 }
+
+/** 20 ms RMS loudness, frame by frame. */
+export function envelope(pcm: Int16Array): Float64Array {
+  const out = new Float64Array(Math.floor(pcm.length / 160));
+  for (let f = 0; f < out.length; f++) {
+    let e = 0;
+    for (let i = f * 160; i < (f + 1) * 160; i++) e += pcm[i] * pcm[i];
+    out[f] = Math.sqrt(e / 160);
+  }
+  return out;
+}
+
+/**
+ * Best Pearson correlation of `snippet`'s loudness envelope against `reference`'s at any frame offset.
+ * Loudness, not samples: what Chromium plays out is time-stretched by its NetEq, which moves samples, not the
+ * loudness of syllables.
+ */
+export function envelopeMatch(snippet: Int16Array, reference: Int16Array): number {
+  const a = envelope(snippet);
+  const b = envelope(reference);
+  let best = -1;
+  for (let lag = 0; lag + a.length <= b.length; lag++) {
+    let ma = 0;
+    let mb = 0;
+    for (let i = 0; i < a.length; i++) {
+      ma += a[i];
+      mb += b[lag + i];
+    }
+    ma /= a.length;
+    mb /= a.length;
+    let num = 0;
+    let da = 0;
+    let db = 0;
+    for (let i = 0; i < a.length; i++) {
+      num += (a[i] - ma) * (b[lag + i] - mb);
+      da += (a[i] - ma) ** 2;
+      db += (b[lag + i] - mb) ** 2;
+    }
+    if (da && db) best = Math.max(best, num / Math.sqrt(da * db));
+  }
+  return best;
+}
