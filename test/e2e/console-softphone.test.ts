@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium } from "../helpers/browser.js";
+import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium, openConsole } from "../helpers/browser.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { hasSipp, startSippUas } from "../helpers/sipp.js";
 import { hasBaresip, runBaresip } from "../helpers/baresip.js";
@@ -120,7 +120,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
 
     /** Types a number in the dialler and calls it; resolves with the call's id once the person is on the line. */
     async function dial(typed: string): Promise<string> {
-      await page.goto(`${t.url}/#/calls`);
+      await openConsole(page, `${t.url}/#/calls`);
       await page.getByTestId("dial-number").fill(typed);
       await page.getByTestId("dial").click();
       await page.waitForURL(/#\/calls\/call/);
@@ -204,7 +204,6 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
           };
           store.setItem("voicedock.audio.devices", JSON.stringify({ ...saved, codec: "g711" }));
         });
-        await page.reload();
         const answered = page.waitForResponse((r) => /\/webrtc(\?|$)/.test(r.url()) && r.request().method() === "POST");
         await dial("+31612345678");
         const answer = await (await answered).text();
@@ -277,7 +276,6 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         const saved = JSON.parse(store.getItem("voicedock.audio.devices"));
         store.setItem("voicedock.audio.devices", JSON.stringify({ ...saved, codec: "opus" }));
       });
-      await page.reload();
     }, 90_000);
 
     it("do not disturb in one click refuses a caller with 486; auto-answer picks up the next call without a click", async () => {
@@ -314,7 +312,7 @@ describe.skipIf(!hasChromium || !hasSipp || !hasBaresip)(
         p.stderr.on("data", (d) => (out += d));
         return { exited: new Promise<number | null>((r) => p.on("exit", (c) => r(c))), output: () => out };
       };
-      await page.goto(`${t.url}/#/calls`);
+      await openConsole(page, `${t.url}/#/calls`);
       await expect.poll(() => page.getByTestId("ws-state").textContent()).toContain("live");
       await page.getByTestId("dnd-toggle").click();
       await expect.poll(() => page.getByTestId("dnd-toggle").getAttribute("aria-pressed")).toBe("true");

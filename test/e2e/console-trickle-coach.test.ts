@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium } from "../helpers/browser.js";
+import { ARTIFACTS, CONSOLE_DIR, consoleBrowser, hasChromium, openConsole } from "../helpers/browser.js";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { envelope, envelopeMatch, readWav } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
@@ -122,7 +122,6 @@ describe.skipIf(!hasChromium)(
     }, 120_000);
 
     it("Coach beside Listen: 'Coaching — only Anna hears you'; the coach's microphone reaches Anna's console (loudness follows the WAV, > 0.8) and not the caller; when Anna leaves, the page says so and listens", async () => {
-      await page.reload();
       const c = await personCall();
       // Anna has the call: her console (a werift peer) joined with her own key.
       const { key } = t.engine.store.keys.create("Anna");
@@ -140,7 +139,7 @@ describe.skipIf(!hasChromium)(
       await anna.pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
       await waitFor(() => anna.pc.connectionState === "connected", 10_000);
 
-      await page.goto(`${t.url}/#/calls/${c.id}`);
+      await openConsole(page, `${t.url}/#/calls/${c.id}`);
       await page.getByTestId("coach").click();
       await expect
         .poll(() => page.getByTestId("audio-mode").getAttribute("data-mode"), { timeout: 15_000 })

@@ -42,3 +42,13 @@ export async function consoleBrowser(
   mkdirSync(ARTIFACTS, { recursive: true });
   return { browser, page };
 }
+
+/**
+ * Opens a console page as a new document, so it reads what is saved (codec, devices) and starts there.
+ * A goto that changes only the hash is lost if it lands while the console is still starting (just after a
+ * reload): Vue Router's first navigation, when it completes, writes its own URL back over it.
+ */
+export async function openConsole(page: Page, url: string): Promise<void> {
+  await page.goto("about:blank");
+  await page.goto(url);
+}
