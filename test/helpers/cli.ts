@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { onTestFinished } from "vitest";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "bin", "voicedock.js");
@@ -13,7 +14,10 @@ export interface ServeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs `voicedock serve` as a real child process and waits for its "ready" line. */
+/**
+ * Runs `voicedock serve` as a real child process and waits for its "ready" line. Called inside a test: a
+ * server the test has not stopped by its end (it failed part way) is killed then, not left running.
+ */
 export async function spawnServe(
   args: string[],
   env: Record<string, string> = {},
@@ -35,6 +39,9 @@ export async function spawnServe(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.on("exit", (code, signal) => resolve({ code, signal })),
   );
+  onTestFinished(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`voicedock serve did not get ready in ${timeoutMs} ms:\n${out}`)),
