@@ -14,6 +14,7 @@ const REALTIME = [
   "test/integration/web-calls.test.ts",
   "test/integration/console-webrtc.test.ts",
   "test/integration/console-trickle-coach.test.ts",
+  "test/integration/console-lan.test.ts",
   "test/e2e/web-call.test.ts",
   "test/e2e/console-softphone.test.ts",
   "test/e2e/console-trickle-coach.test.ts",

@@ -10,7 +10,7 @@ import { hasSipp, startSippUas } from "../helpers/sipp.js";
 import { hasBaresip, runBaresip } from "../helpers/baresip.js";
 import { freeUdpPort } from "../support/ports.js";
 import { canCapture, startCapture, telephoneEvents, type WirePacket } from "../support/wire-capture.js";
-import { envelopeMatch, readWav } from "../support/audio.js";
+import { envelopeMatch, readWav, rms } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { onlyTrunkTo } from "../helpers/net-telephony.js";
 import { waitFor } from "../helpers/wait.js";
@@ -77,8 +77,6 @@ function secondsOfSpeech(pcm: Int16Array, fromS: number, seconds = 1): Int16Arra
  */
 const bestOf = (heard: Int16Array, reference: Int16Array) =>
   Math.max(...[1, 2, 3, 4, 5].map((s) => bestMatch(secondsOfSpeech(heard, s), reference)));
-
-const rms = (pcm: Int16Array) => Math.sqrt(pcm.reduce((e, s) => e + s * s, 0) / Math.max(1, pcm.length));
 
 // A person's softphone in Chromium (issue #16): the console dials out with no assistant, sends keypad digits,
 // holds and resumes, and carries audio both ways over WebRTC, with Chromium's fake devices standing in for the

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav, windowedCorrelation } from "../support/audio.js";
+import { heardFrom, maxCrossCorrelation, readWav, rms, toTelephoneWav, windowedCorrelation } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { rtpPair, type HeardFrame } from "../support/rtp-peer.js";
 import { energySince, testBrowser, type TestBrowser } from "../support/webrtc-browser.js";
@@ -85,21 +85,6 @@ describe("console audio: trickle ICE and coaching", () => {
 
   const patch = (location: string, body: string, type = TRICKLE) =>
     t.api(location, { method: "PATCH", headers: { "content-type": type }, body });
-
-  /** What was heard from `since` on, from its first loud frame, as one signal. */
-  function heardFrom(frames: { at: number; pcm: Int16Array }[], since: number): Int16Array {
-    const after = frames.filter((f) => f.at >= since);
-    const first = after.findIndex((f) => rms(f.pcm) > 300);
-    if (first < 0) return new Int16Array(0);
-    const pcm = after.slice(Math.max(0, first - 5)).map((f) => f.pcm);
-    const out = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of pcm) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  }
 
   it("trickle: an offer without candidates, its candidates by PATCH (204), the answer's candidates kept from the browser: the engine's checks to the trickled candidates connect it, and audio flows both ways (correlation > 0.8)", async () => {
     const c = await personCall();
@@ -423,12 +408,6 @@ function loudFrames(pcm: Int16Array): number {
 
 /** A moment for the peers' clocks to catch up after the test held the event loop with a long computation. */
 const settle = () => new Promise((r) => setTimeout(r, 300));
-
-function rms(pcm: Int16Array): number {
-  let e = 0;
-  for (const s of pcm) e += s * s;
-  return Math.sqrt(e / Math.max(1, pcm.length));
-}
 
 function energyOf(frames: HeardFrame[]): number {
   return energySince(frames, 0);

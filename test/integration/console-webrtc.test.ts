@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTestEngine, type TestEngine } from "../helpers/engine.js";
 import { startLlmServer, type LlmServer } from "../support/llm-server.js";
-import { maxCrossCorrelation, readWav, toTelephoneWav, windowedCorrelation } from "../support/audio.js";
+import { heardFrom, maxCrossCorrelation, readWav, rms, toTelephoneWav, windowedCorrelation } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { rtpPair, type HeardFrame } from "../support/rtp-peer.js";
 import { energySince, testBrowser, type TestBrowser } from "../support/webrtc-browser.js";
@@ -78,20 +78,6 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
     await waitFor(() => browser.pc.connectionState === "connected", 10_000);
     expect(browser.codec()).toBe(opus ? "opus" : "PCMU");
     return { browser, mode, location, session: location.split("/").pop()! };
-  }
-
-  /** What a listener heard from `since` on, from its first loud frame, as one signal. */
-  function heardFrom(frames: { at: number; pcm: Int16Array }[], since: number): Int16Array {
-    const after = frames.filter((f) => f.at >= since);
-    const first = after.findIndex((f) => rms(f.pcm) > 300);
-    const pcm = after.slice(Math.max(0, first - 5)).map((f) => f.pcm);
-    const out = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of pcm) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
   }
 
   it.each([
@@ -253,9 +239,3 @@ describe("console audio over WebRTC (POST /calls/{id}/webrtc)", () => {
     c.pair.close();
   }, 60_000);
 });
-
-function rms(pcm: Int16Array): number {
-  let e = 0;
-  for (const s of pcm) e += s * s;
-  return Math.sqrt(e / Math.max(1, pcm.length));
-}

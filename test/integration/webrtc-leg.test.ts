@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { RtpSession } from "../../main/engine/media/rtp-session.js";
 import { mediaWorker } from "../../main/engine/media/worker/host.js";
 import { energySince, testBrowser, type TestBrowser } from "../support/webrtc-browser.js";
-import { readWav, toTelephoneWav, windowedCorrelation } from "../support/audio.js";
+import { heardFrom, readWav, rms, toTelephoneWav, windowedCorrelation } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -34,20 +34,6 @@ beforeAll(() => {
   speechIn = readWav(join(work, "in.wav")).samples;
   speechOut = readWav(join(work, "out.wav")).samples;
 });
-
-/** What arrived from `since` on, from a little before its first loud frame, as one 8 kHz signal. */
-function heardFrom(frames: { at: number; pcm: Int16Array }[], since: number): Int16Array {
-  const after = frames.filter((f) => f.at >= since);
-  const first = after.findIndex((f) => rms(f.pcm) > 300);
-  const pcm = after.slice(Math.max(0, first - 5)).map((f) => f.pcm);
-  const out = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of pcm) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 async function joined(options: Parameters<typeof testBrowser>[0] = {}): Promise<{
   b: TestBrowser;
@@ -154,9 +140,3 @@ describe("a WebRTC leg in the media worker", () => {
     other.close();
   });
 });
-
-function rms(pcm: Int16Array): number {
-  let e = 0;
-  for (const v of pcm) e += v * v;
-  return Math.sqrt(e / Math.max(1, pcm.length));
-}

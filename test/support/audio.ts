@@ -89,6 +89,31 @@ export function windowedCorrelation(reference: Int16Array, heard: Int16Array, st
   return values.length ? values[Math.floor(values.length / 2)] : 0;
 }
 
+/** Root-mean-square loudness of 16-bit samples. */
+export function rms(pcm: Int16Array): number {
+  let e = 0;
+  for (const s of pcm) e += s * s;
+  return Math.sqrt(e / Math.max(1, pcm.length));
+}
+
+/**
+ * What arrived from `since` on (frames with their arrival time), from five frames before its first loud one
+ * (RMS > 300), as one signal; empty when nothing loud arrived.
+ */
+export function heardFrom(frames: { at: number; pcm: Int16Array }[], since: number): Int16Array {
+  const after = frames.filter((f) => f.at >= since);
+  const first = after.findIndex((f) => rms(f.pcm) > 300);
+  if (first < 0) return new Int16Array(0);
+  const pcm = after.slice(Math.max(0, first - 5)).map((f) => f.pcm);
+  const out = new Int16Array(pcm.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of pcm) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** 20 ms RMS loudness, frame by frame. */
 export function envelope(pcm: Int16Array): Float64Array {
   const out = new Float64Array(Math.floor(pcm.length / 160));
