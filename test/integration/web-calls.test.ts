@@ -8,6 +8,7 @@ import { readWav, toTelephoneWav } from "../support/audio.js";
 import { SHARED } from "../support/kamailio.js";
 import { energySince, testBrowser } from "../support/webrtc-browser.js";
 import { waitFor } from "../helpers/wait.js";
+import { startWebhookReceiver } from "../support/webhook-receiver.js";
 
 const hasPocketsphinx = existsSync("/usr/bin/pocketsphinx_continuous");
 
@@ -99,8 +100,19 @@ describe.skipIf(!hasPocketsphinx)("web calls (skipped only where pocketsphinx is
     }
   });
 
-  it("a whole web call: greeting heard in the browser, the caller's words reach the model, its reply comes back, the browser hangs up", async () => {
-    const { token, server_url, call_id } = (await (await create({ assistant: assistant() })).json()) as any;
+  it("a whole web call: greeting heard in the browser, the caller's words reach the model, its reply comes back, the browser hangs up; summary, recording and the signed end-of-call report (call.type web_call) follow", async () => {
+    const hooks = await startWebhookReceiver("whsec_web_call");
+    const { token, server_url, call_id } = (await (
+      await create({
+        assistant: {
+          ...assistant(),
+          recording_enabled: true,
+          webhook_url: hooks.url,
+          webhook_secret: "whsec_web_call",
+          webhook_events: ["end-of-call-report"],
+        },
+      })
+    ).json()) as any;
     const b = await testBrowser();
     try {
       const joined = await connect(server_url, token, b.offer);
@@ -134,8 +146,31 @@ describe.skipIf(!hasPocketsphinx)("web calls (skipped only where pocketsphinx is
       expect(call.messages.find((m) => m.role === "user")!.content).toMatch(/comparatively|modern/i);
       expect((call.metrics as any)?.media?.packets_received).toBeGreaterThan(50);
       expect((await fetch(`${t.url}${location}`, { method: "DELETE" })).status).toBe(404);
+
+      // As after a phone call: the summary, the recording (both sides, stereo) and the signed report.
+      await waitFor(() => !!t.store.calls.get(call_id)?.summary && hooks.received.length > 0, 20_000);
+      const done = t.store.calls.get(call_id)!;
+      expect(done.recording_url).toBe(`${t.url}/api/v1/calls/${call_id}/recording`);
+      const wav = await t.api(`/api/v1/calls/${call_id}/recording`);
+      expect(wav.status).toBe(200);
+      expect(wav.headers.get("content-type")).toBe("audio/wav");
+      const bytes = Buffer.from(await wav.arrayBuffer());
+      expect(bytes.toString("ascii", 0, 4)).toBe("RIFF");
+      expect(bytes.readUInt16LE(22)).toBe(2);
+      expect(bytes.length / (bytes.readUInt32LE(28) || 1)).toBeGreaterThan(3); // seconds of audio
+      const [report] = hooks.received;
+      expect(report.verified).toBe(true);
+      expect(report.body.message).toMatchObject({
+        type: "end-of-call-report",
+        call: { id: call_id, type: "web_call" },
+        customer: { number: null },
+        summary: done.summary,
+        end_reason: "user_hangup",
+        recording_url: done.recording_url,
+      });
     } finally {
       await b.close();
+      await hooks.close();
     }
   }, 60_000);
 
