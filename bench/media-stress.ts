@@ -23,7 +23,7 @@ import { rtpPair } from "../test/support/rtp-peer.js";
 import { pacing, startCapture, type WirePacket } from "../test/support/wire-capture.js";
 import { option, table } from "./lib-stats.js";
 import { explainLate, runQueueSummary, watchThread } from "./lib-schedstat.js";
-import { coincident, startReferenceSender } from "./lib-reference.js";
+import { coincident, startReferenceSender } from "../test/support/reference-sender.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const P99_LIMIT = 5;

@@ -25,6 +25,7 @@ run();
 process.stdin.on("data", () => process.exit(0));
 `;
 
+/** Starts the reference sender towards `port` on loopback; `stop()` ends it. */
 export function startReferenceSender(port: number): { stop(): void } {
   const child = spawn("chrt", ["-r", "10", process.execPath, "-e", SENDER, String(port)], {
     stdio: ["pipe", "ignore", "ignore"],
@@ -38,4 +39,15 @@ export function coincident(engineLate: number[], reference: number[], lateMs: nu
   for (let i = 1; i < reference.length; i++)
     if (reference[i] - reference[i - 1] - 20 > lateMs) refLate.push(reference[i]);
   return engineLate.filter((t) => refLate.some((r) => Math.abs(r - t) <= 20)).length;
+}
+
+/**
+ * A test for one of our late intervals (ending at `atMs`): true when the reference's own interval ending
+ * within ±`withinMs` of it was more than `lateMs` late — a stall of the whole machine (a virtual machine's
+ * CPU not running, the kernel), which delays every process at once.
+ */
+export function stalledAt(reference: number[], lateMs = 10, withinMs = 20): (atMs: number) => boolean {
+  const late: number[] = [];
+  for (let i = 1; i < reference.length; i++) if (reference[i] - reference[i - 1] - 20 > lateMs) late.push(reference[i]);
+  return (atMs) => late.some((r) => Math.abs(r - atMs) <= withinMs);
 }

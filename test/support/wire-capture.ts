@@ -95,8 +95,15 @@ export interface Pacing {
 /**
  * Send-interval deviation of one RTP stream (|interval − 20 ms| between consecutive packets, in the
  * order they hit the wire), and how many gaps reached 40 ms (a whole packet missing from the pace).
+ * `machineStall(at)`: true when a reference sender was late at that moment too (reference-sender.ts
+ * `stalledAt`); such late intervals are left out.
  */
-export function pacing(packets: WirePacket[], fromMs = -Infinity, toMs = Infinity): Pacing {
+export function pacing(
+  packets: WirePacket[],
+  fromMs = -Infinity,
+  toMs = Infinity,
+  machineStall?: (atMs: number) => boolean,
+): Pacing {
   const at = packets
     .filter((p) => p.payload.length >= 12 && p.payload[0] >> 6 === 2 && p.atMs >= fromMs && p.atMs <= toMs)
     .map((p) => p.atMs);
@@ -104,6 +111,8 @@ export function pacing(packets: WirePacket[], fromMs = -Infinity, toMs = Infinit
   let holes40 = 0;
   for (let i = 1; i < at.length; i++) {
     const d = at[i] - at[i - 1];
+    // A late interval that a separate process was late at too: the machine held both back, not our code.
+    if (machineStall && d - 20 > 5 && machineStall(at[i])) continue;
     dev.push(Math.abs(d - 20));
     if (d >= 40) holes40++;
   }

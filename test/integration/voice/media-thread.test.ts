@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { hasKamailio, SHARED, startKamailio, type Kamailio } from "../../support
 import { hasBaresip, runBaresip } from "../../helpers/baresip.js";
 import { waitFor } from "../../helpers/wait.js";
 import { canCapture, describePacing, pacing, startCapture, strays } from "../../support/wire-capture.js";
+import { stalledAt, startReferenceSender } from "../../support/reference-sender.js";
 
 // Issue #18: the media plane runs in its own thread, so nothing on the main thread can delay a packet.
 // Pacing is measured where it matters: on the wire, by tcpdump (a separate process, kernel timestamps).
@@ -150,9 +152,11 @@ describe.skipIf(!canCapture || !hasPocketsphinx || !hasKamailio || !hasBaresip)(
       await llm?.close();
     });
 
-    // Retried once: on these shared virtual machines a whole-machine stall (every thread, a separate reference
-    // sender too: bench/README.md "media-stress") now and then delays one tick past 20 ms in a run; a change
-    // that breaks our clock fails both runs.
+    // On these shared virtual machines a whole-machine stall (every thread, a separate reference sender too:
+    // bench/README.md "media-stress") now and then delays a tick past 20 ms. A reference sender runs beside the
+    // call, and our late intervals at the moments it was late too are left out of the limits (and reported).
+    // Retried once still, for a stall of only the core our thread was on; a change that breaks our clock fails
+    // both runs.
     it(
       "baresip plays JFK to the assistant (local VAD, PocketSphinx, Flite, a 300 ms LLM): our send intervals on the wire keep p99 ≤ 5 ms, largest ≤ 20 ms, no hole, from answer to hang-up",
       { retry: 1, timeout: 120_000 },
@@ -198,7 +202,12 @@ describe.skipIf(!canCapture || !hasPocketsphinx || !hasKamailio || !hasBaresip)(
           start(id, leg, rtp);
         };
 
+        // The reference sender's packets go to a socket of ours that reads and drops them.
+        const sink = createSocket("udp4");
+        await new Promise<void>((r) => sink.bind(0, "127.0.0.1", r));
+        const refPort = sink.address().port;
         const capture = await startCapture("udp");
+        const reference = startReferenceSender(refPort);
         const seconds = Math.ceil(readWav(callerWav).samples.length / 8000) + 1;
         const phone = await runBaresip({
           account: `<sip:bob@127.0.0.1:${k.port};transport=udp>;regint=0`,
@@ -208,15 +217,22 @@ describe.skipIf(!canCapture || !hasPocketsphinx || !hasKamailio || !hasBaresip)(
         });
         await phone.exited;
         await waitFor(() => callId && t.store.calls.get(callId)!.status === "ended", 10_000);
+        reference.stop();
         const wire = await capture.stop();
+        sink.close();
         const call = t.store.calls.get(callId)!;
         expect(phone.output()).toMatch(/Call established/);
 
-        const ours = pacing(wire.filter((p) => p.srcPort === ourPort));
+        // A moment the reference sender (a separate process at the media thread's priority) was late too is a
+        // stall of the whole machine, not of our clock: such intervals are reported, and left out of the limits.
+        const refTimes = wire.filter((p) => p.dstPort === refPort).map((p) => p.atMs);
+        const sent = wire.filter((p) => p.srcPort === ourPort);
+        const raw = pacing(sent);
+        const ours = pacing(sent, -Infinity, Infinity, stalledAt(refTimes));
         const theirs = pacing(wire.filter((p) => p.dstPort === ourPort));
         const answeredAt = wire.find((p) => p.srcPort === ourPort)?.atMs ?? 0;
         console.log(
-          `assistant call on the wire: engine ${describePacing(ours)}; baresip ${describePacing(theirs)}; turns ${JSON.stringify((call.metrics as any)?.turns?.map((x: any) => x.voice_to_voice_ms))}; ` +
+          `assistant call on the wire: engine ${describePacing(raw)}, without the machine's stalls ${describePacing(ours)}; reference sender ${describePacing(pacing(wire.filter((p) => p.dstPort === refPort)))}; baresip ${describePacing(theirs)}; turns ${JSON.stringify((call.metrics as any)?.turns?.map((x: any) => x.voice_to_voice_ms))}; ` +
             `engine intervals off by > 2 ms (from our first packet): ${strays(
               wire.filter((p) => p.srcPort === ourPort),
               2,
@@ -235,6 +251,7 @@ describe.skipIf(!canCapture || !hasPocketsphinx || !hasKamailio || !hasBaresip)(
         expect(call.messages.some((m) => m.role === "user")).toBe(true);
         expect(call.messages.some((m) => m.content === REPLY)).toBe(true);
         expect(ours.packets).toBeGreaterThan(500);
+        expect(refTimes.length).toBeGreaterThan(500);
         expect(ours.holes40).toBe(0);
         expect(ours.max).toBeLessThanOrEqual(20);
         // As above: the 2 ms p99 target of #18 is not met reliably on 2 cores (1.8–3.5 ms measured); 5 ms is guarded.
